@@ -1,0 +1,120 @@
+"""The `consult` command: what a coordinator can do from a shell.
+
+Exit codes: 0 done, 1 bad input (the message says what and where), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from consult.bootstrap import services
+from consult.demo import prepare_demo
+from consult.errors import ConsultError
+from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
+from consult.settings import Settings
+from consult.summary import Summary, summarise
+from consult.workspace import load_workspace
+
+app = typer.Typer(
+    help="Plan, invite, collect notes and brief the trainers: stakeholder consultations "
+    "before a training.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+WorkspaceArgument = Annotated[
+    Path | None,
+    typer.Argument(help="The workspace folder (default: $CONSULT_WORKSPACE or ./workspace)."),
+]
+
+
+def _settings(workspace: Path | None) -> Settings:
+    return Settings(workspace=workspace) if workspace is not None else Settings()
+
+
+@app.command()
+def validate(workspace: WorkspaceArgument = None) -> None:
+    """Check every file of a workspace and print what it holds."""
+    settings = _settings(workspace)
+    loaded = load_workspace(settings.workspace)
+    print_summary(summarise(loaded))
+    out.print(f"[green]{settings.workspace}: valid[/green]")
+
+
+@app.command()
+def schema(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only report whether the committed files are stale.")
+    ] = False,
+) -> None:
+    """Write the JSON Schema of stakeholders.yaml and trainings/*.yaml into schemas/."""
+    if check:
+        stale = stale_schemas()
+        if stale:
+            raise ConsultError(f"stale JSON Schema in {SCHEMA_DIR}: {', '.join(stale)}; "
+                               "run `consult schema`")
+        out.print("JSON Schema up to date")
+        return
+    for path in write_schemas():
+        out.print(f"wrote {path}")
+
+
+@app.command()
+def demo(
+    target: Annotated[
+        Path, typer.Option("--into", help="Where to put the demo's workspace and outputs.")
+    ] = Path("build/demo"),
+) -> None:
+    """Run the pipeline on a fresh copy of the demo workspace, dated six weeks ahead."""
+    workspace = prepare_demo(target, dt.date.today())
+    settings = Settings(workspace=workspace)
+    with services(settings) as built:
+        built.store.audit("demo", "workspace.prepared", str(workspace), {})
+        print_summary(summarise(built.workspace))
+    out.print()
+    out.print(f"demo workspace: {workspace.resolve()}")
+    out.print(f"state database: {settings.store_url}")
+    out.print(f"outputs:        {settings.out_dir.resolve()}")
+
+
+def print_summary(summary: Summary) -> None:
+    """Print a workspace summary as tables."""
+    kinds = ", ".join(f"{n} {kind}" for kind, n in summary.kinds.items())
+    out.print(f"{summary.organisations} organisations ({kinds}), {summary.contacts} contacts, "
+              f"{len(summary.trainings)} training(s), {len(summary.planned)} planned consultations")
+    trainings = Table("training", "title", "dates", title="Trainings", title_justify="left")
+    for row in summary.trainings:
+        trainings.add_row(*row)
+    out.print(trainings)
+    planned = Table("round", "window", "meeting", "organisation", "format", "min",
+                    "facilitators", title="Planned consultations", title_justify="left")
+    for r in summary.planned:
+        planned.add_row(r.round, r.window, r.meeting, r.organisation, r.format, str(r.minutes),
+                        r.facilitators)
+    out.print(planned)
+
+
+def main() -> None:
+    """Run the CLI; a ConsultError prints as one message and exits 1, without a traceback."""
+    try:
+        code = app(standalone_mode=False)
+    except ConsultError as error:
+        err.print(str(error), markup=False)
+        raise SystemExit(1) from None
+    except click.ClickException as error:
+        error.show()
+        raise SystemExit(error.exit_code) from None
+    except click.Abort:
+        err.print("aborted")
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

@@ -1,0 +1,55 @@
+"""Prepares a fresh copy of the demo workspace whose training starts six weeks from today."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+from consult.settings import OUT_DIR, STATE_DIR
+from consult.workspace import TRAININGS
+
+DEMO_WORKSPACE = Path(__file__).resolve().parent.parent / "workspace"
+"""The demo workspace shipped with consult."""
+
+LEAD_TIME = dt.timedelta(weeks=6)
+
+_DATE = re.compile(r"(?<![\w/.-])(\d{4})-(\d{2})-(\d{2})(?![\w/-])")
+_START = re.compile(r"^start:\s*(\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
+
+
+def shift_dates(text: str, today: dt.date) -> str:
+    """Return a training file's text with every date moved so the training starts ~6 weeks on.
+
+    The shift is a whole number of weeks, so every date keeps its weekday (a
+    meeting on a Tuesday stays on a Tuesday); the start lands within three days
+    of six weeks from `today`. Comments and layout are kept.
+    """
+    found = _START.search(text)
+    if found is None:
+        return text
+    start = dt.date.fromisoformat(found.group(1))
+    weeks = round(((today + LEAD_TIME) - start).days / 7)
+    delta = dt.timedelta(weeks=weeks)
+
+    def move(match: re.Match[str]) -> str:
+        try:
+            return (dt.date.fromisoformat(match.group(0)) + delta).isoformat()
+        except ValueError:
+            return match.group(0)
+
+    return _DATE.sub(move, text)
+
+
+def prepare_demo(target: Path, today: dt.date, source: Path = DEMO_WORKSPACE) -> Path:
+    """Return `target`, made a fresh copy of `source` with the training dates shifted.
+
+    Whatever an earlier demo left in `target` (state, outbox) is replaced.
+    """
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(STATE_DIR, OUT_DIR))
+    for file in sorted((target / TRAININGS).glob("*.yaml")):
+        file.write_text(shift_dates(file.read_text(encoding="utf-8"), today), encoding="utf-8")
+    return target

@@ -1,0 +1,47 @@
+"""Settings: where the workspace is, where the state lives, how mail leaves.
+
+Read from the environment (`CONSULT_WORKSPACE`, `CONSULT_DATABASE_URL`, ...);
+tests construct `Settings(...)` directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.types import Email, OneLine
+
+STATE_DIR = ".consult"
+OUT_DIR = "out"
+
+
+class Settings(BaseSettings):
+    """What consult needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="CONSULT_", frozen=True)
+
+    workspace: Path = Field(default=Path("workspace"), description="The workspace folder.")
+    database_url: str | None = Field(
+        default=None,
+        description="Any SQLAlchemy URL; by default a SQLite file inside the workspace.",
+    )
+    transport: Literal["file", "smtp"] = Field(
+        default="file", description="file: .eml files in the workspace's out/ folder; smtp: send."
+    )
+    sender_name: OneLine = "IOM Georgia consultations"
+    sender_email: Email = "consultations@example.org"
+
+    @property
+    def store_url(self) -> str:
+        """Return the database URL, defaulting to `<workspace>/.consult/state.db`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.workspace / STATE_DIR / 'state.db').resolve()}"
+
+    @property
+    def out_dir(self) -> Path:
+        """Return the folder where outputs (outbox, briefing packs) are written."""
+        return self.workspace / OUT_DIR

@@ -1,0 +1,153 @@
+"""Reads a YAML file into plain data, remembering the line of every value."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from consult.errors import Problem
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class Lines:
+    """The line (1-based) where each value, and each mapping key, of a YAML document starts."""
+
+    values: dict[Loc, int] = field(default_factory=dict)
+    keys: dict[Loc, int] = field(default_factory=dict)
+
+    def of(self, loc: Loc) -> int | None:
+        """Return the line of the value at `loc`, or of the nearest enclosing value."""
+        if loc in self.keys:
+            return self.keys[loc]
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.values:
+                return self.values[loc[:end]]
+        return None
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+        self.loader = loader
+        self.file = file
+        self.lines = Lines()
+        self.problems: list[Problem] = []
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.lines.values[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.loader.construct_object(key_node, deep=True)
+                if not isinstance(key, Hashable):
+                    self.problems.append(
+                        Problem(self.file, key_node.start_mark.line + 1, _path(loc),
+                                str(key), "a plain key")
+                    )
+                    continue
+                if key in result:
+                    self.problems.append(
+                        Problem(self.file, key_node.start_mark.line + 1, _path((*loc, key)),
+                                key, "each key once in a mapping (this one is repeated)")
+                    )
+                    continue
+                child = (*loc, key)
+                self.lines.keys[child] = key_node.start_mark.line + 1
+                result[key] = self.build(value_node, child)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*loc, index)) for index, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode) and node.style is None and _is_yaml11_surprise(node):
+            return node.value
+        return self.loader.construct_object(node, deep=True)
+
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+
+
+def _is_yaml11_surprise(node: yaml.ScalarNode) -> bool:
+    """Tell a plain scalar that YAML 1.1 reads as something a person did not mean.
+
+    `18:00` is the integer 1080 in base 60 and `NO` (Norway) is false; both stay text.
+    """
+    if node.tag in (_INT, _FLOAT):
+        return ":" in node.value
+    if node.tag == _BOOL:
+        return node.value.lower() not in ("true", "false")
+    return False
+
+
+def _path(loc: Loc) -> str:
+    """Return `loc` written as a reader would: `organisations[2].contacts[0].email`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+path_of = _path
+
+
+def _unreadable(name: str, text: str, error: yaml.reader.ReaderError) -> Problem:
+    line = text.count("\n", 0, error.position) + 1
+    character = error.character
+    shown = f"U+{character:04X}" if isinstance(character, int) else repr(character)
+    return Problem(name, line, "", None, f"is not valid YAML: the character {shown} is not allowed")
+
+
+def read_yaml(path: Path, name: str) -> tuple[Any, Lines, list[Problem]]:
+    """Return a YAML file's data, the line of each value, and what is wrong with the file.
+
+    The data is None whenever a problem stops the file from being read at all.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, Lines(), [Problem(name, None, "", None, "does not exist")]
+    except OSError as error:
+        return None, Lines(), [Problem(name, None, "", None, f"cannot be read ({error.strerror})")]
+    if b"\x00" in raw:
+        return None, Lines(), [Problem(name, None, "", None, "is a binary file, expected YAML text")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return None, Lines(), [
+            Problem(name, None, "", None,
+                    f"is not UTF-8 text (byte {raw[error.start]:#04x} at offset {error.start})")
+        ]
+    if not text.strip():
+        return None, Lines(), [Problem(name, None, "", None, "is empty, expected a YAML mapping")]
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:
+        return None, Lines(), [_unreadable(name, text, error)]
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, Lines(), [Problem(name, None, "", None, "is empty, expected a YAML mapping")]
+        builder = _Builder(loader, name)
+        data = builder.build(node, ())
+    except yaml.reader.ReaderError as error:
+        return None, Lines(), [_unreadable(name, text, error)]
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        reason = error.problem or error.context or "not valid YAML"
+        return None, Lines(), [Problem(name, line, "", None, f"is not valid YAML: {reason}")]
+    except yaml.YAMLError as error:
+        return None, Lines(), [Problem(name, None, "", None, f"is not valid YAML: {error}")]
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        return None, builder.lines, [
+            Problem(name, 1, "", type(data).__name__, "a YAML mapping at the top of the file")
+        ]
+    return data, builder.lines, builder.problems

@@ -1,0 +1,49 @@
+"""Flow `validate-workspace`: check the workspace files and show what they hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from pydantic import BaseModel, Field
+
+from consult.errors import WorkspaceError
+from consult.settings import Settings
+from consult.summary import summarise
+from consult.workspace import load_workspace
+
+
+class ValidateParameters(BaseModel):
+    """Which workspace to check."""
+
+    workspace: str | None = Field(
+        default=None,
+        description="The workspace folder on the worker; empty for $CONSULT_WORKSPACE.",
+    )
+
+
+@task
+def check(workspace: Path) -> str:
+    """Return the workspace summary in Markdown; publish the problems if there are any."""
+    try:
+        return summarise(load_workspace(workspace)).to_markdown()
+    except WorkspaceError as error:
+        problems = "\n".join(f"- `{problem}`" for problem in error.problems)
+        create_markdown_artifact(
+            key="workspace-problems",
+            markdown=f"# The workspace has problems\n\n{problems}\n",
+            description=f"{len(error.problems)} problem(s) in {workspace}",
+        )
+        raise
+
+
+@flow(name="validate-workspace", log_prints=False)
+def validate_workspace(parameters: ValidateParameters | None = None) -> str:
+    """Check every workspace file and publish the summary as an artifact."""
+    parameters = parameters or ValidateParameters()
+    settings = Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    markdown = check(settings.workspace)
+    create_markdown_artifact(key="workspace-summary", markdown=markdown,
+                             description=f"What {settings.workspace} holds")
+    return markdown

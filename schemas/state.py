@@ -1,0 +1,121 @@
+"""The state that flows produce: meetings, attendees, messages, replies, observations, audit.
+
+These are values handed out by `consult.store`; the store's tables mirror them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MeetingStatus = Literal["proposed", "confirmed", "cancelled", "held", "notes_missing"]
+MessageKind = Literal[
+    "invitation", "update", "cancellation", "reminder", "nudge", "notes_missing", "briefing"
+]
+MessageStatus = Literal["pending", "sent", "failed"]
+PartStat = Literal["NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"]
+AttendeeRole = Literal["CHAIR", "REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT"]
+ObservationKind = Literal[
+    "gap", "need", "challenge", "good_practice", "recommendation", "commitment"
+]
+Confidentiality = Literal["public", "internal", "restricted"]
+"""public: quoted as is; internal: used, shown only anonymised; restricted: never leaves the store."""
+
+
+class State(BaseModel):
+    """A row of the store, as a value."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+
+class Meeting(State):
+    """A scheduled consultation: one per organisation or group discussion of a round."""
+
+    id: str = Field(description="'<training>/<round>/<planned meeting>', stable across re-plans.")
+    training: str
+    round: str
+    organisation: str
+    format: str
+    status: MeetingStatus
+    start: dt.datetime = Field(description="UTC")
+    end: dt.datetime = Field(description="UTC")
+    uid: str = Field(description="The iCalendar UID: stable for the meeting's whole life.")
+    sequence: int = Field(ge=0, description="The iCalendar SEQUENCE: rises on every change.")
+    location: str | None = None
+    facilitators: tuple[str, ...] = ()
+    updated_at: dt.datetime
+
+
+class Attendee(State):
+    """Someone invited to a meeting, and their answer."""
+
+    meeting_id: str
+    email: str
+    name: str
+    role: AttendeeRole
+    organisation: str | None
+    language: str
+    timezone: str
+    partstat: PartStat = "NEEDS-ACTION"
+    attended: bool | None = None
+
+
+class Message(State):
+    """An email in the delivery ledger, keyed by (meeting, recipient, sequence, kind)."""
+
+    id: int
+    meeting_id: str
+    recipient: str
+    sequence: int
+    kind: MessageKind
+    status: MessageStatus
+    message_id: str | None = None
+    attempts: int = 0
+    error: str | None = None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None = None
+
+
+class Reply(State):
+    """An attendee's iTIP REPLY to an invitation."""
+
+    id: int
+    meeting_id: str
+    attendee: str
+    partstat: PartStat
+    sequence: int
+    received_at: dt.datetime
+    source: str
+
+
+class Observation(State):
+    """One thing learnt in a consultation: a gap, a need, a commitment..."""
+
+    id: int
+    key: str = Field(description="Stable key of the source item: importing it twice stores it once.")
+    meeting_id: str
+    organisation: str
+    kind: ObservationKind
+    theme: str
+    severity: int = Field(ge=1, le=4)
+    text: str
+    quote: str | None = None
+    speaker_role: str | None = None
+    confidentiality: Confidentiality
+    owner: str | None = None
+    due: dt.date | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AuditEvent(State):
+    """An entry of the append-only audit log: who did what to which subject."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    detail: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,161 @@
+"""`trainings/<slug>.yaml`: one training, its experts, agenda, themes and consultation plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import AnyHttpUrl, Field
+
+from schemas.types import (
+    Country,
+    Email,
+    Id,
+    Language,
+    Localized,
+    OneLine,
+    Strict,
+    TimeZone,
+    Weekday,
+    WorkingHours,
+)
+
+MeetingFormat = Literal["online", "in_person", "group_discussion"]
+
+
+class Venue(Strict):
+    """Where the training is held."""
+
+    name: OneLine
+    address: OneLine
+    city: OneLine
+    country: Country
+
+
+class Participants(Strict):
+    """Who the training is for: the participants' profile in the briefing pack."""
+
+    organisation: Id = Field(description="The participant group in stakeholders.yaml.")
+    count: int = Field(ge=1)
+    description: str = ""
+    locations: tuple[OneLine, ...] = ()
+
+
+class Expert(Strict):
+    """A trainer who receives the briefing pack."""
+
+    id: Id
+    name: OneLine
+    email: Email
+    role: OneLine
+    language: Language
+    timezone: TimeZone
+
+
+class Theme(Strict):
+    """A theme of the taxonomy that observations and agenda sessions are tagged with."""
+
+    id: Id
+    label: Localized
+    description: str = ""
+
+
+class AgendaSession(Strict):
+    """A session of the training's agenda, and the themes it addresses."""
+
+    id: Id
+    day: int = Field(ge=1)
+    title: Localized
+    themes: tuple[Id, ...] = ()
+
+
+class Facilitator(Strict):
+    """A member of the project team who runs consultations."""
+
+    id: Id
+    name: OneLine
+    email: Email
+    timezone: TimeZone
+    country: Country = Field(description="Where the facilitator's public holidays come from.")
+    working_hours: WorkingHours = WorkingHours()
+    max_meetings_per_day: int = Field(default=3, ge=1)
+    busy_feed: AnyHttpUrl | None = None
+
+
+class PlannedMeeting(Strict):
+    """One consultation to schedule: an organisation or a group discussion."""
+
+    id: Id
+    organisation: Id
+    format: MeetingFormat
+    duration_minutes: int = Field(ge=15, le=480)
+    facilitators: tuple[Id, ...] = Field(min_length=1)
+    location: OneLine | None = Field(
+        default=None, description="A room for in-person meetings, or the link of an online one."
+    )
+
+
+class Round(Strict):
+    """A consultation round: meetings to place between two dates."""
+
+    id: Id
+    earliest: dt.date
+    latest: dt.date
+    meetings: tuple[PlannedMeeting, ...] = Field(min_length=1)
+
+
+class Preferences(Strict):
+    """What a good schedule looks like, among those that place the most meetings."""
+
+    preferred_days: tuple[Weekday, ...] = ()
+    preferred_start: dt.time | None = None
+    preferred_end: dt.time | None = None
+    earlier_is_better: bool = True
+    spread_facilitator_load: bool = True
+
+
+class ConsultationPlan(Strict):
+    """Who is consulted, how, when and by whom."""
+
+    facilitators: tuple[Facilitator, ...] = Field(min_length=1)
+    rounds: tuple[Round, ...] = Field(min_length=1)
+    buffer_minutes: int = Field(default=30, ge=0, le=240)
+    slot_step_minutes: int = Field(default=30, ge=5, le=120)
+    on_feed_error: Literal["fail", "proceed"] = Field(
+        default="fail",
+        description="When a busy-time feed cannot be read: stop the round, or plan without it "
+        "and say so in the result.",
+    )
+    preferences: Preferences = Preferences()
+
+
+class Briefing(Strict):
+    """When the briefing pack is due, and who gets it beyond the experts."""
+
+    due: dt.date
+    coordinator_email: Email | None = None
+
+
+class Training(Strict):
+    """A training and everything consult needs to prepare it."""
+
+    title: Localized
+    start: dt.date
+    end: dt.date
+    timezone: TimeZone
+    venue: Venue
+    project: OneLine | None = None
+    participants: Participants
+    experts: tuple[Expert, ...] = Field(min_length=1)
+    themes: tuple[Theme, ...] = Field(min_length=1)
+    agenda: tuple[AgendaSession, ...] = ()
+    consultation: ConsultationPlan
+    briefing: Briefing
+    terms_of_reference: str = ""
+
+    def round(self, round_id: str) -> Round:
+        """Return the consultation round with this id."""
+        for candidate in self.consultation.rounds:
+            if candidate.id == round_id:
+                return candidate
+        raise KeyError(round_id)

@@ -1,0 +1,128 @@
+"""Fixtures shared by every kind of test: small workspaces written to disk."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from consult.demo import DEMO_WORKSPACE
+
+TINY_STAKEHOLDERS = """\
+organisations:
+  - id: mia
+    kind: ministry
+    country: GE
+    name:
+      en: Ministry of Internal Affairs
+      ka: შინაგან საქმეთა სამინისტრო
+    contacts:
+      - name: ნინო ბერიძე
+        email: nino@mia.example.gov.ge
+        role: Head of department
+        language: ka
+        timezone: Asia/Tbilisi
+  - id: coordinators
+    kind: participant_group
+    country: GE
+    name:
+      en: Coordinators of victims and witnesses
+    contacts:
+      - name: გიორგი კაპანაძე
+        email: giorgi@mia.example.gov.ge
+        role: Coordinator, Batumi
+        language: ka
+        timezone: Asia/Tbilisi
+"""
+
+TINY_TRAINING = """\
+title:
+  en: Intercultural communication
+start: 2027-01-26
+end: 2027-01-28
+timezone: Asia/Tbilisi
+venue:
+  name: Kachreti hotel
+  address: 1 Example road
+  city: Kachreti
+  country: GE
+participants:
+  organisation: coordinators
+  count: 16
+experts:
+  - id: ana
+    name: Ana Popescu
+    email: ana@example.org
+    role: International expert
+    language: en
+    timezone: Europe/Bucharest
+themes:
+  - id: bias
+    label:
+      en: Recognising bias indicators
+  - id: interpreters
+    label:
+      en: Access to interpreters
+agenda:
+  - id: d1-bias
+    day: 1
+    title:
+      en: Bias indicators
+    themes: [bias]
+consultation:
+  facilitators:
+    - id: lela
+      name: Lela Tsereteli
+      email: lela@example.org
+      timezone: Asia/Tbilisi
+      country: GE
+      working_hours:
+        start: "09:00"
+        end: 18:00
+  rounds:
+    - id: round-1
+      earliest: 2026-12-14
+      latest: 2027-01-15
+      meetings:
+        - id: mia
+          organisation: mia
+          format: online
+          duration_minutes: 60
+          facilitators: [lela]
+briefing:
+  due: 2027-01-19
+"""
+
+
+@pytest.fixture
+def write_workspace(tmp_path: Path) -> Callable[..., Path]:
+    """Write a workspace of the given file texts (the tiny one by default) and return its root."""
+
+    def write(
+        stakeholders: str | bytes = TINY_STAKEHOLDERS,
+        trainings: dict[str, str | bytes] | None = None,
+    ) -> Path:
+        root = tmp_path / "workspace"
+        (root / "trainings").mkdir(parents=True, exist_ok=True)
+        files: dict[str, str | bytes] = {"stakeholders.yaml": stakeholders}
+        for slug, text in (trainings or {"winter-2027": TINY_TRAINING}).items():
+            files[f"trainings/{slug}.yaml"] = text
+        for name, content in files.items():
+            path = root / name
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return write
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped demo workspace that a test may change."""
+    target = tmp_path / "demo"
+    shutil.copytree(DEMO_WORKSPACE, target, ignore=shutil.ignore_patterns(".consult", "out"))
+    return target

@@ -1,0 +1,57 @@
+"""The `consult` command as a coordinator runs it: exit codes and messages, no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import TINY_STAKEHOLDERS
+
+
+def consult(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "consult", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=120, check=False,
+    )
+
+
+def test_validate_prints_what_a_valid_workspace_holds(
+    write_workspace: Callable[..., Path],
+) -> None:
+    result = consult("validate", str(write_workspace()))
+    assert result.returncode == 0, result.stderr
+    assert "2 organisations (1 ministry, 1 participant group), 2 contacts, 1 training(s), " \
+           "1 planned consultations" in result.stdout
+    assert "valid" in result.stdout
+
+
+def test_validate_exits_1_with_the_problem_and_no_traceback(
+    write_workspace: Callable[..., Path],
+) -> None:
+    root = write_workspace(TINY_STAKEHOLDERS.replace("nino@mia.example.gov.ge", "nino@"))
+    result = consult("validate", str(root))
+    assert result.returncode == 1
+    assert "stakeholders.yaml, line 10, organisations[0].contacts[0].email: got 'nino@'" \
+        in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_wrong_usage_exits_2() -> None:
+    result = consult("validate", "--no-such-option")
+    assert result.returncode == 2
+    assert "No such option" in result.stderr
+
+
+def test_the_demo_prints_its_summary_and_where_its_outputs_are(tmp_path: Path) -> None:
+    result = consult("demo", "--into", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr
+    assert "planned consultations" in result.stdout
+    assert f"demo workspace: {tmp_path / 'demo'}" in result.stdout
+    assert (tmp_path / "demo" / ".consult" / "state.db").exists()
+
+
+def test_schema_check_passes_on_the_committed_schema() -> None:
+    result = consult("schema", "--check")
+    assert result.returncode == 0, result.stderr
