@@ -9,7 +9,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -19,7 +18,7 @@ from consult.demo import prepare_demo
 from consult.errors import ConsultError
 from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
 from consult.settings import Settings
-from consult.summary import Summary, summarise
+from consult.summary import PlannedRow, Summary, summarise
 from consult.workspace import load_workspace
 
 app = typer.Typer(
@@ -48,7 +47,7 @@ def validate(workspace: WorkspaceArgument = None) -> None:
     settings = _settings(workspace)
     loaded = load_workspace(settings.workspace)
     print_summary(summarise(loaded))
-    out.print(f"[green]{settings.workspace}: valid[/green]")
+    out.print(f"[green]{settings.workspace}: valid[/green]", soft_wrap=True)
 
 
 @app.command()
@@ -61,8 +60,9 @@ def schema(
     if check:
         stale = stale_schemas()
         if stale:
-            raise ConsultError(f"stale JSON Schema in {SCHEMA_DIR}: {', '.join(stale)}; "
-                               "run `consult schema`")
+            raise ConsultError(
+                f"stale JSON Schema in {SCHEMA_DIR}: {', '.join(stale)}; run `consult schema`"
+            )
         out.print("JSON Schema up to date")
         return
     for path in write_schemas():
@@ -82,39 +82,51 @@ def demo(
         built.store.audit("demo", "workspace.prepared", str(workspace), {})
         print_summary(summarise(built.workspace))
     out.print()
-    out.print(f"demo workspace: {workspace.resolve()}")
-    out.print(f"state database: {settings.store_url}")
-    out.print(f"outputs:        {settings.out_dir.resolve()}")
+    out.print(f"demo workspace: {workspace.resolve()}", soft_wrap=True)
+    out.print(f"state database: {settings.store_url}", soft_wrap=True)
+    out.print(f"outputs:        {settings.out_dir.resolve()}", soft_wrap=True)
 
 
 def print_summary(summary: Summary) -> None:
     """Print a workspace summary as tables."""
     kinds = ", ".join(f"{n} {kind}" for kind, n in summary.kinds.items())
-    out.print(f"{summary.organisations} organisations ({kinds}), {summary.contacts} contacts, "
-              f"{len(summary.trainings)} training(s), {len(summary.planned)} planned consultations")
+    out.print(
+        f"{summary.organisations} organisations ({kinds}), {summary.contacts} contacts, "
+        f"{len(summary.trainings)} training(s), {len(summary.planned)} planned consultations",
+        soft_wrap=True,
+    )
     trainings = Table("training", "title", "dates", title="Trainings", title_justify="left")
     for row in summary.trainings:
         trainings.add_row(*row)
     out.print(trainings)
-    planned = Table("round", "window", "meeting", "organisation", "format", "min",
-                    "facilitators", title="Planned consultations", title_justify="left")
-    for r in summary.planned:
-        planned.add_row(r.round, r.window, r.meeting, r.organisation, r.format, str(r.minutes),
-                        r.facilitators)
-    out.print(planned)
+    rounds: dict[tuple[str, str, str], list[PlannedRow]] = {}
+    for row in summary.planned:
+        rounds.setdefault((row.training, row.round, row.window), []).append(row)
+    for (training, round_id, window), rows in rounds.items():
+        planned = Table(
+            "meeting",
+            "organisation",
+            "format",
+            "min",
+            "facilitators",
+            title=f"Planned consultations: {training}, {round_id} ({window})",
+            title_justify="left",
+        )
+        for r in rows:
+            planned.add_row(
+                r.meeting,
+                r.organisation,
+                r.format,
+                str(r.minutes),
+                r.facilitators.replace(", ", "\n"),
+            )
+        out.print(planned)
 
 
 def main() -> None:
     """Run the CLI; a ConsultError prints as one message and exits 1, without a traceback."""
     try:
-        code = app(standalone_mode=False)
+        app()
     except ConsultError as error:
-        err.print(str(error), markup=False)
+        err.print(str(error), markup=False, soft_wrap=True)
         raise SystemExit(1) from None
-    except click.ClickException as error:
-        error.show()
-        raise SystemExit(error.exit_code) from None
-    except click.Abort:
-        err.print("aborted")
-        raise SystemExit(1) from None
-    raise SystemExit(code if isinstance(code, int) else 0)

@@ -42,7 +42,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = ", ".join(
-            part for part in (self.file, f"line {self.line}" if self.line else "", self.path) if part
+            part
+            for part in (self.file, f"line {self.line}" if self.line else "", self.path)
+            if part
         )
         if self.value is MISSING:
             return f"{where}: missing, expected {self.expected}"

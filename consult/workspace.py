@@ -40,8 +40,15 @@ class Workspace:
         if slug not in self.trainings:
             known = ", ".join(sorted(self.trainings)) or "none"
             raise WorkspaceError(
-                [Problem(f"{TRAININGS}/{slug}.yaml", None, "", slug,
-                         f"the slug of a training in {TRAININGS}/ (known: {known})")]
+                [
+                    Problem(
+                        f"{TRAININGS}/{slug}.yaml",
+                        None,
+                        "",
+                        slug,
+                        f"the slug of a training in {TRAININGS}/ (known: {known})",
+                    )
+                ]
             )
         return self.trainings[slug]
 
@@ -52,32 +59,52 @@ def load_workspace(root: Path) -> Workspace:
     if not root.is_dir():
         raise WorkspaceError([Problem(str(root), None, "", None, "is not a workspace folder")])
     problems: list[Problem] = []
-    stakeholders, stakeholder_lines = _load(root / STAKEHOLDERS, STAKEHOLDERS, StakeholdersFile,
-                                            problems)
+    stakeholders, stakeholder_lines = _load(
+        root / STAKEHOLDERS, STAKEHOLDERS, StakeholdersFile, problems
+    )
     if stakeholders is not None:
         problems += _check_stakeholders(stakeholders, stakeholder_lines)
 
     trainings: dict[str, Training] = {}
     files = sorted((root / TRAININGS).glob("*.yaml")) if (root / TRAININGS).is_dir() else []
     if not files:
-        problems.append(Problem(f"{TRAININGS}/", None, "", None,
-                                f"holds no training, expected {TRAININGS}/<slug>.yaml"))
+        problems.append(
+            Problem(
+                f"{TRAININGS}/",
+                None,
+                "",
+                None,
+                f"holds no training, expected {TRAININGS}/<slug>.yaml",
+            )
+        )
     for file in files:
         name = f"{TRAININGS}/{file.name}"
         slug = file.stem
         training, lines = _load(file, name, Training, problems)
         if not _is_slug(slug):
-            problems.append(Problem(name, None, "", slug, "a file name of lowercase letters, "
-                                    "digits and hyphens (it is the training's slug)"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    "",
+                    slug,
+                    "a file name of lowercase letters, "
+                    "digits and hyphens (it is the training's slug)",
+                )
+            )
         if training is not None:
-            problems += [_problem(name, lines, loc, value, expected)
-                         for loc, value, expected in _check_training(training, stakeholders)]
+            problems += [
+                _problem(name, lines, loc, value, expected)
+                for loc, value, expected in _check_training(training, stakeholders)
+            ]
             trainings[slug] = training
 
     if problems:
         raise WorkspaceError(problems)
     assert stakeholders is not None
-    return Workspace(root=root, stakeholders=stakeholders, trainings=dict(sorted(trainings.items())))
+    return Workspace(
+        root=root, stakeholders=stakeholders, trainings=dict(sorted(trainings.items()))
+    )
 
 
 def _is_slug(text: str) -> bool:
@@ -132,7 +159,7 @@ def _from_pydantic(file: str, lines: Lines, model: type[BaseModel], error: Error
         return _problem(file, lines, loc, value, message)
     for prefix in ("Input should be ", "Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
-            message = message[len(prefix):]
+            message = message[len(prefix) :]
     return _problem(file, lines, loc, value, message)
 
 
@@ -143,8 +170,9 @@ def _explained_by_inner(detail: ErrorDetails, details: list[ErrorDetails]) -> bo
     message about the item is what a person needs.
     """
     loc = detail["loc"]
-    return any(len(other["loc"]) > len(loc) and other["loc"][: len(loc)] == loc
-               for other in details)
+    return any(
+        len(other["loc"]) > len(loc) and other["loc"][: len(loc)] == loc for other in details
+    )
 
 
 def _is_validator_name(part: str | int) -> bool:
@@ -195,12 +223,16 @@ def _check_stakeholders(file: StakeholdersFile, lines: Lines) -> list[Problem]:
     found: list[tuple[Loc, object, str]] = []
     organisations = file.organisations
     found += _duplicates(
-        ((("organisations", i, "id"), o.id) for i, o in enumerate(organisations)),
-        "organisation id")
+        ((("organisations", i, "id"), o.id) for i, o in enumerate(organisations)), "organisation id"
+    )
     found += _duplicates(
-        ((("organisations", i, "contacts", j, "email"), c.email.lower())
-         for i, o in enumerate(organisations) for j, c in enumerate(o.contacts)),
-        "contact email across the registry")
+        (
+            (("organisations", i, "contacts", j, "email"), c.email.lower())
+            for i, o in enumerate(organisations)
+            for j, c in enumerate(o.contacts)
+        ),
+        "contact email across the registry",
+    )
     return [_problem(STAKEHOLDERS, lines, loc, value, expected) for loc, value, expected in found]
 
 
@@ -209,25 +241,38 @@ def _check_training(training: Training, stakeholders: StakeholdersFile | None) -
     facilitators = {facilitator.id for facilitator in training.consultation.facilitators}
     plan = training.consultation
 
-    yield from _duplicates(((("themes", i, "id"), t.id) for i, t in enumerate(training.themes)),
-                           "theme id")
-    yield from _duplicates(((("agenda", i, "id"), s.id) for i, s in enumerate(training.agenda)),
-                           "agenda session id")
-    yield from _duplicates(((("experts", i, "id"), e.id) for i, e in enumerate(training.experts)),
-                           "expert id")
     yield from _duplicates(
-        ((("consultation", "facilitators", i, "id"), f.id) for i, f in enumerate(plan.facilitators)),
-        "facilitator id")
+        ((("themes", i, "id"), t.id) for i, t in enumerate(training.themes)), "theme id"
+    )
     yield from _duplicates(
-        ((("consultation", "rounds", i, "id"), r.id) for i, r in enumerate(plan.rounds)),
-        "round id")
+        ((("agenda", i, "id"), s.id) for i, s in enumerate(training.agenda)), "agenda session id"
+    )
+    yield from _duplicates(
+        ((("experts", i, "id"), e.id) for i, e in enumerate(training.experts)), "expert id"
+    )
+    yield from _duplicates(
+        (
+            (("consultation", "facilitators", i, "id"), f.id)
+            for i, f in enumerate(plan.facilitators)
+        ),
+        "facilitator id",
+    )
+    yield from _duplicates(
+        ((("consultation", "rounds", i, "id"), r.id) for i, r in enumerate(plan.rounds)), "round id"
+    )
 
     if training.end < training.start:
-        yield ("end",), training.end.isoformat(), (
-            f"a date on or after the start ({training.start.isoformat()})")
+        yield (
+            ("end",),
+            training.end.isoformat(),
+            (f"a date on or after the start ({training.start.isoformat()})"),
+        )
     if training.briefing.due > training.start:
-        yield ("briefing", "due"), training.briefing.due.isoformat(), (
-            f"a date on or before the training starts ({training.start.isoformat()})")
+        yield (
+            ("briefing", "due"),
+            training.briefing.due.isoformat(),
+            (f"a date on or before the training starts ({training.start.isoformat()})"),
+        )
     length = (training.end - training.start).days + 1
     for i, session in enumerate(training.agenda):
         if length >= 1 and session.day > length:
@@ -240,31 +285,50 @@ def _check_training(training: Training, stakeholders: StakeholdersFile | None) -
     if organisations is not None:
         group = training.participants.organisation
         if group not in organisations:
-            yield ("participants", "organisation"), group, _one_of(
-                f"an organisation id from {STAKEHOLDERS}", organisations)
+            yield (
+                ("participants", "organisation"),
+                group,
+                _one_of(f"an organisation id from {STAKEHOLDERS}", organisations),
+            )
         elif organisations[group].kind != "participant_group":
-            yield ("participants", "organisation"), group, (
-                "an organisation of kind 'participant_group'")
+            yield (
+                ("participants", "organisation"),
+                group,
+                ("an organisation of kind 'participant_group'"),
+            )
 
     for i, round_ in enumerate(plan.rounds):
         at: Loc = ("consultation", "rounds", i)
         if round_.latest < round_.earliest:
-            yield (*at, "latest"), round_.latest.isoformat(), (
-                f"a date on or after earliest ({round_.earliest.isoformat()})")
+            yield (
+                (*at, "latest"),
+                round_.latest.isoformat(),
+                (f"a date on or after earliest ({round_.earliest.isoformat()})"),
+            )
         if round_.latest >= training.start:
-            yield (*at, "latest"), round_.latest.isoformat(), (
-                f"a date before the training starts ({training.start.isoformat()})")
+            yield (
+                (*at, "latest"),
+                round_.latest.isoformat(),
+                (f"a date before the training starts ({training.start.isoformat()})"),
+            )
         yield from _duplicates(
             (((*at, "meetings", j, "id"), m.id) for j, m in enumerate(round_.meetings)),
-            "meeting id within the round")
+            "meeting id within the round",
+        )
         for j, meeting in enumerate(round_.meetings):
             if organisations is not None and meeting.organisation not in organisations:
-                yield (*at, "meetings", j, "organisation"), meeting.organisation, _one_of(
-                    f"an organisation id from {STAKEHOLDERS}", organisations)
+                yield (
+                    (*at, "meetings", j, "organisation"),
+                    meeting.organisation,
+                    _one_of(f"an organisation id from {STAKEHOLDERS}", organisations),
+                )
             for k, facilitator in enumerate(meeting.facilitators):
                 if facilitator not in facilitators:
-                    yield (*at, "meetings", j, "facilitators", k), facilitator, _one_of(
-                        "a facilitator id from consultation.facilitators", facilitators)
+                    yield (
+                        (*at, "meetings", j, "facilitators", k),
+                        facilitator,
+                        _one_of("a facilitator id from consultation.facilitators", facilitators),
+                    )
 
 
 def _one_of(what: str, known: Iterable[str]) -> str:

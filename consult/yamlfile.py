@@ -47,17 +47,27 @@ class _Builder:
                 key = self.loader.construct_object(key_node, deep=True)
                 if not isinstance(key, Hashable):
                     self.problems.append(
-                        Problem(self.file, key_node.start_mark.line + 1, _path(loc),
-                                str(key), "a plain key")
+                        Problem(
+                            self.file,
+                            key_node.start_mark.line + 1,
+                            _path(loc),
+                            str(key),
+                            "a plain key",
+                        )
                     )
                     continue
                 if key in result:
                     self.problems.append(
-                        Problem(self.file, key_node.start_mark.line + 1, _path((*loc, key)),
-                                key, "each key once in a mapping (this one is repeated)")
+                        Problem(
+                            self.file,
+                            key_node.start_mark.line + 1,
+                            _path((*loc, str(key))),
+                            key,
+                            "each key once in a mapping (this one is repeated)",
+                        )
                     )
                     continue
-                child = (*loc, key)
+                child = (*loc, key if isinstance(key, str | int) else str(key))
                 self.lines.keys[child] = key_node.start_mark.line + 1
                 result[key] = self.build(value_node, child)
             return result
@@ -115,14 +125,27 @@ def read_yaml(path: Path, name: str) -> tuple[Any, Lines, list[Problem]]:
     except OSError as error:
         return None, Lines(), [Problem(name, None, "", None, f"cannot be read ({error.strerror})")]
     if b"\x00" in raw:
-        return None, Lines(), [Problem(name, None, "", None, "is a binary file, expected YAML text")]
+        return (
+            None,
+            Lines(),
+            [Problem(name, None, "", None, "is a binary file, expected YAML text")],
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return None, Lines(), [
-            Problem(name, None, "", None,
-                    f"is not UTF-8 text (byte {raw[error.start]:#04x} at offset {error.start})")
-        ]
+        return (
+            None,
+            Lines(),
+            [
+                Problem(
+                    name,
+                    None,
+                    "",
+                    None,
+                    f"is not UTF-8 text (byte {raw[error.start]:#04x} at offset {error.start})",
+                )
+            ],
+        )
     if not text.strip():
         return None, Lines(), [Problem(name, None, "", None, "is empty, expected a YAML mapping")]
     try:
@@ -132,7 +155,11 @@ def read_yaml(path: Path, name: str) -> tuple[Any, Lines, list[Problem]]:
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, Lines(), [Problem(name, None, "", None, "is empty, expected a YAML mapping")]
+            return (
+                None,
+                Lines(),
+                [Problem(name, None, "", None, "is empty, expected a YAML mapping")],
+            )
         builder = _Builder(loader, name)
         data = builder.build(node, ())
     except yaml.reader.ReaderError as error:
@@ -147,7 +174,9 @@ def read_yaml(path: Path, name: str) -> tuple[Any, Lines, list[Problem]]:
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        return None, builder.lines, [
-            Problem(name, 1, "", type(data).__name__, "a YAML mapping at the top of the file")
-        ]
+        return (
+            None,
+            builder.lines,
+            [Problem(name, 1, "", type(data).__name__, "a YAML mapping at the top of the file")],
+        )
     return data, builder.lines, builder.problems

@@ -42,8 +42,11 @@ def check(workspace: Path) -> str:
 def validate_workspace(parameters: ValidateParameters | None = None) -> str:
     """Check every workspace file and publish the summary as an artifact."""
     parameters = parameters or ValidateParameters()
-    settings = Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    settings = (
+        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    )
     markdown = check(settings.workspace)
-    create_markdown_artifact(key="workspace-summary", markdown=markdown,
-                             description=f"What {settings.workspace} holds")
+    create_markdown_artifact(
+        key="workspace-summary", markdown=markdown, description=f"What {settings.workspace} holds"
+    )
     return markdown

@@ -6,8 +6,17 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, Field
 
-from schemas.types import Country, Email, Id, Language, Localized, OneLine, Strict, TimeZone
-from schemas.types import WorkingHours
+from schemas.types import (
+    Country,
+    Email,
+    Id,
+    Language,
+    Localized,
+    OneLine,
+    Strict,
+    TimeZone,
+    WorkingHours,
+)
 
 OrganisationKind = Literal[
     "ministry",

@@ -21,7 +21,7 @@ ObservationKind = Literal[
     "gap", "need", "challenge", "good_practice", "recommendation", "commitment"
 ]
 Confidentiality = Literal["public", "internal", "restricted"]
-"""public: quoted as is; internal: used, shown only anonymised; restricted: never leaves the store."""
+"""public: quoted as is; internal: shown only anonymised; restricted: never leaves the store."""
 
 
 class State(BaseModel):
@@ -94,7 +94,9 @@ class Observation(State):
     """One thing learnt in a consultation: a gap, a need, a commitment..."""
 
     id: int
-    key: str = Field(description="Stable key of the source item: importing it twice stores it once.")
+    key: str = Field(
+        description="Stable key of the source item: importing it twice stores it once."
+    )
     meeting_id: str
     organisation: str
     kind: ObservationKind

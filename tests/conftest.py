@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from consult.demo import DEMO_WORKSPACE
+
+# No test reaches beyond loopback: the Prefect server's telemetry stays off.
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 
 TINY_STAKEHOLDERS = """\
 organisations:

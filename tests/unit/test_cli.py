@@ -13,7 +13,11 @@ from tests.conftest import TINY_STAKEHOLDERS
 def consult(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "consult", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
     )
 
 
@@ -22,8 +26,10 @@ def test_validate_prints_what_a_valid_workspace_holds(
 ) -> None:
     result = consult("validate", str(write_workspace()))
     assert result.returncode == 0, result.stderr
-    assert "2 organisations (1 ministry, 1 participant group), 2 contacts, 1 training(s), " \
-           "1 planned consultations" in result.stdout
+    assert (
+        "2 organisations (1 ministry, 1 participant group), 2 contacts, 1 training(s), "
+        "1 planned consultations" in result.stdout
+    )
     assert "valid" in result.stdout
 
 
@@ -33,8 +39,10 @@ def test_validate_exits_1_with_the_problem_and_no_traceback(
     root = write_workspace(TINY_STAKEHOLDERS.replace("nino@mia.example.gov.ge", "nino@"))
     result = consult("validate", str(root))
     assert result.returncode == 1
-    assert "stakeholders.yaml, line 10, organisations[0].contacts[0].email: got 'nino@'" \
+    assert (
+        "stakeholders.yaml, line 10, organisations[0].contacts[0].email: got 'nino@'"
         in result.stderr
+    )
     assert "Traceback" not in result.stderr + result.stdout
 
 

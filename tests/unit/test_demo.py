@@ -17,7 +17,10 @@ def test_a_shift_moves_every_date_by_whole_weeks_and_keeps_the_rest() -> None:
     start = dt.date.fromisoformat(shifted.splitlines()[0].split(": ")[1])
     assert start.weekday() == dt.date(2027, 1, 26).weekday()
     assert abs((start - (TODAY + dt.timedelta(weeks=6))).days) <= 3
-    assert shifted.splitlines()[1] == f"end: {(start + dt.timedelta(days=2)).isoformat()}  # three days"
+    assert (
+        shifted.splitlines()[1]
+        == f"end: {(start + dt.timedelta(days=2)).isoformat()}  # three days"
+    )
     assert shifted.splitlines()[2] == "url: https://x.example/2027-01-26/a"
 
 

@@ -64,8 +64,9 @@ def test_an_unknown_time_zone_is_named(write_workspace: Write) -> None:
 
 
 def test_an_unknown_key_lists_the_known_ones(write_workspace: Write) -> None:
-    root = write_workspace(TINY_STAKEHOLDERS.replace("    kind: ministry\n",
-                                                     "    kind: ministry\n    colour: red\n"))
+    root = write_workspace(
+        TINY_STAKEHOLDERS.replace("    kind: ministry\n", "    kind: ministry\n    colour: red\n")
+    )
     assert problems_of(root) == [
         "stakeholders.yaml, line 4, organisations[0].colour: got 'colour', expected one of the "
         "known fields: id, kind, country, name, working_hours, busy_feed, contacts"
@@ -75,8 +76,10 @@ def test_an_unknown_key_lists_the_known_ones(write_workspace: Write) -> None:
 def test_a_wrong_kind_lists_the_kinds(write_workspace: Write) -> None:
     root = write_workspace(TINY_STAKEHOLDERS.replace("kind: ministry", "kind: ministri"))
     [problem] = problems_of(root)
-    assert problem.startswith("stakeholders.yaml, line 3, organisations[0].kind: got 'ministri', "
-                              "expected 'ministry', 'prosecution', ")
+    assert problem.startswith(
+        "stakeholders.yaml, line 3, organisations[0].kind: got 'ministri', "
+        "expected 'ministry', 'prosecution', "
+    )
 
 
 def test_a_missing_field_points_at_its_parent(write_workspace: Write) -> None:
@@ -88,11 +91,14 @@ def test_a_missing_field_points_at_its_parent(write_workspace: Write) -> None:
 
 
 def test_a_wrong_type_names_the_value(write_workspace: Write) -> None:
-    root = write_workspace(trainings={"winter-2027": TINY_TRAINING.replace("count: 16",
-                                                                          "count: many")})
+    root = write_workspace(
+        trainings={"winter-2027": TINY_TRAINING.replace("count: 16", "count: many")}
+    )
     [problem] = problems_of(root)
-    assert problem.startswith("trainings/winter-2027.yaml, line 13, participants.count: "
-                              "got 'many', expected a valid integer")
+    assert problem.startswith(
+        "trainings/winter-2027.yaml, line 13, participants.count: "
+        "got 'many', expected a valid integer"
+    )
 
 
 def test_broken_yaml_names_the_line(write_workspace: Write) -> None:
@@ -102,8 +108,9 @@ def test_broken_yaml_names_the_line(write_workspace: Write) -> None:
 
 
 def test_a_repeated_key_is_an_error_not_a_silent_overwrite(write_workspace: Write) -> None:
-    root = write_workspace(TINY_STAKEHOLDERS.replace("    country: GE\n",
-                                                     "    country: GE\n    country: AM\n", 1))
+    root = write_workspace(
+        TINY_STAKEHOLDERS.replace("    country: GE\n", "    country: GE\n    country: AM\n", 1)
+    )
     assert problems_of(root) == [
         "stakeholders.yaml, line 5, organisations[0].country: got 'country', "
         "expected each key once in a mapping (this one is repeated)"
@@ -117,8 +124,10 @@ def test_a_repeated_key_is_an_error_not_a_silent_overwrite(write_workspace: Writ
         ("  \n# nothing\n", "stakeholders.yaml: is empty, expected a YAML mapping"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "stakeholders.yaml: is a binary file, expected YAML text"),
         (b"name: caf\xe9\n", "stakeholders.yaml: is not UTF-8 text (byte 0xe9 at offset 9)"),
-        ("- mia\n- pog\n", "stakeholders.yaml, line 1: got 'list', "
-                           "expected a YAML mapping at the top of the file"),
+        (
+            "- mia\n- pog\n",
+            "stakeholders.yaml, line 1: got 'list', expected a YAML mapping at the top of the file",
+        ),
     ],
 )
 def test_files_that_are_not_yaml_mappings_get_one_clear_message(
@@ -191,8 +200,11 @@ def test_every_problem_of_every_file_is_reported_at_once(write_workspace: Write)
 
 
 def test_a_header_value_with_a_line_break_is_refused(write_workspace: Write) -> None:
-    root = write_workspace(TINY_STAKEHOLDERS.replace("role: Head of department",
-                                                     'role: "Head\\r\\nBcc: x@example.org"'))
+    root = write_workspace(
+        TINY_STAKEHOLDERS.replace(
+            "role: Head of department", 'role: "Head\\r\\nBcc: x@example.org"'
+        )
+    )
     assert problems_of(root) == [
         "stakeholders.yaml, line 11, organisations[0].contacts[0].role: "
         "got 'Head\\r\\nBcc: x@example.org', expected a single line (no line breaks)"
@@ -202,10 +214,10 @@ def test_a_header_value_with_a_line_break_is_refused(write_workspace: Write) -> 
 def test_a_workspace_without_trainings_says_so(write_workspace: Write) -> None:
     root = write_workspace()
     (root / "trainings" / "winter-2027.yaml").unlink()
-    assert problems_of(root) == [
-        "trainings/: holds no training, expected trainings/<slug>.yaml"
-    ]
+    assert problems_of(root) == ["trainings/: holds no training, expected trainings/<slug>.yaml"]
 
 
 def test_a_missing_folder_is_not_a_workspace(tmp_path: Path) -> None:
-    assert problems_of(tmp_path / "nowhere") == [f"{tmp_path / 'nowhere'}: is not a workspace folder"]
+    assert problems_of(tmp_path / "nowhere") == [
+        f"{tmp_path / 'nowhere'}: is not a workspace folder"
+    ]

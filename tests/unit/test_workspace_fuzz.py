@@ -20,9 +20,31 @@ FILES = sorted(
 
 junk = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["", "-", ":", "[", "{a: 1", "null", "~", "yes", "12:30", "0x1F", "*x",
-                     "&a", "!!python/object:os.system", "'", '"', "- - -", "2027-02-30",
-                     "Mars/Base", "ნინო@", "\t", "\x00"]),
+    st.sampled_from(
+        [
+            "",
+            "-",
+            ":",
+            "[",
+            "{a: 1",
+            "null",
+            "~",
+            "yes",
+            "12:30",
+            "0x1F",
+            "*x",
+            "&a",
+            "!!python/object:os.system",
+            "'",
+            '"',
+            "- - -",
+            "2027-02-30",
+            "Mars/Base",
+            "ნინო@",
+            "\t",
+            "\x00",
+        ]
+    ),
     st.integers().map(str),
 )
 
@@ -63,11 +85,12 @@ def test_a_damaged_demo_file_loads_or_gives_located_problems(change: tuple[str, 
         (root / name).write_bytes(content)
         try:
             load_workspace(root)
+            problems = []
         except WorkspaceError as error:
-            assert error.problems
-            for problem in error.problems:
-                assert problem.file in FILES or problem.file == "trainings/", problem
-                text = str(problem)
-                assert text.startswith(problem.file)
-                assert "Traceback" not in text
-                assert "\n" not in text
+            problems = error.problems
+    for problem in problems:
+        assert problem.file in FILES or problem.file == "trainings/", problem
+        text = str(problem)
+        assert text.startswith(problem.file)
+        assert "Traceback" not in text
+        assert "\n" not in text

@@ -1,0 +1,74 @@
+"""Builds the engine of a state database, and the transactions the store runs in.
+
+Write transactions take the database's write lock before they read anything,
+so writers queue up instead of deadlocking on a lock upgrade or losing a
+write, and a look-then-write (is this message claimed? then claim it) is safe:
+- SQLite: WAL, a 30 s busy timeout, foreign keys, and `BEGIN IMMEDIATE`;
+- PostgreSQL: a transaction-level advisory lock, `pg_advisory_xact_lock`.
+Read transactions take no lock (SQLite: a deferred `BEGIN`; WAL lets them
+read while someone writes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+BUSY_TIMEOUT_MS = 30_000
+PG_WRITE_LOCK = 0x636F6E73756C74  # "consult"
+_READ_ONLY = "consult_read_only"
+
+
+def create_store_engine(url: str | sa.URL) -> sa.Engine:
+    """Return an engine for the database at `url`, without connecting to it."""
+    url = sa.make_url(url)
+    if url.get_backend_name() != "sqlite":
+        return sa.create_engine(url)
+    database = url.database or ""
+    if database not in ("", ":memory:") and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url)
+    sa.event.listen(engine, "connect", _configure_sqlite, insert=True)
+    sa.event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    # Leave BEGIN to us (see _begin_sqlite): pysqlite's own would be deferred.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite(connection: sa.Connection) -> None:
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """Yield a connection in a write transaction holding the write lock, committed on success."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_WRITE_LOCK)))
+        yield connection
+
+
+@contextmanager
+def reading(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """Yield a connection in a transaction that only reads, and so takes no write lock."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_READ_ONLY: True})
+        with connection.begin():
+            yield connection

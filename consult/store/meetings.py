@@ -1,0 +1,229 @@
+"""Reads and writes meetings, their attendees and the attendees' replies, within a transaction.
+
+A meeting's iCalendar SEQUENCE rises when a change reaches people who were
+already told: its start, end or place changes, or it is cancelled, after it
+was confirmed or a message about its current sequence went out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from consult.store.tables import attendees, meetings, messages, replies
+from schemas.state import Attendee, Meeting, MeetingStatus, PartStat, Reply
+
+_NO_ANSWER: PartStat = "NEEDS-ACTION"
+
+
+def get_meeting(connection: sa.Connection, meeting_id: str) -> Meeting | None:
+    """Return the meeting with this id, or None."""
+    row = connection.execute(sa.select(meetings).where(meetings.c.id == meeting_id)).first()
+    return None if row is None else Meeting.model_validate(row)
+
+
+def require_meeting(connection: sa.Connection, meeting_id: str) -> Meeting:
+    """Return the meeting with this id, or raise a ValueError naming it."""
+    meeting = get_meeting(connection, meeting_id)
+    if meeting is None:
+        raise ValueError(f"no meeting {meeting_id!r} in the store")
+    return meeting
+
+
+def require_aware(value: dt.datetime, what: str) -> dt.datetime:
+    """Return the datetime if it has a time zone, else raise a ValueError naming `what`."""
+    if value.utcoffset() is None:
+        raise ValueError(f"{what} {value.isoformat()} has no time zone")
+    return value
+
+
+def list_meetings(connection: sa.Connection, training: str, round: str | None) -> list[Meeting]:
+    """Return the meetings of a training (of one round, if given), by start time."""
+    query = sa.select(meetings).where(meetings.c.training == training)
+    if round is not None:
+        query = query.where(meetings.c.round == round)
+    rows = connection.execute(query.order_by(meetings.c.start, meetings.c.id))
+    return [Meeting.model_validate(row) for row in rows]
+
+
+def upsert_meeting(
+    connection: sa.Connection,
+    now: dt.datetime,
+    *,
+    id: str,
+    training: str,
+    round: str,
+    organisation: str,
+    format: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    location: str | None,
+    facilitators: Sequence[str],
+) -> Meeting:
+    """Return the meeting after inserting it as proposed, or updating it if anything changed."""
+    for name, value in (("start", start), ("end", end)):
+        require_aware(value, f"meeting {id!r}: {name}")
+    if end <= start:
+        raise ValueError(f"meeting {id!r}: end {end.isoformat()} is not after start")
+    fields = {
+        "training": training,
+        "round": round,
+        "organisation": organisation,
+        "format": format,
+        "start": start,
+        "end": end,
+        "location": location,
+        "facilitators": list(facilitators),
+    }
+    existing = get_meeting(connection, id)
+    if existing is None:
+        connection.execute(
+            sa.insert(meetings).values(
+                id=id,
+                status="proposed",
+                uid=f"{uuid.uuid4()}@consult",
+                sequence=0,
+                updated_at=now,
+                **fields,
+            )
+        )
+        return require_meeting(connection, id)
+    before = existing.model_dump(include=set(fields))
+    if before == {**fields, "facilitators": tuple(facilitators)}:
+        return existing
+    moved = (existing.start, existing.end, existing.location) != (start, end, location)
+    bump = moved and _announced(connection, existing)
+    connection.execute(
+        sa.update(meetings)
+        .where(meetings.c.id == id)
+        .values(sequence=existing.sequence + int(bump), updated_at=now, **fields)
+    )
+    return require_meeting(connection, id)
+
+
+def set_meeting_status(
+    connection: sa.Connection, now: dt.datetime, meeting_id: str, status: MeetingStatus
+) -> tuple[Meeting, Meeting]:
+    """Return the meeting before and after setting its status; cancelling raises its sequence."""
+    before = require_meeting(connection, meeting_id)
+    if before.status == status:
+        return before, before
+    bump = status == "cancelled" and _announced(connection, before)
+    connection.execute(
+        sa.update(meetings)
+        .where(meetings.c.id == meeting_id)
+        .values(status=status, sequence=before.sequence + int(bump), updated_at=now)
+    )
+    return before, require_meeting(connection, meeting_id)
+
+
+def _announced(connection: sa.Connection, meeting: Meeting) -> bool:
+    """Return whether people may already hold the meeting as it is now."""
+    if meeting.status != "proposed":
+        return True
+    told = sa.select(messages.c.id).where(
+        messages.c.meeting_id == meeting.id,
+        messages.c.sequence == meeting.sequence,
+        messages.c.status.in_(("pending", "sent")),
+    )
+    return connection.execute(told.limit(1)).first() is not None
+
+
+def set_attendees(connection: sa.Connection, meeting_id: str, invited: Sequence[Attendee]) -> None:
+    """Make `invited` the attendees of the meeting, keeping the answers already recorded.
+
+    An attendee already invited keeps their PARTSTAT and attendance unless the
+    new value carries one (a PARTSTAT other than NEEDS-ACTION, an `attended`
+    other than None). Attendees no longer invited are removed.
+    """
+    require_meeting(connection, meeting_id)
+    emails = [attendee.email for attendee in invited]
+    for attendee in invited:
+        if attendee.meeting_id != meeting_id:
+            raise ValueError(
+                f"attendee {attendee.email!r} belongs to meeting {attendee.meeting_id!r}, "
+                f"not {meeting_id!r}"
+            )
+        if emails.count(attendee.email) > 1:
+            raise ValueError(f"meeting {meeting_id!r}: attendee {attendee.email!r} given twice")
+    known = {attendee.email: attendee for attendee in list_attendees(connection, meeting_id)}
+    connection.execute(
+        sa.delete(attendees).where(
+            attendees.c.meeting_id == meeting_id, attendees.c.email.not_in(emails)
+        )
+    )
+    for attendee in invited:
+        values = attendee.model_dump()
+        old = known.get(attendee.email)
+        if old is None:
+            connection.execute(sa.insert(attendees).values(values))
+            continue
+        if attendee.partstat == _NO_ANSWER:
+            values["partstat"] = old.partstat
+        if attendee.attended is None:
+            values["attended"] = old.attended
+        connection.execute(
+            sa.update(attendees)
+            .where(attendees.c.meeting_id == meeting_id, attendees.c.email == attendee.email)
+            .values(values)
+        )
+
+
+def list_attendees(connection: sa.Connection, meeting_id: str) -> list[Attendee]:
+    """Return the attendees of the meeting, by email."""
+    rows = connection.execute(
+        sa.select(attendees).where(attendees.c.meeting_id == meeting_id).order_by(attendees.c.email)
+    )
+    return [Attendee.model_validate(row) for row in rows]
+
+
+def record_reply(
+    connection: sa.Connection,
+    *,
+    meeting_id: str,
+    attendee: str,
+    partstat: PartStat,
+    sequence: int,
+    received_at: dt.datetime,
+    source: str,
+) -> Reply:
+    """Return the reply recorded; one to the meeting's current sequence sets the attendee's answer.
+
+    A reply to an earlier sequence answers a meeting that has since changed: it
+    is kept, but does not count as the attendee's answer.
+    """
+    require_aware(received_at, f"reply of {attendee!r}: received_at")
+    meeting = require_meeting(connection, meeting_id)
+    row = connection.execute(
+        sa.insert(replies)
+        .values(
+            meeting_id=meeting_id,
+            attendee=attendee,
+            partstat=partstat,
+            sequence=sequence,
+            received_at=received_at,
+            source=source,
+        )
+        .returning(replies)
+    ).one()
+    if sequence >= meeting.sequence:
+        connection.execute(
+            sa.update(attendees)
+            .where(
+                attendees.c.meeting_id == meeting_id,
+                sa.func.lower(attendees.c.email) == attendee.lower(),
+            )
+            .values(partstat=partstat)
+        )
+    return Reply.model_validate(row)
+
+
+def list_replies(connection: sa.Connection, meeting_id: str) -> list[Reply]:
+    """Return the replies to the meeting, in the order they were recorded."""
+    rows = connection.execute(
+        sa.select(replies).where(replies.c.meeting_id == meeting_id).order_by(replies.c.id)
+    )
+    return [Reply.model_validate(row) for row in rows]

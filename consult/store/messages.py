@@ -1,0 +1,118 @@
+"""The delivery ledger: each message is sent once, whatever retries, re-runs or crashes happen.
+
+A message is keyed by (meeting, recipient, sequence, kind), unique in the table.
+Sending starts with a claim: a pending row stamped with who claimed it and when.
+Claims run under the store's write lock (see `engine`), so one worker wins each
+claim, and the unique key backs that up. A sent message is never claimed again;
+a failed one, or one whose claim is older than the lease (its sender crashed
+mid-send), can be claimed anew, which is how it gets sent again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from consult.store.meetings import require_meeting
+from consult.store.tables import messages
+from schemas.state import Message, MessageKind, MessageStatus
+
+
+def claim_message(
+    connection: sa.Connection,
+    now: dt.datetime,
+    *,
+    meeting_id: str,
+    recipient: str,
+    sequence: int,
+    kind: MessageKind,
+    claimed_by: str,
+    lease: dt.timedelta,
+) -> Message | None:
+    """Return the message, pending and claimed by `claimed_by`; None if sent or claimed already."""
+    require_meeting(connection, meeting_id)
+    key = sa.and_(
+        messages.c.meeting_id == meeting_id,
+        messages.c.recipient == recipient,
+        messages.c.sequence == sequence,
+        messages.c.kind == kind,
+    )
+    claim = {"status": "pending", "claimed_by": claimed_by, "claimed_at": now}
+    reclaimed = connection.execute(
+        sa.update(messages)
+        .where(
+            key,
+            sa.or_(
+                messages.c.status == "failed",
+                sa.and_(messages.c.status == "pending", messages.c.claimed_at <= now - lease),
+            ),
+        )
+        .values(attempts=messages.c.attempts + 1, **claim)
+    )
+    if reclaimed.rowcount == 1:
+        return _one(connection, key)
+    if connection.execute(sa.select(messages.c.id).where(key)).first() is not None:
+        return None
+    connection.execute(
+        sa.insert(messages).values(
+            meeting_id=meeting_id,
+            recipient=recipient,
+            sequence=sequence,
+            kind=kind,
+            attempts=1,
+            created_at=now,
+            **claim,
+        )
+    )
+    return _one(connection, key)
+
+
+def mark_sent(connection: sa.Connection, now: dt.datetime, id: int, message_id: str) -> Message:
+    """Return the message, recorded as sent with this Message-ID."""
+    message = _require(connection, id)
+    if message.status == "sent":
+        if message.message_id == message_id:
+            return message
+        raise ValueError(f"message {id} was already sent as {message.message_id!r}")
+    connection.execute(
+        sa.update(messages)
+        .where(messages.c.id == id)
+        .values(status="sent", message_id=message_id, sent_at=now, error=None)
+    )
+    return _require(connection, id)
+
+
+def mark_failed(connection: sa.Connection, id: int, error: str) -> Message:
+    """Return the message, recorded as failed with this error; it may be claimed again."""
+    message = _require(connection, id)
+    if message.status == "sent":
+        raise ValueError(f"message {id} was sent as {message.message_id!r}: it cannot fail")
+    connection.execute(
+        sa.update(messages).where(messages.c.id == id).values(status="failed", error=error)
+    )
+    return _require(connection, id)
+
+
+def list_messages(
+    connection: sa.Connection, meeting_id: str | None, status: MessageStatus | None
+) -> list[Message]:
+    """Return the messages of the ledger (of one meeting, in one status, if given), oldest first."""
+    query = sa.select(messages)
+    if meeting_id is not None:
+        query = query.where(messages.c.meeting_id == meeting_id)
+    if status is not None:
+        query = query.where(messages.c.status == status)
+    rows = connection.execute(query.order_by(messages.c.id))
+    return [Message.model_validate(row) for row in rows]
+
+
+def _one(connection: sa.Connection, where: sa.ColumnElement[bool]) -> Message:
+    return Message.model_validate(connection.execute(sa.select(messages).where(where)).one())
+
+
+def _require(connection: sa.Connection, id: int) -> Message:
+    row = connection.execute(sa.select(messages).where(messages.c.id == id)).first()
+    if row is None:
+        raise ValueError(f"no message {id} in the ledger")
+    return Message.model_validate(row)

@@ -1,0 +1,59 @@
+"""Creates the schema of a state database, or brings an older one up to date.
+
+`MIGRATIONS[n - 1]` takes a database from version n - 1 to version n. A fresh
+database gets migration 1, which creates every table of `tables.metadata` as
+the code has them now, and is stamped with the latest version: later
+migrations are for databases that already exist. Migrations run in one write
+transaction, under the write lock (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: an
+advisory lock; see `engine`), so processes that open the same database at once
+apply each migration once and all succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from consult.errors import StoreError
+from consult.store.engine import writing
+from consult.store.tables import metadata, schema_version
+
+Migration = Callable[[sa.Connection], None]
+
+
+def _create_all(connection: sa.Connection) -> None:
+    metadata.create_all(connection)
+
+
+MIGRATIONS: list[Migration] = [_create_all]
+LATEST = len(MIGRATIONS)
+
+
+def migrate(engine: sa.Engine) -> list[int]:
+    """Return the versions applied to bring the database to `LATEST`; none if it was there."""
+    with writing(engine) as connection:
+        found = current_version(connection)
+        if found > LATEST:
+            where = engine.url.render_as_string(hide_password=True)
+            raise StoreError(
+                f"the state database {where} has schema version {found}, but this consult "
+                f"knows versions up to {LATEST} only: upgrade consult to use it"
+            )
+        if found == 0:
+            _create_all(connection)
+            connection.execute(sa.insert(schema_version).values(id=1, version=LATEST))
+            return list(range(1, LATEST + 1))
+        applied = list(range(found + 1, LATEST + 1))
+        for version in applied:
+            MIGRATIONS[version - 1](connection)
+        if applied:
+            connection.execute(sa.update(schema_version).values(version=LATEST))
+        return applied
+
+
+def current_version(connection: sa.Connection) -> int:
+    """Return the schema version of the database; 0 if it has no schema yet."""
+    if not sa.inspect(connection).has_table(schema_version.name):
+        return 0
+    return connection.execute(sa.select(schema_version.c.version)).scalar_one_or_none() or 0

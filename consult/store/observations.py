@@ -1,0 +1,53 @@
+"""Reads and writes observations: what was learnt in consultations, keyed by their source item."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from consult.store.meetings import require_meeting
+from consult.store.tables import meetings, observations
+from schemas.state import Observation
+
+Change = Literal["added", "updated", "unchanged"]
+
+
+def upsert_observation(
+    connection: sa.Connection, now: dt.datetime, key: str, fields: dict[str, Any]
+) -> tuple[Observation, Change]:
+    """Return the observation stored under `key`, and whether it was added, updated or unchanged."""
+    require_meeting(connection, fields["meeting_id"])
+    row = connection.execute(sa.select(observations).where(observations.c.key == key)).first()
+    if row is None:
+        connection.execute(
+            sa.insert(observations).values(key=key, created_at=now, updated_at=now, **fields)
+        )
+        return _one(connection, key), "added"
+    if all(getattr(row, name) == value for name, value in fields.items()):
+        return Observation.model_validate(row), "unchanged"
+    connection.execute(
+        sa.update(observations).where(observations.c.key == key).values(updated_at=now, **fields)
+    )
+    return _one(connection, key), "updated"
+
+
+def list_observations(
+    connection: sa.Connection, training: str | None, meeting_id: str | None
+) -> list[Observation]:
+    """Return the observations (of a training, of a meeting, if given), oldest first."""
+    query = sa.select(observations)
+    if training is not None:
+        query = query.join(meetings, meetings.c.id == observations.c.meeting_id).where(
+            meetings.c.training == training
+        )
+    if meeting_id is not None:
+        query = query.where(observations.c.meeting_id == meeting_id)
+    rows = connection.execute(query.order_by(observations.c.id))
+    return [Observation.model_validate(row) for row in rows]
+
+
+def _one(connection: sa.Connection, key: str) -> Observation:
+    row = connection.execute(sa.select(observations).where(observations.c.key == key)).one()
+    return Observation.model_validate(row)

@@ -1,0 +1,287 @@
+"""The state store: where flows keep meetings, attendees, messages, replies, observations, audit.
+
+    with open_store("sqlite:///workspace/state.db") as store:
+        meeting = store.upsert_meeting(id="t/r1/ngo", ...)
+
+Each method runs in one transaction and hands back values of `schemas.state`,
+every datetime among them aware and in UTC. Bad input raises a ValueError
+(pydantic's ValidationError is one) and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import uuid
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+
+from consult.errors import StoreError
+from consult.store import audit as _audit
+from consult.store import meetings as _meetings
+from consult.store import messages as _messages
+from consult.store import observations as _observations
+from consult.store.engine import create_store_engine, reading, writing
+from consult.store.migrations import migrate
+from consult.store.observations import Change
+from schemas.state import (
+    Attendee,
+    AuditEvent,
+    Confidentiality,
+    Meeting,
+    MeetingStatus,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Observation,
+    ObservationKind,
+    PartStat,
+    Reply,
+)
+
+LEASE = dt.timedelta(minutes=15)
+"""How long a claim on a message holds before another worker may claim it and send it."""
+
+
+def open_store(url: str) -> Store:
+    """Return the store at this SQLAlchemy URL, its schema created or brought up to date."""
+    engine = create_store_engine(url)
+    try:
+        migrate(engine)
+    except sa.exc.DBAPIError as error:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"cannot open the state database {where}: {error.orig}") from error
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine)
+
+
+class Store:
+    """The state database behind an engine; build it with `open_store`, end it with `close`."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self.claimer = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        """Who claims messages, unless a claim says otherwise."""
+
+    def upsert_meeting(
+        self,
+        *,
+        id: str,
+        training: str,
+        round: str,
+        organisation: str,
+        format: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        location: str | None = None,
+        facilitators: Sequence[str] = (),
+    ) -> Meeting:
+        """Return the meeting, inserted as proposed or updated; its UID never changes.
+
+        Its SEQUENCE rises when start, end or location change after it was
+        confirmed or a message about it went out.
+        """
+        with writing(self._engine) as connection:
+            return _meetings.upsert_meeting(
+                connection,
+                _now(),
+                id=id,
+                training=training,
+                round=round,
+                organisation=organisation,
+                format=format,
+                start=start,
+                end=end,
+                location=location,
+                facilitators=facilitators,
+            )
+
+    def get_meeting(self, id: str) -> Meeting | None:
+        """Return the meeting with this id, or None."""
+        with reading(self._engine) as connection:
+            return _meetings.get_meeting(connection, id)
+
+    def meetings(self, training: str, round: str | None = None) -> list[Meeting]:
+        """Return the meetings of a training (of one round, if given), by start time."""
+        with reading(self._engine) as connection:
+            return _meetings.list_meetings(connection, training, round)
+
+    def set_meeting_status(self, id: str, status: MeetingStatus, actor: str) -> Meeting:
+        """Return the meeting with its new status, the change written to the audit log.
+
+        Cancelling a meeting people were told of raises its SEQUENCE. Setting
+        the status it already has changes nothing and logs nothing.
+        """
+        with writing(self._engine) as connection:
+            now = _now()
+            before, after = _meetings.set_meeting_status(connection, now, id, status)
+            if after != before:
+                _audit.append(
+                    connection,
+                    now,
+                    actor=actor,
+                    action="meeting.status",
+                    subject=id,
+                    detail={"from": before.status, "to": after.status, "sequence": after.sequence},
+                )
+            return after
+
+    def set_attendees(self, meeting_id: str, attendees: Sequence[Attendee]) -> None:
+        """Make these the meeting's attendees, keeping answers already recorded."""
+        with writing(self._engine) as connection:
+            _meetings.set_attendees(connection, meeting_id, attendees)
+
+    def attendees(self, meeting_id: str) -> list[Attendee]:
+        """Return the attendees of the meeting, by email."""
+        with reading(self._engine) as connection:
+            return _meetings.list_attendees(connection, meeting_id)
+
+    def claim_message(
+        self,
+        meeting_id: str,
+        recipient: str,
+        sequence: int,
+        kind: MessageKind,
+        *,
+        claimed_by: str | None = None,
+        lease: dt.timedelta = LEASE,
+    ) -> Message | None:
+        """Return the message, pending and claimed for sending; None if sent or claimed already.
+
+        A failed message, or one claimed longer than `lease` ago and never
+        marked sent (its sender crashed), is claimed anew.
+        """
+        with writing(self._engine) as connection:
+            return _messages.claim_message(
+                connection,
+                _now(),
+                meeting_id=meeting_id,
+                recipient=recipient,
+                sequence=sequence,
+                kind=kind,
+                claimed_by=claimed_by or self.claimer,
+                lease=lease,
+            )
+
+    def mark_sent(self, id: int, message_id: str) -> Message:
+        """Return the message, recorded as sent with this Message-ID."""
+        with writing(self._engine) as connection:
+            return _messages.mark_sent(connection, _now(), id, message_id)
+
+    def mark_failed(self, id: int, error: str) -> Message:
+        """Return the message, recorded as failed with this error; it may be claimed again."""
+        with writing(self._engine) as connection:
+            return _messages.mark_failed(connection, id, error)
+
+    def messages(
+        self, meeting_id: str | None = None, status: MessageStatus | None = None
+    ) -> list[Message]:
+        """Return the messages (of one meeting, in one status, if given), oldest first."""
+        with reading(self._engine) as connection:
+            return _messages.list_messages(connection, meeting_id, status)
+
+    def record_reply(
+        self,
+        meeting_id: str,
+        attendee: str,
+        partstat: PartStat,
+        sequence: int,
+        source: str,
+        received_at: dt.datetime | None = None,
+    ) -> Reply:
+        """Return the reply recorded; one to the current sequence becomes the attendee's answer."""
+        with writing(self._engine) as connection:
+            return _meetings.record_reply(
+                connection,
+                meeting_id=meeting_id,
+                attendee=attendee,
+                partstat=partstat,
+                sequence=sequence,
+                received_at=received_at or _now(),
+                source=source,
+            )
+
+    def replies(self, meeting_id: str) -> list[Reply]:
+        """Return the replies to the meeting, in the order they were recorded."""
+        with reading(self._engine) as connection:
+            return _meetings.list_replies(connection, meeting_id)
+
+    def upsert_observation(
+        self,
+        key: str,
+        *,
+        meeting_id: str,
+        organisation: str,
+        kind: ObservationKind,
+        theme: str,
+        severity: int,
+        text: str,
+        confidentiality: Confidentiality,
+        quote: str | None = None,
+        speaker_role: str | None = None,
+        owner: str | None = None,
+        due: dt.date | None = None,
+    ) -> tuple[Observation, Change]:
+        """Return the observation stored under `key`, and whether it was added, updated or not."""
+        fields = {
+            "meeting_id": meeting_id,
+            "organisation": organisation,
+            "kind": kind,
+            "theme": theme,
+            "severity": severity,
+            "text": text,
+            "quote": quote,
+            "speaker_role": speaker_role,
+            "confidentiality": confidentiality,
+            "owner": owner,
+            "due": due,
+        }
+        with writing(self._engine) as connection:
+            return _observations.upsert_observation(connection, _now(), key, fields)
+
+    def observations(
+        self, training: str | None = None, meeting_id: str | None = None
+    ) -> list[Observation]:
+        """Return the observations (of a training, of a meeting, if given), oldest first."""
+        with reading(self._engine) as connection:
+            return _observations.list_observations(connection, training, meeting_id)
+
+    def audit(
+        self, actor: str, action: str, subject: str, detail: Mapping[str, Any] | None = None
+    ) -> AuditEvent:
+        """Return the event appended to the audit log."""
+        with writing(self._engine) as connection:
+            return _audit.append(
+                connection, _now(), actor=actor, action=action, subject=subject, detail=detail or {}
+            )
+
+    def audit_log(self, subject: str | None = None) -> list[AuditEvent]:
+        """Return the audit log (about one subject, if given), oldest first."""
+        with reading(self._engine) as connection:
+            return _audit.log(connection, subject)
+
+    def close(self) -> None:
+        """Close every connection to the database; the store is not to be used afterwards."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,168 @@
+"""The tables of the state database, and the triggers that keep its audit log append-only.
+
+The tables mirror the values of `schemas.state`; the `messages` table adds the
+claim (`claimed_by`, `claimed_at`) that lets exactly one worker send a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+APPEND_ONLY = "the audit log is append-only"
+
+
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timezone-aware datetime, stored in UTC and read back aware, whatever the database."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """Return the value in UTC; a naive datetime is refused, its zone being unknown."""
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"{value.isoformat()} has no time zone, expected an aware datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        """Return the stored value as an aware UTC datetime (SQLite hands back naive ones)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("id", sa.Integer, sa.CheckConstraint("id = 1"), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+meetings = sa.Table(
+    "meetings",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("training", sa.String, nullable=False, index=True),
+    sa.Column("round", sa.String, nullable=False),
+    sa.Column("organisation", sa.String, nullable=False),
+    sa.Column("format", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("start", UTCDateTime, nullable=False),
+    sa.Column("end", UTCDateTime, nullable=False),
+    sa.Column("uid", sa.String, nullable=False, unique=True),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("location", sa.String),
+    sa.Column("facilitators", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+attendees = sa.Table(
+    "attendees",
+    metadata,
+    sa.Column(
+        "meeting_id", sa.String, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("email", sa.String, primary_key=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("organisation", sa.String),
+    sa.Column("language", sa.String, nullable=False),
+    sa.Column("timezone", sa.String, nullable=False),
+    sa.Column("partstat", sa.String, nullable=False),
+    sa.Column("attended", sa.Boolean),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("meeting_id", sa.String, sa.ForeignKey("meetings.id"), nullable=False, index=True),
+    sa.Column("recipient", sa.String, nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("message_id", sa.String),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("claimed_by", sa.String),
+    sa.Column("claimed_at", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime),
+    sa.UniqueConstraint("meeting_id", "recipient", "sequence", "kind", name="messages_key"),
+)
+
+replies = sa.Table(
+    "replies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("meeting_id", sa.String, sa.ForeignKey("meetings.id"), nullable=False, index=True),
+    sa.Column("attendee", sa.String, nullable=False),
+    sa.Column("partstat", sa.String, nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("source", sa.String, nullable=False),
+)
+
+observations = sa.Table(
+    "observations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String, nullable=False, unique=True),
+    sa.Column("meeting_id", sa.String, sa.ForeignKey("meetings.id"), nullable=False, index=True),
+    sa.Column("organisation", sa.String, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("theme", sa.String, nullable=False),
+    sa.Column("severity", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("quote", sa.Text),
+    sa.Column("speaker_role", sa.String),
+    sa.Column("confidentiality", sa.String, nullable=False),
+    sa.Column("owner", sa.String),
+    sa.Column("due", sa.Date),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("subject", sa.String, nullable=False, index=True),
+    sa.Column("detail", sa.JSON, nullable=False),
+)
+
+
+def _after_creating_audit(dialect: str, statement: str) -> None:
+    ddl = sa.DDL(statement)  # type: ignore[no-untyped-call]
+    sa.event.listen(audit, "after_create", ddl.execute_if(dialect=dialect))
+
+
+for _event in ("UPDATE", "DELETE"):
+    _after_creating_audit(
+        "sqlite",
+        f"CREATE TRIGGER audit_append_only_{_event.lower()} BEFORE {_event} ON audit "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END",
+    )
+_after_creating_audit(
+    "postgresql",
+    "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql "
+    f"AS $$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$",
+)
+_after_creating_audit(
+    "postgresql",
+    "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+)
