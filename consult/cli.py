@@ -96,8 +96,8 @@ def print_summary(summary: Summary) -> None:
         soft_wrap=True,
     )
     trainings = Table("training", "title", "dates", title="Trainings", title_justify="left")
-    for row in summary.trainings:
-        trainings.add_row(*row)
+    for slug, title, dates in summary.trainings:
+        trainings.add_row(slug, title, dates)
     out.print(trainings)
     rounds: dict[tuple[str, str, str], list[PlannedRow]] = {}
     for row in summary.planned:
