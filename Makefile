@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 demo: $(STAMP)
 	$(BIN)/consult demo
 
-test: $(STAMP) lint typecheck pytest
+test: system $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -29,6 +29,17 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	@for bench in bench/*.py; do $(BIN)/python $$bench || exit 1; done
+
+# The Debian packages the tests use: a PostgreSQL server, which tests/pg.py starts on loopback.
+# Only root can install them; anyone else is told, and those tests skip.
+system:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	if [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
+	else \
+		echo "make system: PostgreSQL is not installed and only root can install it" \
+			"(apt-get install postgresql): the tests that need it will be skipped"; \
+	fi
 
 # Reinstall only when the project's dependencies change.
 $(STAMP): pyproject.toml

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from consult.demo import DEMO_WORKSPACE
+from tests import pg
 
 # No test reaches beyond loopback: the Prefect server's telemetry stays off.
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
@@ -130,3 +131,20 @@ def demo_copy(tmp_path: Path) -> Path:
     target = tmp_path / "demo"
     shutil.copytree(DEMO_WORKSPACE, target, ignore=shutil.ignore_patterns(".consult", "out"))
     return target
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The URL of a throwaway PostgreSQL server on loopback: its `postgres` database, as admin."""
+    try:
+        server = pg.start_server()
+    except pg.PostgresMissing as missing:
+        pytest.skip(str(missing))
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def postgres_database_url(postgres_url: str) -> str:
+    """The URL of a new, empty database on the throwaway PostgreSQL server."""
+    return pg.create_database(postgres_url)

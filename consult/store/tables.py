@@ -156,10 +156,12 @@ for _event in ("UPDATE", "DELETE"):
         f"CREATE TRIGGER audit_append_only_{_event.lower()} BEFORE {_event} ON audit "
         f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END",
     )
+# An integrity error on both databases, as SQLite's RAISE(ABORT) is: PL/pgSQL's
+# default SQLSTATE (P0001) would reach the caller as a ProgrammingError.
 _after_creating_audit(
     "postgresql",
     "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql "
-    f"AS $$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$",
+    f"AS $$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}' USING ERRCODE = 'restrict_violation'; END $$",
 )
 _after_creating_audit(
     "postgresql",

@@ -1,4 +1,4 @@
-"""Processes that share one SQLite state database: none deadlocks, and each message goes once."""
+"""Workers sharing a SQLite or PostgreSQL state database: none deadlocks, each message goes once."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = 200
@@ -36,10 +38,18 @@ print(json.dumps(claimed))
 """
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a state database with no schema: a file in a new folder, or an empty database."""
+    if request.param == "postgresql":
+        database_url: str = request.getfixturevalue("postgres_database_url")
+        return database_url
+    return f"sqlite:///{tmp_path / 'state' / 'state.db'}"
+
+
 def test_processes_racing_on_a_fresh_database_claim_each_message_exactly_once(
-    tmp_path: Path,
+    url: str, tmp_path: Path
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'state' / 'state.db'}"
     go = tmp_path / "go"
     workers = [
         subprocess.Popen(

@@ -1,4 +1,9 @@
-"""The state store on SQLite files: every method, idempotence, the ledger, the audit log, schema."""
+"""The state store on SQLite and PostgreSQL: every method, idempotence, the ledger, audit, schema.
+
+A test of a store runs twice: on a SQLite file, and on an empty database of a
+throwaway PostgreSQL server (see `tests.pg`). Those marked `sqlite_only` check
+what only SQLite has.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from schemas.state import Attendee, Meeting, MessageKind
 TBILISI = dt.timezone(dt.timedelta(hours=4))
 START = dt.datetime(2027, 1, 12, 10, 0, tzinfo=TBILISI)
 END = START + dt.timedelta(hours=1)
+
+sqlite_only = pytest.mark.parametrize("url", ["sqlite"], indirect=True)
 
 
 def plan(store: Store, **changes: Any) -> Meeting:
@@ -63,9 +70,12 @@ def observe(store: Store, key: str = "notes/mia.md#1", **changes: Any) -> Any:
     return store.upsert_observation(key, **{**fields, **changes})
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    """The URL of a state database in a folder that does not exist yet."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a state database with no schema: a file in a new folder, or an empty database."""
+    if request.param == "postgresql":
+        database_url: str = request.getfixturevalue("postgres_database_url")
+        return database_url
     return f"sqlite:///{tmp_path / 'workspace' / '.consult' / 'state.db'}"
 
 
@@ -90,15 +100,18 @@ def raw(url: str, store: Store) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def test_opening_a_store_creates_its_folder_and_the_latest_schema(
-    url: str, store: Store, raw: sa.Engine
-) -> None:
+def test_opening_a_store_creates_the_latest_schema(raw: sa.Engine) -> None:
     with raw.connect() as connection:
         version = connection.exec_driver_sql("SELECT version FROM schema_version").scalar()
     assert version == LATEST
+
+
+@sqlite_only
+def test_opening_a_sqlite_store_creates_its_folder_and_file(url: str, store: Store) -> None:
     assert Path(sa.make_url(url).database or "").is_file()
 
 
+@sqlite_only
 def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(raw: sa.Engine) -> None:
     with raw.connect() as connection:
         pragma = {
@@ -439,3 +452,16 @@ def test_a_database_from_a_newer_consult_is_refused_naming_it(url: str, raw: sa.
 def test_a_database_that_cannot_be_opened_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match=r"cannot open the state database .*: unable to open"):
         open_store(f"sqlite:///{tmp_path}")
+
+
+def test_a_postgresql_database_that_does_not_exist_is_a_store_error_without_the_password(
+    postgres_url: str,
+) -> None:
+    url = sa.make_url(postgres_url).set(password="s3cret", database="nowhere")
+    with pytest.raises(StoreError) as caught:
+        open_store(url.render_as_string(hide_password=False))
+    assert str(caught.value).startswith(
+        f"cannot open the state database {url.render_as_string(hide_password=True)}: "
+    )
+    assert 'database "nowhere" does not exist' in str(caught.value)
+    assert "s3cret" not in str(caught.value)

@@ -1,0 +1,418 @@
+"""Busy time from the iCalendar feeds that facilitators and organisations publish.
+
+`busy_from_ics` is the pure part: the bytes of a calendar in, busy intervals in
+UTC out, or an `InvalidFeed` (a `ValueError`) that says what is wrong and where.
+
+`fetch_busy` fetches one feed over HTTP and never raises for a bad feed: its
+`FeedResult` carries a one-line error naming the URL instead, and the caller
+decides whether that stops a schedule. It retries transient faults only (5xx,
+429, dropped connections), refuses bodies over a size limit without reading
+them whole, and with a cache folder asks the server whether the feed changed.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import os
+import re
+import reprlib
+import socket
+import tempfile
+import time as clock
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import recurring_ical_events  # type: ignore[import-untyped]
+import requests
+import urllib3
+from icalendar import Calendar, Component, Event
+
+from consult.errors import ConsultError
+
+Interval = tuple[datetime, datetime]
+
+# Expanding a little beyond the window catches floating and all-day events whose
+# local day straddles its edge; the exact clip happens afterwards, in UTC.
+_MARGIN = timedelta(days=1)
+_CHUNK = 64 * 1024
+_ACCEPT = "text/calendar, text/plain;q=0.9, */*;q=0.5"
+_CONTENT_LINE = re.compile(rb"[A-Za-z0-9-]+[;:]")
+_ONCE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "TRANSP", "STATUS")
+# icalendar and recurring-ical-events meet some malformed input (a property given
+# twice where once is allowed) with these rather than a ValueError.
+_LIBRARY_FAULTS = (ValueError, TypeError, AttributeError, KeyError)
+_repr = reprlib.Repr()
+_repr.maxstring = 50
+
+
+class InvalidFeed(ConsultError, ValueError):
+    """The bytes given are not an iCalendar feed whose busy time can be read."""
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    """What one feed says about busy time, or why it says nothing."""
+
+    url: str
+    busy: tuple[Interval, ...] = ()
+    error: str | None = None
+    from_cache: bool = False
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a feed is asked again after a transient fault."""
+
+    attempts: int = 3
+    backoff: float = 0.5
+    """Seconds before the second attempt; doubled before each further one."""
+    max_wait: float = 5.0
+    """The longest single wait, whatever a Retry-After header asks for."""
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"RetryPolicy.attempts: {self.attempts} is not at least 1")
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def fetch_busy(
+    url: str,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    owner_timezone: str,
+    session: requests.Session | None = None,
+    cache_dir: Path | None = None,
+    timeout: float = 10.0,
+    max_bytes: int = 5_000_000,
+    retry: RetryPolicy = DEFAULT_RETRY,
+) -> FeedResult:
+    """Return the busy time the feed at `url` holds within the window, or why it holds none.
+
+    A bad window or time zone is the caller's mistake and raises ValueError; a
+    bad feed never raises.
+    """
+    _check_window(window_start, window_end)
+    _zone(owner_timezone)
+    cache = _Cache.for_url(cache_dir, url) if cache_dir is not None else None
+    http = session if session is not None else requests.Session()
+    try:
+        body = _download(http, url, cache, timeout, max_bytes, retry)
+    except _Failure as failure:
+        return FeedResult(url, error=f"{url}: {failure}")
+    finally:
+        if session is None:
+            http.close()
+    if not body.from_cache and _is_html(body):
+        return FeedResult(url, error=f"{url}: is HTML, not an iCalendar feed")
+    try:
+        busy = busy_from_ics(body.data, window_start, window_end, owner_timezone)
+    except InvalidFeed as exc:
+        return FeedResult(url, error=f"{url}: {exc}", from_cache=body.from_cache)
+    if cache is not None and not body.from_cache:
+        cache.store(body)
+    return FeedResult(url, busy=busy, from_cache=body.from_cache)
+
+
+def busy_from_ics(
+    data: bytes, window_start: datetime, window_end: datetime, owner_timezone: str
+) -> tuple[Interval, ...]:
+    """Return the busy intervals of the calendar within the window: UTC, sorted and merged.
+
+    Recurring events are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID);
+    transparent and cancelled events are free. Floating times and all-day
+    events are read in `owner_timezone`. Raises InvalidFeed on a malformed calendar.
+    """
+    _check_window(window_start, window_end)
+    zone = _zone(owner_timezone)
+    calendar = _parse(data)
+    intervals = list(_freebusy(calendar, zone))
+    for event in _occurrences(calendar, window_start - _MARGIN, window_end + _MARGIN):
+        if not _is_free(event):
+            intervals.append((_utc(event.start, zone), _utc(event.end, zone)))
+    return _merge(_clip(intervals, window_start.astimezone(UTC), window_end.astimezone(UTC)))
+
+
+def _check_window(start: datetime, end: datetime) -> None:
+    for name, value in (("window_start", start), ("window_end", end)):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"{name}: {value.isoformat()} has no time zone")
+    if end <= start:
+        raise ValueError(f"window_end: {end.isoformat()} is not after {start.isoformat()}")
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"owner_timezone: {name!r} is not a known time zone") from None
+
+
+def _parse(data: bytes) -> Calendar:
+    opened: list[tuple[bytes, int]] = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        line = raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw
+        if not line.strip() or line[:1] in b" \t":
+            continue
+        stray = not opened and line.strip().upper() != b"BEGIN:VCALENDAR"
+        if stray or not _CONTENT_LINE.match(line):
+            raise InvalidFeed(f"not an iCalendar feed (line {number}: {_show(line)})")
+        keyword, _, name = line.strip().upper().partition(b":")
+        if keyword == b"BEGIN":
+            opened.append((name, number))
+        elif keyword == b"END":
+            if not opened or opened[-1][0] != name:
+                raise InvalidFeed(
+                    f"not an iCalendar feed (line {number}: {_show(line)} closes nothing)"
+                )
+            opened.pop()
+    if opened:
+        name, number = opened[-1]
+        raise InvalidFeed(
+            f"not an iCalendar feed (BEGIN:{name.decode(errors='replace')} on line {number}"
+            " is never closed: is the feed cut short?)"
+        )
+    try:
+        return Calendar.from_ical(data)
+    except _LIBRARY_FAULTS as exc:
+        raise InvalidFeed(f"not an iCalendar feed ({exc})") from exc
+
+
+def _occurrences(calendar: Calendar, start: datetime, end: datetime) -> list[Event]:
+    for event in calendar.events:
+        uid = str(event.get("UID"))
+        for name in _ONCE:
+            if isinstance(event.get(name), list):
+                raise InvalidFeed(f"malformed event {uid!r} ({name} appears more than once)")
+        try:
+            _ = event.start, event.end
+        except ValueError as exc:
+            raise InvalidFeed(f"malformed event {uid!r} ({exc})") from exc
+    try:
+        events: list[Event] = recurring_ical_events.of(calendar).between(start, end)
+    except _LIBRARY_FAULTS as exc:
+        raise InvalidFeed(f"malformed iCalendar ({exc})") from exc
+    return events
+
+
+def _show(line: bytes) -> str:
+    return _repr.repr(line.decode("utf-8", errors="replace"))
+
+
+def _is_free(event: Component) -> bool:
+    return (
+        str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT"
+        or str(event.get("STATUS", "")).upper() == "CANCELLED"
+    )
+
+
+def _freebusy(calendar: Calendar, zone: tzinfo) -> Iterator[Interval]:
+    for component in calendar.walk("VFREEBUSY"):
+        periods = component.get("FREEBUSY", [])
+        for period in periods if isinstance(periods, list) else [periods]:
+            if str(period.params.get("FBTYPE", "BUSY")).upper() == "FREE":
+                continue
+            start, end = period.dt
+            yield _utc(start, zone), _utc(start + end if isinstance(end, timedelta) else end, zone)
+
+
+def _utc(value: date, zone: tzinfo) -> datetime:
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def _clip(intervals: list[Interval], start: datetime, end: datetime) -> Iterator[Interval]:
+    for first, last in intervals:
+        first, last = max(first, start), min(last, end)
+        if first < last:
+            yield first, last
+
+
+def _merge(intervals: Iterator[Interval]) -> tuple[Interval, ...]:
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+@dataclass(frozen=True)
+class _Body:
+    data: bytes
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    from_cache: bool = False
+
+
+class _Failure(Exception):
+    """Why a feed cannot be had; the message follows the URL."""
+
+
+class _Transient(_Failure):
+    """A fault that may pass: a 5xx or 429 answer, or a dropped connection."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _download(
+    session: requests.Session,
+    url: str,
+    cache: _Cache | None,
+    timeout: float,
+    max_bytes: int,
+    retry: RetryPolicy,
+) -> _Body:
+    cached = cache.load() if cache is not None else None
+    headers = {"Accept": _ACCEPT}
+    if cached is not None and cached.etag:
+        headers["If-None-Match"] = cached.etag
+    if cached is not None and cached.last_modified:
+        headers["If-Modified-Since"] = cached.last_modified
+    attempt = 1
+    while True:
+        try:
+            return _get(session, url, headers, cached, timeout, max_bytes)
+        except _Transient as fault:
+            if attempt >= retry.attempts:
+                plural = "s" if attempt > 1 else ""
+                raise _Failure(f"{fault} after {attempt} attempt{plural}") from None
+            backoff = retry.backoff * 2 ** (attempt - 1)
+            wait = backoff if fault.retry_after is None else fault.retry_after
+            clock.sleep(min(wait, retry.max_wait))
+        attempt += 1
+
+
+def _get(
+    session: requests.Session,
+    url: str,
+    headers: dict[str, str],
+    cached: _Body | None,
+    timeout: float,
+    max_bytes: int,
+) -> _Body:
+    try:
+        with session.get(url, headers=headers, stream=True, timeout=timeout) as response:
+            status = response.status_code
+            if status == 304 and cached is not None:
+                return cached
+            if status == 429 or status >= 500:
+                raise _Transient(f"answered {status} {response.reason}", _retry_after(response))
+            if not 200 <= status < 300:
+                raise _Failure(f"answered {status} {response.reason}")
+            return _Body(
+                _read(response, max_bytes),
+                response.headers.get("Content-Type", ""),
+                response.headers.get("ETag"),
+                response.headers.get("Last-Modified"),
+            )
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        raise _Transient(f"unreachable ({_reason(exc, timeout)})") from exc
+    except requests.Timeout:
+        raise _Failure(f"gave no answer within {timeout:g} s") from None
+    except requests.RequestException as exc:
+        raise _Failure(f"cannot be fetched ({exc})") from exc
+
+
+def _read(response: requests.Response, max_bytes: int) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _Failure(f"is larger than {_size(max_bytes)}")
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_content(chunk_size=_CHUNK):
+        total += len(chunk)
+        if total > max_bytes:
+            raise _Failure(f"is larger than {_size(max_bytes)}")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1_000_000:g} MB" if count >= 1_000_000 else f"{count} bytes"
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _reason(exc: BaseException, timeout: float) -> str:
+    causes: list[BaseException] = []
+    pending: list[object] = [exc]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, BaseException) and all(item is not seen for seen in causes):
+            causes.append(item)
+            pending += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
+    for kinds, reason in (
+        ((ConnectionRefusedError,), "connection refused"),
+        ((socket.gaierror, urllib3.exceptions.NameResolutionError), "host name not found"),
+        ((urllib3.exceptions.ConnectTimeoutError,), f"no connection within {timeout:g} s"),
+        ((urllib3.exceptions.ReadTimeoutError,), f"no answer within {timeout:g} s"),
+    ):
+        if any(isinstance(cause, kinds) for cause in causes):
+            return reason
+    return "connection dropped"
+
+
+def _is_html(body: _Body) -> bool:
+    start = body.data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(b"begin:vcalendar"):
+        return False
+    return "html" in body.content_type.lower() or start.startswith((b"<!doctype html", b"<html"))
+
+
+@dataclass(frozen=True)
+class _Cache:
+    """One feed's last body and validators, in one file written whole."""
+
+    path: Path
+    url: str
+
+    @classmethod
+    def for_url(cls, folder: Path, url: str) -> _Cache:
+        return cls(Path(folder) / f"{hashlib.sha256(url.encode()).hexdigest()}.ics-cache", url)
+
+    def load(self) -> _Body | None:
+        try:
+            header, _, data = self.path.read_bytes().partition(b"\n")
+            meta = json.loads(header)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or meta.get("url") != self.url:
+            return None
+        return _Body(data, "", meta.get("etag"), meta.get("last_modified"), from_cache=True)
+
+    def store(self, body: _Body) -> None:
+        if not body.etag and not body.last_modified:
+            return
+        meta = {"url": self.url, "etag": body.etag, "last_modified": body.last_modified}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            dir=self.path.parent, prefix=self.path.name, suffix=".partial", delete=False
+        ) as partial:
+            partial.write(json.dumps(meta).encode() + b"\n" + body.data)
+        os.replace(partial.name, self.path)
