@@ -1,0 +1,156 @@
+"""Benchmark: the exact solver against greedy first-fit, and against exhaustive search.
+
+Prints, from one run: for rounds of growing size over a six-week window with
+4 facilitators, the time to compute the candidate slots, the solver's time,
+whether it proved the optimum within its time limit, the meetings placed by
+the solver and by a greedy first-fit baseline; then the share of small random
+rounds the solver solves to the optimum that exhaustive search finds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from consult.assignment import exhaustive, feasible, solve
+from consult.scheduling import Candidates, Party, Preferences, Request, Round, candidates
+from schemas.types import WorkingHours
+
+ZONES = [
+    ("Asia/Tbilisi", "GE"),
+    ("Europe/Bucharest", "RO"),
+    ("Europe/Paris", "FR"),
+    ("Europe/Istanbul", "TR"),
+]
+TIME_LIMIT = 30.0
+
+
+def big_round(meetings: int, seed: int = 7) -> Round:
+    """Return a six-week round: 4 facilitators, one organisation per meeting in 4 zones."""
+    rng = random.Random(seed)
+    parties = {
+        f"f{i}": Party(
+            f"f{i}", *ZONES[i % 2], WorkingHours(start=dt.time(9), end=dt.time(18)), max_per_day=4
+        )
+        for i in range(4)
+    }
+    requests = []
+    for m in range(meetings):
+        zone, country = rng.choice(ZONES)
+        parties[f"c{m}"] = Party(f"c{m}", zone, country)
+        team = tuple(sorted(rng.sample(["f0", "f1", "f2", "f3"], rng.choice([1, 1, 2]))))
+        requests.append(Request(f"m{m:03d}", rng.choice([60, 90, 120]), team, f"o{m}", (f"c{m}",)))
+    return Round(
+        dt.date(2027, 3, 1),
+        dt.date(2027, 4, 11),
+        "Asia/Tbilisi",
+        30,
+        30,
+        parties,
+        tuple(requests),
+        Preferences(
+            preferred_days=("tue", "wed", "thu"),
+            preferred_start=dt.time(10),
+            preferred_end=dt.time(16),
+        ),
+    )
+
+
+def greedy(round_: Round, options: list[Candidates]) -> int:
+    """Return how many meetings first-fit places: each meeting at its first free slot."""
+    chosen: dict[str, int | None] = {}
+    for option in options:
+        chosen[option.request.id] = None
+        for start in option.starts:
+            chosen[option.request.id] = start
+            if feasible(round_, chosen, options):
+                break
+            chosen[option.request.id] = None
+    return sum(1 for value in chosen.values() if value is not None)
+
+
+def small_round(rng: random.Random) -> Round:
+    """Return a random round of 2-4 meetings over two days, small enough to search."""
+    parties = {
+        "f0": Party(
+            "f0",
+            "Asia/Tbilisi",
+            "GE",
+            WorkingHours(start=dt.time(9), end=dt.time(13)),
+            max_per_day=rng.choice([1, 2, None]),
+        ),
+        "f1": Party(
+            "f1",
+            "Europe/Bucharest",
+            "RO",
+            WorkingHours(start=dt.time(8), end=dt.time(12)),
+            max_per_day=rng.choice([1, 2, None]),
+        ),
+        "c": Party("c", "Asia/Tbilisi", "GE", WorkingHours(start=dt.time(10), end=dt.time(14))),
+    }
+    requests = tuple(
+        Request(
+            f"m{i}",
+            rng.choice([60, 90, 120]),
+            tuple(sorted(rng.sample(["f0", "f1"], rng.choice([1, 2])))),
+            rng.choice(["o1", "o2", f"own{i}"]),
+            ("c",),
+        )
+        for i in range(rng.choice([2, 3, 4]))
+    )
+    return Round(
+        dt.date(2027, 3, 15),
+        dt.date(2027, 3, 16),
+        "Asia/Tbilisi",
+        60,
+        rng.choice([0, 30]),
+        parties,
+        requests,
+        Preferences(preferred_days=("tue",), spread_facilitator_load=rng.random() < 0.5),
+    )
+
+
+def main() -> None:
+    print(
+        f"{'meetings':>8} {'slots':>6} {'pairs':>7} {'cand s':>7} {'solve s':>8} {'optimal':>8} "
+        f"{'placed':>7} {'greedy':>7} {'greedy s':>9} {'solve/greedy time':>18}"
+    )
+    for size in (20, 50, 100, 300):
+        round_ = big_round(size)
+        started = time.perf_counter()
+        options = candidates(round_)
+        slot_time = time.perf_counter() - started
+        started = time.perf_counter()
+        answer = solve(round_, options, time_limit=TIME_LIMIT)
+        solve_time = time.perf_counter() - started
+        started = time.perf_counter()
+        greedy_placed = greedy(round_, options)
+        greedy_time = time.perf_counter() - started
+        grid = len({s for o in options for s in o.starts})
+        pairs = sum(len(o.starts) for o in options)
+        print(
+            f"{size:>8} {grid:>6} {pairs:>7} {slot_time:>7.2f} {solve_time:>8.2f} "
+            f"{answer.optimal!s:>8} {answer.placed:>7} {greedy_placed:>7} {greedy_time:>9.2f} "
+            f"{solve_time / greedy_time:>18.1f}"
+        )
+    rng = random.Random(11)
+    optimal = 0
+    rounds = 300
+    for _ in range(rounds):
+        small = small_round(rng)
+        small_options = candidates(small)
+        answer = solve(small, small_options)
+        optimal += (answer.placed, answer.cost) == exhaustive(small, small_options)
+    print(
+        f"small rounds solved to the exhaustive optimum: {optimal}/{rounds} "
+        f"({100 * optimal / rounds:.0f}%)"
+    )
+
+
+if __name__ == "__main__":
+    main()

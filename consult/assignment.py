@@ -1,0 +1,298 @@
+"""Gives each meeting of a round a slot: the most meetings possible, then the best placement.
+
+The assignment is an integer programme solved exactly by HiGHS (through
+`scipy.optimize.milp`, with a zero optimality gap). Its objective is
+lexicographic, written as one weighted sum:
+
+1. first, the number of meetings placed, as large as possible, subject to:
+   each meeting at most once; no facilitator and no organisation in two
+   meetings whose times, plus the buffer, overlap; at most `max_per_day`
+   meetings a facilitator's day;
+2. then the sum of the slot costs (`consult.scheduling.cost`) plus, when
+   asked, `SPREAD_WEIGHT` times each facilitator's busiest day (so the load
+   spreads over days), as small as possible.
+
+Each placed meeting is worth more than the largest total cost any assignment
+can have, so no saving in cost ever outweighs a meeting. (Two stages, max
+count then min cost under a cardinality constraint, give the same optimum
+and were ten times slower here.)
+
+Meetings that are interchangeable (same facilitators, length, candidate slots,
+and an organisation that has no other meeting) form one class with an integer
+count per slot, which keeps a round of hundreds of meetings small.
+`objective` computes the same two numbers for any assignment, so the tests can
+check the solver against exhaustive search.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array
+
+from consult.errors import ConsultError
+from consult.scheduling import Candidates, Round, cost, local_day
+
+SPREAD_WEIGHT = 5
+TIME_LIMIT = 60.0
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A meeting placed at a start (UTC), or left out with the reason."""
+
+    request_id: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The solver's answer: a placement per request, how many were placed, and the cost."""
+
+    placements: tuple[Placement, ...]
+    placed: int
+    cost: int
+    optimal: bool
+    """False when the time limit stopped the solver before it proved the optimum."""
+
+    def by_request(self) -> dict[str, Placement]:
+        """Return the placements keyed by request id."""
+        return {p.request_id: p for p in self.placements}
+
+
+def objective(round_: Round, starts: Mapping[str, int | None]) -> tuple[int, int]:
+    """Return (meetings placed, cost) of an assignment of grid starts to request ids."""
+    placed = [(r, starts[r.id]) for r in round_.requests if starts.get(r.id) is not None]
+    total = sum(cost(round_, s, r.minutes) for r, s in placed if s is not None)
+    if round_.preferences.spread_facilitator_load:
+        loads: Counter[tuple[str, dt.date]] = Counter()
+        for request, start in placed:
+            assert start is not None
+            for f in request.facilitators:
+                loads[f, local_day(round_, round_.parties[f], start)] += 1
+        busiest: dict[str, int] = defaultdict(int)
+        for (f, _), n in loads.items():
+            busiest[f] = max(busiest[f], n)
+        total += SPREAD_WEIGHT * sum(busiest.values())
+    return len(placed), total
+
+
+def feasible(
+    round_: Round, starts: Mapping[str, int | None], options: Sequence[Candidates]
+) -> bool:
+    """Tell whether an assignment keeps every rule of the round."""
+    allowed = {c.request.id: set(c.starts) for c in options}
+    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    per_day: Counter[tuple[str, dt.date]] = Counter()
+    for request in round_.requests:
+        start = starts.get(request.id)
+        if start is None:
+            continue
+        if start not in allowed[request.id]:
+            return False
+        span = (start, start + round_.cells(request.minutes))
+        for who in (*request.facilitators, f"org:{request.organisation}"):
+            if any(a < span[1] and span[0] < b for a, b in busy[who]):
+                return False
+            busy[who].append(span)
+        for f in request.facilitators:
+            party = round_.parties[f]
+            per_day[f, local_day(round_, party, start)] += 1
+            if party.max_per_day is not None and per_day[f, local_day(round_, party, start)] > (
+                party.max_per_day
+            ):
+                return False
+    return True
+
+
+def exhaustive(round_: Round, options: Sequence[Candidates]) -> tuple[int, int]:
+    """Return the best (placed, cost) over every feasible assignment, by backtracking.
+
+    Exponential: the reference the solver is checked against on small rounds.
+    """
+    best = (0, 0)
+    chosen: dict[str, int | None] = {}
+
+    def visit(k: int) -> None:
+        nonlocal best
+        if k == len(options):
+            placed, total = objective(round_, chosen)
+            if placed > best[0] or (placed == best[0] and total < best[1]):
+                best = (placed, total)
+            return
+        request_id = options[k].request.id
+        for start in (None, *options[k].starts):
+            chosen[request_id] = start
+            if feasible(round_, chosen, options):
+                visit(k + 1)
+        del chosen[request_id]
+
+    visit(0)
+    return best
+
+
+@dataclass(frozen=True)
+class _Class:
+    requests: tuple[str, ...]
+    facilitators: tuple[str, ...]
+    organisation: str | None
+    cells: int
+    starts: tuple[int, ...]
+    minutes: int
+
+
+def solve(
+    round_: Round, options: Sequence[Candidates], time_limit: float = TIME_LIMIT
+) -> Assignment:
+    """Return an optimal assignment of the round's requests to their candidate starts.
+
+    Should the solver not prove the optimum within `time_limit` seconds, the best
+    assignment found is returned with `optimal=False`.
+    """
+    classes = _classes(round_, options)
+    if not classes:
+        return _assignment(round_, options, {}, True)
+    columns = [(k, s) for k, c in enumerate(classes) for s in c.starts]
+    facilitators = sorted({f for c in classes for f in c.facilitators})
+    spread = round_.preferences.spread_facilitator_load
+    n_x = len(columns)
+    n = n_x + (len(facilitators) if spread else 0)
+
+    rows: list[list[tuple[int, float]]] = []
+    upper: list[float] = []
+
+    def add(entries: list[tuple[int, float]], bound: float) -> None:
+        rows.append(entries)
+        upper.append(bound)
+
+    by_class: dict[int, list[int]] = defaultdict(list)
+    for j, (k, _) in enumerate(columns):
+        by_class[k].append(j)
+    for k, js in by_class.items():
+        add([(j, 1.0) for j in js], len(classes[k].requests))
+
+    # Nobody in two overlapping meetings: at each grid step, at most one meeting holds it.
+    holders: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for j, (k, s) in enumerate(columns):
+        c = classes[k]
+        who = [*c.facilitators, *([f"org:{c.organisation}"] if c.organisation else [])]
+        for w in who:
+            for t in range(s, s + c.cells):
+                holders[w, t].append(j)
+    for js in holders.values():
+        if len(js) > 1:
+            add([(j, 1.0) for j in js], 1)
+
+    days: dict[tuple[str, dt.date], list[int]] = defaultdict(list)
+    for j, (k, s) in enumerate(columns):
+        for f in classes[k].facilitators:
+            days[f, local_day(round_, round_.parties[f], s)].append(j)
+    for (f, _), js in days.items():
+        limit = round_.parties[f].max_per_day
+        if limit is not None and len(js) > limit:
+            add([(j, 1.0) for j in js], limit)
+        if spread:
+            add([*((j, 1.0) for j in js), (n_x + facilitators.index(f), -1.0)], 0)
+
+    matrix = _sparse(rows, n)
+    lower_rows = np.full(len(rows), -np.inf)
+    integrality = np.concatenate([np.ones(n_x), np.zeros(n - n_x)])
+    # Every meeting has a facilitator, so two meetings never start at the same step
+    # of one class: each count is 0 or 1.
+    bounds = Bounds(np.zeros(n), np.concatenate([np.ones(n_x), np.full(n - n_x, np.inf)]))
+    constraints = [LinearConstraint(matrix, lower_rows, np.array(upper))]
+
+    costs = np.array([cost(round_, s, classes[k].minutes) for k, s in columns], dtype=float)
+    # One more meeting placed must outweigh any saving in cost: W exceeds the
+    # largest total cost any assignment can have.
+    worth = (
+        float(costs.max()) * len(round_.requests)
+        + SPREAD_WEIGHT * (n - n_x) * len(round_.requests)
+        + 1
+    )
+    objective_ = np.concatenate([costs - worth, np.full(n - n_x, SPREAD_WEIGHT)])
+    result = milp(
+        objective_,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=bounds,
+        options={"mip_rel_gap": 0.0, "disp": False, "time_limit": time_limit},
+    )
+    if result.x is None:
+        raise ConsultError(
+            f"the schedule solver found no schedule within {time_limit:g} s: {result.message}"
+        )
+    proven = result.status == 0
+    values = np.round(result.x[:n_x]).astype(int)
+
+    starts: dict[str, int] = {}
+    taken: dict[int, list[int]] = defaultdict(list)
+    for j, (k, s) in enumerate(columns):
+        taken[k].extend([s] * int(values[j]))
+    for k, c in enumerate(classes):
+        for request_id, start in zip(c.requests, sorted(taken[k]), strict=False):
+            starts[request_id] = start
+    return _assignment(round_, options, starts, proven)
+
+
+def _sparse(rows: list[list[tuple[int, float]]], n: int) -> coo_array:
+    r = [i for i, entries in enumerate(rows) for _ in entries]
+    c = [j for entries in rows for j, _ in entries]
+    v = [value for entries in rows for _, value in entries]
+    return coo_array(
+        (np.array(v), (np.array(r, dtype=int), np.array(c, dtype=int))), shape=(len(rows), n)
+    )
+
+
+def _classes(round_: Round, options: Sequence[Candidates]) -> list[_Class]:
+    meetings_of = Counter(c.request.organisation for c in options if c.starts)
+    groups: dict[tuple[tuple[str, ...], str | None, int, tuple[int, ...]], list[str]] = defaultdict(
+        list
+    )
+    for option in options:
+        if not option.starts:
+            continue
+        r = option.request
+        organisation = r.organisation if meetings_of[r.organisation] > 1 else None
+        key = (tuple(sorted(r.facilitators)), organisation, r.minutes, option.starts)
+        groups[key].append(r.id)
+    return [
+        _Class(
+            requests=tuple(sorted(ids)),
+            facilitators=facilitators,
+            organisation=organisation,
+            cells=round_.cells(minutes),
+            starts=starts,
+            minutes=minutes,
+        )
+        for (facilitators, organisation, minutes, starts), ids in groups.items()
+    ]
+
+
+def _assignment(
+    round_: Round, options: Sequence[Candidates], starts: Mapping[str, int], optimal: bool
+) -> Assignment:
+    reasons = {c.request.id: c.reason for c in options}
+    placements = []
+    for request in round_.requests:
+        start = starts.get(request.id)
+        if start is None:
+            reason = reasons.get(request.id) or (
+                "its possible slots are all taken by other meetings of the same facilitators "
+                "or organisation (the round places as many meetings as possible)"
+            )
+            placements.append(Placement(request.id, None, None, reason))
+            continue
+        begin = round_.at(start)
+        placements.append(
+            Placement(request.id, begin, begin + dt.timedelta(minutes=request.minutes))
+        )
+    placed, total = objective(round_, starts)
+    return Assignment(tuple(placements), placed, total, optimal)

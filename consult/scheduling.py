@@ -1,0 +1,295 @@
+"""Gives the candidate slots of a consultation round: when every party can meet.
+
+A slot is a start time on the round's grid (every `step` minutes in the
+training's time zone) at which the whole meeting lies inside the working day of
+every party in that party's own time zone, on a working weekday that is not a
+public holiday in the party's country, and clear of the party's busy time.
+Pure: values in, values out; busy time comes from `consult.feeds` beforehand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from schemas.types import WEEKDAYS, WorkingHours
+
+UTC = dt.UTC
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass(frozen=True)
+class Party:
+    """Someone whose working day a meeting must fit: a facilitator or a consulted contact."""
+
+    id: str
+    timezone: str
+    country: str
+    hours: WorkingHours = field(default_factory=WorkingHours)
+    busy: tuple[Interval, ...] = ()
+    max_per_day: int | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """A meeting to place: its length, who runs it, who is consulted."""
+
+    id: str
+    minutes: int
+    facilitators: tuple[str, ...]
+    organisation: str
+    attendees: tuple[str, ...] = ()
+    """Party ids of the consulted side (the organisation's contacts)."""
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What makes one placement better than another, once the most meetings are placed."""
+
+    preferred_days: tuple[str, ...] = ()
+    preferred_start: dt.time | None = None
+    preferred_end: dt.time | None = None
+    earlier_is_better: bool = True
+    spread_facilitator_load: bool = True
+
+
+@dataclass(frozen=True)
+class Round:
+    """Everything the solver needs about one consultation round."""
+
+    earliest: dt.date
+    latest: dt.date
+    timezone: str
+    step_minutes: int
+    buffer_minutes: int
+    parties: dict[str, Party]
+    requests: tuple[Request, ...]
+    preferences: Preferences = field(default_factory=Preferences)
+    fixed: tuple[tuple[Request, dt.datetime], ...] = ()
+    """Meetings already confirmed: they keep their time and take the parties' time."""
+
+    @functools.cached_property
+    def origin(self) -> dt.datetime:
+        """Return the first instant of the round's grid (midnight of `earliest`, training zone)."""
+        return dt.datetime.combine(self.earliest, dt.time(), ZoneInfo(self.timezone)).astimezone(
+            UTC
+        )
+
+    @functools.cached_property
+    def horizon(self) -> dt.datetime:
+        """Return the instant the round's grid ends (midnight after `latest`, training zone)."""
+        day_after = self.latest + dt.timedelta(days=1)
+        return dt.datetime.combine(day_after, dt.time(), ZoneInfo(self.timezone)).astimezone(UTC)
+
+    def at(self, index: int) -> dt.datetime:
+        """Return the UTC start of grid step `index`."""
+        return self.origin + dt.timedelta(minutes=index * self.step_minutes)
+
+    def cells(self, minutes: int) -> int:
+        """Return how many grid steps a meeting of `minutes` holds, its buffer included."""
+        return math.ceil((minutes + self.buffer_minutes) / self.step_minutes)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The grid steps at which a request may start, or why there are none."""
+
+    request: Request
+    starts: tuple[int, ...]
+    reason: str | None = None
+    cost: tuple[int, ...] = field(default=(), compare=False)
+
+
+def working_intervals(party: Party, earliest: dt.date, latest: dt.date) -> list[Interval]:
+    """Return the UTC intervals of `party`'s working days from `earliest` to `latest`.
+
+    A day around the window on each side is included, since a party far east or
+    west works on another calendar date than the training's time zone.
+    """
+    zone = ZoneInfo(party.timezone)
+    days = {WEEKDAYS.index(day) for day in party.hours.days}
+    public = _holidays(party.country, earliest.year - 1, latest.year + 1)
+    intervals = []
+    day = earliest - dt.timedelta(days=1)
+    while day <= latest + dt.timedelta(days=1):
+        if day.weekday() in days and day not in public:
+            start = dt.datetime.combine(day, party.hours.start, zone).astimezone(UTC)
+            end = dt.datetime.combine(day, party.hours.end, zone).astimezone(UTC)
+            intervals.append((start, end))
+        day += dt.timedelta(days=1)
+    return intervals
+
+
+@functools.cache
+def _holidays(country: str, first: int, last: int) -> frozenset[dt.date]:
+    try:
+        return frozenset(holidays.country_holidays(country, years=range(first, last + 1)))
+    except NotImplementedError:
+        return frozenset()
+
+
+def subtract(intervals: Sequence[Interval], busy: Iterable[Interval]) -> list[Interval]:
+    """Return `intervals` with every busy period taken out."""
+    result = list(intervals)
+    for busy_start, busy_end in sorted(busy):
+        cut: list[Interval] = []
+        for start, end in result:
+            if busy_end <= start or busy_start >= end:
+                cut.append((start, end))
+                continue
+            if start < busy_start:
+                cut.append((start, busy_start))
+            if busy_end < end:
+                cut.append((busy_end, end))
+        result = cut
+    return result
+
+
+def intersect(left: Sequence[Interval], right: Sequence[Interval]) -> list[Interval]:
+    """Return the intervals in both sorted, disjoint lists."""
+    result = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        start = max(left[i][0], right[j][0])
+        end = min(left[i][1], right[j][1])
+        if start < end:
+            result.append((start, end))
+        if left[i][1] < right[j][1]:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def available(party: Party, round_: Round) -> list[Interval]:
+    """Return when `party` can meet during the round: working time less busy time."""
+    intervals = working_intervals(party, round_.earliest, round_.latest)
+    return subtract(intervals, party.busy)
+
+
+def candidates(round_: Round) -> list[Candidates]:
+    """Return, for each request of the round, its possible starts and their costs."""
+    fixed_busy = _fixed_busy(round_)
+    cache: dict[str, list[Interval]] = {}
+
+    def free(party_id: str) -> list[Interval]:
+        if party_id not in cache:
+            party = round_.parties[party_id]
+            cache[party_id] = subtract(available(party, round_), fixed_busy.get(party_id, ()))
+        return cache[party_id]
+
+    window = [(round_.origin, round_.horizon)]
+    found = []
+    for request in round_.requests:
+        common = window
+        for party_id in (*request.facilitators, *request.attendees):
+            common = intersect(common, free(party_id))
+        starts = _grid_starts(common, request.minutes, round_)
+        if not starts:
+            found.append(Candidates(request, (), explain(request, round_)))
+            continue
+        costs = tuple(cost(round_, s, request.minutes) for s in starts)
+        found.append(Candidates(request, starts, None, costs))
+    return found
+
+
+def _fixed_busy(round_: Round) -> dict[str, list[Interval]]:
+    buffer = dt.timedelta(minutes=round_.buffer_minutes)
+    busy: dict[str, list[Interval]] = {}
+    for request, start in round_.fixed:
+        end = start + dt.timedelta(minutes=request.minutes)
+        for party_id in (*request.facilitators, *request.attendees):
+            busy.setdefault(party_id, []).append((start - buffer, end + buffer))
+    return busy
+
+
+def _grid_starts(intervals: Sequence[Interval], minutes: int, round_: Round) -> tuple[int, ...]:
+    step = dt.timedelta(minutes=round_.step_minutes)
+    length = dt.timedelta(minutes=minutes)
+    starts = []
+    for start, end in intervals:
+        index = math.ceil((start - round_.origin) / step)
+        while round_.at(index) + length <= end:
+            if round_.at(index) >= round_.origin and round_.at(index) + length <= round_.horizon:
+                starts.append(index)
+            index += 1
+    return tuple(starts)
+
+
+def cost(round_: Round, index: int, minutes: int) -> int:
+    """Return how much a meeting at grid step `index` goes against the round's preferences.
+
+    One point per day after the round's first day (when earlier is better), ten
+    points for a day not among the preferred days, ten for a start before the
+    preferred start, ten for an end after the preferred end (training's time zone).
+    """
+    preferences = round_.preferences
+    local = round_.at(index).astimezone(ZoneInfo(round_.timezone))
+    points = (local.date() - round_.earliest).days if preferences.earlier_is_better else 0
+    if preferences.preferred_days and WEEKDAYS[local.weekday()] not in preferences.preferred_days:
+        points += 10
+    if preferences.preferred_start and local.time() < preferences.preferred_start:
+        points += 10
+    end = (local + dt.timedelta(minutes=minutes)).time()
+    if preferences.preferred_end and (end > preferences.preferred_end or end == dt.time()):
+        points += 10
+    return points
+
+
+def local_day(round_: Round, party: Party, index: int) -> dt.date:
+    """Return the date, in `party`'s time zone, of grid step `index`."""
+    return round_.at(index).astimezone(ZoneInfo(party.timezone)).date()
+
+
+def explain(request: Request, round_: Round) -> str:
+    """Return why `request` has no candidate slot, in the words a coordinator uses."""
+    window = f"{round_.earliest.isoformat()}..{round_.latest.isoformat()}"
+    parties = [round_.parties[p] for p in (*request.facilitators, *request.attendees)]
+    zones = sorted({p.timezone for p in parties})
+    span = [(round_.origin, round_.horizon)]
+
+    def hours_only(party: Party) -> list[Interval]:
+        everyday = Party(
+            party.id,
+            party.timezone,
+            "",
+            WorkingHours(days=WEEKDAYS, start=party.hours.start, end=party.hours.end),
+        )
+        return working_intervals(everyday, round_.earliest, round_.latest)
+
+    def longest(intervals: Sequence[Interval]) -> dt.timedelta:
+        return max((end - start for start, end in intervals), default=dt.timedelta())
+
+    common = span
+    for party in parties:
+        common = intersect(common, hours_only(party))
+    if not common:
+        return f"no common working hours between {' and '.join(zones)} within {window}"
+    if longest(common) < dt.timedelta(minutes=request.minutes):
+        return (
+            f"the {request.minutes}-minute meeting is longer than the common working day "
+            f"of {' and '.join(zones)} ({_minutes(longest(common))} minutes)"
+        )
+    working = span
+    for party in parties:
+        working = intersect(working, working_intervals(party, round_.earliest, round_.latest))
+    if not _grid_starts(working, request.minutes, round_):
+        countries = sorted({p.country for p in parties})
+        return (
+            f"every day within {window} is a weekend, a day off or a public holiday "
+            f"for someone (holidays of {', '.join(countries)})"
+        )
+    busy_names = [p.id for p in parties if p.busy]
+    if busy_names:
+        return f"the busy time of {', '.join(busy_names)} fills every common slot within {window}"
+    return f"meetings already confirmed fill every common slot within {window}"
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 60)
