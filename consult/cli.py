@@ -6,6 +6,7 @@ Exit codes: 0 done, 1 bad input (the message says what and where), 2 wrong usage
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from rich.table import Table
 from consult.bootstrap import services
 from consult.demo import prepare_demo
 from consult.errors import ConsultError
+from consult.planning import plan_and_propose, resolve_round, schedule_markdown
 from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
 from consult.settings import Settings
 from consult.summary import PlannedRow, Summary, summarise
@@ -85,6 +87,46 @@ def demo(
     out.print(f"demo workspace: {workspace.resolve()}", soft_wrap=True)
     out.print(f"state database: {settings.store_url}", soft_wrap=True)
     out.print(f"outputs:        {settings.out_dir.resolve()}", soft_wrap=True)
+
+
+@app.command()
+def plan(
+    training: Annotated[str, typer.Argument(help="The training's slug (its file name).")],
+    round_id: Annotated[
+        str | None, typer.Option("--round", help="The round to plan (default: the first).")
+    ] = None,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Confirm the proposal at once, without review.")
+    ] = False,
+    replan: Annotated[
+        bool, typer.Option("--replan", help="Move confirmed meetings too, not only proposed ones.")
+    ] = False,
+    by: Annotated[
+        str, typer.Option("--by", help="Who plans and decides, for the audit log.")
+    ] = getpass.getuser(),
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", help="The workspace folder.")
+    ] = None,
+) -> None:
+    """Plan a consultation round: propose a time for each meeting, and store the proposal."""
+    with services(_settings(workspace)) as built:
+        round_id = resolve_round(built.workspace, training, round_id)
+        result = plan_and_propose(
+            built.workspace,
+            built.store,
+            training,
+            round_id,
+            replan=replan,
+            actor=by,
+            cache_dir=built.settings.feed_cache,
+        )
+        out.print(schedule_markdown(built.workspace, result), soft_wrap=True, markup=False)
+        if approve:
+            meetings = built.store.decide_round(training, round_id, approve=True, actor=by)
+            confirmed = sum(1 for m in meetings if m.status == "confirmed")
+            out.print(f"approved by {by}: {confirmed} meetings confirmed", soft_wrap=True)
+        else:
+            out.print("proposed; approve with --approve or in the Prefect UI", soft_wrap=True)
 
 
 def print_summary(summary: Summary) -> None:

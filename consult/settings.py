@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.workspace / STATE_DIR / 'state.db').resolve()}"
 
     @property
+    def feed_cache(self) -> Path:
+        """Return the folder where busy-time feeds are cached between fetches."""
+        return self.workspace / STATE_DIR / "feeds"
+
+    @property
     def out_dir(self) -> Path:
         """Return the folder where outputs (outbox, briefing packs) are written."""
         return self.workspace / OUT_DIR

@@ -75,6 +75,7 @@ class Facilitator(Strict):
     id: Id
     name: OneLine
     email: Email
+    language: Language = "en"
     timezone: TimeZone
     country: Country = Field(description="Where the facilitator's public holidays come from.")
     working_hours: WorkingHours = WorkingHours()

@@ -4,6 +4,6 @@
 by SQLAlchemy URL and returns a `Store`; see `consult.store.store`.
 """
 
-from consult.store.store import LEASE, Store, open_store
+from consult.store.store import LEASE, Proposal, Store, open_store
 
-__all__ = ["LEASE", "Store", "open_store"]
+__all__ = ["LEASE", "Proposal", "Store", "open_store"]

@@ -15,6 +15,7 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
@@ -45,6 +46,22 @@ from schemas.state import (
 
 LEASE = dt.timedelta(minutes=15)
 """How long a claim on a message holds before another worker may claim it and send it."""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A meeting as a round's plan proposes it, with whom it invites."""
+
+    id: str
+    training: str
+    round: str
+    organisation: str
+    format: str
+    start: dt.datetime
+    end: dt.datetime
+    location: str | None
+    facilitators: tuple[str, ...]
+    attendees: tuple[Attendee, ...]
 
 
 def open_store(url: str) -> Store:
@@ -266,6 +283,83 @@ class Store:
         """Return the audit log (about one subject, if given), oldest first."""
         with reading(self._engine) as connection:
             return _audit.log(connection, subject)
+
+    def propose_round(
+        self,
+        training: str,
+        round: str,
+        proposals: Sequence[Proposal],
+        withdraw: Sequence[str],
+        actor: str,
+        detail: Mapping[str, Any] | None = None,
+    ) -> list[Meeting]:
+        """Return the round's meetings after storing a plan in one transaction.
+
+        Each proposal is inserted or updated and (again) proposed, with its
+        attendees; each id in `withdraw` (proposed before, not placed now) is
+        cancelled. Either all of it is stored or, on any error, none of it.
+        """
+        with writing(self._engine) as connection:
+            now = _now()
+            for proposal in proposals:
+                _meetings.upsert_meeting(
+                    connection,
+                    now,
+                    id=proposal.id,
+                    training=proposal.training,
+                    round=proposal.round,
+                    organisation=proposal.organisation,
+                    format=proposal.format,
+                    start=proposal.start,
+                    end=proposal.end,
+                    location=proposal.location,
+                    facilitators=proposal.facilitators,
+                )
+                _meetings.set_meeting_status(connection, now, proposal.id, "proposed")
+                _meetings.set_attendees(connection, proposal.id, proposal.attendees)
+            for meeting_id in withdraw:
+                _meetings.set_meeting_status(connection, now, meeting_id, "cancelled")
+            _audit.append(
+                connection,
+                now,
+                actor=actor,
+                action="round.proposed",
+                subject=f"{training}/{round}",
+                detail={
+                    "proposed": [p.id for p in proposals],
+                    "withdrawn": list(withdraw),
+                    **(detail or {}),
+                },
+            )
+            return _meetings.list_meetings(connection, training, round)
+
+    def decide_round(
+        self, training: str, round: str, approve: bool, actor: str, comment: str = ""
+    ) -> list[Meeting]:
+        """Return the round's meetings after the coordinator's decision on its proposal.
+
+        Approval confirms every proposed meeting; sending it back leaves them
+        proposed. Either way the decision, its author and comment go to the audit log.
+        """
+        with writing(self._engine) as connection:
+            now = _now()
+            proposed = [
+                m.id
+                for m in _meetings.list_meetings(connection, training, round)
+                if m.status == "proposed"
+            ]
+            if approve:
+                for meeting_id in proposed:
+                    _meetings.set_meeting_status(connection, now, meeting_id, "confirmed")
+            _audit.append(
+                connection,
+                now,
+                actor=actor,
+                action="round.approved" if approve else "round.sent_back",
+                subject=f"{training}/{round}",
+                detail={"meetings": proposed, "comment": comment},
+            )
+            return _meetings.list_meetings(connection, training, round)
 
     def close(self) -> None:
         """Close every connection to the database; the store is not to be used afterwards."""

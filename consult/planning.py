@@ -1,0 +1,402 @@
+"""Plans a consultation round: from the workspace and busy-time feeds to stored, proposed meetings.
+
+    feeds = fetch_round_feeds(workspace, "winter-2027", "round-1")
+    plan = plan_round(workspace, "winter-2027", "round-1", feeds, store.meetings(...))
+    save_plan(store, plan, actor="coordinator")
+
+Each step is a plain function, so a flow wraps each in a task and the CLI
+calls them in a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from consult.assignment import Assignment, solve
+from consult.errors import ConsultError
+from consult.feeds import FeedResult, fetch_busy
+from consult.scheduling import Party, Preferences, Request, Round, candidates
+from consult.store import Proposal, Store
+from consult.workspace import Workspace
+from schemas import Organisation, PlannedMeeting, Training
+from schemas.state import Attendee, Meeting
+
+KEPT = ("confirmed", "held", "notes_missing")
+"""Statuses of meetings a re-plan keeps where they are, unless asked to re-plan them."""
+
+
+class PlanningError(ConsultError, ValueError):
+    """A round cannot be planned as asked (for example, a busy-time feed failed)."""
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    """One meeting of a round's plan: where and when it landed, or why it did not."""
+
+    id: str
+    organisation: str
+    format: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+    location: str | None
+    facilitators: tuple[str, ...]
+    attendees: tuple[Attendee, ...]
+    reason: str | None
+    kept: bool = False
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """The plan of a round: its meetings, the feeds that failed, whether it is proven optimal."""
+
+    training: str
+    round: str
+    timezone: str
+    rows: tuple[PlannedRow, ...]
+    feed_problems: tuple[str, ...]
+    optimal: bool
+
+    @property
+    def placed(self) -> int:
+        """Return how many meetings have a time."""
+        return sum(1 for row in self.rows if row.start is not None)
+
+
+def resolve_round(workspace: Workspace, slug: str, round_id: str | None) -> str:
+    """Return the round asked for, or the training's first; raise PlanningError if unknown."""
+    rounds = [r.id for r in workspace.training(slug).consultation.rounds]
+    if round_id is None:
+        return rounds[0]
+    if round_id not in rounds:
+        raise PlanningError(
+            f"trainings/{slug}.yaml, consultation.rounds: got {round_id!r}, "
+            f"expected one of {', '.join(rounds)}"
+        )
+    return round_id
+
+
+def plan_and_propose(
+    workspace: Workspace,
+    store: Store,
+    slug: str,
+    round_id: str,
+    *,
+    replan: bool,
+    actor: str,
+    cache_dir: Path | None = None,
+) -> RoundPlan:
+    """Return a round's plan after fetching its feeds, solving, and storing the proposal."""
+    feeds = fetch_round_feeds(workspace, slug, round_id, cache_dir=cache_dir)
+    result = plan_round(workspace, slug, round_id, feeds, store.meetings(slug, round_id), replan)
+    save_plan(store, result, actor)
+    return result
+
+
+def meeting_id(training: str, round_id: str, planned: str) -> str:
+    """Return the store id of a planned meeting: stable across re-plans."""
+    return f"{training}/{round_id}/{planned}"
+
+
+def feed_urls(workspace: Workspace, slug: str, round_id: str) -> dict[str, str]:
+    """Return the busy-time feed URLs a round depends on, each with its owner's time zone."""
+    training = workspace.training(slug)
+    round_ = training.round(round_id)
+    urls: dict[str, str] = {}
+    for facilitator in training.consultation.facilitators:
+        if facilitator.busy_feed:
+            urls[str(facilitator.busy_feed)] = facilitator.timezone
+    for planned in round_.meetings:
+        organisation = workspace.stakeholders.organisation(planned.organisation)
+        for contact in organisation.contacts:
+            for url in (organisation.busy_feed, contact.busy_feed):
+                if url:
+                    urls.setdefault(str(url), contact.timezone)
+    return urls
+
+
+Fetch = Callable[[str, dt.datetime, dt.datetime, str], FeedResult]
+
+
+def fetch_round_feeds(
+    workspace: Workspace, slug: str, round_id: str, cache_dir: Path | None = None
+) -> dict[str, FeedResult]:
+    """Return each busy-time feed of the round, fetched for the round's window."""
+    start, end = _window(workspace.training(slug), round_id)
+    return {
+        url: fetch_busy(url, start, end, owner_timezone=zone, cache_dir=cache_dir)
+        for url, zone in feed_urls(workspace, slug, round_id).items()
+    }
+
+
+def _window(training: Training, round_id: str) -> tuple[dt.datetime, dt.datetime]:
+    round_ = training.round(round_id)
+    zone = ZoneInfo(training.timezone)
+    # a day on each side: parties east and west of the training work on other dates
+    start = dt.datetime.combine(round_.earliest - dt.timedelta(days=1), dt.time(), zone)
+    end = dt.datetime.combine(round_.latest + dt.timedelta(days=2), dt.time(), zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def plan_round(
+    workspace: Workspace,
+    slug: str,
+    round_id: str,
+    feeds: Mapping[str, FeedResult],
+    existing: Sequence[Meeting],
+    replan: bool = False,
+    time_limit: float = 60.0,
+) -> RoundPlan:
+    """Return the best plan of a round, around the meetings already confirmed.
+
+    Raises PlanningError when a feed failed and the training says to fail then.
+    """
+    training = workspace.training(slug)
+    plan = training.consultation
+    round_ = training.round(round_id)
+    problems = tuple(result.error for result in feeds.values() if result.error)
+    if problems and plan.on_feed_error == "fail":
+        raise PlanningError(
+            "\n".join(
+                [
+                    f"{len(problems)} busy-time feed(s) of {slug}/{round_id} could not be read, "
+                    "and the training says to stop then (consultation.on_feed_error: fail):",
+                    *(f"  {problem}" for problem in problems),
+                ]
+            )
+        )
+    busy = {url: result.busy for url, result in feeds.items() if not result.error}
+    parties: dict[str, Party] = {}
+    for facilitator in plan.facilitators:
+        parties[f"f:{facilitator.id}"] = Party(
+            f"f:{facilitator.id}",
+            facilitator.timezone,
+            facilitator.country,
+            facilitator.working_hours,
+            busy.get(str(facilitator.busy_feed), ()) if facilitator.busy_feed else (),
+            facilitator.max_meetings_per_day,
+        )
+    stored = {m.id: m for m in existing}
+    requests, fixed = [], []
+    for planned in round_.meetings:
+        organisation = workspace.stakeholders.organisation(planned.organisation)
+        attendees = _contact_parties(organisation, busy, parties)
+        request = Request(
+            planned.id,
+            planned.duration_minutes,
+            tuple(f"f:{f}" for f in planned.facilitators),
+            organisation.id,
+            attendees,
+        )
+        kept = stored.get(meeting_id(slug, round_id, planned.id))
+        if kept is not None and kept.status in KEPT and not replan:
+            fixed.append((request, kept.start))
+        else:
+            requests.append(request)
+    problem = Round(
+        round_.earliest,
+        round_.latest,
+        training.timezone,
+        plan.slot_step_minutes,
+        plan.buffer_minutes,
+        parties,
+        tuple(requests),
+        Preferences(**plan.preferences.model_dump()),
+        tuple(fixed),
+    )
+    assignment = solve(problem, candidates(problem), time_limit=time_limit)
+    rows = _rows(workspace, slug, round_id, training, assignment, stored, replan)
+    return RoundPlan(slug, round_id, training.timezone, rows, problems, assignment.optimal)
+
+
+def _contact_parties(
+    organisation: Organisation,
+    busy: Mapping[str, tuple[tuple[dt.datetime, dt.datetime], ...]],
+    parties: dict[str, Party],
+) -> tuple[str, ...]:
+    ids = []
+    shared = busy.get(str(organisation.busy_feed), ()) if organisation.busy_feed else ()
+    for contact in organisation.contacts:
+        own = busy.get(str(contact.busy_feed), ()) if contact.busy_feed else ()
+        party_id = f"c:{contact.email}"
+        parties[party_id] = Party(
+            party_id,
+            contact.timezone,
+            organisation.country,
+            organisation.working_hours,
+            (*shared, *own),
+        )
+        ids.append(party_id)
+    return tuple(ids)
+
+
+def _rows(
+    workspace: Workspace,
+    slug: str,
+    round_id: str,
+    training: Training,
+    assignment: Assignment,
+    stored: Mapping[str, Meeting],
+    replan: bool,
+) -> tuple[PlannedRow, ...]:
+    placements = assignment.by_request()
+    rows = []
+    for planned in training.round(round_id).meetings:
+        id_ = meeting_id(slug, round_id, planned.id)
+        attendees = _attendees(workspace, training, planned, id_)
+        kept = stored.get(id_)
+        if kept is not None and kept.status in KEPT and not replan:
+            rows.append(
+                PlannedRow(
+                    id_,
+                    planned.organisation,
+                    planned.format,
+                    kept.start,
+                    kept.end,
+                    kept.location,
+                    planned.facilitators,
+                    attendees,
+                    None,
+                    True,
+                )
+            )
+            continue
+        placement = placements[planned.id]
+        rows.append(
+            PlannedRow(
+                id_,
+                planned.organisation,
+                planned.format,
+                placement.start,
+                placement.end,
+                planned.location,
+                planned.facilitators,
+                attendees,
+                placement.reason,
+            )
+        )
+    return tuple(rows)
+
+
+def _attendees(
+    workspace: Workspace, training: Training, planned: PlannedMeeting, id_: str
+) -> tuple[Attendee, ...]:
+    facilitators = {f.id: f for f in training.consultation.facilitators}
+    organisation = workspace.stakeholders.organisation(planned.organisation)
+    chairs = [
+        Attendee(
+            meeting_id=id_,
+            email=f.email,
+            name=f.name,
+            role="CHAIR",
+            organisation=None,
+            language=f.language,
+            timezone=f.timezone,
+        )
+        for f in (facilitators[i] for i in planned.facilitators)
+    ]
+    consulted = [
+        Attendee(
+            meeting_id=id_,
+            email=c.email,
+            name=c.name,
+            role="REQ-PARTICIPANT",
+            organisation=organisation.id,
+            language=c.language,
+            timezone=c.timezone,
+        )
+        for c in organisation.contacts
+    ]
+    return (*chairs, *consulted)
+
+
+def save_plan(store: Store, plan: RoundPlan, actor: str) -> list[Meeting]:
+    """Return the round's meetings after storing its plan as a proposal, in one transaction.
+
+    Kept (confirmed) meetings are left as they are; meetings proposed before
+    that the plan no longer places are cancelled.
+    """
+    placed = {row.id for row in plan.rows if row.start is not None}
+    proposals = [
+        Proposal(
+            row.id,
+            plan.training,
+            plan.round,
+            row.organisation,
+            row.format,
+            row.start,
+            row.end,
+            row.location,
+            row.facilitators,
+            row.attendees,
+        )
+        for row in plan.rows
+        if row.start is not None and row.end is not None and not row.kept
+    ]
+    withdraw = [
+        m.id
+        for m in store.meetings(plan.training, plan.round)
+        if m.status == "proposed" and m.id not in placed
+    ]
+    return store.propose_round(
+        plan.training,
+        plan.round,
+        proposals,
+        withdraw,
+        actor,
+        {
+            "unplaced": {row.id: row.reason for row in plan.rows if row.start is None},
+            "feed_problems": list(plan.feed_problems),
+            "optimal": plan.optimal,
+        },
+    )
+
+
+def schedule_markdown(workspace: Workspace, plan: RoundPlan) -> str:
+    """Return the plan as a Markdown table, with each party's local time."""
+    training = workspace.training(plan.training)
+    zone = ZoneInfo(plan.timezone)
+    names = {o.id: o.name.en for o in workspace.stakeholders.organisations}
+    lines = [
+        f"# Schedule: {training.title.en}, {plan.round}",
+        "",
+        f"{plan.placed} of {len(plan.rows)} meetings placed"
+        + ("" if plan.optimal else " (best found; the solver's time limit came before a proof)")
+        + ".",
+        "",
+        f"| meeting | organisation | format | {plan.timezone} | local times | facilitators "
+        "| status |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in sorted(plan.rows, key=lambda r: (r.start is None, r.start or dt.datetime.min, r.id)):
+        if row.start is None or row.end is None:
+            when, local = "not placed", _cell(row.reason or "")
+        else:
+            start, end = row.start.astimezone(zone), row.end.astimezone(zone)
+            when = f"{start:%a %Y-%m-%d %H:%M}-{end:%H:%M}"
+            zones = sorted({a.timezone for a in row.attendees} - {plan.timezone})
+            local = (
+                "; ".join(
+                    f"{z} {row.start.astimezone(ZoneInfo(z)):%H:%M}-"
+                    f"{row.end.astimezone(ZoneInfo(z)):%H:%M}"
+                    for z in zones
+                )
+                or "—"
+            )
+        status = "kept (confirmed)" if row.kept else ("proposed" if row.start else "—")
+        lines.append(
+            f"| {row.id.rsplit('/', 1)[-1]} | {_cell(names[row.organisation])} "
+            f"| {row.format.replace('_', ' ')} | {when} | {local} "
+            f"| {', '.join(row.facilitators)} | {status} |"
+        )
+    if plan.feed_problems:
+        lines += ["", "Busy-time feeds planned without (consultation.on_feed_error: proceed):", ""]
+        lines += [f"- {_cell(problem)}" for problem in plan.feed_problems]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
