@@ -355,25 +355,14 @@ def save_plan(store: Store, plan: RoundPlan, actor: str) -> list[Meeting]:
     )
 
 
-def schedule_markdown(workspace: Workspace, plan: RoundPlan) -> str:
-    """Return the plan as a Markdown table, with each party's local time."""
-    training = workspace.training(plan.training)
+def schedule_rows(workspace: Workspace, plan: RoundPlan) -> list[dict[str, str]]:
+    """Return the plan as table rows, by start, with each party's local time."""
     zone = ZoneInfo(plan.timezone)
     names = {o.id: o.name.en for o in workspace.stakeholders.organisations}
-    lines = [
-        f"# Schedule: {training.title.en}, {plan.round}",
-        "",
-        f"{plan.placed} of {len(plan.rows)} meetings placed"
-        + ("" if plan.optimal else " (best found; the solver's time limit came before a proof)")
-        + ".",
-        "",
-        f"| meeting | organisation | format | {plan.timezone} | local times | facilitators "
-        "| status |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for row in sorted(plan.rows, key=lambda r: (r.start is None, r.start or dt.datetime.min, r.id)):
+    rows = []
+    for row in sorted(plan.rows, key=lambda r: (r.start is None, r.start or _EPOCH, r.id)):
         if row.start is None or row.end is None:
-            when, local = "not placed", _cell(row.reason or "")
+            when, local = "not placed", row.reason or ""
         else:
             start, end = row.start.astimezone(zone), row.end.astimezone(zone)
             when = f"{start:%a %Y-%m-%d %H:%M}-{end:%H:%M}"
@@ -384,14 +373,41 @@ def schedule_markdown(workspace: Workspace, plan: RoundPlan) -> str:
                     f"{row.end.astimezone(ZoneInfo(z)):%H:%M}"
                     for z in zones
                 )
-                or "—"
+                or "-"
             )
-        status = "kept (confirmed)" if row.kept else ("proposed" if row.start else "—")
-        lines.append(
-            f"| {row.id.rsplit('/', 1)[-1]} | {_cell(names[row.organisation])} "
-            f"| {row.format.replace('_', ' ')} | {when} | {local} "
-            f"| {', '.join(row.facilitators)} | {status} |"
+        rows.append(
+            {
+                "meeting": row.id.rsplit("/", 1)[-1],
+                "organisation": names[row.organisation],
+                "format": row.format.replace("_", " "),
+                plan.timezone: when,
+                "local times": local,
+                "facilitators": ", ".join(row.facilitators),
+                "status": "kept (confirmed)" if row.kept else ("proposed" if row.start else "-"),
+            }
         )
+    return rows
+
+
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def schedule_markdown(workspace: Workspace, plan: RoundPlan) -> str:
+    """Return the plan as Markdown: a table with each party's local time, and the feed problems."""
+    training = workspace.training(plan.training)
+    rows = schedule_rows(workspace, plan)
+    columns = list(rows[0]) if rows else []
+    lines = [
+        f"# Schedule: {training.title.en}, {plan.round}",
+        "",
+        f"{plan.placed} of {len(plan.rows)} meetings placed"
+        + ("" if plan.optimal else " (best found; the solver's time limit came before a proof)")
+        + ".",
+        "",
+        "| " + " | ".join(columns) + " |",
+        "|" + " --- |" * len(columns),
+        *("| " + " | ".join(_cell(row[c]) for c in columns) + " |" for row in rows),
+    ]
     if plan.feed_problems:
         lines += ["", "Busy-time feeds planned without (consultation.on_feed_error: proceed):", ""]
         lines += [f"- {_cell(problem)}" for problem in plan.feed_problems]

@@ -1,0 +1,146 @@
+"""Flow `plan-consultations`: propose a time for each meeting of a round, then wait for approval."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from pydantic import BaseModel, Field
+
+from consult.feeds import FeedResult
+from consult.planning import (
+    RoundPlan,
+    fetch_round_feeds,
+    plan_round,
+    resolve_round,
+    save_plan,
+    schedule_markdown,
+    schedule_rows,
+)
+from consult.settings import Settings
+from consult.store import open_store
+from consult.workspace import Workspace, load_workspace
+from schemas.state import Meeting
+
+
+class PlanParameters(BaseModel):
+    """Which round to plan, and how."""
+
+    training: str = Field(
+        default="intercultural-communication-2027",
+        description="The training's slug: the name of its file in trainings/.",
+    )
+    round: str | None = Field(default=None, description="The round; empty for the first.")
+    replan: bool = Field(
+        default=False, description="Move confirmed meetings too, not only proposed ones."
+    )
+    workspace: str | None = Field(
+        default=None, description="The workspace folder on the worker; empty for the default."
+    )
+    review_hours: int = Field(
+        default=72, ge=1, description="How long the proposal waits for a decision."
+    )
+
+
+class Decision(RunInput):
+    """The coordinator's decision on a proposed schedule."""
+
+    decision: Literal["approve", "send back"] = Field(
+        default="approve", description="Approve confirms every proposed meeting."
+    )
+    comment: str = Field(default="", description="Why it goes back, or anything to record.")
+    decided_by: str = Field(min_length=1, description="Your name, for the audit log.")
+
+
+@task(cache_policy=NO_CACHE)
+def load(settings: Settings) -> Workspace:
+    """Return the validated workspace."""
+    return load_workspace(settings.workspace)
+
+
+@task(cache_policy=NO_CACHE)
+def fetch_feeds(
+    settings: Settings, workspace: Workspace, training: str, round_id: str
+) -> dict[str, FeedResult]:
+    """Return the round's busy-time feeds, fetched (conditionally) into the cache."""
+    return fetch_round_feeds(workspace, training, round_id, cache_dir=settings.feed_cache)
+
+
+@task(cache_policy=NO_CACHE)
+def solve_round(
+    settings: Settings,
+    workspace: Workspace,
+    training: str,
+    round_id: str,
+    feeds: dict[str, FeedResult],
+    replan: bool,
+) -> RoundPlan:
+    """Return the round's optimal plan around the meetings already confirmed."""
+    with open_store(settings.store_url) as store:
+        existing = store.meetings(training, round_id)
+    return plan_round(workspace, training, round_id, feeds, existing, replan)
+
+
+@task(cache_policy=NO_CACHE)
+def propose(settings: Settings, plan: RoundPlan) -> list[Meeting]:
+    """Return the round's meetings after storing the plan as a proposal."""
+    with open_store(settings.store_url) as store:
+        return save_plan(store, plan, actor="plan-consultations")
+
+
+@task(cache_policy=NO_CACHE)
+def decide(settings: Settings, training: str, round_id: str, decision: Decision) -> list[Meeting]:
+    """Return the round's meetings after recording the coordinator's decision."""
+    with open_store(settings.store_url) as store:
+        return store.decide_round(
+            training,
+            round_id,
+            approve=decision.decision == "approve",
+            actor=decision.decided_by,
+            comment=decision.comment,
+        )
+
+
+@flow(name="plan-consultations")
+def plan_consultations(parameters: PlanParameters | None = None) -> str:
+    """Propose a schedule for a round, publish it, and wait for the coordinator's decision."""
+    parameters = parameters or PlanParameters()
+    settings = (
+        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    )
+    workspace = load(settings)
+    round_id = resolve_round(workspace, parameters.training, parameters.round)
+    feeds = fetch_feeds(settings, workspace, parameters.training, round_id)
+    plan = solve_round(settings, workspace, parameters.training, round_id, feeds, parameters.replan)
+    propose(settings, plan)
+    create_table_artifact(
+        key="schedule",
+        table=schedule_rows(workspace, plan),
+        description=f"Proposed schedule of {parameters.training}, {round_id}",
+    )
+    create_markdown_artifact(
+        key="schedule-summary",
+        markdown=schedule_markdown(workspace, plan),
+        description="The proposal with the meetings not placed and the feeds that failed",
+    )
+    decision = pause_flow_run(
+        wait_for_input=Decision.with_initial_data(
+            description=(
+                f"Review the schedule artifact of {parameters.training}, {round_id}: "
+                f"{plan.placed} of {len(plan.rows)} meetings placed. Approve to confirm "
+                "them, or send it back with a comment."
+            ),
+            decision="approve",
+        ),
+        timeout=parameters.review_hours * 3600,
+        key=f"decision-{parameters.training}-{round_id}",
+    )
+    meetings = decide(settings, parameters.training, round_id, decision)
+    confirmed = sum(1 for m in meetings if m.status == "confirmed")
+    verdict = "approved" if decision.decision == "approve" else "sent back"
+    return f"{verdict} by {decision.decided_by}: {confirmed} of {len(meetings)} meetings confirmed"

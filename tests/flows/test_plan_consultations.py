@@ -1,0 +1,103 @@
+"""Flow `plan-consultations`: proposes, publishes, pauses, records the decision."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateName
+from prefect.flow_runs import resume_flow_run
+
+from consult.settings import Settings
+from consult.store import open_store
+from flows.plan_consultations import PlanParameters, plan_consultations
+
+
+def run_in_background(parameters: PlanParameters) -> tuple[threading.Thread, dict[str, Any]]:
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = plan_consultations(parameters)
+        except BaseException as error:  # the test thread reports it
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def paused_run_id(timeout: float = 90) -> Any:
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Paused"]))
+                )
+            )
+            if runs:
+                return runs[0].id
+            time.sleep(0.2)
+    pytest.fail("the flow never paused for the coordinator's decision")
+
+
+def table_artifact(key: str) -> str:
+    with get_client(sync_client=True) as client:
+        found = [a for a in client.read_latest_artifacts() if a.key == key]
+    assert found, f"no artifact {key!r}"
+    return str(found[0].data)
+
+
+@pytest.fixture
+def workspace(write_workspace: Callable[..., Path]) -> Path:
+    """A tiny workspace whose round has one meeting with the Ministry."""
+    return write_workspace()
+
+
+def test_an_approved_proposal_confirms_the_meetings_and_records_who(workspace: Path) -> None:
+    thread, outcome = run_in_background(
+        PlanParameters(training="winter-2027", workspace=str(workspace))
+    )
+    run_id = paused_run_id()
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        [meeting] = store.meetings("winter-2027", "round-1")
+        assert meeting.status == "proposed"
+    assert "Ministry of Internal Affairs" in table_artifact("schedule")
+
+    resume_flow_run(run_id, run_input={"decision": "approve", "decided_by": "Nino", "comment": ""})
+    thread.join(timeout=120)
+    assert outcome.get("result") == "approved by Nino: 1 of 1 meetings confirmed", outcome
+
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        [meeting] = store.meetings("winter-2027", "round-1")
+        assert meeting.status == "confirmed"
+        [event] = [
+            e for e in store.audit_log("winter-2027/round-1") if e.action == "round.approved"
+        ]
+        assert event.actor == "Nino"
+        assert event.detail["meetings"] == ["winter-2027/round-1/mia"]
+
+
+def test_a_proposal_sent_back_stays_proposed_with_the_comment(workspace: Path) -> None:
+    thread, outcome = run_in_background(
+        PlanParameters(training="winter-2027", workspace=str(workspace))
+    )
+    resume_flow_run(
+        paused_run_id(),
+        run_input={"decision": "send back", "decided_by": "Nino", "comment": "not before noon"},
+    )
+    thread.join(timeout=120)
+    assert outcome.get("result") == "sent back by Nino: 0 of 1 meetings confirmed", outcome
+
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        assert [m.status for m in store.meetings("winter-2027", "round-1")] == ["proposed"]
+        [event] = [
+            e for e in store.audit_log("winter-2027/round-1") if e.action == "round.sent_back"
+        ]
+        assert event.detail["comment"] == "not before noon"
