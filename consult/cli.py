@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from consult.bootstrap import services
-from consult.demo import prepare_demo
+from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError
 from consult.planning import plan_and_propose, resolve_round, schedule_markdown
 from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
@@ -78,11 +78,29 @@ def demo(
     ] = Path("build/demo"),
 ) -> None:
     """Run the pipeline on a fresh copy of the demo workspace, dated six weeks ahead."""
-    workspace = prepare_demo(target, dt.date.today())
-    settings = Settings(workspace=workspace)
-    with services(settings) as built:
-        built.store.audit("demo", "workspace.prepared", str(workspace), {})
-        print_summary(summarise(built.workspace))
+    with serve_feeds() as port:
+        workspace = prepare_demo(target, dt.date.today(), feed_port=port)
+        settings = Settings(workspace=workspace)
+        with services(settings) as built:
+            built.store.audit("demo", "workspace.prepared", str(workspace), {})
+            print_summary(summarise(built.workspace))
+            for slug, training in built.workspace.trainings.items():
+                for round_ in training.consultation.rounds:
+                    result = plan_and_propose(
+                        built.workspace,
+                        built.store,
+                        slug,
+                        round_.id,
+                        replan=False,
+                        actor="demo",
+                        cache_dir=settings.feed_cache,
+                    )
+                    out.print()
+                    out.print(
+                        schedule_markdown(built.workspace, result), soft_wrap=True, markup=False
+                    )
+                    built.store.decide_round(slug, round_.id, approve=True, actor="demo")
+                    out.print(f"{slug}, {round_.id}: approved by the demo", soft_wrap=True)
     out.print()
     out.print(f"demo workspace: {workspace.resolve()}", soft_wrap=True)
     out.print(f"state database: {settings.store_url}", soft_wrap=True)

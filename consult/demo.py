@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from consult.settings import OUT_DIR, STATE_DIR
 from consult.workspace import TRAININGS
@@ -14,6 +20,8 @@ DEMO_WORKSPACE = Path(__file__).resolve().parent.parent / "workspace"
 """The demo workspace shipped with consult."""
 
 LEAD_TIME = dt.timedelta(weeks=6)
+FEED_HOST = "http://127.0.0.1:8765/"
+"""Where the demo's stakeholders.yaml says its busy-time feeds are; the demo serves them."""
 
 _DATE = re.compile(r"(?<![\w/.-])(\d{4})-(\d{2})-(\d{2})(?![\w/-])")
 _START = re.compile(r"^start:\s*(\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
@@ -42,14 +50,43 @@ def shift_dates(text: str, today: dt.date) -> str:
     return _DATE.sub(move, text)
 
 
-def prepare_demo(target: Path, today: dt.date, source: Path = DEMO_WORKSPACE) -> Path:
+def prepare_demo(
+    target: Path, today: dt.date, source: Path = DEMO_WORKSPACE, feed_port: int | None = None
+) -> Path:
     """Return `target`, made a fresh copy of `source` with the training dates shifted.
 
-    Whatever an earlier demo left in `target` (state, outbox) is replaced.
+    Whatever an earlier demo left in `target` (state, outbox) is replaced. With
+    `feed_port`, the busy-time feeds point at the demo's feed server on that port.
     """
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(STATE_DIR, OUT_DIR))
     for file in sorted((target / TRAININGS).glob("*.yaml")):
         file.write_text(shift_dates(file.read_text(encoding="utf-8"), today), encoding="utf-8")
+    if feed_port is not None:
+        stakeholders = target / "stakeholders.yaml"
+        text = stakeholders.read_text(encoding="utf-8")
+        stakeholders.write_text(
+            text.replace(FEED_HOST, f"http://127.0.0.1:{feed_port}/"), encoding="utf-8"
+        )
     return target
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Say nothing: the demo prints what matters."""
+
+
+@contextmanager
+def serve_feeds(folder: Path = DEMO_WORKSPACE) -> Iterator[int]:
+    """Yield the port of an HTTP server on 127.0.0.1 that serves `folder` (its feeds/) meanwhile."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

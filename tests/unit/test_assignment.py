@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consult.assignment import exhaustive, feasible, solve
+from consult.assignment import exhaustive, feasible, first_fit, objective, solve
 from consult.scheduling import Party, Preferences, Request, Round, candidates
 from schemas.types import WorkingHours
 
@@ -188,3 +188,28 @@ def test_earlier_preferred_days_and_hours_win_among_full_placements() -> None:
     assert start.date() == dt.date(2027, 3, 17)  # the first Wednesday
     assert dt.time(11) <= start.time()
     assert placement.end.astimezone(TBILISI).time() <= dt.time(15)
+
+
+def test_a_solver_stopped_by_its_time_limit_is_never_worse_than_first_fit() -> None:
+    parties = {
+        f: Party(f, "Asia/Tbilisi", "GE", hours(9, 18), max_per_day=3) for f in ("a", "b", "c")
+    }
+    requests = tuple(
+        Request(f"m{i:02d}", 60 + 30 * (i % 3), (("a", "b", "c")[i % 3],), f"o{i}")
+        for i in range(30)
+    )
+    round_ = Round(
+        MONDAY,
+        MONDAY + dt.timedelta(days=13),
+        "Asia/Tbilisi",
+        30,
+        30,
+        parties,
+        requests,
+        Preferences(preferred_days=("tue",)),
+    )
+    options = candidates(round_)
+    answer = solve(round_, options, time_limit=0.01)
+    greedy = objective(round_, first_fit(round_, options))
+    assert not answer.optimal
+    assert (answer.placed, -answer.cost) >= (greedy[0], -greedy[1])
