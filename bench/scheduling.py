@@ -13,7 +13,7 @@ import datetime as dt
 import random
 import time
 
-from consult.assignment import exhaustive, first_fit, solve
+from consult.assignment import exhaustive, first_fit, objective, solve
 from consult.scheduling import (
     Party,
     Preferences,
@@ -107,7 +107,8 @@ def small_round(rng: random.Random) -> Round:
 def main() -> None:
     print(
         f"{'meetings':>8} {'slots':>6} {'pairs':>7} {'cand s':>7} {'solve s':>8} {'optimal':>8} "
-        f"{'placed':>7} {'greedy':>7} {'greedy s':>9} {'solve/greedy time':>18}"
+        f"{'placed':>7} {'greedy':>7} {'cost':>6} {'greedy':>7} {'cost ratio':>10} "
+        f"{'greedy s':>9} {'time ratio':>10}"
     )
     for size in (20, 50, 100, 300):
         round_ = big_round(size)
@@ -118,14 +119,15 @@ def main() -> None:
         answer = solve(round_, options, time_limit=TIME_LIMIT)
         solve_time = time.perf_counter() - started
         started = time.perf_counter()
-        greedy_placed = sum(1 for v in first_fit(round_, options).values() if v is not None)
+        greedy_placed, greedy_cost = objective(round_, first_fit(round_, options))
         greedy_time = time.perf_counter() - started
         grid = len({s for o in options for s in o.starts})
         pairs = sum(len(o.starts) for o in options)
         print(
             f"{size:>8} {grid:>6} {pairs:>7} {slot_time:>7.2f} {solve_time:>8.2f} "
-            f"{answer.optimal!s:>8} {answer.placed:>7} {greedy_placed:>7} {greedy_time:>9.2f} "
-            f"{solve_time / greedy_time:>18.1f}"
+            f"{answer.optimal!s:>8} {answer.placed:>7} {greedy_placed:>7} {answer.cost:>6} "
+            f"{greedy_cost:>7} {answer.cost / max(greedy_cost, 1):>10.2f} {greedy_time:>9.2f} "
+            f"{solve_time / max(greedy_time, 1e-6):>10.0f}"
         )
     rng = random.Random(11)
     optimal = 0

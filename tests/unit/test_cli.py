@@ -63,3 +63,27 @@ def test_the_demo_prints_its_summary_and_where_its_outputs_are(tmp_path: Path) -
 def test_schema_check_passes_on_the_committed_schema() -> None:
     result = consult("schema", "--check")
     assert result.returncode == 0, result.stderr
+
+
+def test_plan_proposes_then_approves_and_a_rerun_keeps_the_confirmed_meeting(
+    write_workspace: Callable[..., Path],
+) -> None:
+    root = str(write_workspace())
+    proposed = consult("plan", "winter-2027", "--workspace", root)
+    assert proposed.returncode == 0, proposed.stderr
+    assert "1 of 1 meetings placed." in proposed.stdout
+    assert "| mia | Ministry of Internal Affairs | online |" in proposed.stdout
+    approved = consult("plan", "winter-2027", "--workspace", root, "--approve", "--by", "Nino")
+    assert "approved by Nino: 1 meetings confirmed" in approved.stdout
+    again = consult("plan", "winter-2027", "--workspace", root)
+    assert "| kept (confirmed) |" in again.stdout
+
+
+def test_plan_names_an_unknown_round(write_workspace: Callable[..., Path]) -> None:
+    result = consult(
+        "plan", "winter-2027", "--round", "round-9", "--workspace", str(write_workspace())
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "trainings/winter-2027.yaml, consultation.rounds: got 'round-9', expected one of round-1"
+    )
