@@ -75,7 +75,14 @@ class _Builder:
             return [self.build(item, (*loc, index)) for index, item in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode) and node.style is None and _is_yaml11_surprise(node):
             return node.value
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            # A plain scalar that looks like a date but is none (2027-02-30): keep the
+            # text, and the field's own check says what was expected.
+            if isinstance(node, yaml.ScalarNode):
+                return node.value
+            raise
 
 
 _INT = "tag:yaml.org,2002:int"

@@ -13,6 +13,7 @@ from schemas.types import (
     Id,
     Language,
     Localized,
+    LocalTime,
     OneLine,
     Strict,
     TimeZone,
@@ -109,8 +110,8 @@ class Preferences(Strict):
     """What a good schedule looks like, among those that place the most meetings."""
 
     preferred_days: tuple[Weekday, ...] = ()
-    preferred_start: dt.time | None = None
-    preferred_end: dt.time | None = None
+    preferred_start: LocalTime | None = None
+    preferred_end: LocalTime | None = None
     earlier_is_better: bool = True
     spread_facilitator_load: bool = True
 

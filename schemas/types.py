@@ -72,7 +72,18 @@ def _check_header_safe(value: str) -> str:
     return value
 
 
+def _check_local_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise PydanticCustomError(
+            "local_time",
+            "a time of day without a zone, such as '09:00' (it is read in the "
+            "party's own time zone)",
+        )
+    return value
+
+
 Id = Annotated[str, AfterValidator(_check_id)]
+LocalTime = Annotated[dt.time, AfterValidator(_check_local_time)]
 TimeZone = Annotated[str, AfterValidator(_check_zone)]
 Email = Annotated[str, AfterValidator(_check_email)]
 Country = Annotated[str, AfterValidator(_check_country)]
@@ -96,8 +107,8 @@ class WorkingHours(Strict):
     """A working day: the days of the week and the hours, in the party's own time zone."""
 
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
-    start: dt.time = dt.time(9, 0)
-    end: dt.time = dt.time(18, 0)
+    start: LocalTime = dt.time(9, 0)
+    end: LocalTime = dt.time(18, 0)
 
     @model_validator(mode="after")
     def _end_after_start(self) -> WorkingHours:

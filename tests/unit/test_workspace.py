@@ -221,3 +221,29 @@ def test_a_missing_folder_is_not_a_workspace(tmp_path: Path) -> None:
     assert problems_of(tmp_path / "nowhere") == [
         f"{tmp_path / 'nowhere'}: is not a workspace folder"
     ]
+
+
+def test_a_date_that_does_not_exist_is_named_not_a_crash(write_workspace: Write) -> None:
+    # found by the fuzz test: PyYAML raises ValueError on 0000-00-00
+    training = TINY_TRAINING.replace("end: 2027-01-28", "end: 2027-02-30")
+    assert problems_of(write_workspace(trainings={"winter-2027": training})) == [
+        "trainings/winter-2027.yaml, line 4, end: got '2027-02-30', expected a valid date or "
+        "datetime, day value is outside expected range"
+    ]
+
+
+def test_text_that_looks_like_an_impossible_date_stays_text(write_workspace: Write) -> None:
+    root = write_workspace(
+        TINY_STAKEHOLDERS.replace("role: Head of department", "role: 0000-00-00")
+    )
+    assert load_workspace(root).stakeholders.organisations[0].contacts[0].role == "0000-00-00"
+
+
+def test_working_hours_with_a_zone_are_refused(write_workspace: Write) -> None:
+    # found by the fuzz test: '09:00+04:00' could not be compared with '18:00'
+    training = TINY_TRAINING.replace('start: "09:00"', 'start: "09:00+04:00"')
+    assert problems_of(write_workspace(trainings={"winter-2027": training})) == [
+        "trainings/winter-2027.yaml, line 42, consultation.facilitators[0].working_hours.start: "
+        "got '09:00+04:00', expected a time of day without a zone, such as '09:00' (it is read "
+        "in the party's own time zone)"
+    ]
