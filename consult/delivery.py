@@ -1,0 +1,116 @@
+"""Sends messages through the delivery ledger, so that each is sent once.
+
+For each outgoing message the ledger is asked first: `Store.claim_message`
+records it pending under its key (meeting, recipient, sequence, kind) and
+answers None when it was sent already or another run is sending it. Only a
+claimed message is built and handed to the transport; once the transport has
+taken it, it is marked sent. A run killed between the transport and the mark
+leaves the message claimed: after the lease the next run claims and sends it
+again, so a duplicate is possible only for the messages in flight at a kill.
+Their Message-ID is the same both times (`message_id_for`), so mail clients
+and the file outbox see one message.
+
+Transient failures (SMTP 4xx, dropped connections) are retried with backoff;
+a permanent one (5xx) marks that message failed with the server's reply, and
+the round goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from consult.store import Store
+from consult.transports import PermanentSendError, TransientSendError, Transport
+from schemas.state import MessageKind
+
+BACKOFF = (2.0, 5.0, 15.0)
+"""Seconds to wait before each retry of a transient failure."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to send: its ledger key, and how to build it once claimed."""
+
+    meeting_id: str
+    recipient: str
+    sequence: int
+    kind: MessageKind
+    build: Callable[[str], EmailMessage] = field(compare=False)
+    """Given the Message-ID to use, return the message."""
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What happened to one outgoing message."""
+
+    meeting_id: str
+    recipient: str
+    sequence: int
+    kind: MessageKind
+    outcome: str
+    """'sent', 'already sent or in flight', 'failed', 'will retry'"""
+    detail: str = ""
+
+
+def message_id_for(item: Outgoing, domain: str) -> str:
+    """Return the Message-ID of a ledger key: the same on every attempt to send it."""
+    key = f"{item.meeting_id}\n{item.recipient.lower()}\n{item.sequence}\n{item.kind}"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}.{item.kind}.{item.sequence}@{domain}>"
+
+
+def deliver(
+    store: Store,
+    transport: Transport,
+    outgoing: Iterable[Outgoing],
+    *,
+    domain: str,
+    backoff: Sequence[float] = BACKOFF,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Delivered]:
+    """Return what happened to each message after sending those not sent yet, once each."""
+    report = []
+    with transport:
+        for item in outgoing:
+            claimed = store.claim_message(item.meeting_id, item.recipient, item.sequence, item.kind)
+            if claimed is None:
+                report.append(_delivered(item, "already sent or in flight"))
+                continue
+            message_id = message_id_for(item, domain)
+            message = item.build(message_id)
+            outcome = _send(transport, message, backoff, sleep)
+            if outcome is None:
+                store.mark_sent(claimed.id, message_id)
+                report.append(_delivered(item, "sent"))
+            else:
+                store.mark_failed(claimed.id, outcome[1])
+                report.append(_delivered(item, outcome[0], outcome[1]))
+    return report
+
+
+def _send(
+    transport: Transport,
+    message: EmailMessage,
+    backoff: Sequence[float],
+    sleep: Callable[[float], None],
+) -> tuple[str, str] | None:
+    """Return None once the transport took the message, or (outcome, reason) if it did not."""
+    for attempt in range(len(backoff) + 1):
+        try:
+            transport.send(message)
+            return None
+        except PermanentSendError as error:
+            return "failed", str(error)
+        except TransientSendError as error:
+            if attempt == len(backoff):
+                return "will retry", f"{error} (after {attempt + 1} attempts)"
+            sleep(backoff[attempt])
+    raise AssertionError("unreachable")
+
+
+def _delivered(item: Outgoing, outcome: str, detail: str = "") -> Delivered:
+    return Delivered(item.meeting_id, item.recipient, item.sequence, item.kind, outcome, detail)

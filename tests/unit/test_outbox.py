@@ -1,0 +1,86 @@
+"""The file outbox: one .eml per message, named after its Message-ID."""
+
+from __future__ import annotations
+
+import email.policy
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from consult.mail import build_message, message_bytes
+from consult.transports import UnsendableMessageError
+from consult.transports.outbox import FileOutbox, eml_name
+
+
+def invitation(message_id: str | None = None) -> EmailMessage:
+    """Return a small invitation to Nino."""
+    return build_message(
+        sender=("Consult", "consult@consult.example"),
+        recipient=("ნინო ბერიძე", "nino@example.ge"),
+        subject="შეხვედრა",
+        text="გამარჯობა",
+        html="<p>გამარჯობა</p>",
+        calendar=None,
+        method=None,
+        date=datetime(2027, 3, 1, 9, tzinfo=UTC),
+        message_id=message_id,
+    )
+
+
+def test_a_sent_message_is_written_as_an_eml_named_after_its_message_id(tmp_path: Path):
+    message = invitation("<invite-1@consult.example>")
+
+    with FileOutbox(tmp_path / "outbox") as outbox:
+        outbox.send(message)
+
+    assert [p.name for p in (tmp_path / "outbox").iterdir()] == ["invite-1@consult.example.eml"]
+
+
+def test_sending_the_same_message_twice_leaves_one_file(tmp_path: Path):
+    message = invitation()
+
+    with FileOutbox(tmp_path) as outbox:
+        outbox.send(message)
+        outbox.send(message)
+
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_two_messages_make_two_files(tmp_path: Path):
+    with FileOutbox(tmp_path) as outbox:
+        outbox.send(invitation())
+        outbox.send(invitation())
+
+    assert len(list(tmp_path.glob("*.eml"))) == 2
+
+
+def test_the_file_holds_the_message_bytes_and_parses_back(tmp_path: Path):
+    message = invitation()
+    FileOutbox(tmp_path).send(message)
+    (written,) = tmp_path.iterdir()
+
+    parsed = BytesParser(policy=email.policy.default).parsebytes(written.read_bytes())
+
+    assert written.read_bytes() == message_bytes(message)
+    assert parsed["To"].addresses[0].display_name == "ნინო ბერიძე"
+    assert parsed["Message-ID"] == message["Message-ID"]
+
+
+def test_unsafe_characters_in_a_message_id_do_not_reach_the_file_name():
+    first = eml_name(invitation("<../../etc/passwd@x>"))
+    second = eml_name(invitation("<.._.._etc_passwd@x>"))
+
+    assert "/" not in first
+    assert first.startswith(".._.._etc_passwd@x-")
+    assert first != second
+
+
+def test_a_message_without_a_message_id_is_refused(tmp_path: Path):
+    message = invitation()
+    del message["Message-ID"]
+
+    with pytest.raises(UnsendableMessageError, match=r"^Message-ID: missing"):
+        FileOutbox(tmp_path).send(message)
