@@ -6,8 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from consult.invitations import Sender
 from consult.settings import Settings
 from consult.store import Store, open_store
+from consult.transports import Transport
+from consult.transports.outbox import FileOutbox
+from consult.transports.smtp import SmtpTransport
 from consult.workspace import Workspace, load_workspace
 
 
@@ -34,3 +38,27 @@ def services(settings: Settings | None = None) -> Iterator[Services]:
         yield Services(settings=settings, workspace=workspace, store=store)
     finally:
         store.close()
+
+
+def transport(settings: Settings) -> Transport:
+    """Return the mail transport the settings choose: the file outbox or SMTP."""
+    if settings.transport == "file":
+        return FileOutbox(settings.outbox)
+    return SmtpTransport(
+        settings.smtp_host,
+        settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        per_minute=settings.smtp_per_minute,
+    )
+
+
+def sender(settings: Settings) -> Sender:
+    """Return who messages come from."""
+    return Sender(
+        settings.sender_name,
+        settings.sender_email,
+        settings.sender_organisation,
+        settings.mail_domain,
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -14,9 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from consult.bootstrap import services
+from consult.bootstrap import sender, services, transport
+from consult.delivery import delivery_rows
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError
+from consult.invitations import send_round
 from consult.planning import plan_and_propose, resolve_round, schedule_markdown
 from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
 from consult.settings import Settings
@@ -101,10 +104,71 @@ def demo(
                     )
                     built.store.decide_round(slug, round_.id, approve=True, actor="demo")
                     out.print(f"{slug}, {round_.id}: approved by the demo", soft_wrap=True)
+                    report = send_round(
+                        built.workspace,
+                        built.store,
+                        transport(settings),
+                        sender(settings),
+                        slug,
+                        round_.id,
+                        now=dt.datetime.now(dt.UTC),
+                    )
+                    sent = sum(1 for d in report if d.outcome == "sent")
+                    out.print(
+                        f"{slug}, {round_.id}: {sent} invitations written to "
+                        f"{settings.outbox.resolve()}",
+                        soft_wrap=True,
+                    )
     out.print()
     out.print(f"demo workspace: {workspace.resolve()}", soft_wrap=True)
     out.print(f"state database: {settings.store_url}", soft_wrap=True)
     out.print(f"outputs:        {settings.out_dir.resolve()}", soft_wrap=True)
+
+
+@app.command()
+def send(
+    training: Annotated[str, typer.Argument(help="The training's slug (its file name).")],
+    round_id: Annotated[
+        str | None, typer.Option("--round", help="The round (default: the first).")
+    ] = None,
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", help="The workspace folder.")
+    ] = None,
+) -> None:
+    """Send the invitations, updates and cancellations a round calls for, each once."""
+    settings = _settings(workspace)
+    with services(settings) as built:
+        round_id = resolve_round(built.workspace, training, round_id)
+        report = send_round(
+            built.workspace,
+            built.store,
+            transport(settings),
+            sender(settings),
+            training,
+            round_id,
+            now=dt.datetime.now(dt.UTC),
+            lease=dt.timedelta(seconds=settings.claim_lease_seconds),
+        )
+    table = Table(
+        "meeting",
+        "recipient",
+        "kind",
+        "seq",
+        "outcome",
+        "detail",
+        title=f"Delivery: {training}, {round_id}",
+        title_justify="left",
+    )
+    for row in delivery_rows(report):
+        table.add_row(*row.values())
+    out.print(table)
+    counts = Counter(d.outcome for d in report)
+    out.print(
+        ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing to send",
+        soft_wrap=True,
+    )
+    if counts.get("failed") or counts.get("will retry"):
+        raise SystemExit(1)
 
 
 @app.command()

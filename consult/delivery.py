@@ -17,13 +17,14 @@ the round goes on.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from consult.store import Store
+from consult.store import LEASE, Store
 from consult.transports import PermanentSendError, TransientSendError, Transport
 from schemas.state import MessageKind
 
@@ -69,6 +70,7 @@ def deliver(
     outgoing: Iterable[Outgoing],
     *,
     domain: str,
+    lease: dt.timedelta = LEASE,
     backoff: Sequence[float] = BACKOFF,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Delivered]:
@@ -76,7 +78,9 @@ def deliver(
     report = []
     with transport:
         for item in outgoing:
-            claimed = store.claim_message(item.meeting_id, item.recipient, item.sequence, item.kind)
+            claimed = store.claim_message(
+                item.meeting_id, item.recipient, item.sequence, item.kind, lease=lease
+            )
             if claimed is None:
                 report.append(_delivered(item, "already sent or in flight"))
                 continue
@@ -114,3 +118,18 @@ def _send(
 
 def _delivered(item: Outgoing, outcome: str, detail: str = "") -> Delivered:
     return Delivered(item.meeting_id, item.recipient, item.sequence, item.kind, outcome, detail)
+
+
+def delivery_rows(report: Sequence[Delivered]) -> list[dict[str, str]]:
+    """Return the report as table rows: meeting, recipient, kind, sequence, outcome, detail."""
+    return [
+        {
+            "meeting": d.meeting_id.rsplit("/", 1)[-1],
+            "recipient": d.recipient,
+            "kind": d.kind,
+            "sequence": str(d.sequence),
+            "outcome": d.outcome,
+            "detail": d.detail,
+        }
+        for d in report
+    ]

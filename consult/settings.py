@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.types import Email, OneLine
@@ -33,6 +33,22 @@ class Settings(BaseSettings):
     )
     sender_name: OneLine = "IOM Georgia consultations"
     sender_email: Email = "consultations@example.org"
+    sender_organisation: OneLine = "IOM Georgia"
+    mail_domain: str = Field(
+        default="consult.local", description="The right-hand side of every Message-ID."
+    )
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_per_minute: int | None = Field(default=None, ge=1)
+    claim_lease_seconds: int = Field(
+        default=900,
+        ge=1,
+        description="How long a claimed, unsent message waits before another run may send it: "
+        "longer than any one send takes.",
+    )
 
     @property
     def store_url(self) -> str:
@@ -45,6 +61,11 @@ class Settings(BaseSettings):
     def feed_cache(self) -> Path:
         """Return the folder where busy-time feeds are cached between fetches."""
         return self.workspace / STATE_DIR / "feeds"
+
+    @property
+    def outbox(self) -> Path:
+        """Return the folder of the file transport: one .eml per message."""
+        return self.out_dir / "outbox"
 
     @property
     def out_dir(self) -> Path:

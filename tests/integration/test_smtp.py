@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.policy
 import logging
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,57 +18,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from consult.mail import build_message, message_bytes
 from consult.transports import PermanentSendError, TransientSendError, UnsendableMessageError
 from consult.transports.smtp import SmtpTransport
+from tests.mailserver import Mailbox, free_port
 
 PASSWORD = "correct horse battery staple"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One message the server accepted: which connection, envelope and bytes."""
-
-    peer: tuple[str, int]
-    sender: str
-    recipients: list[str]
-    content: bytes
-
-
-@dataclass
-class Mailbox:
-    """An SMTP handler that records deliveries, and refuses or hangs up when told to."""
-
-    deliveries: list[Delivery] = field(default_factory=list)
-    refusals: dict[str, str] = field(default_factory=dict)
-    hang_ups: int = 0
-    quits: int = 0
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        if self.hang_ups:
-            self.hang_ups -= 1
-            server.transport.close()
-            return "421 4.4.2 hanging up"
-        envelope.mail_from = address
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refusals:
-            return self.refusals[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.deliveries.append(
-            Delivery(session.peer, envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
-        )
-        return "250 OK"
-
-    async def handle_QUIT(self, server, session, envelope):
-        self.quits += 1
-        return "221 Bye"
-
-    @property
-    def connections(self) -> int:
-        """Return how many connections delivered messages."""
-        return len({delivery.peer for delivery in self.deliveries})
 
 
 @dataclass
@@ -85,14 +36,6 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def accept_nino(server, session, envelope, mechanism, auth_data):

@@ -1,0 +1,171 @@
+"""Gives the messages a round's meetings call for: invitations, updates and cancellations.
+
+Each message goes to one attendee, in their language and time zone, with the
+meeting's iTIP calendar (REQUEST, or CANCEL) inline and as invite.ics. What
+to send follows from the store: a confirmed meeting at SEQUENCE 0 is invited,
+one whose SEQUENCE rose is updated, a cancelled one that people were told of
+is cancelled. The delivery ledger (`consult.delivery`) sends each once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from functools import partial
+
+from consult.calendar import build_invite
+from consult.delivery import BACKOFF, Delivered, Outgoing, deliver
+from consult.mail import build_message
+from consult.render import MessageContext, render_message
+from consult.store import LEASE, Store
+from consult.transports import Transport
+from consult.workspace import Workspace
+from schemas import Language, MeetingFormat, Training
+from schemas.state import Attendee, Meeting, MessageKind
+
+LANGUAGES: tuple[Language, ...] = ("ka", "en", "ru")
+FORMATS: tuple[MeetingFormat, ...] = ("online", "in_person", "group_discussion")
+TEMPLATES = "templates"
+"""The workspace folder whose email/<lang>/ templates override the built-in ones."""
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who messages come from: the From of every email, the ORGANIZER of every invite."""
+
+    name: str
+    email: str
+    organisation: str
+    domain: str = "consult.local"
+
+
+def kind_for(meeting: Meeting, announced: bool) -> MessageKind | None:
+    """Return what a meeting calls for now, or None when it calls for nothing."""
+    if meeting.status == "confirmed":
+        return "invitation" if meeting.sequence == 0 else "update"
+    if meeting.status == "cancelled" and announced:
+        return "cancellation"
+    return None
+
+
+def round_messages(
+    workspace: Workspace, store: Store, sender: Sender, slug: str, round_id: str, now: dt.datetime
+) -> Iterator[Outgoing]:
+    """Yield every message the round's meetings call for, built only once claimed."""
+    training = workspace.training(slug)
+    for meeting in store.meetings(slug, round_id):
+        announced = any(m.status == "sent" for m in store.messages(meeting.id))
+        kind = kind_for(meeting, announced)
+        if kind is None:
+            continue
+        attendees = store.attendees(meeting.id)
+        for attendee in attendees:
+            build = partial(
+                _build, workspace, training, sender, meeting, tuple(attendees), attendee, kind, now
+            )
+            yield Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
+
+
+def _build(
+    workspace: Workspace,
+    training: Training,
+    sender: Sender,
+    meeting: Meeting,
+    attendees: tuple[Attendee, ...],
+    attendee: Attendee,
+    kind: MessageKind,
+    now: dt.datetime,
+    message_id: str,
+) -> EmailMessage:
+    language = _language(attendee)
+    organisation = workspace.stakeholders.organisation(meeting.organisation)
+    names = {f.id: f.name for f in training.consultation.facilitators}
+    context = MessageContext(
+        recipient_name=attendee.name,
+        organisation_name=organisation.name.get(language),
+        training_title=training.title.get(language),
+        purpose=_purpose(training),
+        meeting_format=_format(meeting),
+        start=meeting.start,
+        end=meeting.end,
+        recipient_timezone=attendee.timezone,
+        location=meeting.location,
+        facilitators=tuple(names.get(f, f) for f in meeting.facilitators),
+        sender_name=sender.name,
+        sender_organisation=sender.organisation,
+        coordinator_name=sender.name,
+    )
+    rendered = render_message(
+        kind,
+        language,
+        context,
+        overrides=workspace.root / TEMPLATES,
+    )
+    calendar = build_invite(
+        meeting,
+        attendees,
+        organizer_name=sender.name,
+        organizer_email=sender.email,
+        method="CANCEL" if kind == "cancellation" else "REQUEST",
+        summary=f"{training.title.get(language)}: {organisation.name.get(language)}",
+        description=rendered.text,
+        timezone=training.timezone,
+        dtstamp=now,
+    )
+    return build_message(
+        sender=(sender.name, sender.email),
+        recipient=(attendee.name, attendee.email),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        calendar=calendar,
+        method=None,
+        date=now,
+        message_id=message_id,
+        domain=sender.domain,
+    )
+
+
+def _language(attendee: Attendee) -> Language:
+    """Return the attendee's language, English for any the templates lack."""
+    for language in LANGUAGES:
+        if attendee.language == language:
+            return language
+    return "en"
+
+
+def _format(meeting: Meeting) -> MeetingFormat:
+    for known in FORMATS:
+        if meeting.format == known:
+            return known
+    raise ValueError(f"meeting {meeting.id!r}: unknown format {meeting.format!r}")
+
+
+def _purpose(training: Training) -> str:
+    """Return the first sentence of the terms of reference, or the title."""
+    text = " ".join(training.terms_of_reference.split())
+    return text.split(". ")[0].rstrip(".") + "." if text else training.title.en
+
+
+def send_round(
+    workspace: Workspace,
+    store: Store,
+    transport: Transport,
+    sender: Sender,
+    slug: str,
+    round_id: str,
+    *,
+    now: dt.datetime,
+    lease: dt.timedelta = LEASE,
+    meetings: Collection[str] | None = None,
+    backoff: Sequence[float] = BACKOFF,
+) -> list[Delivered]:
+    """Return what happened to each message of the round (of some meetings) after sending."""
+    outgoing = (
+        item
+        for item in round_messages(workspace, store, sender, slug, round_id, now)
+        if meetings is None or item.meeting_id in meetings
+    )
+    return deliver(store, transport, outgoing, domain=sender.domain, lease=lease, backoff=backoff)

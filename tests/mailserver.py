@@ -1,0 +1,83 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) that records what it receives, for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message the server accepted: which connection, envelope and bytes."""
+
+    peer: tuple[str, int]
+    sender: str
+    recipients: list[str]
+    content: bytes
+
+
+@dataclass
+class Mailbox:
+    """An SMTP handler that records deliveries, and refuses or hangs up when told to."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+    refusals: dict[str, str] = field(default_factory=dict)
+    hang_ups: int = 0
+    quits: int = 0
+    delay: float = 0.0
+    """Seconds each DATA takes, so a test can stop a sender in the middle of a round."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.hang_ups:
+            self.hang_ups -= 1
+            server.transport.close()
+            return "421 4.4.2 hanging up"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refusals:
+            return self.refusals[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.deliveries.append(
+            Delivery(session.peer, envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+        )
+        return "250 OK"
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.quits += 1
+        return "221 Bye"
+
+    @property
+    def connections(self) -> int:
+        """Return how many connections delivered messages."""
+        return len({delivery.peer for delivery in self.deliveries})
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@contextmanager
+def running(handler: Mailbox) -> Iterator[int]:
+    """Yield the port of an SMTP server on 127.0.0.1 that hands what it gets to `handler`."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
