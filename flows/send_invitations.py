@@ -1,0 +1,109 @@
+"""Flow `send-invitations`: send what a round's meetings call for, each message once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from uuid import UUID
+
+from prefect import flow, task
+from prefect.artifacts import (
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+
+from consult.bootstrap import sender, transport
+from consult.delivery import Delivered, delivery_rows
+from consult.invitations import send_round
+from consult.planning import resolve_round
+from consult.settings import Settings
+from consult.store import open_store
+from consult.workspace import Workspace, load_workspace
+
+
+class SendParameters(BaseModel):
+    """Which round's invitations to send."""
+
+    training: str = Field(
+        default="intercultural-communication-2027",
+        description="The training's slug: the name of its file in trainings/.",
+    )
+    round: str | None = Field(default=None, description="The round; empty for the first.")
+    workspace: str | None = Field(
+        default=None, description="The workspace folder on the worker; empty for the default."
+    )
+    batch_size: int = Field(
+        default=200, ge=1, description="About how many messages one task sends."
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def load(settings: Settings) -> Workspace:
+    """Return the validated workspace."""
+    return load_workspace(settings.workspace)
+
+
+@task(cache_policy=NO_CACHE)
+def batches(settings: Settings, training: str, round_id: str, size: int) -> list[list[str]]:
+    """Return the round's meetings in groups of about `size` attendees."""
+    groups: list[list[str]] = [[]]
+    count = 0
+    with open_store(settings.store_url) as store:
+        for meeting in store.meetings(training, round_id):
+            attendees = len(store.attendees(meeting.id))
+            if groups[-1] and count + attendees > size:
+                groups.append([])
+                count = 0
+            groups[-1].append(meeting.id)
+            count += attendees
+    return [group for group in groups if group]
+
+
+@task(cache_policy=NO_CACHE)
+def send_batch(
+    settings: Settings, workspace: Workspace, training: str, round_id: str, meetings: list[str]
+) -> list[Delivered]:
+    """Return what happened to each message of these meetings after sending them once."""
+    with open_store(settings.store_url) as store:
+        return send_round(
+            workspace,
+            store,
+            transport(settings),
+            sender(settings),
+            training,
+            round_id,
+            now=dt.datetime.now(dt.UTC),
+            lease=dt.timedelta(seconds=settings.claim_lease_seconds),
+            meetings=set(meetings),
+        )
+
+
+@flow(name="send-invitations")
+def send_invitations(parameters: SendParameters | None = None) -> str:
+    """Send the invitations, updates and cancellations of a round; publish the delivery table."""
+    parameters = parameters or SendParameters()
+    settings = (
+        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    )
+    workspace = load(settings)
+    round_id = resolve_round(workspace, parameters.training, parameters.round)
+    groups = batches(settings, parameters.training, round_id, parameters.batch_size)
+    progress = create_progress_artifact(
+        0.0, key="delivery-progress", description=f"{parameters.training}, {round_id}"
+    )
+    assert isinstance(progress, UUID)  # a sync flow gets the id, not a coroutine
+    report: list[Delivered] = []
+    for done, group in enumerate(groups, start=1):
+        report += send_batch(settings, workspace, parameters.training, round_id, group)
+        update_progress_artifact(progress, 100.0 * done / len(groups))
+    create_table_artifact(
+        key="delivery",
+        table=delivery_rows(report),
+        description=f"Delivery of {parameters.training}, {round_id}",
+    )
+    counts = Counter(d.outcome for d in report)
+    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing to send"

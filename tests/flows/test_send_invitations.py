@@ -1,0 +1,35 @@
+"""Flow `send-invitations` on a real Prefect server: one message per attendee, once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from prefect import get_client
+
+from consult.planning import plan_round, save_plan
+from consult.settings import Settings
+from consult.store import open_store
+from consult.workspace import load_workspace
+from flows.send_invitations import SendParameters, send_invitations
+
+
+def test_the_flow_sends_each_invitation_once_and_publishes_the_delivery(
+    write_workspace: Callable[..., Path],
+) -> None:
+    root = write_workspace()
+    workspace = load_workspace(root)
+    settings = Settings(workspace=root)
+    with open_store(settings.store_url) as store:
+        save_plan(store, plan_round(workspace, "winter-2027", "round-1", {}, []), "test")
+        store.decide_round("winter-2027", "round-1", approve=True, actor="test")
+
+    parameters = SendParameters(training="winter-2027", workspace=str(root), batch_size=1)
+    assert send_invitations(parameters) == "2 sent"
+    assert send_invitations(parameters) == "2 already sent or in flight"
+    assert len(list(settings.outbox.glob("*.eml"))) == 2
+
+    with get_client(sync_client=True) as client:
+        artifacts = {a.key: a for a in client.read_latest_artifacts()}
+    assert "nino@mia.example.gov.ge" in str(artifacts["delivery"].data)
+    assert artifacts["delivery-progress"].data == 100.0
