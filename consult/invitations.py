@@ -60,10 +60,20 @@ def round_messages(
         kind = kind_for(meeting, announced)
         if kind is None:
             continue
-        attendees = store.attendees(meeting.id)
+        attendees = tuple(store.attendees(meeting.id))
+        calendars: dict[Language, bytes] = {}
         for attendee in attendees:
             build = partial(
-                _build, workspace, training, sender, meeting, tuple(attendees), attendee, kind, now
+                _build,
+                workspace,
+                training,
+                sender,
+                meeting,
+                attendees,
+                attendee,
+                kind,
+                now,
+                calendars,
             )
             yield Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 
@@ -77,6 +87,7 @@ def _build(
     attendee: Attendee,
     kind: MessageKind,
     now: dt.datetime,
+    calendars: dict[Language, bytes],
     message_id: str,
 ) -> EmailMessage:
     language = _language(attendee)
@@ -103,17 +114,30 @@ def _build(
         context,
         overrides=workspace.root / TEMPLATES,
     )
-    calendar = build_invite(
-        meeting,
-        attendees,
-        organizer_name=sender.name,
-        organizer_email=sender.email,
-        method="CANCEL" if kind == "cancellation" else "REQUEST",
-        summary=f"{training.title.get(language)}: {organisation.name.get(language)}",
-        description=rendered.text,
-        timezone=training.timezone,
-        dtstamp=now,
-    )
+    # The invite is the same for every attendee who reads this language: build it once.
+    # Its description says what the meeting is, never whom the email greets.
+    if language not in calendars:
+        title = f"{training.title.get(language)}: {organisation.name.get(language)}"
+        calendars[language] = build_invite(
+            meeting,
+            attendees,
+            organizer_name=sender.name,
+            organizer_email=sender.email,
+            method="CANCEL" if kind == "cancellation" else "REQUEST",
+            summary=title,
+            description="\n".join(
+                line
+                for line in (
+                    context.purpose,
+                    meeting.location or "",
+                    ", ".join(context.facilitators),
+                )
+                if line
+            ),
+            timezone=training.timezone,
+            dtstamp=now,
+        )
+    calendar = calendars[language]
     return build_message(
         sender=(sender.name, sender.email),
         recipient=(attendee.name, attendee.email),

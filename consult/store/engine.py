@@ -47,6 +47,9 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys = ON")
+        # In WAL mode NORMAL survives any process crash (kill -9 included); only an OS
+        # crash or power cut may lose the last commits, for a write per commit saved.
+        cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
 

@@ -1,0 +1,237 @@
+"""Benchmark: 1,000 invitations through send-invitations, against raw smtplib from the same run.
+
+Builds a workspace of 100 confirmed meetings with 10 attendees each, starts a
+real SMTP server (aiosmtpd) on 127.0.0.1, then measures:
+- baseline: the same 1,000 messages, built beforehand, sent with raw smtplib
+  over one connection;
+- core: `consult.invitations.send_round` (render + calendar + MIME + ledger +
+  SMTP), without Prefect;
+- flow: the `send-invitations` Prefect flow (ephemeral server already warm).
+Prints each time and its ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from consult.bootstrap import sender
+from consult.invitations import round_messages, send_round
+from consult.mail import message_bytes
+from consult.settings import Settings
+from consult.store import Proposal, open_store
+from consult.transports.smtp import SmtpTransport
+from consult.workspace import load_workspace
+from schemas.state import Attendee
+from tests.mailserver import Mailbox, running
+
+MEETINGS, ATTENDEES = 100, 10
+SLUG, ROUND = "bench", "round-1"
+START = dt.datetime(2027, 3, 1, 6, tzinfo=dt.UTC)
+
+
+def write_workspace(root: Path) -> None:
+    """Write a valid workspace with MEETINGS organisations of ATTENDEES contacts each."""
+    (root / "trainings").mkdir(parents=True)
+    organisations = [
+        {
+            "id": f"org-{m}",
+            "kind": "ngo" if m else "participant_group",
+            "country": "GE",
+            "name": {"en": f"Organisation {m}", "ka": f"ორგანიზაცია {m}"},
+            "contacts": [
+                {
+                    "name": f"ნინო {m}-{a}",
+                    "email": f"c{m}-{a}@example.org",
+                    "role": "Officer",
+                    "language": ("ka", "en", "ru")[a % 3],
+                    "timezone": ("Asia/Tbilisi", "Europe/Bucharest")[a % 2],
+                }
+                for a in range(ATTENDEES)
+            ],
+        }
+        for m in range(MEETINGS)
+    ]
+    (root / "stakeholders.yaml").write_text(yaml.safe_dump({"organisations": organisations}))
+    training = {
+        "title": {"en": "Benchmark training"},
+        "start": dt.date(2027, 4, 5),
+        "end": dt.date(2027, 4, 7),
+        "timezone": "Asia/Tbilisi",
+        "venue": {"name": "Hotel", "address": "1 Road", "city": "Kachreti", "country": "GE"},
+        "participants": {"organisation": "org-0", "count": 16},
+        "experts": [
+            {
+                "id": "ana",
+                "name": "Ana",
+                "email": "ana@example.org",
+                "role": "Expert",
+                "language": "en",
+                "timezone": "Europe/Bucharest",
+            }
+        ],
+        "themes": [{"id": "bias", "label": {"en": "Bias"}}],
+        "consultation": {
+            "facilitators": [
+                {
+                    "id": "lela",
+                    "name": "Lela",
+                    "email": "lela@example.org",
+                    "timezone": "Asia/Tbilisi",
+                    "country": "GE",
+                }
+            ],
+            "rounds": [
+                {
+                    "id": ROUND,
+                    "earliest": dt.date(2027, 3, 1),
+                    "latest": dt.date(2027, 3, 31),
+                    "meetings": [
+                        {
+                            "id": f"m-{m}",
+                            "organisation": f"org-{m}",
+                            "format": "online",
+                            "duration_minutes": 60,
+                            "facilitators": ["lela"],
+                            "location": "https://meet.example.org/x",
+                        }
+                        for m in range(MEETINGS)
+                    ],
+                }
+            ],
+        },
+        "briefing": {"due": dt.date(2027, 3, 29)},
+    }
+    (root / "trainings" / f"{SLUG}.yaml").write_text(yaml.safe_dump(training))
+
+
+def confirm_meetings(settings: Settings) -> None:
+    """Store every meeting as confirmed, with its attendees, without solving."""
+    workspace = load_workspace(settings.workspace)
+    proposals = []
+    for m in range(MEETINGS):
+        meeting_id = f"{SLUG}/{ROUND}/m-{m}"
+        organisation = workspace.stakeholders.organisation(f"org-{m}")
+        start = START + dt.timedelta(hours=m)
+        attendees = tuple(
+            Attendee(
+                meeting_id=meeting_id,
+                email=c.email,
+                name=c.name,
+                role="REQ-PARTICIPANT",
+                organisation=organisation.id,
+                language=c.language,
+                timezone=c.timezone,
+            )
+            for c in organisation.contacts
+        )
+        proposals.append(
+            Proposal(
+                meeting_id,
+                SLUG,
+                ROUND,
+                organisation.id,
+                "online",
+                start,
+                start + dt.timedelta(hours=1),
+                "https://meet.example.org/x",
+                ("lela",),
+                attendees,
+            )
+        )
+    with open_store(settings.store_url) as store:
+        store.propose_round(SLUG, ROUND, proposals, [], "bench")
+        store.decide_round(SLUG, ROUND, approve=True, actor="bench")
+
+
+def fresh(base: Path, name: str, port: int) -> Settings:
+    """Return settings for a new workspace with every meeting confirmed and nothing sent."""
+    root = base / name
+    write_workspace(root)
+    settings = Settings(
+        workspace=root,
+        transport="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+    )
+    confirm_meetings(settings)
+    return settings
+
+
+def main() -> None:
+    from flows.send_invitations import SendParameters, send_invitations
+
+    mailbox = Mailbox()
+    with tempfile.TemporaryDirectory() as folder, running(mailbox) as port:
+        base = Path(folder)
+
+        settings = fresh(base, "baseline", port)
+        workspace = load_workspace(settings.workspace)
+        with open_store(settings.store_url) as store:
+            items = list(
+                round_messages(
+                    workspace, store, sender(settings), SLUG, ROUND, dt.datetime.now(dt.UTC)
+                )
+            )
+        built = [
+            (m["From"].addresses[0].addr_spec, m["To"].addresses[0].addr_spec, message_bytes(m))
+            for m in (item.build(f"<{i}@bench>") for i, item in enumerate(items))
+        ]
+        started = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            for from_, to, data in built:
+                client.sendmail(from_, [to], data)
+        baseline = time.perf_counter() - started
+
+        settings = fresh(base, "core", port)
+        workspace = load_workspace(settings.workspace)
+        started = time.perf_counter()
+        with open_store(settings.store_url) as store:
+            report = send_round(
+                workspace,
+                store,
+                SmtpTransport("127.0.0.1", port, security="none"),
+                sender(settings),
+                SLUG,
+                ROUND,
+                now=dt.datetime.now(dt.UTC),
+            )
+        core = time.perf_counter() - started
+        assert sum(d.outcome == "sent" for d in report) == len(items)
+
+        warm = fresh(base, "warm-up", port)
+        send_invitations(
+            SendParameters(training=SLUG, workspace=str(warm.workspace), batch_size=50)
+        )  # starts the ephemeral server
+        settings = fresh(base, "flow", port)
+        import os
+
+        os.environ.update(
+            {
+                "CONSULT_TRANSPORT": "smtp",
+                "CONSULT_SMTP_HOST": "127.0.0.1",
+                "CONSULT_SMTP_PORT": str(port),
+                "CONSULT_SMTP_SECURITY": "none",
+            }
+        )
+        started = time.perf_counter()
+        summary = send_invitations(SendParameters(training=SLUG, workspace=str(settings.workspace)))
+        flow = time.perf_counter() - started
+
+    print(f"messages: {len(items)} ({MEETINGS} meetings x {ATTENDEES} attendees)")
+    print(f"baseline raw smtplib, prebuilt, one connection: {baseline:.2f} s")
+    print(
+        f"core send_round (render+calendar+MIME+ledger+SMTP): {core:.2f} s, "
+        f"{core / baseline:.1f}x baseline"
+    )
+    print(f"send-invitations flow: {flow:.2f} s, {flow / baseline:.1f}x baseline ({summary})")
+
+
+if __name__ == "__main__":
+    main()
