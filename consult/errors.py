@@ -4,7 +4,13 @@
     ├── WorkspaceError           (also ValueError) workspace files that do not load;
     │                            carries every Problem found, each naming file, line,
     │                            field, value and what was expected
-    └── StoreError               the state database is unreachable or from a newer consult
+    ├── StoreError               the state database is unreachable or from a newer consult
+    ├── PlanningError            (also ValueError) a round cannot be planned as asked
+    ├── InvalidFeed              (also ValueError) a busy-time feed that is no calendar
+    ├── TemplateError            (also ValueError) an email template that does not render
+    ├── InvalidInvite, InvalidCalendar   (also ValueError) bad invite input, a bad iTIP REPLY
+    ├── HeaderError, CalendarError       (also ValueError) a value no mail header may hold
+    └── SendError                a message was not sent (transports: Transient, Permanent)
 
 Bad input is always a `ValueError` too, so callers that know nothing of consult
 can still tell it from a bug.
