@@ -6,7 +6,7 @@ Exit codes: 0 done, 1 bad input (the message says what and where), 2 wrong usage
 from __future__ import annotations
 
 import datetime as dt
-import getpass
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -16,15 +16,22 @@ from rich.console import Console
 from rich.table import Table
 
 from consult.bootstrap import sender, services, transport
-from consult.delivery import delivery_rows
+from consult.changes import cancel as cancel_meeting
+from consult.changes import find_meeting, local_start
+from consult.changes import reschedule as reschedule_meeting
+from consult.delivery import Delivered, deliver, delivery_rows
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError
 from consult.invitations import send_round
 from consult.planning import plan_and_propose, resolve_round, schedule_markdown
+from consult.reminders import due_messages
 from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
 from consult.settings import Settings
 from consult.summary import PlannedRow, Summary, summarise
 from consult.workspace import load_workspace
+
+USER = os.environ.get("USER") or os.environ.get("USERNAME") or "coordinator"
+"""Who the audit log names when --by is not given."""
 
 app = typer.Typer(
     help="Plan, invite, collect notes and brief the trainers: stakeholder consultations "
@@ -149,6 +156,10 @@ def send(
             now=dt.datetime.now(dt.UTC),
             lease=dt.timedelta(seconds=settings.claim_lease_seconds),
         )
+    _print_delivery(f"Delivery: {training}, {round_id}", report)
+
+
+def _print_delivery(title: str, report: list[Delivered]) -> None:
     table = Table(
         "meeting",
         "recipient",
@@ -156,7 +167,7 @@ def send(
         "seq",
         "outcome",
         "detail",
-        title=f"Delivery: {training}, {round_id}",
+        title=title,
         title_justify="left",
     )
     for row in delivery_rows(report):
@@ -169,6 +180,89 @@ def send(
     )
     if counts.get("failed") or counts.get("will retry"):
         raise SystemExit(1)
+
+
+TrainingArgument = Annotated[str, typer.Argument(help="The training's slug (its file name).")]
+RoundOption = Annotated[str | None, typer.Option("--round", help="The round (default: the first).")]
+ByOption = Annotated[str, typer.Option("--by", help="Who decides, for the audit log.")]
+WorkspaceOption = Annotated[Path | None, typer.Option("--workspace", help="The workspace folder.")]
+MeetingArgument = Annotated[str, typer.Argument(help="The meeting's id in the round's plan.")]
+
+
+@app.command()
+def reschedule(
+    training: TrainingArgument,
+    meeting: MeetingArgument,
+    start: Annotated[str, typer.Argument(help="New local start, e.g. 2027-01-12T10:00.")],
+    round_id: RoundOption = None,
+    by: ByOption = USER,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Move a meeting to a new start (training's time zone) and send the updates."""
+    settings = _settings(workspace)
+    now = dt.datetime.now(dt.UTC)
+    with services(settings) as built:
+        round_id = resolve_round(built.workspace, training, round_id)
+        found = find_meeting(built.store, training, round_id, meeting)
+        moved = reschedule_meeting(
+            built.store, found, local_start(built.workspace, training, start), by, now
+        )
+        report = send_round(
+            built.workspace,
+            built.store,
+            transport(settings),
+            sender(settings),
+            training,
+            round_id,
+            now=now,
+            meetings={moved.id},
+        )
+    _print_delivery(f"Updates: {moved.id} (SEQUENCE {moved.sequence})", report)
+
+
+@app.command()
+def cancel(
+    training: TrainingArgument,
+    meeting: MeetingArgument,
+    round_id: RoundOption = None,
+    by: ByOption = USER,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Call a meeting off and send the cancellations to everyone who was told of it."""
+    settings = _settings(workspace)
+    now = dt.datetime.now(dt.UTC)
+    with services(settings) as built:
+        round_id = resolve_round(built.workspace, training, round_id)
+        cancelled = cancel_meeting(
+            built.store, find_meeting(built.store, training, round_id, meeting), by
+        )
+        report = send_round(
+            built.workspace,
+            built.store,
+            transport(settings),
+            sender(settings),
+            training,
+            round_id,
+            now=now,
+            meetings={cancelled.id},
+        )
+    _print_delivery(f"Cancellations: {cancelled.id}", report)
+
+
+@app.command()
+def remind(training: TrainingArgument, workspace: WorkspaceOption = None) -> None:
+    """Send the reminders, nudges and notes-missing messages due now, each once."""
+    settings = _settings(workspace)
+    now = dt.datetime.now(dt.UTC)
+    with services(settings) as built:
+        report = deliver(
+            built.store,
+            transport(settings),
+            due_messages(built.workspace, built.store, sender(settings), training, now),
+            domain=settings.mail_domain,
+            lease=dt.timedelta(seconds=settings.claim_lease_seconds),
+        )
+    _print_delivery(f"Reminders: {training}", report)
 
 
 @app.command()
@@ -185,7 +279,7 @@ def plan(
     ] = False,
     by: Annotated[
         str, typer.Option("--by", help="Who plans and decides, for the audit log.")
-    ] = getpass.getuser(),
+    ] = USER,
     workspace: Annotated[
         Path | None, typer.Option("--workspace", help="The workspace folder.")
     ] = None,

@@ -64,7 +64,7 @@ def round_messages(
         calendars: dict[Language, bytes] = {}
         for attendee in attendees:
             build = partial(
-                _build,
+                compose,
                 workspace,
                 training,
                 sender,
@@ -78,7 +78,7 @@ def round_messages(
             yield Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 
 
-def _build(
+def compose(
     workspace: Workspace,
     training: Training,
     sender: Sender,
@@ -87,9 +87,14 @@ def _build(
     attendee: Attendee,
     kind: MessageKind,
     now: dt.datetime,
-    calendars: dict[Language, bytes],
+    calendars: dict[Language, bytes] | None,
     message_id: str,
 ) -> EmailMessage:
+    """Return the `kind` message about `meeting` to `attendee`, in their language and zone.
+
+    With `calendars` (a cache shared by the meeting's messages) the meeting's
+    iTIP invite goes with it; with None, the message carries no calendar.
+    """
     language = _language(attendee)
     organisation = workspace.stakeholders.organisation(meeting.organisation)
     names = {f.id: f.name for f in training.consultation.facilitators}
@@ -107,6 +112,7 @@ def _build(
         sender_name=sender.name,
         sender_organisation=sender.organisation,
         coordinator_name=sender.name,
+        sent_at=now,
     )
     rendered = render_message(
         kind,
@@ -116,7 +122,7 @@ def _build(
     )
     # The invite is the same for every attendee who reads this language: build it once.
     # Its description says what the meeting is, never whom the email greets.
-    if language not in calendars:
+    if calendars is not None and language not in calendars:
         title = f"{training.title.get(language)}: {organisation.name.get(language)}"
         calendars[language] = build_invite(
             meeting,
@@ -137,7 +143,7 @@ def _build(
             timezone=training.timezone,
             dtstamp=now,
         )
-    calendar = calendars[language]
+    calendar = calendars[language] if calendars is not None else None
     return build_message(
         sender=(sender.name, sender.email),
         recipient=(attendee.name, attendee.email),

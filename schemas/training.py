@@ -116,6 +116,20 @@ class Preferences(Strict):
     spread_facilitator_load: bool = True
 
 
+class Reminders(Strict):
+    """When consult reminds people of a meeting, and nudges those who have not answered."""
+
+    days_before: int = Field(
+        default=2, ge=0, le=30, description="Remind attendees this many days before a meeting."
+    )
+    nudge_after_days: int = Field(
+        default=3,
+        ge=1,
+        le=30,
+        description="Nudge an attendee who has not answered this many days after the invitation.",
+    )
+
+
 class ConsultationPlan(Strict):
     """Who is consulted, how, when and by whom."""
 
@@ -129,6 +143,7 @@ class ConsultationPlan(Strict):
         "and say so in the result.",
     )
     preferences: Preferences = Preferences()
+    reminders: Reminders = Reminders()
 
 
 class Briefing(Strict):

@@ -1,0 +1,109 @@
+"""Gives the follow-up messages due at a moment: reminders, nudges, and "notes missing".
+
+Run daily (flow `send-reminders`), it yields, for every confirmed meeting of a
+training:
+- a **reminder** to each attendee who was invited and has not declined, once
+  the meeting is `reminders.days_before` days away;
+- a **nudge** to each consulted attendee who has not answered
+  `reminders.nudge_after_days` days after their invitation went out;
+- a **notes_missing** message to the coordinator the day after a meeting that
+  has no notes.
+Each is keyed in the ledger like any message (meeting, recipient, SEQUENCE,
+kind), so a daily run sends each at most once per version of the meeting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from functools import partial
+
+from consult.delivery import Outgoing
+from consult.invitations import Sender, compose
+from consult.store import Store
+from consult.workspace import Workspace
+from schemas import Language, Training
+from schemas.state import Attendee, Meeting, Message, MessageKind
+
+
+def due_messages(
+    workspace: Workspace, store: Store, sender: Sender, slug: str, now: dt.datetime
+) -> Iterator[Outgoing]:
+    """Yield the reminders, nudges and notes-missing messages due at `now`."""
+    training = workspace.training(slug)
+    settings = training.consultation.reminders
+    coordinator = training.briefing.coordinator_email
+    for round_ in training.consultation.rounds:
+        for meeting in store.meetings(slug, round_.id):
+            if meeting.status != "confirmed":
+                continue
+            attendees = tuple(store.attendees(meeting.id))
+            invited = _invited(meeting, store.messages(meeting.id))
+            calendars: dict[Language, bytes] = {}
+
+            message = partial(_outgoing, workspace, training, sender, meeting, attendees, now)
+            if meeting.start - dt.timedelta(days=settings.days_before) <= now < meeting.start:
+                for attendee in attendees:
+                    if attendee.email.lower() in invited and attendee.partstat != "DECLINED":
+                        yield message(attendee, "reminder", calendars)
+            nudge_after = dt.timedelta(days=settings.nudge_after_days)
+            for attendee in attendees:
+                sent_at = invited.get(attendee.email.lower())
+                if (
+                    sent_at is not None
+                    and attendee.role == "REQ-PARTICIPANT"
+                    and attendee.partstat == "NEEDS-ACTION"
+                    and sent_at + nudge_after <= now < meeting.start
+                ):
+                    yield message(attendee, "nudge", calendars)
+            if (
+                coordinator
+                and meeting.end + dt.timedelta(days=1) <= now
+                and not store.observations(meeting_id=meeting.id)
+            ):
+                yield message(
+                    _coordinator(meeting, coordinator, sender, training.timezone),
+                    "notes_missing",
+                    None,
+                )
+
+
+def _outgoing(
+    workspace: Workspace,
+    training: Training,
+    sender: Sender,
+    meeting: Meeting,
+    attendees: tuple[Attendee, ...],
+    now: dt.datetime,
+    attendee: Attendee,
+    kind: MessageKind,
+    calendars: dict[Language, bytes] | None,
+) -> Outgoing:
+    build = partial(
+        compose, workspace, training, sender, meeting, attendees, attendee, kind, now, calendars
+    )
+    return Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
+
+
+def _invited(meeting: Meeting, messages: list[Message]) -> dict[str, dt.datetime]:
+    """Return when each attendee's invitation (or update) to this version went out."""
+    return {
+        m.recipient.lower(): m.sent_at
+        for m in messages
+        if m.kind in ("invitation", "update")
+        and m.status == "sent"
+        and m.sequence == meeting.sequence
+        and m.sent_at is not None
+    }
+
+
+def _coordinator(meeting: Meeting, email: str, sender: Sender, zone: str) -> Attendee:
+    return Attendee(
+        meeting_id=meeting.id,
+        email=email,
+        name=sender.name,
+        role="NON-PARTICIPANT",
+        organisation=None,
+        language="en",
+        timezone=zone,
+    )

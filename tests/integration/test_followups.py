@@ -1,0 +1,162 @@
+"""After the invitations: moving and cancelling meetings, reminders, nudges, notes missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from consult.bootstrap import sender
+from consult.changes import cancel, find_meeting, reschedule
+from consult.delivery import deliver
+from consult.invitations import send_round
+from consult.planning import PlanningError, plan_round, save_plan
+from consult.reminders import due_messages
+from consult.settings import Settings
+from consult.store import Store, open_store
+from consult.transports.outbox import FileOutbox
+from consult.workspace import Workspace, load_workspace
+from tests.conftest import TINY_TRAINING
+
+SLUG, ROUND = "winter-2027", "round-1"
+NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture
+def invited(
+    write_workspace: Callable[..., Path],
+) -> Iterator[tuple[Workspace, Settings, Store]]:
+    """A tiny round planned, approved and invited (file outbox), with a coordinator."""
+    training = TINY_TRAINING.replace(
+        "briefing:\n  due: 2027-01-19",
+        "briefing:\n  due: 2027-01-19\n  coordinator_email: c@example.org",
+    )
+    root = write_workspace(trainings={SLUG: training})
+    workspace, settings = load_workspace(root), Settings(workspace=root)
+    with open_store(settings.store_url) as store:
+        save_plan(store, plan_round(workspace, SLUG, ROUND, {}, []), "test")
+        store.decide_round(SLUG, ROUND, approve=True, actor="test")
+        send_round(
+            workspace, store, FileOutbox(settings.outbox), sender(settings), SLUG, ROUND, now=NOW
+        )
+        yield workspace, settings, store
+
+
+def calendars(settings: Settings, kind: str) -> list[icalendar.Calendar]:
+    found = []
+    for path in sorted(settings.outbox.glob(f"*.{kind}.*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for part in message.walk():
+            if part.get_content_type() == "text/calendar":
+                found.append(icalendar.Calendar.from_ical(part.get_payload(decode=True)))
+    return found
+
+
+def test_moving_an_announced_meeting_sends_an_update_with_a_higher_sequence(
+    invited: tuple[Workspace, Settings, Store],
+) -> None:
+    workspace, settings, store = invited
+    meeting = find_meeting(store, SLUG, ROUND, "mia")
+    moved = reschedule(store, meeting, meeting.start + dt.timedelta(days=1), "Nino", NOW)
+    report = send_round(
+        workspace, store, FileOutbox(settings.outbox), sender(settings), SLUG, ROUND, now=NOW
+    )
+    assert (moved.sequence, moved.uid) == (meeting.sequence + 1, meeting.uid)
+    assert sorted((d.kind, d.outcome) for d in report) == [("update", "sent")] * 2
+    [update, _] = calendars(settings, "update")
+    [event] = update.walk("VEVENT")
+    assert (update["METHOD"], event["SEQUENCE"], str(event["UID"])) == ("REQUEST", 1, meeting.uid)
+    assert [e.action for e in store.audit_log(meeting.id)][-1] == "meeting.rescheduled"
+
+
+def test_cancelling_an_announced_meeting_sends_cancel_with_the_same_uid(
+    invited: tuple[Workspace, Settings, Store],
+) -> None:
+    workspace, settings, store = invited
+    meeting = find_meeting(store, SLUG, ROUND, "mia")
+    cancel(store, meeting, "Nino")
+    report = send_round(
+        workspace, store, FileOutbox(settings.outbox), sender(settings), SLUG, ROUND, now=NOW
+    )
+    assert {(d.kind, d.outcome) for d in report} == {("cancellation", "sent")}
+    [calendar, _] = calendars(settings, "cancellation")
+    [event] = calendar.walk("VEVENT")
+    assert (calendar["METHOD"], event["STATUS"], str(event["UID"])) == (
+        "CANCEL",
+        "CANCELLED",
+        meeting.uid,
+    )
+    assert event["SEQUENCE"] == meeting.sequence + 1
+
+
+def test_a_meeting_cannot_move_into_the_past_or_be_found_under_a_wrong_id(
+    invited: tuple[Workspace, Settings, Store],
+) -> None:
+    _, _, store = invited
+    meeting = find_meeting(store, SLUG, ROUND, "mia")
+    with pytest.raises(PlanningError, match="expected a future time"):
+        reschedule(store, meeting, NOW - dt.timedelta(days=1), "Nino", NOW)
+    with pytest.raises(PlanningError) as caught:
+        find_meeting(store, SLUG, ROUND, "moj")
+    assert str(caught.value) == "winter-2027/round-1: got meeting 'moj', expected one of: mia"
+
+
+def test_a_reminder_goes_to_everyone_who_has_not_declined_once(
+    invited: tuple[Workspace, Settings, Store],
+) -> None:
+    workspace, settings, store = invited
+    meeting = find_meeting(store, SLUG, ROUND, "mia")
+    store.record_reply(meeting.id, "lela@example.org", "DECLINED", meeting.sequence, "test")
+    day_before = meeting.start - dt.timedelta(days=1)
+
+    def remind() -> list[tuple[str, str, str]]:
+        report = deliver(
+            store,
+            FileOutbox(settings.outbox),
+            due_messages(workspace, store, sender(settings), SLUG, day_before),
+            domain=settings.mail_domain,
+        )
+        return sorted((d.recipient, d.kind, d.outcome) for d in report if d.kind == "reminder")
+
+    assert remind() == [("nino@mia.example.gov.ge", "reminder", "sent")]
+    assert remind() == [("nino@mia.example.gov.ge", "reminder", "already sent or in flight")]
+
+
+def test_a_nudge_goes_to_consulted_people_who_have_not_answered(
+    invited: tuple[Workspace, Settings, Store],
+) -> None:
+    workspace, settings, store = invited
+    later = NOW + dt.timedelta(days=4)
+    due = list(due_messages(workspace, store, sender(settings), SLUG, later))
+    assert [(d.recipient, d.kind) for d in due] == [("nino@mia.example.gov.ge", "nudge")]
+    meeting = find_meeting(store, SLUG, ROUND, "mia")
+    store.record_reply(meeting.id, "nino@mia.example.gov.ge", "ACCEPTED", meeting.sequence, "t")
+    assert list(due_messages(workspace, store, sender(settings), SLUG, later)) == []
+
+
+def test_the_coordinator_hears_the_day_after_a_meeting_without_notes(
+    invited: tuple[Workspace, Settings, Store],
+) -> None:
+    workspace, settings, store = invited
+    meeting = find_meeting(store, SLUG, ROUND, "mia")
+    after = meeting.end + dt.timedelta(days=1, hours=1)
+    due = list(due_messages(workspace, store, sender(settings), SLUG, after))
+    assert [(d.recipient, d.kind) for d in due] == [("c@example.org", "notes_missing")]
+    message = due[0].build("<x@consult.local>")
+    assert not [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    store.upsert_observation(
+        "notes/mia.md#1",
+        meeting_id=meeting.id,
+        organisation="mia",
+        kind="gap",
+        theme="bias",
+        severity=3,
+        text="t",
+        confidentiality="public",
+    )
+    assert list(due_messages(workspace, store, sender(settings), SLUG, after)) == []
