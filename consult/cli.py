@@ -25,6 +25,7 @@ from consult.errors import ConsultError
 from consult.invitations import send_round
 from consult.planning import plan_and_propose, resolve_round, schedule_markdown
 from consult.reminders import due_messages
+from consult.replies import read_inbox, record_replies, round_status, status_markdown
 from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
 from consult.settings import Settings
 from consult.summary import PlannedRow, Summary, summarise
@@ -263,6 +264,23 @@ def remind(training: TrainingArgument, workspace: WorkspaceOption = None) -> Non
             lease=dt.timedelta(seconds=settings.claim_lease_seconds),
         )
     _print_delivery(f"Reminders: {training}", report)
+
+
+@app.command()
+def replies(
+    training: TrainingArgument, round_id: RoundOption = None, workspace: WorkspaceOption = None
+) -> None:
+    """Record the calendar replies dropped in the workspace's inbox/, and show who answered."""
+    settings = _settings(workspace)
+    with services(settings) as built:
+        round_id = resolve_round(built.workspace, training, round_id)
+        read = read_inbox(settings.inbox)
+        report = record_replies(built.store, read.found)
+        status = round_status(built.workspace, built.store, training, round_id)
+    for problem in read.problems:
+        err.print(problem, markup=False, soft_wrap=True)
+    out.print(report.to_markdown(), markup=False, soft_wrap=True)
+    out.print(status_markdown(status), markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         return self.workspace / STATE_DIR / "feeds"
 
     @property
+    def inbox(self) -> Path:
+        """Return the folder where calendar replies (.eml, .ics) are dropped to be recorded."""
+        return self.workspace / "inbox"
+
+    @property
     def outbox(self) -> Path:
         """Return the folder of the file transport: one .eml per message."""
         return self.out_dir / "outbox"

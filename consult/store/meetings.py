@@ -25,6 +25,12 @@ def get_meeting(connection: sa.Connection, meeting_id: str) -> Meeting | None:
     return None if row is None else Meeting.model_validate(row)
 
 
+def meeting_by_uid(connection: sa.Connection, uid: str) -> Meeting | None:
+    """Return the meeting whose iCalendar UID this is, or None."""
+    row = connection.execute(sa.select(meetings).where(meetings.c.uid == uid)).first()
+    return None if row is None else Meeting.model_validate(row)
+
+
 def require_meeting(connection: sa.Connection, meeting_id: str) -> Meeting:
     """Return the meeting with this id, or raise a ValueError naming it."""
     meeting = get_meeting(connection, meeting_id)

@@ -125,6 +125,11 @@ class Store:
         with reading(self._engine) as connection:
             return _meetings.get_meeting(connection, id)
 
+    def meeting_by_uid(self, uid: str) -> Meeting | None:
+        """Return the meeting whose iCalendar UID this is, or None."""
+        with reading(self._engine) as connection:
+            return _meetings.meeting_by_uid(connection, uid)
+
     def meetings(self, training: str, round: str | None = None) -> list[Meeting]:
         """Return the meetings of a training (of one round, if given), by start time."""
         with reading(self._engine) as connection:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 from consult.bootstrap import sender
 from consult.changes import cancel, find_meeting, reschedule
 from consult.delivery import deliver
+from consult.demo import shift_dates
 from consult.invitations import send_round
 from consult.planning import PlanningError, plan_round, save_plan
 from consult.reminders import due_messages
@@ -32,9 +35,10 @@ def invited(
     write_workspace: Callable[..., Path],
 ) -> Iterator[tuple[Workspace, Settings, Store]]:
     """A tiny round planned, approved and invited (file outbox), with a coordinator."""
-    training = TINY_TRAINING.replace(
-        "briefing:\n  due: 2027-01-19",
-        "briefing:\n  due: 2027-01-19\n  coordinator_email: c@example.org",
+    # dated from today, the round three weeks on: reminders and nudges follow the clock
+    # that the store stamps messages with
+    training = shift_dates(TINY_TRAINING, dt.date.today() + dt.timedelta(weeks=3)).replace(
+        "briefing:\n", "briefing:\n  coordinator_email: c@example.org\n"
     )
     root = write_workspace(trainings={SLUG: training})
     workspace, settings = load_workspace(root), Settings(workspace=root)
@@ -160,3 +164,30 @@ def test_the_coordinator_hears_the_day_after_a_meeting_without_notes(
         confidentiality="public",
     )
     assert list(due_messages(workspace, store, sender(settings), SLUG, after)) == []
+
+
+def test_a_reply_to_the_sent_invitation_shows_in_the_round_status(
+    invited: tuple[Workspace, Settings, Store],
+) -> None:
+    _, settings, store = invited
+    meeting = find_meeting(store, SLUG, ROUND, "mia")
+    reply = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Outlook//EN\r\nMETHOD:REPLY\r\n"
+        f"BEGIN:VEVENT\r\nUID:{meeting.uid}\r\nSEQUENCE:{meeting.sequence}\r\n"
+        "DTSTAMP:20261201T090000Z\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED;CN=Nino:MAILTO:Nino@MIA.example.gov.ge\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    settings.inbox.mkdir()
+    (settings.inbox / "nino.ics").write_text(reply)
+    result = subprocess.run(
+        [sys.executable, "-m", "consult", "replies", SLUG, "--workspace", str(settings.workspace)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "recorded ACCEPTED" in result.stdout
+    [nino] = [a for a in store.attendees(meeting.id) if a.email == "nino@mia.example.gov.ge"]
+    assert nino.partstat == "ACCEPTED"

@@ -1,0 +1,279 @@
+"""Attendees' answers: iTIP REPLY files read from the inbox, recorded in the store, summed up.
+
+`read_inbox` finds the REPLY calendars in a folder of `.eml` messages and `.ics` files,
+`record_replies` stores each answer once (reading the same file again records nothing new),
+and `round_status` tells, per meeting and organisation, who accepted, declined or is silent.
+
+In a message, a calendar is a text/calendar or application/ics part, or any attachment named
+`*.ics`. Its Content-Type `method` (RFC 6047) says whether it is a REPLY; mail clients write
+it quoted or not, in any case, or not at all, and then the calendar's own METHOD decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email import policy
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import collapse_rfc2231_value
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from consult.calendar import InvalidCalendar, ReplyLine, parse_reply
+from consult.mail import CalendarError, calendar_method
+from consult.store import Store
+from consult.workspace import Workspace
+from schemas.state import Attendee, Meeting, MeetingStatus, PartStat
+
+SUFFIXES = (".eml", ".ics")
+CALENDAR_TYPES = ("text/calendar", "application/ics")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One answer found in the inbox, and the file it came from (`inbox/<name>`)."""
+
+    source: str
+    line: ReplyLine
+
+
+@dataclass(frozen=True)
+class InboxRead:
+    """The answers found in the inbox, and one problem per file that holds none."""
+
+    found: list[Found]
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    """What became of one answer: recorded, outdated, already recorded, or ignored and why."""
+
+    source: str
+    uid: str
+    email: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class RepliesReport:
+    """What became of each answer given to `record_replies`, in the order given."""
+
+    rows: list[ReplyOutcome]
+
+    def to_markdown(self) -> str:
+        """Return the report as a Markdown table, for a Prefect artifact or a file."""
+        if not self.rows:
+            return "No replies in the inbox.\n"
+        lines = [
+            "| file | UID | attendee | outcome |",
+            "| --- | --- | --- | --- |",
+            *(
+                f"| {_cell(r.source)} | {_cell(r.uid)} | {_cell(r.email)} | {_cell(r.outcome)} |"
+                for r in self.rows
+            ),
+        ]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """The answers of one organisation's consulted people to one meeting."""
+
+    meeting_id: str
+    start: dt.datetime
+    status: MeetingStatus
+    organisation: str
+    organisation_name: str
+    accepted: tuple[Attendee, ...]
+    declined: tuple[Attendee, ...]
+    tentative: tuple[Attendee, ...]
+    delegated: tuple[Attendee, ...]
+    no_answer: tuple[Attendee, ...]
+
+
+def read_inbox(folder: Path) -> InboxRead:
+    """Return the answers in the folder's `*.eml` and `*.ics` files, by file name.
+
+    Sub-folders are not read; a folder that does not exist holds no answers.
+    """
+    if not folder.is_dir():
+        return InboxRead(found=[], problems=[])
+    found: list[Found] = []
+    problems: list[str] = []
+    files = sorted(
+        path for path in folder.iterdir() if path.suffix.lower() in SUFFIXES and path.is_file()
+    )
+    for path in files:
+        source = f"{folder.name}/{path.name}"
+        try:
+            data = path.read_bytes()
+            lines = _message_lines(data) if path.suffix.lower() == ".eml" else parse_reply(data)
+        except (InvalidCalendar, OSError) as error:
+            problems.append(f"{source}: {error}")
+            continue
+        found += [Found(source=source, line=line) for line in lines]
+    return InboxRead(found=found, problems=problems)
+
+
+def record_replies(store: Store, found: Sequence[Found]) -> RepliesReport:
+    """Return what became of each answer after recording those to a meeting of the store.
+
+    An answer whose UID no meeting has, or from someone the meeting does not invite, is
+    ignored. One to an earlier SEQUENCE is kept, but the store leaves the attendee's answer
+    as it is. An answer recorded before from the same file is not recorded again.
+    """
+    rows = []
+    for item in found:
+        line = item.line
+        meeting = store.meeting_by_uid(line.uid)
+        outcome = "ignored: unknown UID" if meeting is None else _record(store, meeting, item)
+        rows.append(ReplyOutcome(item.source, line.uid, line.email, outcome))
+    return RepliesReport(rows=rows)
+
+
+def round_status(
+    workspace: Workspace, store: Store, training: str, round_id: str
+) -> list[StatusRow]:
+    """Return, per meeting of the round and organisation, how its consulted people answered.
+
+    Only the consulted side (REQ-PARTICIPANT) counts, not the facilitators who chair;
+    cancelled meetings are left out.
+    """
+    zone = ZoneInfo(workspace.training(training).timezone)
+    organisations = {o.id: o.name.en for o in workspace.stakeholders.organisations}
+    rows = []
+    for meeting in store.meetings(training, round_id):
+        if meeting.status == "cancelled":
+            continue
+        groups: dict[str, list[Attendee]] = {}
+        for attendee in store.attendees(meeting.id):
+            if attendee.role != "REQ-PARTICIPANT":
+                continue
+            organisation = attendee.organisation or meeting.organisation
+            groups.setdefault(organisation, []).append(attendee)
+        rows += [
+            _status_row(
+                meeting, organisation, organisations.get(organisation, organisation), people, zone
+            )
+            for organisation, people in groups.items()
+        ]
+    return rows
+
+
+def status_markdown(rows: Sequence[StatusRow]) -> str:
+    """Return the answers of a round as a Markdown table, for a Prefect artifact or the CLI."""
+    if not rows:
+        return "No meeting of this round is going ahead.\n"
+    lines = [
+        "| meeting | when | status | organisation | accepted | declined | tentative "
+        "| delegated | no answer |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| {_cell(r.meeting_id)} | {r.start:%Y-%m-%d %H:%M} | {r.status} "
+            f"| {_cell(r.organisation_name)} | {_people(r.accepted)} | {_people(r.declined)} "
+            f"| {_people(r.tentative)} | {_people(r.delegated)} | {_people(r.no_answer)} |"
+            for r in rows
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _status_row(
+    meeting: Meeting, organisation: str, name: str, people: list[Attendee], zone: ZoneInfo
+) -> StatusRow:
+    """Return the answers of `people`, of one organisation, to the meeting."""
+
+    def answered(partstat: PartStat) -> tuple[Attendee, ...]:
+        return tuple(p for p in people if p.partstat == partstat)
+
+    return StatusRow(
+        meeting_id=meeting.id,
+        start=meeting.start.astimezone(zone),
+        status=meeting.status,
+        organisation=organisation,
+        organisation_name=name,
+        accepted=answered("ACCEPTED"),
+        declined=answered("DECLINED"),
+        tentative=answered("TENTATIVE"),
+        delegated=answered("DELEGATED"),
+        no_answer=answered("NEEDS-ACTION"),
+    )
+
+
+def _message_lines(data: bytes) -> list[ReplyLine]:
+    """Return the answers of the REPLY calendars in an email, or InvalidCalendar saying why not.
+
+    A calendar sent both inline and as an attachment gives its answers once.
+    """
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    lines: list[ReplyLine] = []
+    others: set[str] = set()
+    for part in message.walk():
+        if not _is_calendar(part):
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        method = _declared_method(part) or _calendar_method(payload)
+        if method != "REPLY":
+            others.add(method)
+            continue
+        lines += [line for line in parse_reply(payload) if line not in lines]
+    if not lines:
+        why = f" (its calendar's METHOD is {', '.join(sorted(others))})" if others else ""
+        raise InvalidCalendar(f"no iTIP REPLY in the message{why}")
+    return lines
+
+
+def _is_calendar(part: Message) -> bool:
+    """Return whether a MIME part holds a calendar: by its type, or by an attachment's name."""
+    if part.is_multipart():
+        return False
+    filename = part.get_filename() or ""
+    return part.get_content_type() in CALENDAR_TYPES or filename.lower().endswith(".ics")
+
+
+def _declared_method(part: Message) -> str:
+    """Return the part's Content-Type `method`, upper-cased, or "" if it has none."""
+    value = part.get_param("method")
+    if value is None:
+        return ""
+    return collapse_rfc2231_value(value).strip().upper()
+
+
+def _calendar_method(payload: bytes) -> str:
+    """Return the calendar's own METHOD, or a phrase saying that it has none that can be read."""
+    try:
+        return calendar_method(payload)
+    except CalendarError:
+        return "missing or unreadable"
+
+
+def _record(store: Store, meeting: Meeting, item: Found) -> str:
+    """Return what became of the answer to `meeting` after recording it if it is new."""
+    line = item.line
+    invited = {a.email.lower(): a for a in store.attendees(meeting.id)}
+    attendee = invited.get(line.email.lower())
+    if attendee is None:
+        return "ignored: not invited"
+    key = (attendee.email.lower(), line.partstat, line.sequence, item.source)
+    if any(
+        (r.attendee.lower(), r.partstat, r.sequence, r.source) == key
+        for r in store.replies(meeting.id)
+    ):
+        return "already recorded"
+    store.record_reply(meeting.id, attendee.email, line.partstat, line.sequence, item.source)
+    if line.sequence < meeting.sequence:
+        return f"outdated (SEQUENCE {line.sequence} < {meeting.sequence})"
+    return f"recorded {line.partstat}"
+
+
+def _people(attendees: Sequence[Attendee]) -> str:
+    return "<br>".join(_cell(f"{a.name} ({a.email})") for a in attendees) or "—"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,59 @@
+"""Flow `record-replies`: record the calendar answers in the inbox and show who answered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+
+from consult.planning import resolve_round
+from consult.replies import read_inbox, record_replies, round_status, status_markdown
+from consult.settings import Settings
+from consult.store import open_store
+from consult.workspace import load_workspace
+
+
+class RepliesParameters(BaseModel):
+    """Whose replies to record."""
+
+    training: str = Field(
+        default="intercultural-communication-2027",
+        description="The training's slug: the name of its file in trainings/.",
+    )
+    round: str | None = Field(default=None, description="The round; empty for the first.")
+    workspace: str | None = Field(
+        default=None, description="The workspace folder on the worker; empty for the default."
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def record(parameters: RepliesParameters) -> tuple[str, str, list[str]]:
+    """Return the replies report, the round's status (Markdown) and the unreadable files."""
+    settings = (
+        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    )
+    workspace = load_workspace(settings.workspace)
+    round_id = resolve_round(workspace, parameters.training, parameters.round)
+    read = read_inbox(settings.inbox)
+    with open_store(settings.store_url) as store:
+        report = record_replies(store, read.found)
+        status = round_status(workspace, store, parameters.training, round_id)
+    return report.to_markdown(), status_markdown(status), read.problems
+
+
+@flow(name="record-replies")
+def record_replies_flow(parameters: RepliesParameters | None = None) -> str:
+    """Record the replies in inbox/ (each once) and publish who accepted, declined, or not."""
+    parameters = parameters or RepliesParameters()
+    report, status, problems = record(parameters)
+    notes = "".join(f"- {problem}\n" for problem in problems)
+    create_markdown_artifact(
+        key="replies",
+        markdown=f"# Replies\n\n{report}\n\n# Who answered\n\n{status}\n"
+        + (f"\n# Files not read\n\n{notes}" if notes else ""),
+        description=f"Replies of {parameters.training}",
+    )
+    return status

@@ -1,0 +1,91 @@
+"""Flows `reschedule-meeting`, `cancel-meeting` and `send-reminders` on a real Prefect server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from consult.bootstrap import sender
+from consult.demo import shift_dates
+from consult.invitations import send_round
+from consult.planning import plan_round, save_plan
+from consult.settings import Settings
+from consult.store import open_store
+from consult.transports.outbox import FileOutbox
+from consult.workspace import load_workspace
+from flows.change_meeting import (
+    MeetingParameters,
+    RescheduleParameters,
+    cancel_meeting,
+    reschedule_meeting,
+)
+from flows.send_reminders import ReminderParameters, send_reminders
+from tests.conftest import TINY_TRAINING
+
+
+def invited_workspace(
+    write_workspace: Callable[..., Path], training: str = TINY_TRAINING
+) -> tuple[Path, Settings]:
+    """Plan, approve and invite the tiny round, dated from today (reminders use the clock)."""
+    root = write_workspace(
+        trainings={"winter-2027": shift_dates(training, dt.date.today() + dt.timedelta(weeks=3))}
+    )
+    workspace, settings = load_workspace(root), Settings(workspace=root)
+    with open_store(settings.store_url) as store:
+        save_plan(store, plan_round(workspace, "winter-2027", "round-1", {}, []), "test")
+        store.decide_round("winter-2027", "round-1", approve=True, actor="test")
+        send_round(
+            workspace,
+            store,
+            FileOutbox(settings.outbox),
+            sender(settings),
+            "winter-2027",
+            "round-1",
+            now=dt.datetime.now(dt.UTC),
+        )
+    return root, settings
+
+
+def test_a_moved_then_cancelled_meeting_reaches_every_attendee(
+    write_workspace: Callable[..., Path],
+) -> None:
+    root, settings = invited_workspace(write_workspace)
+    with open_store(settings.store_url) as store:
+        [meeting] = store.meetings("winter-2027", "round-1")
+    new_start = (meeting.start + dt.timedelta(days=1)).astimezone(ZoneInfo("Asia/Tbilisi"))
+    moved = reschedule_meeting(
+        RescheduleParameters(
+            training="winter-2027",
+            meeting="mia",
+            decided_by="Nino",
+            workspace=str(root),
+            start=new_start.strftime("%Y-%m-%dT%H:%M"),
+        )
+    )
+    assert moved == "2 updates sent"
+    called_off = cancel_meeting(
+        MeetingParameters(
+            training="winter-2027",
+            meeting="mia",
+            decided_by="Nino",
+            workspace=str(root),
+        )
+    )
+    assert called_off == "2 cancellations sent"
+    with open_store(settings.store_url) as store:
+        [meeting_now] = store.meetings("winter-2027", "round-1")
+    assert (meeting_now.status, meeting_now.sequence) == ("cancelled", 2)
+
+
+def test_reminders_run_twice_send_nothing_twice(write_workspace: Callable[..., Path]) -> None:
+    # the meeting is weeks away: remind 30 days ahead, so the reminders are due now
+    training = TINY_TRAINING.replace(
+        "consultation:\n",
+        "consultation:\n  reminders:\n    days_before: 30\n    nudge_after_days: 30\n",
+    )
+    root, _ = invited_workspace(write_workspace, training)
+    parameters = ReminderParameters(training="winter-2027", workspace=str(root))
+    assert send_reminders(parameters) == "2 reminder sent"
+    assert send_reminders(parameters) == "2 reminder already sent or in flight"
