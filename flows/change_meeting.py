@@ -18,6 +18,7 @@ from consult.planning import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
+from flows.blocks import with_smtp_block
 
 
 class MeetingParameters(BaseModel):
@@ -33,6 +34,10 @@ class MeetingParameters(BaseModel):
     workspace: str | None = Field(
         default=None, description="The workspace folder on the worker; empty for the default."
     )
+    smtp_block: str | None = Field(
+        default=None,
+        description="An EmailServerCredentials block to send through; empty for the settings.",
+    )
 
 
 class RescheduleParameters(MeetingParameters):
@@ -44,7 +49,10 @@ class RescheduleParameters(MeetingParameters):
 
 
 def _settings(parameters: MeetingParameters) -> Settings:
-    return Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    settings = (
+        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    )
+    return with_smtp_block(settings, parameters.smtp_block)
 
 
 @task(cache_policy=NO_CACHE)

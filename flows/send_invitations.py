@@ -23,6 +23,7 @@ from consult.planning import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import Workspace, load_workspace
+from flows.blocks import with_smtp_block
 
 
 class SendParameters(BaseModel):
@@ -35,6 +36,10 @@ class SendParameters(BaseModel):
     round: str | None = Field(default=None, description="The round; empty for the first.")
     workspace: str | None = Field(
         default=None, description="The workspace folder on the worker; empty for the default."
+    )
+    smtp_block: str | None = Field(
+        default=None,
+        description="An EmailServerCredentials block to send through; empty for the settings.",
     )
     batch_size: int = Field(
         default=200, ge=1, description="About how many messages one task sends."
@@ -86,8 +91,9 @@ def send_batch(
 def send_invitations(parameters: SendParameters | None = None) -> str:
     """Send the invitations, updates and cancellations of a round; publish the delivery table."""
     parameters = parameters or SendParameters()
-    settings = (
-        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    settings = with_smtp_block(
+        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings(),
+        parameters.smtp_block,
     )
     workspace = load(settings)
     round_id = resolve_round(workspace, parameters.training, parameters.round)

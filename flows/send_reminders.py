@@ -17,6 +17,7 @@ from consult.reminders import due_messages
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
+from flows.blocks import with_smtp_block
 
 
 class ReminderParameters(BaseModel):
@@ -29,13 +30,18 @@ class ReminderParameters(BaseModel):
     workspace: str | None = Field(
         default=None, description="The workspace folder on the worker; empty for the default."
     )
+    smtp_block: str | None = Field(
+        default=None,
+        description="An EmailServerCredentials block to send through; empty for the settings.",
+    )
 
 
 @task(cache_policy=NO_CACHE)
 def send_due(parameters: ReminderParameters) -> list[Delivered]:
     """Return the delivery of every reminder, nudge and notes-missing message due now."""
-    settings = (
-        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    settings = with_smtp_block(
+        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings(),
+        parameters.smtp_block,
     )
     workspace = load_workspace(settings.workspace)
     with open_store(settings.store_url) as store:

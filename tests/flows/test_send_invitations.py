@@ -6,12 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prefect import get_client
+from prefect_email import EmailServerCredentials
 
 from consult.planning import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
 from flows.send_invitations import SendParameters, send_invitations
+from tests.mailserver import Mailbox, running
 
 
 def test_the_flow_sends_each_invitation_once_and_publishes_the_delivery(
@@ -33,3 +35,34 @@ def test_the_flow_sends_each_invitation_once_and_publishes_the_delivery(
         artifacts = {a.key: a for a in client.read_latest_artifacts()}
     assert "nino@mia.example.gov.ge" in str(artifacts["delivery"].data)
     assert artifacts["delivery-progress"].data == 100.0
+
+
+def test_the_flow_sends_through_the_smtp_server_of_a_credentials_block(
+    write_workspace: Callable[..., Path],
+) -> None:
+    root = write_workspace()
+    workspace = load_workspace(root)
+    settings = Settings(workspace=root)
+    with open_store(settings.store_url) as store:
+        save_plan(store, plan_round(workspace, "winter-2027", "round-1", {}, []), "test")
+        store.decide_round("winter-2027", "round-1", approve=True, actor="test")
+    mailbox = Mailbox()
+    with running(mailbox) as port:
+        EmailServerCredentials(
+            smtp_server="127.0.0.1",
+            smtp_port=port,
+            smtp_type="INSECURE",
+            username="",
+            password="",
+        ).save("consult-test-smtp", overwrite=True)
+        summary = send_invitations(
+            SendParameters(
+                training="winter-2027", workspace=str(root), smtp_block="consult-test-smtp"
+            )
+        )
+    assert summary == "2 sent"
+    assert sorted(r for d in mailbox.deliveries for r in d.recipients) == [
+        "lela@example.org",
+        "nino@mia.example.gov.ge",
+    ]
+    assert not settings.outbox.exists()
