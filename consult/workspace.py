@@ -135,7 +135,16 @@ def _problem(file: str, lines: Lines, loc: Loc, value: object, expected: str) ->
     return Problem(file, lines.of(loc), path_of(loc), value, expected)
 
 
-_OURS = {"id", "timezone", "email", "country", "one_line", "working_hours", "local_time"}
+_OURS = {
+    "id",
+    "timezone",
+    "email",
+    "country",
+    "one_line",
+    "working_hours",
+    "local_time",
+    "commitment",
+}
 
 
 def _from_pydantic(file: str, lines: Lines, model: type[BaseModel], error: ErrorDetails) -> Problem:

@@ -4,6 +4,7 @@ The JSON Schema of each workspace file kind sits beside these modules
 (`stakeholders.schema.json`, `training.schema.json`); `consult schema` rewrites it.
 """
 
+from schemas.notes import Attendance, MeetingNotes, ObservationInput
 from schemas.stakeholders import Contact, Organisation, OrganisationKind, StakeholdersFile
 from schemas.state import (
     Attendee,
@@ -34,6 +35,7 @@ from schemas.types import Language, Localized, WorkingHours
 
 __all__ = [
     "AgendaSession",
+    "Attendance",
     "Attendee",
     "AuditEvent",
     "Confidentiality",
@@ -45,11 +47,13 @@ __all__ = [
     "Localized",
     "Meeting",
     "MeetingFormat",
+    "MeetingNotes",
     "MeetingStatus",
     "Message",
     "MessageKind",
     "MessageStatus",
     "Observation",
+    "ObservationInput",
     "ObservationKind",
     "Organisation",
     "OrganisationKind",

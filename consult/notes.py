@@ -1,0 +1,114 @@
+"""Stores consultation notes: checked against the plan, one stable key per observation.
+
+Notes come from the Prefect UI form, from files (`consult.notefiles`) or from a
+survey service; all arrive as `MeetingNotes`. Each observation is stored under
+`<source>#<id or position>`, so importing the same source twice stores it once
+and an edited source updates its observations. An observation that does not
+fit the plan (unknown meeting or theme, the wrong organisation) is rejected
+with its reason, and the valid rest is stored.
+
+Restricted observations are stored like the others and leave the store
+nowhere: reports name them by key and count, never by their text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from consult.errors import ConsultError
+from consult.planning import meeting_id, resolve_round
+from consult.store import Store
+from consult.workspace import Workspace
+from schemas import MeetingNotes
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts of added, updated and unchanged observations, and rejections."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """Return the counts in one line."""
+        return (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.rejected)} rejected"
+        )
+
+    def to_markdown(self) -> str:
+        """Return the report as Markdown: the counts, then each rejection with its reason."""
+        lines = [f"**{self.summary()}**", ""]
+        lines += [f"- {reason}" for reason in self.rejected]
+        return "\n".join(lines) + "\n"
+
+
+def store_notes(
+    workspace: Workspace,
+    store: Store,
+    slug: str,
+    items: Sequence[tuple[str, MeetingNotes]],
+    actor: str,
+    report: ImportReport | None = None,
+) -> ImportReport:
+    """Return the report after storing each item's observations that fit the plan."""
+    report = report or ImportReport()
+    training = workspace.training(slug)
+    themes = {theme.id for theme in training.themes}
+    for source, notes in items:
+        try:
+            round_id = resolve_round(workspace, slug, notes.round)
+        except ConsultError as error:
+            report.rejected.append(f"{source}: {error}")
+            continue
+        stored = store.get_meeting(meeting_id(slug, round_id, notes.meeting))
+        if stored is None:
+            report.rejected.append(
+                f"{source}: meeting {notes.meeting!r} is not planned in {slug}/{round_id} "
+                f"(plan the round first)"
+            )
+            continue
+        if notes.organisation != stored.organisation:
+            report.rejected.append(
+                f"{source}: organisation {notes.organisation!r} is not the meeting's "
+                f"({stored.organisation!r})"
+            )
+            continue
+        if notes.attendance:
+            store.audit(
+                actor,
+                "notes.attendance",
+                stored.id,
+                {
+                    "source": source,
+                    "date": notes.date.isoformat(),
+                    "attendance": [a.model_dump(exclude_none=True) for a in notes.attendance],
+                },
+            )
+        for position, observation in enumerate(notes.observations, start=1):
+            key = f"{source}#{observation.id or position}"
+            if observation.theme not in themes:
+                report.rejected.append(
+                    f"{key}: theme {observation.theme!r} is not in the training's themes "
+                    f"({', '.join(sorted(themes))})"
+                )
+                continue
+            _, change = store.upsert_observation(
+                key,
+                meeting_id=stored.id,
+                organisation=stored.organisation,
+                kind=observation.kind,
+                theme=observation.theme,
+                severity=observation.severity,
+                text=observation.text,
+                confidentiality=observation.confidentiality,
+                quote=observation.quote,
+                speaker_role=observation.speaker_role,
+                owner=observation.owner,
+                due=observation.due,
+            )
+            setattr(report, change, getattr(report, change) + 1)
+    return report
