@@ -23,6 +23,7 @@ from consult.delivery import Delivered, deliver, delivery_rows
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError
 from consult.invitations import send_round
+from consult.notes import import_folder
 from consult.planning import plan_and_propose, resolve_round, schedule_markdown
 from consult.reminders import due_messages
 from consult.replies import read_inbox, record_replies, round_status, status_markdown
@@ -122,6 +123,14 @@ def demo(
                         now=dt.datetime.now(dt.UTC),
                     )
                     sent = sum(1 for d in report if d.outcome == "sent")
+                    notes = import_folder(
+                        built.workspace, built.store, slug, settings.notes, "demo"
+                    )
+                    out.print(
+                        f"{slug}: notes imported from {settings.notes.resolve()}: "
+                        f"{notes.summary()}",
+                        soft_wrap=True,
+                    )
                     out.print(
                         f"{slug}, {round_.id}: {sent} invitations written to "
                         f"{settings.outbox.resolve()}",
@@ -281,6 +290,19 @@ def replies(
         err.print(problem, markup=False, soft_wrap=True)
     out.print(report.to_markdown(), markup=False, soft_wrap=True)
     out.print(status_markdown(status), markup=False, soft_wrap=True)
+
+
+@app.command(name="import-notes")
+def import_notes(training: TrainingArgument, workspace: WorkspaceOption = None) -> None:
+    """Import the notes files in the workspace's notes/ folder; each observation once."""
+    settings = _settings(workspace)
+    with services(settings) as built:
+        report = import_folder(built.workspace, built.store, training, settings.notes, USER)
+    for reason in report.rejected:
+        err.print(reason, markup=False, soft_wrap=True)
+    out.print(report.summary(), soft_wrap=True)
+    if report.rejected:
+        raise SystemExit(1)
 
 
 @app.command()

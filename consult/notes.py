@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from consult.errors import ConsultError
+from consult.notefiles import read_notes_folder
 from consult.planning import meeting_id, resolve_round
 from consult.store import Store
 from consult.workspace import Workspace
@@ -112,3 +114,12 @@ def store_notes(
             )
             setattr(report, change, getattr(report, change) + 1)
     return report
+
+
+def import_folder(
+    workspace: Workspace, store: Store, slug: str, folder: Path, actor: str
+) -> ImportReport:
+    """Return the report after importing every notes file under `folder`."""
+    read = read_notes_folder(folder)
+    report = ImportReport(rejected=[str(problem) for problem in read.problems])
+    return store_notes(workspace, store, slug, read.items, actor, report)

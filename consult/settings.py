@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         return self.workspace / STATE_DIR / "feeds"
 
     @property
+    def notes(self) -> Path:
+        """Return the folder of the notes files (Markdown, YAML, CSV)."""
+        return self.workspace / "notes"
+
+    @property
     def inbox(self) -> Path:
         """Return the folder where calendar replies (.eml, .ics) are dropped to be recorded."""
         return self.workspace / "inbox"

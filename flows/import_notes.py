@@ -1,0 +1,51 @@
+"""Flow `import-notes`: import the notes files of the workspace, each observation once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+
+from consult.notes import ImportReport, import_folder
+from consult.settings import Settings
+from consult.store import open_store
+from consult.workspace import load_workspace
+
+
+class ImportParameters(BaseModel):
+    """Whose notes to import."""
+
+    training: str = Field(
+        default="intercultural-communication-2027",
+        description="The training's slug: the name of its file in trainings/.",
+    )
+    workspace: str | None = Field(
+        default=None, description="The workspace folder on the worker; empty for the default."
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def import_files(parameters: ImportParameters) -> ImportReport:
+    """Return the report after importing the notes/ folder (Markdown, YAML, CSV)."""
+    settings = (
+        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    )
+    workspace = load_workspace(settings.workspace)
+    with open_store(settings.store_url) as store:
+        return import_folder(workspace, store, parameters.training, settings.notes, "import-notes")
+
+
+@flow(name="import-notes")
+def import_notes(parameters: ImportParameters | None = None) -> str:
+    """Import the notes files; publish what was added, updated, unchanged and rejected."""
+    parameters = parameters or ImportParameters()
+    report = import_files(parameters)
+    create_markdown_artifact(
+        key="notes-import",
+        markdown=report.to_markdown(),
+        description=f"Notes import of {parameters.training}",
+    )
+    return report.summary()

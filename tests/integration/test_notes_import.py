@@ -1,0 +1,104 @@
+"""Importing notes: each observation once, edits update, restricted text stays in the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from consult.demo import prepare_demo
+from consult.planning import plan_round, save_plan
+from consult.settings import Settings
+from consult.store import open_store
+from consult.workspace import load_workspace
+
+SLUG = "intercultural-communication-2027"
+CANARY = "CANARY-91c2 the restricted words"
+
+
+def consult(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "consult", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def demo_with_plan(tmp_path: Path) -> Path:
+    """The demo workspace with its round planned and approved, notes not yet imported."""
+    root = prepare_demo(tmp_path / "demo", dt.date(2026, 11, 28))
+    with open_store(Settings(workspace=root).store_url) as store:
+        save_plan(store, plan_round(load_workspace(root), SLUG, "round-1", {}, []), "test")
+        store.decide_round(SLUG, "round-1", approve=True, actor="test")
+    return root
+
+
+def test_importing_twice_stores_once_and_an_edit_updates(tmp_path: Path) -> None:
+    root = demo_with_plan(tmp_path)
+    first = consult("import-notes", SLUG, "--workspace", str(root))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "41 added, 0 updated, 0 unchanged, 0 rejected"
+    again = consult("import-notes", SLUG, "--workspace", str(root))
+    assert again.stdout.strip() == "0 added, 0 updated, 41 unchanged, 0 rejected"
+    [markdown] = [p for p in sorted((root / "notes").glob("*.md")) if p.name != "README.md"][:1]
+    text = markdown.read_text(encoding="utf-8")
+    markdown.write_text(text.replace("[severity: 3]", "[severity: 4]", 1), encoding="utf-8")
+    edited = consult("import-notes", SLUG, "--workspace", str(root))
+    assert edited.stdout.strip() == "0 added, 1 updated, 40 unchanged, 0 rejected"
+
+
+def test_a_bad_note_is_named_and_the_valid_rest_imported(tmp_path: Path) -> None:
+    root = demo_with_plan(tmp_path)
+    shutil.rmtree(root / "notes")
+    (root / "notes").mkdir()
+    (root / "notes" / "mia.md").write_text(
+        "---\nmeeting: mia-human-rights-department\norganisation: mia-human-rights-department\n"
+        "date: 2026-12-10\n---\n"
+        "- [gap] [theme: bias-indicators] [severity: 9] Too severe.\n"
+        "- [gap] [theme: no-such-theme] [severity: 2] Unknown theme.\n"
+        "- [need] [theme: interpreters] [severity: 2] <b>Interpreters</b> {{ at night }}.\n",
+        encoding="utf-8",
+    )
+    result = consult("import-notes", SLUG, "--workspace", str(root))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "notes/mia.md, line 6, observations[0].severity: got 9, expected a severity from 1 "
+        "(minor) to 4 (critical)",
+        "notes/mia.md#2: theme 'no-such-theme' is not in the training's themes (bias-indicators,"
+        " burnout, cooperation-investigators, data-recording, intercultural-competence, "
+        "international-instruments, interpreters, migrants-refugees, referral, "
+        "victim-communication)",
+    ]
+    assert result.stdout.strip() == "1 added, 0 updated, 0 unchanged, 2 rejected"
+    with open_store(Settings(workspace=root).store_url) as store:
+        [stored] = store.observations(training=SLUG)
+    assert stored.text == "<b>Interpreters</b> {{ at night }}."
+
+
+def test_a_restricted_observation_appears_in_no_output(tmp_path: Path) -> None:
+    root = demo_with_plan(tmp_path)
+    (root / "notes" / "canary.md").write_text(
+        "---\nmeeting: unhcr-georgia\norganisation: unhcr-georgia\ndate: 2026-12-10\n---\n"
+        f"- [challenge] [theme: interpreters] [severity: 4] [confidentiality: restricted] "
+        f'{CANARY} [quote: "{CANARY} quoted"]\n',
+        encoding="utf-8",
+    )
+    outputs = [
+        consult("import-notes", SLUG, "--workspace", str(root)),
+        consult("send", SLUG, "--workspace", str(root)),
+        consult("remind", SLUG, "--workspace", str(root)),
+        consult("replies", SLUG, "--workspace", str(root)),
+        consult("validate", str(root)),
+    ]
+    with open_store(Settings(workspace=root).store_url) as store:
+        assert any(o.text == CANARY for o in store.observations(training=SLUG))
+        audit = str([e.detail for e in store.audit_log()])
+    written = [
+        p.read_bytes().decode("utf-8", "replace") for p in (root / "out").rglob("*") if p.is_file()
+    ]
+    for text in [*(o.stdout + o.stderr for o in outputs), *written, audit]:
+        assert "CANARY-91c2" not in text
