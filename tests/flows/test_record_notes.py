@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateName
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateName,
+    LogFilter,
+    LogFilterFlowRunId,
+)
 from prefect.flow_runs import resume_flow_run
 
 from consult.planning import plan_round, save_plan
@@ -111,8 +117,11 @@ def test_notes_entered_in_the_form_are_stored_and_restricted_text_is_shown_nowhe
     ]
     with get_client(sync_client=True) as client:
         artifacts = [a for a in client.read_latest_artifacts() if a.key == "notes"]
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
     assert "Bias indicators are not recorded." in str(artifacts[0].data)
     assert CANARY not in str(artifacts[0].data)
+    assert logs
+    assert not [log for log in logs if "CANARY" in log.message]
 
 
 def test_a_form_nobody_fills_in_marks_the_notes_missing(
