@@ -23,7 +23,7 @@ from consult.delivery import Delivered, deliver, delivery_rows
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError
 from consult.invitations import send_round
-from consult.notes import import_folder
+from consult.notes import import_folder, import_kobo
 from consult.planning import plan_and_propose, resolve_round, schedule_markdown
 from consult.reminders import due_messages
 from consult.replies import read_inbox, record_replies, round_status, status_markdown
@@ -294,10 +294,11 @@ def replies(
 
 @app.command(name="import-notes")
 def import_notes(training: TrainingArgument, workspace: WorkspaceOption = None) -> None:
-    """Import the notes files in the workspace's notes/ folder; each observation once."""
+    """Import the notes files of notes/ and the KoboToolbox form of kobo.yaml; each once."""
     settings = _settings(workspace)
     with services(settings) as built:
         report = import_folder(built.workspace, built.store, training, settings.notes, USER)
+        import_kobo(built.workspace, built.store, training, USER, report=report)
     for reason in report.rejected:
         err.print(reason, markup=False, soft_wrap=True)
     out.print(report.summary(), soft_wrap=True)

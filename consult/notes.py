@@ -13,16 +13,20 @@ nowhere: reports name them by key and count, never by their text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from consult.errors import ConsultError
+from consult.kobo import fetch_submissions, load_kobo_mapping, submissions_to_notes, token_from_env
 from consult.notefiles import read_notes_folder
 from consult.planning import meeting_id, resolve_round
 from consult.store import Store
 from consult.workspace import Workspace
 from schemas import MeetingNotes
+
+KOBO_FILE = "kobo.yaml"
+"""The workspace file that maps a KoboToolbox form onto notes."""
 
 
 @dataclass
@@ -119,7 +123,32 @@ def store_notes(
 def import_folder(
     workspace: Workspace, store: Store, slug: str, folder: Path, actor: str
 ) -> ImportReport:
-    """Return the report after importing every notes file under `folder`."""
+    """Return the report after importing every notes file under `folder`, if there is one."""
+    if not folder.exists():
+        return ImportReport()
     read = read_notes_folder(folder)
     report = ImportReport(rejected=[str(problem) for problem in read.problems])
     return store_notes(workspace, store, slug, read.items, actor, report)
+
+
+def import_kobo(
+    workspace: Workspace,
+    store: Store,
+    slug: str,
+    actor: str,
+    environ: Mapping[str, str] | None = None,
+    report: ImportReport | None = None,
+) -> ImportReport:
+    """Return the report after importing the KoboToolbox submissions `kobo.yaml` points at.
+
+    Without a kobo.yaml in the workspace there is nothing to import. The API
+    token comes from the environment variable the file names, never the file.
+    """
+    report = report or ImportReport()
+    if not (workspace.root / KOBO_FILE).exists():
+        return report
+    mapping = load_kobo_mapping(workspace.root)
+    read = fetch_submissions(mapping, token_from_env(mapping, environ))
+    items, problems = submissions_to_notes(mapping, read.results)
+    report.rejected += [*read.problems, *problems]
+    return store_notes(workspace, store, slug, items, actor, report)

@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from consult.notes import ImportReport, import_folder
+from consult.notes import ImportReport, import_folder, import_kobo
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
@@ -35,7 +35,10 @@ def import_files(parameters: ImportParameters) -> ImportReport:
     )
     workspace = load_workspace(settings.workspace)
     with open_store(settings.store_url) as store:
-        return import_folder(workspace, store, parameters.training, settings.notes, "import-notes")
+        report = import_folder(
+            workspace, store, parameters.training, settings.notes, "import-notes"
+        )
+        return import_kobo(workspace, store, parameters.training, "import-notes", report=report)
 
 
 @flow(name="import-notes")
