@@ -1,7 +1,5 @@
 """Where flows find credentials a coordinator keeps in the Prefect UI (blocks), never in code."""
 
-from __future__ import annotations
-
 from prefect_email import EmailServerCredentials
 from pydantic import SecretStr
 

@@ -1,7 +1,5 @@
 """Flows `reschedule-meeting` and `cancel-meeting`: change one meeting, tell its attendees."""
 
-from __future__ import annotations
-
 import datetime as dt
 from pathlib import Path
 

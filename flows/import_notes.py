@@ -1,7 +1,5 @@
 """Flow `import-notes`: import the notes files of the workspace, each observation once."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from prefect import flow, task

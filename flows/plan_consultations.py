@@ -1,7 +1,5 @@
 """Flow `plan-consultations`: propose a time for each meeting of a round, then wait for approval."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Literal
 

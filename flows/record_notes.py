@@ -1,15 +1,13 @@
 """Flow `record-notes`: the coordinator fills in a meeting's notes as a form in the Prefect UI."""
 
-from __future__ import annotations
-
 import datetime as dt
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run
+from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, Field
 
@@ -114,7 +112,7 @@ def shown_back(form: NotesForm) -> str:
     return "\n".join(lines) + "\n"
 
 
-@flow(name="record-notes")
+@flow(name="record-notes", persist_result=True)
 def record_notes(parameters: NotesParameters) -> str:
     """Wait for a meeting's notes in a form; store them, or mark them missing at the timeout."""
     settings = _settings(parameters)
@@ -131,17 +129,24 @@ def record_notes(parameters: NotesParameters) -> str:
     )
     problems = ""
     while True:
-        try:
-            form = pause_flow_run(
-                wait_for_input=NotesForm.with_initial_data(
-                    description=problems + description, date=meeting.start.date()
-                ),
-                timeout=parameters.wait_seconds,
-                poll_interval=min(10, parameters.wait_seconds),
-            )
-        except FlowPauseTimeout:
-            mark_missing(parameters)
-            return "notes missing"
+        form_type = NotesForm.with_initial_data(
+            description=problems + description, date=meeting.start.date()
+        )
+        if runtime.deployment.id:
+            # From a deployment the run suspends: no process waits for days. When it is
+            # resumed the flow runs again from the top and picks up the same input here.
+            # A form never filled in is reported by send-reminders' "notes missing".
+            form = suspend_flow_run(wait_for_input=form_type, timeout=parameters.wait_seconds)
+        else:
+            try:
+                form = pause_flow_run(
+                    wait_for_input=form_type,
+                    timeout=parameters.wait_seconds,
+                    poll_interval=min(10, parameters.wait_seconds),
+                )
+            except FlowPauseTimeout:
+                mark_missing(parameters)
+                return "notes missing"
         report = save(parameters, form)
         if not report.rejected:
             break

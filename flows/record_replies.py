@@ -1,7 +1,5 @@
 """Flow `record-replies`: record the calendar answers in the inbox and show who answered."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from prefect import flow, task

@@ -1,7 +1,5 @@
 """Flow `send-invitations`: send what a round's meetings call for, each message once."""
 
-from __future__ import annotations
-
 import datetime as dt
 from collections import Counter
 from pathlib import Path

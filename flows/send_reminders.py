@@ -1,7 +1,5 @@
 """Flow `send-reminders`: the daily run of reminders, nudges and notes-missing messages."""
 
-from __future__ import annotations
-
 import datetime as dt
 from collections import Counter
 from pathlib import Path

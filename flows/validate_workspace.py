@@ -1,7 +1,5 @@
 """Flow `validate-workspace`: check the workspace files and show what they hold."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from prefect import flow, task

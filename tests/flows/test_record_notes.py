@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +20,10 @@ from prefect.client.schemas.filters import (
     LogFilter,
     LogFilterFlowRunId,
 )
+from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import resume_flow_run
+from prefect.settings import PREFECT_API_URL
 
 from consult.planning import plan_round, save_plan
 from consult.settings import Settings
@@ -25,6 +31,7 @@ from consult.store import open_store
 from consult.workspace import load_workspace
 from flows.record_notes import NotesParameters, record_notes
 
+ROOT = Path(__file__).resolve().parents[2]
 CANARY = "CANARY-7f3a restricted words that must stay in the store"
 
 
@@ -135,3 +142,73 @@ def test_a_form_nobody_fills_in_marks_the_notes_missing(
     with open_store(settings.store_url) as store:
         [meeting] = store.meetings("winter-2027", "round-1")
     assert meeting.status == "notes_missing"
+
+
+def test_from_a_deployment_the_form_suspends_and_no_process_waits(
+    write_workspace: Callable[..., Path], tmp_path: Path
+) -> None:
+    root, settings = planned(write_workspace)
+    log = (tmp_path / "serve.log").open("w")
+    served = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from flows.record_notes import record_notes; record_notes.serve(name='suspend-test')",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={
+            **os.environ,
+            "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        },
+    )
+    try:
+        run = deployment_run(
+            NotesParameters(training="winter-2027", meeting="mia", workspace=str(root))
+        )
+        assert wait_for(run, "Suspended").state_name == "Suspended"
+        resume_flow_run(
+            run,
+            run_input={
+                "date": "2026-12-15",
+                "observations": [observation("bias", "Stored from a form.")],
+            },
+        )
+        assert wait_for(run, "Completed").state_name == "Completed"
+    finally:
+        served.terminate()
+        served.wait(timeout=60)
+        log.close()
+    with open_store(settings.store_url) as store:
+        assert [o.text for o in store.observations(training="winter-2027")] == [
+            "Stored from a form."
+        ]
+
+
+def deployment_run(parameters: NotesParameters) -> Any:
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            flow_run = run_deployment(
+                "record-notes/suspend-test",
+                parameters={"parameters": parameters.model_dump()},
+                timeout=0,
+            )
+            return flow_run.id
+        except ObjectNotFound:
+            assert time.monotonic() < deadline, "the deployment was never served"
+            time.sleep(0.5)
+
+
+def wait_for(run_id: Any, state: str, timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while True:
+            flow_run = client.read_flow_run(run_id)
+            finished = flow_run.state_name in ("Failed", "Crashed", "Cancelled")
+            if flow_run.state_name == state or finished or time.monotonic() > deadline:
+                return flow_run
+            time.sleep(0.3)
