@@ -95,6 +95,9 @@ def test_notes_entered_in_the_form_are_stored_and_restricted_text_is_shown_nowhe
     )
     seen: set[Any] = set()
     run_id = paused_run(seen)
+    too_severe = {**observation("bias", "x"), "severity": 9}
+    with pytest.raises(RuntimeError, match=r"(?i)valid"):  # the form's schema refuses it
+        resume_flow_run(run_id, run_input={"date": "2026-12-15", "observations": [too_severe]})
     resume_flow_run(
         run_id,
         run_input={
