@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
-from consult.invitations import Sender
+from consult.delivery import Delivered
+from consult.invitations import Sender, send_round
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.transports import Transport
@@ -61,4 +63,25 @@ def sender(settings: Settings) -> Sender:
         settings.sender_email,
         settings.sender_organisation,
         settings.mail_domain,
+    )
+
+
+def send_messages(
+    built: Services,
+    training: str,
+    round_id: str,
+    now: datetime,
+    meetings: Collection[str] | None = None,
+) -> list[Delivered]:
+    """Return the delivery of what a round's meetings call for, through the settings' transport."""
+    return send_round(
+        built.workspace,
+        built.store,
+        transport(built.settings),
+        sender(built.settings),
+        training,
+        round_id,
+        now=now,
+        lease=built.settings.claim_lease,
+        meetings=meetings,
     )

@@ -15,14 +15,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from consult.bootstrap import sender, services, transport
+from consult.bootstrap import send_messages, sender, services, transport
 from consult.changes import cancel as cancel_meeting
 from consult.changes import find_meeting, local_start
 from consult.changes import reschedule as reschedule_meeting
 from consult.delivery import Delivered, deliver, delivery_rows
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError
-from consult.invitations import send_round
 from consult.notes import import_folder, import_kobo
 from consult.planning import plan_and_propose, resolve_round, schedule_markdown
 from consult.reminders import due_messages
@@ -51,14 +50,10 @@ WorkspaceArgument = Annotated[
 ]
 
 
-def _settings(workspace: Path | None) -> Settings:
-    return Settings(workspace=workspace) if workspace is not None else Settings()
-
-
 @app.command()
 def validate(workspace: WorkspaceArgument = None) -> None:
     """Check every file of a workspace and print what it holds."""
-    settings = _settings(workspace)
+    settings = Settings.for_workspace(workspace)
     loaded = load_workspace(settings.workspace)
     print_summary(summarise(loaded))
     out.print(f"[green]{settings.workspace}: valid[/green]", soft_wrap=True)
@@ -113,15 +108,7 @@ def demo(
                     )
                     built.store.decide_round(slug, round_.id, approve=True, actor="demo")
                     out.print(f"{slug}, {round_.id}: approved by the demo", soft_wrap=True)
-                    report = send_round(
-                        built.workspace,
-                        built.store,
-                        transport(settings),
-                        sender(settings),
-                        slug,
-                        round_.id,
-                        now=dt.datetime.now(dt.UTC),
-                    )
+                    report = send_messages(built, slug, round_.id, dt.datetime.now(dt.UTC))
                     sent = sum(1 for d in report if d.outcome == "sent")
                     notes = import_folder(
                         built.workspace, built.store, slug, settings.notes, "demo"
@@ -153,19 +140,10 @@ def send(
     ] = None,
 ) -> None:
     """Send the invitations, updates and cancellations a round calls for, each once."""
-    settings = _settings(workspace)
+    settings = Settings.for_workspace(workspace)
     with services(settings) as built:
         round_id = resolve_round(built.workspace, training, round_id)
-        report = send_round(
-            built.workspace,
-            built.store,
-            transport(settings),
-            sender(settings),
-            training,
-            round_id,
-            now=dt.datetime.now(dt.UTC),
-            lease=dt.timedelta(seconds=settings.claim_lease_seconds),
-        )
+        report = send_messages(built, training, round_id, dt.datetime.now(dt.UTC))
     _print_delivery(f"Delivery: {training}, {round_id}", report)
 
 
@@ -209,7 +187,7 @@ def reschedule(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Move a meeting to a new start (training's time zone) and send the updates."""
-    settings = _settings(workspace)
+    settings = Settings.for_workspace(workspace)
     now = dt.datetime.now(dt.UTC)
     with services(settings) as built:
         round_id = resolve_round(built.workspace, training, round_id)
@@ -217,16 +195,7 @@ def reschedule(
         moved = reschedule_meeting(
             built.store, found, local_start(built.workspace, training, start), by, now
         )
-        report = send_round(
-            built.workspace,
-            built.store,
-            transport(settings),
-            sender(settings),
-            training,
-            round_id,
-            now=now,
-            meetings={moved.id},
-        )
+        report = send_messages(built, training, round_id, now, meetings={moved.id})
     _print_delivery(f"Updates: {moved.id} (SEQUENCE {moved.sequence})", report)
 
 
@@ -239,30 +208,21 @@ def cancel(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Call a meeting off and send the cancellations to everyone who was told of it."""
-    settings = _settings(workspace)
+    settings = Settings.for_workspace(workspace)
     now = dt.datetime.now(dt.UTC)
     with services(settings) as built:
         round_id = resolve_round(built.workspace, training, round_id)
         cancelled = cancel_meeting(
             built.store, find_meeting(built.store, training, round_id, meeting), by
         )
-        report = send_round(
-            built.workspace,
-            built.store,
-            transport(settings),
-            sender(settings),
-            training,
-            round_id,
-            now=now,
-            meetings={cancelled.id},
-        )
+        report = send_messages(built, training, round_id, now, meetings={cancelled.id})
     _print_delivery(f"Cancellations: {cancelled.id}", report)
 
 
 @app.command()
 def remind(training: TrainingArgument, workspace: WorkspaceOption = None) -> None:
     """Send the reminders, nudges and notes-missing messages due now, each once."""
-    settings = _settings(workspace)
+    settings = Settings.for_workspace(workspace)
     now = dt.datetime.now(dt.UTC)
     with services(settings) as built:
         report = deliver(
@@ -270,7 +230,7 @@ def remind(training: TrainingArgument, workspace: WorkspaceOption = None) -> Non
             transport(settings),
             due_messages(built.workspace, built.store, sender(settings), training, now),
             domain=settings.mail_domain,
-            lease=dt.timedelta(seconds=settings.claim_lease_seconds),
+            lease=settings.claim_lease,
         )
     _print_delivery(f"Reminders: {training}", report)
 
@@ -280,7 +240,7 @@ def replies(
     training: TrainingArgument, round_id: RoundOption = None, workspace: WorkspaceOption = None
 ) -> None:
     """Record the calendar replies dropped in the workspace's inbox/, and show who answered."""
-    settings = _settings(workspace)
+    settings = Settings.for_workspace(workspace)
     with services(settings) as built:
         round_id = resolve_round(built.workspace, training, round_id)
         read = read_inbox(settings.inbox)
@@ -295,7 +255,7 @@ def replies(
 @app.command(name="import-notes")
 def import_notes(training: TrainingArgument, workspace: WorkspaceOption = None) -> None:
     """Import the notes files of notes/ and the KoboToolbox form of kobo.yaml; each once."""
-    settings = _settings(workspace)
+    settings = Settings.for_workspace(workspace)
     with services(settings) as built:
         report = import_folder(built.workspace, built.store, training, settings.notes, USER)
         import_kobo(built.workspace, built.store, training, USER, report=report)
@@ -326,7 +286,7 @@ def plan(
     ] = None,
 ) -> None:
     """Plan a consultation round: propose a time for each meeting, and store the proposal."""
-    with services(_settings(workspace)) as built:
+    with services(Settings.for_workspace(workspace)) as built:
         round_id = resolve_round(built.workspace, training, round_id)
         result = plan_and_propose(
             built.workspace,

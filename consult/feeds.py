@@ -12,7 +12,6 @@ them whole, and with a cache folder asks the server whether the feed changed.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import os
@@ -20,7 +19,6 @@ import re
 import reprlib
 import socket
 import tempfile
-import time as clock
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -33,6 +31,7 @@ import urllib3
 from icalendar import Calendar, Component, Event
 
 from consult.errors import ConsultError
+from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 
 Interval = tuple[datetime, datetime]
 
@@ -64,24 +63,6 @@ class FeedResult:
     from_cache: bool = False
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently a feed is asked again after a transient fault."""
-
-    attempts: int = 3
-    backoff: float = 0.5
-    """Seconds before the second attempt; doubled before each further one."""
-    max_wait: float = 5.0
-    """The longest single wait, whatever a Retry-After header asks for."""
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError(f"RetryPolicy.attempts: {self.attempts} is not at least 1")
-
-
-DEFAULT_RETRY = RetryPolicy()
-
-
 def fetch_busy(
     url: str,
     window_start: datetime,
@@ -105,7 +86,7 @@ def fetch_busy(
     http = session if session is not None else requests.Session()
     try:
         body = _download(http, url, cache, timeout, max_bytes, retry)
-    except _Failure as failure:
+    except Failure as failure:
         return FeedResult(url, error=f"{url}: {failure}")
     finally:
         if session is None:
@@ -257,18 +238,6 @@ class _Body:
     from_cache: bool = False
 
 
-class _Failure(Exception):
-    """Why a feed cannot be had; the message follows the URL."""
-
-
-class _Transient(_Failure):
-    """A fault that may pass: a 5xx or 429 answer, or a dropped connection."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
 def _download(
     session: requests.Session,
     url: str,
@@ -283,18 +252,7 @@ def _download(
         headers["If-None-Match"] = cached.etag
     if cached is not None and cached.last_modified:
         headers["If-Modified-Since"] = cached.last_modified
-    attempt = 1
-    while True:
-        try:
-            return _get(session, url, headers, cached, timeout, max_bytes)
-        except _Transient as fault:
-            if attempt >= retry.attempts:
-                plural = "s" if attempt > 1 else ""
-                raise _Failure(f"{fault} after {attempt} attempt{plural}") from None
-            backoff = retry.backoff * 2 ** (attempt - 1)
-            wait = backoff if fault.retry_after is None else fault.retry_after
-            clock.sleep(min(wait, retry.max_wait))
-        attempt += 1
+    return with_retries(lambda: _get(session, url, headers, cached, timeout, max_bytes), retry)
 
 
 def _get(
@@ -311,9 +269,9 @@ def _get(
             if status == 304 and cached is not None:
                 return cached
             if status == 429 or status >= 500:
-                raise _Transient(f"answered {status} {response.reason}", _retry_after(response))
+                raise Transient(f"answered {status} {response.reason}", retry_after(response))
             if not 200 <= status < 300:
-                raise _Failure(f"answered {status} {response.reason}")
+                raise Failure(f"answered {status} {response.reason}")
             return _Body(
                 _read(response, max_bytes),
                 response.headers.get("Content-Type", ""),
@@ -321,42 +279,29 @@ def _get(
                 response.headers.get("Last-Modified"),
             )
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-        raise _Transient(f"unreachable ({_reason(exc, timeout)})") from exc
+        raise Transient(f"unreachable ({_reason(exc, timeout)})") from exc
     except requests.Timeout:
-        raise _Failure(f"gave no answer within {timeout:g} s") from None
+        raise Failure(f"gave no answer within {timeout:g} s") from None
     except requests.RequestException as exc:
-        raise _Failure(f"cannot be fetched ({exc})") from exc
+        raise Failure(f"cannot be fetched ({exc})") from exc
 
 
 def _read(response: requests.Response, max_bytes: int) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise _Failure(f"is larger than {_size(max_bytes)}")
+        raise Failure(f"is larger than {_size(max_bytes)}")
     chunks: list[bytes] = []
     total = 0
     for chunk in response.iter_content(chunk_size=_CHUNK):
         total += len(chunk)
         if total > max_bytes:
-            raise _Failure(f"is larger than {_size(max_bytes)}")
+            raise Failure(f"is larger than {_size(max_bytes)}")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
 def _size(count: int) -> str:
     return f"{count / 1_000_000:g} MB" if count >= 1_000_000 else f"{count} bytes"
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _reason(exc: BaseException, timeout: float) -> str:

@@ -51,11 +51,19 @@ def kind_for(meeting: Meeting, announced: bool) -> MessageKind | None:
 
 
 def round_messages(
-    workspace: Workspace, store: Store, sender: Sender, slug: str, round_id: str, now: dt.datetime
+    workspace: Workspace,
+    store: Store,
+    sender: Sender,
+    slug: str,
+    round_id: str,
+    now: dt.datetime,
+    meetings: Collection[str] | None = None,
 ) -> Iterator[Outgoing]:
-    """Yield every message the round's meetings call for, built only once claimed."""
+    """Yield every message the round's meetings (or those ids) call for, built once claimed."""
     training = workspace.training(slug)
     for meeting in store.meetings(slug, round_id):
+        if meetings is not None and meeting.id not in meetings:
+            continue
         announced = any(m.status == "sent" for m in store.messages(meeting.id))
         kind = kind_for(meeting, announced)
         if kind is None:
@@ -193,9 +201,5 @@ def send_round(
     backoff: Sequence[float] = BACKOFF,
 ) -> list[Delivered]:
     """Return what happened to each message of the round (of some meetings) after sending."""
-    outgoing = (
-        item
-        for item in round_messages(workspace, store, sender, slug, round_id, now)
-        if meetings is None or item.meeting_id in meetings
-    )
+    outgoing = round_messages(workspace, store, sender, slug, round_id, now, meetings)
     return deliver(store, transport, outgoing, domain=sender.domain, lease=lease, backoff=backoff)

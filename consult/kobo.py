@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time as clock
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +27,8 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from consult.errors import ConsultError, WorkspaceError
-from consult.feeds import DEFAULT_RETRY, RetryPolicy
 from consult.notefiles import problems_from_validation
+from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 from consult.yamlfile import Loc, path_of, read_yaml
 from schemas.notes import MeetingNotes
 
@@ -163,7 +162,7 @@ def fetch_submissions(
             seen.add(url)
             try:
                 results, following = _contents(_page(http, url, headers, timeout, retry))
-            except _Failure as failure:
+            except Failure as failure:
                 read.problems.append(_stopped(url, failure, mapping, read.pages))
                 break
             read.pages += 1
@@ -243,19 +242,7 @@ def _uuid(submission: Mapping[str, Any]) -> str | None:
     return None
 
 
-class _Failure(Exception):
-    """Why a page cannot be had; the message follows the URL."""
-
-
-class _Transient(_Failure):
-    """A fault that may pass: a 5xx or 429 answer, or a dropped connection."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class _Unauthorized(_Failure):
+class _Unauthorized(Failure):
     """The server refused the token."""
 
 
@@ -266,64 +253,48 @@ def _page(
     timeout: float,
     retry: RetryPolicy,
 ) -> Any:
-    attempt = 1
-    while True:
-        try:
-            return _get(session, url, headers, timeout)
-        except _Transient as fault:
-            if attempt >= retry.attempts:
-                plural = "s" if attempt > 1 else ""
-                raise _Failure(f"{fault} after {attempt} attempt{plural}") from None
-            backoff = retry.backoff * 2 ** (attempt - 1)
-            wait = backoff if fault.retry_after is None else fault.retry_after
-            clock.sleep(min(wait, retry.max_wait))
-        attempt += 1
+    return with_retries(lambda: _get(session, url, headers, timeout), retry)
 
 
 def _get(session: requests.Session, url: str, headers: dict[str, str], timeout: float) -> Any:
     try:
         response = session.get(url, headers=headers, timeout=timeout)
     except requests.Timeout:
-        raise _Failure(f"gave no answer within {timeout:g} s") from None
+        raise Failure(f"gave no answer within {timeout:g} s") from None
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
-        raise _Transient("unreachable (connection refused or dropped)") from None
+        raise Transient("unreachable (connection refused or dropped)") from None
     except requests.RequestException as exc:
-        raise _Failure(f"cannot be fetched ({exc})") from exc
+        raise Failure(f"cannot be fetched ({exc})") from exc
     status = response.status_code
     if status == 429 or status >= 500:
-        raise _Transient(f"answered {status} {response.reason}", _retry_after(response))
+        raise Transient(f"answered {status} {response.reason}", retry_after(response))
     if status in (401, 403):
         raise _Unauthorized(f"answered {status} {response.reason}")
     if not 200 <= status < 300:
-        raise _Failure(f"answered {status} {response.reason}")
+        raise Failure(f"answered {status} {response.reason}")
     try:
         return response.json()
     except ValueError:
-        raise _Failure("answered with something that is not JSON") from None
+        raise Failure("answered with something that is not JSON") from None
 
 
 def _contents(page: Any) -> tuple[list[dict[str, Any]], str | None]:
     if not isinstance(page, dict) or not isinstance(page.get("results"), list):
-        raise _Failure(f"answered {_show(page)}, expected a page with a list of results")
+        raise Failure(f"answered {_show(page)}, expected a page with a list of results")
     results = page["results"]
     if not all(isinstance(result, dict) for result in results):
-        raise _Failure("answered results that are not all submissions (JSON objects)")
+        raise Failure("answered results that are not all submissions (JSON objects)")
     following = page.get("next")
     if following is not None and not isinstance(following, str):
-        raise _Failure(f"answered next: {_show(following)}, expected a URL or null")
+        raise Failure(f"answered next: {_show(following)}, expected a URL or null")
     return results, following or None
 
 
-def _stopped(url: str, failure: _Failure, mapping: KoboMapping, pages: int) -> str:
+def _stopped(url: str, failure: Failure, mapping: KoboMapping, pages: int) -> str:
     if isinstance(failure, _Unauthorized):
         return f"{url}: {failure}: check the token in ${mapping.token_env}"
     kept = f"the {pages} page{'s' if pages != 1 else ''} before it kept" if pages else "none read"
     return f"{url}: {failure} (stopped at page {pages + 1}; {kept})"
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    return float(value) if value.isdigit() else None
 
 
 def _origin(url: str) -> tuple[str, str]:

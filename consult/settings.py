@@ -6,6 +6,7 @@ tests construct `Settings(...)` directly.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -50,12 +51,22 @@ class Settings(BaseSettings):
         "longer than any one send takes.",
     )
 
+    @classmethod
+    def for_workspace(cls, workspace: str | Path | None) -> Settings:
+        """Return the settings with this workspace folder, or $CONSULT_WORKSPACE when empty."""
+        return cls(workspace=Path(workspace)) if workspace else cls()
+
     @property
     def store_url(self) -> str:
         """Return the database URL, defaulting to `<workspace>/.consult/state.db`."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.workspace / STATE_DIR / 'state.db').resolve()}"
+
+    @property
+    def claim_lease(self) -> timedelta:
+        """Return how long a claimed, unsent message waits before another run may send it."""
+        return timedelta(seconds=self.claim_lease_seconds)
 
     @property
     def feed_cache(self) -> Path:

@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from consult.errors import MISSING, Problem, WorkspaceError
 from consult.yamlfile import Lines, Loc, path_of, read_yaml
 from schemas import StakeholdersFile, Training
+from schemas.types import ID_PATTERN
 
 STAKEHOLDERS = "stakeholders.yaml"
 TRAININGS = "trainings"
@@ -108,9 +109,7 @@ def load_workspace(root: Path) -> Workspace:
 
 
 def _is_slug(text: str) -> bool:
-    from schemas.types import _ID
-
-    return bool(_ID.match(text))
+    return bool(ID_PATTERN.match(text))
 
 
 def _load(file: Path, name: str, model: type[M], problems: list[Problem]) -> tuple[M | None, Lines]:

@@ -50,7 +50,7 @@ class _Builder:
                         Problem(
                             self.file,
                             key_node.start_mark.line + 1,
-                            _path(loc),
+                            path_of(loc),
                             str(key),
                             "a plain key",
                         )
@@ -61,7 +61,7 @@ class _Builder:
                         Problem(
                             self.file,
                             key_node.start_mark.line + 1,
-                            _path((*loc, str(key))),
+                            path_of((*loc, str(key))),
                             key,
                             "each key once in a mapping (this one is repeated)",
                         )
@@ -102,15 +102,12 @@ def _is_yaml11_surprise(node: yaml.ScalarNode) -> bool:
     return False
 
 
-def _path(loc: Loc) -> str:
+def path_of(loc: Loc) -> str:
     """Return `loc` written as a reader would: `organisations[2].contacts[0].email`."""
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
-
-
-path_of = _path
 
 
 def _unreadable(name: str, text: str, error: yaml.reader.ReaderError) -> Problem:

@@ -1,41 +1,32 @@
 """Flows `reschedule-meeting` and `cancel-meeting`: change one meeting, tell its attendees."""
 
 import datetime as dt
-from pathlib import Path
 
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from consult.bootstrap import sender, transport
+from consult.bootstrap import Services, send_messages
 from consult.changes import cancel, find_meeting, local_start, reschedule
 from consult.delivery import Delivered, delivery_rows
-from consult.invitations import send_round
 from consult.planning import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
 from flows.blocks import with_smtp_block
+from flows.parameters import DEMO_TRAINING, RoundId, SmtpBlock, TrainingSlug, WorkspaceFolder
 
 
 class MeetingParameters(BaseModel):
     """Which meeting to change, and who decides."""
 
-    training: str = Field(
-        default="intercultural-communication-2027",
-        description="The training's slug: the name of its file in trainings/.",
-    )
+    training: TrainingSlug = DEMO_TRAINING
     meeting: str = Field(description="The meeting's id in the round's plan, e.g. 'unhcr-georgia'.")
-    round: str | None = Field(default=None, description="The round; empty for the first.")
+    round: RoundId = None
     decided_by: str = Field(min_length=1, description="Your name, for the audit log.")
-    workspace: str | None = Field(
-        default=None, description="The workspace folder on the worker; empty for the default."
-    )
-    smtp_block: str | None = Field(
-        default=None,
-        description="An EmailServerCredentials block to send through; empty for the settings.",
-    )
+    workspace: WorkspaceFolder = None
+    smtp_block: SmtpBlock = None
 
 
 class RescheduleParameters(MeetingParameters):
@@ -47,9 +38,7 @@ class RescheduleParameters(MeetingParameters):
 
 
 def _settings(parameters: MeetingParameters) -> Settings:
-    settings = (
-        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
-    )
+    settings = Settings.for_workspace(parameters.workspace)
     return with_smtp_block(settings, parameters.smtp_block)
 
 
@@ -68,16 +57,12 @@ def change(parameters: MeetingParameters, cancelled: bool) -> list[Delivered]:
             assert isinstance(parameters, RescheduleParameters)
             start = local_start(workspace, parameters.training, parameters.start)
             meeting = reschedule(store, meeting, start, parameters.decided_by, now)
-        return send_round(
-            workspace,
-            store,
-            transport(settings),
-            sender(settings),
+        return send_messages(
+            Services(settings, workspace, store),
             parameters.training,
             round_id,
-            now=now,
+            now,
             meetings={meeting.id},
-            lease=dt.timedelta(seconds=settings.claim_lease_seconds),
         )
 
 

@@ -1,36 +1,28 @@
 """Flow `import-notes`: import the notes files of the workspace, each observation once."""
 
-from pathlib import Path
-
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from consult.notes import ImportReport, import_folder, import_kobo
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
+from flows.parameters import DEMO_TRAINING, TrainingSlug, WorkspaceFolder
 
 
 class ImportParameters(BaseModel):
     """Whose notes to import."""
 
-    training: str = Field(
-        default="intercultural-communication-2027",
-        description="The training's slug: the name of its file in trainings/.",
-    )
-    workspace: str | None = Field(
-        default=None, description="The workspace folder on the worker; empty for the default."
-    )
+    training: TrainingSlug = DEMO_TRAINING
+    workspace: WorkspaceFolder = None
 
 
 @task(cache_policy=NO_CACHE)
 def import_files(parameters: ImportParameters) -> ImportReport:
     """Return the report after importing the notes/ folder (Markdown, YAML, CSV)."""
-    settings = (
-        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
-    )
+    settings = Settings.for_workspace(parameters.workspace)
     workspace = load_workspace(settings.workspace)
     with open_store(settings.store_url) as store:
         report = import_folder(

@@ -1,6 +1,5 @@
 """Flow `plan-consultations`: propose a time for each meeting of a round, then wait for approval."""
 
-from pathlib import Path
 from typing import Literal
 
 from prefect import flow, task
@@ -23,23 +22,19 @@ from consult.planning import (
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import Workspace, load_workspace
+from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
 from schemas.state import Meeting
 
 
 class PlanParameters(BaseModel):
     """Which round to plan, and how."""
 
-    training: str = Field(
-        default="intercultural-communication-2027",
-        description="The training's slug: the name of its file in trainings/.",
-    )
-    round: str | None = Field(default=None, description="The round; empty for the first.")
+    training: TrainingSlug = DEMO_TRAINING
+    round: RoundId = None
     replan: bool = Field(
         default=False, description="Move confirmed meetings too, not only proposed ones."
     )
-    workspace: str | None = Field(
-        default=None, description="The workspace folder on the worker; empty for the default."
-    )
+    workspace: WorkspaceFolder = None
     review_hours: int = Field(
         default=72, ge=1, description="How long the proposal waits for a decision."
     )
@@ -108,9 +103,7 @@ def decide(settings: Settings, training: str, round_id: str, decision: Decision)
 def plan_consultations(parameters: PlanParameters | None = None) -> str:
     """Propose a schedule for a round, publish it, and wait for the coordinator's decision."""
     parameters = parameters or PlanParameters()
-    settings = (
-        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
-    )
+    settings = Settings.for_workspace(parameters.workspace)
     workspace = load(settings)
     round_id = resolve_round(workspace, parameters.training, parameters.round)
     feeds = fetch_feeds(settings, workspace, parameters.training, round_id)

@@ -1,7 +1,6 @@
 """Flow `record-notes`: the coordinator fills in a meeting's notes as a form in the Prefect UI."""
 
 import datetime as dt
-from pathlib import Path
 
 from prefect import flow, runtime, task
 from prefect.artifacts import create_markdown_artifact
@@ -17,6 +16,7 @@ from consult.planning import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
+from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
 from schemas import Attendance, MeetingNotes, ObservationInput
 
 FORM_HELP = (
@@ -32,15 +32,10 @@ FORM_HELP = (
 class NotesParameters(BaseModel):
     """Which meeting's notes to record."""
 
-    training: str = Field(
-        default="intercultural-communication-2027",
-        description="The training's slug: the name of its file in trainings/.",
-    )
+    training: TrainingSlug = DEMO_TRAINING
     meeting: str = Field(description="The meeting's id in the round's plan, e.g. 'unhcr-georgia'.")
-    round: str | None = Field(default=None, description="The round; empty for the first.")
-    workspace: str | None = Field(
-        default=None, description="The workspace folder on the worker; empty for the default."
-    )
+    round: RoundId = None
+    workspace: WorkspaceFolder = None
     wait_seconds: int = Field(
         default=3 * 24 * 3600, ge=1, description="How long the form waits (3 days by default)."
     )
@@ -57,7 +52,7 @@ class NotesForm(RunInput):
 
 
 def _settings(parameters: NotesParameters) -> Settings:
-    return Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
+    return Settings.for_workspace(parameters.workspace)
 
 
 @task(cache_policy=NO_CACHE)

@@ -1,38 +1,30 @@
 """Flow `record-replies`: record the calendar answers in the inbox and show who answered."""
 
-from pathlib import Path
-
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from consult.planning import resolve_round
 from consult.replies import read_inbox, record_replies, round_status, status_markdown
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
+from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
 
 
 class RepliesParameters(BaseModel):
     """Whose replies to record."""
 
-    training: str = Field(
-        default="intercultural-communication-2027",
-        description="The training's slug: the name of its file in trainings/.",
-    )
-    round: str | None = Field(default=None, description="The round; empty for the first.")
-    workspace: str | None = Field(
-        default=None, description="The workspace folder on the worker; empty for the default."
-    )
+    training: TrainingSlug = DEMO_TRAINING
+    round: RoundId = None
+    workspace: WorkspaceFolder = None
 
 
 @task(cache_policy=NO_CACHE)
 def record(parameters: RepliesParameters) -> tuple[str, str, list[str]]:
     """Return the replies report, the round's status (Markdown) and the unreadable files."""
-    settings = (
-        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
-    )
+    settings = Settings.for_workspace(parameters.workspace)
     workspace = load_workspace(settings.workspace)
     round_id = resolve_round(workspace, parameters.training, parameters.round)
     read = read_inbox(settings.inbox)

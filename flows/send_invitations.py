@@ -2,7 +2,6 @@
 
 import datetime as dt
 from collections import Counter
-from pathlib import Path
 from uuid import UUID
 
 from prefect import flow, task
@@ -14,31 +13,23 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from consult.bootstrap import sender, transport
+from consult.bootstrap import Services, send_messages
 from consult.delivery import Delivered, delivery_rows
-from consult.invitations import send_round
 from consult.planning import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import Workspace, load_workspace
 from flows.blocks import with_smtp_block
+from flows.parameters import DEMO_TRAINING, RoundId, SmtpBlock, TrainingSlug, WorkspaceFolder
 
 
 class SendParameters(BaseModel):
     """Which round's invitations to send."""
 
-    training: str = Field(
-        default="intercultural-communication-2027",
-        description="The training's slug: the name of its file in trainings/.",
-    )
-    round: str | None = Field(default=None, description="The round; empty for the first.")
-    workspace: str | None = Field(
-        default=None, description="The workspace folder on the worker; empty for the default."
-    )
-    smtp_block: str | None = Field(
-        default=None,
-        description="An EmailServerCredentials block to send through; empty for the settings.",
-    )
+    training: TrainingSlug = DEMO_TRAINING
+    round: RoundId = None
+    workspace: WorkspaceFolder = None
+    smtp_block: SmtpBlock = None
     batch_size: int = Field(
         default=200, ge=1, description="About how many messages one task sends."
     )
@@ -72,15 +63,11 @@ def send_batch(
 ) -> list[Delivered]:
     """Return what happened to each message of these meetings after sending them once."""
     with open_store(settings.store_url) as store:
-        return send_round(
-            workspace,
-            store,
-            transport(settings),
-            sender(settings),
+        return send_messages(
+            Services(settings, workspace, store),
             training,
             round_id,
-            now=dt.datetime.now(dt.UTC),
-            lease=dt.timedelta(seconds=settings.claim_lease_seconds),
+            dt.datetime.now(dt.UTC),
             meetings=set(meetings),
         )
 
@@ -90,7 +77,7 @@ def send_invitations(parameters: SendParameters | None = None) -> str:
     """Send the invitations, updates and cancellations of a round; publish the delivery table."""
     parameters = parameters or SendParameters()
     settings = with_smtp_block(
-        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings(),
+        Settings.for_workspace(parameters.workspace),
         parameters.smtp_block,
     )
     workspace = load(settings)

@@ -2,12 +2,11 @@
 
 import datetime as dt
 from collections import Counter
-from pathlib import Path
 
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from consult.bootstrap import sender, transport
 from consult.delivery import Delivered, deliver, delivery_rows
@@ -16,29 +15,22 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
 from flows.blocks import with_smtp_block
+from flows.parameters import DEMO_TRAINING, SmtpBlock, TrainingSlug, WorkspaceFolder
 
 
 class ReminderParameters(BaseModel):
     """Whose reminders to send."""
 
-    training: str = Field(
-        default="intercultural-communication-2027",
-        description="The training's slug: the name of its file in trainings/.",
-    )
-    workspace: str | None = Field(
-        default=None, description="The workspace folder on the worker; empty for the default."
-    )
-    smtp_block: str | None = Field(
-        default=None,
-        description="An EmailServerCredentials block to send through; empty for the settings.",
-    )
+    training: TrainingSlug = DEMO_TRAINING
+    workspace: WorkspaceFolder = None
+    smtp_block: SmtpBlock = None
 
 
 @task(cache_policy=NO_CACHE)
 def send_due(parameters: ReminderParameters) -> list[Delivered]:
     """Return the delivery of every reminder, nudge and notes-missing message due now."""
     settings = with_smtp_block(
-        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings(),
+        Settings.for_workspace(parameters.workspace),
         parameters.smtp_block,
     )
     workspace = load_workspace(settings.workspace)
@@ -51,7 +43,7 @@ def send_due(parameters: ReminderParameters) -> list[Delivered]:
             transport(settings),
             due,
             domain=settings.mail_domain,
-            lease=dt.timedelta(seconds=settings.claim_lease_seconds),
+            lease=settings.claim_lease,
         )
 
 

@@ -40,9 +40,7 @@ def check(workspace: Path) -> str:
 def validate_workspace(parameters: ValidateParameters | None = None) -> str:
     """Check every workspace file and publish the summary as an artifact."""
     parameters = parameters or ValidateParameters()
-    settings = (
-        Settings(workspace=Path(parameters.workspace)) if parameters.workspace else Settings()
-    )
+    settings = Settings.for_workspace(parameters.workspace)
     markdown = check(settings.workspace)
     create_markdown_artifact(
         key="workspace-summary", markdown=markdown, description=f"What {settings.workspace} holds"

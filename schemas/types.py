@@ -18,7 +18,7 @@ Language = Literal["ka", "en", "ru"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
 class Strict(BaseModel):
@@ -28,7 +28,7 @@ class Strict(BaseModel):
 
 
 def _check_id(value: str) -> str:
-    if not _ID.match(value):
+    if not ID_PATTERN.match(value):
         raise PydanticCustomError(
             "id",
             "an id of lowercase letters, digits and inner hyphens, at most 64 characters",

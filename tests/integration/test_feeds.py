@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from consult.feeds import FeedResult, RetryPolicy, fetch_busy
+from consult.feeds import FeedResult, fetch_busy
+from consult.retry import RetryPolicy
 
 FAST = RetryPolicy(attempts=3, backoff=0.0, max_wait=0.05)
 WINDOW = (datetime(2027, 3, 15, tzinfo=UTC), datetime(2027, 4, 8, tzinfo=UTC))

@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 from consult.errors import WorkspaceError
-from consult.feeds import RetryPolicy
 from consult.kobo import (
     KoboError,
     KoboMapping,
@@ -26,6 +25,7 @@ from consult.kobo import (
     token_from_env,
 )
 from consult.planning import plan_round, save_plan
+from consult.retry import RetryPolicy
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
