@@ -30,7 +30,8 @@ schema: $(STAMP)
 bench: $(STAMP)
 	@for bench in bench/[a-z]*.py; do PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m bench.$$(basename $$bench .py) || exit 1; done
 
-# The Debian packages the tests use: a PostgreSQL server, which tests/pg.py starts on loopback.
+# The Debian packages the tests use: a PostgreSQL server, which tests/pg.py starts on loopback;
+# Pango and fonts for the briefing pack's PDF.
 # Only root can install them; anyone else is told, and those tests skip.
 system:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
@@ -39,6 +40,14 @@ system:
 	else \
 		echo "make system: PostgreSQL is not installed and only root can install it" \
 			"(apt-get install postgresql): the tests that need it will be skipped"; \
+	fi
+	@# The briefing pack's PDF: WeasyPrint needs Pango, and the DejaVu fonts carry the Georgian glyphs.
+	@ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1 && ldconfig -p | grep -q libpangoft2 || \
+	if [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0; \
+	else \
+		echo "make system: Pango or the DejaVu fonts are missing and only root can install them" \
+			"(apt-get install fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0)"; \
 	fi
 
 # Reinstall only when the project's dependencies change.

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from consult.briefing import CompiledPack, compile_pack, send_pack
 from consult.delivery import Delivered
 from consult.invitations import Sender, send_round
 from consult.settings import Settings
@@ -85,3 +86,22 @@ def send_messages(
         lease=built.settings.claim_lease,
         meetings=meetings,
     )
+
+
+def compile_briefing(
+    built: Services, training: str, now: datetime, *, send: bool = True
+) -> tuple[CompiledPack, list[Delivered]]:
+    """Return the training's compiled pack, and its delivery to the experts when `send`."""
+    compiled = compile_pack(built.workspace, built.store, training, built.settings.out_dir, now)
+    if not send:
+        return compiled, []
+    report = send_pack(
+        built.store,
+        transport(built.settings),
+        sender(built.settings),
+        built.workspace,
+        compiled,
+        now=now,
+        lease=built.settings.claim_lease,
+    )
+    return compiled, report

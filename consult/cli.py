@@ -15,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from consult.bootstrap import send_messages, sender, services, transport
+from consult.bootstrap import compile_briefing, send_messages, sender, services, transport
+from consult.briefing import CompiledPack
 from consult.changes import cancel as cancel_meeting
 from consult.changes import find_meeting, local_start
 from consult.changes import reschedule as reschedule_meeting
@@ -123,6 +124,15 @@ def demo(
                         f"{settings.outbox.resolve()}",
                         soft_wrap=True,
                     )
+                compiled, delivered = compile_briefing(built, slug, dt.datetime.now(dt.UTC))
+                out.print()
+                _print_pack(compiled)
+                sent = sum(1 for d in delivered if d.outcome == "sent")
+                out.print(
+                    f"{slug}: the pack emailed to {sent} recipients, "
+                    f"in {settings.outbox.resolve()}",
+                    soft_wrap=True,
+                )
     out.print()
     out.print(f"demo workspace: {workspace.resolve()}", soft_wrap=True)
     out.print(f"state database: {settings.store_url}", soft_wrap=True)
@@ -304,6 +314,36 @@ def plan(
             out.print(f"approved by {by}: {confirmed} meetings confirmed", soft_wrap=True)
         else:
             out.print("proposed; approve with --approve or in the Prefect UI", soft_wrap=True)
+
+
+@app.command()
+def brief(
+    training: TrainingArgument,
+    send: Annotated[
+        bool,
+        typer.Option("--send/--no-send", help="Email the PDF to the experts (once per version)."),
+    ] = True,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Compile the briefing pack (HTML, PDF, Markdown) and send it to the experts."""
+    with services(Settings.for_workspace(workspace)) as built:
+        compiled, report = compile_briefing(built, training, dt.datetime.now(dt.UTC), send=send)
+    _print_pack(compiled)
+    if send:
+        _print_delivery(f"Briefing pack v{compiled.version}: {training}", report)
+
+
+def _print_pack(compiled: CompiledPack) -> None:
+    state = "new version" if compiled.new else "unchanged since it was last compiled"
+    analysis = compiled.analysis
+    out.print(
+        f"{compiled.training}: briefing pack v{compiled.version} ({state}): "
+        f"{len(analysis.gaps)} gaps ranked, {len(analysis.uncovered)} not covered by the agenda, "
+        f"{analysis.observations} observations ({analysis.withheld} restricted left out)",
+        soft_wrap=True,
+    )
+    for language, files in compiled.files.items():
+        out.print(f"  {language}: {files['pdf'].resolve()}", soft_wrap=True)
 
 
 def print_summary(summary: Summary) -> None:

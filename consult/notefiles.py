@@ -89,7 +89,7 @@ def problems_from_validation(
 
 _SEVERITY = "a severity from 1 (minor) to 4 (critical)"
 _REQUIRED = {
-    "kind": "a kind: gap, need, challenge, good_practice, recommendation or commitment",
+    "kind": "a kind: gap, need, challenge, good_practice, recommendation, commitment or question",
     "severity": _SEVERITY,
     "theme": "a theme id of the training",
 }
@@ -255,7 +255,15 @@ _MARKDOWN_FIELDS = {
     "due": "due",
     "id": "id",
 }
-_KINDS = ("gap", "need", "challenge", "good_practice", "recommendation", "commitment")
+_KINDS = (
+    "gap",
+    "need",
+    "challenge",
+    "good_practice",
+    "recommendation",
+    "commitment",
+    "question",
+)
 
 
 @dataclass

@@ -19,7 +19,8 @@ class ObservationInput(Strict):
         description="Optional: a stable id within its source, so that edits update it.",
     )
     kind: ObservationKind = Field(
-        description="gap, need, challenge, good_practice, recommendation or commitment."
+        description="gap, need, challenge, good_practice, recommendation, commitment or question "
+        "(an open question for the experts or an owner to answer)."
     )
     theme: Id = Field(description="A theme id of the training's taxonomy.")
     severity: int = Field(ge=1, le=4, description="1 minor ... 4 critical.")
@@ -33,7 +34,9 @@ class ObservationInput(Strict):
         description="public: quoted as is; internal: shown only anonymised; restricted: "
         "stored, never shown anywhere.",
     )
-    owner: OneLine | None = Field(default=None, description="Who committed (commitments only).")
+    owner: OneLine | None = Field(
+        default=None, description="Who committed (commitments), or who should answer (questions)."
+    )
     due: dt.date | None = Field(default=None, description="By when (commitments only).")
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ MessageStatus = Literal["pending", "sent", "failed"]
 PartStat = Literal["NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"]
 AttendeeRole = Literal["CHAIR", "REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT"]
 ObservationKind = Literal[
-    "gap", "need", "challenge", "good_practice", "recommendation", "commitment"
+    "gap", "need", "challenge", "good_practice", "recommendation", "commitment", "question"
 ]
 Confidentiality = Literal["public", "internal", "restricted"]
 """public: quoted as is; internal: shown only anonymised; restricted: never leaves the store."""

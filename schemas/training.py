@@ -151,6 +151,14 @@ class Briefing(Strict):
 
     due: dt.date
     coordinator_email: Email | None = None
+    sensitivities: tuple[str, ...] = Field(
+        default=(),
+        description="What the experts should handle with care (topics, words, people), "
+        "one item each.",
+    )
+    logistics: str = Field(
+        default="", description="Practical notes for the experts: travel, rooms, interpreters."
+    )
 
 
 class Training(Strict):

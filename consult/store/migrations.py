@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from consult.errors import StoreError
 from consult.store.engine import writing
-from consult.store.tables import metadata, schema_version
+from consult.store.tables import messages, metadata, packs, schema_version
 
 Migration = Callable[[sa.Connection], None]
 
@@ -26,7 +26,32 @@ def _create_all(connection: sa.Connection) -> None:
     metadata.create_all(connection)
 
 
-MIGRATIONS: list[Migration] = [_create_all]
+def _ledger_for_packs(connection: sa.Connection) -> None:
+    """Version 2: briefing packs, whose messages are keyed by training, not by meeting.
+
+    `messages.meeting_id` loses its foreign key to `meetings`, and `packs` is created.
+    """
+    packs.create(connection)
+    if connection.dialect.name == "postgresql":
+        for foreign_key in sa.inspect(connection).get_foreign_keys(messages.name):
+            connection.exec_driver_sql(
+                f'ALTER TABLE messages DROP CONSTRAINT "{foreign_key["name"]}"'
+            )
+        return
+    # SQLite cannot drop a constraint: rebuild the table with its rows and ids.
+    connection.exec_driver_sql("ALTER TABLE messages RENAME TO messages_v1")
+    for index in sa.inspect(connection).get_indexes("messages_v1"):
+        if index["name"]:
+            connection.exec_driver_sql(f'DROP INDEX "{index["name"]}"')
+    messages.create(connection)
+    columns = ", ".join(f'"{column.name}"' for column in messages.columns)
+    connection.exec_driver_sql(
+        f"INSERT INTO messages ({columns}) SELECT {columns} FROM messages_v1"
+    )
+    connection.exec_driver_sql("DROP TABLE messages_v1")
+
+
+MIGRATIONS: list[Migration] = [_create_all, _ledger_for_packs]
 LATEST = len(MIGRATIONS)
 
 

@@ -26,6 +26,7 @@ from consult.store import audit as _audit
 from consult.store import meetings as _meetings
 from consult.store import messages as _messages
 from consult.store import observations as _observations
+from consult.store import packs as _packs
 from consult.store.engine import create_store_engine, reading, writing
 from consult.store.migrations import migrate
 from consult.store.observations import Change
@@ -274,6 +275,19 @@ class Store:
         """Return the observations (of a training, of a meeting, if given), oldest first."""
         with reading(self._engine) as connection:
             return _observations.list_observations(connection, training, meeting_id)
+
+    def record_pack(self, training: str, digest: str) -> tuple[int, bool]:
+        """Return the version of the training's pack with this content digest, and if it is new.
+
+        The same digest as the latest version keeps that version; any other starts the next.
+        """
+        with writing(self._engine) as connection:
+            return _packs.record_pack(connection, _now(), training, digest)
+
+    def pack_versions(self, training: str) -> list[tuple[int, str, dt.datetime]]:
+        """Return (version, digest, created_at) of each version of the training's pack."""
+        with reading(self._engine) as connection:
+            return _packs.pack_versions(connection, training)
 
     def audit(
         self, actor: str, action: str, subject: str, detail: Mapping[str, Any] | None = None

@@ -2,6 +2,7 @@
 
 The tables mirror the values of `schemas.state`; the `messages` table adds the
 claim (`claimed_by`, `claimed_at`) that lets exactly one worker send a message.
+`packs` numbers the versions of each training's briefing pack by content digest.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ messages = sa.Table(
     "messages",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("meeting_id", sa.String, sa.ForeignKey("meetings.id"), nullable=False, index=True),
+    # The meeting; for a briefing pack, "<training>/briefing" (hence no foreign key).
+    sa.Column("meeting_id", sa.String, nullable=False, index=True),
     sa.Column("recipient", sa.String, nullable=False),
     sa.Column("sequence", sa.Integer, nullable=False),
     sa.Column("kind", sa.String, nullable=False),
@@ -131,6 +133,15 @@ observations = sa.Table(
     sa.Column("due", sa.Date),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+packs = sa.Table(
+    "packs",
+    metadata,
+    sa.Column("training", sa.String, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("digest", sa.String, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
 audit = sa.Table(

@@ -1,0 +1,480 @@
+"""The gap analysis of a training's consultations: values in, values out, no I/O.
+
+What counts, so that a reader can redo every figure by hand:
+
+- An observation *raises* a theme when its kind is gap, need or challenge
+  (`ISSUE_KINDS`). Good practices, recommendations, commitments and questions
+  are evidence and actions, not gaps.
+- The matrix counts, for each theme and stakeholder kind, the distinct
+  organisations of that kind that raised the theme, with the mean and the
+  highest severity of their observations (1 minor ... 4 critical).
+- A theme raised at least once is a *gap*. Its priority is
+
+      priority = S x (O + K) x P
+
+  S the mean severity of the observations that raise it, rounded to one
+  decimal; O the number of distinct organisations and K the number of
+  distinct stakeholder kinds that raised it; P = 1.5 when the participants
+  raised it themselves (an organisation of kind participant_group), else 1.
+  The result is rounded to one decimal. Gaps rank by priority, then by O,
+  then in the order of the training's themes.
+- A gap is *covered* by every agenda session tagged with its theme; a gap that
+  no session covers becomes a tailoring recommendation.
+- Kinds *diverge* on a theme when the mean severities given by two kinds
+  differ by `DIVERGENCE` or more; good practices count here too, as the
+  severity their author gave (a ministry that calls a practice good rates the
+  gap low).
+- *Missing voices* are the planned meetings that were not held with notes:
+  never scheduled, cancelled, declined by everyone invited from the
+  organisation, held without notes, or not held yet.
+
+Restricted observations never enter the analysis: not its figures, not its
+evidence (only their number is reported, so that a reader knows figures leave
+some notes out). Internal ones are evidence without attribution: the pack
+names only the kind of organisation they came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final, Literal
+
+from schemas.stakeholders import Organisation
+from schemas.state import Attendee, Meeting, Observation
+from schemas.training import Training
+
+ISSUE_KINDS: Final = frozenset({"gap", "need", "challenge"})
+"""The observation kinds that raise a theme as a gap."""
+RATING_KINDS: Final = ISSUE_KINDS | {"good_practice"}
+"""The observation kinds whose severity counts as a kind's rating of a theme."""
+ACTION_KINDS: Final = ("commitment", "question")
+PARTICIPANT_WEIGHT: Final = Decimal("1.5")
+DIVERGENCE: Final = Decimal("2.0")
+"""The smallest difference between two kinds' mean severities that counts as divergence."""
+EVIDENCE_PER_GAP: Final = 5
+"""How many observations a gap shows in full; all of them are referenced."""
+
+MissingReason = Literal["not scheduled", "cancelled", "declined", "no notes", "not held yet"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The organisations of one kind that raised one theme, and how severely."""
+
+    organisations: int
+    mean_severity: Decimal
+    max_severity: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An observation as the pack may show it: restricted ones never become Evidence."""
+
+    number: int
+    """The observation's id in the store: the reference a reader can trace."""
+    meeting_id: str
+    organisation: str
+    organisation_kind: str
+    kind: str
+    theme: str
+    severity: int
+    text: str
+    quote: str | None
+    speaker_role: str | None
+    public: bool
+    """Public evidence names its organisation and speaker's role; internal only the kind."""
+    owner: str | None = None
+    due: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A theme raised in the consultations, ranked, with what it rests on."""
+
+    rank: int
+    theme: str
+    priority: Decimal
+    mean_severity: Decimal
+    organisations: tuple[str, ...]
+    kinds: tuple[str, ...]
+    participants: bool
+    observations: tuple[int, ...]
+    """Every observation that raises it, by number."""
+    meetings: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    """The `EVIDENCE_PER_GAP` most severe observations, public ones first among equals."""
+    sessions: tuple[str, ...]
+    """The agenda sessions that address it; empty when none does."""
+
+    @property
+    def participant_factor(self) -> Decimal:
+        """Return P of the priority formula."""
+        return PARTICIPANT_WEIGHT if self.participants else Decimal(1)
+
+
+@dataclass(frozen=True)
+class SessionCoverage:
+    """An agenda session and the ranked gaps it addresses."""
+
+    session: str
+    day: int
+    gaps: tuple[int, ...]
+    """The ranks of the gaps it addresses."""
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """A theme that kinds of stakeholders rate differently."""
+
+    theme: str
+    by_kind: tuple[tuple[str, Decimal], ...]
+    """Each kind's mean severity, lowest first."""
+    spread: Decimal
+    observations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MissingVoice:
+    """A planned meeting whose organisation was not heard."""
+
+    meeting_id: str
+    organisation: str
+    reason: MissingReason
+    start: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One consultation as it happened, or is planned to."""
+
+    meeting_id: str
+    organisation: str
+    format: str
+    status: str
+    start: dt.datetime
+    end: dt.datetime
+    invited: int
+    accepted: int
+    declined: int
+    attended: int
+    roles: tuple[str, ...]
+    observations: int
+    """Observations shown in the pack (restricted ones are not counted)."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the briefing pack says, before it is put into words."""
+
+    training: str
+    as_of: dt.date
+    themes: tuple[str, ...]
+    kinds: tuple[str, ...]
+    """The stakeholder kinds that were consulted, in the registry's order."""
+    matrix: Mapping[tuple[str, str], Cell]
+    gaps: tuple[Gap, ...]
+    coverage: tuple[SessionCoverage, ...]
+    divergences: tuple[Divergence, ...]
+    missing: tuple[MissingVoice, ...]
+    actions: tuple[Evidence, ...]
+    """Commitments and open questions, by due date."""
+    good_practices: tuple[Evidence, ...]
+    recommendations: tuple[Evidence, ...]
+    log: tuple[LogEntry, ...]
+    participant_themes: tuple[str, ...]
+    """The themes the participants raised themselves, by rank."""
+    observations: int
+    """The observations the analysis rests on (restricted ones excluded)."""
+    withheld: int
+    """Restricted observations left out."""
+    organisations: Mapping[str, Organisation] = field(repr=False)
+
+    @property
+    def uncovered(self) -> tuple[Gap, ...]:
+        """Return the gaps no agenda session addresses: the tailoring recommendations."""
+        return tuple(gap for gap in self.gaps if not gap.sessions)
+
+    def gap(self, theme: str) -> Gap | None:
+        """Return the gap of this theme, if it was raised."""
+        return next((gap for gap in self.gaps if gap.theme == theme), None)
+
+
+def analyse(
+    training: Training,
+    slug: str,
+    organisations: Iterable[Organisation],
+    meetings: Sequence[Meeting],
+    observations: Iterable[Observation],
+    attendees: Mapping[str, Sequence[Attendee]],
+    attendance: Mapping[str, Sequence[Mapping[str, str]]],
+    now: dt.datetime,
+) -> Analysis:
+    """Return the gap analysis of the training `slug` as of `now`.
+
+    `meetings` are the training's stored meetings; `attendees` the invited, by
+    meeting id; `attendance` who came, as recorded with the notes, by meeting id.
+    """
+    registry = {organisation.id: organisation for organisation in organisations}
+    kind_of = {org_id: organisation.kind for org_id, organisation in registry.items()}
+    theme_order = tuple(theme.id for theme in training.themes)
+    shown: list[Evidence] = []
+    withheld = 0
+    for observation in observations:
+        if observation.confidentiality == "restricted":
+            withheld += 1
+            continue
+        shown.append(_evidence(observation, kind_of.get(observation.organisation, "")))
+
+    issues: dict[str, list[Evidence]] = defaultdict(list)
+    ratings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for item in shown:
+        if item.kind in ISSUE_KINDS:
+            issues[item.theme].append(item)
+        if item.kind in RATING_KINDS:
+            ratings[item.theme][item.organisation_kind].append(item.severity)
+
+    consulted_kinds = {item.organisation_kind for item in shown}
+    kinds = tuple(dict.fromkeys(o.kind for o in registry.values() if o.kind in consulted_kinds))
+    matrix = _matrix(issues)
+    gaps = _rank(issues, theme_order, training)
+    return Analysis(
+        training=slug,
+        as_of=now.astimezone(dt.UTC).date(),
+        themes=theme_order,
+        kinds=kinds,
+        matrix=matrix,
+        gaps=gaps,
+        coverage=_coverage(training, gaps),
+        divergences=_divergences(ratings, theme_order, kinds, issues),
+        missing=_missing(training, slug, meetings, attendees, shown, attendance, now),
+        actions=tuple(
+            sorted(
+                (item for item in shown if item.kind in ACTION_KINDS),
+                key=lambda item: (item.due or dt.date.max, item.number),
+            )
+        ),
+        good_practices=tuple(item for item in shown if item.kind == "good_practice"),
+        recommendations=tuple(item for item in shown if item.kind == "recommendation"),
+        log=_log(meetings, attendees, attendance, shown),
+        participant_themes=tuple(gap.theme for gap in gaps if gap.participants),
+        observations=len(shown),
+        withheld=withheld,
+        organisations=registry,
+    )
+
+
+def round_half_up(value: Decimal, places: int = 1) -> Decimal:
+    """Return `value` rounded as a person does: 2.25 -> 2.3."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def priority(mean_severity: Decimal, organisations: int, kinds: int, participants: bool) -> Decimal:
+    """Return S x (O + K) x P, rounded to one decimal (see the module's docstring)."""
+    factor = PARTICIPANT_WEIGHT if participants else Decimal(1)
+    return round_half_up(mean_severity * (organisations + kinds) * factor)
+
+
+def _evidence(observation: Observation, organisation_kind: str) -> Evidence:
+    return Evidence(
+        number=observation.id,
+        meeting_id=observation.meeting_id,
+        organisation=observation.organisation,
+        organisation_kind=organisation_kind,
+        kind=observation.kind,
+        theme=observation.theme,
+        severity=observation.severity,
+        text=observation.text,
+        quote=observation.quote,
+        speaker_role=observation.speaker_role,
+        public=observation.confidentiality == "public",
+        owner=observation.owner,
+        due=observation.due,
+    )
+
+
+def _mean(values: Sequence[int]) -> Decimal:
+    return round_half_up(Decimal(sum(values)) / len(values))
+
+
+def _matrix(issues: Mapping[str, Sequence[Evidence]]) -> dict[tuple[str, str], Cell]:
+    grouped: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
+    for theme, items in issues.items():
+        for item in items:
+            grouped[theme, item.organisation_kind].append(item)
+    return {
+        key: Cell(
+            organisations=len({item.organisation for item in items}),
+            mean_severity=_mean([item.severity for item in items]),
+            max_severity=max(item.severity for item in items),
+        )
+        for key, items in grouped.items()
+    }
+
+
+def _rank(
+    issues: Mapping[str, Sequence[Evidence]], theme_order: Sequence[str], training: Training
+) -> tuple[Gap, ...]:
+    position = {theme: index for index, theme in enumerate(theme_order)}
+    unranked = []
+    for theme, items in issues.items():
+        organisations = tuple(dict.fromkeys(item.organisation for item in items))
+        kinds = tuple(dict.fromkeys(item.organisation_kind for item in items))
+        participants = "participant_group" in kinds
+        mean = _mean([item.severity for item in items])
+        unranked.append(
+            (
+                priority(mean, len(organisations), len(kinds), participants),
+                len(organisations),
+                theme,
+                mean,
+                organisations,
+                kinds,
+                participants,
+                items,
+            )
+        )
+    unranked.sort(key=lambda row: (-row[0], -row[1], position.get(row[2], len(position))))
+    sessions_of: dict[str, list[str]] = defaultdict(list)
+    for session in training.agenda:
+        for theme in session.themes:
+            sessions_of[theme].append(session.id)
+    return tuple(
+        Gap(
+            rank=rank,
+            theme=theme,
+            priority=value,
+            mean_severity=mean,
+            organisations=organisations,
+            kinds=kinds,
+            participants=participants,
+            observations=tuple(sorted(item.number for item in items)),
+            meetings=tuple(sorted({item.meeting_id for item in items})),
+            evidence=tuple(
+                sorted(items, key=lambda item: (-item.severity, not item.public, item.number))[
+                    :EVIDENCE_PER_GAP
+                ]
+            ),
+            sessions=tuple(sessions_of.get(theme, ())),
+        )
+        for rank, (value, _, theme, mean, organisations, kinds, participants, items) in enumerate(
+            unranked, start=1
+        )
+    )
+
+
+def _coverage(training: Training, gaps: Sequence[Gap]) -> tuple[SessionCoverage, ...]:
+    rank_of = {gap.theme: gap.rank for gap in gaps}
+    return tuple(
+        SessionCoverage(
+            session=session.id,
+            day=session.day,
+            gaps=tuple(sorted(rank_of[theme] for theme in session.themes if theme in rank_of)),
+        )
+        for session in training.agenda
+    )
+
+
+def _divergences(
+    ratings: Mapping[str, Mapping[str, Sequence[int]]],
+    theme_order: Sequence[str],
+    kinds: Sequence[str],
+    issues: Mapping[str, Sequence[Evidence]],
+) -> tuple[Divergence, ...]:
+    found = []
+    for theme in theme_order:
+        by_kind = ratings.get(theme, {})
+        if len(by_kind) < 2:
+            continue
+        means = sorted(
+            ((kind, _mean(by_kind[kind])) for kind in kinds if kind in by_kind),
+            key=lambda pair: (pair[1], kinds.index(pair[0])),
+        )
+        spread = means[-1][1] - means[0][1]
+        if spread >= DIVERGENCE:
+            numbers = sorted(item.number for item in issues.get(theme, ()))
+            found.append(Divergence(theme, tuple(means), spread, tuple(numbers)))
+    found.sort(key=lambda divergence: -divergence.spread)
+    return tuple(found)
+
+
+def _missing(
+    training: Training,
+    slug: str,
+    meetings: Sequence[Meeting],
+    attendees: Mapping[str, Sequence[Attendee]],
+    shown: Sequence[Evidence],
+    attendance: Mapping[str, Sequence[Mapping[str, str]]],
+    now: dt.datetime,
+) -> tuple[MissingVoice, ...]:
+    stored = {meeting.id: meeting for meeting in meetings}
+    with_notes = {item.meeting_id for item in shown} | {
+        m for m, people in attendance.items() if people
+    }
+    missing = []
+    for round_ in training.consultation.rounds:
+        for planned in round_.meetings:
+            meeting_id = f"{slug}/{round_.id}/{planned.id}"
+            meeting = stored.get(meeting_id)
+            reason = _missing_reason(meeting, attendees.get(meeting_id, ()), with_notes, now)
+            if reason is not None:
+                start = meeting.start if meeting is not None else None
+                missing.append(MissingVoice(meeting_id, planned.organisation, reason, start))
+    return tuple(missing)
+
+
+def _missing_reason(
+    meeting: Meeting | None,
+    invited: Sequence[Attendee],
+    with_notes: set[str],
+    now: dt.datetime,
+) -> MissingReason | None:
+    if meeting is None or meeting.status == "proposed":
+        return "not scheduled"
+    if meeting.status == "cancelled":
+        return "cancelled"
+    if meeting.id in with_notes:
+        return None
+    guests = [a for a in invited if a.role != "CHAIR"]
+    if guests and all(a.partstat == "DECLINED" for a in guests):
+        return "declined"
+    if meeting.end > now:
+        return "not held yet"
+    return "no notes"
+
+
+def _log(
+    meetings: Sequence[Meeting],
+    attendees: Mapping[str, Sequence[Attendee]],
+    attendance: Mapping[str, Sequence[Mapping[str, str]]],
+    shown: Sequence[Evidence],
+) -> tuple[LogEntry, ...]:
+    counted: dict[str, int] = defaultdict(int)
+    for item in shown:
+        counted[item.meeting_id] += 1
+    entries = []
+    for meeting in sorted(meetings, key=lambda m: (m.start, m.id)):
+        if meeting.status == "proposed":
+            continue
+        guests = [a for a in attendees.get(meeting.id, ()) if a.role != "CHAIR"]
+        came = attendance.get(meeting.id, ())
+        entries.append(
+            LogEntry(
+                meeting_id=meeting.id,
+                organisation=meeting.organisation,
+                format=meeting.format,
+                status=meeting.status,
+                start=meeting.start,
+                end=meeting.end,
+                invited=len(guests),
+                accepted=sum(a.partstat == "ACCEPTED" for a in guests),
+                declined=sum(a.partstat == "DECLINED" for a in guests),
+                attended=len(came),
+                roles=tuple(dict.fromkeys(p["role"] for p in came if p.get("role"))),
+                observations=counted[meeting.id],
+            )
+        )
+    return tuple(entries)
