@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
+import io
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pypdf
 
 from consult.demo import prepare_demo
 from consult.planning import plan_round, save_plan
@@ -93,12 +98,28 @@ def test_a_restricted_observation_appears_in_no_output(tmp_path: Path) -> None:
         consult("remind", SLUG, "--workspace", str(root)),
         consult("replies", SLUG, "--workspace", str(root)),
         consult("validate", str(root)),
+        consult("brief", SLUG, "--workspace", str(root)),
     ]
+    assert outputs[-1].returncode == 0, outputs[-1].stderr
+    pdfs = list((root / "out" / "briefing").rglob("*.pdf"))
+    assert pdfs
     with open_store(Settings(workspace=root).store_url) as store:
         assert any(o.text == CANARY for o in store.observations(training=SLUG))
         audit = str([e.detail for e in store.audit_log()])
     written = [
         p.read_bytes().decode("utf-8", "replace") for p in (root / "out").rglob("*") if p.is_file()
     ]
+    # PDFs are compressed: read their text. Emails carry them base64: decode the attachments.
+    written += ["\n".join(page.extract_text() for page in pypdf.PdfReader(p).pages) for p in pdfs]
+    for eml in (root / "out" / "outbox").glob("*.eml"):
+        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        for part in message.walk():
+            if part.get_content_type() == "application/pdf":
+                data = part.get_payload(decode=True)
+                assert isinstance(data, bytes)
+                reader = pypdf.PdfReader(io.BytesIO(data))
+                written.append("\n".join(page.extract_text() for page in reader.pages))
+            elif part.get_content_maintype() == "text":
+                written.append(part.get_content())
     for text in [*(o.stdout + o.stderr for o in outputs), *written, audit]:
         assert "CANARY-91c2" not in text

@@ -1,0 +1,68 @@
+"""Flow `compile-briefing`: the gap analysis as the experts' pack, written and emailed once."""
+
+import datetime as dt
+from collections import Counter
+
+from prefect import flow, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+
+from consult.bootstrap import compile_briefing as compile_and_send
+from consult.bootstrap import services
+from consult.briefing import CompiledPack
+from consult.delivery import Delivered, delivery_rows
+from consult.settings import Settings
+from flows.blocks import with_smtp_block
+from flows.parameters import DEMO_TRAINING, SmtpBlock, TrainingSlug, WorkspaceFolder
+
+
+class BriefingParameters(BaseModel):
+    """Whose pack to compile, and whether to send it."""
+
+    training: TrainingSlug = DEMO_TRAINING
+    workspace: WorkspaceFolder = None
+    send: bool = Field(
+        default=True,
+        description="Email each expert the PDF in their language (once per version of the pack).",
+    )
+    smtp_block: SmtpBlock = None
+
+
+@task(cache_policy=NO_CACHE)
+def compile_pack(
+    settings: Settings, training: str, send: bool
+) -> tuple[CompiledPack, list[Delivered]]:
+    """Return the compiled pack, written under out/briefing/, and its delivery."""
+    with services(settings) as built:
+        return compile_and_send(built, training, dt.datetime.now(dt.UTC), send=send)
+
+
+@flow(name="compile-briefing")
+def compile_briefing(parameters: BriefingParameters | None = None) -> str:
+    """Compile the briefing pack; publish it in Markdown with a link to the PDF; email it."""
+    parameters = parameters or BriefingParameters()
+    settings = with_smtp_block(Settings.for_workspace(parameters.workspace), parameters.smtp_block)
+    compiled, report = compile_pack(settings, parameters.training, parameters.send)
+    state = "new version" if compiled.new else "unchanged"
+    create_markdown_artifact(
+        key="briefing-pack",
+        markdown=compiled.markdown,
+        description=f"Briefing pack of {parameters.training}, v{compiled.version} ({state})",
+    )
+    for language, files in compiled.files.items():
+        create_link_artifact(
+            key=f"briefing-pdf-{language}",
+            link=files["pdf"].resolve().as_uri(),
+            link_text=files["pdf"].name,
+            description=f"The PDF in {language}, v{compiled.version}: {files['pdf'].resolve()}",
+        )
+    if parameters.send:
+        create_table_artifact(
+            key="briefing-delivery",
+            table=delivery_rows(report),
+            description=f"Delivery of the briefing pack v{compiled.version}",
+        )
+    counts = Counter(d.outcome for d in report)
+    sent = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    return f"v{compiled.version} ({state}); {sent or 'not sent'}"

@@ -1,0 +1,38 @@
+"""Flow `compile-briefing` on a real Prefect server: the pack, its artifacts, its delivery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_client
+
+from consult.settings import Settings
+from consult.store import open_store
+from flows.compile_briefing import BriefingParameters, compile_briefing
+from tests.briefing_fixture import CANARY, SLUG, fill_store, golden_workspace
+
+
+def artifacts() -> dict[str, str]:
+    with get_client(sync_client=True) as client:
+        found = client.read_latest_artifacts()
+    return {str(a.key): str(a.data) for a in found if a.key}
+
+
+def test_the_flow_publishes_the_pack_and_sends_each_version_once(tmp_path: Path) -> None:
+    root = golden_workspace(tmp_path)
+    with open_store(Settings(workspace=root).store_url) as store:
+        fill_store(store)
+    parameters = BriefingParameters(training=SLUG, workspace=str(root))
+
+    assert compile_briefing(parameters) == "v1 (new version); 3 sent"
+    published = artifacts()
+    assert "# Golden training" in published["briefing-pack"]
+    assert "| 1 | Bias indicators | **33.6** |" in published["briefing-pack"]
+    assert CANARY not in published["briefing-pack"]
+    pdf = root / "out" / "briefing" / SLUG / "v1" / f"briefing-{SLUG}-ka.pdf"
+    assert published["briefing-pdf-ka"] == f"[{pdf.name}]({pdf.resolve().as_uri()})"
+    assert pdf.is_file()
+    assert len(list((root / "out" / "outbox").glob("*.eml"))) == 3
+
+    assert compile_briefing(parameters) == "v1 (unchanged); 3 already sent or in flight"
+    assert len(list((root / "out" / "outbox").glob("*.eml"))) == 3
