@@ -184,6 +184,8 @@ class Analysis:
     """Commitments and open questions, by due date."""
     good_practices: tuple[Evidence, ...]
     recommendations: tuple[Evidence, ...]
+    evidence: tuple[Evidence, ...]
+    """Every observation the analysis rests on, by number."""
     log: tuple[LogEntry, ...]
     participant_themes: tuple[str, ...]
     """The themes the participants raised themselves, by rank."""
@@ -259,6 +261,7 @@ def analyse(
         ),
         good_practices=tuple(item for item in shown if item.kind == "good_practice"),
         recommendations=tuple(item for item in shown if item.kind == "recommendation"),
+        evidence=tuple(sorted(shown, key=lambda item: item.number)),
         log=_log(meetings, attendees, attendance, shown),
         participant_themes=tuple(gap.theme for gap in gaps if gap.participants),
         observations=len(shown),

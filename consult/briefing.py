@@ -24,18 +24,22 @@ HTML by autoescape, and escaped for Markdown by the `md` filter.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import io
 import json
 import re
 import shutil
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -56,6 +60,27 @@ from schemas.training import Training
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent.parent / "templates" / "briefing"
 LABELS: Final = "labels"
 FORMATS: Final = ("html", "pdf", "md")
+SOURCES_FILE: Final = "sources.csv"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a long list the pack prints; everything is in sources.csv beside it.
+
+    On a real consultation (tens of meetings, a few hundred observations) nothing
+    is cut; the limits keep a pack of thousands of observations readable and its
+    PDF quick to typeset.
+    """
+
+    sources: int = 40
+    """Observation numbers printed under a gap."""
+    actions: int = 40
+    """Commitments and open questions, the most urgent first."""
+    practices: int = 3
+    """Good practices, and recommendations, per theme."""
+
+
+LIMITS: Final = Limits()
 FONT: Final = "DejaVu Sans"
 """The PDF's font: on Debian's fonts-dejavu-core, with the Georgian and Cyrillic glyphs."""
 
@@ -201,7 +226,7 @@ def compile_pack(
         for lang in languages
     ]
     folder = out_dir / "briefing" / slug / f"v{version}"
-    files = _write(folder, slug, packs)
+    files = _write(folder, slug, packs, sources_csv(analysis, training))
     return CompiledPack(
         training=slug,
         version=version,
@@ -213,7 +238,9 @@ def compile_pack(
     )
 
 
-def _write(folder: Path, slug: str, packs: Sequence[Pack]) -> dict[str, dict[str, Path]]:
+def _write(
+    folder: Path, slug: str, packs: Sequence[Pack], sources: str
+) -> dict[str, dict[str, Path]]:
     """Return the files of each language, written in a temporary folder moved into place."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
@@ -229,6 +256,8 @@ def _write(folder: Path, slug: str, packs: Sequence[Pack]) -> dict[str, dict[str
             for extension, data in contents.items():
                 (staging / f"{stem}.{extension}").write_bytes(data)
             files[pack.language] = {ext: folder / f"{stem}.{ext}" for ext in FORMATS}
+        # With a byte-order mark, so that spreadsheets read the Georgian as UTF-8.
+        (staging / SOURCES_FILE).write_text(sources, encoding="utf-8-sig")
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
@@ -236,6 +265,69 @@ def _write(folder: Path, slug: str, packs: Sequence[Pack]) -> dict[str, dict[str
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return files
+
+
+def sources_csv(analysis: Analysis, training: Training) -> str:
+    """Return every observation the pack rests on, as CSV: section, theme, number, source, text.
+
+    Restricted observations are not in the analysis, so not here either; internal
+    ones name only the kind of organisation, as in the pack.
+    """
+    labels = _labels("en", None)
+    names = {org_id: org.name.en for org_id, org in analysis.organisations.items()}
+
+    def source(item: Evidence) -> str:
+        if item.public:
+            return names.get(item.organisation, item.organisation)
+        return labels(f"anonymous.{item.organisation_kind}")
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["section", "theme", "kind", "severity", "number", "source", "owner", "due", "text"]
+    )
+    sections: list[tuple[str, Iterable[Evidence]]] = []
+    for gap in analysis.gaps:
+        numbers = set(gap.observations)
+        sections.append((f"gap {gap.rank}", _issues_of(analysis, gap.theme, numbers)))
+    sections.append(("action", analysis.actions))
+    sections.append(("practice", (*analysis.good_practices, *analysis.recommendations)))
+    for section, items in sections:
+        for item in items:
+            writer.writerow(
+                [
+                    section,
+                    _theme_label(training, item.theme, "en"),
+                    item.kind,
+                    item.severity,
+                    item.number,
+                    source(item),
+                    item.owner or "",
+                    item.due.isoformat() if item.due else "",
+                    " ".join(item.text.split()),
+                ]
+            )
+    return buffer.getvalue()
+
+
+def _issues_of(analysis: Analysis, theme: str, numbers: set[int]) -> list[Evidence]:
+    return [item for item in analysis.evidence if item.theme == theme and item.number in numbers]
+
+
+def shown_practices(analysis: Analysis, per_theme: int) -> SimpleNamespace:
+    """Return the good practices, then the recommendations, up to `per_theme` per theme each."""
+    groups: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
+    for item in (*analysis.good_practices, *analysis.recommendations):
+        groups[item.kind, item.theme].append(item)
+    order = {theme: index for index, theme in enumerate(analysis.themes)}
+    items = []
+    for _, group in sorted(
+        groups.items(), key=lambda pair: (pair[0][0] != "good_practice", order.get(pair[0][1], 0))
+    ):
+        group.sort(key=lambda item: (-item.severity, not item.public, item.number))
+        items += group[:per_theme]
+    hidden = len(analysis.good_practices) + len(analysis.recommendations) - len(items)
+    return SimpleNamespace(items=items, hidden=hidden)
 
 
 def pack_messages(
@@ -503,8 +595,11 @@ def _variables(
         found = sessions.get(session_id)
         return found.title.get(language) if found is not None else session_id  # type: ignore[arg-type]
 
-    def numbers(values: Iterable[int]) -> str:
-        return ", ".join(f"#{value}" for value in values)
+    def numbers(values: Sequence[int], limit: int | None = None) -> str:
+        shown = ", ".join(f"#{value}" for value in values[:limit])
+        if limit is not None and len(values) > limit:
+            return f"{shown} {labels('gaps.sources_more', count=len(values) - limit)}"
+        return shown
 
     def meeting_ref(meeting_id: str) -> str:
         return meeting_id.rsplit("/", 1)[-1]
@@ -542,4 +637,6 @@ def _variables(
         "font": FONT,
         "threshold": _number(DIVERGENCE, language),
         "experts": training.experts,
+        "limit": LIMITS,
+        "shown_practices": lambda: shown_practices(analysis, LIMITS.practices),
     }

@@ -273,7 +273,7 @@ def test_a_bad_submission_is_reported_with_its_uuid_while_the_others_map():
         "got '9', expected a severity from 1 (minor) to 4 (critical)",
         f"kobo/{ASSET}/0d299cf7-2b02-460e-aba5-3b295170b603, kind (group_obs/kind): "
         "got 'rumour', expected 'gap', 'need', 'challenge', 'good_practice', "
-        "'recommendation' or 'commitment'",
+        "'recommendation', 'commitment' or 'question'",
     ]
 
 

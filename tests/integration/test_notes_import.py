@@ -46,14 +46,14 @@ def test_importing_twice_stores_once_and_an_edit_updates(tmp_path: Path) -> None
     root = demo_with_plan(tmp_path)
     first = consult("import-notes", SLUG, "--workspace", str(root))
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "41 added, 0 updated, 0 unchanged, 0 rejected"
+    assert first.stdout.strip() == "43 added, 0 updated, 0 unchanged, 0 rejected"
     again = consult("import-notes", SLUG, "--workspace", str(root))
-    assert again.stdout.strip() == "0 added, 0 updated, 41 unchanged, 0 rejected"
+    assert again.stdout.strip() == "0 added, 0 updated, 43 unchanged, 0 rejected"
     [markdown] = [p for p in sorted((root / "notes").glob("*.md")) if p.name != "README.md"][:1]
     text = markdown.read_text(encoding="utf-8")
     markdown.write_text(text.replace("[severity: 3]", "[severity: 4]", 1), encoding="utf-8")
     edited = consult("import-notes", SLUG, "--workspace", str(root))
-    assert edited.stdout.strip() == "0 added, 1 updated, 40 unchanged, 0 rejected"
+    assert edited.stdout.strip() == "0 added, 1 updated, 42 unchanged, 0 rejected"
 
 
 def test_a_bad_note_is_named_and_the_valid_rest_imported(tmp_path: Path) -> None:

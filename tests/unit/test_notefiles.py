@@ -235,7 +235,7 @@ def test_an_unknown_kind_lists_the_kinds(write) -> None:
     notes = write("east.md", MARKDOWN.replace("[gap]", "[gapp]"))
     assert messages(notes) == [
         "east.md, line 16, observations[0].kind: got 'gapp', expected 'gap', 'need', "
-        "'challenge', 'good_practice', 'recommendation' or 'commitment'"
+        "'challenge', 'good_practice', 'recommendation', 'commitment' or 'question'"
     ]
     assert [o.kind for o in notes.items[0][1].observations] == ["commitment"]
 
@@ -244,7 +244,7 @@ def test_an_item_without_a_kind_says_what_a_kind_is(write) -> None:
     notes = write("east.md", FRONT + "- [theme: referral] [severity: 2] No kind here.\n")
     assert messages(notes) == [
         "east.md, line 11, observations[0].kind: missing, expected a kind: gap, need, "
-        "challenge, good_practice, recommendation or commitment"
+        "challenge, good_practice, recommendation, commitment or question"
     ]
 
 

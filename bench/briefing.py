@@ -1,0 +1,251 @@
+"""Benchmark: the gap analysis and the briefing pack of 10,000 observations.
+
+Builds a workspace of 60 organisations (every kind) and 25 themes, one held
+meeting per organisation, and 10,000 observations in a SQLite store, then measures:
+- load: reading the training's observations from the store (the baseline);
+- analysis: `consult.analysis.analyse` on what was loaded (pure, no I/O);
+- pack: one language's HTML and Markdown, and its PDF typeset by WeasyPrint;
+- compile: `consult.briefing.compile_pack` as the flow runs it (gather, version, both
+  languages of the experts, files written).
+Prints each time, and the analysis as a ratio to the load. Targets: analysis < 1 s,
+one pack (HTML + PDF) < 10 s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+
+from consult.analysis import analyse
+from consult.briefing import _attendance, compile_pack, pdf_bytes, render_pack
+from consult.settings import Settings
+from consult.store import open_store
+from consult.store.engine import create_store_engine
+from consult.store.tables import observations
+from consult.workspace import load_workspace
+
+ORGANISATIONS, THEMES, OBSERVATIONS = 60, 25, 10_000
+SLUG, ROUND = "bench", "round-1"
+KINDS = (
+    "ministry",
+    "prosecution",
+    "judiciary",
+    "state_agency",
+    "government_advisor",
+    "international_organisation",
+    "un_agency",
+    "ngo",
+    "participant_group",
+)
+OBSERVATION_KINDS = ("gap", "need", "challenge", "good_practice", "recommendation", "commitment")
+NOW = dt.datetime(2027, 1, 20, 8, tzinfo=dt.UTC)
+
+
+def write_workspace(root: Path) -> None:
+    """Write a valid workspace: ORGANISATIONS organisations, THEMES themes, a plan for each."""
+    (root / "trainings").mkdir(parents=True)
+    organisations = [
+        {
+            "id": f"org-{i:02d}",
+            "kind": KINDS[i % len(KINDS)],
+            "country": "GE",
+            "name": {"en": f"Organisation {i:02d}", "ka": f"ორგანიზაცია {i:02d}"},
+            "contacts": [
+                {
+                    "name": f"Contact {i:02d}",
+                    "email": f"contact{i:02d}@example.org",
+                    "role": "Head of unit",
+                    "language": "en",
+                    "timezone": "Asia/Tbilisi",
+                }
+            ],
+        }
+        for i in range(ORGANISATIONS)
+    ]
+    training = {
+        "title": {"en": "Benchmark training", "ka": "სატესტო ტრენინგი"},
+        "start": "2027-01-26",
+        "end": "2027-01-28",
+        "timezone": "Asia/Tbilisi",
+        "venue": {"name": "Hotel", "address": "1 Road", "city": "Kachreti", "country": "GE"},
+        "participants": {"organisation": "org-08", "count": 16},
+        "experts": [
+            {
+                "id": "lead",
+                "name": "Ana Popescu",
+                "email": "ana@example.org",
+                "role": "Lead trainer",
+                "language": "en",
+                "timezone": "Europe/Bucharest",
+            },
+            {
+                "id": "national",
+                "name": "თამარ ჯაფარიძე",
+                "email": "tamar@example.org",
+                "role": "Co-trainer",
+                "language": "ka",
+                "timezone": "Asia/Tbilisi",
+            },
+        ],
+        "themes": [
+            {"id": f"theme-{t:02d}", "label": {"en": f"Theme {t:02d}", "ka": f"თემა {t:02d}"}}
+            for t in range(THEMES)
+        ],
+        "agenda": [
+            {
+                "id": f"session-{s:02d}",
+                "day": 1 + s // 10,
+                "title": {"en": f"Session {s:02d}"},
+                "themes": [f"theme-{s % THEMES:02d}", f"theme-{(s * 7) % THEMES:02d}"],
+            }
+            for s in range(20)
+        ],
+        "consultation": {
+            "facilitators": [
+                {
+                    "id": "lela",
+                    "name": "Lela Tsereteli",
+                    "email": "lela@example.org",
+                    "timezone": "Asia/Tbilisi",
+                    "country": "GE",
+                }
+            ],
+            "rounds": [
+                {
+                    "id": ROUND,
+                    "earliest": "2026-11-02",
+                    "latest": "2027-01-15",
+                    "meetings": [
+                        {
+                            "id": f"org-{i:02d}",
+                            "organisation": f"org-{i:02d}",
+                            "format": "online",
+                            "duration_minutes": 60,
+                            "facilitators": ["lela"],
+                        }
+                        for i in range(ORGANISATIONS)
+                    ],
+                }
+            ],
+        },
+        "briefing": {"due": "2027-01-19"},
+    }
+    (root / "stakeholders.yaml").write_text(
+        yaml.safe_dump({"organisations": organisations}, allow_unicode=True), encoding="utf-8"
+    )
+    (root / "trainings" / f"{SLUG}.yaml").write_text(
+        yaml.safe_dump(training, allow_unicode=True), encoding="utf-8"
+    )
+
+
+def fill_store(url: str) -> None:
+    """Store one held meeting per organisation and OBSERVATIONS observations, in bulk."""
+    rng = random.Random(7)
+    with open_store(url) as store:
+        start = dt.datetime(2026, 12, 1, 7, tzinfo=dt.UTC)
+        for i in range(ORGANISATIONS):
+            meeting_id = f"{SLUG}/{ROUND}/org-{i:02d}"
+            begins = start + dt.timedelta(hours=i)
+            store.upsert_meeting(
+                id=meeting_id,
+                training=SLUG,
+                round=ROUND,
+                organisation=f"org-{i:02d}",
+                format="online",
+                start=begins,
+                end=begins + dt.timedelta(hours=1),
+            )
+            store.set_meeting_status(meeting_id, "confirmed", "bench")
+    rows = []
+    for n in range(OBSERVATIONS):
+        org = rng.randrange(ORGANISATIONS)
+        kind = rng.choice(OBSERVATION_KINDS)
+        rows.append(
+            {
+                "key": f"bench#{n}",
+                "meeting_id": f"{SLUG}/{ROUND}/org-{org:02d}",
+                "organisation": f"org-{org:02d}",
+                "kind": kind,
+                "theme": f"theme-{rng.randrange(THEMES):02d}",
+                "severity": rng.randint(1, 4),
+                "text": f"Observation {n}: what was said, in a sentence or two of plain text.",
+                "quote": "A verbatim quote." if n % 5 == 0 else None,
+                "speaker_role": "officer",
+                "confidentiality": rng.choice(("public", "internal", "internal", "restricted")),
+                "owner": "An owner" if kind == "commitment" else None,
+                "due": None,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
+    engine = create_store_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(observations), rows)
+    engine.dispose()
+
+
+def main() -> None:
+    """Print the figures of one run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "workspace"
+        write_workspace(root)
+        workspace = load_workspace(root)
+        training = workspace.training(SLUG)
+        url = Settings(workspace=root).store_url
+        fill_store(url)
+        with open_store(url) as store:
+            meetings = store.meetings(SLUG)
+            attendees = {m.id: store.attendees(m.id) for m in meetings}
+            attendance = {m.id: _attendance(store, m.id) for m in meetings}
+
+            began = time.perf_counter()
+            loaded = store.observations(training=SLUG)
+            load = time.perf_counter() - began
+
+            began = time.perf_counter()
+            result = analyse(
+                training,
+                SLUG,
+                workspace.stakeholders.organisations,
+                meetings,
+                loaded,
+                attendees,
+                attendance,
+                NOW,
+            )
+            analysis = time.perf_counter() - began
+
+            began = time.perf_counter()
+            pack = render_pack(result, training, "en", version=1, compiled=NOW.date())
+            render = time.perf_counter() - began
+            began = time.perf_counter()
+            pdf = pdf_bytes(pack.html)
+            typeset = time.perf_counter() - began
+
+            began = time.perf_counter()
+            compiled = compile_pack(workspace, store, SLUG, root / "out", NOW)
+            whole = time.perf_counter() - began
+
+        print(
+            f"observations: {len(loaded)} ({ORGANISATIONS} organisations, {THEMES} themes; "
+            f"{result.observations} analysed, {result.withheld} restricted left out)"
+        )
+        print(f"load from the store (baseline): {load:.3f} s")
+        print(f"analysis: {analysis:.3f} s, {analysis / load:.2f}x the load (target < 1 s)")
+        print(
+            f"one pack: HTML + Markdown {render:.2f} s, PDF {typeset:.2f} s "
+            f"({len(pdf) // 1024} KiB), together {render + typeset:.2f} s (target < 10 s)"
+        )
+        print(
+            f"compile_pack (gather + {len(compiled.files)} languages, files written): {whole:.2f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
