@@ -161,12 +161,13 @@ def render_pack(
     version: int,
     compiled: dt.date,
     overrides: Path | None = None,
+    limits: Limits = LIMITS,
 ) -> Pack:
     """Return the pack in `language` (English when it has no labels) as HTML and Markdown."""
     if _labels_file(language, overrides) is None:
         language = "en"
     env = _environment(overrides.resolve() if overrides is not None else None)
-    variables = _variables(analysis, training, language, version, compiled, overrides)
+    variables = _variables(analysis, training, language, version, compiled, overrides, limits)
     return Pack(
         language=language,
         html=_render(env, "pack.html.j2", variables),
@@ -209,24 +210,43 @@ def compile_pack(
     now: dt.datetime,
     *,
     overrides: Path | None = None,
+    limits: Limits = LIMITS,
 ) -> CompiledPack:
-    """Return the compiled pack of the training `slug`, written under `out_dir/briefing/`."""
+    """Return the compiled pack of the training `slug`, written under `out_dir/briefing/`.
+
+    The version is recorded in the store only once every file is written: a broken
+    template or a failed PDF leaves no version behind.
+    """
     training = workspace.training(slug)
     overrides = overrides if overrides is not None else workspace.root / "templates"
     analysis = gather(workspace, store, slug, now)
     languages = pack_languages(training, overrides)
     compiled = now.astimezone(ZoneInfo(training.timezone)).date()
-    # Render once before numbering the version: a broken template fails with nothing stored.
-    render_pack(analysis, training, "en", version=0, compiled=compiled, overrides=overrides)
-    version, new = store.record_pack(slug, content_digest(analysis, training, languages))
-    packs = [
-        render_pack(
-            analysis, training, lang, version=version, compiled=compiled, overrides=overrides
-        )
-        for lang in languages
-    ]
-    folder = out_dir / "briefing" / slug / f"v{version}"
-    files = _write(folder, slug, packs, sources_csv(analysis, training))
+    digest = content_digest(analysis, training, languages)
+    history = store.pack_versions(slug)
+    version = 1
+    if history:
+        latest, latest_digest, _ = history[-1]
+        version = latest if latest_digest == digest else latest + 1
+    while True:
+        packs = [
+            render_pack(
+                analysis,
+                training,
+                lang,
+                version=version,
+                compiled=compiled,
+                overrides=overrides,
+                limits=limits,
+            )
+            for lang in languages
+        ]
+        folder = out_dir / "briefing" / slug / f"v{version}"
+        files = _write(folder, slug, packs, sources_csv(analysis, training))
+        recorded, new = store.record_pack(slug, digest)
+        if recorded == version:
+            break
+        version = recorded  # a compile running at the same time took the number: write again
     return CompiledPack(
         training=slug,
         version=version,
@@ -566,6 +586,7 @@ def _variables(
     version: int,
     compiled: dt.date,
     overrides: Path | None,
+    limits: Limits,
 ) -> dict[str, Any]:
     labels = _labels(language, overrides)
     locale = _LOCALES.get(language, "en_GB")
@@ -637,6 +658,6 @@ def _variables(
         "font": FONT,
         "threshold": _number(DIVERGENCE, language),
         "experts": training.experts,
-        "limit": LIMITS,
-        "shown_practices": lambda: shown_practices(analysis, LIMITS.practices),
+        "limit": limits,
+        "shown_practices": lambda: shown_practices(analysis, limits.practices),
     }

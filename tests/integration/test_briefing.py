@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import email
 import io
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from consult.briefing import (
     TEMPLATES_DIR,
     BriefingError,
+    Limits,
     _labels,
     compile_pack,
     send_pack,
@@ -272,3 +274,48 @@ def test_an_unknown_training_is_named_and_nothing_is_stored(
     with pytest.raises(WorkspaceError, match=r"'nope'.*golden"):
         compile_pack(workspace, store, "nope", out, NOW)
     assert store.pack_versions("nope") == []
+
+
+def test_long_lists_are_cut_in_the_pack_and_complete_in_sources_csv(
+    golden: tuple[Workspace, Store, Path],
+) -> None:
+    workspace, store, out = golden
+    compiled = compile_pack(
+        workspace, store, SLUG, out, NOW, limits=Limits(sources=2, actions=1, practices=1)
+    )
+    markdown = compiled.files["en"]["md"].read_text(encoding="utf-8")
+    assert r"observations \#1, \#4 and 2 more in sources.csv." in markdown
+    assert "The 1 most urgent of 2, by due date; all are in sources.csv" in markdown
+    rows = list(
+        csv.DictReader(io.StringIO((compiled.folder / "sources.csv").read_text("utf-8-sig")))
+    )
+    by_section = {}
+    for row in rows:
+        by_section.setdefault(row["section"], []).append(int(row["number"]))
+    assert by_section == {
+        "gap 1": [1, 4, 6, 12],
+        "gap 2": [5, 8, 10],
+        "gap 3": [11],
+        "gap 4": [7],
+        "action": [3, 9],
+        "practice": [2, 14],
+    }
+    sources = {int(row["number"]): row["source"] for row in rows}
+    assert sources[4] == "Prosecutor's Office"  # public
+    assert sources[6] == "a representative of an NGO"  # internal
+    assert all("CANARY" not in value for row in rows for value in row.values())
+
+
+def test_a_broken_pdf_records_no_version(
+    golden: tuple[Workspace, Store, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, store, out = golden
+
+    def fail(html: str) -> bytes:
+        raise BriefingError("the PDF could not be typeset")
+
+    monkeypatch.setattr("consult.briefing.pdf_bytes", fail)
+    with pytest.raises(BriefingError):
+        compile_pack(workspace, store, SLUG, out, NOW)
+    assert store.pack_versions(SLUG) == []
+    assert not any((out / "briefing").rglob("*.html"))
