@@ -58,6 +58,13 @@ def test_the_demo_prints_its_summary_and_where_its_outputs_are(tmp_path: Path) -
     assert "planned consultations" in result.stdout
     assert f"demo workspace: {tmp_path / 'demo'}" in result.stdout
     assert (tmp_path / "demo" / ".consult" / "state.db").exists()
+    # It ends with the pack: its path printed, in English and Georgian, emailed to the experts.
+    folder = tmp_path / "demo" / "out" / "briefing" / "intercultural-communication-2027" / "v1"
+    for language in ("en", "ka"):
+        pdf = folder / f"briefing-intercultural-communication-2027-{language}.pdf"
+        assert f"{language}: {pdf}" in result.stdout
+        assert pdf.read_bytes().startswith(b"%PDF")
+    assert "the pack emailed to 3 recipients" in result.stdout
 
 
 def test_schema_check_passes_on_the_committed_schema() -> None:
