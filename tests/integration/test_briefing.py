@@ -230,9 +230,18 @@ def test_every_language_has_the_same_labels() -> None:
         assert _labels(path.stem, None).keys() == english, path.name
 
 
-def test_a_version_1_store_is_migrated_and_keeps_its_messages(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a new SQLite file, or a new database on a real PostgreSQL."""
+    if request.param == "postgresql":
+        database_url: str = request.getfixturevalue("postgres_database_url")
+        return database_url
+    return f"sqlite:///{tmp_path / 'v1.db'}"
+
+
+def test_a_version_1_store_is_migrated_and_keeps_its_messages(empty_url: str) -> None:
     # Version 1 had a foreign key from messages to meetings, and no packs table.
-    url = f"sqlite:///{tmp_path / 'v1.db'}"
+    url = empty_url
     v1 = sa.MetaData()
     for table in store_tables.metadata.sorted_tables:
         if table.name != "packs":
@@ -261,6 +270,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_messages(tmp_path: Path) ->
     engine.dispose()
     with open_store(url) as store:
         assert [m.recipient for m in store.messages("t/r/m")] == ["a@example.org"]
+        assert store.claim_message("t/r/m", "a@example.org", 0, "invitation") is None  # sent
         claimed = store.claim_message("t/briefing", "ana@example.org", 1, "briefing")
         assert claimed is not None
         assert claimed.meeting_id == "t/briefing"
