@@ -31,7 +31,7 @@ bench: $(STAMP)
 	@for bench in bench/[a-z]*.py; do PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m bench.$$(basename $$bench .py) || exit 1; done
 
 # The Debian packages the tests use: a PostgreSQL server, which tests/pg.py starts on loopback;
-# Pango and fonts for the briefing pack's PDF.
+# Dovecot (IMAP) for the replies' tests; Pango and fonts for the briefing pack's PDF.
 # Only root can install them; anyone else is told, and those tests skip.
 system:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
@@ -40,6 +40,14 @@ system:
 	else \
 		echo "make system: PostgreSQL is not installed and only root can install it" \
 			"(apt-get install postgresql): the tests that need it will be skipped"; \
+	fi
+	@# A real IMAP server (Dovecot) for the tests of replies read from a mailbox; never started as a service.
+	@test -x /usr/sbin/dovecot || \
+	if [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd; \
+	else \
+		echo "make system: Dovecot is not installed and only root can install it" \
+			"(apt-get install dovecot-imapd): the IMAP tests will be skipped"; \
 	fi
 	@# The briefing pack's PDF: WeasyPrint needs Pango, and the DejaVu fonts carry the Georgian glyphs.
 	@ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1 && ldconfig -p | grep -q libpangoft2 || \

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from consult.briefing import CompiledPack, compile_pack, send_pack
 from consult.delivery import Delivered
+from consult.imap import ImapMailbox, read_imap
 from consult.invitations import Sender, send_round
+from consult.replies import InboxRead, read_inbox
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.transports import Transport
@@ -55,6 +57,30 @@ def transport(settings: Settings) -> Transport:
         password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
         per_minute=settings.smtp_per_minute,
     )
+
+
+def imap_mailbox(settings: Settings) -> ImapMailbox | None:
+    """Return the IMAP mailbox the settings name for replies, or None when they name none."""
+    if not settings.imap_host:
+        return None
+    return ImapMailbox(
+        host=settings.imap_host,
+        port=settings.imap_port,
+        security=settings.imap_security,
+        username=settings.imap_username or "",
+        password=settings.imap_password.get_secret_value() if settings.imap_password else "",
+        folder=settings.imap_folder,
+    )
+
+
+def read_replies(settings: Settings) -> InboxRead:
+    """Return the answers in the workspace's inbox/ folder and, if set, the IMAP mailbox."""
+    read = read_inbox(settings.inbox)
+    mailbox = imap_mailbox(settings)
+    if mailbox is None:
+        return read
+    remote = read_imap(mailbox)
+    return InboxRead(found=read.found + remote.found, problems=read.problems + remote.problems)
 
 
 def sender(settings: Settings) -> Sender:

@@ -15,7 +15,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from consult.bootstrap import compile_briefing, send_messages, sender, services, transport
+from consult.bootstrap import (
+    compile_briefing,
+    read_replies,
+    send_messages,
+    sender,
+    services,
+    transport,
+)
 from consult.briefing import CompiledPack
 from consult.changes import cancel as cancel_meeting
 from consult.changes import find_meeting, local_start
@@ -26,7 +33,7 @@ from consult.errors import ConsultError
 from consult.notes import import_folder, import_kobo
 from consult.planning import plan_and_propose, resolve_round, schedule_markdown
 from consult.reminders import due_messages
-from consult.replies import read_inbox, record_replies, round_status, status_markdown
+from consult.replies import record_replies, round_status, status_markdown
 from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
 from consult.settings import Settings
 from consult.summary import PlannedRow, Summary, summarise
@@ -249,11 +256,11 @@ def remind(training: TrainingArgument, workspace: WorkspaceOption = None) -> Non
 def replies(
     training: TrainingArgument, round_id: RoundOption = None, workspace: WorkspaceOption = None
 ) -> None:
-    """Record the calendar replies dropped in the workspace's inbox/, and show who answered."""
+    """Record the calendar replies in inbox/ (and the IMAP mailbox, if set); show who answered."""
     settings = Settings.for_workspace(workspace)
     with services(settings) as built:
         round_id = resolve_round(built.workspace, training, round_id)
-        read = read_inbox(settings.inbox)
+        read = read_replies(settings)
         report = record_replies(built.store, read.found)
         status = round_status(built.workspace, built.store, training, round_id)
     for problem in read.problems:

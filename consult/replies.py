@@ -110,7 +110,7 @@ def read_inbox(folder: Path) -> InboxRead:
         source = f"{folder.name}/{path.name}"
         try:
             data = path.read_bytes()
-            lines = _message_lines(data) if path.suffix.lower() == ".eml" else parse_reply(data)
+            lines = message_lines(data) if path.suffix.lower() == ".eml" else parse_reply(data)
         except (InvalidCalendar, OSError) as error:
             problems.append(f"{source}: {error}")
             continue
@@ -203,7 +203,13 @@ def _status_row(
     )
 
 
-def _message_lines(data: bytes) -> list[ReplyLine]:
+def has_calendar(data: bytes) -> bool:
+    """Return whether an email holds a calendar part at all (a REPLY or not)."""
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    return any(_is_calendar(part) for part in message.walk())
+
+
+def message_lines(data: bytes) -> list[ReplyLine]:
     """Return the answers of the REPLY calendars in an email, or InvalidCalendar saying why not.
 
     A calendar sent both inline and as an attachment gives its answers once.

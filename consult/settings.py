@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_per_minute: int | None = Field(default=None, ge=1)
+    imap_host: str | None = Field(
+        default=None,
+        description="An IMAP server whose mailbox receives the calendar replies; "
+        "empty: only the inbox/ folder is read.",
+    )
+    imap_port: int = 993
+    imap_security: Literal["ssl", "starttls", "none"] = "ssl"
+    imap_username: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
     claim_lease_seconds: int = Field(
         default=900,
         ge=1,

@@ -5,8 +5,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
+from consult.bootstrap import read_replies
 from consult.planning import resolve_round
-from consult.replies import read_inbox, record_replies, round_status, status_markdown
+from consult.replies import record_replies, round_status, status_markdown
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
@@ -27,7 +28,7 @@ def record(parameters: RepliesParameters) -> tuple[str, str, list[str]]:
     settings = Settings.for_workspace(parameters.workspace)
     workspace = load_workspace(settings.workspace)
     round_id = resolve_round(workspace, parameters.training, parameters.round)
-    read = read_inbox(settings.inbox)
+    read = read_replies(settings)
     with open_store(settings.store_url) as store:
         report = record_replies(store, read.found)
         status = round_status(workspace, store, parameters.training, round_id)

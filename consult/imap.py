@@ -1,0 +1,136 @@
+"""Attendees' answers from an IMAP mailbox: the iTIP REPLY messages of a folder, read-only.
+
+    read = read_imap(ImapMailbox(host="imap.example.org", username="consultations", ...))
+    record_replies(store, read.found)
+
+The folder is opened read-only (EXAMINE) and messages are fetched with BODY.PEEK, so
+reading marks nothing as seen and moves nothing: the coordinator's mail client sees the
+mailbox as it was. Each answer's source is the message's IMAP URL (RFC 5092,
+`imap://user@host/INBOX;UIDVALIDITY=v/;UID=n`), so reading the mailbox again records
+nothing twice. Messages without a calendar are skipped; a message whose calendar is not
+a readable REPLY is reported, with its URL, and the others are still read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import re
+import ssl
+from dataclasses import dataclass, field
+from typing import Literal
+
+from consult.calendar import InvalidCalendar
+from consult.errors import ConsultError
+from consult.replies import Found, InboxRead, has_calendar, message_lines
+
+TIMEOUT = 30.0
+"""Seconds to wait for the server at each step."""
+BATCH = 50
+"""Messages fetched per FETCH command."""
+
+_FETCHED = re.compile(rb"UID (\d+)")
+
+
+class ImapError(ConsultError):
+    """The mailbox cannot be read: the server is unreachable, refuses the login, or the folder."""
+
+
+@dataclass(frozen=True)
+class ImapMailbox:
+    """Where the answers arrive: an IMAP server, an account and a folder."""
+
+    host: str
+    username: str
+    password: str = field(repr=False)
+    port: int = 993
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    folder: str = "INBOX"
+
+    def url(self, uidvalidity: str, uid: str) -> str:
+        """Return the IMAP URL of one message (RFC 5092)."""
+        return (
+            f"imap://{self.username}@{self.host}:{self.port}/{self.folder}"
+            f";UIDVALIDITY={uidvalidity}/;UID={uid}"
+        )
+
+
+def read_imap(mailbox: ImapMailbox, timeout: float = TIMEOUT) -> InboxRead:
+    """Return the answers in the mailbox's folder, and one problem per unreadable message."""
+    where = f"{mailbox.host}:{mailbox.port}"
+    try:
+        client = _connect(mailbox, timeout)
+    except (OSError, imaplib.IMAP4.error, ssl.SSLError) as error:
+        raise ImapError(f"IMAP {where}: cannot connect ({error})") from None
+    try:
+        try:
+            client.login(mailbox.username, mailbox.password)
+        except imaplib.IMAP4.error as error:
+            raise ImapError(
+                f"IMAP {where}: the login of {mailbox.username!r} was refused ({_text(error)})"
+            ) from None
+        status, _ = client.select(_quoted(mailbox.folder), readonly=True)
+        if status != "OK":
+            raise ImapError(f"IMAP {where}: no folder {mailbox.folder!r}")
+        uidvalidity = _first(client.response("UIDVALIDITY")[1])
+        status, data = client.uid("SEARCH", "ALL")
+        if status != "OK":
+            raise ImapError(f"IMAP {where}: cannot search {mailbox.folder!r}")
+        uids = [uid.decode() for uid in (data[0] or b"").split()]
+        return _read(client, mailbox, uidvalidity, uids)
+    except (OSError, imaplib.IMAP4.abort) as error:
+        raise ImapError(f"IMAP {where}: the connection failed ({error})") from None
+    finally:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
+            client.logout()
+
+
+def _connect(mailbox: ImapMailbox, timeout: float) -> imaplib.IMAP4:
+    if mailbox.security == "ssl":
+        return imaplib.IMAP4_SSL(
+            mailbox.host, mailbox.port, ssl_context=ssl.create_default_context(), timeout=timeout
+        )
+    client = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=timeout)
+    if mailbox.security == "starttls":
+        client.starttls(ssl.create_default_context())
+    return client
+
+
+def _read(
+    client: imaplib.IMAP4, mailbox: ImapMailbox, uidvalidity: str, uids: list[str]
+) -> InboxRead:
+    found: list[Found] = []
+    problems: list[str] = []
+    for start in range(0, len(uids), BATCH):
+        batch = ",".join(uids[start : start + BATCH])
+        status, data = client.uid("FETCH", batch, "(UID BODY.PEEK[])")
+        if status != "OK":
+            problems.append(f"IMAP {mailbox.folder}: cannot fetch messages {batch}")
+            continue
+        for item in data:
+            if not isinstance(item, tuple):
+                continue
+            uid = _FETCHED.search(item[0])
+            source = mailbox.url(uidvalidity, uid.group(1).decode() if uid else "?")
+            body = item[1]
+            if not has_calendar(body):
+                continue
+            try:
+                found += [Found(source=source, line=line) for line in message_lines(body)]
+            except InvalidCalendar as error:
+                problems.append(f"{source}: {error}")
+    return InboxRead(found=found, problems=problems)
+
+
+def _quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _first(values: list[bytes] | list[None]) -> str:
+    value = values[0] if values else None
+    return value.decode() if isinstance(value, bytes) else "0"
+
+
+def _text(error: Exception) -> str:
+    text = str(error)
+    return text[2:-1] if text.startswith("b'") else text
