@@ -1,7 +1,10 @@
 """Where flows find credentials a coordinator keeps in the Prefect UI (blocks), never in code."""
 
+from typing import Literal
+
+from prefect.blocks.core import Block
 from prefect_email import EmailServerCredentials
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from consult.settings import Settings
 
@@ -29,5 +32,37 @@ def with_smtp_block(settings: Settings, block: str | None) -> Settings:
             "smtp_security": _SECURITY[smtp_type.name],
             "smtp_username": credentials.username or None,
             "smtp_password": SecretStr(password) if password else None,
+        }
+    )
+
+
+class ImapMailbox(Block):
+    """The IMAP mailbox where attendees' calendar replies arrive (read-only: nothing is moved)."""
+
+    _block_type_name = "consult IMAP mailbox"
+    _description = "The mailbox whose calendar replies record-replies reads, read-only."
+
+    host: str = Field(description="The IMAP server, e.g. imap.example.org.")
+    port: int = Field(default=993, description="993 for SSL, 143 for STARTTLS or none.")
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    username: str
+    password: SecretStr
+    folder: str = Field(default="INBOX", description="The folder the replies arrive in.")
+
+
+def with_imap_block(settings: Settings, block: str | None) -> Settings:
+    """Return the settings reading replies from the IMAP mailbox of an `ImapMailbox` block."""
+    if not block:
+        return settings
+    mailbox = ImapMailbox.load(block)
+    assert isinstance(mailbox, ImapMailbox)  # load() of a sync block in a sync flow
+    return settings.model_copy(
+        update={
+            "imap_host": mailbox.host,
+            "imap_port": mailbox.port,
+            "imap_security": mailbox.security,
+            "imap_username": mailbox.username,
+            "imap_password": mailbox.password,
+            "imap_folder": mailbox.folder,
         }
     )

@@ -3,7 +3,7 @@
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from consult.bootstrap import read_replies
 from consult.planning import resolve_round
@@ -11,6 +11,7 @@ from consult.replies import record_replies, round_status, status_markdown
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
+from flows.blocks import with_imap_block
 from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
 
 
@@ -20,12 +21,17 @@ class RepliesParameters(BaseModel):
     training: TrainingSlug = DEMO_TRAINING
     round: RoundId = None
     workspace: WorkspaceFolder = None
+    imap_block: str | None = Field(
+        default=None,
+        description="A 'consult IMAP mailbox' block to read the replies from, besides inbox/; "
+        "empty: only inbox/ (or the CONSULT_IMAP_* settings).",
+    )
 
 
 @task(cache_policy=NO_CACHE)
 def record(parameters: RepliesParameters) -> tuple[str, str, list[str]]:
     """Return the replies report, the round's status (Markdown) and the unreadable files."""
-    settings = Settings.for_workspace(parameters.workspace)
+    settings = with_imap_block(Settings.for_workspace(parameters.workspace), parameters.imap_block)
     workspace = load_workspace(settings.workspace)
     round_id = resolve_round(workspace, parameters.training, parameters.round)
     read = read_replies(settings)
@@ -44,7 +50,7 @@ def record_replies_flow(parameters: RepliesParameters | None = None) -> str:
     create_markdown_artifact(
         key="replies",
         markdown=f"# Replies\n\n{report}\n\n# Who answered\n\n{status}\n"
-        + (f"\n# Files not read\n\n{notes}" if notes else ""),
+        + (f"\n# Not read\n\n{notes}" if notes else ""),
         description=f"Replies of {parameters.training}",
     )
     return status
