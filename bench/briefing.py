@@ -18,6 +18,7 @@ import random
 import tempfile
 import time
 from pathlib import Path
+from typing import get_args
 
 import sqlalchemy as sa
 import yaml
@@ -29,20 +30,11 @@ from consult.store import open_store
 from consult.store.engine import create_store_engine
 from consult.store.tables import observations
 from consult.workspace import load_workspace
+from schemas.stakeholders import OrganisationKind
 
 ORGANISATIONS, THEMES, OBSERVATIONS = 60, 25, 10_000
 SLUG, ROUND = "bench", "round-1"
-KINDS = (
-    "ministry",
-    "prosecution",
-    "judiciary",
-    "state_agency",
-    "government_advisor",
-    "international_organisation",
-    "un_agency",
-    "ngo",
-    "participant_group",
-)
+KINDS = get_args(OrganisationKind)
 OBSERVATION_KINDS = ("gap", "need", "challenge", "good_practice", "recommendation", "commitment")
 NOW = dt.datetime(2027, 1, 20, 8, tzinfo=dt.UTC)
 
