@@ -14,10 +14,11 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import partial
+from typing import Any
 
 from consult.calendar import build_invite
 from consult.delivery import BACKOFF, Delivered, Outgoing, deliver
-from consult.mail import build_message
+from consult.mail import RawMessage, build_message, prepare_message
 from consult.render import MessageContext, render_message
 from consult.store import LEASE, Store
 from consult.transports import Transport
@@ -72,7 +73,7 @@ def round_messages(
         calendars: dict[Language, bytes] = {}
         for attendee in attendees:
             build = partial(
-                compose,
+                prepare,
                 workspace,
                 training,
                 sender,
@@ -103,6 +104,43 @@ def compose(
     With `calendars` (a cache shared by the meeting's messages) the meeting's
     iTIP invite goes with it; with None, the message carries no calendar.
     """
+    return build_message(
+        **_message(workspace, training, sender, meeting, attendees, attendee, kind, now, calendars),
+        message_id=message_id,
+    )
+
+
+def prepare(
+    workspace: Workspace,
+    training: Training,
+    sender: Sender,
+    meeting: Meeting,
+    attendees: tuple[Attendee, ...],
+    attendee: Attendee,
+    kind: MessageKind,
+    now: dt.datetime,
+    calendars: dict[Language, bytes] | None,
+    message_id: str,
+) -> RawMessage:
+    """Return the message `compose` gives (same arguments), ready to send as it is."""
+    return prepare_message(
+        **_message(workspace, training, sender, meeting, attendees, attendee, kind, now, calendars),
+        message_id=message_id,
+    )
+
+
+def _message(
+    workspace: Workspace,
+    training: Training,
+    sender: Sender,
+    meeting: Meeting,
+    attendees: tuple[Attendee, ...],
+    attendee: Attendee,
+    kind: MessageKind,
+    now: dt.datetime,
+    calendars: dict[Language, bytes] | None,
+) -> dict[str, Any]:
+    """Return the arguments of `build_message` but the Message-ID, for `compose` and `prepare`."""
     language = _language(attendee)
     organisation = workspace.stakeholders.organisation(meeting.organisation)
     names = {f.id: f.name for f in training.consultation.facilitators}
@@ -152,18 +190,17 @@ def compose(
             dtstamp=now,
         )
     calendar = calendars[language] if calendars is not None else None
-    return build_message(
-        sender=(sender.name, sender.email),
-        recipient=(attendee.name, attendee.email),
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        calendar=calendar,
-        method=None,
-        date=now,
-        message_id=message_id,
-        domain=sender.domain,
-    )
+    return {
+        "sender": (sender.name, sender.email),
+        "recipient": (attendee.name, attendee.email),
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+        "calendar": calendar,
+        "method": None,
+        "date": now,
+        "domain": sender.domain,
+    }
 
 
 def _language(attendee: Attendee) -> Language:
