@@ -6,17 +6,26 @@ Claims run under the store's write lock (see `engine`), so one worker wins each
 claim, and the unique key backs that up. A sent message is never claimed again;
 a failed one, or one whose claim is older than the lease (its sender crashed
 mid-send), can be claimed anew, which is how it gets sent again.
+
+`claim_messages` claims a batch in one transaction, with the same rules as one
+`claim_message` after another; `renew_claims` stamps a batch's claims afresh so
+that they outlive the lease while the batch is being sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
 from consult.store.meetings import require_meeting
-from consult.store.tables import messages
+from consult.store.tables import meetings, messages
 from schemas.state import Message, MessageKind, MessageStatus
+
+Key = tuple[str, str, int, MessageKind]
+"""A message's key in the ledger: (meeting id, recipient, sequence, kind)."""
 
 
 def claim_message(
@@ -68,6 +77,94 @@ def claim_message(
     return _one(connection, key)
 
 
+def claim_messages(
+    connection: sa.Connection,
+    now: dt.datetime,
+    keys: Sequence[Key],
+    *,
+    claimed_by: str,
+    lease: dt.timedelta,
+) -> list[Message | None]:
+    """Return, for each key, its message claimed by `claimed_by`, or None if sent or claimed."""
+    meeting_ids = list(dict.fromkeys(key[0] for key in keys))
+    known = set(connection.scalars(sa.select(meetings.c.id).where(meetings.c.id.in_(meeting_ids))))
+    for meeting_id in meeting_ids:
+        if meeting_id not in known:
+            raise ValueError(f"no meeting {meeting_id!r} in the store")
+    stored = _by_key(connection, meeting_ids)
+    stale = now - lease
+    reclaim: list[int] = []
+    insert: list[Key] = []
+    wanted: set[Key] = set()
+    for key in keys:
+        if key in wanted:
+            continue
+        row = stored.get(key)
+        if row is None:
+            insert.append(key)
+        elif row.status == "failed" or (
+            row.status == "pending" and row.claimed_at is not None and row.claimed_at <= stale
+        ):
+            reclaim.append(row.id)
+        else:
+            continue
+        wanted.add(key)
+    claim = {"status": "pending", "claimed_by": claimed_by, "claimed_at": now}
+    if reclaim:
+        connection.execute(
+            sa.update(messages)
+            .where(messages.c.id.in_(reclaim))
+            .values(attempts=messages.c.attempts + 1, **claim)
+        )
+    if insert:
+        connection.execute(
+            sa.insert(messages),
+            [
+                {
+                    "meeting_id": meeting_id,
+                    "recipient": recipient,
+                    "sequence": sequence,
+                    "kind": kind,
+                    "attempts": 1,
+                    "created_at": now,
+                    **claim,
+                }
+                for meeting_id, recipient, sequence, kind in insert
+            ],
+        )
+    if not wanted:
+        return [None] * len(keys)
+    claimed = {
+        key: Message.model_validate(row)
+        for key, row in _by_key(connection, meeting_ids).items()
+        if key in wanted
+    }
+    # A key asked for twice is claimed once: the first ask gets it.
+    return [claimed.pop(key, None) for key in keys]
+
+
+def renew_claims(
+    connection: sa.Connection, now: dt.datetime, ids: Collection[int], claimed_by: str
+) -> set[int]:
+    """Return the ids among `ids` that `claimed_by` still holds, their claims stamped `now`."""
+    held = sa.and_(
+        messages.c.id.in_(ids), messages.c.status == "pending", messages.c.claimed_by == claimed_by
+    )
+    connection.execute(sa.update(messages).where(held).values(claimed_at=now))
+    return set(connection.scalars(sa.select(messages.c.id).where(held)))
+
+
+def record_sent(connection: sa.Connection, now: dt.datetime, id: int, message_id: str) -> None:
+    """Record the message as sent with this Message-ID: `mark_sent` without reading it back."""
+    sent = connection.execute(
+        sa.update(messages)
+        .where(messages.c.id == id, messages.c.status != "sent")
+        .values(status="sent", message_id=message_id, sent_at=now, error=None)
+    )
+    if sent.rowcount != 1:
+        mark_sent(connection, now, id, message_id)
+
+
 def mark_sent(connection: sa.Connection, now: dt.datetime, id: int, message_id: str) -> Message:
     """Return the message, recorded as sent with this Message-ID."""
     message = _require(connection, id)
@@ -105,6 +202,12 @@ def list_messages(
         query = query.where(messages.c.status == status)
     rows = connection.execute(query.order_by(messages.c.id))
     return [Message.model_validate(row) for row in rows]
+
+
+def _by_key(connection: sa.Connection, meeting_ids: Collection[str]) -> dict[Key, sa.Row[Any]]:
+    """Return the ledger's rows for these meetings, by key."""
+    rows = connection.execute(sa.select(messages).where(messages.c.meeting_id.in_(meeting_ids)))
+    return {(row.meeting_id, row.recipient, row.sequence, row.kind): row for row in rows}
 
 
 def _one(connection: sa.Connection, where: sa.ColumnElement[bool]) -> Message:

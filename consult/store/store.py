@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import socket
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
@@ -191,6 +191,36 @@ class Store:
                 claimed_by=claimed_by or self.claimer,
                 lease=lease,
             )
+
+    def claim_messages(
+        self,
+        keys: Sequence[_messages.Key],
+        *,
+        claimed_by: str | None = None,
+        lease: dt.timedelta = LEASE,
+    ) -> list[Message | None]:
+        """Return, for each (meeting, recipient, sequence, kind), what `claim_message` would.
+
+        One transaction for the batch: a sender claims what it is about to send
+        in one go, and renews the claims (`renew_claims`) if sending them takes
+        longer than half the lease.
+        """
+        if not keys:
+            return []
+        with writing(self._engine) as connection:
+            return _messages.claim_messages(
+                connection, _now(), keys, claimed_by=claimed_by or self.claimer, lease=lease
+            )
+
+    def renew_claims(self, ids: Collection[int], *, claimed_by: str | None = None) -> set[int]:
+        """Return the ids of the messages still claimed by this sender, their claims renewed."""
+        with writing(self._engine) as connection:
+            return _messages.renew_claims(connection, _now(), ids, claimed_by or self.claimer)
+
+    def record_sent(self, id: int, message_id: str) -> None:
+        """Record the message as sent with this Message-ID: `mark_sent` without reading it back."""
+        with writing(self._engine) as connection:
+            _messages.record_sent(connection, _now(), id, message_id)
 
     def mark_sent(self, id: int, message_id: str) -> Message:
         """Return the message, recorded as sent with this Message-ID."""
