@@ -1,16 +1,18 @@
 """Sends messages through the delivery ledger, so that each is sent once.
 
-For each outgoing message the ledger is asked first: `Store.claim_messages`
-records it pending under its key (meeting, recipient, sequence, kind) and
-answers None when it was sent already or another run is sending it (messages
-are claimed in batches of `CLAIM_BATCH`, one transaction each; a batch whose
-sending outlasts half the lease renews its claims). Only a claimed message is
-built and handed to the transport; once the transport has taken it, it is
-marked sent, one message at a time. A run killed between the transport and the mark
-leaves the message claimed: after the lease the next run claims and sends it
-again, so a duplicate is possible only for the messages in flight at a kill.
-Their Message-ID is the same both times (`message_id_for`), so mail clients
-and the file outbox see one message.
+Messages are claimed before they are built: `Ledger.claim` records a batch
+of them (`CLAIM_BATCH`, one transaction) pending under their keys (meeting,
+recipient, sequence, kind) and answers None for those sent already or being
+sent by another run. A batch whose sending outlasts half the lease renews its
+claims, so no other run takes them over while this one still means to send
+them. Only a claimed message is built and handed to the transport; once the
+transport has taken it, it is marked sent at once, in its own transaction.
+
+A run killed mid-batch leaves the rest of its batch claimed but unsent, and
+the message in flight claimed but perhaps delivered: after the lease the next
+run claims and sends them all, so a duplicate is possible only for the
+message in flight at a kill. Its Message-ID is the same both times
+(`message_id_for`), so mail clients and the file outbox see one message.
 
 Transient failures (SMTP 4xx, dropped connections) are retried with backoff;
 a permanent one (5xx) marks that message failed with the server's reply, and
@@ -29,6 +31,7 @@ from itertools import islice
 
 from consult.mail import RawMessage
 from consult.store import LEASE, Store
+from consult.store.messages import Ledger
 from consult.transports import PermanentSendError, TransientSendError, Transport
 from schemas.state import Message, MessageKind
 
@@ -84,18 +87,16 @@ def deliver(
 ) -> list[Delivered]:
     """Return what happened to each message after sending those not sent yet, once each."""
     report = []
-    with transport:
+    with store.ledger() as ledger, transport:
         for items in _batches(outgoing, batch):
-            claims = store.claim_messages(
-                [(i.meeting_id, i.recipient, i.sequence, i.kind) for i in items], lease=lease
+            claims = ledger.claim(
+                [(i.meeting_id, i.recipient, i.sequence, i.kind) for i in items], lease
             )
             claimed_at = time.monotonic()
             for index, item in enumerate(items):
-                if (
-                    claims[index] is not None
-                    and time.monotonic() - claimed_at > lease.total_seconds() / 2
-                ):
-                    claims = _renew(store, claims, index)
+                aged = time.monotonic() - claimed_at > lease.total_seconds() / 2
+                if aged and claims[index] is not None:
+                    claims = _renew(ledger, claims, index)
                     claimed_at = time.monotonic()
                 claimed = claims[index]
                 if claimed is None:
@@ -106,10 +107,10 @@ def deliver(
                 outcome = _send(transport, message, backoff, sleep)
                 if outcome is None:
                     # Marked at once, so that a crash can duplicate only the message in flight.
-                    store.record_sent(claimed.id, message_id)
+                    ledger.sent(claimed.id, message_id)
                     report.append(_delivered(item, "sent"))
                 else:
-                    store.mark_failed(claimed.id, outcome[1])
+                    ledger.failed(claimed.id, outcome[1])
                     report.append(_delivered(item, outcome[0], outcome[1]))
     return report
 
@@ -121,9 +122,9 @@ def _batches(outgoing: Iterable[Outgoing], size: int) -> Iterator[list[Outgoing]
         yield chunk
 
 
-def _renew(store: Store, claims: list[Message | None], start: int) -> list[Message | None]:
+def _renew(ledger: Ledger, claims: list[Message | None], start: int) -> list[Message | None]:
     """Return the claims with those from `start` on renewed, or None where another run took one."""
-    held = store.renew_claims([c.id for c in claims[start:] if c is not None])
+    held = ledger.renew([c.id for c in claims[start:] if c is not None])
     return claims[:start] + [c if c is not None and c.id in held else None for c in claims[start:]]
 
 

@@ -7,19 +7,23 @@ claim, and the unique key backs that up. A sent message is never claimed again;
 a failed one, or one whose claim is older than the lease (its sender crashed
 mid-send), can be claimed anew, which is how it gets sent again.
 
-`claim_messages` claims a batch in one transaction, with the same rules as one
-`claim_message` after another; `renew_claims` stamps a batch's claims afresh so
-that they outlive the lease while the batch is being sent.
+A sender works through a `Ledger`: one connection for a whole round, on which
+it claims a batch of messages in one transaction (with the same rules as one
+`claim_message` after another), renews the claims of a batch that outlasts
+half the lease, and records each message sent in a transaction of its own, so
+that a crash forgets at most the message in flight. The statements are built
+once: building one costs more than running it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from consult.store.engine import writing_on
 from consult.store.meetings import require_meeting
 from consult.store.tables import meetings, messages
 from schemas.state import Message, MessageKind, MessageStatus
@@ -143,26 +147,60 @@ def claim_messages(
     return [claimed.pop(key, None) for key in keys]
 
 
-def renew_claims(
-    connection: sa.Connection, now: dt.datetime, ids: Collection[int], claimed_by: str
-) -> set[int]:
-    """Return the ids among `ids` that `claimed_by` still holds, their claims stamped `now`."""
-    held = sa.and_(
-        messages.c.id.in_(ids), messages.c.status == "pending", messages.c.claimed_by == claimed_by
-    )
-    connection.execute(sa.update(messages).where(held).values(claimed_at=now))
-    return set(connection.scalars(sa.select(messages.c.id).where(held)))
+class Ledger:
+    """The ledger as one sender sees it, over one connection; each call is one transaction."""
+
+    def __init__(
+        self, connection: sa.Connection, claimed_by: str, clock: Callable[[], dt.datetime]
+    ) -> None:
+        self._connection = connection
+        self.claimed_by = claimed_by
+        self._clock = clock
+
+    def claim(self, keys: Sequence[Key], lease: dt.timedelta) -> list[Message | None]:
+        """Return, for each key, its message claimed by this sender, or None if sent or claimed."""
+        if not keys:
+            return []
+        with writing_on(self._connection) as connection:
+            return claim_messages(
+                connection, self._clock(), keys, claimed_by=self.claimed_by, lease=lease
+            )
+
+    def renew(self, ids: Collection[int]) -> set[int]:
+        """Return the ids among `ids` this sender still holds, their claims stamped anew."""
+        held = sa.and_(
+            messages.c.id.in_(ids),
+            messages.c.status == "pending",
+            messages.c.claimed_by == self.claimed_by,
+        )
+        with writing_on(self._connection) as connection:
+            connection.execute(sa.update(messages).where(held).values(claimed_at=self._clock()))
+            return set(connection.scalars(sa.select(messages.c.id).where(held)))
+
+    def sent(self, id: int, message_id: str) -> None:
+        """Record the message as sent with this Message-ID (as `mark_sent`, without reading it)."""
+        with writing_on(self._connection) as connection:
+            now = self._clock()
+            values = {"row": id, "message_id": message_id, "sent_at": now}
+            if connection.execute(_RECORD_SENT, values).rowcount != 1:
+                mark_sent(connection, now, id, message_id)
+
+    def failed(self, id: int, error: str) -> None:
+        """Record the message as failed with this error; it may be claimed again."""
+        with writing_on(self._connection) as connection:
+            mark_failed(connection, id, error)
 
 
-def record_sent(connection: sa.Connection, now: dt.datetime, id: int, message_id: str) -> None:
-    """Record the message as sent with this Message-ID: `mark_sent` without reading it back."""
-    sent = connection.execute(
-        sa.update(messages)
-        .where(messages.c.id == id, messages.c.status != "sent")
-        .values(status="sent", message_id=message_id, sent_at=now, error=None)
+_RECORD_SENT = (
+    sa.update(messages)
+    .where(messages.c.id == sa.bindparam("row"), messages.c.status != "sent")
+    .values(
+        status="sent",
+        message_id=sa.bindparam("message_id"),
+        sent_at=sa.bindparam("sent_at"),
+        error=None,
     )
-    if sent.rowcount != 1:
-        mark_sent(connection, now, id, message_id)
+)
 
 
 def mark_sent(connection: sa.Connection, now: dt.datetime, id: int, message_id: str) -> Message:
