@@ -70,7 +70,7 @@ def round_messages(
         if kind is None:
             continue
         attendees = tuple(store.attendees(meeting.id))
-        calendars: dict[Language, bytes] = {}
+        calendars: dict[str, bytes] = {}
         for attendee in attendees:
             build = partial(
                 prepare,
@@ -96,7 +96,7 @@ def compose(
     attendee: Attendee,
     kind: MessageKind,
     now: dt.datetime,
-    calendars: dict[Language, bytes] | None,
+    calendars: dict[str, bytes] | None,
     message_id: str,
 ) -> EmailMessage:
     """Return the `kind` message about `meeting` to `attendee`, in their language and zone.
@@ -119,7 +119,7 @@ def prepare(
     attendee: Attendee,
     kind: MessageKind,
     now: dt.datetime,
-    calendars: dict[Language, bytes] | None,
+    calendars: dict[str, bytes] | None,
     message_id: str,
 ) -> RawMessage:
     """Return the message `compose` gives (same arguments), ready to send as it is."""
@@ -138,7 +138,7 @@ def _message(
     attendee: Attendee,
     kind: MessageKind,
     now: dt.datetime,
-    calendars: dict[Language, bytes] | None,
+    calendars: dict[str, bytes] | None,
 ) -> dict[str, Any]:
     """Return the arguments of `build_message` but the Message-ID, for `compose` and `prepare`."""
     language = _language(attendee)
@@ -166,11 +166,12 @@ def _message(
         context,
         overrides=workspace.root / TEMPLATES,
     )
-    # The invite is the same for every attendee who reads this language: build it once.
-    # Its description says what the meeting is, never whom the email greets.
-    if calendars is not None and language not in calendars:
-        title = f"{training.title.get(language)}: {organisation.name.get(language)}"
-        calendars[language] = build_invite(
+    # The invite is the same for every attendee whose language gives the same title (a
+    # language the names lack falls back to English): build it once per title. Its
+    # description says what the meeting is, never whom the email greets.
+    title = f"{training.title.get(language)}: {organisation.name.get(language)}"
+    if calendars is not None and title not in calendars:
+        calendars[title] = build_invite(
             meeting,
             attendees,
             organizer_name=sender.name,
@@ -189,7 +190,7 @@ def _message(
             timezone=training.timezone,
             dtstamp=now,
         )
-    calendar = calendars[language] if calendars is not None else None
+    calendar = calendars[title] if calendars is not None else None
     return {
         "sender": (sender.name, sender.email),
         "recipient": (attendee.name, attendee.email),
