@@ -93,7 +93,7 @@ def prepare_message(
     calendar_method = _calendar_method(calendar, method)
     headers = (
         _folded("Subject", _header_value("subject", subject))
-        + _folded_address("From", "sender", sender)
+        + _folded_sender(sender)
         + _folded_address("To", "recipient", recipient)
         + b"Date: "
         + format_datetime(_aware_date(date)).encode("ascii")
@@ -161,8 +161,12 @@ def message_bytes(message: EmailMessage | RawMessage) -> bytes:
     return message.as_bytes(policy=POLICY)
 
 
+@lru_cache(maxsize=64)
 def calendar_method(calendar: bytes) -> str:
-    """Return the calendar's METHOD, upper-cased (iCalendar values are case-insensitive)."""
+    """Return the calendar's METHOD, upper-cased (iCalendar values are case-insensitive).
+
+    Cached: every recipient of a meeting carries the same calendar.
+    """
     try:
         text = calendar.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -197,14 +201,19 @@ def _address(field: str, name_and_email: tuple[str, str]) -> Address:
         raise HeaderError(f"{field} email", email, f"is not an email address ({error})") from None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16)
+def _folded_sender(name_and_email: tuple[str, str]) -> bytes:
+    """Return the From line(s): one sender writes a whole round, so it is folded once."""
+    return _folded_address("From", "sender", name_and_email)
+
+
 def _folded_address(header: str, field: str, name_and_email: tuple[str, str]) -> bytes:
     """Return the address header line(s), folded and RFC 2047-encoded by the email package."""
     folded: str = POLICY.header_factory(header, _address(field, name_and_email)).fold(policy=POLICY)
     return folded.encode("ascii")
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _folded(header: str, value: str) -> bytes:
     """Return the header line(s), folded and RFC 2047-encoded by the email package."""
     folded: str = POLICY.header_factory(header, value).fold(policy=POLICY)
