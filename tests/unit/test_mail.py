@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from consult.errors import ConsultError
-from consult.mail import CalendarError, HeaderError, build_message, message_bytes
+from consult.mail import (
+    CalendarError,
+    HeaderError,
+    build_message,
+    message_bytes,
+    prepare_message,
+)
 
 TBILISI = timezone(timedelta(hours=4))
 SENDER = ("ნინო ბერიძე", "nino@consult.example")
@@ -34,9 +40,9 @@ CALENDAR = (
 ).encode()
 
 
-def build(**changes: Any) -> EmailMessage:
-    """Return an invitation with the test defaults, some of them changed."""
-    arguments: dict[str, Any] = {
+def arguments(**changes: Any) -> dict[str, Any]:
+    """Return the arguments of an invitation with the test defaults, some of them changed."""
+    defaults: dict[str, Any] = {
         "sender": SENDER,
         "recipient": RECIPIENT,
         "subject": SUBJECT,
@@ -46,7 +52,12 @@ def build(**changes: Any) -> EmailMessage:
         "method": "REQUEST",
         "date": datetime(2027, 3, 1, 13, 0, tzinfo=TBILISI),
     }
-    return build_message(**(arguments | changes))
+    return defaults | changes
+
+
+def build(**changes: Any) -> EmailMessage:
+    """Return an invitation with the test defaults, some of them changed."""
+    return build_message(**arguments(**changes))
 
 
 def read_back(message: EmailMessage) -> EmailMessage:
@@ -234,3 +245,40 @@ def test_a_non_ascii_email_is_refused_before_it_reaches_smtp():
 
 def test_the_date_may_be_in_any_zone():
     assert read_back(build(date=datetime(2027, 3, 1, 9, tzinfo=UTC)))["Date"].endswith("+0000")
+
+
+def test_a_prepared_message_carries_its_envelope_and_the_parts_of_the_built_one():
+    given = arguments(message_id="<invite-7@consult.example>")
+    prepared = prepare_message(**given)
+    parsed = BytesParser(policy=email.policy.default).parsebytes(prepared.data)
+    built = build_message(**given)
+
+    assert (prepared.sender, prepared.recipient, prepared.message_id) == (
+        "nino@consult.example",
+        "ivan@example.ru",
+        "<invite-7@consult.example>",
+    )
+    assert message_bytes(prepared) == prepared.data
+    assert prepared.data.isascii()
+    assert [(p.get_content_type(), p.get_payload(decode=True)) for p in parsed.walk()] == [
+        (p.get_content_type(), p.get_payload(decode=True)) for p in built.walk()
+    ]
+    assert [parsed[h] for h in ("Subject", "From", "To", "Date", "Message-ID")] == [
+        built[h] for h in ("Subject", "From", "To", "Date", "Message-ID")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dear Ivan,\nthe meeting is on Monday.\n",
+        "A line longer than a mail line may be: " + "word " * 30 + "\n= at the start, trail \n",
+        ".a dot first\nFrom the start\n--=_ not a boundary\n",
+    ],
+)
+def test_english_text_goes_7bit_or_quoted_printable_and_decodes_back_exactly(text):
+    text_part = next(next(read_back(build(text=text)).iter_parts()).iter_parts())
+
+    assert text_part["Content-Transfer-Encoding"] in ("7bit", "quoted-printable")
+    assert text_part.get_content() == text.replace("\n", "\r\n")  # canonical line ends
+    assert all(len(line) <= 78 for line in message_bytes(build(text=text)).split(b"\r\n"))
