@@ -20,6 +20,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from email.charset import Charset
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -44,6 +45,9 @@ _CRLF = b"\r\n"
 _LINE = POLICY.max_line_length or 78
 _BASE64_CHUNK = _LINE // 4 * 3
 """Bytes per base64 line: 57 bytes make 76 characters, as the email package writes them."""
+_UTF8 = Charset("utf-8")
+_WORD_BYTES = 45
+"""UTF-8 bytes per encoded word: "=?utf-8?b?" + 60 base64 characters + "?=" is 72 of 75."""
 
 
 class HeaderError(ConsultError, ValueError):
@@ -195,6 +199,11 @@ def _address(field: str, name_and_email: tuple[str, str]) -> Address:
     _header_value(f"{field} email", email)
     if not email.isascii():
         raise HeaderError(f"{field} email", email, "is not ASCII; SMTPUTF8 is not supported")
+    if not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise HeaderError(f"{field} name", name, "is not Unicode text") from None
     try:
         return Address(display_name=name, addr_spec=email)
     except ValueError as error:
@@ -208,9 +217,38 @@ def _folded_sender(name_and_email: tuple[str, str]) -> bytes:
 
 
 def _folded_address(header: str, field: str, name_and_email: tuple[str, str]) -> bytes:
-    """Return the address header line(s), folded and RFC 2047-encoded by the email package."""
-    folded: str = POLICY.header_factory(header, _address(field, name_and_email)).fold(policy=POLICY)
-    return folded.encode("ascii")
+    """Return the address header line(s): the Address, its name RFC 2047-encoded if not ASCII.
+
+    A non-ASCII name becomes encoded words by the email package's own encoder (whitespace
+    and specials inside them, so nothing needs quoting), as few as RFC 2047's 75
+    characters a word allow, one or more to a line; folding the header object does the
+    same at ten times the cost. ASCII names, which may need quoting, take that road.
+    """
+    address = _address(field, name_and_email)
+    name = address.display_name
+    if name.isascii():
+        folded: str = POLICY.header_factory(header, address).fold(policy=POLICY)
+        return folded.encode("ascii")
+    lines = [f"{header}:"]
+    for piece in [*map(_UTF8.header_encode, _chunks(name)), f"<{address.addr_spec}>"]:
+        if len(lines[-1]) + 1 + len(piece) > _LINE:
+            lines.append("")
+        lines[-1] += " " + piece
+    return "\r\n".join(lines).encode("ascii") + _CRLF
+
+
+def _chunks(name: str) -> list[str]:
+    """Return `name` cut, between characters, into pieces of at most `_WORD_BYTES` in UTF-8."""
+    chunks = [""]
+    size = 0
+    for character in name:
+        width = len(character.encode("utf-8"))
+        if size + width > _WORD_BYTES:
+            chunks.append("")
+            size = 0
+        chunks[-1] += character
+        size += width
+    return chunks
 
 
 @lru_cache(maxsize=256)
