@@ -15,6 +15,7 @@ header holding several non-ASCII display names (gh-100884).
 
 from __future__ import annotations
 
+import base64
 import binascii
 import re
 import secrets
@@ -43,8 +44,6 @@ _METHOD = re.compile(r"[A-Z0-9-]+")
 
 _CRLF = b"\r\n"
 _LINE = POLICY.max_line_length or 78
-_BASE64_CHUNK = _LINE // 4 * 3
-"""Bytes per base64 line: 57 bytes make 76 characters, as the email package writes them."""
 _UTF8 = Charset("utf-8")
 _WORD_BYTES = 45
 """UTF-8 bytes per encoded word: "=?utf-8?b?" + 60 base64 characters + "?=" is 72 of 75."""
@@ -109,7 +108,7 @@ def prepare_message(
     if calendar is None:
         body = _multipart("alternative", parts)
     else:
-        encoded = _base64(calendar)
+        encoded = _base64_calendar(calendar)
         parts.append(
             b'Content-Type: text/calendar; charset="utf-8"; method="'
             + calendar_method.encode("ascii")
@@ -280,10 +279,13 @@ def _text_part(subtype: str, text: str) -> bytes:
 
 def _base64(data: bytes) -> bytes:
     """Return `data` base64-encoded in lines of 76 characters, each ending in CRLF."""
-    return b"".join(
-        binascii.b2a_base64(data[i : i + _BASE64_CHUNK], newline=False) + _CRLF
-        for i in range(0, len(data), _BASE64_CHUNK)
-    )
+    return base64.encodebytes(data).replace(b"\n", _CRLF)
+
+
+@lru_cache(maxsize=64)
+def _base64_calendar(calendar: bytes) -> bytes:
+    """Return `_base64(calendar)`: every recipient of a meeting carries the same calendar."""
+    return _base64(calendar)
 
 
 def _multipart(subtype: str, parts: list[bytes]) -> bytes:
