@@ -12,7 +12,9 @@ A run killed mid-batch leaves the rest of its batch claimed but unsent, and
 the message in flight claimed but perhaps delivered: after the lease the next
 run claims and sends them all, so a duplicate is possible only for the
 message in flight at a kill. Its Message-ID is the same both times
-(`message_id_for`), so mail clients and the file outbox see one message.
+(`message_id_for`), so mail clients and the file outbox see one message. A
+run stopped by an exception (an interrupt, a template that breaks) releases
+the rest of its batch at once.
 
 Transient failures (SMTP 4xx, dropped connections) are retried with backoff;
 a permanent one (5xx) marks that message failed with the server's reply, and
@@ -93,26 +95,46 @@ def deliver(
                 [(i.meeting_id, i.recipient, i.sequence, i.kind) for i in items], lease
             )
             claimed_at = time.monotonic()
-            for index, item in enumerate(items):
-                aged = time.monotonic() - claimed_at > lease.total_seconds() / 2
-                if aged and claims[index] is not None:
-                    claims = _renew(ledger, claims, index)
-                    claimed_at = time.monotonic()
-                claimed = claims[index]
-                if claimed is None:
-                    report.append(_delivered(item, "already sent or in flight"))
-                    continue
-                message_id = message_id_for(item, domain)
-                message = item.build(message_id)
-                outcome = _send(transport, message, backoff, sleep)
-                if outcome is None:
-                    # Marked at once, so that a crash can duplicate only the message in flight.
-                    ledger.sent(claimed.id, message_id)
-                    report.append(_delivered(item, "sent"))
-                else:
-                    ledger.failed(claimed.id, outcome[1])
-                    report.append(_delivered(item, outcome[0], outcome[1]))
+            current = 0
+            try:
+                for current, item in enumerate(items):
+                    aged = time.monotonic() - claimed_at > lease.total_seconds() / 2
+                    if aged and claims[current] is not None:
+                        claims = _renew(ledger, claims, current)
+                        claimed_at = time.monotonic()
+                    claimed = claims[current]
+                    report.append(
+                        _deliver_one(ledger, transport, item, claimed, domain, backoff, sleep)
+                    )
+            except BaseException:
+                # Stopped by an error or an interrupt: the rest of the batch was never handed
+                # to the transport, so another run may have it now rather than after the lease.
+                ledger.release([c.id for c in claims[current + 1 :] if c is not None])
+                raise
     return report
+
+
+def _deliver_one(
+    ledger: Ledger,
+    transport: Transport,
+    item: Outgoing,
+    claimed: Message | None,
+    domain: str,
+    backoff: Sequence[float],
+    sleep: Callable[[float], None],
+) -> Delivered:
+    """Return what happened to one message after building and sending it, if it is claimed."""
+    if claimed is None:
+        return _delivered(item, "already sent or in flight")
+    message_id = message_id_for(item, domain)
+    message = item.build(message_id)
+    outcome = _send(transport, message, backoff, sleep)
+    if outcome is None:
+        # Marked at once, so that a crash can duplicate only the message in flight.
+        ledger.sent(claimed.id, message_id)
+        return _delivered(item, "sent")
+    ledger.failed(claimed.id, outcome[1])
+    return _delivered(item, outcome[0], outcome[1])
 
 
 def _batches(outgoing: Iterable[Outgoing], size: int) -> Iterator[list[Outgoing]]:

@@ -177,6 +177,21 @@ class Ledger:
             connection.execute(sa.update(messages).where(held).values(claimed_at=self._clock()))
             return set(connection.scalars(sa.select(messages.c.id).where(held)))
 
+    def release(self, ids: Collection[int]) -> None:
+        """Give up this sender's claims on these pending messages: any run may claim them now."""
+        if not ids:
+            return
+        with writing_on(self._connection) as connection:
+            connection.execute(
+                sa.update(messages)
+                .where(
+                    messages.c.id.in_(ids),
+                    messages.c.status == "pending",
+                    messages.c.claimed_by == self.claimed_by,
+                )
+                .values(claimed_by=None, claimed_at=_RELEASED)
+            )
+
     def sent(self, id: int, message_id: str) -> None:
         """Record the message as sent with this Message-ID (as `mark_sent`, without reading it)."""
         with writing_on(self._connection) as connection:
@@ -190,6 +205,9 @@ class Ledger:
         with writing_on(self._connection) as connection:
             mark_failed(connection, id, error)
 
+
+_RELEASED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+"""The claim time of a released message: older than any lease."""
 
 _RECORD_SENT = (
     sa.update(messages)

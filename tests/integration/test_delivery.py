@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+
+import pytest
 
 from consult.delivery import Outgoing, deliver
 from consult.mail import RawMessage, prepare_message
@@ -91,3 +94,37 @@ def test_messages_beyond_one_batch_are_claimed_batch_by_batch_and_sent_once(
     assert {d.outcome for d in first} == {"sent"}
     assert {d.outcome for d in again} == {"already sent or in flight"}
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 7
+
+
+def test_a_run_stopped_by_an_error_leaves_only_the_message_at_fault_to_the_lease(
+    tmp_path: Path,
+) -> None:
+    store = meeting_store(tmp_path)
+
+    def broken(message_id: str) -> RawMessage:
+        raise RuntimeError("the template broke")
+
+    def outgoing(second: Callable[[str], RawMessage]) -> list[Outgoing]:
+        return [
+            Outgoing("t/r/m", "a@x.ge", 0, "invitation", partial(message_to, "a@x.ge")),
+            Outgoing("t/r/m", "b@x.ge", 0, "invitation", second),
+            Outgoing("t/r/m", "c@x.ge", 0, "invitation", partial(message_to, "c@x.ge")),
+            Outgoing("t/r/m", "d@x.ge", 0, "invitation", partial(message_to, "d@x.ge")),
+        ]
+
+    with store:
+        with pytest.raises(RuntimeError, match="the template broke"):
+            deliver(store, FileOutbox(tmp_path / "outbox"), outgoing(broken), domain="x")
+        again = deliver(
+            store,
+            FileOutbox(tmp_path / "outbox"),
+            outgoing(partial(message_to, "b@x.ge")),
+            domain="x",
+        )
+
+    assert [(d.recipient, d.outcome) for d in again] == [
+        ("a@x.ge", "already sent or in flight"),
+        ("b@x.ge", "already sent or in flight"),
+        ("c@x.ge", "sent"),
+        ("d@x.ge", "sent"),
+    ]
