@@ -31,6 +31,12 @@ from schemas.state import Message, MessageKind, MessageStatus
 Key = tuple[str, str, int, MessageKind]
 """A message's key in the ledger: (meeting id, recipient, sequence, kind)."""
 
+MEETING_KINDS = frozenset(
+    ("invitation", "update", "cancellation", "reminder", "nudge", "notes_missing")
+)
+"""The kinds of message about a meeting, whose meeting must be in the store to be claimed;
+a message of any other kind is keyed by something else in `meeting_id`."""
+
 
 def claim_message(
     connection: sa.Connection,
@@ -91,8 +97,11 @@ def claim_messages(
 ) -> list[Message | None]:
     """Return, for each key, its message claimed by `claimed_by`, or None if sent or claimed."""
     meeting_ids = list(dict.fromkeys(key[0] for key in keys))
-    known = set(connection.scalars(sa.select(meetings.c.id).where(meetings.c.id.in_(meeting_ids))))
-    for meeting_id in meeting_ids:
+    about_meetings = list(dict.fromkeys(key[0] for key in keys if key[3] in MEETING_KINDS))
+    known = set(
+        connection.scalars(sa.select(meetings.c.id).where(meetings.c.id.in_(about_meetings)))
+    )
+    for meeting_id in about_meetings:
         if meeting_id not in known:
             raise ValueError(f"no meeting {meeting_id!r} in the store")
     stored = _by_key(connection, meeting_ids)
