@@ -1,13 +1,15 @@
 """Invitation emails: one recipient, a plain and an HTML part, and the calendar if there is one.
 
-Headers are built from `email.headerregistry.Address`, never by formatting strings, and the
-message is written with a 7-bit SMTP policy: non-ASCII names and subjects go out RFC 2047
-encoded and every body part 7bit, quoted-printable or base64, so any relay passes it unchanged.
+Address headers start from `email.headerregistry.Address` (which checks the address and
+quotes an ASCII name), never from a formatted string, and the message is written 7-bit:
+non-ASCII names and subjects go out RFC 2047 encoded and every body part 7bit,
+quoted-printable or base64, so any relay passes it unchanged.
 
-`prepare_message` writes the bytes directly: the email package folds the headers (its
-header objects and policy do the RFC 2047 encoding) and binascii encodes the bodies, which is
-what `EmailMessage` and its generator would do, at a tenth of their cost. `build_message`
-gives the same message parsed back into an `EmailMessage`, for code that wants to look inside.
+`prepare_message` writes the bytes directly, at a fraction of the cost of `EmailMessage`
+and its generator: the subject and ASCII names are folded by the email package's header
+objects, a non-ASCII name becomes encoded words by its RFC 2047 encoder, the bodies are
+encoded by binascii. `build_message` gives the same message parsed back into an
+`EmailMessage`, for code that wants to look inside.
 
 One recipient per message, by design and because Python 3.11 drops addresses from a To
 header holding several non-ASCII display names (gh-100884).
