@@ -1,14 +1,20 @@
 """Sends messages through the delivery ledger, so that each is sent once.
 
-For each outgoing message the ledger is asked first: `Store.claim_message`
-records it pending under its key (meeting, recipient, sequence, kind) and
-answers None when it was sent already or another run is sending it. Only a
-claimed message is built and handed to the transport; once the transport has
-taken it, it is marked sent. A run killed between the transport and the mark
-leaves the message claimed: after the lease the next run claims and sends it
-again, so a duplicate is possible only for the messages in flight at a kill.
-Their Message-ID is the same both times (`message_id_for`), so mail clients
-and the file outbox see one message.
+Messages are claimed before they are built: `Ledger.claim` records a batch
+of them (`CLAIM_BATCH`, one transaction) pending under their keys (meeting,
+recipient, sequence, kind) and answers None for those sent already or being
+sent by another run. A batch whose sending outlasts half the lease renews its
+claims, so no other run takes them over while this one still means to send
+them. Only a claimed message is built and handed to the transport; once the
+transport has taken it, it is marked sent at once, in its own transaction.
+
+A run killed mid-batch leaves the rest of its batch claimed but unsent, and
+the message in flight claimed but perhaps delivered: after the lease the next
+run claims and sends them all, so a duplicate is possible only for the
+message in flight at a kill. Its Message-ID is the same both times
+(`message_id_for`), so mail clients and the file outbox see one message. A
+run stopped by an exception (an interrupt, a template that breaks) releases
+the rest of its batch at once.
 
 Transient failures (SMTP 4xx, dropped connections) are retried with backoff;
 a permanent one (5xx) marks that message failed with the server's reply, and
@@ -20,16 +26,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from itertools import islice
 
+from consult.mail import RawMessage
 from consult.store import LEASE, Store
+from consult.store.messages import Ledger
 from consult.transports import PermanentSendError, TransientSendError, Transport
-from schemas.state import MessageKind
+from schemas.state import Message, MessageKind
 
 BACKOFF = (2.0, 5.0, 15.0)
 """Seconds to wait before each retry of a transient failure."""
+
+CLAIM_BATCH = 50
+"""How many messages are claimed in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +52,8 @@ class Outgoing:
     recipient: str
     sequence: int
     kind: MessageKind
-    build: Callable[[str], EmailMessage] = field(compare=False)
-    """Given the Message-ID to use, return the message."""
+    build: Callable[[str], EmailMessage | RawMessage] = field(compare=False)
+    """Given the Message-ID to use, return the message (built, or prepared for sending)."""
 
 
 @dataclass(frozen=True)
@@ -73,32 +85,74 @@ def deliver(
     lease: dt.timedelta = LEASE,
     backoff: Sequence[float] = BACKOFF,
     sleep: Callable[[float], None] = time.sleep,
+    batch: int = CLAIM_BATCH,
 ) -> list[Delivered]:
     """Return what happened to each message after sending those not sent yet, once each."""
     report = []
-    with transport:
-        for item in outgoing:
-            claimed = store.claim_message(
-                item.meeting_id, item.recipient, item.sequence, item.kind, lease=lease
+    with store.ledger() as ledger, transport:
+        for items in _batches(outgoing, batch):
+            claims = ledger.claim(
+                [(i.meeting_id, i.recipient, i.sequence, i.kind) for i in items], lease
             )
-            if claimed is None:
-                report.append(_delivered(item, "already sent or in flight"))
-                continue
-            message_id = message_id_for(item, domain)
-            message = item.build(message_id)
-            outcome = _send(transport, message, backoff, sleep)
-            if outcome is None:
-                store.mark_sent(claimed.id, message_id)
-                report.append(_delivered(item, "sent"))
-            else:
-                store.mark_failed(claimed.id, outcome[1])
-                report.append(_delivered(item, outcome[0], outcome[1]))
+            claimed_at = time.monotonic()
+            current = 0
+            try:
+                for current, item in enumerate(items):
+                    aged = time.monotonic() - claimed_at > lease.total_seconds() / 2
+                    if aged and claims[current] is not None:
+                        claims = _renew(ledger, claims, current)
+                        claimed_at = time.monotonic()
+                    claimed = claims[current]
+                    report.append(
+                        _deliver_one(ledger, transport, item, claimed, domain, backoff, sleep)
+                    )
+            except BaseException:
+                # Stopped by an error or an interrupt: the rest of the batch was never handed
+                # to the transport, so another run may have it now rather than after the lease.
+                ledger.release([c.id for c in claims[current + 1 :] if c is not None])
+                raise
     return report
+
+
+def _deliver_one(
+    ledger: Ledger,
+    transport: Transport,
+    item: Outgoing,
+    claimed: Message | None,
+    domain: str,
+    backoff: Sequence[float],
+    sleep: Callable[[float], None],
+) -> Delivered:
+    """Return what happened to one message after building and sending it, if it is claimed."""
+    if claimed is None:
+        return _delivered(item, "already sent or in flight")
+    message_id = message_id_for(item, domain)
+    message = item.build(message_id)
+    outcome = _send(transport, message, backoff, sleep)
+    if outcome is None:
+        # Marked at once, so that a crash can duplicate only the message in flight.
+        ledger.sent(claimed.id, message_id)
+        return _delivered(item, "sent")
+    ledger.failed(claimed.id, outcome[1])
+    return _delivered(item, outcome[0], outcome[1])
+
+
+def _batches(outgoing: Iterable[Outgoing], size: int) -> Iterator[list[Outgoing]]:
+    """Yield the messages in lists of `size`, the last one shorter, building none of them."""
+    items = iter(outgoing)
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def _renew(ledger: Ledger, claims: list[Message | None], start: int) -> list[Message | None]:
+    """Return the claims with those from `start` on renewed, or None where another run took one."""
+    held = ledger.renew([c.id for c in claims[start:] if c is not None])
+    return claims[:start] + [c if c is not None and c.id in held else None for c in claims[start:]]
 
 
 def _send(
     transport: Transport,
-    message: EmailMessage,
+    message: EmailMessage | RawMessage,
     backoff: Sequence[float],
     sleep: Callable[[float], None],
 ) -> tuple[str, str] | None:

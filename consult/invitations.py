@@ -14,10 +14,11 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import partial
+from typing import Any
 
 from consult.calendar import build_invite
 from consult.delivery import BACKOFF, Delivered, Outgoing, deliver
-from consult.mail import build_message
+from consult.mail import RawMessage, build_message, prepare_message
 from consult.render import MessageContext, render_message
 from consult.store import LEASE, Store
 from consult.transports import Transport
@@ -69,10 +70,10 @@ def round_messages(
         if kind is None:
             continue
         attendees = tuple(store.attendees(meeting.id))
-        calendars: dict[Language, bytes] = {}
+        calendars: dict[str, bytes] = {}
         for attendee in attendees:
             build = partial(
-                compose,
+                prepare,
                 workspace,
                 training,
                 sender,
@@ -95,7 +96,7 @@ def compose(
     attendee: Attendee,
     kind: MessageKind,
     now: dt.datetime,
-    calendars: dict[Language, bytes] | None,
+    calendars: dict[str, bytes] | None,
     message_id: str,
 ) -> EmailMessage:
     """Return the `kind` message about `meeting` to `attendee`, in their language and zone.
@@ -103,6 +104,43 @@ def compose(
     With `calendars` (a cache shared by the meeting's messages) the meeting's
     iTIP invite goes with it; with None, the message carries no calendar.
     """
+    return build_message(
+        **_message(workspace, training, sender, meeting, attendees, attendee, kind, now, calendars),
+        message_id=message_id,
+    )
+
+
+def prepare(
+    workspace: Workspace,
+    training: Training,
+    sender: Sender,
+    meeting: Meeting,
+    attendees: tuple[Attendee, ...],
+    attendee: Attendee,
+    kind: MessageKind,
+    now: dt.datetime,
+    calendars: dict[str, bytes] | None,
+    message_id: str,
+) -> RawMessage:
+    """Return the message `compose` gives (same arguments), ready to send as it is."""
+    return prepare_message(
+        **_message(workspace, training, sender, meeting, attendees, attendee, kind, now, calendars),
+        message_id=message_id,
+    )
+
+
+def _message(
+    workspace: Workspace,
+    training: Training,
+    sender: Sender,
+    meeting: Meeting,
+    attendees: tuple[Attendee, ...],
+    attendee: Attendee,
+    kind: MessageKind,
+    now: dt.datetime,
+    calendars: dict[str, bytes] | None,
+) -> dict[str, Any]:
+    """Return the arguments of `build_message` but the Message-ID, for `compose` and `prepare`."""
     language = _language(attendee)
     organisation = workspace.stakeholders.organisation(meeting.organisation)
     names = {f.id: f.name for f in training.consultation.facilitators}
@@ -128,11 +166,12 @@ def compose(
         context,
         overrides=workspace.root / TEMPLATES,
     )
-    # The invite is the same for every attendee who reads this language: build it once.
-    # Its description says what the meeting is, never whom the email greets.
-    if calendars is not None and language not in calendars:
-        title = f"{training.title.get(language)}: {organisation.name.get(language)}"
-        calendars[language] = build_invite(
+    # The invite is the same for every attendee whose language gives the same title (a
+    # language the names lack falls back to English): build it once per title. Its
+    # description says what the meeting is, never whom the email greets.
+    title = f"{training.title.get(language)}: {organisation.name.get(language)}"
+    if calendars is not None and title not in calendars:
+        calendars[title] = build_invite(
             meeting,
             attendees,
             organizer_name=sender.name,
@@ -151,19 +190,18 @@ def compose(
             timezone=training.timezone,
             dtstamp=now,
         )
-    calendar = calendars[language] if calendars is not None else None
-    return build_message(
-        sender=(sender.name, sender.email),
-        recipient=(attendee.name, attendee.email),
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        calendar=calendar,
-        method=None,
-        date=now,
-        message_id=message_id,
-        domain=sender.domain,
-    )
+    calendar = calendars[title] if calendars is not None else None
+    return {
+        "sender": (sender.name, sender.email),
+        "recipient": (attendee.name, attendee.email),
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+        "calendar": calendar,
+        "method": None,
+        "date": now,
+        "domain": sender.domain,
+    }
 
 
 def _language(attendee: Attendee) -> Language:

@@ -1,8 +1,15 @@
 """Invitation emails: one recipient, a plain and an HTML part, and the calendar if there is one.
 
-Headers are built from `email.headerregistry.Address`, never by formatting strings, and the
-message is written with a 7-bit SMTP policy: non-ASCII names and subjects go out RFC 2047
-encoded and every body part base64 or quoted-printable, so any relay passes it unchanged.
+Address headers start from `email.headerregistry.Address` (which checks the address and
+quotes an ASCII name), never from a formatted string, and the message is written 7-bit:
+non-ASCII names and subjects go out RFC 2047 encoded and every body part 7bit,
+quoted-printable or base64, so any relay passes it unchanged.
+
+`prepare_message` writes the bytes directly, at a fraction of the cost of `EmailMessage`
+and its generator: the subject and ASCII names are folded by the email package's header
+objects, a non-ASCII name becomes encoded words by its RFC 2047 encoder, the bodies are
+encoded by binascii. `build_message` gives the same message parsed back into an
+`EmailMessage`, for code that wants to look inside.
 
 One recipient per message, by design and because Python 3.11 drops addresses from a To
 header holding several non-ASCII display names (gh-100884).
@@ -10,12 +17,19 @@ header holding several non-ASCII display names (gh-100884).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
+from email.charset import Charset
 from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
+from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 
 from consult.errors import ConsultError
 
@@ -26,6 +40,15 @@ ATTACHMENT_NAME = "invite.ics"
 
 _FOLD = re.compile(r"\r?\n[ \t]")
 """A folded iCalendar line break (RFC 5545, 3.1): removed to unfold."""
+
+_METHOD = re.compile(r"[A-Z0-9-]+")
+"""An iTIP method as RFC 5545 spells it: an iana-token or an x-name."""
+
+_CRLF = b"\r\n"
+_LINE = POLICY.max_line_length or 78
+_UTF8 = Charset("utf-8")
+_WORD_BYTES = 45
+"""UTF-8 bytes per encoded word: "=?utf-8?b?" + 60 base64 characters + "?=" is 72 of 75."""
 
 
 class HeaderError(ConsultError, ValueError):
@@ -41,6 +64,70 @@ class CalendarError(ConsultError, ValueError):
     """The calendar cannot go into an invitation: not UTF-8, or its METHOD is missing or differs."""
 
 
+@dataclass(frozen=True)
+class RawMessage:
+    """A message as it goes out: its envelope addresses, its Message-ID and its bytes."""
+
+    sender: str
+    recipient: str
+    message_id: str
+    data: bytes
+    """CRLF line ends, 7-bit: what SMTP's DATA carries and an .eml file holds."""
+
+
+def prepare_message(
+    *,
+    sender: tuple[str, str],
+    recipient: tuple[str, str],
+    subject: str,
+    text: str,
+    html: str,
+    calendar: bytes | None,
+    method: str | None,
+    date: datetime,
+    message_id: str | None = None,
+    domain: str = "consult.local",
+) -> RawMessage:
+    """Return the message to one recipient, ready to send, with the calendar inline and attached.
+
+    `sender` and `recipient` are (display name, email). Without a calendar the message is
+    multipart/alternative [text/plain, text/html]; with one it is multipart/mixed >
+    [multipart/alternative [text/plain, text/html, text/calendar], invite.ics]. `method`
+    must match the calendar's METHOD; when None it is taken from the calendar.
+    """
+    calendar_method = _calendar_method(calendar, method)
+    headers = (
+        _folded("Subject", _header_value("subject", subject))
+        + _folded_sender(sender)
+        + _folded_address("To", "recipient", recipient)
+        + b"Date: "
+        + format_datetime(_aware_date(date)).encode("ascii")
+        + _CRLF
+    )
+    message_id = _message_id(message_id, domain)
+    headers += f"Message-ID: {message_id}\r\nMIME-Version: 1.0\r\n".encode("ascii")
+    parts = [_text_part("plain", text), _text_part("html", html)]
+    if calendar is None:
+        body = _multipart("alternative", parts)
+    else:
+        encoded = _base64_calendar(calendar)
+        parts.append(
+            b'Content-Type: text/calendar; charset="utf-8"; method="'
+            + calendar_method.encode("ascii")
+            + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+            + encoded
+        )
+        attachment = (
+            b"Content-Type: application/ics\r\nContent-Transfer-Encoding: base64\r\n"
+            b'Content-Disposition: attachment; filename="'
+            + ATTACHMENT_NAME.encode("ascii")
+            + b'"\r\n\r\n'
+            + encoded
+        )
+        body = _multipart("mixed", [_multipart("alternative", parts), attachment])
+    return RawMessage(sender[1], recipient[1], message_id, headers + body)
+
+
 def build_message(
     *,
     sender: tuple[str, str],
@@ -54,45 +141,37 @@ def build_message(
     message_id: str | None = None,
     domain: str = "consult.local",
 ) -> EmailMessage:
-    """Return the message to one recipient, with the calendar inline and as invite.ics.
-
-    `sender` and `recipient` are (display name, email). Without a calendar the message is
-    multipart/alternative [text/plain, text/html]; with one it is multipart/mixed >
-    [multipart/alternative [text/plain, text/html, text/calendar], invite.ics]. `method`
-    must match the calendar's METHOD; when None it is taken from the calendar.
-    """
-    calendar_method = _calendar_method(calendar, method)
-    message = EmailMessage(policy=POLICY)
-    message["Subject"] = _header_value("subject", subject)
-    message["From"] = _address("sender", sender)
-    message["To"] = _address("recipient", recipient)
-    message["Date"] = format_datetime(_aware_date(date))
-    message["Message-ID"] = _message_id(message_id, domain)
-    message.set_content(text, subtype="plain", charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
-    if calendar is not None:
-        # Bytes go base64, so the part decodes to exactly the calendar given.
-        message.add_alternative(
-            calendar,
-            maintype="text",
-            subtype="calendar",
-            params={"charset": "utf-8", "method": calendar_method},
-        )
-        message.add_attachment(
-            calendar, maintype="application", subtype="ics", filename=ATTACHMENT_NAME
-        )
-    for part in message.iter_parts():
-        _drop_nested_mime_version(part)
+    """Return the message of `prepare_message` (same arguments) as an `EmailMessage`."""
+    prepared = prepare_message(
+        sender=sender,
+        recipient=recipient,
+        subject=subject,
+        text=text,
+        html=html,
+        calendar=calendar,
+        method=method,
+        date=date,
+        message_id=message_id,
+        domain=domain,
+    )
+    message = BytesParser(policy=POLICY).parsebytes(prepared.data)
+    assert isinstance(message, EmailMessage)  # POLICY's message factory
     return message
 
 
-def message_bytes(message: EmailMessage) -> bytes:
+def message_bytes(message: EmailMessage | RawMessage) -> bytes:
     """Return the message as sent over SMTP: CRLF line ends, 7-bit clean for our messages."""
+    if isinstance(message, RawMessage):
+        return message.data
     return message.as_bytes(policy=POLICY)
 
 
+@lru_cache(maxsize=64)
 def calendar_method(calendar: bytes) -> str:
-    """Return the calendar's METHOD, upper-cased (iCalendar values are case-insensitive)."""
+    """Return the calendar's METHOD, upper-cased (iCalendar values are case-insensitive).
+
+    Cached: every recipient of a meeting carries the same calendar.
+    """
     try:
         text = calendar.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -121,10 +200,117 @@ def _address(field: str, name_and_email: tuple[str, str]) -> Address:
     _header_value(f"{field} email", email)
     if not email.isascii():
         raise HeaderError(f"{field} email", email, "is not ASCII; SMTPUTF8 is not supported")
+    if not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise HeaderError(f"{field} name", name, "is not Unicode text") from None
     try:
         return Address(display_name=name, addr_spec=email)
     except ValueError as error:
         raise HeaderError(f"{field} email", email, f"is not an email address ({error})") from None
+
+
+@lru_cache(maxsize=16)
+def _folded_sender(name_and_email: tuple[str, str]) -> bytes:
+    """Return the From line(s): one sender writes a whole round, so it is folded once."""
+    return _folded_address("From", "sender", name_and_email)
+
+
+def _folded_address(header: str, field: str, name_and_email: tuple[str, str]) -> bytes:
+    """Return the address header line(s): the Address, its name RFC 2047-encoded if not ASCII.
+
+    A non-ASCII name becomes encoded words by the email package's own encoder (whitespace
+    and specials inside them, so nothing needs quoting), as few as RFC 2047's 75
+    characters a word allow, one or more to a line; folding the header object does the
+    same at ten times the cost. ASCII names, which may need quoting, take that road.
+    """
+    address = _address(field, name_and_email)
+    name = address.display_name
+    if name.isascii():
+        folded: str = POLICY.header_factory(header, address).fold(policy=POLICY)
+        return folded.encode("ascii")
+    lines = [f"{header}:"]
+    for piece in [*map(_UTF8.header_encode, _chunks(name)), f"<{address.addr_spec}>"]:
+        if len(lines[-1]) + 1 + len(piece) > _LINE:
+            lines.append("")
+        lines[-1] += " " + piece
+    return "\r\n".join(lines).encode("ascii") + _CRLF
+
+
+def _chunks(name: str) -> list[str]:
+    """Return `name` cut, between characters, into pieces of at most `_WORD_BYTES` in UTF-8."""
+    chunks = [""]
+    size = 0
+    for character in name:
+        width = len(character.encode("utf-8"))
+        if size + width > _WORD_BYTES:
+            chunks.append("")
+            size = 0
+        chunks[-1] += character
+        size += width
+    return chunks
+
+
+@lru_cache(maxsize=256)
+def _folded(header: str, value: str) -> bytes:
+    """Return the header line(s), folded and RFC 2047-encoded by the email package."""
+    folded: str = POLICY.header_factory(header, value).fold(policy=POLICY)
+    return folded.encode("ascii")
+
+
+def _text_part(subtype: str, text: str) -> bytes:
+    """Return a text/`subtype` part in UTF-8, in the transfer encoding the email package picks."""
+    lines = text.encode("utf-8").splitlines()
+    if max((len(line) for line in lines), default=0) <= _LINE and all(
+        line.isascii() for line in lines
+    ):
+        encoding, body = "7bit", _CRLF.join(lines) + _CRLF
+    elif text.isascii():
+        encoding = "quoted-printable"
+        # Given CRLF line ends, b2a_qp keeps them and its soft breaks are CRLF too.
+        body = binascii.b2a_qp(_CRLF.join(lines) + _CRLF, istext=True)
+    else:
+        encoding, body = "base64", _base64(_CRLF.join(lines) + _CRLF)
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii")
+        + body
+    )
+
+
+def _base64(data: bytes) -> bytes:
+    """Return `data` base64-encoded in lines of 76 characters, each ending in CRLF."""
+    return base64.encodebytes(data).replace(b"\n", _CRLF)
+
+
+@lru_cache(maxsize=64)
+def _base64_calendar(calendar: bytes) -> bytes:
+    """Return `_base64(calendar)`: every recipient of a meeting carries the same calendar."""
+    return _base64(calendar)
+
+
+def _multipart(subtype: str, parts: list[bytes]) -> bytes:
+    """Return a multipart/`subtype` entity of `parts`, under a boundary none of them holds."""
+    boundary = _boundary()
+    while any(boundary in part for part in parts):
+        boundary = _boundary()
+    delimiter = b"--" + boundary
+    return (
+        b"Content-Type: multipart/"
+        + subtype.encode("ascii")
+        + b';\r\n boundary="'
+        + boundary
+        + b'"\r\n\r\n'
+        + b"".join(delimiter + _CRLF + part + _CRLF for part in parts)
+        + delimiter
+        + b"--\r\n"
+    )
+
+
+def _boundary() -> bytes:
+    # "=_" cannot start a line of base64 or quoted-printable; 7bit parts are checked.
+    return b"=_" + secrets.token_hex(16).encode("ascii")
 
 
 def _aware_date(date: datetime) -> datetime:
@@ -137,26 +323,23 @@ def _message_id(message_id: str | None, domain: str) -> str:
     if message_id is None:
         return make_msgid(domain=_header_value("domain", domain))
     _header_value("message_id", message_id)
+    if not message_id.isascii():
+        raise HeaderError("message_id", message_id, "is not ASCII")
     if not (message_id.startswith("<") and message_id.endswith(">") and "@" in message_id):
         raise HeaderError("message_id", message_id, "is not of the form <left@right>")
     return message_id
 
 
-def _calendar_method(calendar: bytes | None, method: str | None) -> str | None:
+def _calendar_method(calendar: bytes | None, method: str | None) -> str:
     if method is not None:
         _header_value("method", method)
     if calendar is None:
         if method is not None:
             raise CalendarError(f"method: {method!r} given without a calendar")
-        return None
+        return ""
     found = calendar_method(calendar)
     if method is not None and method.upper() != found:
         raise CalendarError(f"method: {method!r} differs from the calendar's METHOD:{found}")
+    if not _METHOD.fullmatch(found):
+        raise CalendarError(f"calendar: METHOD {found!r} is not an iTIP method name")
     return found
-
-
-def _drop_nested_mime_version(part: MIMEPart) -> None:
-    # The email package stamps MIME-Version on every part it adds; only the top needs it.
-    del part["MIME-Version"]
-    for child in part.iter_parts():
-        _drop_nested_mime_version(child)

@@ -22,7 +22,7 @@ from consult.delivery import Outgoing
 from consult.invitations import Sender, compose
 from consult.store import Store
 from consult.workspace import Workspace
-from schemas import Language, Training
+from schemas import Training
 from schemas.state import Attendee, Meeting, Message, MessageKind
 
 
@@ -39,7 +39,7 @@ def due_messages(
                 continue
             attendees = tuple(store.attendees(meeting.id))
             invited = _invited(meeting, store.messages(meeting.id))
-            calendars: dict[Language, bytes] = {}
+            calendars: dict[str, bytes] = {}
 
             message = partial(_outgoing, workspace, training, sender, meeting, attendees, now)
             if meeting.start - dt.timedelta(days=settings.days_before) <= now < meeting.start:
@@ -77,7 +77,7 @@ def _outgoing(
     now: dt.datetime,
     attendee: Attendee,
     kind: MessageKind,
-    calendars: dict[Language, bytes] | None,
+    calendars: dict[str, bytes] | None,
 ) -> Outgoing:
     build = partial(
         compose, workspace, training, sender, meeting, attendees, attendee, kind, now, calendars

@@ -161,7 +161,7 @@ def render_message(
         raise TemplateError(
             f"unknown language {language!r}, expected one of {', '.join(LANGUAGES)}"
         )
-    env = _environment(overrides.resolve() if overrides is not None else None)
+    env = _environment_for(overrides)
     variables = _variables(kind, language, context)
     subject = " ".join(_render(env, f"{language}/{kind}.subject.j2", variables).split())
     if not subject:
@@ -175,6 +175,12 @@ def render_message(
 def _reject(field: str, value: object, expected: str) -> NoReturn:
     """Raise TemplateError naming the context's field, its value and what was expected."""
     raise TemplateError(f"MessageContext.{field}: got {value!r}, expected {expected}")
+
+
+@functools.lru_cache(maxsize=8)
+def _environment_for(overrides: Path | None) -> jinja2.Environment:
+    """Return `_environment` of the overrides folder as given (resolving it costs a system call)."""
+    return _environment(overrides.resolve() if overrides is not None else None)
 
 
 @functools.lru_cache(maxsize=8)
@@ -211,7 +217,6 @@ def _variables(kind: str, language: Language, context: MessageContext) -> dict[s
     """Return the template variables: the context's fields and the strings computed from them."""
     locale = _LOCALES[language]
     zone = ZoneInfo(context.recipient_timezone)
-    start = context.start.astimezone(zone)
     previous_when = None
     time_changed = False
     if context.previous_start is not None:
@@ -227,13 +232,13 @@ def _variables(kind: str, language: Language, context: MessageContext) -> dict[s
         kind=kind,
         language=language,
         when=_when(context.start, context.end, zone, locale),
-        date=format_date(start, "full", locale=locale),
-        zone_name=get_timezone_name(start, "long", locale=locale),
+        date=_date(context.start, zone, locale),
+        zone_name=_zone_name(context.start, zone, locale),
         previous_when=previous_when,
         reply_by_date=(
             format_date(context.reply_by, "long", locale=locale) if context.reply_by else None
         ),
-        facilitators_list=format_list(list(context.facilitators), locale=locale),
+        facilitators_list=_list(context.facilitators, locale),
         location_kind="link" if location_is_link or online_without_link else "place",
         time_changed=time_changed,
         place_changed=(
@@ -244,17 +249,39 @@ def _variables(kind: str, language: Language, context: MessageContext) -> dict[s
     return variables
 
 
+# Babel's formatting is the dearest part of rendering, and a round asks the same
+# questions (this meeting, this zone, this language) for many recipients. The zone is
+# part of every key: aware datetimes that are the same instant are equal, whatever zone.
+@functools.lru_cache(maxsize=1024)
 def _when(start: dt.datetime, end: dt.datetime, zone: ZoneInfo, locale: str) -> str:
     """Return the local date, time range and zone name of an interval, in `locale`."""
     start, end = start.astimezone(zone), end.astimezone(zone)
-    zone_name = get_timezone_name(start, "long", locale=locale)
+    zone_name = _zone_name(start, zone, locale)
     start_time = format_time(start, "short", locale=locale)
     end_time = format_time(end, "short", locale=locale)
-    start_date = format_date(start, "full", locale=locale)
+    start_date = _date(start, zone, locale)
     if start.date() == end.date():
         return f"{start_date}, {start_time}\u2013{end_time} ({zone_name})"
-    end_date = format_date(end, "full", locale=locale)
+    end_date = _date(end, zone, locale)
     return f"{start_date}, {start_time} \u2013 {end_date}, {end_time} ({zone_name})"
+
+
+@functools.lru_cache(maxsize=1024)
+def _date(instant: dt.datetime, zone: ZoneInfo, locale: str) -> str:
+    """Return the full date in `zone` at `instant`, e.g. "Tuesday, 15 December 2026"."""
+    return format_date(instant.astimezone(zone), "full", locale=locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _zone_name(instant: dt.datetime, zone: ZoneInfo, locale: str) -> str:
+    """Return the long name of `zone` at `instant`, e.g. "Georgia Standard Time"."""
+    return get_timezone_name(instant.astimezone(zone), "long", locale=locale)
+
+
+@functools.lru_cache(maxsize=256)
+def _list(items: tuple[str, ...], locale: str) -> str:
+    """Return the items as a list in prose, e.g. "Ana and Levan"."""
+    return format_list(list(items), locale=locale)
 
 
 def _days_until(kind: str, context: MessageContext, zone: ZoneInfo) -> int | None:

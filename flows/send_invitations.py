@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections import Counter
+from typing import cast
 from uuid import UUID
 
 from prefect import flow, task
@@ -11,6 +12,7 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 from pydantic import BaseModel, Field
 
 from consult.bootstrap import Services, send_messages
@@ -88,8 +90,11 @@ def send_invitations(parameters: SendParameters | None = None) -> str:
     )
     assert isinstance(progress, UUID)  # a sync flow gets the id, not a coroutine
     report: list[Delivered] = []
+    # quote: Prefect would otherwise walk the whole workspace (every contact) for each batch,
+    # looking for upstream results in it; that cost more than building the messages.
+    unwalked = cast(Workspace, quote(workspace))
     for done, group in enumerate(groups, start=1):
-        report += send_batch(settings, workspace, parameters.training, round_id, group)
+        report += send_batch(settings, unwalked, parameters.training, round_id, group)
         update_progress_artifact(progress, 100.0 * done / len(groups))
     create_table_artifact(
         key="delivery",

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 BUSY_TIMEOUT_MS = 30_000
 PG_WRITE_LOCK = 0x636F6E73756C74  # "consult"
 _READ_ONLY = "consult_read_only"
+_PG_LOCK = sa.select(sa.func.pg_advisory_xact_lock(PG_WRITE_LOCK))
 
 
 def create_store_engine(url: str | sa.URL) -> sa.Engine:
@@ -78,9 +79,19 @@ def _begin_sqlite(connection: sa.Connection) -> None:
 @contextmanager
 def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
     """Yield a connection in a write transaction holding the write lock, committed on success."""
-    with engine.begin() as connection:
+    with engine.connect() as connection, writing_on(connection):
+        yield connection
+
+
+@contextmanager
+def writing_on(connection: sa.Connection) -> Iterator[sa.Connection]:
+    """Yield `connection` in a write transaction holding the write lock, committed on success.
+
+    For a sender that keeps one connection across many short transactions.
+    """
+    with connection.begin():
         if connection.dialect.name == "postgresql":
-            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_WRITE_LOCK)))
+            connection.execute(_PG_LOCK)
         yield connection
 
 

@@ -6,17 +6,36 @@ Claims run under the store's write lock (see `engine`), so one worker wins each
 claim, and the unique key backs that up. A sent message is never claimed again;
 a failed one, or one whose claim is older than the lease (its sender crashed
 mid-send), can be claimed anew, which is how it gets sent again.
+
+A sender works through a `Ledger`: one connection for a whole round, on which
+it claims a batch of messages in one transaction (with the same rules as one
+`claim_message` after another), renews the claims of a batch that outlasts
+half the lease, and records each message sent in a transaction of its own, so
+that a crash forgets at most the message in flight. The statements are built
+once: building one costs more than running it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
+from consult.store.engine import writing_on
 from consult.store.meetings import require_meeting
-from consult.store.tables import messages
+from consult.store.tables import meetings, messages
 from schemas.state import Message, MessageKind, MessageStatus
+
+Key = tuple[str, str, int, MessageKind]
+"""A message's key in the ledger: (meeting id, recipient, sequence, kind)."""
+
+MEETING_KINDS = frozenset(
+    ("invitation", "update", "cancellation", "reminder", "nudge", "notes_missing")
+)
+"""The kinds of message about a meeting, whose meeting must be in the store to be claimed;
+a message of any other kind is keyed by something else in `meeting_id`."""
 
 
 def claim_message(
@@ -69,6 +88,149 @@ def claim_message(
     return _one(connection, key)
 
 
+def claim_messages(
+    connection: sa.Connection,
+    now: dt.datetime,
+    keys: Sequence[Key],
+    *,
+    claimed_by: str,
+    lease: dt.timedelta,
+) -> list[Message | None]:
+    """Return, for each key, its message claimed by `claimed_by`, or None if sent or claimed."""
+    meeting_ids = list(dict.fromkeys(key[0] for key in keys))
+    about_meetings = list(dict.fromkeys(key[0] for key in keys if key[3] in MEETING_KINDS))
+    known = set(
+        connection.scalars(sa.select(meetings.c.id).where(meetings.c.id.in_(about_meetings)))
+    )
+    for meeting_id in about_meetings:
+        if meeting_id not in known:
+            raise ValueError(f"no meeting {meeting_id!r} in the store")
+    stored = _by_key(connection, meeting_ids)
+    stale = now - lease
+    reclaim: list[int] = []
+    insert: list[Key] = []
+    wanted: set[Key] = set()
+    for key in keys:
+        if key in wanted:
+            continue
+        row = stored.get(key)
+        if row is None:
+            insert.append(key)
+        elif row.status == "failed" or (
+            row.status == "pending" and row.claimed_at is not None and row.claimed_at <= stale
+        ):
+            reclaim.append(row.id)
+        else:
+            continue
+        wanted.add(key)
+    claim = {"status": "pending", "claimed_by": claimed_by, "claimed_at": now}
+    if reclaim:
+        connection.execute(
+            sa.update(messages)
+            .where(messages.c.id.in_(reclaim))
+            .values(attempts=messages.c.attempts + 1, **claim)
+        )
+    if insert:
+        connection.execute(
+            sa.insert(messages),
+            [
+                {
+                    "meeting_id": meeting_id,
+                    "recipient": recipient,
+                    "sequence": sequence,
+                    "kind": kind,
+                    "attempts": 1,
+                    "created_at": now,
+                    **claim,
+                }
+                for meeting_id, recipient, sequence, kind in insert
+            ],
+        )
+    if not wanted:
+        return [None] * len(keys)
+    claimed = {
+        key: Message.model_validate(row)
+        for key, row in _by_key(connection, meeting_ids).items()
+        if key in wanted
+    }
+    # A key asked for twice is claimed once: the first ask gets it.
+    return [claimed.pop(key, None) for key in keys]
+
+
+class Ledger:
+    """The ledger as one sender sees it, over one connection; each call is one transaction."""
+
+    def __init__(
+        self, connection: sa.Connection, claimed_by: str, clock: Callable[[], dt.datetime]
+    ) -> None:
+        self._connection = connection
+        self.claimed_by = claimed_by
+        self._clock = clock
+
+    def claim(self, keys: Sequence[Key], lease: dt.timedelta) -> list[Message | None]:
+        """Return, for each key, its message claimed by this sender, or None if sent or claimed."""
+        if not keys:
+            return []
+        with writing_on(self._connection) as connection:
+            return claim_messages(
+                connection, self._clock(), keys, claimed_by=self.claimed_by, lease=lease
+            )
+
+    def renew(self, ids: Collection[int]) -> set[int]:
+        """Return the ids among `ids` this sender still holds, their claims stamped anew."""
+        held = sa.and_(
+            messages.c.id.in_(ids),
+            messages.c.status == "pending",
+            messages.c.claimed_by == self.claimed_by,
+        )
+        with writing_on(self._connection) as connection:
+            connection.execute(sa.update(messages).where(held).values(claimed_at=self._clock()))
+            return set(connection.scalars(sa.select(messages.c.id).where(held)))
+
+    def release(self, ids: Collection[int]) -> None:
+        """Give up this sender's claims on these pending messages: any run may claim them now."""
+        if not ids:
+            return
+        with writing_on(self._connection) as connection:
+            connection.execute(
+                sa.update(messages)
+                .where(
+                    messages.c.id.in_(ids),
+                    messages.c.status == "pending",
+                    messages.c.claimed_by == self.claimed_by,
+                )
+                .values(claimed_by=None, claimed_at=_RELEASED)
+            )
+
+    def sent(self, id: int, message_id: str) -> None:
+        """Record the message as sent with this Message-ID (as `mark_sent`, without reading it)."""
+        with writing_on(self._connection) as connection:
+            now = self._clock()
+            values = {"row": id, "message_id": message_id, "sent_at": now}
+            if connection.execute(_RECORD_SENT, values).rowcount != 1:
+                mark_sent(connection, now, id, message_id)
+
+    def failed(self, id: int, error: str) -> None:
+        """Record the message as failed with this error; it may be claimed again."""
+        with writing_on(self._connection) as connection:
+            mark_failed(connection, id, error)
+
+
+_RELEASED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+"""The claim time of a released message: older than any lease."""
+
+_RECORD_SENT = (
+    sa.update(messages)
+    .where(messages.c.id == sa.bindparam("row"), messages.c.status != "sent")
+    .values(
+        status="sent",
+        message_id=sa.bindparam("message_id"),
+        sent_at=sa.bindparam("sent_at"),
+        error=None,
+    )
+)
+
+
 def mark_sent(connection: sa.Connection, now: dt.datetime, id: int, message_id: str) -> Message:
     """Return the message, recorded as sent with this Message-ID."""
     message = _require(connection, id)
@@ -106,6 +268,12 @@ def list_messages(
         query = query.where(messages.c.status == status)
     rows = connection.execute(query.order_by(messages.c.id))
     return [Message.model_validate(row) for row in rows]
+
+
+def _by_key(connection: sa.Connection, meeting_ids: Collection[str]) -> dict[Key, sa.Row[Any]]:
+    """Return the ledger's rows for these meetings, by key."""
+    rows = connection.execute(sa.select(messages).where(messages.c.meeting_id.in_(meeting_ids)))
+    return {(row.meeting_id, row.recipient, row.sequence, row.kind): row for row in rows}
 
 
 def _one(connection: sa.Connection, where: sa.ColumnElement[bool]) -> Message:

@@ -1,5 +1,7 @@
 """Where messages go: the `Transport` port, and the errors every adapter raises.
 
+A message is an `EmailMessage`, or a `consult.mail.RawMessage` (envelope and bytes, as
+`prepare_message` gives it, so nothing is parsed or generated again on the way out).
 A transport is used as a batch: `with transport: transport.send(m1); transport.send(m2)`.
 An adapter may hold a resource across the batch (SMTP keeps one connection) and releases
 it on leaving. `send` outside a `with` block is a batch of one.
@@ -22,6 +24,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from consult.errors import ConsultError
+from consult.mail import RawMessage
 
 
 class Transport(Protocol):
@@ -36,7 +39,7 @@ class Transport(Protocol):
         traceback: TracebackType | None,
     ) -> None: ...
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage | RawMessage) -> None:
         """Return once the message is handed over; raise a `SendError` when it is not."""
 
 
@@ -69,8 +72,10 @@ class TransportSettingsError(ConsultError, ValueError):
     """A transport's settings cannot work: an unknown value, or one without its partner."""
 
 
-def envelope(message: EmailMessage) -> tuple[str, str]:
+def envelope(message: EmailMessage | RawMessage) -> tuple[str, str]:
     """Return (sender, recipient) email addresses: the From and the single To."""
+    if isinstance(message, RawMessage):
+        return message.sender, message.recipient
     return _single_address(message, "From"), _single_address(message, "To")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from consult.mail import message_bytes
+from consult.mail import RawMessage, message_bytes
 from consult.transports import UnsendableMessageError
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=-]{0,150}")
@@ -35,7 +35,7 @@ class FileOutbox:
     ) -> None:
         return None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage | RawMessage) -> None:
         """Return once the message is in the folder, whole: written aside, then moved in."""
         path = self.folder / eml_name(message)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -51,9 +51,9 @@ class FileOutbox:
             raise
 
 
-def eml_name(message: EmailMessage) -> str:
+def eml_name(message: EmailMessage | RawMessage) -> str:
     """Return the file name for the message: its Message-ID, made safe for any file system."""
-    message_id = message["Message-ID"]
+    message_id = message.message_id if isinstance(message, RawMessage) else message["Message-ID"]
     if not message_id:
         raise UnsendableMessageError("Message-ID: missing; the outbox names files after it")
     bare = str(message_id).strip().strip("<>")

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from types import TracebackType
 from typing import Literal, Self
 
-from consult.mail import message_bytes
+from consult.mail import RawMessage, message_bytes
 from consult.transports import (
     PermanentSendError,
     SendError,
@@ -94,7 +94,7 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError):
             connection.close()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage | RawMessage) -> None:
         """Return once the server accepted the message; raise a `SendError` if it did not."""
         if not self._in_batch:
             with self:

@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from consult.mail import build_message, message_bytes
+from consult.mail import build_message, message_bytes, prepare_message
 from consult.transports import PermanentSendError, TransientSendError, UnsendableMessageError
 from consult.transports.smtp import SmtpTransport
 from tests.mailserver import Mailbox, free_port
@@ -105,6 +105,27 @@ def test_the_envelope_is_the_from_and_to_addresses_and_the_bytes_arrive_unchange
     assert (delivery.sender, delivery.recipients) == ("nino@consult.example", ["ivan@example.ru"])
     assert delivery.content == message_bytes(message)
     assert parsed["Subject"] == "შეხვედრა"
+
+
+def test_a_prepared_message_goes_to_its_envelope_with_its_bytes_unchanged(mailbox):
+    handler, port = mailbox
+    prepared = prepare_message(
+        sender=("ნინო ბერიძე", "nino@consult.example"),
+        recipient=("Иван Петров", "ivan@example.ru"),
+        subject="შეხვედრა",
+        text="გამარჯობა",
+        html="<p>გამარჯობა</p>",
+        calendar=None,
+        method=None,
+        date=datetime(2027, 3, 1, 9, tzinfo=UTC),
+    )
+
+    with transport(port) as smtp:
+        smtp.send(prepared)
+
+    (delivery,) = handler.deliveries
+    assert (delivery.sender, delivery.recipients) == ("nino@consult.example", ["ivan@example.ru"])
+    assert delivery.content == prepared.data
 
 
 def test_a_send_outside_a_batch_opens_and_closes_its_own_connection(mailbox):

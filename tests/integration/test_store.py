@@ -351,6 +351,92 @@ def test_a_message_of_an_unknown_kind_or_meeting_is_refused(store: Store, meetin
     assert store.messages() == []
 
 
+def test_a_ledger_claims_a_batch_as_one_claim_after_another_would(
+    store: Store, meeting: Meeting
+) -> None:
+    sent = store.claim_message(meeting.id, "sent@x.ge", 0, "invitation")
+    failed = store.claim_message(meeting.id, "failed@x.ge", 0, "invitation")
+    busy = store.claim_message(meeting.id, "busy@x.ge", 0, "invitation", claimed_by="other")
+    assert sent is not None
+    assert failed is not None
+    assert busy is not None
+    store.mark_sent(sent.id, "<1@consult>")
+    store.mark_failed(failed.id, "421 later")
+    keys: list[tuple[str, str, int, MessageKind]] = [
+        (meeting.id, "sent@x.ge", 0, "invitation"),
+        (meeting.id, "failed@x.ge", 0, "invitation"),
+        (meeting.id, "busy@x.ge", 0, "invitation"),
+        (meeting.id, "new@x.ge", 0, "invitation"),
+        (meeting.id, "new@x.ge", 0, "invitation"),
+    ]
+    with store.ledger(claimed_by="me") as ledger:
+        claims = ledger.claim(keys, dt.timedelta(minutes=15))
+    assert [None if c is None else (c.recipient, c.status, c.attempts) for c in claims] == [
+        None,
+        ("failed@x.ge", "pending", 2),
+        None,
+        ("new@x.ge", "pending", 1),
+        None,
+    ]
+    assert len(store.messages(meeting.id)) == 4
+
+
+def test_a_ledger_takes_over_a_claim_only_after_the_lease(store: Store, meeting: Meeting) -> None:
+    key = (meeting.id, "nino@x.ge", 0, "invitation")
+    with store.ledger(claimed_by="crashed") as ledger:
+        [first] = ledger.claim([key], dt.timedelta(minutes=15))
+    with store.ledger(claimed_by="next") as ledger:
+        assert ledger.claim([key], dt.timedelta(minutes=15)) == [None]
+        [again] = ledger.claim([key], dt.timedelta())
+    assert first is not None
+    assert again is not None
+    assert (again.id, again.attempts) == (first.id, 2)
+
+
+def test_a_renewal_keeps_the_claims_a_sender_still_holds_and_drops_those_taken_over(
+    store: Store, meeting: Meeting
+) -> None:
+    keys: list[tuple[str, str, int, MessageKind]] = [
+        (meeting.id, "nino@x.ge", 0, "invitation"),
+        (meeting.id, "giorgi@x.ge", 0, "invitation"),
+    ]
+    with store.ledger(claimed_by="slow") as slow:
+        nino, giorgi = slow.claim(keys, dt.timedelta(minutes=15))
+        assert nino is not None
+        assert giorgi is not None
+        with store.ledger(claimed_by="fast") as fast:
+            [taken] = fast.claim(keys[1:], dt.timedelta())
+        assert taken is not None
+        assert slow.renew([nino.id, giorgi.id]) == {nino.id}
+
+
+def test_a_ledger_records_a_message_sent_once_with_its_message_id(
+    store: Store, meeting: Meeting
+) -> None:
+    with store.ledger() as ledger:
+        [claimed] = ledger.claim([(meeting.id, "nino@x.ge", 0, "invitation")], dt.timedelta())
+        assert claimed is not None
+        ledger.sent(claimed.id, "<1@consult>")
+        ledger.sent(claimed.id, "<1@consult>")
+        with pytest.raises(ValueError, match="already sent as '<1@consult>'"):
+            ledger.sent(claimed.id, "<2@consult>")
+        [sent] = store.messages(meeting.id)
+        assert (sent.status, sent.message_id, sent.error) == ("sent", "<1@consult>", None)
+        assert ledger.claim([(meeting.id, "nino@x.ge", 0, "invitation")], dt.timedelta()) == [None]
+
+
+def test_a_ledger_refuses_a_batch_naming_an_unknown_meeting_and_claims_none_of_it(
+    store: Store, meeting: Meeting
+) -> None:
+    keys: list[tuple[str, str, int, MessageKind]] = [
+        (meeting.id, "nino@x.ge", 0, "invitation"),
+        ("winter-2027/x", "nino@x.ge", 0, "invitation"),
+    ]
+    with store.ledger() as ledger, pytest.raises(ValueError, match="no meeting 'winter-2027/x'"):
+        ledger.claim(keys, dt.timedelta())
+    assert store.messages() == []
+
+
 def test_a_reply_to_the_current_sequence_sets_the_attendee_answer(
     store: Store, meeting: Meeting
 ) -> None:

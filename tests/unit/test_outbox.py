@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from consult.mail import build_message, message_bytes
+from consult.mail import build_message, message_bytes, prepare_message
 from consult.transports import UnsendableMessageError
 from consult.transports.outbox import FileOutbox, eml_name
 
@@ -67,6 +67,24 @@ def test_the_file_holds_the_message_bytes_and_parses_back(tmp_path: Path):
     assert written.read_bytes() == message_bytes(message)
     assert parsed["To"].addresses[0].display_name == "ნინო ბერიძე"
     assert parsed["Message-ID"] == message["Message-ID"]
+
+
+def test_a_prepared_message_is_written_under_its_message_id_with_its_bytes(tmp_path: Path):
+    prepared = prepare_message(
+        sender=("Consult", "consult@consult.example"),
+        recipient=("ნინო ბერიძე", "nino@example.ge"),
+        subject="შეხვედრა",
+        text="გამარჯობა",
+        html="<p>გამარჯობა</p>",
+        calendar=None,
+        method=None,
+        date=datetime(2027, 3, 1, 9, tzinfo=UTC),
+        message_id="<invite-2@consult.example>",
+    )
+
+    FileOutbox(tmp_path).send(prepared)
+
+    assert (tmp_path / "invite-2@consult.example.eml").read_bytes() == prepared.data
 
 
 def test_unsafe_characters_in_a_message_id_do_not_reach_the_file_name():

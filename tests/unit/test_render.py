@@ -133,6 +133,20 @@ def test_times_are_shown_in_the_recipient_time_zone_with_its_summer_name():
     assert "Wednesday, 15 July 2026, 08:00–09:30 (Central European Summer Time)" in rendered.text
 
 
+def test_recipients_of_one_meeting_in_two_zones_each_get_their_own_date_and_zone(english):
+    # Aware datetimes of one instant are equal whatever their zone: a cache of the local
+    # strings keyed by the datetime alone would give the second recipient the first's.
+    start = dt.datetime(2026, 12, 15, 21, 30, tzinfo=UTC)
+    tbilisi = dataclasses.replace(english, start=start, end=start + dt.timedelta(minutes=30))
+    lisbon = dataclasses.replace(tbilisi, recipient_timezone="Europe/Lisbon")
+
+    first = render_message("invitation", "en", tbilisi)
+    second = render_message("invitation", "en", lisbon)
+
+    assert "Wednesday, 16 December 2026, 01:30–02:00 (Georgia Standard Time)" in first.text
+    assert "Tuesday, 15 December 2026, 21:30–22:00 (Western European Standard Time)" in second.text
+
+
 def test_a_meeting_past_local_midnight_shows_both_dates(english):
     context = dataclasses.replace(
         english,
