@@ -47,6 +47,7 @@ import jinja2
 import yaml
 from babel.dates import format_date, format_datetime
 
+from consult import templating
 from consult.analysis import DIVERGENCE, Analysis, Evidence, analyse
 from consult.delivery import Delivered, Outgoing, deliver
 from consult.errors import ConsultError
@@ -521,18 +522,8 @@ def _load_labels(source: Path, _mtime: int) -> Labels:
 
 @functools.lru_cache(maxsize=8)
 def _environment(overrides: Path | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if overrides is not None:
-        loaders.append(jinja2.FileSystemLoader(overrides / "briefing"))
-    loaders.append(jinja2.FileSystemLoader(TEMPLATES_DIR))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        # The default select_autoescape() does not match "*.html.j2".
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2", "svg.j2")),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    env = templating.environment(
+        TEMPLATES_DIR, overrides / "briefing" if overrides is not None else None
     )
     env.filters["md"] = markdown_text
     env.filters["num"] = _number
@@ -540,16 +531,7 @@ def _environment(overrides: Path | None) -> jinja2.Environment:
 
 
 def _render(env: jinja2.Environment, name: str, variables: Mapping[str, Any]) -> str:
-    try:
-        return env.get_template(name).render(variables)
-    except jinja2.TemplateNotFound as error:
-        raise BriefingError(f"briefing template {error.name} not found") from None
-    except jinja2.TemplateSyntaxError as error:
-        raise BriefingError(
-            f"{error.filename or name}, line {error.lineno}: {error.message}"
-        ) from None
-    except jinja2.UndefinedError as error:
-        raise BriefingError(f"{name}: {error.message}") from None
+    return templating.render(env, name, variables, BriefingError)
 
 
 def markdown_text(value: object) -> str:

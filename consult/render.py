@@ -39,7 +39,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import traceback
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Final, Literal, NoReturn, get_args
@@ -51,6 +50,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_name
 from babel.lists import format_list
 
+from consult import templating
 from consult.errors import ConsultError
 from schemas.training import MeetingFormat
 from schemas.types import Language
@@ -186,18 +186,8 @@ def _environment_for(overrides: Path | None) -> jinja2.Environment:
 @functools.lru_cache(maxsize=8)
 def _environment(overrides: Path | None) -> jinja2.Environment:
     """Return the Jinja environment that looks in `overrides/email` first, then the built-ins."""
-    loaders: list[jinja2.BaseLoader] = []
-    if overrides is not None:
-        loaders.append(jinja2.FileSystemLoader(overrides / "email"))
-    loaders.append(jinja2.FileSystemLoader(TEMPLATES_DIR))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        # The default select_autoescape() does not match "*.html.j2".
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    env = templating.environment(
+        TEMPLATES_DIR, overrides / "email" if overrides is not None else None
     )
     env.filters["plural"] = _plural
     return env
@@ -297,24 +287,7 @@ def _days_until(kind: str, context: MessageContext, zone: ZoneInfo) -> int | Non
 
 def _render(env: jinja2.Environment, name: str, variables: dict[str, Any]) -> str:
     """Return template `name` rendered, or raise TemplateError naming the template and the fault."""
-    try:
-        return env.get_template(name).render(variables)
-    except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"{name}: template {exc.name!r} not found") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"{name}: {exc.filename or exc.name}, line {exc.lineno}: {exc.message}"
-        ) from None
-    except jinja2.UndefinedError as exc:
-        raise TemplateError(f"{name}: {exc.message}{_where(exc)}") from None
-    except jinja2.TemplateError as exc:
-        raise TemplateError(f"{name}: {exc.message}{_where(exc)}") from None
-
-
-def _where(exc: BaseException) -> str:
-    """Return " (file, line N)" for the template line that raised `exc`, or ""."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
-    return f" ({frames[-1].filename}, line {frames[-1].lineno})" if frames else ""
+    return templating.render(env, name, variables, TemplateError)
 
 
 _BLANK_LINES: Final = re.compile(r"\n{3,}")

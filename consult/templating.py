@@ -1,0 +1,64 @@
+"""The Jinja setup the emails and the briefing pack share: overridable folders, strict, escaped.
+
+    env = environment(BUILT_IN, overrides=workspace / "templates" / "email")
+    text = render(env, "en/invitation.txt.j2", variables, TemplateError)
+
+A template in the overrides folder wins over the built-in one of the same path.
+Undefined variables are errors (StrictUndefined); `*.html.j2` and `*.svg.j2` are
+autoescaped (the default `select_autoescape()` misses the `.j2` suffix). A fault
+is raised as the caller's error class, naming the template, its line and the fault.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from consult.errors import ConsultError
+
+AUTOESCAPED = ("html", "html.j2", "svg.j2")
+
+
+def environment(built_in: Path, overrides: Path | None = None) -> jinja2.Environment:
+    """Return a strict environment that looks in `overrides` first, then in `built_in`."""
+    loaders: list[jinja2.BaseLoader] = []
+    if overrides is not None:
+        loaders.append(jinja2.FileSystemLoader(overrides))
+    loaders.append(jinja2.FileSystemLoader(built_in))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPED),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(
+    env: jinja2.Environment,
+    name: str,
+    variables: Mapping[str, Any],
+    error: type[ConsultError],
+) -> str:
+    """Return template `name` rendered, or raise `error` naming the template and the fault."""
+    try:
+        return env.get_template(name).render(variables)
+    except jinja2.TemplateNotFound as exc:
+        raise error(f"{name}: template {exc.name!r} not found") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise error(
+            f"{name}: {exc.filename or exc.name}, line {exc.lineno}: {exc.message}"
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise error(f"{name}: {exc.message}{_where(exc)}") from None
+
+
+def _where(exc: BaseException) -> str:
+    """Return " (file, line N)" for the template line that raised `exc`, or ""."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    return f" ({frames[-1].filename}, line {frames[-1].lineno})" if frames else ""
