@@ -15,7 +15,13 @@ lexicographic, written as one weighted sum:
 Each placed meeting is worth more than the largest total cost any assignment
 can have, so no saving in cost ever outweighs a meeting. (Two stages, max
 count then min cost under a cardinality constraint, give the same optimum
-and were ten times slower here.)
+and were ten times slower here.) Greedy first-fit runs first: the optimum
+places at least as many meetings as it does, which the programme is told;
+and when first-fit places every meeting, the first goal is met already, so
+every meeting must be placed and only the cost is minimised. Without the
+weight, the solver's own best assignments and bounds are about the cost from
+the start (300 meetings, 20 s: cost 6,049 with a proven lower bound of 5,874,
+where the weighted programme had placed fewer meetings than first-fit).
 
 Meetings that are interchangeable (same facilitators, length, candidate slots,
 and an organisation that has no other meeting) form one class with an integer
@@ -23,12 +29,14 @@ count per slot, which keeps a round of hundreds of meetings small.
 `objective` computes the same two numbers for any assignment, so the tests can
 check the solver against exhaustive search. Should the time limit stop the
 solver before it proves the optimum, the better of its best assignment and
-greedy first-fit is returned, marked `optimal=False`.
+greedy first-fit is returned, marked `optimal=False`, with the lower bound on
+the cost that the solver did prove, when it proved one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,7 +45,6 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
-from consult.errors import ConsultError
 from consult.scheduling import Candidates, Round, cost, local_day
 
 SPREAD_WEIGHT = 5
@@ -63,6 +70,12 @@ class Assignment:
     cost: int
     optimal: bool
     """False when the time limit stopped the solver before it proved the optimum."""
+    bound: int | None = None
+    """A proven lower bound on the cost of any assignment placing as many meetings.
+
+    Equal to `cost` when optimal; None when the solver did not prove that no
+    assignment places more meetings.
+    """
 
     def by_request(self) -> dict[str, Placement]:
         """Return the placements keyed by request id."""
@@ -192,26 +205,34 @@ def solve(
     assignment found is returned with `optimal=False`.
     """
     classes = _classes(round_, options)
+    greedy = first_fit(round_, options)
     if not classes:
-        return _assignment(round_, options, {}, True)
+        return _assignment(round_, options, greedy, True, 0)
     columns = [(k, s) for k, c in enumerate(classes) for s in c.starts]
     facilitators = sorted({f for c in classes for f in c.facilitators})
     spread = round_.preferences.spread_facilitator_load
     n_x = len(columns)
     n = n_x + (len(facilitators) if spread else 0)
+    least = sum(1 for start in greedy.values() if start is not None)
+    everyone = least == sum(len(c.requests) for c in classes)
 
     rows: list[list[tuple[int, float]]] = []
+    lower: list[float] = []
     upper: list[float] = []
 
-    def add(entries: list[tuple[int, float]], bound: float) -> None:
+    def add(entries: list[tuple[int, float]], bound: float, floor: float = -np.inf) -> None:
         rows.append(entries)
+        lower.append(floor)
         upper.append(bound)
 
     by_class: dict[int, list[int]] = defaultdict(list)
     for j, (k, _) in enumerate(columns):
         by_class[k].append(j)
     for k, js in by_class.items():
-        add([(j, 1.0) for j in js], len(classes[k].requests))
+        count = len(classes[k].requests)
+        add([(j, 1.0) for j in js], count, count if everyone else -np.inf)
+    if not everyone:
+        add([(j, 1.0) for j in range(n_x)], np.inf, least)
 
     # Nobody in two overlapping meetings: at each grid step, at most one meeting holds it.
     holders: dict[tuple[str, int], list[int]] = defaultdict(list)
@@ -237,18 +258,19 @@ def solve(
             add([*((j, 1.0) for j in js), (n_x + facilitators.index(f), -1.0)], 0)
 
     matrix = _sparse(rows, n)
-    lower_rows = np.full(len(rows), -np.inf)
     integrality = np.concatenate([np.ones(n_x), np.zeros(n - n_x)])
     # Every meeting has a facilitator, so two meetings never start at the same step
     # of one class: each count is 0 or 1.
     bounds = Bounds(np.zeros(n), np.concatenate([np.ones(n_x), np.full(n - n_x, np.inf)]))
-    constraints = [LinearConstraint(matrix, lower_rows, np.array(upper))]
+    constraints = [LinearConstraint(matrix, np.array(lower), np.array(upper))]
 
     costs = np.array([cost(round_, s, classes[k].minutes) for k, s in columns], dtype=float)
     # One more meeting placed must outweigh any saving in cost: W exceeds the
-    # largest total cost any assignment can have.
+    # largest total cost any assignment can have. Not needed when all must be placed.
     worth = (
-        float(costs.max()) * len(round_.requests)
+        0.0
+        if everyone
+        else float(costs.max()) * len(round_.requests)
         + SPREAD_WEIGHT * (n - n_x) * len(round_.requests)
         + 1
     )
@@ -260,26 +282,34 @@ def solve(
         bounds=bounds,
         options={"mip_rel_gap": 0.0, "disp": False, "time_limit": time_limit},
     )
-    if result.x is None:
-        raise ConsultError(
-            f"the schedule solver found no schedule within {time_limit:g} s: {result.message}"
-        )
     proven = result.status == 0
-    values = np.round(result.x[:n_x]).astype(int)
+    starts: dict[str, int | None] = dict(greedy)
+    if result.x is not None:
+        values = np.round(result.x[:n_x]).astype(int)
+        found: dict[str, int | None] = {}
+        taken: dict[int, list[int]] = defaultdict(list)
+        for j, (k, s) in enumerate(columns):
+            taken[k].extend([s] * int(values[j]))
+        for k, c in enumerate(classes):
+            for request_id, start in zip(c.requests, sorted(taken[k]), strict=False):
+                found[request_id] = start
+        mine, quick = objective(round_, found), objective(round_, greedy)
+        if proven or (mine[0], -mine[1]) >= (quick[0], -quick[1]):
+            starts = found
+    placed, total = objective(round_, starts)
+    bound = _bound(result.mip_dual_bound, worth, placed) if not proven else total
+    return _assignment(round_, options, starts, proven, bound)
 
-    starts: dict[str, int | None] = {}
-    taken: dict[int, list[int]] = defaultdict(list)
-    for j, (k, s) in enumerate(columns):
-        taken[k].extend([s] * int(values[j]))
-    for k, c in enumerate(classes):
-        for request_id, start in zip(c.requests, sorted(taken[k]), strict=False):
-            starts[request_id] = start
-    if not proven:
-        greedy = first_fit(round_, options)
-        found, quick = objective(round_, starts), objective(round_, greedy)
-        if (quick[0], -quick[1]) > (found[0], -found[1]):
-            starts = greedy
-    return _assignment(round_, options, starts, proven)
+
+def _bound(dual: float | None, worth: float, placed: int) -> int | None:
+    """Return the proven lower bound on the cost of placing `placed` meetings, if proven.
+
+    Any assignment placing one meeting more scores below -worth * placed; so a dual
+    bound at or above that proves none exists, and bounds the cost of the rest.
+    """
+    if dual is None or not np.isfinite(dual) or dual < -worth * placed:
+        return None
+    return max(0, math.ceil(dual + worth * placed - 1e-6))
 
 
 def _sparse(rows: list[list[tuple[int, float]]], n: int) -> coo_array:
@@ -317,7 +347,11 @@ def _classes(round_: Round, options: Sequence[Candidates]) -> list[_Class]:
 
 
 def _assignment(
-    round_: Round, options: Sequence[Candidates], starts: Mapping[str, int | None], optimal: bool
+    round_: Round,
+    options: Sequence[Candidates],
+    starts: Mapping[str, int | None],
+    optimal: bool,
+    bound: int | None,
 ) -> Assignment:
     reasons = {c.request.id: c.reason for c in options}
     placements = []
@@ -335,4 +369,4 @@ def _assignment(
             Placement(request.id, begin, begin + dt.timedelta(minutes=request.minutes))
         )
     placed, total = objective(round_, starts)
-    return Assignment(tuple(placements), placed, total, optimal)
+    return Assignment(tuple(placements), placed, total, optimal, bound)

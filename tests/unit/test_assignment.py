@@ -86,6 +86,7 @@ def test_the_solver_matches_exhaustive_search(round_: Round) -> None:
     }
     assert feasible(round_, starts, options)
     assert answer.optimal
+    assert answer.bound == answer.cost
     assert (answer.placed, answer.cost) == exhaustive(round_, options)
 
 
@@ -213,3 +214,4 @@ def test_a_solver_stopped_by_its_time_limit_is_never_worse_than_first_fit() -> N
     greedy = objective(round_, first_fit(round_, options))
     assert not answer.optimal
     assert (answer.placed, -answer.cost) >= (greedy[0], -greedy[1])
+    assert answer.bound is None or answer.bound <= answer.cost
