@@ -303,6 +303,7 @@ def solve(
         np.concatenate([costs - worth, np.full(n - n_x, SPREAD_WEIGHT)]),
         rows,
         (np.array(lower), np.array(upper)),
+        _busiest_floor(classes, days, facilitators) if everyone and spread else np.zeros(n - n_x),
         # Every meeting has a facilitator, so two meetings never start at the same
         # step of one class: each count is 0 or 1.
         np.concatenate([np.ones(n_x), np.full(n - n_x, np.inf)]),
@@ -325,6 +326,26 @@ def solve(
     placed, total = objective(round_, starts)
     bound = _bound(result.dual_bound, worth, placed) if not proven else total
     return _assignment(round_, options, starts, proven, bound)
+
+
+def _busiest_floor(
+    classes: Sequence[_Class],
+    days: Mapping[tuple[str, dt.date], list[int]],
+    facilitators: Sequence[str],
+) -> NDArray[np.float64]:
+    """Return, per facilitator, a floor on their busiest day's meetings when all are placed.
+
+    A facilitator's meetings, spread over the days they have slots on, put at
+    least ⌈meetings / days⌉ on one of them. The rows imply the fraction; the
+    rounding up is what helps HiGHS find good schedules early (300 meetings,
+    20 s: cost 6,052 with it, no better than greedy without). A floor of 1 says
+    nothing an integer schedule does not, and slowed 20 meetings from 1.1-1.5 s
+    to 2.7-3.8 s, so it is left out.
+    """
+    meetings = Counter(f for c in classes for f in c.facilitators for _ in c.requests)
+    open_days = Counter(f for f, _ in days)
+    floors = [math.ceil(meetings[f] / open_days[f]) for f in facilitators]
+    return np.array([floor if floor > 1 else 0 for floor in floors], dtype=float)
 
 
 def _rank(score: tuple[int, int]) -> tuple[int, int]:
@@ -354,6 +375,7 @@ def _run_highs(
     costs: NDArray[np.float64],
     rows: list[list[tuple[int, float]]],
     row_bounds: tuple[NDArray[np.float64], NDArray[np.float64]],
+    busiest_floor: NDArray[np.float64],
     column_upper: NDArray[np.float64],
     integers: int,
     time_limit: float,
@@ -370,7 +392,7 @@ def _run_highs(
     lp = HighsLp()
     lp.num_col_, lp.num_row_ = len(costs), len(rows)
     lp.col_cost_ = costs
-    lp.col_lower_ = np.zeros(len(costs))
+    lp.col_lower_ = np.concatenate([np.zeros(integers), busiest_floor])
     lp.col_upper_ = column_upper
     lp.row_lower_, lp.row_upper_ = row_bounds
     lp.a_matrix_.format_ = MatrixFormat.kRowwise
