@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consult.assignment import exhaustive, feasible, first_fit, objective, solve
+from consult.assignment import cheapest_fit, exhaustive, feasible, first_fit, objective, solve
 from consult.scheduling import Party, Preferences, Request, Round, candidates
 from schemas.types import WorkingHours
 
@@ -86,6 +86,7 @@ def test_the_solver_matches_exhaustive_search(round_: Round) -> None:
     }
     assert feasible(round_, starts, options)
     assert answer.optimal
+    assert answer.bound == answer.cost
     assert (answer.placed, answer.cost) == exhaustive(round_, options)
 
 
@@ -210,6 +211,34 @@ def test_a_solver_stopped_by_its_time_limit_is_never_worse_than_first_fit() -> N
     )
     options = candidates(round_)
     answer = solve(round_, options, time_limit=0.01)
-    greedy = objective(round_, first_fit(round_, options))
     assert not answer.optimal
-    assert (answer.placed, -answer.cost) >= (greedy[0], -greedy[1])
+    for greedy in (first_fit(round_, options), cheapest_fit(round_, options)):
+        placed, total = objective(round_, greedy)
+        assert (answer.placed, -answer.cost) >= (placed, -total)
+    assert answer.bound is None or answer.bound <= answer.cost
+
+
+def test_cheapest_fit_takes_the_cheapest_free_start_where_first_fit_takes_the_first() -> None:
+    lev = Party("lev", "Asia/Tbilisi", "GE", hours(9, 18))
+    round_ = Round(
+        MONDAY,
+        MONDAY + dt.timedelta(days=4),
+        "Asia/Tbilisi",
+        60,
+        0,
+        {"lev": lev},
+        (Request("a", 60, ("lev",), "x"), Request("b", 60, ("lev",), "y")),
+        Preferences(
+            preferred_days=("wed",), preferred_start=dt.time(11), spread_facilitator_load=False
+        ),
+    )
+    options = candidates(round_)
+    first, cheapest = first_fit(round_, options), cheapest_fit(round_, options)
+    assert [round_.at(first[r]).astimezone(TBILISI) for r in "ab"] == [
+        dt.datetime(2027, 3, 15, 9, tzinfo=TBILISI),
+        dt.datetime(2027, 3, 15, 10, tzinfo=TBILISI),
+    ]
+    assert [round_.at(cheapest[r]).astimezone(TBILISI) for r in "ab"] == [
+        dt.datetime(2027, 3, 17, 11, tzinfo=TBILISI),
+        dt.datetime(2027, 3, 17, 12, tzinfo=TBILISI),
+    ]
