@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 import yaml
 from prefect import Flow
+
+from flows.run_due_steps import DEPLOYMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,3 +36,42 @@ def test_every_flow_file_has_a_deployment() -> None:
         if "@flow(" in p.read_text(encoding="utf-8")
     }
     assert files == declared
+
+
+def deployments() -> dict[str, dict[str, Any]]:
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    return {deployment["name"]: deployment for deployment in config["deployments"]}
+
+
+def test_run_due_steps_runs_every_morning_at_eight_in_tbilisi() -> None:
+    assert deployments()["run-due-steps"]["schedules"] == [
+        {"cron": "0 8 * * *", "timezone": "Asia/Tbilisi"}
+    ]
+
+
+def test_only_run_due_steps_has_a_schedule_so_nothing_runs_twice_a_day() -> None:
+    assert [name for name, d in deployments().items() if d.get("schedules")] == ["run-due-steps"]
+
+
+def test_every_deployment_goes_to_the_consult_work_pool_with_the_consult_tag() -> None:
+    for deployment in deployments().values():
+        assert deployment["work_pool"]["name"] == "consult"
+        assert "consult" in deployment["tags"]
+
+
+def test_every_deployment_the_timeline_starts_is_declared_once_its_flow_exists() -> None:
+    declared = {f"{name}/{name}" for name in deployments()}
+    flow_files = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "flows").glob("*.py"))
+    for started in DEPLOYMENTS.values():
+        flow_name = started.split("/")[0]
+        if f'@flow(name="{flow_name}"' in flow_files:
+            assert started in declared
+
+
+def test_every_flow_parameter_is_typed_so_the_ui_draws_a_form() -> None:
+    for deployment in deployments().values():
+        path, name = deployment["entrypoint"].split(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        schema = getattr(module, name).parameters.model_dump()
+        for field, spec in schema["properties"].items():
+            assert {"$ref", "type", "anyOf", "allOf"} & set(spec), (deployment["name"], field)
