@@ -24,6 +24,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# A local Prefect server (SQLite, 127.0.0.1) serving every deployment of prefect.yaml; Ctrl-C stops it.
+ui: $(STAMP)
+	$(BIN)/consult ui
+
 schema: $(STAMP)
 	$(BIN)/consult schema
 
