@@ -23,11 +23,14 @@ from consult.workspace import load_workspace
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
-def approved_demo(target: Path, today: dt.date | None = None) -> Path:
-    """Return a fresh copy of the demo workspace whose every round is planned and approved."""
+def approved_demo(target: Path, database_url: str | None = None) -> Path:
+    """Return a fresh copy of the demo workspace whose every round is planned and approved.
+
+    Its state goes to the SQLite file inside it, or to `database_url`.
+    """
     with serve_feeds() as port:
-        root = prepare_demo(target, today or dt.date.today(), feed_port=port)
-        settings = Settings(workspace=root)
+        root = prepare_demo(target, dt.date.today(), feed_port=port)
+        settings = Settings(workspace=root, database_url=database_url)
         workspace = load_workspace(root)
         with open_store(settings.store_url) as store:
             for slug, training in workspace.trainings.items():
