@@ -138,7 +138,11 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
 
 def wait(running: Running) -> str:
     """Block until one of the processes exits (return why) or Ctrl-C/SIGTERM (return "stopped")."""
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # A shell starts background jobs with SIGINT ignored: take it back, and SIGTERM too.
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _interrupt),
+    }
     try:
         while True:
             exited = running.exited()
@@ -148,7 +152,8 @@ def wait(running: Running) -> str:
     except KeyboardInterrupt:
         return "stopped"
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _interrupt(signum: int, frame: object) -> None:

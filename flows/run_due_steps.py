@@ -16,13 +16,13 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from consult.settings import Settings
 from consult.store import open_store
 from consult.timeline import Step, StepKind, due_steps, local_day
 from consult.workspace import load_workspace
-from flows.parameters import WorkspaceFolder
+from flows.parameters import FlowParameters, WorkspaceFolder
 
 ACTOR = "run-due-steps"
 
@@ -35,7 +35,7 @@ DEPLOYMENTS: dict[StepKind, str] = {
 """The deployment (flow name/deployment name) that runs each kind of step."""
 
 
-class DueParameters(BaseModel):
+class DueParameters(FlowParameters):
     """Which workspace, and which day."""
 
     workspace: WorkspaceFolder = None
@@ -93,9 +93,8 @@ def record(parameters: DueParameters, step: Step, run: str | None, error: str | 
 
 
 @flow(name="run-due-steps")
-def run_due_steps(parameters: DueParameters | None = None) -> str:
+def run_due_steps(parameters: DueParameters = DueParameters()) -> str:
     """Start every training's steps due today as runs of their deployments, each step once."""
-    parameters = parameters or DueParameters()
     logger = get_run_logger()
     rows: list[dict[str, str]] = []
     failed = 0

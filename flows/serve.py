@@ -42,6 +42,7 @@ def deployments(project: Path = PROJECT) -> list[RunnerDeployment]:
             tags=entry.get("tags"),
             parameters=entry.get("parameters") or None,
             schedules=[schedule(each) for each in entry.get("schedules") or []],
+            paused=False,
         )
         assert isinstance(deployment, RunnerDeployment)  # called from sync code
         served.append(deployment)
@@ -49,8 +50,13 @@ def deployments(project: Path = PROJECT) -> list[RunnerDeployment]:
 
 
 def main() -> None:
-    """Serve the deployments until interrupted."""
-    serve(*deployments(), query_seconds=POLL_SECONDS, print_starting_message=False)
+    """Serve the deployments until interrupted; their schedules stay on for the next start."""
+    serve(
+        *deployments(),
+        query_seconds=POLL_SECONDS,
+        pause_on_shutdown=False,
+        print_starting_message=False,
+    )
 
 
 if __name__ == "__main__":

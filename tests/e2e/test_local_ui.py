@@ -74,8 +74,8 @@ def local_ui(tmp_path: Path) -> Iterator[tuple[Ui, Path]]:
         yield ui, workspace
     finally:
         if ui.process.poll() is None:
-            ui.process.kill()
-            ui.process.wait()
+            ui.process.terminate()  # as Ctrl-C: it stops the server and the runner too
+            ui.process.wait(timeout=90)
         assert ui.process.stdout is not None
         ui.process.stdout.close()
 
