@@ -34,7 +34,8 @@ schema: $(STAMP)
 bench: $(STAMP)
 	@for bench in bench/[a-z]*.py; do PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m bench.$$(basename $$bench .py) || exit 1; done
 
-# The Debian packages the tests use: a PostgreSQL server, which tests/pg.py starts on loopback.
+# The Debian packages the tests use: a PostgreSQL server, which tests/pg.py starts on loopback,
+# and Chromium, which the browser test drives through Playwright.
 # Only root can install them; anyone else is told, and those tests skip.
 system:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
@@ -43,6 +44,13 @@ system:
 	else \
 		echo "make system: PostgreSQL is not installed and only root can install it" \
 			"(apt-get install postgresql): the tests that need it will be skipped"; \
+	fi
+	@test -x /usr/bin/chromium || \
+	if [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "make system: Chromium is not installed and only root can install it" \
+			"(apt-get install chromium): the browser test will be skipped"; \
 	fi
 
 # Reinstall only when the project's dependencies change.
