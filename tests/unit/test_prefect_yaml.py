@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from prefect import Flow
 
+from flows import serve
 from flows.run_due_steps import DEPLOYMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,3 +76,14 @@ def test_every_flow_parameter_is_typed_so_the_ui_draws_a_form() -> None:
         schema = getattr(module, name).parameters.model_dump()
         for field, spec in schema["properties"].items():
             assert {"$ref", "type", "anyOf", "allOf"} & set(spec), (deployment["name"], field)
+
+
+def test_consult_ui_serves_every_deployment_as_prefect_yaml_declares_it() -> None:
+    served = {deployment.name: deployment for deployment in serve.deployments(ROOT)}
+    assert served.keys() == deployments().keys()
+    for name, declared in deployments().items():
+        assert served[name].description == declared["description"]
+        assert served[name].tags == declared["tags"]
+        assert served[name].work_pool_name is None  # the serving process runs them itself
+    [daily] = served["run-due-steps"].schedules
+    assert (daily.schedule.cron, daily.schedule.timezone) == ("0 8 * * *", "Asia/Tbilisi")
