@@ -321,6 +321,7 @@ def ui(
 ) -> None:
     """Start a local Prefect server and serve every deployment; Ctrl-C stops both."""
     local = LocalUi.for_workspace(workspace, port)
+    load_workspace(local.workspace or Path())  # a workspace with problems starts nothing
     if home is not None:
         local = replace(local, home=home.resolve())
     out.print(f"starting the Prefect server (state in {local.home})...", soft_wrap=True)
