@@ -32,11 +32,20 @@ def deployments() -> None:
 
 
 def runs_of(deployment: str) -> list[dict[str, Any]]:
-    """Return the parameters of the runs created for a deployment, oldest first."""
+    """Return the parameters of the runs created for a deployment, oldest first.
+
+    Each is a child of the run-due-steps run that started it.
+    """
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment]))
         )
+        for run in runs:
+            assert run.parent_task_run_id is not None
+            parent = client.read_task_run(run.parent_task_run_id)
+            assert parent.flow_run_id is not None
+            starter = client.read_flow_run(parent.flow_run_id)
+            assert client.read_flow(starter.flow_id).name == "run-due-steps"
     return [run.parameters for run in sorted(runs, key=lambda run: run.created or 0)]
 
 
