@@ -49,8 +49,6 @@ class DueParameters(FlowParameters):
 def run_parameters(step: Step, workspace: str | None) -> dict[str, Any]:
     """Return the parameters of the run that carries out the step."""
     fields: dict[str, Any] = {"training": step.training, "workspace": workspace}
-    if step.kind == "brief":  # compile-briefing takes its parameters one by one
-        return fields
     if step.round is not None:
         fields["round"] = step.round
     return {"parameters": fields}

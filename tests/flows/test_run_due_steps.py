@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from prefect import flow, get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+from pydantic import BaseModel
 
 from consult.settings import Settings
 from consult.store import open_store
@@ -19,9 +20,16 @@ from flows.send_invitations import send_invitations
 from flows.send_reminders import send_reminders
 
 
+class BriefingParameters(BaseModel):
+    """The parameters of compile-briefing that the timeline sets."""
+
+    training: str
+    workspace: str | None = None
+
+
 @flow(name="compile-briefing")
-def compile_briefing(training: str, workspace: str | None = None) -> None:
-    """Stands in for the flow of another issue: only its deployment is needed here."""
+def compile_briefing(parameters: BriefingParameters) -> None:
+    """Stands in for the flow of another branch: only its deployment is needed here."""
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +77,7 @@ def test_due_steps_start_once_each_as_runs_of_their_deployments(
     assert runs_of("send-reminders") == [{"parameters": {"training": "winter-2027", **at}}]
     t_minus_7 = DueParameters(workspace=str(root), day=dt.date(2027, 1, 19))
     assert run_due_steps(t_minus_7) == "2 step(s) started"
-    assert runs_of("compile-briefing") == [{"training": "winter-2027", **at}]
+    assert runs_of("compile-briefing") == [{"parameters": {"training": "winter-2027", **at}}]
     assert len(runs_of("plan-consultations")) == 1
     with open_store(Settings(workspace=root).store_url) as store:
         assert store.started_steps("winter-2027") == {
