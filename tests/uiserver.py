@@ -70,11 +70,16 @@ def trigger(
     """Return the id of a new run of the deployment `name`, as the UI's Run button makes it."""
     http: Any = session or requests
     deployment = deployment_id(api, name, session=http)
-    answer = http.post(
-        f"{api}/deployments/{deployment}/create_flow_run",
-        json={"parameters": parameters},
-        timeout=10,
-    )
+    for attempt in range(10):
+        answer = http.post(
+            f"{api}/deployments/{deployment}/create_flow_run",
+            json={"parameters": parameters},
+            timeout=10,
+        )
+        # SQLite busy (the runner registering deployments) is a 503: Prefect's client retries too.
+        if answer.status_code not in (429, 502, 503):
+            break
+        time.sleep(0.5 * (attempt + 1))
     answer.raise_for_status()
     run: str = answer.json()["id"]
     return run

@@ -94,7 +94,8 @@ def test_consult_ui_serves_every_deployment_and_a_triggered_run_sends_at_once(
         assert time.monotonic() < deadline, "no message in the outbox after 120 s"
         time.sleep(0.1)
     assert wait_for_state(api, run, {"COMPLETED"})["state_type"] == "COMPLETED"
-    assert picked_up_after(api, run) <= POLL_SECONDS + 1
+    picked_up = picked_up_after(api, run)
+    assert picked_up <= POLL_SECONDS + 1, f"picked up after {picked_up:.1f} s"
     served = requests.post(f"{api}/deployments/filter", json={}, timeout=10).json()
     assert {d["name"] for d in served} == {d["name"] for d in config["deployments"]}
     schedules = {d["name"]: d["schedules"] for d in served if d["schedules"]}
