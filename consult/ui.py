@@ -12,6 +12,7 @@ this module starts the two processes and watches them over HTTP.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -21,10 +22,12 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO
 
 import requests
+import yaml
 
 from consult.errors import ConsultError
 from consult.settings import STATE_DIR, Settings
@@ -131,9 +134,12 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
         server = _start(command, ui.project, env, server_log)
         stack.callback(_stop, server)
         _wait_healthy(url, server, startup_timeout, logs / "server.log")
+        started = _server_time(url)
         runner = _start([sys.executable, "-m", "flows.serve"], ui.project, env, runner_log)
         stack.callback(_stop, runner)
-        yield Running(url=url, server=server, runner=runner, logs=logs)
+        running = Running(url=url, server=server, runner=runner, logs=logs)
+        _wait_served(running, deployment_names(ui.project), started, startup_timeout)
+        yield running
 
 
 def wait(running: Running) -> str:
@@ -180,6 +186,48 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float, log
             pass
         time.sleep(0.5)
     raise UiError(f"the Prefect server did not answer at {url} within {timeout:.0f} s: see {log}")
+
+
+def deployment_names(project: Path) -> set[str]:
+    """Return the names of the deployments that the project's prefect.yaml declares."""
+    config = yaml.safe_load((project / "prefect.yaml").read_text(encoding="utf-8"))
+    return {deployment["name"] for deployment in config["deployments"]}
+
+
+def _server_time(url: str) -> str:
+    # The server's clock, to the second (its HTTP Date header): it stamps the deployments.
+    now: str = requests.get(f"{url}/api/admin/version", timeout=10).headers["date"]
+    return now
+
+
+def _wait_served(running: Running, names: set[str], since: str, timeout: float) -> None:
+    # Until the runner has (re)registered every deployment, a Run clicked in the UI
+    # may start an old version or meet a busy database: say the address only then.
+    deadline = time.monotonic() + timeout
+    since_time = parsedate_to_datetime(since)
+    while time.monotonic() < deadline:
+        exited = running.exited()
+        if exited:
+            raise UiError(exited)
+        try:
+            served = requests.post(
+                f"{running.url}/api/deployments/filter",
+                json={"deployments": {"name": {"any_": sorted(names)}}},
+                timeout=10,
+            ).json()
+            fresh = {
+                deployment["name"]
+                for deployment in served
+                if dt.datetime.fromisoformat(deployment["updated"]) >= since_time
+            }
+            if fresh >= names:
+                return
+        except (requests.RequestException, ValueError, KeyError, TypeError):
+            pass
+        time.sleep(0.5)
+    raise UiError(
+        f"the runner did not serve the deployments within {timeout:.0f} s: see {running.logs}"
+    )
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
