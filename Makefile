@@ -24,6 +24,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# A local Prefect server (SQLite, 127.0.0.1) serving every deployment of prefect.yaml; Ctrl-C stops it.
+ui: $(STAMP)
+	$(BIN)/consult ui
+
 schema: $(STAMP)
 	$(BIN)/consult schema
 
@@ -31,7 +35,8 @@ bench: $(STAMP)
 	@for bench in bench/[a-z]*.py; do PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m bench.$$(basename $$bench .py) || exit 1; done
 
 # The Debian packages the tests use: a PostgreSQL server, which tests/pg.py starts on loopback;
-# Dovecot (IMAP) for the replies' tests; Pango and fonts for the briefing pack's PDF.
+# Dovecot (IMAP) for the replies' tests; Pango and fonts for the briefing pack's PDF;
+# and Chromium, which the browser test drives through Playwright.
 # Only root can install them; anyone else is told, and those tests skip.
 system:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
@@ -56,6 +61,14 @@ system:
 	else \
 		echo "make system: Pango or the DejaVu fonts are missing and only root can install them" \
 			"(apt-get install fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0)"; \
+	fi
+	@# Chromium, which the browser test drives through Playwright (no browser download).
+	@test -x /usr/bin/chromium || \
+	if [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "make system: Chromium is not installed and only root can install it" \
+			"(apt-get install chromium): the browser test will be skipped"; \
 	fi
 
 # Reinstall only when the project's dependencies change.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,7 @@ from consult.replies import record_replies, round_status, status_markdown
 from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
 from consult.settings import Settings
 from consult.summary import PlannedRow, Summary, summarise
+from consult.ui import DEFAULT_PORT, LocalUi, UiError, local_ui, wait
 from consult.workspace import load_workspace
 
 USER = os.environ.get("USER") or os.environ.get("USERNAME") or "coordinator"
@@ -351,6 +353,36 @@ def _print_pack(compiled: CompiledPack) -> None:
     )
     for language, files in compiled.files.items():
         out.print(f"  {language}: {files['pdf'].resolve()}", soft_wrap=True)
+
+
+@app.command()
+def ui(
+    workspace: WorkspaceOption = None,
+    port: Annotated[
+        int, typer.Option("--port", help="The port on 127.0.0.1; a free one if it is taken.")
+    ] = DEFAULT_PORT,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", help="The server's state folder (default: in the workspace)."),
+    ] = None,
+) -> None:
+    """Start a local Prefect server and serve every deployment; Ctrl-C stops both."""
+    local = LocalUi.for_workspace(workspace, port)
+    load_workspace(local.workspace or Path())  # a workspace with problems starts nothing
+    if home is not None:
+        local = replace(local, home=home.resolve())
+    out.print(f"starting the Prefect server (state in {local.home})...", soft_wrap=True)
+    with local_ui(local) as running:
+        out.print(f"Prefect UI: {running.url}", soft_wrap=True)
+        out.print(
+            f"serving the deployments of {local.project / 'prefect.yaml'} on workspace "
+            f"{local.workspace}; logs in {running.logs}. Ctrl-C stops both.",
+            soft_wrap=True,
+        )
+        why = wait(running)
+    if why != "stopped":
+        raise UiError(why)
+    out.print("stopped", soft_wrap=True)
 
 
 def print_summary(summary: Summary) -> None:

@@ -6,7 +6,7 @@ from collections import Counter
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from consult.bootstrap import compile_briefing as compile_and_send
 from consult.bootstrap import services
@@ -14,10 +14,16 @@ from consult.briefing import CompiledPack
 from consult.delivery import Delivered, delivery_rows
 from consult.settings import Settings
 from flows.blocks import with_smtp_block
-from flows.parameters import DEMO_TRAINING, SmtpBlock, TrainingSlug, WorkspaceFolder
+from flows.parameters import (
+    DEMO_TRAINING,
+    FlowParameters,
+    SmtpBlock,
+    TrainingSlug,
+    WorkspaceFolder,
+)
 
 
-class BriefingParameters(BaseModel):
+class BriefingParameters(FlowParameters):
     """Whose pack to compile, and whether to send it."""
 
     training: TrainingSlug = DEMO_TRAINING
@@ -39,9 +45,8 @@ def compile_pack(
 
 
 @flow(name="compile-briefing")
-def compile_briefing(parameters: BriefingParameters | None = None) -> str:
+def compile_briefing(parameters: BriefingParameters = BriefingParameters()) -> str:
     """Compile the briefing pack; publish it in Markdown with a link to the PDF; email it."""
-    parameters = parameters or BriefingParameters()
     settings = with_smtp_block(Settings.for_workspace(parameters.workspace), parameters.smtp_block)
     compiled, report = compile_pack(settings, parameters.training, parameters.send)
     state = "new version" if compiled.new else "unchanged"

@@ -3,16 +3,15 @@
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel
 
 from consult.notes import ImportReport, import_folder, import_kobo
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
-from flows.parameters import DEMO_TRAINING, TrainingSlug, WorkspaceFolder
+from flows.parameters import DEMO_TRAINING, FlowParameters, TrainingSlug, WorkspaceFolder
 
 
-class ImportParameters(BaseModel):
+class ImportParameters(FlowParameters):
     """Whose notes to import."""
 
     training: TrainingSlug = DEMO_TRAINING
@@ -32,9 +31,8 @@ def import_files(parameters: ImportParameters) -> ImportReport:
 
 
 @flow(name="import-notes")
-def import_notes(parameters: ImportParameters | None = None) -> str:
+def import_notes(parameters: ImportParameters = ImportParameters()) -> str:
     """Import the notes files; publish what was added, updated, unchanged and rejected."""
-    parameters = parameters or ImportParameters()
     report = import_files(parameters)
     create_markdown_artifact(
         key="notes-import",

@@ -2,7 +2,18 @@
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FlowParameters(BaseModel):
+    """The parameters of a flow: set once by the form that starts it, never changed.
+
+    Frozen, so that an instance may be a flow's default: the UI then shows the
+    form filled in with it, instead of a choice between the form and None.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
 
 DEMO_TRAINING = "intercultural-communication-2027"
 

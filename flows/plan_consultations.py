@@ -7,7 +7,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from consult.feeds import FeedResult
 from consult.planning import (
@@ -22,11 +22,11 @@ from consult.planning import (
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import Workspace, load_workspace
-from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
+from flows.parameters import DEMO_TRAINING, FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
 from schemas.state import Meeting
 
 
-class PlanParameters(BaseModel):
+class PlanParameters(FlowParameters):
     """Which round to plan, and how."""
 
     training: TrainingSlug = DEMO_TRAINING
@@ -100,9 +100,8 @@ def decide(settings: Settings, training: str, round_id: str, decision: Decision)
 
 
 @flow(name="plan-consultations")
-def plan_consultations(parameters: PlanParameters | None = None) -> str:
+def plan_consultations(parameters: PlanParameters = PlanParameters()) -> str:
     """Propose a schedule for a round, publish it, and wait for the coordinator's decision."""
-    parameters = parameters or PlanParameters()
     settings = Settings.for_workspace(parameters.workspace)
     workspace = load(settings)
     round_id = resolve_round(workspace, parameters.training, parameters.round)

@@ -3,7 +3,7 @@
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from consult.bootstrap import read_replies
 from consult.planning import resolve_round
@@ -12,10 +12,10 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
 from flows.blocks import with_imap_block
-from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
+from flows.parameters import DEMO_TRAINING, FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
 
 
-class RepliesParameters(BaseModel):
+class RepliesParameters(FlowParameters):
     """Whose replies to record."""
 
     training: TrainingSlug = DEMO_TRAINING
@@ -42,9 +42,8 @@ def record(parameters: RepliesParameters) -> tuple[str, str, list[str]]:
 
 
 @flow(name="record-replies")
-def record_replies_flow(parameters: RepliesParameters | None = None) -> str:
+def record_replies_flow(parameters: RepliesParameters = RepliesParameters()) -> str:
     """Record the replies in inbox/ (each once) and publish who accepted, declined, or not."""
-    parameters = parameters or RepliesParameters()
     report, status, problems = record(parameters)
     notes = "".join(f"- {problem}\n" for problem in problems)
     create_markdown_artifact(

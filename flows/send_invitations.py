@@ -13,7 +13,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from consult.bootstrap import Services, send_messages
 from consult.delivery import Delivered, delivery_rows
@@ -22,10 +22,17 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import Workspace, load_workspace
 from flows.blocks import with_smtp_block
-from flows.parameters import DEMO_TRAINING, RoundId, SmtpBlock, TrainingSlug, WorkspaceFolder
+from flows.parameters import (
+    DEMO_TRAINING,
+    FlowParameters,
+    RoundId,
+    SmtpBlock,
+    TrainingSlug,
+    WorkspaceFolder,
+)
 
 
-class SendParameters(BaseModel):
+class SendParameters(FlowParameters):
     """Which round's invitations to send."""
 
     training: TrainingSlug = DEMO_TRAINING
@@ -75,9 +82,8 @@ def send_batch(
 
 
 @flow(name="send-invitations")
-def send_invitations(parameters: SendParameters | None = None) -> str:
+def send_invitations(parameters: SendParameters = SendParameters()) -> str:
     """Send the invitations, updates and cancellations of a round; publish the delivery table."""
-    parameters = parameters or SendParameters()
     settings = with_smtp_block(
         Settings.for_workspace(parameters.workspace),
         parameters.smtp_block,

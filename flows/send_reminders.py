@@ -6,7 +6,6 @@ from collections import Counter
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel
 
 from consult.bootstrap import sender, transport
 from consult.delivery import Delivered, deliver, delivery_rows
@@ -15,10 +14,10 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace
 from flows.blocks import with_smtp_block
-from flows.parameters import DEMO_TRAINING, SmtpBlock, TrainingSlug, WorkspaceFolder
+from flows.parameters import DEMO_TRAINING, FlowParameters, SmtpBlock, TrainingSlug, WorkspaceFolder
 
 
-class ReminderParameters(BaseModel):
+class ReminderParameters(FlowParameters):
     """Whose reminders to send."""
 
     training: TrainingSlug = DEMO_TRAINING
@@ -48,9 +47,8 @@ def send_due(parameters: ReminderParameters) -> list[Delivered]:
 
 
 @flow(name="send-reminders")
-def send_reminders(parameters: ReminderParameters | None = None) -> str:
+def send_reminders(parameters: ReminderParameters = ReminderParameters()) -> str:
     """Send what is due today; running it twice sends nothing twice."""
-    parameters = parameters or ReminderParameters()
     report = send_due(parameters)
     create_table_artifact(
         key="reminders",

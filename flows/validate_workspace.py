@@ -4,15 +4,16 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from consult.errors import WorkspaceError
 from consult.settings import Settings
 from consult.summary import summarise
 from consult.workspace import load_workspace
+from flows.parameters import FlowParameters
 
 
-class ValidateParameters(BaseModel):
+class ValidateParameters(FlowParameters):
     """Which workspace to check."""
 
     workspace: str | None = Field(
@@ -37,9 +38,8 @@ def check(workspace: Path) -> str:
 
 
 @flow(name="validate-workspace", log_prints=False)
-def validate_workspace(parameters: ValidateParameters | None = None) -> str:
+def validate_workspace(parameters: ValidateParameters = ValidateParameters()) -> str:
     """Check every workspace file and publish the summary as an artifact."""
-    parameters = parameters or ValidateParameters()
     settings = Settings.for_workspace(parameters.workspace)
     markdown = check(settings.workspace)
     create_markdown_artifact(

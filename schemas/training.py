@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, Field, model_validator
 
 from schemas.types import (
     Country,
@@ -161,6 +161,50 @@ class Briefing(Strict):
     )
 
 
+class Timeline(Strict):
+    """When consult starts each step of the preparation, in days before the training starts.
+
+    The days count back from the training's first day, in its time zone; the
+    daily run (`run-due-steps`) starts each step on its day, or on the first
+    run after it if that day was missed, and never twice.
+    """
+
+    plan_days_before: int = Field(
+        default=45,
+        ge=1,
+        le=365,
+        description="Plan each consultation round (plan-consultations) this many days before.",
+    )
+    invite_days_before: int = Field(
+        default=40,
+        ge=1,
+        le=365,
+        description="Send each round's invitations (send-invitations) this many days before.",
+    )
+    daily_reminders: bool = Field(
+        default=True,
+        description="Send the day's reminders (send-reminders) every day from the invitations "
+        "until the training starts.",
+    )
+    briefing_days_before: int = Field(
+        default=7,
+        ge=0,
+        le=365,
+        description="Compile the briefing pack and send it to the experts (compile-briefing) "
+        "this many days before.",
+    )
+
+    @model_validator(mode="after")
+    def _invitations_follow_planning(self) -> Timeline:
+        if self.invite_days_before > self.plan_days_before:
+            raise ValueError(
+                f"invitations at T-{self.invite_days_before} would go out before the round "
+                f"is planned at T-{self.plan_days_before}: invite_days_before must not exceed "
+                "plan_days_before"
+            )
+        return self
+
+
 class Training(Strict):
     """A training and everything consult needs to prepare it."""
 
@@ -176,6 +220,7 @@ class Training(Strict):
     agenda: tuple[AgendaSession, ...] = ()
     consultation: ConsultationPlan
     briefing: Briefing
+    timeline: Timeline = Timeline()
     terms_of_reference: str = ""
 
     def round(self, round_id: str) -> Round:

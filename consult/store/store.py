@@ -28,6 +28,7 @@ from consult.store import meetings as _meetings
 from consult.store import messages as _messages
 from consult.store import observations as _observations
 from consult.store import packs as _packs
+from consult.store import steps as _steps
 from consult.store.engine import create_store_engine, reading, writing
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
@@ -314,6 +315,30 @@ class Store:
         """Return the audit log (about one subject, if given), oldest first."""
         with reading(self._engine) as connection:
             return _audit.log(connection, subject)
+
+    def claim_step(
+        self, training: str, key: str, actor: str, detail: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Return whether this call claims a timeline step; False if it was started already."""
+        with writing(self._engine) as connection:
+            return _steps.claim_step(connection, _now(), training, key, actor, detail or {})
+
+    def release_step(self, training: str, key: str, actor: str, reason: str) -> None:
+        """Release a claimed step that could not be started, so that a later run may claim it."""
+        with writing(self._engine) as connection:
+            _audit.append(
+                connection,
+                _now(),
+                actor=actor,
+                action=_steps.RELEASED,
+                subject=_steps.subject(training, key),
+                detail={"reason": reason},
+            )
+
+    def started_steps(self, training: str) -> set[str]:
+        """Return the keys of the training's timeline steps started (and not released)."""
+        with reading(self._engine) as connection:
+            return _steps.started_steps(connection, training)
 
     def propose_round(
         self,

@@ -94,3 +94,14 @@ def test_plan_names_an_unknown_round(write_workspace: Callable[..., Path]) -> No
     assert result.stderr.strip() == (
         "trainings/winter-2027.yaml, consultation.rounds: got 'round-9', expected one of round-1"
     )
+
+
+def test_ui_on_a_workspace_with_problems_starts_nothing_and_says_why(
+    write_workspace: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_workspace(TINY_STAKEHOLDERS.replace("nino@mia.example.gov.ge", "nino@"))
+    result = consult("ui", "--workspace", str(root), "--home", str(tmp_path / "home"))
+    assert result.returncode == 1
+    assert "stakeholders.yaml, line 10, organisations[0].contacts[0].email" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "home").exists()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 import yaml
 from prefect import Flow
+
+from flows import serve
+from flows.run_due_steps import DEPLOYMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,3 +37,53 @@ def test_every_flow_file_has_a_deployment() -> None:
         if "@flow(" in p.read_text(encoding="utf-8")
     }
     assert files == declared
+
+
+def deployments() -> dict[str, dict[str, Any]]:
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    return {deployment["name"]: deployment for deployment in config["deployments"]}
+
+
+def test_run_due_steps_runs_every_morning_at_eight_in_tbilisi() -> None:
+    assert deployments()["run-due-steps"]["schedules"] == [
+        {"cron": "0 8 * * *", "timezone": "Asia/Tbilisi"}
+    ]
+
+
+def test_only_run_due_steps_has_a_schedule_so_nothing_runs_twice_a_day() -> None:
+    assert [name for name, d in deployments().items() if d.get("schedules")] == ["run-due-steps"]
+
+
+def test_every_deployment_goes_to_the_consult_work_pool_with_the_consult_tag() -> None:
+    for deployment in deployments().values():
+        assert deployment["work_pool"]["name"] == "consult"
+        assert "consult" in deployment["tags"]
+
+
+def test_every_deployment_the_timeline_starts_is_declared_once_its_flow_exists() -> None:
+    declared = {f"{name}/{name}" for name in deployments()}
+    flow_files = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "flows").glob("*.py"))
+    for started in DEPLOYMENTS.values():
+        flow_name = started.split("/")[0]
+        if f'@flow(name="{flow_name}"' in flow_files:
+            assert started in declared
+
+
+def test_every_flow_parameter_is_typed_so_the_ui_draws_a_form() -> None:
+    for deployment in deployments().values():
+        path, name = deployment["entrypoint"].split(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        schema = getattr(module, name).parameters.model_dump()
+        for field, spec in schema["properties"].items():
+            assert {"$ref", "type", "anyOf", "allOf"} & set(spec), (deployment["name"], field)
+
+
+def test_consult_ui_serves_every_deployment_as_prefect_yaml_declares_it() -> None:
+    served = {deployment.name: deployment for deployment in serve.deployments(ROOT)}
+    assert served.keys() == deployments().keys()
+    for name, declared in deployments().items():
+        assert served[name].description == declared["description"]
+        assert served[name].tags == declared["tags"]
+        assert served[name].work_pool_name is None  # the serving process runs them itself
+    [daily] = served["run-due-steps"].schedules
+    assert (daily.schedule.cron, daily.schedule.timezone) == ("0 8 * * *", "Asia/Tbilisi")

@@ -1,0 +1,240 @@
+"""A local Prefect server and a runner serving every deployment of prefect.yaml, as two processes.
+
+    with local_ui(LocalUi.for_workspace(None)) as running:
+        print(running.url)       # the Prefect UI, on 127.0.0.1 only
+
+The server keeps its SQLite database under `home` (by default the workspace's
+.consult/prefect/), so the runs shown survive a restart. The runner
+(`python -m flows.serve`) polls the server every `POLL_SECONDS`, so a run
+triggered in the UI starts within that. consult itself never imports Prefect:
+this module starts the two processes and watches them over HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import IO
+
+import requests
+import yaml
+
+from consult.errors import ConsultError
+from consult.settings import STATE_DIR, Settings
+
+PROJECT = Path(__file__).resolve().parent.parent
+"""The project folder: where prefect.yaml and the flows are."""
+
+DEFAULT_PORT = 4200
+POLL_SECONDS = 2
+"""How often the runner asks the server for runs to start (Prefect's default: 10 s)."""
+
+HOST = "127.0.0.1"
+_UNSET = ("PREFECT_API_KEY", "PREFECT_API_AUTH_STRING", "PREFECT_SERVER_API_AUTH_STRING")
+
+
+class UiError(ConsultError):
+    """The local Prefect server or the runner did not start; the message says why."""
+
+
+@dataclass(frozen=True)
+class LocalUi:
+    """Where the local server keeps its state, which port it takes, and what the runner serves."""
+
+    home: Path
+    port: int = DEFAULT_PORT
+    workspace: Path | None = None
+    project: Path = PROJECT
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_workspace(cls, workspace: Path | None, port: int = DEFAULT_PORT) -> LocalUi:
+        """Return the local UI of a workspace ($CONSULT_WORKSPACE by default), home inside it."""
+        settings = Settings.for_workspace(workspace)
+        home = (settings.workspace / STATE_DIR / "prefect").resolve()
+        return cls(home=home, port=port, workspace=settings.workspace.resolve())
+
+    def environment(self, port: int) -> dict[str, str]:
+        """Return the environment of the server and the runner: local, SQLite, no analytics."""
+        env = {name: value for name, value in os.environ.items() if name not in _UNSET}
+        env.update(
+            {
+                "PREFECT_HOME": str(self.home),
+                "PREFECT_API_URL": f"http://{HOST}:{port}/api",
+                "PREFECT_SERVER_API_HOST": HOST,
+                "PREFECT_SERVER_API_PORT": str(port),
+                "PREFECT_API_DATABASE_CONNECTION_URL": (
+                    f"sqlite+aiosqlite:///{self.home / 'prefect.db'}"
+                ),
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_RUNNER_POLL_FREQUENCY": str(POLL_SECONDS),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if self.workspace is not None:
+            env["CONSULT_WORKSPACE"] = str(self.workspace)
+        env.update(self.extra_env)
+        return env
+
+
+@dataclass(frozen=True)
+class Running:
+    """The two processes of a started local UI, and where to find them."""
+
+    url: str
+    server: subprocess.Popen[bytes]
+    runner: subprocess.Popen[bytes]
+    logs: Path
+
+    def exited(self) -> str | None:
+        """Return which process has exited and how, or None while both run."""
+        for name, process in (("server", self.server), ("runner", self.runner)):
+            code = process.poll()
+            if code is not None:
+                return f"the {name} exited with {code}: see {self.logs}"
+        return None
+
+
+def free_port(preferred: int) -> int:
+    """Return `preferred` if nothing listens there on 127.0.0.1, else a free port; 0 means any."""
+    for port in ([preferred] if preferred else []) + [0]:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                continue
+            found: int = probe.getsockname()[1]
+            return found
+    raise UiError(f"no free port on {HOST}")
+
+
+@contextmanager
+def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
+    """Yield the running server and runner; stop both afterwards (also on Ctrl-C)."""
+    port = free_port(ui.port)
+    env = ui.environment(port)
+    logs = ui.home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    url = f"http://{HOST}:{port}"
+    with ExitStack() as stack:
+        server_log = stack.enter_context((logs / "server.log").open("ab"))
+        runner_log = stack.enter_context((logs / "runner.log").open("ab"))
+        prefect = Path(sys.executable).parent / "prefect"
+        command = [str(prefect), "server", "start", "--host", HOST, "--port", str(port)]
+        server = _start(command, ui.project, env, server_log)
+        stack.callback(_stop, server)
+        _wait_healthy(url, server, startup_timeout, logs / "server.log")
+        started = _server_time(url)
+        runner = _start([sys.executable, "-m", "flows.serve"], ui.project, env, runner_log)
+        stack.callback(_stop, runner)
+        running = Running(url=url, server=server, runner=runner, logs=logs)
+        _wait_served(running, deployment_names(ui.project), started, startup_timeout)
+        yield running
+
+
+def wait(running: Running) -> str:
+    """Block until one of the processes exits (return why) or Ctrl-C/SIGTERM (return "stopped")."""
+    # A shell starts background jobs with SIGINT ignored: take it back, and SIGTERM too.
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _interrupt),
+    }
+    try:
+        while True:
+            exited = running.exited()
+            if exited:
+                return exited
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        return "stopped"
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _start(
+    command: list[str], cwd: Path, env: Mapping[str, str], log: IO[bytes]
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        command, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=log, stderr=log
+    )
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise UiError(f"the Prefect server exited with {server.returncode}: see {log}")
+        try:
+            if requests.get(f"{url}/api/health", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise UiError(f"the Prefect server did not answer at {url} within {timeout:.0f} s: see {log}")
+
+
+def deployment_names(project: Path) -> set[str]:
+    """Return the names of the deployments that the project's prefect.yaml declares."""
+    config = yaml.safe_load((project / "prefect.yaml").read_text(encoding="utf-8"))
+    return {deployment["name"] for deployment in config["deployments"]}
+
+
+def _server_time(url: str) -> str:
+    # The server's clock, to the second (its HTTP Date header): it stamps the deployments.
+    now: str = requests.get(f"{url}/api/admin/version", timeout=10).headers["date"]
+    return now
+
+
+def _wait_served(running: Running, names: set[str], since: str, timeout: float) -> None:
+    # Until the runner has (re)registered every deployment, a Run clicked in the UI
+    # may start an old version or meet a busy database: say the address only then.
+    deadline = time.monotonic() + timeout
+    since_time = parsedate_to_datetime(since)
+    while time.monotonic() < deadline:
+        exited = running.exited()
+        if exited:
+            raise UiError(exited)
+        try:
+            served = requests.post(
+                f"{running.url}/api/deployments/filter",
+                json={"deployments": {"name": {"any_": sorted(names)}}},
+                timeout=10,
+            ).json()
+            fresh = {
+                deployment["name"]
+                for deployment in served
+                if dt.datetime.fromisoformat(deployment["updated"]) >= since_time
+            }
+            if fresh >= names:
+                return
+        except (requests.RequestException, ValueError, KeyError, TypeError):
+            pass
+        time.sleep(0.5)
+    raise UiError(
+        f"the runner did not serve the deployments within {timeout:.0f} s: see {running.logs}"
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

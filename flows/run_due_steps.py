@@ -1,0 +1,130 @@
+"""Flow `run-due-steps`: start, for every training, the steps of its timeline due today.
+
+Each step starts as a run of its own deployment (`run_deployment`, timeout=0),
+not as a subflow: plan-consultations waits days for the coordinator's approval,
+and a subflow would hold this run, and the process serving it, that long. A
+started run is still this run's child in the UI. A step is claimed in the store
+before its run is created, so two runs on the same day start it once; one whose
+run cannot be created is released, for the next run to try again.
+"""
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+from pydantic import Field
+
+from consult.settings import Settings
+from consult.store import open_store
+from consult.timeline import Step, StepKind, due_steps, local_day
+from consult.workspace import load_workspace
+from flows.parameters import FlowParameters, WorkspaceFolder
+
+ACTOR = "run-due-steps"
+
+DEPLOYMENTS: dict[StepKind, str] = {
+    "plan": "plan-consultations/plan-consultations",
+    "invite": "send-invitations/send-invitations",
+    "remind": "send-reminders/send-reminders",
+    "brief": "compile-briefing/compile-briefing",
+}
+"""The deployment (flow name/deployment name) that runs each kind of step."""
+
+
+class DueParameters(FlowParameters):
+    """Which workspace, and which day."""
+
+    workspace: WorkspaceFolder = None
+    day: dt.date | None = Field(
+        default=None,
+        description="Act as if it were this day (in each training's time zone), to catch up "
+        "or try a timeline; empty for today.",
+    )
+
+
+def run_parameters(step: Step, workspace: str | None) -> dict[str, Any]:
+    """Return the parameters of the run that carries out the step."""
+    fields: dict[str, Any] = {"training": step.training, "workspace": workspace}
+    if step.round is not None:
+        fields["round"] = step.round
+    return {"parameters": fields}
+
+
+@task(cache_policy=NO_CACHE)
+def find_due(parameters: DueParameters) -> list[Step]:
+    """Return the steps due today, over every training of the workspace, not yet started."""
+    settings = Settings.for_workspace(parameters.workspace)
+    workspace = load_workspace(settings.workspace)
+    now = dt.datetime.now(dt.UTC)
+    due: list[Step] = []
+    with open_store(settings.store_url) as store:
+        for slug, training in sorted(workspace.trainings.items()):
+            today = parameters.day or local_day(training, now)
+            due += due_steps(slug, training, today, store.started_steps(slug))
+    return due
+
+
+@task(cache_policy=NO_CACHE)
+def claim(parameters: DueParameters, step: Step) -> bool:
+    """Return whether this run claims the step; False if another run started it already."""
+    settings = Settings.for_workspace(parameters.workspace)
+    with open_store(settings.store_url) as store:
+        return store.claim_step(
+            step.training, step.key, ACTOR, {"deployment": DEPLOYMENTS[step.kind]}
+        )
+
+
+@task(cache_policy=NO_CACHE)
+def record(parameters: DueParameters, step: Step, run: str | None, error: str | None) -> None:
+    """Record the run that carries out the step, or release the step if none could start."""
+    settings = Settings.for_workspace(parameters.workspace)
+    with open_store(settings.store_url) as store:
+        if error is None:
+            detail = {"flow_run": run, "deployment": DEPLOYMENTS[step.kind]}
+            store.audit(ACTOR, "step.run", f"timeline/{step.training}/{step.key}", detail)
+        else:
+            store.release_step(step.training, step.key, ACTOR, error)
+
+
+@flow(name="run-due-steps")
+def run_due_steps(parameters: DueParameters = DueParameters()) -> str:
+    """Start every training's steps due today as runs of their deployments, each step once."""
+    logger = get_run_logger()
+    rows: list[dict[str, str]] = []
+    failed = 0
+    for step in find_due(parameters):
+        row = {
+            "training": step.training,
+            "step": step.key,
+            "due": step.due.isoformat(),
+            "deployment": DEPLOYMENTS[step.kind],
+        }
+        if not claim(parameters, step):
+            rows.append({**row, "run": "started by another run"})
+            continue
+        try:
+            run = run_deployment(
+                DEPLOYMENTS[step.kind],
+                parameters=run_parameters(step, parameters.workspace),
+                timeout=0,
+            )
+        except Exception as error:  # the step is released and tried again on the next run
+            failed += 1
+            message = f"{type(error).__name__}: {error}"
+            logger.error("%s of %s could not start: %s", step.key, step.training, message)
+            record(parameters, step, None, message)
+            rows.append({**row, "run": f"not started: {message}"})
+            continue
+        assert isinstance(run, FlowRun)  # a sync flow gets the run, not a coroutine
+        record(parameters, step, str(run.id), None)
+        rows.append({**row, "run": run.name})
+    create_table_artifact(key="due-steps", table=rows, description="Steps started by this run")
+    started = sum(1 for row in rows if not row["run"].startswith(("not started", "started by")))
+    summary = f"{started} step(s) started" + (f", {failed} could not start" if failed else "")
+    if failed:
+        raise RuntimeError(summary)
+    return summary

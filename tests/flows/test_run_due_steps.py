@@ -1,0 +1,97 @@
+"""Flow `run-due-steps`: starts each training's due steps as runs of their deployments, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+
+from consult.settings import Settings
+from consult.store import open_store
+from flows.compile_briefing import compile_briefing
+from flows.plan_consultations import plan_consultations
+from flows.run_due_steps import DueParameters, run_due_steps
+from flows.send_invitations import send_invitations
+from flows.send_reminders import send_reminders
+
+
+@pytest.fixture(scope="module")
+def deployments() -> None:
+    """The deployments the timeline starts, created (not served) on the test server."""
+    for each in (plan_consultations, send_invitations, send_reminders, compile_briefing):
+        each.to_deployment(name=each.name).apply()
+
+
+def runs_of(deployment: str) -> list[dict[str, Any]]:
+    """Return the parameters of the runs created for a deployment, oldest first.
+
+    Each is a child of the run-due-steps run that started it.
+    """
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment]))
+        )
+        for run in runs:
+            assert run.parent_task_run_id is not None
+            parent = client.read_task_run(run.parent_task_run_id)
+            assert parent.flow_run_id is not None
+            starter = client.read_flow_run(parent.flow_run_id)
+            assert client.read_flow(starter.flow_id).name == "run-due-steps"
+    return [run.parameters for run in sorted(runs, key=lambda run: run.created or 0)]
+
+
+def test_due_steps_start_once_each_as_runs_of_their_deployments(
+    deployments: None, write_workspace: Callable[..., Path]
+) -> None:
+    root = write_workspace()
+    at = {"workspace": str(root)}
+    t_minus_45 = DueParameters(workspace=str(root), day=dt.date(2026, 12, 12))
+    assert run_due_steps(t_minus_45) == "1 step(s) started"
+    assert run_due_steps(t_minus_45) == "0 step(s) started"  # the second run of the day
+    assert runs_of("plan-consultations") == [
+        {"parameters": {"training": "winter-2027", "round": "round-1", **at}}
+    ]
+    t_minus_40 = DueParameters(workspace=str(root), day=dt.date(2026, 12, 17))
+    assert run_due_steps(t_minus_40) == "2 step(s) started"
+    assert run_due_steps(t_minus_40) == "0 step(s) started"
+    assert runs_of("send-invitations") == [
+        {"parameters": {"training": "winter-2027", "round": "round-1", **at}}
+    ]
+    assert runs_of("send-reminders") == [{"parameters": {"training": "winter-2027", **at}}]
+    t_minus_7 = DueParameters(workspace=str(root), day=dt.date(2027, 1, 19))
+    assert run_due_steps(t_minus_7) == "2 step(s) started"
+    assert runs_of("compile-briefing") == [{"parameters": {"training": "winter-2027", **at}}]
+    assert len(runs_of("plan-consultations")) == 1
+    with open_store(Settings(workspace=root).store_url) as store:
+        assert store.started_steps("winter-2027") == {
+            "plan/round-1",
+            "invite/round-1",
+            "remind/2026-12-17",
+            "remind/2027-01-19",
+            "brief",
+        }
+
+
+def test_a_step_whose_deployment_is_missing_fails_the_run_and_is_tried_again(
+    deployments: None, write_workspace: Callable[..., Path]
+) -> None:
+    root = write_workspace()
+    with get_client(sync_client=True) as client:
+        [deployment] = client.read_deployments(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["compile-briefing"]))
+        )
+        client.delete_deployment(deployment.id)
+    try:
+        t_minus_7 = DueParameters(workspace=str(root), day=dt.date(2027, 1, 19))
+        state = run_due_steps(t_minus_7, return_state=True)
+        assert state.is_failed()
+        with open_store(Settings(workspace=root).store_url) as store:
+            assert "brief" not in store.started_steps("winter-2027")
+    finally:
+        compile_briefing.to_deployment(name="compile-briefing").apply()
+    assert run_due_steps(t_minus_7) == "1 step(s) started"

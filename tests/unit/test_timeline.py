@@ -1,0 +1,106 @@
+"""The timeline: which steps of a training's preparation are due on a day, each once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from consult.errors import WorkspaceError
+from consult.timeline import due_steps, local_day, timeline
+from consult.workspace import load_workspace
+from schemas import Training
+from tests.conftest import TINY_TRAINING
+
+START = dt.date(2027, 1, 26)  # the tiny training's first day; its round ends 2027-01-15
+
+
+@pytest.fixture
+def training(write_workspace: Callable[..., Path]) -> Training:
+    """The tiny training, with the default timeline."""
+    return load_workspace(write_workspace()).training("winter-2027")
+
+
+def keys_due(training: Training, day: dt.date, done: set[str] | None = None) -> list[str]:
+    return [step.key for step in due_steps("winter-2027", training, day, done or set())]
+
+
+def days_before(days: int) -> dt.date:
+    return START - dt.timedelta(days=days)
+
+
+def test_nothing_is_due_before_planning_day(training: Training) -> None:
+    assert keys_due(training, days_before(46)) == []
+
+
+def test_the_round_is_planned_at_t_minus_45(training: Training) -> None:
+    assert keys_due(training, days_before(45)) == ["plan/round-1"]
+
+
+def test_invitations_and_the_first_reminders_are_due_at_t_minus_40(training: Training) -> None:
+    done = {"plan/round-1"}
+    assert keys_due(training, days_before(40), done) == ["invite/round-1", "remind/2026-12-17"]
+
+
+def test_a_missed_step_is_due_on_the_next_run(training: Training) -> None:
+    assert keys_due(training, days_before(39)) == [
+        "plan/round-1",
+        "invite/round-1",
+        "remind/2026-12-18",
+    ]
+
+
+def test_a_step_done_is_not_due_again(training: Training) -> None:
+    done = {"plan/round-1", "invite/round-1", "remind/2026-12-18"}
+    assert keys_due(training, days_before(39), done) == []
+
+
+def test_reminders_are_due_every_day_until_the_training_starts(training: Training) -> None:
+    reminders = [step.due for step in timeline("winter-2027", training) if step.kind == "remind"]
+    assert reminders[0] == days_before(40)
+    assert reminders[-1] == days_before(1)
+    assert len(reminders) == 40
+
+
+def test_the_briefing_is_due_at_t_minus_7_after_the_round_closed(training: Training) -> None:
+    done = {"plan/round-1", "invite/round-1"}
+    assert keys_due(training, days_before(7), done) == ["remind/2027-01-19", "brief"]
+
+
+def test_nothing_is_due_once_the_training_has_started(training: Training) -> None:
+    assert keys_due(training, START) == []
+
+
+def test_the_timeline_is_set_in_the_training_file(write_workspace: Callable[..., Path]) -> None:
+    text = TINY_TRAINING + (
+        "timeline:\n  plan_days_before: 60\n  invite_days_before: 50\n"
+        "  daily_reminders: false\n  briefing_days_before: 3\n"
+    )
+    training = load_workspace(write_workspace(trainings={"winter-2027": text})).training(
+        "winter-2027"
+    )
+    assert [(step.key, step.due) for step in timeline("winter-2027", training)] == [
+        ("plan/round-1", days_before(60)),
+        ("invite/round-1", days_before(50)),
+        ("brief", days_before(3)),
+    ]
+
+
+def test_invitations_before_planning_are_one_clear_error(
+    write_workspace: Callable[..., Path],
+) -> None:
+    text = TINY_TRAINING + "timeline:\n  plan_days_before: 30\n"
+    with pytest.raises(WorkspaceError) as caught:
+        load_workspace(write_workspace(trainings={"winter-2027": text}))
+    [problem] = caught.value.problems
+    assert str(problem).startswith("trainings/winter-2027.yaml, line ")
+    assert "invitations at T-40 would go out before the round is planned at T-30" in str(problem)
+
+
+def test_the_day_is_the_training_s_day(training: Training) -> None:
+    late_evening_utc = dt.datetime(2026, 12, 11, 21, 0, tzinfo=dt.UTC)  # 01:00 in Tbilisi
+    assert local_day(training, late_evening_utc) == dt.date(2026, 12, 12)
+    with pytest.raises(ValueError, match="no time zone"):
+        local_day(training, dt.datetime(2026, 12, 12, 8, 0))
