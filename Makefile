@@ -49,7 +49,8 @@ system:
 	@# A real IMAP server (Dovecot) for the tests of replies read from a mailbox; never started as a service.
 	@test -x /usr/sbin/dovecot || \
 	if [ "$$(id -u)" -eq 0 ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd \
+			&& { service dovecot stop >/dev/null 2>&1 || true; }; \
 	else \
 		echo "make system: Dovecot is not installed and only root can install it" \
 			"(apt-get install dovecot-imapd): the IMAP tests will be skipped"; \
