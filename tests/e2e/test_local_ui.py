@@ -94,8 +94,13 @@ def test_consult_ui_serves_every_deployment_and_a_triggered_run_sends_at_once(
         assert time.monotonic() < deadline, "no message in the outbox after 120 s"
         time.sleep(0.1)
     assert wait_for_state(api, run, {"COMPLETED"})["state_type"] == "COMPLETED"
-    picked_up = picked_up_after(api, run)
-    assert picked_up <= POLL_SECONDS + 1, f"picked up after {picked_up:.1f} s"
+    # Picked up within 3 s: the median of three runs, so that one slow moment of a
+    # loaded machine does not decide (the runner's default poll, 10 s, fails it).
+    runs = [run] + [trigger(api, "send-invitations", {}) for _ in range(2)]
+    for each in runs[1:]:
+        assert wait_for_state(api, each, {"COMPLETED"})["state_type"] == "COMPLETED"
+    picked_up = sorted(picked_up_after(api, each) for each in runs)
+    assert picked_up[1] <= POLL_SECONDS + 1, f"picked up after {picked_up} s"
     served = requests.post(f"{api}/deployments/filter", json={}, timeout=10).json()
     assert {d["name"] for d in served} == {d["name"] for d in config["deployments"]}
     schedules = {d["name"]: d["schedules"] for d in served if d["schedules"]}
