@@ -38,8 +38,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from email.message import EmailMessage
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -335,7 +335,15 @@ def _issues_of(analysis: Analysis, theme: str, numbers: set[int]) -> list[Eviden
     return [item for item in analysis.evidence if item.theme == theme and item.number in numbers]
 
 
-def shown_practices(analysis: Analysis, per_theme: int) -> SimpleNamespace:
+@dataclass(frozen=True)
+class Shown:
+    """The items of a long list that the pack prints, and how many it leaves to sources.csv."""
+
+    items: list[Evidence]
+    hidden: int
+
+
+def shown_practices(analysis: Analysis, per_theme: int) -> Shown:
     """Return the good practices, then the recommendations, up to `per_theme` per theme each."""
     groups: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
     for item in (*analysis.good_practices, *analysis.recommendations):
@@ -348,7 +356,7 @@ def shown_practices(analysis: Analysis, per_theme: int) -> SimpleNamespace:
         group.sort(key=lambda item: (-item.severity, not item.public, item.number))
         items += group[:per_theme]
     hidden = len(analysis.good_practices) + len(analysis.recommendations) - len(items)
-    return SimpleNamespace(items=items, hidden=hidden)
+    return Shown(items=items, hidden=hidden)
 
 
 def pack_messages(
@@ -409,7 +417,7 @@ def _build_message(
     now: dt.datetime,
     overrides: Path | None,
     message_id: str,
-) -> Any:
+) -> EmailMessage:
     training = workspace.training(compiled.training)
     if _labels_file(language, overrides) is None:
         language = "en"
