@@ -127,12 +127,21 @@ def gather(workspace: Workspace, store: Store, slug: str, now: dt.datetime) -> A
     meetings = store.meetings(slug)
     attendees = {meeting.id: store.attendees(meeting.id) for meeting in meetings}
     attendance = {meeting.id: _attendance(store, meeting.id) for meeting in meetings}
+    observations = store.observations(training=slug)
+    known = {organisation.id for organisation in workspace.stakeholders.organisations}
+    for observation in observations:
+        if observation.organisation not in known:
+            raise BriefingError(
+                f"observation #{observation.id} ({observation.key}) is from organisation "
+                f"{observation.organisation!r}, which stakeholders.yaml no longer lists: "
+                "put it back, or the pack cannot say what kind of organisation said it"
+            )
     return analyse(
         training,
         slug,
         workspace.stakeholders.organisations,
         meetings,
-        store.observations(training=slug),
+        observations,
         attendees,
         attendance,
         now,
@@ -178,7 +187,13 @@ def render_pack(
 
 def pdf_bytes(html: str) -> bytes:
     """Return the HTML typeset as PDF by WeasyPrint (imported here: it is slow to import)."""
-    import weasyprint
+    try:
+        import weasyprint
+    except OSError as error:  # its C libraries are missing: Pango, HarfBuzz...
+        raise BriefingError(
+            f"the PDF needs Pango, which WeasyPrint cannot load ({error}): install "
+            "libpango-1.0-0 and libpangoft2-1.0-0 (make system does, as root)"
+        ) from None
 
     pdf = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf()
     if not isinstance(pdf, bytes):  # write_pdf returns the bytes when given no target
@@ -307,10 +322,11 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
     writer.writerow(
         ["section", "theme", "kind", "severity", "number", "source", "owner", "due", "text"]
     )
-    sections: list[tuple[str, Iterable[Evidence]]] = []
-    for gap in analysis.gaps:
-        numbers = set(gap.observations)
-        sections.append((f"gap {gap.rank}", _issues_of(analysis, gap.theme, numbers)))
+    by_number = {item.number: item for item in analysis.evidence}
+    sections: list[tuple[str, Iterable[Evidence]]] = [
+        (f"gap {gap.rank}", [by_number[number] for number in gap.observations])
+        for gap in analysis.gaps
+    ]
     sections.append(("action", analysis.actions))
     sections.append(("practice", (*analysis.good_practices, *analysis.recommendations)))
     for section, items in sections:
@@ -329,10 +345,6 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
                 ]
             )
     return buffer.getvalue()
-
-
-def _issues_of(analysis: Analysis, theme: str, numbers: set[int]) -> list[Evidence]:
-    return [item for item in analysis.evidence if item.theme == theme and item.number in numbers]
 
 
 @dataclass(frozen=True)

@@ -20,37 +20,25 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from consult.errors import ConsultError, WorkspaceError
-from consult.notefiles import problems_from_validation
+from consult.notefiles import (
+    MEETING_FIELDS,
+    REQUIRED_FIELDS,
+    NoteField,
+    problems_from_validation,
+)
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 from consult.yamlfile import Loc, path_of, read_yaml
 from schemas.notes import MeetingNotes
 
 KOBO_FILE = "kobo.yaml"
 
-NoteField = Literal[
-    "meeting",
-    "round",
-    "organisation",
-    "date",
-    "kind",
-    "theme",
-    "severity",
-    "text",
-    "quote",
-    "speaker_role",
-    "confidentiality",
-    "owner",
-    "due",
-]
-_MEETING_FIELDS = ("meeting", "round", "organisation", "date")
-_REQUIRED = ("meeting", "organisation", "date", "kind", "theme", "severity", "text")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ROOT_UUID = "meta/rootUuid"
 
@@ -89,7 +77,7 @@ class KoboMapping(BaseModel):
     @field_validator("fields")
     @classmethod
     def _maps_required(cls, value: dict[NoteField, str]) -> dict[NoteField, str]:
-        missing = [name for name in _REQUIRED if name not in value]
+        missing = [name for name in REQUIRED_FIELDS if name not in value]
         if missing:
             raise ValueError(f"a question for each of {', '.join(missing)}")
         empty = [name for name, path in value.items() if not path]
@@ -215,7 +203,7 @@ def _notes(
     for name, path in mapping.fields.items():
         value = submission.get(path)
         if value is not None and value != "":
-            (meeting if name in _MEETING_FIELDS else observation)[name] = value
+            (meeting if name in MEETING_FIELDS else observation)[name] = value
 
     paths = {str(name): path for name, path in mapping.fields.items()}
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -450,7 +450,7 @@ def _observation(
 
 # CSV: one observation per row, grouped into meetings by (meeting, round).
 
-COLUMNS = (
+NoteField = Literal[
     "meeting",
     "round",
     "organisation",
@@ -464,10 +464,11 @@ COLUMNS = (
     "confidentiality",
     "owner",
     "due",
-    "id",
-)
-_REQUIRED_COLUMNS = ("meeting", "organisation", "date", "kind", "theme", "severity", "text")
-_MEETING_COLUMNS = ("meeting", "round", "organisation", "date")
+]
+"""A field of a notes row: the meeting's, then the observation's (CSV columns, Kobo fields)."""
+COLUMNS: tuple[str, ...] = (*get_args(NoteField), "id")
+REQUIRED_FIELDS = ("meeting", "organisation", "date", "kind", "theme", "severity", "text")
+MEETING_FIELDS = ("meeting", "round", "organisation", "date")
 
 
 @dataclass
@@ -525,7 +526,7 @@ def _header_problems(header: list[str], name: str) -> list[Problem]:
     ]
     problems += [
         Problem(name, 1, column, MISSING, "a column of this name in the header")
-        for column in _REQUIRED_COLUMNS
+        for column in REQUIRED_FIELDS
         if column not in header
     ]
     problems += [
@@ -544,7 +545,7 @@ def _add_row(
 ) -> None:
     """Add one row's observation to its meeting, or its problems when it has any."""
     values = {column: cell.strip() for column, cell in row.items() if cell.strip()}
-    fields = {column: values[column] for column in _MEETING_COLUMNS if column in values}
+    fields = {column: values[column] for column in MEETING_FIELDS if column in values}
     rows = meetings.setdefault(
         (values.get("meeting", ""), values.get("round", "")), _Rows(line, fields)
     )
@@ -555,7 +556,7 @@ def _add_row(
             expected = f"{shown} as on line {rows.line}, for the same meeting"
             problems.append(Problem(name, line, column, values.get(column, MISSING), expected))
             return
-    observation: dict[str, Any] = {c: v for c, v in values.items() if c not in _MEETING_COLUMNS}
+    observation: dict[str, Any] = {c: v for c, v in values.items() if c not in MEETING_FIELDS}
     rows.seen += 1
     # its place among the meeting's rows, counting invalid ones: keys never shift
     observation.setdefault("id", str(rows.seen))

@@ -117,7 +117,6 @@ def test_user_text_is_escaped_and_restricted_text_appears_nowhere(
     assert len(texts) > 6
     for text in texts:
         assert "CANARY-7f3e" not in text
-    assert CANARY  # the canary is in the store, under its key
     assert any(o.text == CANARY for o in store.observations(training=SLUG))
 
 
@@ -329,3 +328,24 @@ def test_a_broken_pdf_records_no_version(
         compile_pack(workspace, store, SLUG, out, NOW)
     assert store.pack_versions(SLUG) == []
     assert not any((out / "briefing").rglob("*.html"))
+
+
+def test_an_organisation_gone_from_the_registry_is_named_and_nothing_is_stored(
+    golden: tuple[Workspace, Store, Path],
+) -> None:
+    workspace, store, out = golden
+    stakeholders = workspace.root / "stakeholders.yaml"
+    text = stakeholders.read_text(encoding="utf-8")
+    start = text.index("  - id: ngo-a")
+    stakeholders.write_text(text[:start] + text[text.index("  - id: ngo-b") :], "utf-8")
+    trainings = workspace.root / "trainings" / "golden.yaml"
+    trainings.write_text(
+        "\n".join(
+            line for line in trainings.read_text("utf-8").splitlines() if "id: ngo-a," not in line
+        )
+        + "\n",
+        "utf-8",
+    )
+    with pytest.raises(BriefingError, match=r"#6 \(golden#6\) is from organisation 'ngo-a'"):
+        compile_pack(load_workspace(workspace.root), store, SLUG, out, NOW)
+    assert store.pack_versions(SLUG) == []
