@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from consult.ui import LocalUi, Running, local_ui
 from tests.uiserver import wait_for_state
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page, Response
 
 pytestmark = pytest.mark.e2e
 
@@ -40,33 +40,25 @@ SLUG = "intercultural-communication-2027"
 SUBMITS = 3
 
 
-def approve_in_the_resume_form(page: Page, run: str, shots: Path) -> tuple[int, str]:
-    """Open the paused run's resume form, approve as Nino Beridze; return the API's answer.
+def submit(page: Page, form: Callable[[], Locator], endpoint: str) -> Response:
+    """Fill in a form (`form` returns its Submit button) and submit it; return the API's answer.
 
     On SQLite, Prefect's server answers 503 "Service Unavailable" when another
     write (the runner's poll, a log, an event) commits between the reads and
-    the write of the resume's transaction (SQLITE_BUSY_SNAPSHOT); nothing is
+    the write of a request's transaction (SQLITE_BUSY_SNAPSHOT); nothing is
     changed and the UI shows the error. A coordinator submits again, and so
     does this test, up to `SUBMITS` times; any other answer ends it.
     """
-    from playwright.sync_api import expect
-
-    dialog = page.get_by_role("dialog")
-    answer: tuple[int, str] = (0, "never submitted")
     for attempt in range(1, SUBMITS + 1):
-        if not dialog.is_visible():
-            page.get_by_role("button", name="Resume").first.click()
-        expect(dialog.get_by_text("meetings placed. Approve to confirm")).to_be_visible()
-        dialog.get_by_role("textbox").last.fill("Nino Beridze")
-        if attempt == 1:
-            page.screenshot(path=shots / "2-resume-form.png", full_page=True)
-        with page.expect_response(lambda r: r.url.endswith(f"/{run}/resume")) as resumed:
-            dialog.get_by_role("button", name="Submit").click()
-        answer = (resumed.value.status, resumed.value.text())
-        if answer[0] != 503:
+        button = form()
+        with page.expect_response(
+            lambda r: r.url.endswith(endpoint) and r.request.method == "POST"
+        ) as answered:
+            button.click()
+        if answered.value.status != 503 or attempt == SUBMITS:
             break
-        print(f"submit {attempt}: 503 {answer[1]}, submitting again")
-    return answer
+        print(f"submit {attempt} to {endpoint}: 503 {answered.value.text()}, submitting again")
+    return answered.value
 
 
 @pytest.fixture
@@ -102,15 +94,26 @@ def test_a_coordinator_plans_a_round_and_approves_it_in_the_prefect_ui(
             expect(page.get_by_text("Which round to plan, and how.")).to_be_visible()
             expect(page.get_by_text("How long the proposal waits for a decision.")).to_be_visible()
             page.screenshot(path=shots / "1-parameter-form.png", full_page=True)
-            with page.expect_response(lambda r: r.url.endswith("/create_flow_run")) as created:
-                page.get_by_role("button", name="Submit").click()
-            assert created.value.status == 201, created.value.text()
-            run = created.value.json()["id"]
+            created = submit(
+                page, lambda: page.get_by_role("button", name="Submit"), "/create_flow_run"
+            )
+            assert created.status == 201, created.text()
+            run = created.json()["id"]
             paused = wait_for_state(api, run, {"PAUSED"})
             assert paused["state_name"] == "Paused", paused["state_name"]
             page.goto(f"{ui.url}/runs/flow-run/{run}")
-            status, text = approve_in_the_resume_form(page, run, shots)
-            assert status == 201, text
+            dialog = page.get_by_role("dialog")
+
+            def decision() -> Locator:
+                if not dialog.is_visible():
+                    page.get_by_role("button", name="Resume").first.click()
+                expect(dialog.get_by_text("meetings placed. Approve to confirm")).to_be_visible()
+                dialog.get_by_role("textbox").last.fill("Nino Beridze")
+                page.screenshot(path=shots / "2-resume-form.png", full_page=True)
+                return dialog.get_by_role("button", name="Submit")
+
+            resumed = submit(page, decision, f"/{run}/resume")
+            assert resumed.status == 201, resumed.text()
 
             done = wait_for_state(api, run, {"COMPLETED"})
             assert done["state_type"] == "COMPLETED", done["state_name"]
