@@ -6,7 +6,9 @@ real SMTP server (aiosmtpd) on 127.0.0.1, then measures:
   over one connection;
 - core: `consult.invitations.send_round` (render + calendar + MIME + ledger +
   SMTP), without Prefect;
-- flow: the `send-invitations` Prefect flow (ephemeral server already warm).
+- flow: the `send-invitations` Prefect flow (ephemeral server already warm);
+- the flow again on the same round, which finds every message sent: the
+  fixed cost under any flow run (Prefect, the workspace, the ledger's claims).
 Prints each time and its ratio to the baseline, and the process's CPU seconds
 and their ratio to the baseline's. Before the core and the flow runs consult's
 in-process caches are emptied (`cold`), so neither profits from the messages
@@ -271,6 +273,14 @@ def main() -> None:
             summary = send_invitations(
                 SendParameters(training=SLUG, workspace=str(settings.workspace))
             )
+        # The same flow again: every message is sent, so it builds and sends nothing.
+        # What it costs is the floor under the flow's time: Prefect's run and tasks,
+        # loading the workspace, reading the round and claiming in the ledger.
+        cold()
+        with timed() as floor:
+            again = send_invitations(
+                SendParameters(training=SLUG, workspace=str(settings.workspace))
+            )
 
     print(f"messages: {len(items)} ({MEETINGS} meetings x {ATTENDEES} attendees)")
     print(
@@ -283,6 +293,10 @@ def main() -> None:
     print(
         f"send-invitations flow: {flow.wall:.2f} s, {flow.wall / baseline.wall:.1f}x baseline"
         f"{flow.cpu_note_against(baseline)} ({summary})"
+    )
+    print(
+        f"the same flow again, nothing left to send: {floor.wall:.2f} s, "
+        f"{floor.wall / baseline.wall:.1f}x baseline{floor.cpu_note_against(baseline)} ({again})"
     )
 
 
