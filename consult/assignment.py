@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ import numpy as np
 from highspy import (
     HighsLp,
     HighsModelStatus,
+    HighsSolution,
     HighsVarType,
     MatrixFormat,
     kSolutionStatusFeasible,
@@ -241,12 +243,10 @@ def solve(
     if not classes:
         return _assignment(round_, options, greedy, True, 0)
     columns = [(k, s) for k, c in enumerate(classes) for s in c.starts]
-    facilitators = sorted({f for c in classes for f in c.facilitators})
-    spread = round_.preferences.spread_facilitator_load
-    n_x = len(columns)
-    n = n_x + (len(facilitators) if spread else 0)
     least = sum(1 for start in greedy.values() if start is not None)
     everyone = least == sum(len(c.requests) for c in classes)
+    spread = round_.preferences.spread_facilitator_load
+    n_x = len(columns)
 
     rows: list[list[tuple[int, float]]] = []
     lower: list[float] = []
@@ -286,8 +286,16 @@ def solve(
         limit = round_.parties[f].max_per_day
         if limit is not None and len(js) > limit:
             add([(j, 1.0) for j in js], limit)
-        if spread:
-            add([*((j, 1.0) for j in js), (n_x + facilitators.index(f), -1.0)], 0)
+
+    # A facilitator whose busiest day is forced to its `max_per_day` adds a constant.
+    floors = _busiest_floor(classes, days) if everyone and spread else {}
+    settled = {f: floor for f, floor in floors.items() if floor == round_.parties[f].max_per_day}
+    loaded = sorted({f for c in classes for f in c.facilitators} - set(settled)) if spread else []
+    for (f, _), js in days.items():
+        if f in loaded:
+            add([*((j, 1.0) for j in js), (n_x + loaded.index(f), -1.0)], 0)
+    constant = SPREAD_WEIGHT * sum(settled.values())
+    meetings = Counter(f for c in classes for f in c.facilitators for _ in c.requests)
 
     costs = np.array([cost(round_, s, classes[k].minutes) for k, s in columns], dtype=float)
     # One more meeting placed must outweigh any saving in cost: W exceeds the
@@ -296,18 +304,22 @@ def solve(
         0.0
         if everyone
         else float(costs.max()) * len(round_.requests)
-        + SPREAD_WEIGHT * (n - n_x) * len(round_.requests)
+        + SPREAD_WEIGHT * len(loaded) * len(round_.requests)
         + 1
     )
-    result = _run_highs(
-        np.concatenate([costs - worth, np.full(n - n_x, SPREAD_WEIGHT)]),
-        rows,
-        (np.array(lower), np.array(upper)),
-        _busiest_floor(classes, days, facilitators) if everyone and spread else np.zeros(n - n_x),
-        # Every meeting has a facilitator, so two meetings never start at the same
-        # step of one class: each count is 0 or 1.
-        np.concatenate([np.ones(n_x), np.full(n - n_x, np.inf)]),
-        n_x,
+    result = _optimise(
+        _Model(
+            np.concatenate([costs - worth, np.full(len(loaded), SPREAD_WEIGHT)]),
+            rows,
+            np.array(lower),
+            np.array(upper),
+            np.concatenate([np.zeros(n_x), [floors.get(f, 0) for f in loaded]]),
+            # Every meeting has a facilitator, so two meetings never start at the same
+            # step of one class: each count is 0 or 1. A busiest day holds at most all
+            # of the facilitator's meetings.
+            np.concatenate([np.ones(n_x), [float(meetings[f]) for f in loaded]]),
+            n_x,
+        ),
         time_limit,
     )
     proven = result.optimal
@@ -324,15 +336,13 @@ def solve(
         if proven or _rank(objective(round_, found)) >= _rank(objective(round_, greedy)):
             starts = found
     placed, total = objective(round_, starts)
-    bound = _bound(result.dual_bound, worth, placed) if not proven else total
+    bound = _bound(result.dual_bound + constant, worth, placed) if not proven else total
     return _assignment(round_, options, starts, proven, bound)
 
 
 def _busiest_floor(
-    classes: Sequence[_Class],
-    days: Mapping[tuple[str, dt.date], list[int]],
-    facilitators: Sequence[str],
-) -> NDArray[np.float64]:
+    classes: Sequence[_Class], days: Mapping[tuple[str, dt.date], list[int]]
+) -> dict[str, int]:
     """Return, per facilitator, a floor on their busiest day's meetings when all are placed.
 
     A facilitator's meetings, spread over the days they have slots on, put at
@@ -341,11 +351,16 @@ def _busiest_floor(
     20 s: cost 6,052 with it, no better than greedy without). A floor of 1 says
     nothing an integer schedule does not, and slowed 20 meetings from 1.1-1.5 s
     to 2.7-3.8 s, so it is left out.
+
+    When the floor is the facilitator's `max_per_day`, their busiest day is
+    exactly that in every schedule placing all meetings (no fewer by the
+    count, no more by the rule), so the caller adds it as a constant instead
+    of a variable and a row per day.
     """
     meetings = Counter(f for c in classes for f in c.facilitators for _ in c.requests)
     open_days = Counter(f for f, _ in days)
-    floors = [math.ceil(meetings[f] / open_days[f]) for f in facilitators]
-    return np.array([floor if floor > 1 else 0 for floor in floors], dtype=float)
+    floors = {f: math.ceil(meetings[f] / open_days[f]) for f in open_days}
+    return {f: floor for f, floor in floors.items() if floor > 1}
 
 
 def _rank(score: tuple[int, int]) -> tuple[int, int]:
@@ -365,45 +380,122 @@ def _bound(dual: float, worth: float, placed: int) -> int | None:
 
 
 @dataclass(frozen=True)
+class _Model:
+    """Minimise costs·x subject to lower ≤ rows·x ≤ upper, the first `integers` columns integer."""
+
+    costs: NDArray[np.float64]
+    rows: list[list[tuple[int, float]]]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    column_lower: NDArray[np.float64]
+    column_upper: NDArray[np.float64]
+    integers: int
+
+
+@dataclass(frozen=True)
 class _Solved:
     x: NDArray[np.float64] | None
     optimal: bool
     dual_bound: float
+    value: float = np.inf
+
+
+RESTRICTED = 1.0
+"""The reduced cost up to which the first, restricted programme keeps a start."""
+RESTRICTED_SHARE = 0.3
+"""The share of the time limit the restricted programme may take."""
+
+
+def _optimise(model: _Model, time_limit: float) -> _Solved:
+    """Return the optimum of `model`, first over the starts the relaxation favours.
+
+    The linear relaxation gives a lower bound D and, for each start, a reduced
+    cost d: any assignment using the start costs at least D + d. The programme
+    restricted to the starts with d ≤ `RESTRICTED` is small and quickly gives a
+    good schedule of cost U; then every start with D + d > U is left out of the
+    full programme, which is exact since no assignment using one beats U.
+    """
+    deadline = time.perf_counter() + time_limit
+    relaxed = _relaxation(model, time_limit)
+    if relaxed is None:
+        return _run_highs(model, model.column_upper, deadline - time.perf_counter())
+    least, reduced = relaxed
+    slack = 1e-7 * (1 + abs(least))
+    integer = np.arange(len(model.costs)) < model.integers
+    narrow = np.where(integer & (reduced > RESTRICTED), 0.0, model.column_upper)
+    left = deadline - time.perf_counter()
+    first = _run_highs(model, narrow, RESTRICTED_SHARE * left)
+    if first.x is None:
+        second = _run_highs(model, model.column_upper, deadline - time.perf_counter())
+        return _Solved(second.x, second.optimal, max(least, second.dual_bound), second.value)
+    # The objective is integral: a better assignment costs at most U - 1.
+    if first.optimal and first.value - 1 - least < RESTRICTED - slack:
+        return first
+    wide = np.where(integer & (reduced > first.value - least + slack), 0.0, model.column_upper)
+    second = _run_highs(model, wide, deadline - time.perf_counter(), first.x)
+    # Every assignment left out costs at least U, which the first programme found.
+    bound = max(least, min(first.value, second.dual_bound))
+    if second.x is None or second.value > first.value:
+        return _Solved(first.x, second.optimal, bound, first.value)
+    return _Solved(second.x, second.optimal, bound, second.value)
+
+
+def _relaxation(model: _Model, time_limit: float) -> tuple[float, NDArray[np.float64]] | None:
+    """Return a lower bound on `model` and each column's reduced cost, from its LP.
+
+    The bound is computed here from the row duals HiGHS returns, so it is valid
+    whatever their accuracy: for any y, c·x ≥ y·Ax + (c - Aᵀy)·x, and each term is
+    bounded below by the row and column bounds.
+    """
+    highs = _highs(time_limit)
+    highs.setOptionValue("solver", "ipm")
+    highs.setOptionValue("run_crossover", "off")
+    highs.passModel(_lp(model, model.column_upper, integer=False))
+    highs.run()
+    if highs.getModelStatus() != HighsModelStatus.kOptimal:
+        return None
+    y = np.array(highs.getSolution().row_dual)
+    y[(y > 0) & ~np.isfinite(model.lower)] = 0.0
+    y[(y < 0) & ~np.isfinite(model.upper)] = 0.0
+    lengths = [len(entries) for entries in model.rows]
+    index = np.array([j for entries in model.rows for j, _ in entries], dtype=np.int64)
+    value = np.array([v for entries in model.rows for _, v in entries], dtype=float)
+    reduced = model.costs - np.bincount(
+        index, weights=value * np.repeat(y, lengths), minlength=len(model.costs)
+    )
+    lower = np.where(np.isfinite(model.lower), model.lower, 0.0)
+    upper = np.where(np.isfinite(model.upper), model.upper, 0.0)
+    rows = np.where(y > 0, y * lower, y * upper)
+    columns = np.where(reduced > 0, reduced * model.column_lower, reduced * model.column_upper)
+    return float(rows.sum() + columns.sum()), reduced
+
+
+def _highs(time_limit: float) -> _Highs:
+    highs = _Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", max(float(time_limit), 0.0))
+    return highs
 
 
 def _run_highs(
-    costs: NDArray[np.float64],
-    rows: list[list[tuple[int, float]]],
-    row_bounds: tuple[NDArray[np.float64], NDArray[np.float64]],
-    busiest_floor: NDArray[np.float64],
+    model: _Model,
     column_upper: NDArray[np.float64],
-    integers: int,
     time_limit: float,
+    start: NDArray[np.float64] | None = None,
 ) -> _Solved:
-    """Return HiGHS's answer to min costs·x over the rows, the first `integers` columns integer."""
-    highs = _Highs()
-    highs.setOptionValue("output_flag", False)
+    """Return HiGHS's answer to `model` with the columns' upper bounds `column_upper`."""
+    highs = _highs(time_limit)
     highs.setOptionValue("mip_rel_gap", 0.0)
-    highs.setOptionValue("time_limit", float(time_limit))
     # The classes already group interchangeable meetings; looking for more symmetry
     # took longer than it saved (20 and 50 meetings: 0.8 and 7.5-8.2 s without, 0.9-1.7
     # and 9.9-11.7 s with).
     highs.setOptionValue("mip_detect_symmetry", False)
-    lp = HighsLp()
-    lp.num_col_, lp.num_row_ = len(costs), len(rows)
-    lp.col_cost_ = costs
-    lp.col_lower_ = np.concatenate([np.zeros(integers), busiest_floor])
-    lp.col_upper_ = column_upper
-    lp.row_lower_, lp.row_upper_ = row_bounds
-    lp.a_matrix_.format_ = MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(costs), len(rows)
-    lp.a_matrix_.start_ = np.cumsum([0, *(len(entries) for entries in rows)], dtype=np.int32)
-    lp.a_matrix_.index_ = np.array([j for entries in rows for j, _ in entries], dtype=np.int32)
-    lp.a_matrix_.value_ = np.array([v for entries in rows for _, v in entries], dtype=float)
-    lp.integrality_ = [HighsVarType.kInteger] * integers + [HighsVarType.kContinuous] * (
-        len(costs) - integers
-    )
-    highs.passModel(lp)
+    highs.passModel(_lp(model, column_upper, integer=True))
+    if start is not None:
+        solution = HighsSolution()
+        solution.col_value = start
+        solution.value_valid = True
+        highs.setSolution(solution)
     highs.run()
     info = highs.getInfo()
     found = info.primal_solution_status == kSolutionStatusFeasible
@@ -411,7 +503,30 @@ def _run_highs(
         np.array(highs.getSolution().col_value) if found else None,
         highs.getModelStatus() == HighsModelStatus.kOptimal,
         info.mip_dual_bound,
+        info.objective_function_value if found else np.inf,
     )
+
+
+def _lp(model: _Model, column_upper: NDArray[np.float64], integer: bool) -> HighsLp:
+    lp = HighsLp()
+    n = len(model.costs)
+    lp.num_col_, lp.num_row_ = n, len(model.rows)
+    lp.col_cost_ = model.costs
+    lp.col_lower_ = model.column_lower
+    lp.col_upper_ = column_upper
+    lp.row_lower_, lp.row_upper_ = model.lower, model.upper
+    lp.a_matrix_.format_ = MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, len(model.rows)
+    lp.a_matrix_.start_ = np.cumsum([0, *(len(entries) for entries in model.rows)], dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(
+        [j for entries in model.rows for j, _ in entries], dtype=np.int32
+    )
+    lp.a_matrix_.value_ = np.array([v for entries in model.rows for _, v in entries], dtype=float)
+    if integer:
+        lp.integrality_ = [HighsVarType.kInteger] * model.integers + [HighsVarType.kContinuous] * (
+            n - model.integers
+        )
+    return lp
 
 
 def _classes(round_: Round, options: Sequence[Candidates]) -> list[_Class]:
