@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from consult.planning import PlanningError, meeting_id
+from consult.rounds import PlanningError, meeting_id
 from consult.store import Store
 from consult.workspace import Workspace
 from schemas.state import Meeting

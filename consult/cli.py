@@ -32,9 +32,10 @@ from consult.delivery import Delivered, deliver, delivery_rows
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError
 from consult.notes import import_folder, import_kobo
-from consult.planning import plan_and_propose, resolve_round, schedule_markdown
+from consult.planning import plan_and_propose, schedule_markdown
 from consult.reminders import due_messages
 from consult.replies import record_replies, round_status, status_markdown
+from consult.rounds import resolve_round
 from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
 from consult.settings import Settings
 from consult.summary import PlannedRow, Summary, summarise

@@ -20,7 +20,7 @@ from pathlib import Path
 from consult.errors import ConsultError
 from consult.kobo import fetch_submissions, load_kobo_mapping, submissions_to_notes, token_from_env
 from consult.notefiles import read_notes_folder
-from consult.planning import meeting_id, resolve_round
+from consult.rounds import meeting_id, resolve_round
 from consult.store import Store
 from consult.workspace import Workspace
 from schemas import MeetingNotes

@@ -17,8 +17,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.assignment import Assignment, solve
-from consult.errors import ConsultError
 from consult.feeds import FeedResult, fetch_busy
+from consult.rounds import PlanningError, meeting_id
 from consult.scheduling import Party, Preferences, Request, Round, candidates
 from consult.store import Proposal, Store
 from consult.workspace import Workspace
@@ -27,10 +27,6 @@ from schemas.state import Attendee, Meeting
 
 KEPT = ("confirmed", "held", "notes_missing")
 """Statuses of meetings a re-plan keeps where they are, unless asked to re-plan them."""
-
-
-class PlanningError(ConsultError, ValueError):
-    """A round cannot be planned as asked (for example, a busy-time feed failed)."""
 
 
 @dataclass(frozen=True)
@@ -66,19 +62,6 @@ class RoundPlan:
         return sum(1 for row in self.rows if row.start is not None)
 
 
-def resolve_round(workspace: Workspace, slug: str, round_id: str | None) -> str:
-    """Return the round asked for, or the training's first; raise PlanningError if unknown."""
-    rounds = [r.id for r in workspace.training(slug).consultation.rounds]
-    if round_id is None:
-        return rounds[0]
-    if round_id not in rounds:
-        raise PlanningError(
-            f"trainings/{slug}.yaml, consultation.rounds: got {round_id!r}, "
-            f"expected one of {', '.join(rounds)}"
-        )
-    return round_id
-
-
 def plan_and_propose(
     workspace: Workspace,
     store: Store,
@@ -94,11 +77,6 @@ def plan_and_propose(
     result = plan_round(workspace, slug, round_id, feeds, store.meetings(slug, round_id), replan)
     save_plan(store, result, actor)
     return result
-
-
-def meeting_id(training: str, round_id: str, planned: str) -> str:
-    """Return the store id of a planned meeting: stable across re-plans."""
-    return f"{training}/{round_id}/{planned}"
 
 
 def feed_urls(workspace: Workspace, slug: str, round_id: str) -> dict[str, str]:

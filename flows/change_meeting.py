@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from consult.bootstrap import Services, send_messages
 from consult.changes import cancel, find_meeting, local_start, reschedule
 from consult.delivery import Delivered, delivery_rows
-from consult.planning import resolve_round
+from consult.rounds import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace

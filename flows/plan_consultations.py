@@ -14,11 +14,11 @@ from consult.planning import (
     RoundPlan,
     fetch_round_feeds,
     plan_round,
-    resolve_round,
     save_plan,
     schedule_markdown,
     schedule_rows,
 )
+from consult.rounds import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import Workspace, load_workspace

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from consult.changes import find_meeting
 from consult.notes import ImportReport, store_notes
-from consult.planning import resolve_round
+from consult.rounds import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace

@@ -6,8 +6,8 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
 from consult.bootstrap import read_replies
-from consult.planning import resolve_round
 from consult.replies import record_replies, round_status, status_markdown
+from consult.rounds import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import load_workspace

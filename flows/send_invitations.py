@@ -17,7 +17,7 @@ from pydantic import Field
 
 from consult.bootstrap import Services, send_messages
 from consult.delivery import Delivered, delivery_rows
-from consult.planning import resolve_round
+from consult.rounds import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace import Workspace, load_workspace

@@ -18,8 +18,9 @@ from consult.changes import cancel, find_meeting, reschedule
 from consult.delivery import deliver
 from consult.demo import shift_dates
 from consult.invitations import send_round
-from consult.planning import PlanningError, plan_round, save_plan
+from consult.planning import plan_round, save_plan
 from consult.reminders import due_messages
+from consult.rounds import PlanningError
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.transports.outbox import FileOutbox

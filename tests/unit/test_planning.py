@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from consult.feeds import FeedResult
-from consult.planning import PlanningError, plan_round, save_plan, schedule_markdown
+from consult.planning import plan_round, save_plan, schedule_markdown
+from consult.rounds import PlanningError
 from consult.store import Store, open_store
 from consult.workspace import Workspace, load_workspace
 from tests.conftest import TINY_STAKEHOLDERS, TINY_TRAINING
