@@ -1,0 +1,61 @@
+"""A flow run is a new process: the flows that do not plan must not import the solver."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HEAVY = ("numpy", "highspy", "recurring_ical_events", "weasyprint")
+"""The solver's, the busy-time feeds' and the PDF's libraries: 0.1-0.5 s each to import."""
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [
+        "send_invitations",
+        "send_reminders",
+        "record_replies",
+        "change_meeting",
+        "record_notes",
+        "import_notes",
+        "compile_briefing",
+        "run_due_steps",
+        "validate_workspace",
+    ],
+)
+def test_a_flow_that_does_not_plan_starts_without_the_solver_feeds_or_pdf(flow: str) -> None:
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys, flows.{flow}; print(*[m for m in {HEAVY!r} if m in sys.modules])",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert loaded.stdout.split() == []
+
+
+def test_the_planning_flow_does_import_the_solver() -> None:
+    # The check above can see an import: here is one it must see.
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, flows.plan_consultations; print('highspy' in sys.modules)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert loaded.stdout.strip() == "True"
