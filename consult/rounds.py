@@ -1,9 +1,9 @@
 """A training's consultation rounds and meetings by id: what every flow needs of planning.
 
 Apart from `consult.planning` so that the flows that send, remind or record
-notes do not import the solver (numpy, HiGHS) and the busy-time feeds
-(requests, recurring-ical-events): each flow run is a new process, and those
-imports were 0.2 s of its start.
+do not import the solver (numpy, HiGHS) and the busy-time feeds
+(recurring-ical-events, and requests where nothing else needs it): each flow
+run is a new process, and those imports were 0.2 s of its start.
 """
 
 from __future__ import annotations
