@@ -39,7 +39,7 @@ from consult.rounds import resolve_round
 from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
 from consult.settings import Settings
 from consult.summary import PlannedRow, Summary, summarise
-from consult.ui import DEFAULT_PORT, LocalUi, UiError, local_ui, wait
+from consult.ui import DEFAULT_PORT, LocalUi, UiError, interruptible, local_ui, wait
 from consult.workspace import load_workspace
 
 USER = os.environ.get("USER") or os.environ.get("USERNAME") or "coordinator"
@@ -373,14 +373,17 @@ def ui(
     if home is not None:
         local = replace(local, home=home.resolve())
     out.print(f"starting the Prefect server (state in {local.home})...", soft_wrap=True)
-    with local_ui(local) as running:
-        out.print(f"Prefect UI: {running.url}", soft_wrap=True)
-        out.print(
-            f"serving the deployments of {local.project / 'prefect.yaml'} on workspace "
-            f"{local.workspace}; logs in {running.logs}. Ctrl-C stops both.",
-            soft_wrap=True,
-        )
-        why = wait(running)
+    try:
+        with interruptible(), local_ui(local) as running:
+            out.print(f"Prefect UI: {running.url}", soft_wrap=True)
+            out.print(
+                f"serving the deployments of {local.project / 'prefect.yaml'} on workspace "
+                f"{local.workspace}; logs in {running.logs}. Ctrl-C stops both.",
+                soft_wrap=True,
+            )
+            why = wait(running)
+    except KeyboardInterrupt:
+        why = "stopped"
     if why != "stopped":
         raise UiError(why)
     out.print("stopped", soft_wrap=True)

@@ -142,24 +142,33 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
         yield running
 
 
-def wait(running: Running) -> str:
-    """Block until one of the processes exits (return why) or Ctrl-C/SIGTERM (return "stopped")."""
-    # A shell starts background jobs with SIGINT ignored: take it back, and SIGTERM too.
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Turn Ctrl-C and SIGTERM into KeyboardInterrupt inside, from the first moment.
+
+    Installed before the processes start, so a stop that comes at any point
+    (during start-up, just after the address is printed) unwinds `local_ui`,
+    which stops both. A shell starts background jobs with SIGINT ignored: this
+    takes it back, and SIGTERM too.
+    """
     previous = {
         signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
         signal.SIGTERM: signal.signal(signal.SIGTERM, _interrupt),
     }
     try:
-        while True:
-            exited = running.exited()
-            if exited:
-                return exited
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        return "stopped"
+        yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def wait(running: Running) -> str:
+    """Block until one of the processes exits; return why."""
+    while True:
+        exited = running.exited()
+        if exited:
+            return exited
+        time.sleep(0.5)
 
 
 def _interrupt(signum: int, frame: object) -> None:
