@@ -391,9 +391,9 @@ def _busiest_floor(
     least ⌈meetings / days⌉ on one of them. The rows imply the fraction; the
     rounding up is what helped HiGHS find good schedules early when the
     programme was solved in one step (300 meetings, 20 s: cost 6,052 with it,
-    no better than greedy without). A floor of 1 says
-    nothing an integer schedule does not, and slowed 20 meetings from 1.1-1.5 s
-    to 2.7-3.8 s, so it is left out.
+    no better than greedy without). A floor of 1 says nothing an integer
+    schedule does not, and slowed 20 meetings from 1.1-1.5 s to 2.7-3.8 s, so
+    it is left out.
 
     When the floor is the facilitator's `max_per_day`, their busiest day is
     exactly that in every schedule placing all meetings (no fewer by the

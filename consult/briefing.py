@@ -52,7 +52,7 @@ from consult.analysis import DIVERGENCE, Analysis, Evidence, analyse
 from consult.delivery import Delivered, Outgoing, deliver
 from consult.errors import ConsultError
 from consult.invitations import Sender
-from consult.mail import build_message
+from consult.mail import as_email, prepare_message
 from consult.store import LEASE, Store
 from consult.transports import Transport
 from consult.workspace import Workspace
@@ -454,17 +454,19 @@ def _build_message(
         "sender": sender,
     }
     subject = labels(key, title=title, version=compiled.version)
-    message = build_message(
-        sender=(sender.name, sender.email),
-        recipient=recipient,
-        subject=" ".join(subject.split()),
-        text=_render(env, "email.txt.j2", variables),
-        html=_render(env, "email.html.j2", variables),
-        calendar=None,
-        method=None,
-        date=now,
-        message_id=message_id,
-        domain=sender.domain,
+    message = as_email(
+        prepare_message(
+            sender=(sender.name, sender.email),
+            recipient=recipient,
+            subject=" ".join(subject.split()),
+            text=_render(env, "email.txt.j2", variables),
+            html=_render(env, "email.html.j2", variables),
+            calendar=None,
+            method=None,
+            date=now,
+            message_id=message_id,
+            domain=sender.domain,
+        )
     )
     pdf = compiled.pdf(language)
     message.add_attachment(

@@ -12,13 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
 from functools import partial
-from typing import Any
 
 from consult.calendar import build_invite
 from consult.delivery import BACKOFF, Delivered, Outgoing, deliver
-from consult.mail import RawMessage, build_message, prepare_message
+from consult.mail import RawMessage, prepare_message
 from consult.render import MessageContext, render_message
 from consult.store import LEASE, Store
 from consult.transports import Transport
@@ -87,29 +85,6 @@ def round_messages(
             yield Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 
 
-def compose(
-    workspace: Workspace,
-    training: Training,
-    sender: Sender,
-    meeting: Meeting,
-    attendees: tuple[Attendee, ...],
-    attendee: Attendee,
-    kind: MessageKind,
-    now: dt.datetime,
-    calendars: dict[str, bytes] | None,
-    message_id: str,
-) -> EmailMessage:
-    """Return the `kind` message about `meeting` to `attendee`, in their language and zone.
-
-    With `calendars` (a cache shared by the meeting's messages) the meeting's
-    iTIP invite goes with it; with None, the message carries no calendar.
-    """
-    return build_message(
-        **_message(workspace, training, sender, meeting, attendees, attendee, kind, now, calendars),
-        message_id=message_id,
-    )
-
-
 def prepare(
     workspace: Workspace,
     training: Training,
@@ -122,25 +97,11 @@ def prepare(
     calendars: dict[str, bytes] | None,
     message_id: str,
 ) -> RawMessage:
-    """Return the message `compose` gives (same arguments), ready to send as it is."""
-    return prepare_message(
-        **_message(workspace, training, sender, meeting, attendees, attendee, kind, now, calendars),
-        message_id=message_id,
-    )
+    """Return the `kind` message about `meeting` to `attendee`, in their language and zone.
 
-
-def _message(
-    workspace: Workspace,
-    training: Training,
-    sender: Sender,
-    meeting: Meeting,
-    attendees: tuple[Attendee, ...],
-    attendee: Attendee,
-    kind: MessageKind,
-    now: dt.datetime,
-    calendars: dict[str, bytes] | None,
-) -> dict[str, Any]:
-    """Return the arguments of `build_message` but the Message-ID, for `compose` and `prepare`."""
+    With `calendars` (a cache shared by the meeting's messages) the meeting's
+    iTIP invite goes with it; with None, the message carries no calendar.
+    """
     language = _language(attendee)
     organisation = workspace.stakeholders.organisation(meeting.organisation)
     names = {f.id: f.name for f in training.consultation.facilitators}
@@ -191,17 +152,18 @@ def _message(
             dtstamp=now,
         )
     calendar = calendars[title] if calendars is not None else None
-    return {
-        "sender": (sender.name, sender.email),
-        "recipient": (attendee.name, attendee.email),
-        "subject": rendered.subject,
-        "text": rendered.text,
-        "html": rendered.html,
-        "calendar": calendar,
-        "method": None,
-        "date": now,
-        "domain": sender.domain,
-    }
+    return prepare_message(
+        sender=(sender.name, sender.email),
+        recipient=(attendee.name, attendee.email),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        calendar=calendar,
+        method=None,
+        date=now,
+        domain=sender.domain,
+        message_id=message_id,
+    )
 
 
 def _language(attendee: Attendee) -> Language:

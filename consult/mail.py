@@ -8,8 +8,8 @@ quoted-printable or base64, so any relay passes it unchanged.
 `prepare_message` writes the bytes directly, at a fraction of the cost of `EmailMessage`
 and its generator: the subject and ASCII names are folded by the email package's header
 objects, a non-ASCII name becomes encoded words by its RFC 2047 encoder, the bodies are
-encoded by binascii. `build_message` gives the same message parsed back into an
-`EmailMessage`, for code that wants to look inside.
+encoded by binascii. `as_email` parses one back into an `EmailMessage`, for code
+that wants to look inside or add to it.
 
 One recipient per message, by design and because Python 3.11 drops addresses from a To
 header holding several non-ASCII display names (gh-100884).
@@ -128,35 +128,11 @@ def prepare_message(
     return RawMessage(sender[1], recipient[1], message_id, headers + body)
 
 
-def build_message(
-    *,
-    sender: tuple[str, str],
-    recipient: tuple[str, str],
-    subject: str,
-    text: str,
-    html: str,
-    calendar: bytes | None,
-    method: str | None,
-    date: datetime,
-    message_id: str | None = None,
-    domain: str = "consult.local",
-) -> EmailMessage:
-    """Return the message of `prepare_message` (same arguments) as an `EmailMessage`."""
-    prepared = prepare_message(
-        sender=sender,
-        recipient=recipient,
-        subject=subject,
-        text=text,
-        html=html,
-        calendar=calendar,
-        method=method,
-        date=date,
-        message_id=message_id,
-        domain=domain,
-    )
-    message = BytesParser(policy=POLICY).parsebytes(prepared.data)
-    assert isinstance(message, EmailMessage)  # POLICY's message factory
-    return message
+def as_email(message: RawMessage) -> EmailMessage:
+    """Return a prepared message as an `EmailMessage`, to read or to add an attachment to."""
+    parsed = BytesParser(policy=POLICY).parsebytes(message.data)
+    assert isinstance(parsed, EmailMessage)  # POLICY's message factory
+    return parsed
 
 
 def message_bytes(message: EmailMessage | RawMessage) -> bytes:

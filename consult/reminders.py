@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from functools import partial
 
 from consult.delivery import Outgoing
-from consult.invitations import Sender, compose
+from consult.invitations import Sender, prepare
 from consult.store import Store
 from consult.workspace import Workspace
 from schemas import Training
@@ -80,7 +80,7 @@ def _outgoing(
     calendars: dict[str, bytes] | None,
 ) -> Outgoing:
     build = partial(
-        compose, workspace, training, sender, meeting, attendees, attendee, kind, now, calendars
+        prepare, workspace, training, sender, meeting, attendees, attendee, kind, now, calendars
     )
     return Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 

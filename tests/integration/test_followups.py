@@ -18,6 +18,7 @@ from consult.changes import cancel, find_meeting, reschedule
 from consult.delivery import deliver
 from consult.demo import shift_dates
 from consult.invitations import send_round
+from consult.mail import RawMessage, as_email
 from consult.planning import plan_round, save_plan
 from consult.reminders import due_messages
 from consult.rounds import PlanningError
@@ -152,7 +153,8 @@ def test_the_coordinator_hears_the_day_after_a_meeting_without_notes(
     after = meeting.end + dt.timedelta(days=1, hours=1)
     due = list(due_messages(workspace, store, sender(settings), SLUG, after))
     assert [(d.recipient, d.kind) for d in due] == [("c@example.org", "notes_missing")]
-    message = due[0].build("<x@consult.local>")
+    built = due[0].build("<x@consult.local>")
+    message = as_email(built) if isinstance(built, RawMessage) else built
     assert not [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     store.upsert_observation(
         "notes/mia.md#1",

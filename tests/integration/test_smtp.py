@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from consult.mail import build_message, message_bytes, prepare_message
+from consult.mail import as_email, message_bytes, prepare_message
 from consult.transports import PermanentSendError, TransientSendError, UnsendableMessageError
 from consult.transports.smtp import SmtpTransport
 from tests.mailserver import Mailbox, free_port
@@ -64,15 +64,17 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 def invitation(to: str = "ivan@example.ru", subject: str = "შეხვედრა") -> EmailMessage:
     """Return an invitation from the organiser to `to`."""
-    return build_message(
-        sender=("ნინო ბერიძე", "nino@consult.example"),
-        recipient=("Иван Петров", to),
-        subject=subject,
-        text="გამარჯობა",
-        html="<p>გამარჯობა</p>",
-        calendar=b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
-        method="REQUEST",
-        date=datetime(2027, 3, 1, 9, tzinfo=UTC),
+    return as_email(
+        prepare_message(
+            sender=("ნინო ბერიძე", "nino@consult.example"),
+            recipient=("Иван Петров", to),
+            subject=subject,
+            text="გამარჯობა",
+            html="<p>გამარჯობა</p>",
+            calendar=b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
+            method="REQUEST",
+            date=datetime(2027, 3, 1, 9, tzinfo=UTC),
+        )
     )
 
 

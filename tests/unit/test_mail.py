@@ -17,7 +17,7 @@ from consult.errors import ConsultError
 from consult.mail import (
     CalendarError,
     HeaderError,
-    build_message,
+    as_email,
     message_bytes,
     prepare_message,
 )
@@ -59,7 +59,7 @@ def arguments(**changes: Any) -> dict[str, Any]:
 
 def build(**changes: Any) -> EmailMessage:
     """Return an invitation with the test defaults, some of them changed."""
-    return build_message(**arguments(**changes))
+    return as_email(prepare_message(**arguments(**changes)))
 
 
 def read_back(message: EmailMessage) -> EmailMessage:
@@ -279,7 +279,7 @@ def test_a_prepared_message_carries_its_envelope_and_the_parts_of_the_built_one(
     given = arguments(message_id="<invite-7@consult.example>")
     prepared = prepare_message(**given)
     parsed = BytesParser(policy=email.policy.default).parsebytes(prepared.data)
-    built = build_message(**given)
+    built = as_email(prepare_message(**given))
 
     assert (prepared.sender, prepared.recipient, prepared.message_id) == (
         "nino@consult.example",

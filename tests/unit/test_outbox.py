@@ -10,23 +10,25 @@ from pathlib import Path
 
 import pytest
 
-from consult.mail import build_message, message_bytes, prepare_message
+from consult.mail import as_email, message_bytes, prepare_message
 from consult.transports import UnsendableMessageError
 from consult.transports.outbox import FileOutbox, eml_name
 
 
 def invitation(message_id: str | None = None) -> EmailMessage:
     """Return a small invitation to Nino."""
-    return build_message(
-        sender=("Consult", "consult@consult.example"),
-        recipient=("ნინო ბერიძე", "nino@example.ge"),
-        subject="შეხვედრა",
-        text="გამარჯობა",
-        html="<p>გამარჯობა</p>",
-        calendar=None,
-        method=None,
-        date=datetime(2027, 3, 1, 9, tzinfo=UTC),
-        message_id=message_id,
+    return as_email(
+        prepare_message(
+            sender=("Consult", "consult@consult.example"),
+            recipient=("ნინო ბერიძე", "nino@example.ge"),
+            subject="შეხვედრა",
+            text="გამარჯობა",
+            html="<p>გამარჯობა</p>",
+            calendar=None,
+            method=None,
+            date=datetime(2027, 3, 1, 9, tzinfo=UTC),
+            message_id=message_id,
+        )
     )
 
 
