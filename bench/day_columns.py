@@ -56,6 +56,17 @@ def _days(
     return days
 
 
+def _holders(classes: list[_Class], columns: Columns) -> dict[tuple[str, int], list[int]]:
+    """Return the columns holding each (person, grid step): the programme's overlap rows."""
+    holders: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for j, (k, s) in enumerate(columns):
+        c = classes[k]
+        for who in (*c.facilitators, *([f"org:{c.organisation}"] if c.organisation else [])):
+            for t in range(s, s + c.cells):
+                holders[who, t].append(j)
+    return holders
+
+
 def _model(
     classes: list[_Class],
     columns: Columns,
@@ -80,15 +91,9 @@ def _model(
 def _compact(round_: Round, classes: list[_Class], columns: Columns) -> _Model:
     rows = _assign_rows(classes, columns)
     bounds: list[tuple[float, float]] = []
-    holders: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
-    for j, (k, s) in enumerate(columns):
-        c = classes[k]
-        for who in (*c.facilitators, *([f"org:{c.organisation}"] if c.organisation else [])):
-            for t in range(s, s + c.cells):
-                holders[who, t].append((j, 1.0))
-    for entries in holders.values():
-        if len(entries) > 1:
-            rows.append(entries)
+    for js in _holders(classes, columns).values():
+        if len(js) > 1:
+            rows.append([(j, 1.0) for j in js])
             bounds.append((-np.inf, 1.0))
     for (f, _), js in _days(round_, classes, columns).items():
         limit = round_.parties[f].max_per_day
@@ -104,14 +109,8 @@ def _extended(round_: Round, classes: list[_Class], columns: Columns) -> _Model:
     arcs = len(columns)
     days = _days(round_, classes, columns)
     day_of = {(f, j): day for (f, day), js in days.items() for j in js}
-    holders: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for j, (k, s) in enumerate(columns):
-        c = classes[k]
-        for who in (*c.facilitators, *([f"org:{c.organisation}"] if c.organisation else [])):
-            for t in range(s, s + c.cells):
-                holders[who, t].append(j)
     # Organisations' rows, and a facilitator's rows joining two days, stay as they are.
-    for (who, _), js in holders.items():
+    for (who, _), js in _holders(classes, columns).items():
         if len(js) > 1 and (who.startswith("org:") or len({day_of[who, j] for j in js}) > 1):
             rows.append([(j, 1.0) for j in js])
             bounds.append((-np.inf, 1.0))

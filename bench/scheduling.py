@@ -27,8 +27,9 @@ import datetime as dt
 import random
 import time
 
-from consult.assignment import exhaustive, first_fit, objective, solve
+from consult.assignment import Assignment, exhaustive, first_fit, objective, solve
 from consult.scheduling import (
+    Candidates,
     Party,
     Preferences,
     Request,
@@ -136,6 +137,18 @@ def small_round(rng: random.Random) -> Round:
     )
 
 
+def race(
+    round_: Round, options: list[Candidates]
+) -> tuple[Assignment, float, tuple[int, int], float]:
+    """Return the solver's answer and time, and first-fit's (placed, cost) and time."""
+    started = time.perf_counter()
+    answer = solve(round_, options, time_limit=TIME_LIMIT)
+    solve_time = time.perf_counter() - started
+    started = time.perf_counter()
+    greedy = objective(round_, first_fit(round_, options))
+    return answer, solve_time, greedy, time.perf_counter() - started
+
+
 def main() -> None:
     print(
         f"{'meetings':>8} {'slots':>6} {'fac slots':>9} {'pairs':>7} {'cand s':>7} "
@@ -147,12 +160,7 @@ def main() -> None:
         started = time.perf_counter()
         options = candidates(round_)
         slot_time = time.perf_counter() - started
-        started = time.perf_counter()
-        answer = solve(round_, options, time_limit=TIME_LIMIT)
-        solve_time = time.perf_counter() - started
-        started = time.perf_counter()
-        greedy_placed, greedy_cost = objective(round_, first_fit(round_, options))
-        greedy_time = time.perf_counter() - started
+        answer, solve_time, (greedy_placed, greedy_cost), greedy_time = race(round_, options)
         grid = len({s for o in options for s in o.starts})
         held = len({(f, s) for o in options for f in o.request.facilitators for s in o.starts})
         pairs = sum(len(o.starts) for o in options)
@@ -189,12 +197,7 @@ def main() -> None:
     for name, (minutes, single) in VARIANTS.items():
         round_ = variant(big_round(300), minutes, single)
         options = candidates(round_)
-        started = time.perf_counter()
-        answer = solve(round_, options, time_limit=TIME_LIMIT)
-        solve_time = time.perf_counter() - started
-        started = time.perf_counter()
-        _, greedy_cost = objective(round_, first_fit(round_, options))
-        greedy_time = time.perf_counter() - started
+        answer, solve_time, (_, greedy_cost), greedy_time = race(round_, options)
         print(
             f"{name:<28} {solve_time:>8.2f} {answer.optimal!s:>8} {answer.bound!s:>6} "
             f"{answer.cost:>6} {greedy_cost:>7} {greedy_time:>9.2f} "

@@ -11,6 +11,7 @@ import pytest
 
 from consult.demo import DEMO_WORKSPACE
 from tests import pg
+from tests.imapserver import Dovecot, DovecotMissing, running_dovecot
 
 # No test reaches beyond loopback: the Prefect server's telemetry stays off.
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
@@ -148,3 +149,13 @@ def postgres_url() -> Iterator[str]:
 def postgres_database_url(postgres_url: str) -> str:
     """The URL of a new, empty database on the throwaway PostgreSQL server."""
     return pg.create_database(postgres_url)
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    """A throwaway Dovecot IMAP server on loopback, one per test module."""
+    try:
+        with running_dovecot() as server:
+            yield server
+    except DovecotMissing as missing:
+        pytest.skip(str(missing))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from prefect import get_client
 from pydantic import SecretStr
 
@@ -14,17 +13,8 @@ from consult.store import open_store
 from flows.blocks import ImapMailbox
 from flows.record_replies import RepliesParameters, record_replies_flow
 from tests.flows.test_followup_flows import invited_workspace
-from tests.imapserver import Dovecot, DovecotMissing, running_dovecot
+from tests.imapserver import Dovecot
 from tests.integration.test_imap import reply_email
-
-
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    try:
-        with running_dovecot() as server:
-            yield server
-    except DovecotMissing as missing:
-        pytest.skip(str(missing))
 
 
 def test_the_flow_reads_the_mailbox_of_its_block(

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
@@ -26,18 +26,9 @@ from consult.transports.outbox import FileOutbox
 from consult.workspace import load_workspace
 from schemas.state import Meeting
 from tests.conftest import TINY_TRAINING
-from tests.imapserver import Dovecot, DovecotMissing, running_dovecot
+from tests.imapserver import Dovecot
 
 SLUG, ROUND = "winter-2027", "round-1"
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    try:
-        with running_dovecot() as server:
-            yield server
-    except DovecotMissing as missing:
-        pytest.skip(str(missing))
 
 
 @pytest.fixture

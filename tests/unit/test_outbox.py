@@ -10,26 +10,29 @@ from pathlib import Path
 
 import pytest
 
-from consult.mail import as_email, message_bytes, prepare_message
+from consult.mail import RawMessage, as_email, message_bytes, prepare_message
 from consult.transports import UnsendableMessageError
 from consult.transports.outbox import FileOutbox, eml_name
 
 
+def prepared(message_id: str | None = None) -> RawMessage:
+    """Return a small invitation to Nino, as the bytes a transport sends."""
+    return prepare_message(
+        sender=("Consult", "consult@consult.example"),
+        recipient=("ნინო ბერიძე", "nino@example.ge"),
+        subject="შეხვედრა",
+        text="გამარჯობა",
+        html="<p>გამარჯობა</p>",
+        calendar=None,
+        method=None,
+        date=datetime(2027, 3, 1, 9, tzinfo=UTC),
+        message_id=message_id,
+    )
+
+
 def invitation(message_id: str | None = None) -> EmailMessage:
     """Return a small invitation to Nino."""
-    return as_email(
-        prepare_message(
-            sender=("Consult", "consult@consult.example"),
-            recipient=("ნინო ბერიძე", "nino@example.ge"),
-            subject="შეხვედრა",
-            text="გამარჯობა",
-            html="<p>გამარჯობა</p>",
-            calendar=None,
-            method=None,
-            date=datetime(2027, 3, 1, 9, tzinfo=UTC),
-            message_id=message_id,
-        )
-    )
+    return as_email(prepared(message_id))
 
 
 def test_a_sent_message_is_written_as_an_eml_named_after_its_message_id(tmp_path: Path):
@@ -72,21 +75,11 @@ def test_the_file_holds_the_message_bytes_and_parses_back(tmp_path: Path):
 
 
 def test_a_prepared_message_is_written_under_its_message_id_with_its_bytes(tmp_path: Path):
-    prepared = prepare_message(
-        sender=("Consult", "consult@consult.example"),
-        recipient=("ნინო ბერიძე", "nino@example.ge"),
-        subject="შეხვედრა",
-        text="გამარჯობა",
-        html="<p>გამარჯობა</p>",
-        calendar=None,
-        method=None,
-        date=datetime(2027, 3, 1, 9, tzinfo=UTC),
-        message_id="<invite-2@consult.example>",
-    )
+    message = prepared("<invite-2@consult.example>")
 
-    FileOutbox(tmp_path).send(prepared)
+    FileOutbox(tmp_path).send(message)
 
-    assert (tmp_path / "invite-2@consult.example.eml").read_bytes() == prepared.data
+    assert (tmp_path / "invite-2@consult.example.eml").read_bytes() == message.data
 
 
 def test_unsafe_characters_in_a_message_id_do_not_reach_the_file_name():
