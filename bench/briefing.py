@@ -3,9 +3,9 @@
 Builds a workspace of 60 organisations (every kind) and 25 themes, one held
 meeting per organisation, and 10,000 observations in a SQLite store, then measures:
 - load: reading the training's observations from the store (the baseline);
-- analysis: `consult.analysis.analyse` on what was loaded (pure, no I/O);
+- analysis: `consult.briefing.analysis.analyse` on what was loaded (pure, no I/O);
 - pack: one language's HTML and Markdown, and its PDF typeset by WeasyPrint;
-- compile: `consult.briefing.compile_pack` as the flow runs it (gather, version, both
+- compile: `consult.briefing.pack.compile_pack` as the flow runs it (gather, version, both
   languages of the experts, files written).
 Prints each time, and the analysis as a ratio to the load. Targets: analysis < 1 s,
 one pack (HTML + PDF) < 10 s.
@@ -23,13 +23,13 @@ from typing import get_args
 import sqlalchemy as sa
 import yaml
 
-from consult.analysis import analyse
-from consult.briefing import _attendance, compile_pack, pdf_bytes, render_pack
+from consult.briefing.analysis import analyse
+from consult.briefing.pack import _attendance, compile_pack, pdf_bytes, render_pack
 from consult.settings import Settings
 from consult.store import open_store
 from consult.store.engine import create_store_engine
 from consult.store.tables import observations
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from schemas.stakeholders import OrganisationKind
 
 ORGANISATIONS, THEMES, OBSERVATIONS = 60, 25, 10_000

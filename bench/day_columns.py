@@ -26,8 +26,8 @@ from collections import defaultdict
 import numpy as np
 
 from bench.scheduling import big_round, variant
-from consult.assignment import _Class, _classes, _Model, _relaxation
-from consult.scheduling import Candidates, Round, candidates, cost, local_day
+from consult.planning.slots import Candidates, Round, candidates, cost, local_day
+from consult.planning.solver import _Class, _classes, _Model, _relaxation
 
 Columns = list[tuple[int, int]]
 

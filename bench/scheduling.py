@@ -27,8 +27,7 @@ import datetime as dt
 import random
 import time
 
-from consult.assignment import Assignment, exhaustive, first_fit, objective, solve
-from consult.scheduling import (
+from consult.planning.slots import (
     Candidates,
     Party,
     Preferences,
@@ -36,6 +35,7 @@ from consult.scheduling import (
     Round,
     candidates,
 )
+from consult.planning.solver import Assignment, exhaustive, first_fit, objective, solve
 from schemas.types import WorkingHours
 
 ZONES = [

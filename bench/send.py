@@ -4,7 +4,7 @@ Builds a workspace of 100 confirmed meetings with 10 attendees each, starts a
 real SMTP server (aiosmtpd) on 127.0.0.1, then measures:
 - baseline: the same 1,000 messages, built beforehand, sent with raw smtplib
   over one connection;
-- core: `consult.invitations.send_round` (render + calendar + MIME + ledger +
+- core: `consult.mail.invitations.send_round` (render + calendar + MIME + ledger +
   SMTP), without Prefect;
 - flow: the `send-invitations` Prefect flow (ephemeral server already warm);
 - the flow again on the same round, which finds every message sent: the
@@ -30,13 +30,13 @@ from pathlib import Path
 import yaml
 
 from consult.bootstrap import sender
-from consult.invitations import round_messages, send_round
-from consult.mail import message_bytes
+from consult.mail.invitations import round_messages, send_round
+from consult.mail.mime import message_bytes
+from consult.mail.transports import envelope
+from consult.mail.transports.smtp import SmtpTransport
 from consult.settings import Settings
 from consult.store import Proposal, open_store
-from consult.transports import envelope
-from consult.transports.smtp import SmtpTransport
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from schemas.state import Attendee
 from tests.mailserver import Mailbox, running
 

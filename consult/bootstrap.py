@@ -7,17 +7,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from consult.briefing import CompiledPack, compile_pack, send_pack
-from consult.delivery import Delivered
-from consult.imap import ImapMailbox, read_imap
-from consult.invitations import Sender, send_round
-from consult.replies import InboxRead, read_inbox
+from consult.briefing.pack import CompiledPack, compile_pack, send_pack
+from consult.mail.delivery import Delivered
+from consult.mail.imap import ImapMailbox, read_imap
+from consult.mail.invitations import Sender, send_round
+from consult.mail.replies import InboxRead, read_inbox
+from consult.mail.transports import Transport
+from consult.mail.transports.outbox import FileOutbox
+from consult.mail.transports.smtp import SmtpTransport
 from consult.settings import Settings
 from consult.store import Store, open_store
-from consult.transports import Transport
-from consult.transports.outbox import FileOutbox
-from consult.transports.smtp import SmtpTransport
-from consult.workspace import Workspace, load_workspace
+from consult.workspace.loading import Workspace, load_workspace
 
 
 @dataclass(frozen=True)

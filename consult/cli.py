@@ -24,23 +24,23 @@ from consult.bootstrap import (
     services,
     transport,
 )
-from consult.briefing import CompiledPack
-from consult.changes import cancel as cancel_meeting
-from consult.changes import find_meeting, local_start
-from consult.changes import reschedule as reschedule_meeting
-from consult.delivery import Delivered, deliver, delivery_rows
+from consult.briefing.pack import CompiledPack
 from consult.demo import prepare_demo, serve_feeds
-from consult.errors import ConsultError
-from consult.notes import import_folder, import_kobo
-from consult.planning import plan_and_propose, schedule_markdown
-from consult.reminders import due_messages
-from consult.replies import record_replies, round_status, status_markdown
-from consult.rounds import resolve_round
-from consult.schema import SCHEMA_DIR, stale_schemas, write_schemas
+from consult.errors import ConsultError, UiError
+from consult.mail.delivery import Delivered, deliver, delivery_rows
+from consult.mail.reminders import due_messages
+from consult.mail.replies import record_replies, round_status, status_markdown
+from consult.notes.importing import import_folder, import_kobo
+from consult.planning.changes import cancel as cancel_meeting
+from consult.planning.changes import find_meeting, local_start
+from consult.planning.changes import reschedule as reschedule_meeting
+from consult.planning.plan import plan_and_propose, schedule_markdown
 from consult.settings import Settings
-from consult.summary import PlannedRow, Summary, summarise
-from consult.ui import DEFAULT_PORT, LocalUi, UiError, interruptible, local_ui, wait
-from consult.workspace import load_workspace
+from consult.ui import DEFAULT_PORT, LocalUi, interruptible, local_ui, wait
+from consult.workspace.json_schema import SCHEMA_DIR, stale_schemas, write_schemas
+from consult.workspace.loading import load_workspace
+from consult.workspace.rounds import resolve_round
+from consult.workspace.summary import PlannedRow, Summary, summarise
 
 USER = os.environ.get("USER") or os.environ.get("USERNAME") or "coordinator"
 """Who the audit log names when --by is not given."""
@@ -426,9 +426,9 @@ def print_summary(summary: Summary) -> None:
 
 
 def main() -> None:
-    """Run the CLI; a ConsultError prints as one message and exits 1, without a traceback."""
+    """Run the CLI; a ConsultError prints as one message and exits with its code, no traceback."""
     try:
         app()
     except ConsultError as error:
         err.print(str(error), markup=False, soft_wrap=True)
-        raise SystemExit(1) from None
+        raise SystemExit(error.exit_code) from None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from consult.settings import OUT_DIR, STATE_DIR
-from consult.workspace import TRAININGS
+from consult.workspace.loading import TRAININGS
 
 DEMO_WORKSPACE = Path(__file__).resolve().parent.parent / "workspace"
 """The demo workspace shipped with consult."""

@@ -1,19 +1,29 @@
-"""The errors consult raises.
+"""Every error consult raises on purpose, in one module, and the tree they form.
 
-    ConsultError                 every error consult raises on purpose
-    ├── WorkspaceError           (also ValueError) workspace files that do not load;
-    │                            carries every Problem found, each naming file, line,
-    │                            field, value and what was expected
-    ├── StoreError               the state database is unreachable or from a newer consult
-    ├── PlanningError            (also ValueError) a round cannot be planned as asked
-    ├── InvalidFeed              (also ValueError) a busy-time feed that is no calendar
-    ├── TemplateError            (also ValueError) an email template that does not render
-    ├── InvalidInvite, InvalidCalendar   (also ValueError) bad invite input, a bad iTIP REPLY
-    ├── HeaderError, CalendarError       (also ValueError) a value no mail header may hold
-    └── SendError                a message was not sent (transports: Transient, Permanent)
+    ConsultError                   every error consult raises on purpose; `exit_code` 1
+    ├── WorkspaceError             (ValueError) workspace files that do not load; carries every
+    │                              Problem found, each naming file, line, field and value
+    ├── StoreError                 the state database is unreachable or from a newer consult
+    ├── PlanningError              (ValueError) a round cannot be planned or changed as asked
+    ├── InvalidFeed                (ValueError) a busy-time feed that is no calendar
+    ├── TemplateError              (ValueError) an email template that does not render
+    ├── InvalidInvite              (ValueError) an invitation cannot be built from the values given
+    ├── InvalidCalendar            (ValueError) the bytes are not the iTIP calendar expected
+    ├── HeaderError                (ValueError) a value no mail header may hold
+    ├── CalendarError              (ValueError) a calendar that cannot go into an invitation
+    ├── UnsendableMessageError     (ValueError) a message without a From, one To or an ID
+    ├── TransportSettingsError     (ValueError) a transport configured with bad values
+    ├── SendError                  a message was not sent; carries the server's code and reply
+    │   ├── TransientSendError     try again later: 4xx, connection dropped or refused, timeout
+    │   └── PermanentSendError     do not retry: 5xx for this recipient, or a rejected login
+    ├── ImapError                  the mailbox cannot be read (server, login or folder)
+    ├── KoboError                  (ValueError) the KoboToolbox settings cannot be used
+    ├── BriefingError              the pack cannot be compiled: a template or labels broken
+    └── UiError                    the local Prefect server or the runner did not start
 
 Bad input is always a `ValueError` too, so callers that know nothing of consult
-can still tell it from a bug.
+can still tell it from a bug. Each class carries the `exit_code` the CLI exits
+with (click's habit), so the entry point needs no table of codes.
 """
 
 from __future__ import annotations
@@ -62,6 +72,9 @@ class Problem:
 class ConsultError(Exception):
     """An error consult raises on purpose; its message is meant for a person."""
 
+    exit_code: int = 1
+    """What the command line exits with when this error ends a command."""
+
 
 class WorkspaceError(ConsultError, ValueError):
     """The workspace files do not load: every problem found, in file and line order."""
@@ -75,3 +88,81 @@ class WorkspaceError(ConsultError, ValueError):
 
 class StoreError(ConsultError):
     """The state database cannot be used as it is."""
+
+
+class PlanningError(ConsultError, ValueError):
+    """A round cannot be planned as asked (for example, a busy-time feed failed)."""
+
+
+class InvalidFeed(ConsultError, ValueError):
+    """The bytes given are not an iCalendar feed whose busy time can be read."""
+
+
+class TemplateError(ConsultError, ValueError):
+    """A message cannot be rendered: a template is missing or broken, or the context is wrong."""
+
+
+class InvalidInvite(ConsultError, ValueError):
+    """An invitation cannot be built from the values given."""
+
+
+class InvalidCalendar(ConsultError, ValueError):
+    """The bytes given are not the iTIP calendar that was expected."""
+
+
+class HeaderError(ConsultError, ValueError):
+    """A value cannot go into a mail header as given."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        super().__init__(f"{field}: {value!r} {reason}")
+
+
+class CalendarError(ConsultError, ValueError):
+    """The calendar cannot go into an invitation: not UTF-8, or its METHOD is missing or differs."""
+
+
+class UnsendableMessageError(ConsultError, ValueError):
+    """The message lacks what a transport needs: a From, exactly one To, a Message-ID."""
+
+
+class TransportSettingsError(ConsultError, ValueError):
+    """A transport's settings cannot work: an unknown value, or one without its partner."""
+
+
+class SendError(ConsultError):
+    """A message was not sent; `code` and `reply` are the server's, when it answered."""
+
+    def __init__(
+        self, what: str, *, recipient: str | None, code: int | None = None, reply: str = ""
+    ) -> None:
+        self.recipient = recipient
+        self.code = code
+        self.reply = reply
+        answer = f": {code} {reply}" if code is not None else f": {reply}" if reply else ""
+        super().__init__(f"{what}{answer}")
+
+
+class TransientSendError(SendError):
+    """The message may go through later: the server said 4xx, or could not be reached."""
+
+
+class PermanentSendError(SendError):
+    """The message will not go through as it is: the server said 5xx."""
+
+
+class ImapError(ConsultError):
+    """The mailbox cannot be read: the server is unreachable, refuses the login, or the folder."""
+
+
+class KoboError(ConsultError, ValueError):
+    """The KoboToolbox settings cannot be used as they are (e.g. the token is not set)."""
+
+
+class BriefingError(ConsultError):
+    """The pack cannot be compiled: a template or its labels are missing or broken."""
+
+
+class UiError(ConsultError):
+    """The local Prefect server or the runner did not start; the message says why."""

@@ -29,7 +29,7 @@ from typing import IO
 import requests
 import yaml
 
-from consult.errors import ConsultError
+from consult.errors import UiError
 from consult.settings import STATE_DIR, Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -41,10 +41,6 @@ POLL_SECONDS = 2
 
 HOST = "127.0.0.1"
 _UNSET = ("PREFECT_API_KEY", "PREFECT_API_AUTH_STRING", "PREFECT_SERVER_API_AUTH_STRING")
-
-
-class UiError(ConsultError):
-    """The local Prefect server or the runner did not start; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
 from consult.bootstrap import Services, send_messages
-from consult.changes import cancel, find_meeting, local_start, reschedule
-from consult.delivery import Delivered, delivery_rows
-from consult.rounds import resolve_round
+from consult.mail.delivery import Delivered, delivery_rows
+from consult.planning.changes import cancel, find_meeting, local_start, reschedule
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
+from consult.workspace.rounds import resolve_round
 from flows.blocks import with_smtp_block
 from flows.parameters import DEMO_TRAINING, RoundId, SmtpBlock, TrainingSlug, WorkspaceFolder
 

@@ -4,10 +4,10 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from consult.notes import ImportReport, import_folder, import_kobo
+from consult.notes.importing import ImportReport, import_folder, import_kobo
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from flows.parameters import DEMO_TRAINING, FlowParameters, TrainingSlug, WorkspaceFolder
 
 

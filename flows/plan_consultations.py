@@ -9,8 +9,8 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import Field
 
-from consult.feeds import FeedResult
-from consult.planning import (
+from consult.planning.feeds import FeedResult
+from consult.planning.plan import (
     RoundPlan,
     fetch_round_feeds,
     plan_round,
@@ -18,10 +18,10 @@ from consult.planning import (
     schedule_markdown,
     schedule_rows,
 )
-from consult.rounds import resolve_round
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import Workspace, load_workspace
+from consult.workspace.loading import Workspace, load_workspace
+from consult.workspace.rounds import resolve_round
 from flows.parameters import DEMO_TRAINING, FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
 from schemas.state import Meeting
 

@@ -10,12 +10,12 @@ from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, Field
 
-from consult.changes import find_meeting
-from consult.notes import ImportReport, store_notes
-from consult.rounds import resolve_round
+from consult.notes.importing import ImportReport, store_notes
+from consult.planning.changes import find_meeting
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
+from consult.workspace.rounds import resolve_round
 from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
 from schemas import Attendance, MeetingNotes, ObservationInput
 

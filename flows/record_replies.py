@@ -6,11 +6,11 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
 from consult.bootstrap import read_replies
-from consult.replies import record_replies, round_status, status_markdown
-from consult.rounds import resolve_round
+from consult.mail.replies import record_replies, round_status, status_markdown
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
+from consult.workspace.rounds import resolve_round
 from flows.blocks import with_imap_block
 from flows.parameters import DEMO_TRAINING, FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
 

@@ -21,7 +21,7 @@ from pydantic import Field
 from consult.settings import Settings
 from consult.store import open_store
 from consult.timeline import Step, StepKind, due_steps, local_day
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from flows.parameters import FlowParameters, WorkspaceFolder
 
 ACTOR = "run-due-steps"

@@ -16,11 +16,11 @@ from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from consult.bootstrap import Services, send_messages
-from consult.delivery import Delivered, delivery_rows
-from consult.rounds import resolve_round
+from consult.mail.delivery import Delivered, delivery_rows
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import Workspace, load_workspace
+from consult.workspace.loading import Workspace, load_workspace
+from consult.workspace.rounds import resolve_round
 from flows.blocks import with_smtp_block
 from flows.parameters import (
     DEMO_TRAINING,

@@ -8,11 +8,11 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from consult.bootstrap import sender, transport
-from consult.delivery import Delivered, deliver, delivery_rows
-from consult.reminders import due_messages
+from consult.mail.delivery import Delivered, deliver, delivery_rows
+from consult.mail.reminders import due_messages
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from flows.blocks import with_smtp_block
 from flows.parameters import DEMO_TRAINING, FlowParameters, SmtpBlock, TrainingSlug, WorkspaceFolder
 

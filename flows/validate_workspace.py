@@ -8,8 +8,8 @@ from pydantic import Field
 
 from consult.errors import WorkspaceError
 from consult.settings import Settings
-from consult.summary import summarise
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
+from consult.workspace.summary import summarise
 from flows.parameters import FlowParameters
 
 

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from consult.imap import ImapMailbox
+from consult.mail.imap import ImapMailbox
 
 DOVECOT = "/usr/sbin/dovecot"
 PASSWORD = "secret"

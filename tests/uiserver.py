@@ -15,10 +15,10 @@ from typing import Any
 import requests
 
 from consult.demo import prepare_demo, serve_feeds
-from consult.planning import plan_and_propose
+from consult.planning.plan import plan_and_propose
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 

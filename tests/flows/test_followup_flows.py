@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 from consult.bootstrap import sender
 from consult.demo import shift_dates
-from consult.invitations import send_round
-from consult.planning import plan_round, save_plan
+from consult.mail.invitations import send_round
+from consult.mail.transports.outbox import FileOutbox
+from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
-from consult.transports.outbox import FileOutbox
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from flows.change_meeting import (
     MeetingParameters,
     RescheduleParameters,

@@ -25,10 +25,10 @@ from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import resume_flow_run
 from prefect.settings import PREFECT_API_URL
 
-from consult.planning import plan_round, save_plan
+from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from flows.record_notes import NotesParameters, record_notes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from pathlib import Path
 from prefect import get_client
 from pydantic import SecretStr
 
-from consult.changes import find_meeting
+from consult.planning.changes import find_meeting
 from consult.store import open_store
 from flows.blocks import ImapMailbox
 from flows.record_replies import RepliesParameters, record_replies_flow

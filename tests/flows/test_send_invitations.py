@@ -8,10 +8,10 @@ from pathlib import Path
 from prefect import get_client
 from prefect_email import EmailServerCredentials
 
-from consult.planning import plan_round, save_plan
+from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from flows.send_invitations import SendParameters, send_invitations
 from tests.mailserver import Mailbox, running
 

@@ -14,21 +14,14 @@ import pypdf
 import pytest
 import sqlalchemy as sa
 
-from consult.briefing import (
-    TEMPLATES_DIR,
-    BriefingError,
-    Limits,
-    _labels,
-    compile_pack,
-    send_pack,
-)
-from consult.errors import WorkspaceError
-from consult.invitations import Sender
+from consult.briefing.pack import TEMPLATES_DIR, Limits, _labels, compile_pack, send_pack
+from consult.errors import BriefingError, WorkspaceError
+from consult.mail.invitations import Sender
+from consult.mail.transports.outbox import FileOutbox
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.store import tables as store_tables
-from consult.transports.outbox import FileOutbox
-from consult.workspace import Workspace, load_workspace
+from consult.workspace.loading import Workspace, load_workspace
 from tests.briefing_fixture import (
     CANARY,
     HIDDEN_ROLE,
@@ -323,7 +316,7 @@ def test_a_broken_pdf_records_no_version(
     def fail(html: str) -> bytes:
         raise BriefingError("the PDF could not be typeset")
 
-    monkeypatch.setattr("consult.briefing.pdf_bytes", fail)
+    monkeypatch.setattr("consult.briefing.pack.pdf_bytes", fail)
     with pytest.raises(BriefingError):
         compile_pack(workspace, store, SLUG, out, NOW)
     assert store.pack_versions(SLUG) == []

@@ -13,7 +13,7 @@ from pathlib import Path
 import caldav
 import pytest
 
-from consult.calendar import build_invite, strip_method
+from consult.mail.calendar import build_invite, strip_method
 from schemas.state import Attendee, Meeting
 
 # 28 March 2027, 08:00 UTC: 11:00 in Bucharest, on the morning it moves to summer time.

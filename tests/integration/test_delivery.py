@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from consult.delivery import Outgoing, deliver
-from consult.mail import RawMessage, prepare_message
+from consult.mail.delivery import Outgoing, deliver
+from consult.mail.mime import RawMessage, prepare_message
+from consult.mail.transports.outbox import FileOutbox
 from consult.store import Store, open_store
-from consult.transports.outbox import FileOutbox
 
 START = dt.datetime(2027, 1, 12, 6, 0, tzinfo=dt.UTC)
 LEASE = dt.timedelta(seconds=0.3)

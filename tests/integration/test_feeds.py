@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from consult.feeds import FeedResult, fetch_busy
+from consult.planning.feeds import FeedResult, fetch_busy
 from consult.retry import RetryPolicy
 
 FAST = RetryPolicy(attempts=3, backoff=0.0, max_wait=0.05)

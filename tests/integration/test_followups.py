@@ -14,18 +14,18 @@ import icalendar
 import pytest
 
 from consult.bootstrap import sender
-from consult.changes import cancel, find_meeting, reschedule
-from consult.delivery import deliver
 from consult.demo import shift_dates
-from consult.invitations import send_round
-from consult.mail import RawMessage, as_email
-from consult.planning import plan_round, save_plan
-from consult.reminders import due_messages
-from consult.rounds import PlanningError
+from consult.errors import PlanningError
+from consult.mail.delivery import deliver
+from consult.mail.invitations import send_round
+from consult.mail.mime import RawMessage, as_email
+from consult.mail.reminders import due_messages
+from consult.mail.transports.outbox import FileOutbox
+from consult.planning.changes import cancel, find_meeting, reschedule
+from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import Store, open_store
-from consult.transports.outbox import FileOutbox
-from consult.workspace import Workspace, load_workspace
+from consult.workspace.loading import Workspace, load_workspace
 from tests.conftest import TINY_TRAINING
 
 SLUG, ROUND = "winter-2027", "round-1"

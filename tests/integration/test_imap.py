@@ -14,16 +14,17 @@ from pathlib import Path
 import pytest
 
 from consult.bootstrap import sender
-from consult.changes import find_meeting
 from consult.demo import shift_dates
-from consult.imap import ImapError, read_imap
-from consult.invitations import send_round
-from consult.planning import plan_round, save_plan
-from consult.replies import record_replies
+from consult.errors import ImapError
+from consult.mail.imap import read_imap
+from consult.mail.invitations import send_round
+from consult.mail.replies import record_replies
+from consult.mail.transports.outbox import FileOutbox
+from consult.planning.changes import find_meeting
+from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
-from consult.transports.outbox import FileOutbox
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from schemas.state import Meeting
 from tests.conftest import TINY_TRAINING
 from tests.imapserver import Dovecot

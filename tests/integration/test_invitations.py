@@ -20,13 +20,13 @@ import vobject
 
 from consult.bootstrap import sender
 from consult.demo import prepare_demo
-from consult.invitations import send_round
-from consult.planning import plan_round, save_plan
+from consult.mail.invitations import send_round
+from consult.mail.transports.outbox import FileOutbox
+from consult.mail.transports.smtp import SmtpTransport
+from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import Store, open_store
-from consult.transports.outbox import FileOutbox
-from consult.transports.smtp import SmtpTransport
-from consult.workspace import Workspace, load_workspace
+from consult.workspace.loading import Workspace, load_workspace
 from tests.mailserver import Mailbox, running
 
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)

@@ -15,20 +15,19 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from consult.errors import WorkspaceError
-from consult.kobo import (
-    KoboError,
+from consult.errors import KoboError, WorkspaceError
+from consult.notes.kobo import (
     KoboMapping,
     fetch_submissions,
     load_kobo_mapping,
     submissions_to_notes,
     token_from_env,
 )
-from consult.planning import plan_round, save_plan
+from consult.planning.plan import plan_round, save_plan
 from consult.retry import RetryPolicy
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from tests.conftest import TINY_TRAINING
 
 FAST = RetryPolicy(attempts=3, backoff=0.0, max_wait=0.05)

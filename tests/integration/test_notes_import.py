@@ -14,10 +14,10 @@ from pathlib import Path
 import pypdf
 
 from consult.demo import prepare_demo
-from consult.planning import plan_round, save_plan
+from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 
 SLUG = "intercultural-communication-2027"
 CANARY = "CANARY-91c2 the restricted words"

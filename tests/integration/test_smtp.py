@@ -15,9 +15,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from consult.mail import as_email, message_bytes, prepare_message
-from consult.transports import PermanentSendError, TransientSendError, UnsendableMessageError
-from consult.transports.smtp import SmtpTransport
+from consult.errors import PermanentSendError, TransientSendError, UnsendableMessageError
+from consult.mail.mime import as_email, message_bytes, prepare_message
+from consult.mail.transports.smtp import SmtpTransport
 from tests.mailserver import Mailbox, free_port
 
 PASSWORD = "correct horse battery staple"

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from consult.analysis import Analysis, Cell, priority
-from consult.briefing import gather
+from consult.briefing.analysis import Analysis, Cell, priority
+from consult.briefing.pack import gather
 from consult.settings import Settings
 from consult.store import open_store
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from tests.briefing_fixture import NOW, SLUG, fill_store, golden_workspace, meeting_id
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from bench.day_columns import programmes
 from bench.scheduling import big_round, variant
-from consult.assignment import _highs, _lp, _run_highs
-from consult.scheduling import candidates
+from consult.planning.slots import candidates
+from consult.planning.solver import _highs, _lp, _run_highs
 
 
 @pytest.mark.parametrize("single", [False, True], ids=["two facilitators", "one facilitator"])

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from consult.briefing import HEAT, BriefingError, _labels, heat, markdown_text, pack_languages
-from consult.workspace import load_workspace
+from consult.briefing.pack import HEAT, _labels, heat, markdown_text, pack_languages
+from consult.errors import BriefingError
+from consult.workspace.loading import load_workspace
 from tests.briefing_fixture import GOLDEN, SLUG
 
 

@@ -11,16 +11,8 @@ import pytest
 import vobject
 from icalendar import Calendar, Component
 
-from consult.calendar import (
-    PRODID,
-    InvalidCalendar,
-    InvalidInvite,
-    ReplyLine,
-    build_invite,
-    parse_reply,
-    strip_method,
-)
-from consult.errors import ConsultError
+from consult.errors import ConsultError, InvalidCalendar, InvalidInvite
+from consult.mail.calendar import PRODID, ReplyLine, build_invite, parse_reply, strip_method
 from schemas.state import Attendee, Meeting
 
 STAMP = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)

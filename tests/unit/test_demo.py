@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from consult.demo import prepare_demo, shift_dates
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 
 TODAY = dt.date(2026, 11, 28)
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from consult.feeds import InvalidFeed, busy_from_ics
+from consult.errors import InvalidFeed
+from consult.planning.feeds import busy_from_ics
 
 OCTOBER = (datetime(2026, 10, 19, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
 

@@ -13,14 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consult.errors import ConsultError
-from consult.mail import (
-    CalendarError,
-    HeaderError,
-    as_email,
-    message_bytes,
-    prepare_message,
-)
+from consult.errors import CalendarError, ConsultError, HeaderError
+from consult.mail.mime import as_email, message_bytes, prepare_message
 
 TBILISI = timezone(timedelta(hours=4))
 SENDER = ("ნინო ბერიძე", "nino@consult.example")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from consult.demo import DEMO_WORKSPACE
-from consult.notefiles import NotesFile, read_notes_file, read_notes_folder
+from consult.notes.files import NotesFile, read_notes_file, read_notes_folder
 
 FRONT = """\
 ---

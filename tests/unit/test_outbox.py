@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from consult.mail import RawMessage, as_email, message_bytes, prepare_message
-from consult.transports import UnsendableMessageError
-from consult.transports.outbox import FileOutbox, eml_name
+from consult.errors import UnsendableMessageError
+from consult.mail.mime import RawMessage, as_email, message_bytes, prepare_message
+from consult.mail.transports.outbox import FileOutbox, eml_name
 
 
 def prepared(message_id: str | None = None) -> RawMessage:

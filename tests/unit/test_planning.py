@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from consult.feeds import FeedResult
-from consult.planning import plan_round, save_plan, schedule_markdown
-from consult.rounds import PlanningError
+from consult.errors import PlanningError
+from consult.planning.feeds import FeedResult
+from consult.planning.plan import plan_round, save_plan, schedule_markdown
 from consult.store import Store, open_store
-from consult.workspace import Workspace, load_workspace
+from consult.workspace.loading import Workspace, load_workspace
 from tests.conftest import TINY_STAKEHOLDERS, TINY_TRAINING
 
 FEED = "http://127.0.0.1:9/nino.ics"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from consult.errors import ConsultError
-from consult.render import KINDS, MessageContext, Rendered, TemplateError, render_message
+from consult.errors import ConsultError, TemplateError
+from consult.mail.render import KINDS, MessageContext, Rendered, render_message
 
 UTC = dt.UTC
 LINK = "https://meet.example.org/hate-crime-consultation"

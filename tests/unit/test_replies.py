@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from consult.calendar import ReplyLine
-from consult.replies import (
+from consult.mail.calendar import ReplyLine
+from consult.mail.replies import (
     Found,
     InboxRead,
     ReplyOutcome,
@@ -22,7 +22,7 @@ from consult.replies import (
     status_markdown,
 )
 from consult.store import Proposal, Store, open_store
-from consult.workspace import Workspace, load_workspace
+from consult.workspace.loading import Workspace, load_workspace
 from schemas.state import Attendee, AttendeeRole, PartStat
 
 TRAINING = "winter-2027"

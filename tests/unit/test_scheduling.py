@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from consult.scheduling import Party, Request, Round, candidates, working_intervals
+from consult.planning.slots import Party, Request, Round, candidates, working_intervals
 from schemas.types import WorkingHours
 
 UTC = dt.UTC

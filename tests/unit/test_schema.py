@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from consult.schema import SCHEMA_DIR, json_schemas, stale_schemas, write_schemas
+from consult.workspace.json_schema import SCHEMA_DIR, json_schemas, stale_schemas, write_schemas
 
 
 def test_the_committed_json_schema_is_up_to_date() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from consult.errors import WorkspaceError
 from consult.timeline import due_steps, local_day, timeline
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from schemas import Training
 from tests.conftest import TINY_TRAINING
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from consult.errors import WorkspaceError
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 from tests.conftest import TINY_STAKEHOLDERS, TINY_TRAINING
 
 Write = Callable[..., Path]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from consult.demo import DEMO_WORKSPACE
 from consult.errors import WorkspaceError
-from consult.workspace import load_workspace
+from consult.workspace.loading import load_workspace
 
 FILES = sorted(
     str(path.relative_to(DEMO_WORKSPACE))

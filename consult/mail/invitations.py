@@ -4,7 +4,7 @@ Each message goes to one attendee, in their language and time zone, with the
 meeting's iTIP calendar (REQUEST, or CANCEL) inline and as invite.ics. What
 to send follows from the store: a confirmed meeting at SEQUENCE 0 is invited,
 one whose SEQUENCE rose is updated, a cancelled one that people were told of
-is cancelled. The delivery ledger (`consult.delivery`) sends each once.
+is cancelled. The delivery ledger (`consult.mail.delivery`) sends each once.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from consult.calendar import build_invite
-from consult.delivery import BACKOFF, Delivered, Outgoing, deliver
-from consult.mail import RawMessage, prepare_message
-from consult.render import MessageContext, render_message
+from consult.mail.calendar import build_invite
+from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver
+from consult.mail.mime import RawMessage, prepare_message
+from consult.mail.render import MessageContext, render_message
+from consult.mail.transports import Transport
 from consult.store import LEASE, Store
-from consult.transports import Transport
-from consult.workspace import Workspace
+from consult.workspace.loading import Workspace
 from schemas import Language, MeetingFormat, Training
 from schemas.state import Attendee, Meeting, MessageKind
 

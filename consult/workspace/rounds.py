@@ -1,6 +1,6 @@
 """A training's consultation rounds and meetings by id: what every flow needs of planning.
 
-Apart from `consult.planning` so that the flows that send, remind or record
+Apart from `consult.planning.plan` so that the flows that send, remind or record
 do not import the solver (numpy, HiGHS) and the busy-time feeds
 (recurring-ical-events, and requests where nothing else needs it): each flow
 run is a new process, and those imports were 0.2 s of its start.
@@ -8,12 +8,8 @@ run is a new process, and those imports were 0.2 s of its start.
 
 from __future__ import annotations
 
-from consult.errors import ConsultError
-from consult.workspace import Workspace
-
-
-class PlanningError(ConsultError, ValueError):
-    """A round cannot be planned as asked (for example, a busy-time feed failed)."""
+from consult.errors import PlanningError
+from consult.workspace.loading import Workspace
 
 
 def resolve_round(workspace: Workspace, slug: str, round_id: str | None) -> str:

@@ -18,10 +18,10 @@ import datetime as dt
 from collections.abc import Iterator
 from functools import partial
 
-from consult.delivery import Outgoing
-from consult.invitations import Sender, prepare
+from consult.mail.delivery import Outgoing
+from consult.mail.invitations import Sender, prepare
 from consult.store import Store
-from consult.workspace import Workspace
+from consult.workspace.loading import Workspace
 from schemas import Training
 from schemas.state import Attendee, Meeting, Message, MessageKind
 

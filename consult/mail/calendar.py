@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Alarm, Calendar, Component, Event, Timezone, vCalAddress
 from icalendar.cal.timezone import TimezoneDaylight, TimezoneStandard
 
-from consult.errors import ConsultError
+from consult.errors import InvalidCalendar, InvalidInvite
 from schemas.state import Attendee, Meeting, PartStat
 
 PRODID = "-//consult//Stakeholder consultations//EN"
@@ -37,14 +37,6 @@ PRODID = "-//consult//Stakeholder consultations//EN"
 _PARTSTATS: dict[str, PartStat] = {value: value for value in get_args(PartStat)}
 _repr = reprlib.Repr()
 _repr.maxstring = 80
-
-
-class InvalidCalendar(ConsultError, ValueError):
-    """The bytes given are not the iTIP calendar that was expected."""
-
-
-class InvalidInvite(ConsultError, ValueError):
-    """An invitation cannot be built from the values given."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A slot is a start time on the round's grid (every `step` minutes in the
 training's time zone) at which the whole meeting lies inside the working day of
 every party in that party's own time zone, on a working weekday that is not a
 public holiday in the party's country, and clear of the party's busy time.
-Pure: values in, values out; busy time comes from `consult.feeds` beforehand.
+Pure: values in, values out; busy time comes from `consult.planning.feeds` beforehand.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from consult.rounds import PlanningError, meeting_id
+from consult.errors import PlanningError
 from consult.store import Store
-from consult.workspace import Workspace
+from consult.workspace.loading import Workspace
+from consult.workspace.rounds import meeting_id
 from schemas.state import Meeting
 
 

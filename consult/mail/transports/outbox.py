@@ -11,8 +11,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from consult.mail import RawMessage, message_bytes
-from consult.transports import UnsendableMessageError
+from consult.errors import UnsendableMessageError
+from consult.mail.mime import RawMessage, message_bytes
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=-]{0,150}")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from consult.assignment import Assignment, solve
-from consult.feeds import FeedResult, fetch_busy
-from consult.rounds import PlanningError, meeting_id
-from consult.scheduling import Party, Preferences, Request, Round, candidates
+from consult.errors import PlanningError
+from consult.planning.feeds import FeedResult, fetch_busy
+from consult.planning.slots import Party, Preferences, Request, Round, candidates
+from consult.planning.solver import Assignment, solve
 from consult.store import Proposal, Store
-from consult.workspace import Workspace
+from consult.workspace.loading import Workspace
+from consult.workspace.rounds import meeting_id
 from schemas import Organisation, PlannedMeeting, Training
 from schemas.state import Attendee, Meeting
 

@@ -30,7 +30,7 @@ import requests
 import urllib3
 from icalendar import Calendar, Component, Event
 
-from consult.errors import ConsultError
+from consult.errors import InvalidFeed
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 
 Interval = tuple[datetime, datetime]
@@ -47,10 +47,6 @@ _ONCE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "TRANSP", "STAT
 _LIBRARY_FAULTS = (ValueError, TypeError, AttributeError, KeyError)
 _repr = reprlib.Repr()
 _repr.maxstring = 50
-
-
-class InvalidFeed(ConsultError, ValueError):
-    """The bytes given are not an iCalendar feed whose busy time can be read."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ lexicographic, written as one weighted sum:
    each meeting at most once; no facilitator and no organisation in two
    meetings whose times, plus the buffer, overlap; at most `max_per_day`
    meetings a facilitator's day;
-2. then the sum of the slot costs (`consult.scheduling.cost`) plus, when
+2. then the sum of the slot costs (`consult.planning.slots.cost`) plus, when
    asked, `SPREAD_WEIGHT` times each facilitator's busiest day (so the load
    spreads over days), as small as possible.
 
@@ -107,7 +107,7 @@ from highspy import (
 from highspy._core import _Highs
 from numpy.typing import NDArray
 
-from consult.scheduling import Candidates, Request, Round, cost, local_day
+from consult.planning.slots import Candidates, Request, Round, cost, local_day
 
 SPREAD_WEIGHT = 5
 TIME_LIMIT = 60.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from consult.workspace import Workspace
+from consult.workspace.loading import Workspace
 
 
 @dataclass(frozen=True)

@@ -51,14 +51,14 @@ from babel.dates import format_date, format_time, get_timezone_name
 from babel.lists import format_list
 
 from consult import templating
-from consult.errors import ConsultError
+from consult.errors import TemplateError
 from schemas.training import MeetingFormat
 from schemas.types import Language
 
 MessageKind = Literal["invitation", "update", "cancellation", "reminder", "nudge", "notes_missing"]
 KINDS: Final[tuple[str, ...]] = get_args(MessageKind)
 LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
-TEMPLATES_DIR: Final = Path(__file__).resolve().parent.parent / "templates" / "email"
+TEMPLATES_DIR: Final = Path(__file__).resolve().parents[2] / "templates" / "email"
 
 _LOCALES: Final[dict[str, str]] = {"ka": "ka", "en": "en_GB", "ru": "ru"}
 _FORMATS: Final[tuple[str, ...]] = get_args(MeetingFormat)
@@ -73,10 +73,6 @@ _REQUIRED_TEXT: Final = (
 )
 # Remote stylesheets would make rendering do network I/O; templates carry their CSS.
 _INLINER: Final = css_inline.CSSInliner(load_remote_stylesheets=False)
-
-
-class TemplateError(ConsultError, ValueError):
-    """A message cannot be rendered: a template is missing or broken, or the context is wrong."""
 
 
 @dataclass(frozen=True)

@@ -48,17 +48,17 @@ import yaml
 from babel.dates import format_date, format_datetime
 
 from consult import templating
-from consult.analysis import DIVERGENCE, Analysis, Evidence, analyse
-from consult.delivery import Delivered, Outgoing, deliver
-from consult.errors import ConsultError
-from consult.invitations import Sender
-from consult.mail import as_email, prepare_message
+from consult.briefing.analysis import DIVERGENCE, Analysis, Evidence, analyse
+from consult.errors import BriefingError
+from consult.mail.delivery import Delivered, Outgoing, deliver
+from consult.mail.invitations import Sender
+from consult.mail.mime import as_email, prepare_message
+from consult.mail.transports import Transport
 from consult.store import LEASE, Store
-from consult.transports import Transport
-from consult.workspace import Workspace
+from consult.workspace.loading import Workspace
 from schemas.training import Training
 
-TEMPLATES_DIR: Final = Path(__file__).resolve().parent.parent / "templates" / "briefing"
+TEMPLATES_DIR: Final = Path(__file__).resolve().parents[2] / "templates" / "briefing"
 LABELS: Final = "labels"
 FORMATS: Final = ("html", "pdf", "md")
 SOURCES_FILE: Final = "sources.csv"
@@ -87,10 +87,6 @@ FONT: Final = "DejaVu Sans"
 
 _LOCALES: Final[dict[str, str]] = {"ka": "ka", "en": "en_GB", "ru": "ru"}
 _MARKDOWN_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>|#])")
-
-
-class BriefingError(ConsultError):
-    """The pack cannot be compiled: a template or its labels are missing or broken."""
 
 
 @dataclass(frozen=True)

@@ -26,25 +26,21 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from consult.errors import ConsultError, WorkspaceError
-from consult.notefiles import (
+from consult.errors import KoboError, WorkspaceError
+from consult.notes.files import (
     MEETING_FIELDS,
     REQUIRED_FIELDS,
     NoteField,
     problems_from_validation,
 )
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
-from consult.yamlfile import Loc, path_of, read_yaml
+from consult.workspace.yamlfile import Loc, path_of, read_yaml
 from schemas.notes import MeetingNotes
 
 KOBO_FILE = "kobo.yaml"
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ROOT_UUID = "meta/rootUuid"
-
-
-class KoboError(ConsultError, ValueError):
-    """The KoboToolbox settings cannot be used as they are (e.g. the token is not set)."""
 
 
 class KoboMapping(BaseModel):

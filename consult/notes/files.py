@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from consult.errors import MISSING, Problem
-from consult.yamlfile import Lines, Loc, path_of, read_yaml
+from consult.workspace.yamlfile import Lines, Loc, path_of, read_yaml
 from schemas.notes import Attendance, MeetingNotes, ObservationInput
 
 SUFFIXES = (".md", ".yaml", ".yml", ".csv")

@@ -20,9 +20,8 @@ import ssl
 from dataclasses import dataclass, field
 from typing import Literal
 
-from consult.calendar import InvalidCalendar
-from consult.errors import ConsultError
-from consult.replies import Found, InboxRead, has_calendar, message_lines
+from consult.errors import ImapError, InvalidCalendar
+from consult.mail.replies import Found, InboxRead, has_calendar, message_lines
 
 TIMEOUT = 30.0
 """Seconds to wait for the server at each step."""
@@ -30,10 +29,6 @@ BATCH = 50
 """Messages fetched per FETCH command."""
 
 _FETCHED = re.compile(rb"UID (\d+)")
-
-
-class ImapError(ConsultError):
-    """The mailbox cannot be read: the server is unreachable, refuses the login, or the folder."""
 
 
 @dataclass(frozen=True)

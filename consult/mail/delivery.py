@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from itertools import islice
 
-from consult.mail import RawMessage
+from consult.errors import PermanentSendError, TransientSendError
+from consult.mail.mime import RawMessage
+from consult.mail.transports import Transport
 from consult.store import LEASE, Store
 from consult.store.messages import Ledger
-from consult.transports import PermanentSendError, TransientSendError, Transport
 from schemas.state import Message, MessageKind
 
 BACKOFF = (2.0, 5.0, 15.0)

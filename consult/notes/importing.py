@@ -1,6 +1,6 @@
 """Stores consultation notes: checked against the plan, one stable key per observation.
 
-Notes come from the Prefect UI form, from files (`consult.notefiles`) or from a
+Notes come from the Prefect UI form, from files (`consult.notes.files`) or from a
 survey service; all arrive as `MeetingNotes`. Each observation is stored under
 `<source>#<id or position>`, so importing the same source twice stores it once
 and an edited source updates its observations. An observation that does not
@@ -18,11 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consult.errors import ConsultError
-from consult.kobo import fetch_submissions, load_kobo_mapping, submissions_to_notes, token_from_env
-from consult.notefiles import read_notes_folder
-from consult.rounds import meeting_id, resolve_round
+from consult.notes.files import read_notes_folder
+from consult.notes.kobo import (
+    fetch_submissions,
+    load_kobo_mapping,
+    submissions_to_notes,
+    token_from_env,
+)
 from consult.store import Store
-from consult.workspace import Workspace
+from consult.workspace.loading import Workspace
+from consult.workspace.rounds import meeting_id, resolve_round
 from schemas import MeetingNotes
 
 KOBO_FILE = "kobo.yaml"

@@ -12,14 +12,9 @@ from email.message import EmailMessage
 from types import TracebackType
 from typing import Literal, Self
 
-from consult.mail import RawMessage, message_bytes
-from consult.transports import (
-    PermanentSendError,
-    SendError,
-    TransientSendError,
-    TransportSettingsError,
-    envelope,
-)
+from consult.errors import PermanentSendError, SendError, TransientSendError, TransportSettingsError
+from consult.mail.mime import RawMessage, message_bytes
+from consult.mail.transports import envelope
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from consult.errors import MISSING, Problem, WorkspaceError
-from consult.yamlfile import Lines, Loc, path_of, read_yaml
+from consult.workspace.yamlfile import Lines, Loc, path_of, read_yaml
 from schemas import StakeholdersFile, Training
 from schemas.types import ID_PATTERN
 

@@ -21,10 +21,11 @@ from email.utils import collapse_rfc2231_value
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from consult.calendar import InvalidCalendar, ReplyLine, parse_reply
-from consult.mail import CalendarError, calendar_method
+from consult.errors import CalendarError, InvalidCalendar
+from consult.mail.calendar import ReplyLine, parse_reply
+from consult.mail.mime import calendar_method
 from consult.store import Store
-from consult.workspace import Workspace
+from consult.workspace.loading import Workspace
 from schemas.state import Attendee, Meeting, MeetingStatus, PartStat
 
 SUFFIXES = (".eml", ".ics")

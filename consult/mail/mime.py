@@ -31,7 +31,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from functools import lru_cache
 
-from consult.errors import ConsultError
+from consult.errors import CalendarError, HeaderError
 
 POLICY = SMTP.clone(cte_type="7bit")
 """How invitations are written: CRLF line ends, RFC 2047 headers, 7-bit bodies."""
@@ -49,19 +49,6 @@ _LINE = POLICY.max_line_length or 78
 _UTF8 = Charset("utf-8")
 _WORD_BYTES = 45
 """UTF-8 bytes per encoded word: "=?utf-8?b?" + 60 base64 characters + "?=" is 72 of 75."""
-
-
-class HeaderError(ConsultError, ValueError):
-    """A value cannot go into a mail header as given."""
-
-    def __init__(self, field: str, value: object, reason: str) -> None:
-        self.field = field
-        self.value = value
-        super().__init__(f"{field}: {value!r} {reason}")
-
-
-class CalendarError(ConsultError, ValueError):
-    """The calendar cannot go into an invitation: not UTF-8, or its METHOD is missing or differs."""
 
 
 @dataclass(frozen=True)
