@@ -1,0 +1,157 @@
+"""The dependency rule between consult's packages, and the exception tree, kept true.
+
+The rule (docs/architecture.md): the base modules and the two bottom packages
+(workspace, store) import nothing above them; planning, mail and notes stand on
+those and not on each other; briefing may also use mail, to send the pack; the
+modules at the top wire everything. Nothing in consult/ imports Prefect, the
+flows or the tests. A broken rule fails with a sentence that names the file,
+the line and the rule.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import consult.errors
+from consult.errors import ConsultError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BASE = ("errors", "retry", "templating", "settings")
+"""Top-level modules every package may use: they import nothing of consult but errors."""
+TOP = ("cli", "bootstrap", "timeline", "ui", "demo", "__main__")
+"""Top-level modules that wire the packages together: they may import any of them."""
+
+ALLOWED: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(BASE, ("errors",)),
+    "workspace": BASE,
+    "store": BASE,
+    "planning": (*BASE, "workspace", "store"),
+    "mail": (*BASE, "workspace", "store"),
+    "notes": (*BASE, "workspace", "store"),
+    "briefing": (*BASE, "workspace", "store", "mail"),
+}
+"""Which part of consult may import which; a part always may import itself."""
+
+FORBIDDEN = ("prefect", "prefect_email", "flows", "desk", "tests", "bench")
+"""What the core never imports: it runs and is tested without Prefect or the flows."""
+
+
+def _imports(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.lineno, node.module
+            if node.module == "consult":
+                for alias in node.names:
+                    yield node.lineno, f"consult.{alias.name}"
+
+
+def _part(module: str) -> str:
+    """Return the part of consult a dotted module belongs to: its package or top module."""
+    return module.split(".")[1]
+
+
+def broken_rules(package: Path) -> list[str]:
+    """Return one sentence per import in `package` (a consult/ tree) that breaks the rule."""
+    broken = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package.parent)
+        module = ".".join(relative.with_suffix("").parts)
+        part = _part(module) if "." in module else module
+        for line, imported in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            where = f"{relative.as_posix()}, line {line}"
+            root = imported.split(".")[0]
+            if root in FORBIDDEN:
+                broken.append(
+                    f"{where}: imports {imported}, but the core never imports "
+                    f"{', '.join(FORBIDDEN)}"
+                )
+                continue
+            if root != "consult" or imported == "consult" or part in TOP:
+                continue
+            target = _part(imported)
+            allowed = ALLOWED.get(part)
+            if allowed is None:
+                broken.append(
+                    f"{where}: consult.{part} is in no layer of the rule; add it to "
+                    "ALLOWED or TOP in tests/unit/test_architecture.py and docs/architecture.md"
+                )
+            elif target != part and target not in allowed:
+                broken.append(
+                    f"{where}: consult.{part} imports {imported}, but consult.{part} may "
+                    f"import only {', '.join(allowed)}"
+                )
+    return broken
+
+
+def test_every_import_in_consult_keeps_the_dependency_rule() -> None:
+    assert broken_rules(ROOT / "consult") == []
+
+
+def test_the_schemas_import_nothing_of_consult_or_prefect() -> None:
+    broken = [
+        f"schemas/{path.name}, line {line}: imports {imported}, but schemas/ is the vocabulary "
+        "every part shares and imports neither consult nor prefect"
+        for path in sorted((ROOT / "schemas").glob("*.py"))
+        for line, imported in _imports(ast.parse(path.read_text(encoding="utf-8")))
+        if imported.split(".")[0] in ("consult", *FORBIDDEN)
+    ]
+    assert broken == []
+
+
+def test_a_wrong_import_is_named_with_the_rule_it_breaks(tmp_path: Path) -> None:
+    package = tmp_path / "consult"
+    (package / "planning").mkdir(parents=True)
+    (package / "workspace").mkdir()
+    (package / "planning" / "plan.py").write_text(
+        "from consult.workspace.loading import Workspace\nfrom consult.mail.delivery import x\n"
+    )
+    (package / "workspace" / "loading.py").write_text("def f():\n    import prefect\n")
+    (package / "extra.py").write_text("from consult import errors\n")
+
+    assert broken_rules(package) == [
+        "consult/extra.py, line 1: consult.extra is in no layer of the rule; add it to ALLOWED "
+        "or TOP in tests/unit/test_architecture.py and docs/architecture.md",
+        "consult/planning/plan.py, line 2: consult.planning imports consult.mail.delivery, "
+        "but consult.planning may import only errors, retry, templating, settings, "
+        "workspace, store",
+        "consult/workspace/loading.py, line 2: imports prefect, but the core never imports "
+        "prefect, prefect_email, flows, desk, tests, bench",
+    ]
+
+
+def _subclasses(cls: type[ConsultError]) -> Iterator[type[ConsultError]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_consult_error_is_defined_in_the_errors_module_and_drawn_in_its_tree() -> None:
+    # Import every module, so that a subclass defined anywhere else is seen too.
+    for path in sorted((ROOT / "consult").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        if not module.endswith("__main__"):
+            importlib.import_module(module.removesuffix(".__init__"))
+    tree = inspect.getdoc(consult.errors) or ""
+    drawn = set(re.findall(r"── (\w+)", tree))
+    misplaced = [
+        f"{sub.__name__} is defined in {sub.__module__}, not in consult.errors"
+        for sub in _subclasses(ConsultError)
+        if sub.__module__ != "consult.errors"
+    ]
+    undrawn = [
+        f"{sub.__name__} is missing from the tree in consult.errors' docstring"
+        for sub in _subclasses(ConsultError)
+        if sub.__name__ not in drawn
+    ]
+    assert misplaced + undrawn == []
+    assert drawn == {sub.__name__ for sub in _subclasses(ConsultError)}
+
