@@ -5,7 +5,7 @@ meeting per organisation, and 10,000 observations in a SQLite store, then measur
 - load: reading the training's observations from the store (the baseline);
 - analysis: `consult.briefing.analysis.analyse` on what was loaded (pure, no I/O);
 - pack: one language's HTML and Markdown, and its PDF typeset by WeasyPrint;
-- compile: `consult.briefing.pack.compile_pack` as the flow runs it (gather, version, both
+- compile: `consult.briefing.versions.compile_pack` as the flow runs it (gather, version, both
   languages of the experts, files written).
 Prints each time, and the analysis as a ratio to the load. Targets: analysis < 1 s,
 one pack (HTML + PDF) < 10 s.
@@ -24,7 +24,10 @@ import sqlalchemy as sa
 import yaml
 
 from consult.briefing.analysis import analyse
-from consult.briefing.pack import _attendance, compile_pack, pdf_bytes, render_pack
+from consult.briefing.gathering import _attendance
+from consult.briefing.pdf import pdf_bytes
+from consult.briefing.render import render_pack
+from consult.briefing.versions import compile_pack
 from consult.settings import Settings
 from consult.store import open_store
 from consult.store.engine import create_store_engine

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from consult.briefing.pack import CompiledPack, compile_pack, send_pack
+from consult.briefing.sending import send_pack
+from consult.briefing.versions import CompiledPack, compile_pack
 from consult.mail.delivery import Delivered
 from consult.mail.imap import ImapMailbox, read_imap
 from consult.mail.invitations import Sender, send_round

@@ -24,7 +24,7 @@ from consult.bootstrap import (
     services,
     transport,
 )
-from consult.briefing.pack import CompiledPack
+from consult.briefing.versions import CompiledPack
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError, UiError
 from consult.mail.delivery import Delivered, deliver, delivery_rows

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from consult.bootstrap import compile_briefing as compile_and_send
 from consult.bootstrap import services
-from consult.briefing.pack import CompiledPack
+from consult.briefing.versions import CompiledPack
 from consult.mail.delivery import Delivered, delivery_rows
 from consult.settings import Settings
 from flows.blocks import with_smtp_block

@@ -14,13 +14,17 @@ import pypdf
 import pytest
 import sqlalchemy as sa
 
-from consult.briefing.pack import TEMPLATES_DIR, Limits, _labels, compile_pack, send_pack
+from consult.briefing.labels import TEMPLATES_DIR, load_labels
+from consult.briefing.render import Limits
+from consult.briefing.sending import send_pack
+from consult.briefing.versions import compile_pack
 from consult.errors import BriefingError, WorkspaceError
 from consult.mail.invitations import Sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.store import tables as store_tables
+from consult.store.engine import create_store_engine
 from consult.workspace.loading import Workspace, load_workspace
 from tests.briefing_fixture import (
     CANARY,
@@ -217,23 +221,14 @@ def test_a_workspace_template_overrides_the_built_in_one(
 
 
 def test_every_language_has_the_same_labels() -> None:
-    english = _labels("en", None).keys()
+    english = load_labels("en", None).keys()
     for path in sorted((TEMPLATES_DIR / "labels").glob("*.yaml")):
-        assert _labels(path.stem, None).keys() == english, path.name
+        assert load_labels(path.stem, None).keys() == english, path.name
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database: a new SQLite file, or a new database on a real PostgreSQL."""
-    if request.param == "postgresql":
-        database_url: str = request.getfixturevalue("postgres_database_url")
-        return database_url
-    return f"sqlite:///{tmp_path / 'v1.db'}"
-
-
-def test_a_version_1_store_is_migrated_and_keeps_its_messages(empty_url: str) -> None:
+def test_a_version_1_store_is_migrated_and_keeps_its_messages(empty_store_url: str) -> None:
     # Version 1 had a foreign key from messages to meetings, and no packs table.
-    url = empty_url
+    url = empty_store_url
     v1 = sa.MetaData()
     for table in store_tables.metadata.sorted_tables:
         if table.name != "packs":
@@ -241,7 +236,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_messages(empty_url: str) ->
     v1.tables["messages"].append_constraint(
         sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"])
     )
-    engine = sa.create_engine(url)
+    engine = create_store_engine(url)
     now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     with engine.begin() as connection:
         v1.create_all(connection)
@@ -316,7 +311,7 @@ def test_a_broken_pdf_records_no_version(
     def fail(html: str) -> bytes:
         raise BriefingError("the PDF could not be typeset")
 
-    monkeypatch.setattr("consult.briefing.pack.pdf_bytes", fail)
+    monkeypatch.setattr("consult.briefing.versions.pdf_bytes", fail)
     with pytest.raises(BriefingError):
         compile_pack(workspace, store, SLUG, out, NOW)
     assert store.pack_versions(SLUG) == []

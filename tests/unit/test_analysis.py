@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from consult.briefing.analysis import Analysis, Cell, priority
-from consult.briefing.pack import gather
+from consult.briefing.gathering import gather
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from consult.briefing.pack import HEAT, _labels, heat, markdown_text, pack_languages
+from consult.briefing.labels import load_labels, pack_languages
+from consult.briefing.render import HEAT, heat, markdown_text
 from consult.errors import BriefingError
 from consult.workspace.loading import load_workspace
 from tests.briefing_fixture import GOLDEN, SLUG
@@ -41,7 +42,7 @@ def test_a_missing_or_unfillable_label_names_its_file(tmp_path: Path) -> None:
     labels_dir = tmp_path / "briefing" / "labels"
     labels_dir.mkdir(parents=True)
     (labels_dir / "en.yaml").write_text("title: Pack {missing}\n", encoding="utf-8")
-    labels = _labels("en", tmp_path)
+    labels = load_labels("en", tmp_path)
     with pytest.raises(BriefingError, match=r"en\.yaml: no label 'gaps\.rank'"):
         labels("gaps.rank")
     with pytest.raises(BriefingError, match=r"en\.yaml: label 'title' cannot be filled in"):

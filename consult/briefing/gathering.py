@@ -1,0 +1,51 @@
+"""What the pack rests on: the gap analysis of a training from what the store holds.
+
+The only I/O of the analysis: meetings, attendees, attendance and observations are
+read here, then `consult.briefing.analysis.analyse` works on the values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from consult.briefing.analysis import Analysis, analyse
+from consult.errors import BriefingError
+from consult.store import Store
+from consult.workspace.loading import Workspace
+
+
+def gather(workspace: Workspace, store: Store, slug: str, now: dt.datetime) -> Analysis:
+    """Return the gap analysis of the training `slug` from what the store holds."""
+    training = workspace.training(slug)
+    meetings = store.meetings(slug)
+    attendees = {meeting.id: store.attendees(meeting.id) for meeting in meetings}
+    attendance = {meeting.id: _attendance(store, meeting.id) for meeting in meetings}
+    observations = store.observations(training=slug)
+    known = {organisation.id for organisation in workspace.stakeholders.organisations}
+    for observation in observations:
+        if observation.organisation not in known:
+            raise BriefingError(
+                f"observation #{observation.id} ({observation.key}) is from organisation "
+                f"{observation.organisation!r}, which stakeholders.yaml no longer lists: "
+                "put it back, or the pack cannot say what kind of organisation said it"
+            )
+    return analyse(
+        training,
+        slug,
+        workspace.stakeholders.organisations,
+        meetings,
+        observations,
+        attendees,
+        attendance,
+        now,
+    )
+
+
+def _attendance(store: Store, meeting_id: str) -> list[Mapping[str, str]]:
+    """Return who came to the meeting: the latest list from each source of notes, together."""
+    latest: dict[str, list[Mapping[str, str]]] = {}
+    for event in store.audit_log(meeting_id):
+        if event.action == "notes.attendance":
+            latest[str(event.detail.get("source", ""))] = list(event.detail.get("attendance", []))
+    return [person for people in latest.values() for person in people]

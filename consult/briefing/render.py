@@ -1,0 +1,226 @@
+"""The pack in words: the analysis rendered by Jinja as HTML and Markdown in one language.
+
+The templates are `templates/briefing/pack.html.j2` and `pack.md.j2`, overridable
+from the workspace. User text (observations, names, the terms of reference) is data:
+escaped in HTML by autoescape, and escaped for Markdown by the `md` filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel.dates import format_date, format_datetime
+
+from consult import templating
+from consult.briefing.analysis import DIVERGENCE, Analysis, Evidence
+from consult.briefing.labels import LOCALES, TEMPLATES_DIR, labels_file, load_labels, theme_label
+from consult.briefing.pdf import FONT
+from consult.errors import BriefingError
+from schemas.training import Training
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a long list the pack prints; everything is in sources.csv beside it.
+
+    On a real consultation (tens of meetings, a few hundred observations) nothing
+    is cut; the limits keep a pack of thousands of observations readable and its
+    PDF quick to typeset.
+    """
+
+    sources: int = 40
+    """Observation numbers printed under a gap."""
+    actions: int = 40
+    """Commitments and open questions, the most urgent first."""
+    practices: int = 3
+    """Good practices, and recommendations, per theme."""
+
+
+LIMITS: Final = Limits()
+
+_MARKDOWN_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One language's pack, rendered."""
+
+    language: str
+    html: str
+    markdown: str
+
+
+def render_pack(
+    analysis: Analysis,
+    training: Training,
+    language: str,
+    *,
+    version: int,
+    compiled: dt.date,
+    overrides: Path | None = None,
+    limits: Limits = LIMITS,
+) -> Pack:
+    """Return the pack in `language` (English when it has no labels) as HTML and Markdown."""
+    if labels_file(language, overrides) is None:
+        language = "en"
+    env = environment(overrides.resolve() if overrides is not None else None)
+    variables = _variables(analysis, training, language, version, compiled, overrides, limits)
+    return Pack(
+        language=language,
+        html=render_template(env, "pack.html.j2", variables),
+        markdown=render_template(env, "pack.md.j2", variables),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def environment(overrides: Path | None) -> jinja2.Environment:
+    """Return the Jinja environment of the pack and its email, with the `md` and `num` filters."""
+    env = templating.environment(
+        TEMPLATES_DIR, overrides / "briefing" if overrides is not None else None
+    )
+    env.filters["md"] = markdown_text
+    env.filters["num"] = _number
+    return env
+
+
+def render_template(env: jinja2.Environment, name: str, variables: Mapping[str, Any]) -> str:
+    """Return the template `name` rendered, or a BriefingError naming it and the fault."""
+    return templating.render(env, name, variables, BriefingError)
+
+
+def markdown_text(value: object) -> str:
+    """Return user text safe inside Markdown: one line, its markup characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def _number(value: Decimal | int | float, language: str = "en") -> str:
+    text = str(value)
+    return text.replace(".", ",") if language == "ru" else text
+
+
+HEAT: Final = ("#fdebd3", "#f8b27a", "#e8603c", "#b2182b")
+"""Cell colours for a mean severity of 1, 2, 3 and 4 (ColorBrewer OrRd/RdBu, print-safe)."""
+
+
+def heat(mean: Decimal) -> str:
+    """Return the colour of a mean severity: the nearest of the four steps."""
+    index = min(3, max(0, int((mean - 1).to_integral_value(rounding="ROUND_HALF_UP"))))
+    return HEAT[index]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The items of a long list that the pack prints, and how many it leaves to sources.csv."""
+
+    items: list[Evidence]
+    hidden: int
+
+
+def shown_practices(analysis: Analysis, per_theme: int) -> Shown:
+    """Return the good practices, then the recommendations, up to `per_theme` per theme each."""
+    groups: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
+    for item in (*analysis.good_practices, *analysis.recommendations):
+        groups[item.kind, item.theme].append(item)
+    order = {theme: index for index, theme in enumerate(analysis.themes)}
+    items = []
+    for _, group in sorted(
+        groups.items(), key=lambda pair: (pair[0][0] != "good_practice", order.get(pair[0][1], 0))
+    ):
+        group.sort(key=lambda item: (-item.severity, not item.public, item.number))
+        items += group[:per_theme]
+    hidden = len(analysis.good_practices) + len(analysis.recommendations) - len(items)
+    return Shown(items=items, hidden=hidden)
+
+
+def _variables(
+    analysis: Analysis,
+    training: Training,
+    language: str,
+    version: int,
+    compiled: dt.date,
+    overrides: Path | None,
+    limits: Limits,
+) -> dict[str, Any]:
+    labels = load_labels(language, overrides)
+    locale = LOCALES.get(language, "en_GB")
+    zone = ZoneInfo(training.timezone)
+    sessions = {session.id: session for session in training.agenda}
+
+    def theme(theme_id: str) -> str:
+        return theme_label(training, theme_id, language)
+
+    def organisation(org_id: str) -> str:
+        found = analysis.organisations.get(org_id)
+        return found.name.get(language) if found is not None else org_id  # type: ignore[arg-type]
+
+    def attribution(item: Evidence) -> str:
+        if item.public:
+            role = f", {item.speaker_role}" if item.speaker_role else ""
+            return f"{organisation(item.organisation)}{role}"
+        return labels(f"anonymous.{item.organisation_kind}")
+
+    def when(value: dt.datetime) -> str:
+        return format_datetime(value.astimezone(zone), "EEE d MMM y, HH:mm", locale=locale)
+
+    def day(value: dt.date) -> str:
+        return format_date(value, "long", locale=locale)
+
+    def session_title(session_id: str) -> str:
+        found = sessions.get(session_id)
+        return found.title.get(language) if found is not None else session_id  # type: ignore[arg-type]
+
+    def numbers(values: Sequence[int], limit: int | None = None) -> str:
+        shown = ", ".join(f"#{value}" for value in values[:limit])
+        if limit is not None and len(values) > limit:
+            return f"{shown} {labels('gaps.sources_more', count=len(values) - limit)}"
+        return shown
+
+    def meeting_ref(meeting_id: str) -> str:
+        return meeting_id.rsplit("/", 1)[-1]
+
+    def kinds_text(kinds: Iterable[str]) -> str:
+        return ", ".join(labels(f"kinds.{kind}") for kind in kinds)
+
+    def sessions_text(ids: Iterable[str]) -> str:
+        return "; ".join(session_title(session_id) for session_id in ids)
+
+    def meetings_text(ids: Iterable[str]) -> str:
+        return ", ".join(meeting_ref(meeting_id) for meeting_id in ids)
+
+    return {
+        "a": analysis,
+        "training": training,
+        "lang": language,
+        "t": labels,
+        "version": version,
+        "previous": version - 1 if version > 1 else None,
+        "compiled": day(compiled),
+        "title": training.title.get(language),  # type: ignore[arg-type]
+        "theme": theme,
+        "organisation": organisation,
+        "attribution": attribution,
+        "when": when,
+        "day": day,
+        "session_title": session_title,
+        "numbers": numbers,
+        "meeting_ref": meeting_ref,
+        "kinds_text": kinds_text,
+        "sessions_text": sessions_text,
+        "meetings_text": meetings_text,
+        "heat": heat,
+        "font": FONT,
+        "threshold": _number(DIVERGENCE, language),
+        "experts": training.experts,
+        "limit": limits,
+        "shown_practices": lambda: shown_practices(analysis, limits.practices),
+    }

@@ -1,0 +1,129 @@
+"""The pack by email: each expert (and the coordinator) gets the PDF of their language.
+
+Messages go through the delivery ledger, keyed by (`<training>/briefing`,
+recipient, version, "briefing"): each version is sent once, whatever re-runs happen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from email.message import EmailMessage
+from pathlib import Path
+
+from babel.dates import format_date
+
+from consult.briefing.labels import LOCALES, labels_file, load_labels, theme_label
+from consult.briefing.render import environment, render_template
+from consult.briefing.versions import CompiledPack
+from consult.mail.delivery import Delivered, Outgoing, deliver
+from consult.mail.invitations import Sender
+from consult.mail.mime import as_email, prepare_message
+from consult.mail.transports import Transport
+from consult.store import LEASE, Store
+from consult.workspace.loading import Workspace
+
+
+def pack_messages(
+    workspace: Workspace,
+    compiled: CompiledPack,
+    sender: Sender,
+    now: dt.datetime,
+    *,
+    overrides: Path | None = None,
+) -> list[Outgoing]:
+    """Return one message per expert (and the coordinator) with the PDF in their language."""
+    training = workspace.training(compiled.training)
+    overrides = overrides if overrides is not None else workspace.root / "templates"
+    recipients = [(expert.name, expert.email, expert.language) for expert in training.experts]
+    coordinator = training.briefing.coordinator_email
+    if coordinator and all(coordinator.lower() != r[1].lower() for r in recipients):
+        recipients.append((sender.name, coordinator, "en"))
+    return [
+        Outgoing(
+            meeting_id=f"{compiled.training}/briefing",
+            recipient=email,
+            sequence=compiled.version,
+            kind="briefing",
+            build=functools.partial(
+                _build_message, workspace, compiled, sender, (name, email), language, now, overrides
+            ),
+        )
+        for name, email, language in recipients
+    ]
+
+
+def send_pack(
+    store: Store,
+    transport: Transport,
+    sender: Sender,
+    workspace: Workspace,
+    compiled: CompiledPack,
+    *,
+    now: dt.datetime,
+    lease: dt.timedelta = LEASE,
+) -> list[Delivered]:
+    """Return the delivery of the pack's version to each expert: sent once per version."""
+    return deliver(
+        store,
+        transport,
+        pack_messages(workspace, compiled, sender, now),
+        domain=sender.domain,
+        lease=lease,
+    )
+
+
+def _build_message(
+    workspace: Workspace,
+    compiled: CompiledPack,
+    sender: Sender,
+    recipient: tuple[str, str],
+    language: str,
+    now: dt.datetime,
+    overrides: Path | None,
+    message_id: str,
+) -> EmailMessage:
+    """Return the email to `recipient` in `language` (English without labels), the PDF attached."""
+    training = workspace.training(compiled.training)
+    if labels_file(language, overrides) is None:
+        language = "en"
+    labels = load_labels(language, overrides)
+    env = environment(overrides.resolve() if overrides is not None else None)
+    title = training.title.get(language)  # type: ignore[arg-type]
+    locale = LOCALES[language]
+    previous = compiled.version - 1 if compiled.version > 1 else None
+    key = "email.subject_update" if previous else "email.subject"
+    variables = {
+        "t": labels,
+        "name": recipient[0],
+        "title": title,
+        "start": format_date(training.start, "long", locale=locale),
+        "end": format_date(training.end, "long", locale=locale),
+        "version": compiled.version,
+        "previous": previous,
+        "top": [
+            (gap.rank, theme_label(training, gap.theme, language), gap.priority)
+            for gap in compiled.analysis.gaps[:3]
+        ],
+        "sender": sender,
+    }
+    subject = labels(key, title=title, version=compiled.version)
+    message = as_email(
+        prepare_message(
+            sender=(sender.name, sender.email),
+            recipient=recipient,
+            subject=" ".join(subject.split()),
+            text=render_template(env, "email.txt.j2", variables),
+            html=render_template(env, "email.html.j2", variables),
+            calendar=None,
+            method=None,
+            date=now,
+            message_id=message_id,
+            domain=sender.domain,
+        )
+    )
+    pdf = compiled.pdf(language)
+    message.add_attachment(
+        pdf.read_bytes(), maintype="application", subtype="pdf", filename=pdf.name
+    )
+    return message
