@@ -20,10 +20,16 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
+
+if not __package__:
+    # Run by its path (python bench/day_columns.py): the project root on the path, as with -m.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.scheduling import big_round, variant
 from consult.planning.slots import Candidates, Round, candidates, cost, local_day

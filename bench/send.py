@@ -29,6 +29,10 @@ from pathlib import Path
 
 import yaml
 
+if not __package__:
+    # Run by its path (python bench/send.py): the project root on the path, as with -m.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from consult.bootstrap import sender
 from consult.mail.invitations import round_messages, send_round
 from consult.mail.mime import message_bytes

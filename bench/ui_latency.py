@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import requests
+
+if not __package__:
+    # Run by its path (python bench/ui_latency.py): the project root on the path, as with -m.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from consult.bootstrap import send_messages, services
 from consult.settings import Settings

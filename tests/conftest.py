@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socketserver
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -15,6 +18,8 @@ from tests.imapserver import Dovecot, DovecotMissing, running_dovecot
 
 # No test reaches beyond loopback: the Prefect server's telemetry stays off.
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+
+T = TypeVar("T", bound=socketserver.BaseServer)
 
 TINY_STAKEHOLDERS = """\
 organisations:
@@ -149,6 +154,33 @@ def postgres_url() -> Iterator[str]:
 def postgres_database_url(postgres_url: str) -> str:
     """The URL of a new, empty database on the throwaway PostgreSQL server."""
     return pg.create_database(postgres_url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty state database: a SQLite file in a folder not yet made, or a new PostgreSQL one."""
+    if request.param == "postgresql":
+        database_url: str = request.getfixturevalue("postgres_database_url")
+        return database_url
+    return f"sqlite:///{tmp_path / 'workspace' / '.consult' / 'state.db'}"
+
+
+@pytest.fixture
+def serve_in_thread() -> Iterator[Callable[[T], T]]:
+    """Start a socketserver in a thread: `server = serve_in_thread(Server())`; stopped after."""
+    started: list[tuple[socketserver.BaseServer, threading.Thread]] = []
+
+    def serve(server: T) -> T:
+        thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+        thread.start()
+        started.append((server, thread))
+        return server
+
+    yield serve
+    for server, thread in reversed(started):
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 @pytest.fixture(scope="module")

@@ -179,15 +179,9 @@ def _unchanged(answer_headers: dict[str, str], request_headers) -> bool:
 
 
 @pytest.fixture
-def feeds() -> Iterator[FeedServer]:
+def feeds(serve_in_thread: Callable[[FeedServer], FeedServer]) -> FeedServer:
     """A real HTTP server on 127.0.0.1, in a thread, answering as each test scripts it."""
-    server = FeedServer()
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    return serve_in_thread(FeedServer())
 
 
 def fetch(url: str, **options) -> FeedResult:

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -137,15 +137,9 @@ class KoboHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def kobo() -> Iterator[KoboServer]:
+def kobo(serve_in_thread: Callable[[KoboServer], KoboServer]) -> KoboServer:
     """A real KoboToolbox-like HTTP server on 127.0.0.1, in a thread."""
-    server = KoboServer()
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    return serve_in_thread(KoboServer())
 
 
 def mapping_at(base_url: str = "http://127.0.0.1:1") -> KoboMapping:

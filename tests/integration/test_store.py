@@ -26,7 +26,7 @@ TBILISI = dt.timezone(dt.timedelta(hours=4))
 START = dt.datetime(2027, 1, 12, 10, 0, tzinfo=TBILISI)
 END = START + dt.timedelta(hours=1)
 
-sqlite_only = pytest.mark.parametrize("url", ["sqlite"], indirect=True)
+sqlite_only = pytest.mark.parametrize("empty_store_url", ["sqlite"], indirect=True)
 
 
 def plan(store: Store, **changes: Any) -> Meeting:
@@ -70,19 +70,10 @@ def observe(store: Store, key: str = "notes/mia.md#1", **changes: Any) -> Any:
     return store.upsert_observation(key, **{**fields, **changes})
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of a state database with no schema: a file in a new folder, or an empty database."""
-    if request.param == "postgresql":
-        database_url: str = request.getfixturevalue("postgres_database_url")
-        return database_url
-    return f"sqlite:///{tmp_path / 'workspace' / '.consult' / 'state.db'}"
-
-
 @pytest.fixture
-def store(url: str) -> Iterator[Store]:
+def store(empty_store_url: str) -> Iterator[Store]:
     """A freshly opened store."""
-    with open_store(url) as opened:
+    with open_store(empty_store_url) as opened:
         yield opened
 
 
@@ -93,9 +84,9 @@ def meeting(store: Store) -> Meeting:
 
 
 @pytest.fixture
-def raw(url: str, store: Store) -> Iterator[sa.Engine]:
+def raw(empty_store_url: str, store: Store) -> Iterator[sa.Engine]:
     """An engine on the store's database that bypasses the store."""
-    engine = create_store_engine(url)
+    engine = create_store_engine(empty_store_url)
     yield engine
     engine.dispose()
 
@@ -107,8 +98,10 @@ def test_opening_a_store_creates_the_latest_schema(raw: sa.Engine) -> None:
 
 
 @sqlite_only
-def test_opening_a_sqlite_store_creates_its_folder_and_file(url: str, store: Store) -> None:
-    assert Path(sa.make_url(url).database or "").is_file()
+def test_opening_a_sqlite_store_creates_its_folder_and_file(
+    empty_store_url: str, store: Store
+) -> None:
+    assert Path(sa.make_url(empty_store_url).database or "").is_file()
 
 
 @sqlite_only
@@ -512,25 +505,27 @@ def test_the_audit_log_cannot_be_changed_or_deleted(
     assert store.audit_log() == [event]
 
 
-def test_reopening_a_store_migrates_nothing_and_keeps_the_data(url: str) -> None:
-    with open_store(url) as store:
+def test_reopening_a_store_migrates_nothing_and_keeps_the_data(empty_store_url: str) -> None:
+    with open_store(empty_store_url) as store:
         meeting = plan(store)
-    engine = create_store_engine(url)
+    engine = create_store_engine(empty_store_url)
     try:
         assert migrate(engine) == []
     finally:
         engine.dispose()
-    with open_store(url) as store:
+    with open_store(empty_store_url) as store:
         assert store.get_meeting(meeting.id) == meeting
 
 
-def test_a_database_from_a_newer_consult_is_refused_naming_it(url: str, raw: sa.Engine) -> None:
+def test_a_database_from_a_newer_consult_is_refused_naming_it(
+    empty_store_url: str, raw: sa.Engine
+) -> None:
     with raw.begin() as connection:
         connection.exec_driver_sql(f"UPDATE schema_version SET version = {LATEST + 1}")
     with pytest.raises(StoreError) as caught:
-        open_store(url)
+        open_store(empty_store_url)
     assert str(caught.value) == (
-        f"the state database {url} has schema version {LATEST + 1}, but this consult "
+        f"the state database {empty_store_url} has schema version {LATEST + 1}, but this consult "
         f"knows versions up to {LATEST} only: upgrade consult to use it"
     )
 

@@ -8,8 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = 200
 WORKERS = 4
@@ -38,22 +36,13 @@ print(json.dumps(claimed))
 """
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of a state database with no schema: a file in a new folder, or an empty database."""
-    if request.param == "postgresql":
-        database_url: str = request.getfixturevalue("postgres_database_url")
-        return database_url
-    return f"sqlite:///{tmp_path / 'state' / 'state.db'}"
-
-
 def test_processes_racing_on_a_fresh_database_claim_each_message_exactly_once(
-    url: str, tmp_path: Path
+    empty_store_url: str, tmp_path: Path
 ) -> None:
     go = tmp_path / "go"
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, url, str(go), f"w{n}", str(KEYS)],
+            [sys.executable, "-c", WORKER, empty_store_url, str(go), f"w{n}", str(KEYS)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

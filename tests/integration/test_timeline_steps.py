@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
-import pytest
 
 from consult.store import open_store
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of an empty state database: a SQLite file, or a PostgreSQL database."""
-    if request.param == "postgresql":
-        database_url: str = request.getfixturevalue("postgres_database_url")
-        return database_url
-    return f"sqlite:///{tmp_path / 'state.db'}"
-
-
-def test_a_step_is_claimed_once_and_logged(url: str) -> None:
-    with open_store(url) as store:
+def test_a_step_is_claimed_once_and_logged(empty_store_url: str) -> None:
+    with open_store(empty_store_url) as store:
         assert store.claim_step("winter-2027", "plan/round-1", "run-due-steps")
         assert not store.claim_step("winter-2027", "plan/round-1", "run-due-steps")
         assert store.started_steps("winter-2027") == {"plan/round-1"}
@@ -29,8 +17,8 @@ def test_a_step_is_claimed_once_and_logged(url: str) -> None:
     assert (event.actor, event.action) == ("run-due-steps", "step.started")
 
 
-def test_a_released_step_may_be_claimed_again(url: str) -> None:
-    with open_store(url) as store:
+def test_a_released_step_may_be_claimed_again(empty_store_url: str) -> None:
+    with open_store(empty_store_url) as store:
         store.claim_step("winter-2027", "brief", "run-due-steps")
         store.release_step("winter-2027", "brief", "run-due-steps", "no deployment")
         assert store.started_steps("winter-2027") == set()
@@ -39,8 +27,8 @@ def test_a_released_step_may_be_claimed_again(url: str) -> None:
     assert actions == ["step.started", "step.released", "step.started"]
 
 
-def test_runs_claiming_the_same_step_at_once_get_it_once(url: str) -> None:
-    stores = [open_store(url) for _ in range(6)]
+def test_runs_claiming_the_same_step_at_once_get_it_once(empty_store_url: str) -> None:
+    stores = [open_store(empty_store_url) for _ in range(6)]
     try:
         with ThreadPoolExecutor(len(stores)) as pool:
             claimed = list(

@@ -59,3 +59,22 @@ def test_the_planning_flow_does_import_the_solver() -> None:
         timeout=60,
     )
     assert loaded.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("bench", sorted(p.stem for p in (ROOT / "bench").glob("[a-z]*.py")))
+def test_a_benchmark_loads_by_its_path_as_well_as_with_dash_m(bench: str) -> None:
+    # `python bench/send.py` puts bench/ first on the path, not the project root; run_path
+    # under another name loads the module as a script would, without running the benchmark.
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import runpy, sys; sys.path[0] = 'bench'; "
+            f"runpy.run_path('bench/{bench}.py', run_name='loaded_by_path')",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loaded.returncode == 0, loaded.stderr
