@@ -7,6 +7,11 @@ A template in the overrides folder wins over the built-in one of the same path.
 Undefined variables are errors (StrictUndefined); `*.html.j2` and `*.svg.j2` are
 autoescaped (the default `select_autoescape()` misses the `.j2` suffix). A fault
 is raised as the caller's error class, naming the template, its line and the fault.
+
+Every template, built-in or a workspace's override, renders in Jinja's immutable
+sandbox: a workspace is edited by people who must not be able to run commands on
+the machine that sends the mail, so attributes starting with `_` (the way out to
+`__globals__` and `os`) and methods that change a list, dict or set are refused.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
 from consult.errors import ConsultError
 
@@ -24,12 +30,12 @@ AUTOESCAPED = ("html", "html.j2", "svg.j2")
 
 
 def environment(built_in: Path, overrides: Path | None = None) -> jinja2.Environment:
-    """Return a strict environment that looks in `overrides` first, then in `built_in`."""
+    """Return a strict, sandboxed environment that looks in `overrides` first, then `built_in`."""
     loaders: list[jinja2.BaseLoader] = []
     if overrides is not None:
         loaders.append(jinja2.FileSystemLoader(overrides))
     loaders.append(jinja2.FileSystemLoader(built_in))
-    return jinja2.Environment(
+    return jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPED),
         undefined=jinja2.StrictUndefined,
@@ -50,6 +56,9 @@ def render(
         return env.get_template(name).render(variables)
     except jinja2.TemplateNotFound as exc:
         raise error(f"{name}: template {exc.name!r} not found") from None
+    except jinja2.exceptions.SecurityError as exc:
+        what = (exc.message or "").rstrip(".").removesuffix(" is unsafe")
+        raise error(f"{name}: {what} is not allowed in a template (sandbox){_where(exc)}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise error(
             f"{name}: {exc.filename or exc.name}, line {exc.lineno}: {exc.message}"

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from schemas.state import Confidentiality, ObservationKind
-from schemas.types import Id, OneLine, Strict
+from schemas.types import Id, OneLine, Strict, Text
 
 
 class ObservationInput(Strict):
@@ -24,8 +24,8 @@ class ObservationInput(Strict):
     )
     theme: Id = Field(description="A theme id of the training's taxonomy.")
     severity: int = Field(ge=1, le=4, description="1 minor ... 4 critical.")
-    text: str = Field(min_length=1, max_length=4000, description="What was said or observed.")
-    quote: str | None = Field(default=None, max_length=2000, description="A verbatim quote.")
+    text: Text = Field(min_length=1, max_length=4000, description="What was said or observed.")
+    quote: Text | None = Field(default=None, max_length=2000, description="A verbatim quote.")
     speaker_role: OneLine | None = Field(
         default=None, description="The speaker's role, never their name (e.g. 'investigator')."
     )

@@ -16,6 +16,7 @@ from schemas.types import (
     LocalTime,
     OneLine,
     Strict,
+    Text,
     TimeZone,
     Weekday,
     WorkingHours,
@@ -38,7 +39,7 @@ class Participants(Strict):
 
     organisation: Id = Field(description="The participant group in stakeholders.yaml.")
     count: int = Field(ge=1)
-    description: str = ""
+    description: Text = ""
     locations: tuple[OneLine, ...] = ()
 
 
@@ -58,7 +59,7 @@ class Theme(Strict):
 
     id: Id
     label: Localized
-    description: str = ""
+    description: Text = ""
 
 
 class AgendaSession(Strict):
@@ -151,12 +152,12 @@ class Briefing(Strict):
 
     due: dt.date
     coordinator_email: Email | None = None
-    sensitivities: tuple[str, ...] = Field(
+    sensitivities: tuple[Text, ...] = Field(
         default=(),
         description="What the experts should handle with care (topics, words, people), "
         "one item each.",
     )
-    logistics: str = Field(
+    logistics: Text = Field(
         default="", description="Practical notes for the experts: travel, rooms, interpreters."
     )
 
@@ -221,7 +222,7 @@ class Training(Strict):
     consultation: ConsultationPlan
     briefing: Briefing
     timeline: Timeline = Timeline()
-    terms_of_reference: str = ""
+    terms_of_reference: Text = ""
 
     def round(self, round_id: str) -> Round:
         """Return the consultation round with this id."""

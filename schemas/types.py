@@ -1,10 +1,11 @@
-"""Field types shared by the workspace files: ids, languages, time zones, emails, hours."""
+"""Field types shared by the workspace files: ids, languages, time zones, emails, hours, text."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import re
+import unicodedata
 import zoneinfo
 from typing import Annotated, Literal
 
@@ -66,9 +67,71 @@ def _check_country(value: str) -> str:
     return value
 
 
-def _check_header_safe(value: str) -> str:
-    if "\r" in value or "\n" in value:
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+"""What `str.splitlines` splits on, and so a mail header, CSV or Markdown may break at."""
+_NEW_LINES = frozenset("\n\r")
+_MULTI_LINE_ALLOWED = frozenset("\n\r\t")
+# Format characters that hide or reorder text: bidirectional embeddings, overrides and
+# isolates (they can make a name or subject read differently from what it holds), a
+# byte-order mark inside text, and interlinear annotations. Other format characters
+# (zero-width joiners, soft hyphens, left-to-right marks) are part of how people write.
+_HIDDEN_FORMATS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\ufff9\ufffa\ufffb"
+)
+# unicodedata names no control character: the aliases of those a person may have typed
+_CONTROL_NAMES = {
+    "\x09": "CHARACTER TABULATION",
+    "\x0b": "LINE TABULATION",
+    "\x0c": "FORM FEED",
+    "\x1c": "INFORMATION SEPARATOR FOUR",
+    "\x1d": "INFORMATION SEPARATOR THREE",
+    "\x1e": "INFORMATION SEPARATOR TWO",
+    "\x85": "NEXT LINE",
+}
+
+
+def _code_point(char: str) -> str:
+    """Return "U+2028 (LINE SEPARATOR)", or "U+0007" for a character without a name."""
+    name = _CONTROL_NAMES.get(char) or unicodedata.name(char, "")
+    return f"U+{ord(char):04X} ({name})" if name else f"U+{ord(char):04X}"
+
+
+def _check_characters(value: str, allowed: frozenset[str]) -> None:
+    """Raise for the first control character of `value` that is not `allowed` or a line break."""
+    for char in value:
+        if char in allowed or char in _LINE_BREAKS:
+            continue
+        if unicodedata.category(char) == "Cc" or char in _HIDDEN_FORMATS:
+            raise PydanticCustomError(
+                "text",
+                "text without control characters: {char} is one",
+                {"char": _code_point(char)},
+            )
+
+
+def _check_one_line(value: str) -> str:
+    _check_characters(value, frozenset())
+    if any(char in _NEW_LINES for char in value):
         raise PydanticCustomError("one_line", "a single line (no line breaks)")
+    for char in value:
+        if char in _LINE_BREAKS:
+            raise PydanticCustomError(
+                "one_line",
+                "a single line (no line breaks): {char} is one",
+                {"char": _code_point(char)},
+            )
+    return value
+
+
+def _check_text(value: str) -> str:
+    _check_characters(value, _MULTI_LINE_ALLOWED)
+    for char in value:
+        if char in _LINE_BREAKS and char not in _NEW_LINES:
+            raise PydanticCustomError(
+                "text",
+                "text whose line breaks are new lines: {char} is not one",
+                {"char": _code_point(char)},
+            )
     return value
 
 
@@ -87,8 +150,12 @@ LocalTime = Annotated[dt.time, AfterValidator(_check_local_time)]
 TimeZone = Annotated[str, AfterValidator(_check_zone)]
 Email = Annotated[str, AfterValidator(_check_email)]
 Country = Annotated[str, AfterValidator(_check_country)]
-OneLine = Annotated[str, Field(min_length=1), AfterValidator(_check_header_safe)]
-"""Text that may reach an email header (a name, a title): never a line break."""
+OneLine = Annotated[str, Field(min_length=1), AfterValidator(_check_one_line)]
+"""Text that may reach an email header (a name, a title): no line break, tab or control
+character of any kind (U+2028, U+0085 and the vertical tab included), no bidi override."""
+Text = Annotated[str, AfterValidator(_check_text)]
+"""Free text over several lines (notes, descriptions): new lines and tabs, no other line
+break or control character."""
 
 
 class Localized(Strict):
