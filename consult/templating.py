@@ -11,7 +11,9 @@ is raised as the caller's error class, naming the template, its line and the fau
 Every template, built-in or a workspace's override, renders in Jinja's immutable
 sandbox: a workspace is edited by people who must not be able to run commands on
 the machine that sends the mail, so attributes starting with `_` (the way out to
-`__globals__` and `os`) and methods that change a list, dict or set are refused.
+`__globals__` and `os`) and methods that change a list, dict or set are refused;
+`*` and `**` are bounded (`LONGEST`, `LARGEST_POWER`) so that no template can
+exhaust the machine's memory.
 """
 
 from __future__ import annotations
@@ -27,6 +29,30 @@ import jinja2.sandbox
 from consult.errors import ConsultError
 
 AUTOESCAPED = ("html", "html.j2", "svg.j2")
+LONGEST = 1_000_000
+"""The most characters or items a `*` in a template may make: no message needs more."""
+LARGEST_POWER = 1_000
+"""The largest exponent a `**` in a template may take."""
+
+
+class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with `*` and `**` bounded so a template cannot exhaust memory."""
+
+    intercepted_binops = frozenset(("*", "**"))
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > LARGEST_POWER:
+            raise jinja2.exceptions.SecurityError(f"a power of {right} is unsafe")
+        if operator == "*":
+            size = next((len(x) for x in (left, right) if isinstance(x, str | list | tuple)), 0)
+            times = next((x for x in (left, right) if isinstance(x, int)), 1)
+            if size and size * times > LONGEST:
+                raise jinja2.exceptions.SecurityError(
+                    f"a result of {size * times:,} characters or items is unsafe"
+                )
+        return super().call_binop(context, operator, left, right)
 
 
 def environment(built_in: Path, overrides: Path | None = None) -> jinja2.Environment:
@@ -35,7 +61,7 @@ def environment(built_in: Path, overrides: Path | None = None) -> jinja2.Environ
     if overrides is not None:
         loaders.append(jinja2.FileSystemLoader(overrides))
     loaders.append(jinja2.FileSystemLoader(built_in))
-    return jinja2.sandbox.ImmutableSandboxedEnvironment(
+    return _Sandbox(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=AUTOESCAPED),
         undefined=jinja2.StrictUndefined,
@@ -65,6 +91,9 @@ def render(
         ) from None
     except jinja2.TemplateError as exc:
         raise error(f"{name}: {exc.message}{_where(exc)}") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        # A workspace's template that divides by zero or indexes past a list is bad input.
+        raise error(f"{name}: {type(exc).__name__}: {exc}{_where(exc)}") from None
 
 
 def _where(exc: BaseException) -> str:

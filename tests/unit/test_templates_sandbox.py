@@ -125,3 +125,28 @@ def test_a_briefing_override_cannot_escape_the_sandbox(escape: str, tmp_path: Pa
     assert "not allowed in a template (sandbox)" in message
     assert message.endswith(f"({template}, line 3)")
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("template", "fault"),
+    [
+        ("{{ 'x' * 10**10 }}", "a result of 10,000,000,000 characters or items is not allowed"),
+        ("{{ [1, 2] * 900000 }}", "a result of 1,800,000 characters or items is not allowed"),
+        ("{{ 2 ** 100000 }}", "a power of 100000 is not allowed"),
+        ("{{ 1 / 0 }}", "ZeroDivisionError: division by zero"),
+        ("{{ [1][5] }}", "list object has no element 5"),
+    ],
+)
+def test_an_override_cannot_exhaust_memory_or_end_in_a_traceback(
+    template: str, fault: str, english: MessageContext, tmp_path: Path
+) -> None:
+    path = tmp_path / "templates" / "email" / "en" / "nudge.txt.j2"
+    path.parent.mkdir(parents=True)
+    path.write_text(_hostile(template, tmp_path), encoding="utf-8")
+
+    with pytest.raises(TemplateError) as caught:
+        render_message("nudge", "en", english, overrides=tmp_path / "templates")
+
+    assert str(caught.value).startswith("en/nudge.txt.j2: ")
+    assert str(caught.value).endswith(f"({path}, line 3)")
+    assert fault in str(caught.value)
