@@ -7,12 +7,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest schema ui bench clean system
+# `make check` is the fast loop (lint, types and the tests without the end-to-end and
+# Prefect-flow ones: a few minutes); `make test` is everything, what .ci/run runs.
+.PHONY: demo test check lint typecheck pytest schema ui bench clean system
 
 demo: $(STAMP)
 	$(BIN)/consult demo
 
 test: system $(STAMP) lint typecheck pytest
+
+check: $(STAMP) lint typecheck
+	$(BIN)/pytest -m "not e2e and not prefect"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -107,6 +107,16 @@ briefing:
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests under tests/e2e `e2e` and under tests/flows `prefect`, for `make check`."""
+    for item in items:
+        parts = item.path.relative_to(Path(__file__).parent).parts
+        if parts[0] == "e2e":
+            item.add_marker(pytest.mark.e2e)
+        elif parts[0] == "flows":
+            item.add_marker(pytest.mark.prefect)
+
+
 @pytest.fixture
 def write_workspace(tmp_path: Path) -> Callable[..., Path]:
     """Write a workspace of the given file texts (the tiny one by default) and return its root."""
