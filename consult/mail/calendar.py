@@ -17,6 +17,7 @@ meeting and one either side.
 
 from __future__ import annotations
 
+import re
 import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +35,18 @@ from schemas.state import Attendee, Meeting, PartStat
 
 PRODID = "-//consult//Stakeholder consultations//EN"
 
+MAX_REPLY_BYTES = 1_000_000
+"""The largest calendar read as a REPLY: an answer is a few kB, and icalendar reads ~2 s a MB."""
+MAX_REPLY_EVENTS = 50
+"""The most VEVENTs one REPLY may answer; a mail client sends one per meeting."""
+MAX_REPLY_COMPONENTS = 500
+"""The most components of any kind (VEVENT, VTIMEZONE and its parts, VALARM) in a REPLY."""
+
 _PARTSTATS: dict[str, PartStat] = {value: value for value in get_args(PartStat)}
+_FOLD = re.compile(rb"\r?\n[ \t]")
+_BEGIN = re.compile(rb"^BEGIN[ \t]*:[ \t]*([A-Za-z0-9-]+)", re.IGNORECASE | re.MULTILINE)
+# icalendar meets some malformed input with these rather than a ValueError.
+_LIBRARY_FAULTS = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 _repr = reprlib.Repr()
 _repr.maxstring = 80
 
@@ -121,9 +133,17 @@ def build_invite(
 
 
 def parse_reply(data: bytes) -> list[ReplyLine]:
-    """The answers in an iTIP REPLY, one line per VEVENT, in the order they come."""
+    """The answers in an iTIP REPLY, one line per VEVENT, in the order they come.
+
+    A calendar too large or with too many components is refused before it is parsed.
+    """
+    _check_size(data)
     calendar = _parse(data)
-    method = str(calendar.get("METHOD", "")).strip().upper()
+    methods = calendar.get("METHOD", "")
+    if isinstance(methods, list):
+        given = ", ".join(sorted(str(m).strip().upper() for m in methods))
+        raise InvalidCalendar(f"not an iTIP REPLY: METHOD appears more than once ({given})")
+    method = str(methods).strip().upper()
     if method != "REPLY":
         raise InvalidCalendar(f"not an iTIP REPLY: METHOD is {method or 'missing'}")
     events = calendar.walk("VEVENT")
@@ -222,11 +242,32 @@ def _utcoffset(local: datetime) -> timedelta:
     return local.utcoffset() or timedelta()
 
 
+def _check_size(data: bytes) -> None:
+    """Raise InvalidCalendar if `data` is larger or holds more components than a REPLY may."""
+    if len(data) > MAX_REPLY_BYTES:
+        raise InvalidCalendar(
+            f"the calendar is {len(data):,} bytes, more than the {MAX_REPLY_BYTES:,} a REPLY may be"
+        )
+    names = [match.group(1).upper() for match in _BEGIN.finditer(_FOLD.sub(b"", data))]
+    events = names.count(b"VEVENT")
+    if events > MAX_REPLY_EVENTS:
+        raise InvalidCalendar(
+            f"the REPLY holds {events} VEVENTs, more than the {MAX_REPLY_EVENTS} one may hold"
+        )
+    if len(names) > MAX_REPLY_COMPONENTS:
+        raise InvalidCalendar(
+            f"the REPLY holds {len(names)} components, "
+            f"more than the {MAX_REPLY_COMPONENTS} one may hold"
+        )
+
+
 def _parse(data: bytes) -> Calendar:
     """The VCALENDAR in `data`, or InvalidCalendar if `data` holds anything else."""
+    if not data.strip():
+        raise InvalidCalendar("not an iCalendar object: it is empty")
     try:
         component = Calendar.from_ical(data)
-    except ValueError as error:
+    except _LIBRARY_FAULTS as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise InvalidCalendar(f"not an iCalendar object: {_repr.repr(reason)}") from None
     if not isinstance(component, Calendar):
@@ -237,9 +278,13 @@ def _parse(data: bytes) -> Calendar:
 def _reply_line(event: Component) -> ReplyLine:
     """The answer one VEVENT of a REPLY carries."""
     broken = {name for name, _ in event.errors}
+    if isinstance(event.get("UID"), list):
+        raise InvalidCalendar("a VEVENT of the REPLY has more than one UID")
     uid = str(event.get("UID", "")).strip()
     if not uid or "UID" in broken:
         raise InvalidCalendar("a VEVENT of the REPLY has no UID")
+    if isinstance(event.get("SEQUENCE"), list):
+        raise InvalidCalendar(f"event {uid!r}: SEQUENCE appears more than once")
     if "SEQUENCE" in broken:
         raise InvalidCalendar(f"event {uid!r}: SEQUENCE {event['SEQUENCE']} is not an integer")
     sequence = int(event.get("SEQUENCE", 0))

@@ -8,7 +8,8 @@ reading marks nothing as seen and moves nothing: the coordinator's mail client s
 mailbox as it was. Each answer's source is the message's IMAP URL (RFC 5092,
 `imap://user@host/INBOX;UIDVALIDITY=v/;UID=n`), so reading the mailbox again records
 nothing twice. Messages without a calendar are skipped; a message whose calendar is not
-a readable REPLY is reported, with its URL, and the others are still read.
+a readable REPLY, or that is too large or too deeply nested to be read at all, is
+reported, with its URL, and the others are still read.
 """
 
 from __future__ import annotations
@@ -108,10 +109,9 @@ def _read(
             uid = _FETCHED.search(item[0])
             source = mailbox.url(uidvalidity, uid.group(1).decode() if uid else "?")
             body = item[1]
-            if not has_calendar(body):
-                continue
             try:
-                found += [Found(source=source, line=line) for line in message_lines(body)]
+                if has_calendar(body):
+                    found += [Found(source=source, line=line) for line in message_lines(body)]
             except InvalidCalendar as error:
                 problems.append(f"{source}: {error}")
     return InboxRead(found=found, problems=problems)

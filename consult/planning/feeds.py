@@ -7,12 +7,15 @@ UTC out, or an `InvalidFeed` (a `ValueError`) that says what is wrong and where.
 `FeedResult` carries a one-line error naming the URL instead, and the caller
 decides whether that stops a schedule. It retries transient faults only (5xx,
 429, dropped connections), refuses bodies over a size limit without reading
-them whole, and with a cache folder asks the server whether the feed changed.
+them whole, gives up on a download that outlasts its deadline (a server may
+send one byte just before each read times out), and with a cache folder asks
+the server whether the feed changed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -23,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from time import monotonic
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import recurring_ical_events  # type: ignore[import-untyped]
@@ -34,6 +38,9 @@ from consult.errors import InvalidFeed
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 
 Interval = tuple[datetime, datetime]
+
+DEADLINE = 30.0
+"""Seconds one feed's download may take in all, attempts and waits between them included."""
 
 # Expanding a little beyond the window catches floating and all-day events whose
 # local day straddles its edge; the exact clip happens afterwards, in UTC.
@@ -70,9 +77,12 @@ def fetch_busy(
     timeout: float = 10.0,
     max_bytes: int = 5_000_000,
     retry: RetryPolicy = DEFAULT_RETRY,
+    deadline: float = DEADLINE,
 ) -> FeedResult:
     """Return the busy time the feed at `url` holds within the window, or why it holds none.
 
+    `timeout` bounds each wait for the server, `deadline` the whole download: it is
+    checked between reads, so a download ends at most one `timeout` after it.
     A bad window or time zone is the caller's mistake and raises ValueError; a
     bad feed never raises.
     """
@@ -81,7 +91,8 @@ def fetch_busy(
     cache = _Cache.for_url(cache_dir, url) if cache_dir is not None else None
     http = session if session is not None else requests.Session()
     try:
-        body = _download(http, url, cache, timeout, max_bytes, retry)
+        limits = _Limits(timeout, max_bytes, deadline, monotonic() + deadline)
+        body = _download(http, url, cache, limits, retry)
     except Failure as failure:
         return FeedResult(url, error=f"{url}: {failure}")
     finally:
@@ -226,6 +237,22 @@ def _merge(intervals: Iterator[Interval]) -> tuple[Interval, ...]:
 
 
 @dataclass(frozen=True)
+class _Limits:
+    """How long and how much one feed's download may take."""
+
+    timeout: float
+    max_bytes: int
+    deadline: float
+    ends: float
+    """The `time.monotonic()` at which the download has run out of time."""
+
+    def check(self) -> None:
+        """Raise Failure once the download has run out of time."""
+        if monotonic() > self.ends:
+            raise Failure(f"did not arrive within {self.deadline:g} s")
+
+
+@dataclass(frozen=True)
 class _Body:
     data: bytes
     content_type: str = ""
@@ -238,8 +265,7 @@ def _download(
     session: requests.Session,
     url: str,
     cache: _Cache | None,
-    timeout: float,
-    max_bytes: int,
+    limits: _Limits,
     retry: RetryPolicy,
 ) -> _Body:
     cached = cache.load() if cache is not None else None
@@ -248,7 +274,7 @@ def _download(
         headers["If-None-Match"] = cached.etag
     if cached is not None and cached.last_modified:
         headers["If-Modified-Since"] = cached.last_modified
-    return with_retries(lambda: _get(session, url, headers, cached, timeout, max_bytes), retry)
+    return with_retries(lambda: _get(session, url, headers, cached, limits), retry)
 
 
 def _get(
@@ -256,9 +282,10 @@ def _get(
     url: str,
     headers: dict[str, str],
     cached: _Body | None,
-    timeout: float,
-    max_bytes: int,
+    limits: _Limits,
 ) -> _Body:
+    limits.check()
+    timeout = limits.timeout
     try:
         with session.get(url, headers=headers, stream=True, timeout=timeout) as response:
             status = response.status_code
@@ -269,7 +296,7 @@ def _get(
             if not 200 <= status < 300:
                 raise Failure(f"answered {status} {response.reason}")
             return _Body(
-                _read(response, max_bytes),
+                _read(response, limits),
                 response.headers.get("Content-Type", ""),
                 response.headers.get("ETag"),
                 response.headers.get("Last-Modified"),
@@ -280,20 +307,34 @@ def _get(
         raise Failure(f"gave no answer within {timeout:g} s") from None
     except requests.RequestException as exc:
         raise Failure(f"cannot be fetched ({exc})") from exc
+    # What requests leaves unwrapped while streaming the body: urllib3's verdict on a
+    # malformed answer (an illegal chunk header), and a read cut short underneath it.
+    except (urllib3.exceptions.ProtocolError, http.client.IncompleteRead, OSError) as exc:
+        raise Transient(f"unreachable ({_reason(exc, timeout)})") from exc
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException) as exc:
+        raise Failure(f"sent a malformed answer ({_first_line(exc)})") from exc
 
 
-def _read(response: requests.Response, max_bytes: int) -> bytes:
+def _read(response: requests.Response, limits: _Limits) -> bytes:
+    max_bytes = limits.max_bytes
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise Failure(f"is larger than {_size(max_bytes)}")
     chunks: list[bytes] = []
     total = 0
     for chunk in response.iter_content(chunk_size=_CHUNK):
+        limits.check()
         total += len(chunk)
         if total > max_bytes:
             raise Failure(f"is larger than {_size(max_bytes)}")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= 80 else line[:77] + "..."
 
 
 def _size(count: int) -> str:

@@ -1,0 +1,221 @@
+"""Hostile reply files in the inbox: each is rejected with its file and reason, quickly.
+
+The small cases are files under tests/data/hostile/replies/; the big ones are made here.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from consult.errors import InvalidCalendar
+from consult.mail.calendar import MAX_REPLY_BYTES, MAX_REPLY_EVENTS, parse_reply
+from consult.mail.replies import (
+    MAX_MESSAGE_BYTES,
+    MAX_MIME_DEPTH,
+    has_calendar,
+    message_lines,
+    read_inbox,
+    record_replies,
+)
+from consult.store import Store
+from tests.unit import test_replies
+from tests.unit.test_replies import MIA, NINO, quoted_email, reply, uid
+
+store, inbox = test_replies.store, test_replies.inbox
+
+HOSTILE = Path(__file__).parents[1] / "data" / "hostile" / "replies"
+
+REJECTED = {
+    "sequence-twice.ics": "event 'hostile-1': SEQUENCE appears more than once",
+    "uid-twice.ics": "a VEVENT of the REPLY has more than one UID",
+    "method-twice.ics": "not an iTIP REPLY: METHOD appears more than once (REPLY, REQUEST)",
+    "cut-short.ics": "not an iCalendar object: ",
+    "empty.ics": "not an iCalendar object: it is empty",
+    "empty.eml": "the message is empty",
+    "utf-16.ics": "not an iCalendar object: ",
+    "garbage.ics": "not an iCalendar object: ",
+    "garbage.eml": "no iTIP REPLY in the message",
+    "vevent-in-vevent.ics": "a VEVENT of the REPLY has no UID",
+}
+
+
+def events(count: int, email: str = NINO) -> bytes:
+    """Return a REPLY answering `count` meetings at once."""
+    event = (
+        "BEGIN:VEVENT\r\nUID:meeting-{n}\r\nSEQUENCE:0\r\nDTSTAMP:20261201T093000Z\r\n"
+        f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{email}\r\nEND:VEVENT\r\n"
+    )
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nMETHOD:REPLY\r\n"
+        + "".join(event.format(n=n) for n in range(count))
+        + "END:VCALENDAR\r\n"
+    ).encode()
+
+
+def nested_multipart(depth: int) -> bytes:
+    """Return a message whose multipart/mixed parts nest `depth` deep around a REPLY."""
+    opening = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (n, n)
+        for n in range(depth)
+    )
+    closing = b"".join(b"\r\n--b%d--\r\n" % n for n in reversed(range(depth)))
+    calendar = b"Content-Type: text/calendar; method=REPLY\r\n\r\n" + events(1)
+    return b"From: nino@mia.example.gov.ge\r\nMIME-Version: 1.0\r\n" + opening + calendar + closing
+
+
+def nested_messages(depth: int) -> bytes:
+    """Return a message that forwards a message that forwards one, `depth` deep."""
+    return b"MIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n" * depth + b"Subject: x\r\n"
+
+
+def problems(folder: Path) -> list[str]:
+    read = read_inbox(folder)
+    assert read.found == []
+    return read.problems
+
+
+@pytest.mark.parametrize("name", sorted(REJECTED))
+def test_a_hostile_file_is_rejected_with_its_name_and_reason(inbox: Path, name: str) -> None:
+    shutil.copy(HOSTILE / name, inbox / name)
+
+    (problem,) = problems(inbox)
+
+    assert problem.startswith(f"inbox/{name}: {REJECTED[name]}")
+
+
+def test_every_hostile_file_has_its_expected_reason() -> None:
+    assert sorted(path.name for path in HOSTILE.iterdir()) == sorted(REJECTED)
+
+
+def test_sequence_given_twice_is_an_invalid_calendar_not_a_type_error() -> None:
+    with pytest.raises(ValueError, match="SEQUENCE appears more than once"):
+        parse_reply((HOSTILE / "sequence-twice.ics").read_bytes())
+
+
+def test_a_reply_with_20000_events_is_refused_before_it_is_parsed(inbox: Path) -> None:
+    data = events(20_000)
+    (inbox / "many.ics").write_bytes(data)
+    started = time.monotonic()
+
+    found = problems(inbox)
+
+    assert time.monotonic() - started < 2
+    assert found == [
+        f"inbox/many.ics: the file is {len(data):,} bytes, "
+        f"more than the {MAX_REPLY_BYTES:,} a reply may be"
+    ]
+
+
+def test_a_message_carrying_20000_events_is_refused_quickly(inbox: Path) -> None:
+    (inbox / "many.eml").write_bytes(quoted_email(events(20_000)))
+    started = time.monotonic()
+
+    (problem,) = problems(inbox)
+
+    assert time.monotonic() - started < 2
+    assert problem.startswith("inbox/many.eml: the calendar is ")
+
+
+def test_a_reply_with_one_event_too_many_is_refused(inbox: Path) -> None:
+    (inbox / "many.ics").write_bytes(events(MAX_REPLY_EVENTS + 1))
+
+    assert problems(inbox) == [
+        f"inbox/many.ics: the REPLY holds {MAX_REPLY_EVENTS + 1} VEVENTs, "
+        f"more than the {MAX_REPLY_EVENTS} one may hold"
+    ]
+
+
+def test_a_reply_with_as_many_events_as_allowed_is_read(inbox: Path) -> None:
+    (inbox / "many.ics").write_bytes(events(MAX_REPLY_EVENTS))
+
+    read = read_inbox(inbox)
+
+    assert (len(read.found), read.problems) == (MAX_REPLY_EVENTS, [])
+
+
+def test_a_message_nested_5000_deep_is_refused_without_a_recursion_error(inbox: Path) -> None:
+    (inbox / "deep.eml").write_bytes(nested_multipart(5_000))
+    started = time.monotonic()
+
+    found = problems(inbox)
+
+    assert time.monotonic() - started < 2
+    assert found == [f"inbox/deep.eml: the message nests its parts more than {MAX_MIME_DEPTH} deep"]
+
+
+def test_messages_forwarded_5000_deep_are_refused(inbox: Path) -> None:
+    (inbox / "deep.eml").write_bytes(nested_messages(5_000))
+
+    assert problems(inbox) == [
+        f"inbox/deep.eml: the message nests its parts more than {MAX_MIME_DEPTH} deep"
+    ]
+
+
+def test_a_message_nested_as_deep_as_allowed_is_read(inbox: Path) -> None:
+    (inbox / "deep.eml").write_bytes(nested_multipart(MAX_MIME_DEPTH))
+
+    read = read_inbox(inbox)
+
+    assert (len(read.found), read.problems) == (1, [])
+
+
+def test_a_message_larger_than_the_limit_is_refused_unread(inbox: Path) -> None:
+    calendar = base64.encodebytes(events(1)) + b"A" * MAX_MESSAGE_BYTES
+    (inbox / "huge.eml").write_bytes(calendar)
+
+    assert problems(inbox) == [
+        f"inbox/huge.eml: the file is {len(calendar):,} bytes, "
+        f"more than the {MAX_MESSAGE_BYTES:,} a reply may be"
+    ]
+
+
+def test_a_message_larger_than_the_limit_is_refused_before_it_is_parsed() -> None:
+    data = quoted_email(events(1)) + b"A" * MAX_MESSAGE_BYTES
+
+    with pytest.raises(InvalidCalendar) as raised:
+        has_calendar(data)
+
+    assert str(raised.value) == (
+        f"the message is {len(data):,} bytes, more than the {MAX_MESSAGE_BYTES:,} a reply may be"
+    )
+
+
+def test_a_calendar_part_larger_than_a_reply_is_refused_before_it_is_parsed() -> None:
+    data = events(1).replace(b"SEQUENCE:0", b"X-FILLER:" + b"x" * MAX_REPLY_BYTES)
+
+    with pytest.raises(InvalidCalendar, match=r"^the calendar is [\d,]+ bytes, more than"):
+        message_lines(quoted_email(data))
+
+
+def test_a_summary_in_latin_1_does_not_stop_the_answer_being_read(inbox: Path) -> None:
+    calendar = events(1).replace(b"SEQUENCE:0", b"SEQUENCE:0\r\nSUMMARY:R\xe9union")
+    (inbox / "latin-1.ics").write_bytes(calendar)
+
+    read = read_inbox(inbox)
+
+    assert ([f.line.uid for f in read.found], read.problems) == (["meeting-0"], [])
+
+
+def test_the_good_replies_among_hostile_files_are_recorded(store: Store, inbox: Path) -> None:
+    for name in REJECTED:
+        shutil.copy(HOSTILE / name, inbox / name)
+    (inbox / "deep.eml").write_bytes(nested_multipart(5_000))
+    (inbox / "many.ics").write_bytes(events(20_000))
+    (inbox / "nino.ics").write_bytes(reply(uid(store, MIA), NINO))
+    (inbox / "nino.eml").write_bytes(quoted_email(reply(uid(store, MIA), NINO, "DECLINED")))
+
+    read = read_inbox(inbox)
+    report = record_replies(store, read.found)
+
+    assert [(row.source, row.outcome) for row in report.rows] == [
+        ("inbox/nino.eml", "recorded DECLINED"),
+        ("inbox/nino.ics", "recorded ACCEPTED"),
+    ]
+    assert sorted(problem.partition(":")[0] for problem in read.problems) == sorted(
+        f"inbox/{name}" for name in [*REJECTED, "deep.eml", "many.ics"]
+    )
