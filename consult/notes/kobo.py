@@ -27,13 +27,9 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from consult.errors import KoboError, WorkspaceError
-from consult.notes.files import (
-    MEETING_FIELDS,
-    REQUIRED_FIELDS,
-    NoteField,
-    problems_from_validation,
-)
+from consult.notes.meetings import HINTS, MEETING_FIELDS, REQUIRED_FIELDS, NoteField
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
+from consult.workspace.problems import problems_from_validation
 from consult.workspace.yamlfile import Loc, path_of, read_yaml
 from schemas.notes import MeetingNotes
 
@@ -213,7 +209,7 @@ def _notes(
     try:
         return MeetingNotes.model_validate({**meeting, "observations": [observation]}), []
     except ValidationError as error:
-        found = problems_from_validation(error, MeetingNotes, source, locate)
+        found = problems_from_validation(error, MeetingNotes, source, locate, HINTS)
         return None, [str(problem) for problem in found]
 
 

@@ -6,20 +6,18 @@ completely and consistently, or raises one `WorkspaceError` listing them all.
 
 from __future__ import annotations
 
-import types
-import typing
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
-from consult.errors import MISSING, Problem, WorkspaceError
+from consult.errors import Problem, WorkspaceError
+from consult.workspace.problems import locate_in, problems_from_validation
 from consult.workspace.yamlfile import Lines, Loc, path_of, read_yaml
-from schemas import StakeholdersFile, Training
+from schemas import Organisation, Round, StakeholdersFile, Training
 from schemas.types import ID_PATTERN
 
 STAKEHOLDERS = "stakeholders.yaml"
@@ -120,100 +118,13 @@ def _load(file: Path, name: str, model: type[M], problems: list[Problem]) -> tup
     try:
         value = model.model_validate(data)
     except ValidationError as error:
-        details = error.errors(include_url=False)
-        problems += [
-            _from_pydantic(name, lines, model, detail)
-            for detail in details
-            if not _explained_by_inner(detail, details)
-        ]
+        problems += problems_from_validation(error, model, name, locate_in(lines))
         return None, lines
     return (value if not found else None), lines
 
 
 def _problem(file: str, lines: Lines, loc: Loc, value: object, expected: str) -> Problem:
     return Problem(file, lines.of(loc), path_of(loc), value, expected)
-
-
-_OURS = {
-    "id",
-    "timezone",
-    "email",
-    "country",
-    "one_line",
-    "working_hours",
-    "local_time",
-    "commitment",
-}
-
-
-def _from_pydantic(file: str, lines: Lines, model: type[BaseModel], error: ErrorDetails) -> Problem:
-    loc = tuple(part for part in error["loc"] if not _is_validator_name(part))
-    kind = error["type"]
-    message = error["msg"]
-    value: object = error.get("input", MISSING)
-    if kind == "missing":
-        return _problem(file, lines, loc, MISSING, "a value (the field is required)")
-    if kind == "extra_forbidden":
-        allowed = ", ".join(_fields_at(model, loc[:-1])) or "none"
-        return _problem(file, lines, loc, loc[-1], f"one of the known fields: {allowed}")
-    if kind in ("too_short", "too_long"):
-        context = error.get("ctx", {})
-        bound = context.get("min_length" if kind == "too_short" else "max_length")
-        word = "at least" if kind == "too_short" else "at most"
-        if isinstance(value, str):
-            return _problem(file, lines, loc, value, f"{word} {bound} characters")
-        return _problem(file, lines, loc, value, f"{word} {bound} item{'s' if bound != 1 else ''}")
-    if kind in _OURS:
-        return _problem(file, lines, loc, value, message)
-    for prefix in ("Input should be ", "Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
-    return _problem(file, lines, loc, value, message)
-
-
-def _explained_by_inner(detail: ErrorDetails, details: list[ErrorDetails]) -> bool:
-    """Tell an error on a list or mapping that an error on one of its items already explains.
-
-    pydantic reports a tuple whose only item is invalid as also "too short"; one
-    message about the item is what a person needs.
-    """
-    loc = detail["loc"]
-    return any(
-        len(other["loc"]) > len(loc) and other["loc"][: len(loc)] == loc for other in details
-    )
-
-
-def _is_validator_name(part: str | int) -> bool:
-    # pydantic puts the name of an Annotated validator chain into loc, e.g. 'function-after[...]'
-    return isinstance(part, str) and ("[" in part and "]" in part)
-
-
-def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
-    """Return the field names of the model found by following `loc` from `model`."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
-        field = current.model_fields.get(part)
-        if field is None:
-            return []
-        current = _inner_model(field.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _inner_model(annotation: Any) -> Any:
-    """Return the model inside `tuple[X, ...]`, `X | None` and the like, or the annotation."""
-    origin = typing.get_origin(annotation)
-    if origin in (tuple, list, typing.Union, types.UnionType):
-        for argument in typing.get_args(annotation):
-            inner = _inner_model(argument)
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                return inner
-    return annotation
 
 
 Found = Iterator[tuple[Loc, object, str]]
@@ -245,10 +156,20 @@ def _check_stakeholders(file: StakeholdersFile, lines: Lines) -> list[Problem]:
 
 
 def _check_training(training: Training, stakeholders: StakeholdersFile | None) -> Found:
-    themes = {theme.id for theme in training.themes}
-    facilitators = {facilitator.id for facilitator in training.consultation.facilitators}
-    plan = training.consultation
+    """Yield what is inconsistent within a training, or with the registry when it loaded."""
+    organisations = {o.id: o for o in stakeholders.organisations} if stakeholders else None
+    yield from _check_ids(training)
+    yield from _check_dates(training)
+    yield from _check_agenda(training)
+    if organisations is not None:
+        yield from _check_participants(training, organisations)
+    for i, round_ in enumerate(training.consultation.rounds):
+        yield from _check_round(training, ("consultation", "rounds", i), round_, organisations)
 
+
+def _check_ids(training: Training) -> Found:
+    """Yield each id used twice among themes, sessions, experts, facilitators or rounds."""
+    plan = training.consultation
     yield from _duplicates(
         ((("themes", i, "id"), t.id) for i, t in enumerate(training.themes)), "theme id"
     )
@@ -269,18 +190,26 @@ def _check_training(training: Training, stakeholders: StakeholdersFile | None) -
         ((("consultation", "rounds", i, "id"), r.id) for i, r in enumerate(plan.rounds)), "round id"
     )
 
+
+def _check_dates(training: Training) -> Found:
+    """Yield a training that ends before it starts, or whose briefing is due after it starts."""
     if training.end < training.start:
         yield (
             ("end",),
             training.end.isoformat(),
-            (f"a date on or after the start ({training.start.isoformat()})"),
+            f"a date on or after the start ({training.start.isoformat()})",
         )
     if training.briefing.due > training.start:
         yield (
             ("briefing", "due"),
             training.briefing.due.isoformat(),
-            (f"a date on or before the training starts ({training.start.isoformat()})"),
+            f"a date on or before the training starts ({training.start.isoformat()})",
         )
+
+
+def _check_agenda(training: Training) -> Found:
+    """Yield each session on a day after the training, and each theme it names that is unknown."""
+    themes = {theme.id for theme in training.themes}
     length = (training.end - training.start).days + 1
     for i, session in enumerate(training.agenda):
         if length >= 1 and session.day > length:
@@ -289,54 +218,62 @@ def _check_training(training: Training, stakeholders: StakeholdersFile | None) -
             if theme not in themes:
                 yield ("agenda", i, "themes", j), theme, _one_of("a theme id from themes", themes)
 
-    organisations = {o.id: o for o in stakeholders.organisations} if stakeholders else None
-    if organisations is not None:
-        group = training.participants.organisation
-        if group not in organisations:
+
+def _check_participants(training: Training, organisations: Mapping[str, Organisation]) -> Found:
+    """Yield the participants' organisation when the registry lacks it or it is no group."""
+    group = training.participants.organisation
+    if group not in organisations:
+        yield (
+            ("participants", "organisation"),
+            group,
+            _one_of(f"an organisation id from {STAKEHOLDERS}", organisations),
+        )
+    elif organisations[group].kind != "participant_group":
+        yield (
+            ("participants", "organisation"),
+            group,
+            "an organisation of kind 'participant_group'",
+        )
+
+
+def _check_round(
+    training: Training,
+    at: Loc,
+    round_: Round,
+    organisations: Mapping[str, Organisation] | None,
+) -> Found:
+    """Yield a round's dates out of order, and its meetings' repeated ids and unknown names."""
+    if round_.latest < round_.earliest:
+        yield (
+            (*at, "latest"),
+            round_.latest.isoformat(),
+            f"a date on or after earliest ({round_.earliest.isoformat()})",
+        )
+    if round_.latest >= training.start:
+        yield (
+            (*at, "latest"),
+            round_.latest.isoformat(),
+            f"a date before the training starts ({training.start.isoformat()})",
+        )
+    yield from _duplicates(
+        (((*at, "meetings", j, "id"), m.id) for j, m in enumerate(round_.meetings)),
+        "meeting id within the round",
+    )
+    facilitators = {facilitator.id for facilitator in training.consultation.facilitators}
+    for j, meeting in enumerate(round_.meetings):
+        if organisations is not None and meeting.organisation not in organisations:
             yield (
-                ("participants", "organisation"),
-                group,
+                (*at, "meetings", j, "organisation"),
+                meeting.organisation,
                 _one_of(f"an organisation id from {STAKEHOLDERS}", organisations),
             )
-        elif organisations[group].kind != "participant_group":
-            yield (
-                ("participants", "organisation"),
-                group,
-                ("an organisation of kind 'participant_group'"),
-            )
-
-    for i, round_ in enumerate(plan.rounds):
-        at: Loc = ("consultation", "rounds", i)
-        if round_.latest < round_.earliest:
-            yield (
-                (*at, "latest"),
-                round_.latest.isoformat(),
-                (f"a date on or after earliest ({round_.earliest.isoformat()})"),
-            )
-        if round_.latest >= training.start:
-            yield (
-                (*at, "latest"),
-                round_.latest.isoformat(),
-                (f"a date before the training starts ({training.start.isoformat()})"),
-            )
-        yield from _duplicates(
-            (((*at, "meetings", j, "id"), m.id) for j, m in enumerate(round_.meetings)),
-            "meeting id within the round",
-        )
-        for j, meeting in enumerate(round_.meetings):
-            if organisations is not None and meeting.organisation not in organisations:
+        for k, facilitator in enumerate(meeting.facilitators):
+            if facilitator not in facilitators:
                 yield (
-                    (*at, "meetings", j, "organisation"),
-                    meeting.organisation,
-                    _one_of(f"an organisation id from {STAKEHOLDERS}", organisations),
+                    (*at, "meetings", j, "facilitators", k),
+                    facilitator,
+                    _one_of("a facilitator id from consultation.facilitators", facilitators),
                 )
-            for k, facilitator in enumerate(meeting.facilitators):
-                if facilitator not in facilitators:
-                    yield (
-                        (*at, "meetings", j, "facilitators", k),
-                        facilitator,
-                        _one_of("a facilitator id from consultation.facilitators", facilitators),
-                    )
 
 
 def _one_of(what: str, known: Iterable[str]) -> str:
