@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +121,77 @@ def _unreadable(name: str, text: str, error: yaml.reader.ReaderError) -> Problem
     return Problem(name, line, "", None, f"is not valid YAML: the character {shown} is not allowed")
 
 
+MAX_DEPTH = 64
+"""The deepest nesting of lists and mappings a file may have; the top mapping is level 1.
+
+A workspace file needs fewer than ten levels. Composing far deeper ones recurses until
+Python gives up.
+"""
+
+_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def hazards(text: str, name: str) -> list[Problem]:
+    """Return the problems that make YAML text unsafe to compose: anchors, aliases, deep nesting.
+
+    Call it before composing the text: it reads the event stream once, without recursion,
+    so an alias bomb or 5,000 nested lists cost no more than their length. An alias
+    expands anew wherever it is used, and a coordinator has no use for one. Text that is
+    not valid YAML gives no hazard past its fault: the composer names the fault.
+    Lines are those of `text`, 1-based.
+    """
+    if yaml.__with_libyaml__:
+        # libyaml reads ten times faster, but refuses nesting over 1,000 levels deep and
+        # some text the Python parser reads: those are left to the Python parser.
+        try:
+            return list(_scan(text, name, yaml.CSafeLoader))
+        except yaml.YAMLError:
+            pass
+    found: list[Problem] = []
+    try:
+        for problem in _scan(text, name, yaml.SafeLoader):
+            found.append(problem)
+    except yaml.YAMLError:
+        pass
+    return found
+
+
+def _scan(text: str, name: str, loader: type[_Loader]) -> Iterator[Problem]:
+    """Yield the first anchor or alias of `text`, then where it nests too deep, if it does."""
+    anchored = False
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                expected = (
+                    f"nests lists or mappings more than {MAX_DEPTH} levels deep; "
+                    f"at most {MAX_DEPTH} are allowed"
+                )
+                yield Problem(name, _line_of(event), "", None, expected)
+                return
+        elif isinstance(event, _CLOSE):
+            depth -= 1
+        if anchored:
+            continue
+        if isinstance(event, yaml.AliasEvent):
+            anchored = True
+            yield _anchored(name, event, f"*{event.anchor}")
+        elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            anchored = True
+            yield _anchored(name, event, f"&{event.anchor}")
+
+
+def _anchored(name: str, event: yaml.Event, written: str) -> Problem:
+    expected = "no YAML anchors (&name) or aliases (*name); write each value out in full"
+    return Problem(name, _line_of(event), "", written, expected)
+
+
+def _line_of(event: yaml.Event) -> int | None:
+    return event.start_mark.line + 1 if event.start_mark else None
+
+
 def _read_with_libyaml(text: str, name: str) -> tuple[Any, Lines, list[Problem]] | None:
     """Return what `read_yaml` returns for a well-formed mapping, read by libyaml; else None.
 
@@ -180,6 +251,9 @@ def read_yaml(path: Path, name: str) -> tuple[Any, Lines, list[Problem]]:
         )
     if not text.strip():
         return None, Lines(), [Problem(name, None, "", None, "is empty, expected a YAML mapping")]
+    refused = hazards(text, name)
+    if refused:
+        return None, Lines(), refused
     fast = _read_with_libyaml(text, name)
     if fast is not None:
         return fast

@@ -1,0 +1,113 @@
+"""Hostile YAML (alias bombs, anchors, deep nesting) gives one clear problem naming the line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from consult.errors import WorkspaceError
+from consult.workspace.loading import load_workspace
+from consult.workspace.yamlfile import MAX_DEPTH, hazards
+from tests.conftest import TINY_STAKEHOLDERS
+
+Write = Callable[..., Path]
+
+HOSTILE = Path(__file__).parents[1] / "data" / "hostile" / "yaml"
+
+NO_ANCHORS = "expected no YAML anchors (&name) or aliases (*name); write each value out in full"
+TOO_DEEP = (
+    f"nests lists or mappings more than {MAX_DEPTH} levels deep; at most {MAX_DEPTH} are allowed"
+)
+
+# What each file of the corpus is refused with, after the file's name.
+EXPECTED = {
+    "alias-bomb-6.yaml": f"line 2: got '&a', {NO_ANCHORS}",
+    "alias-bomb-7.yaml": f"line 2: got '&a', {NO_ANCHORS}",
+    "anchor-alone.yaml": f"line 3: got '&mia', {NO_ANCHORS}",
+    "merge-key.yaml": f"line 2: got '&contact', {NO_ANCHORS}",
+    "deep-flow-5000.yaml": f"line 2: {TOO_DEEP}",
+    "deep-block-5000.yaml": f"line 3: {TOO_DEEP}",
+    "deep-block-mappings-100.yaml": f"line 66: {TOO_DEEP}",
+}
+
+TARGETS = ["stakeholders.yaml", "trainings/winter-2027.yaml"]
+
+
+def hostile(case: str) -> str:
+    return (HOSTILE / case).read_text(encoding="utf-8")
+
+
+def workspace_with(write_workspace: Write, target: str, text: str) -> Path:
+    if target == "stakeholders.yaml":
+        return write_workspace(text)
+    return write_workspace(trainings={Path(target).stem: text})
+
+
+def test_every_file_of_the_corpus_has_its_expected_problem() -> None:
+    assert sorted(path.name for path in HOSTILE.glob("*.yaml")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_hostile_yaml_is_refused_with_one_problem_naming_file_and_line(
+    write_workspace: Write, target: str, case: str
+) -> None:
+    root = workspace_with(write_workspace, target, hostile(case))
+    started = time.perf_counter()
+    with pytest.raises(WorkspaceError) as caught:
+        load_workspace(root)
+    # A guard against a hang; a bomb used to take 22 s and 2.4 GB.
+    assert time.perf_counter() - started < 2
+    assert [str(problem) for problem in caught.value.problems] == [f"{target}, {EXPECTED[case]}"]
+
+
+def test_a_nesting_at_the_limit_loads_as_far_as_yaml_goes(write_workspace: Write) -> None:
+    # The top mapping is one level: `extra` holds MAX_DEPTH - 1 more, the most allowed.
+    deep = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
+    root = write_workspace(TINY_STAKEHOLDERS + f"extra: {deep}\n")
+    with pytest.raises(WorkspaceError) as caught:
+        load_workspace(root)
+    assert [problem.path for problem in caught.value.problems] == ["extra"]
+
+
+def test_an_ampersand_or_asterisk_inside_a_value_is_no_anchor(write_workspace: Write) -> None:
+    text = TINY_STAKEHOLDERS.replace(
+        "en: Ministry of Internal Affairs", "en: Office for R&D, *the* unit &co"
+    )
+    workspace = load_workspace(write_workspace(text))
+    assert workspace.stakeholders.organisation("mia").name.get("en") == (
+        "Office for R&D, *the* unit &co"
+    )
+
+
+def test_hazards_name_the_lines_of_the_text_given() -> None:
+    front_matter = "\nmeeting: mia\norganisation: &org mia\nthemes: [*org]\n"
+    assert [str(problem) for problem in hazards(front_matter, "notes/mia.md")] == [
+        f"notes/mia.md, line 3: got '&org', {NO_ANCHORS}"
+    ]
+
+
+def test_hazards_find_nothing_in_plain_or_broken_yaml() -> None:
+    assert hazards(TINY_STAKEHOLDERS, "stakeholders.yaml") == []
+    assert hazards("a: [1, 2\nb: {", "stakeholders.yaml") == []
+
+
+def test_validate_refuses_an_alias_bomb_with_exit_1_and_no_traceback(
+    write_workspace: Write,
+) -> None:
+    root = write_workspace(hostile("alias-bomb-7.yaml"))
+    result = subprocess.run(
+        [sys.executable, "-m", "consult", "validate", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"stakeholders.yaml, {EXPECTED['alias-bomb-7.yaml']}" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
