@@ -14,6 +14,7 @@ from typing import Any, Final
 import yaml
 
 from consult.errors import BriefingError
+from consult.workspace.yamlfile import hazards
 from schemas.training import Training
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parents[2] / "templates" / "briefing"
@@ -80,8 +81,15 @@ def load_labels(language: str, overrides: Path | None) -> Labels:
 @functools.lru_cache(maxsize=16)
 def _read_labels(source: Path, _mtime: int) -> Labels:
     try:
-        words = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BriefingError(f"{source}: cannot be read ({error})") from None
+    refused = hazards(text, str(source))
+    if refused:
+        raise BriefingError(str(refused[0]))
+    try:
+        words = yaml.safe_load(text)
+    except yaml.YAMLError as error:
         raise BriefingError(f"{source}: cannot be read as YAML ({error})") from None
     if not isinstance(words, Mapping):
         raise BriefingError(f"{source}: expected a mapping of labels")

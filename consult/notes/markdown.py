@@ -15,7 +15,7 @@ import yaml
 
 from consult.errors import MISSING, Problem
 from consult.notes.meetings import Items, meeting_notes, valid_entries, within
-from consult.workspace.yamlfile import Lines, Loc, path_of
+from consult.workspace.yamlfile import Lines, Loc, hazards, path_of
 from schemas.notes import ObservationInput
 
 _ITEM = re.compile(r"[-*][ \t]+")
@@ -106,7 +106,11 @@ def _front_matter(text: str, name: str) -> tuple[dict[str, Any] | None, Lines, l
     """Return the front matter's fields as text, the line of each, and its problems.
 
     Every value stays text (YAML's base loader): the fields' own checks read dates.
+    Anchors, aliases and deep nesting are refused before anything is composed.
     """
+    refused = hazards(text, name)
+    if refused:
+        return None, Lines(), refused
     try:
         node = yaml.compose(text, Loader=yaml.BaseLoader)
     except yaml.MarkedYAMLError as error:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from consult.errors import WorkspaceError
+from consult.briefing.labels import load_labels
+from consult.errors import BriefingError, WorkspaceError
+from consult.notes.files import read_notes_file
 from consult.workspace.loading import load_workspace
 from consult.workspace.yamlfile import MAX_DEPTH, hazards
 from tests.conftest import TINY_STAKEHOLDERS
@@ -111,3 +113,32 @@ def test_validate_refuses_an_alias_bomb_with_exit_1_and_no_traceback(
     assert result.returncode == 1
     assert f"stakeholders.yaml, {EXPECTED['alias-bomb-7.yaml']}" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+@pytest.mark.parametrize("suffix", [".md", ".yaml"])
+def test_hostile_yaml_in_a_notes_file_is_refused_naming_file_and_line(
+    tmp_path: Path, case: str, suffix: str
+) -> None:
+    # A Markdown file's front matter starts on line 2, after its opening ---.
+    body = hostile(case)
+    text = f"---\n{body}---\n\n## Observations\n" if suffix == ".md" else body
+    path = tmp_path / f"east{suffix}"
+    path.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    notes = read_notes_file(path, path.name)
+    assert time.perf_counter() - started < 2
+    line, reason = EXPECTED[case].split(": ", 1)
+    if suffix == ".md":
+        line = f"line {int(line.removeprefix('line ')) + 1}"
+    assert [str(problem) for problem in notes.problems] == [f"{path.name}, {line}: {reason}"]
+    assert notes.items == ()
+
+
+def test_a_labels_override_with_an_alias_is_refused_naming_its_line(tmp_path: Path) -> None:
+    labels = tmp_path / "briefing" / "labels" / "ka.yaml"
+    labels.parent.mkdir(parents=True)
+    labels.write_text(hostile("alias-bomb-7.yaml"), encoding="utf-8")
+    with pytest.raises(BriefingError) as caught:
+        load_labels("ka", tmp_path)
+    assert str(caught.value) == f"{labels}, {EXPECTED['alias-bomb-7.yaml']}"
