@@ -29,7 +29,7 @@ from consult.briefing.pdf import pdf_bytes
 from consult.briefing.render import render_pack
 from consult.briefing.versions import compile_pack
 from consult.settings import Settings
-from consult.store import open_store
+from consult.store import MeetingPlan, open_store
 from consult.store.engine import create_store_engine
 from consult.store.tables import observations
 from consult.workspace.loading import load_workspace
@@ -148,13 +148,15 @@ def fill_store(url: str) -> None:
             meeting_id = f"{SLUG}/{ROUND}/org-{i:02d}"
             begins = start + dt.timedelta(hours=i)
             store.upsert_meeting(
-                id=meeting_id,
-                training=SLUG,
-                round=ROUND,
-                organisation=f"org-{i:02d}",
-                format="online",
-                start=begins,
-                end=begins + dt.timedelta(hours=1),
+                MeetingPlan(
+                    id=meeting_id,
+                    training=SLUG,
+                    round=ROUND,
+                    organisation=f"org-{i:02d}",
+                    format="online",
+                    start=begins,
+                    end=begins + dt.timedelta(hours=1),
+                )
             )
             store.set_meeting_status(meeting_id, "confirmed", "bench")
     rows = []

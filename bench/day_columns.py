@@ -32,20 +32,21 @@ if not __package__:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.scheduling import big_round, variant
+from consult.planning.model import Class, Model, group
 from consult.planning.slots import Candidates, Round, candidates, cost, local_day
-from consult.planning.solver import _Class, _classes, _Model, _relaxation
+from consult.planning.solver import _relaxation
 
 Columns = list[tuple[int, int]]
 
 
-def programmes(round_: Round, options: list[Candidates]) -> tuple[_Model, _Model]:
+def programmes(round_: Round, options: list[Candidates]) -> tuple[Model, Model]:
     """Return the programme consult solves (every meeting placed) and its extended form."""
-    classes = _classes(round_, options)
+    classes = group(round_, options)
     columns = [(k, s) for k, c in enumerate(classes) for s in c.starts]
     return _compact(round_, classes, columns), _extended(round_, classes, columns)
 
 
-def _assign_rows(classes: list[_Class], columns: Columns) -> list[list[tuple[int, float]]]:
+def _assign_rows(classes: list[Class], columns: Columns) -> list[list[tuple[int, float]]]:
     by_class: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for j, (k, _) in enumerate(columns):
         by_class[k].append((j, 1.0))
@@ -53,7 +54,7 @@ def _assign_rows(classes: list[_Class], columns: Columns) -> list[list[tuple[int
 
 
 def _days(
-    round_: Round, classes: list[_Class], columns: Columns
+    round_: Round, classes: list[Class], columns: Columns
 ) -> dict[tuple[str, str], list[int]]:
     days: dict[tuple[str, str], list[int]] = defaultdict(list)
     for j, (k, s) in enumerate(columns):
@@ -62,7 +63,7 @@ def _days(
     return days
 
 
-def _holders(classes: list[_Class], columns: Columns) -> dict[tuple[str, int], list[int]]:
+def _holders(classes: list[Class], columns: Columns) -> dict[tuple[str, int], list[int]]:
     """Return the columns holding each (person, grid step): the programme's overlap rows."""
     holders: dict[tuple[str, int], list[int]] = defaultdict(list)
     for j, (k, s) in enumerate(columns):
@@ -74,16 +75,16 @@ def _holders(classes: list[_Class], columns: Columns) -> dict[tuple[str, int], l
 
 
 def _model(
-    classes: list[_Class],
+    classes: list[Class],
     columns: Columns,
     rows: list[list[tuple[int, float]]],
     bounds: list[tuple[float, float]],
     extra: int,
     round_: Round,
-) -> _Model:
+) -> Model:
     counts = [float(len(c.requests)) for c in classes]
     costs = [float(cost(round_, s, classes[k].minutes)) for k, s in columns]
-    return _Model(
+    return Model(
         np.array(costs + [0.0] * extra),
         rows,
         np.array(counts + [lo for lo, _ in bounds]),
@@ -94,7 +95,7 @@ def _model(
     )
 
 
-def _compact(round_: Round, classes: list[_Class], columns: Columns) -> _Model:
+def _compact(round_: Round, classes: list[Class], columns: Columns) -> Model:
     rows = _assign_rows(classes, columns)
     bounds: list[tuple[float, float]] = []
     for js in _holders(classes, columns).values():
@@ -109,7 +110,7 @@ def _compact(round_: Round, classes: list[_Class], columns: Columns) -> _Model:
     return _model(classes, columns, rows, bounds, 0, round_)
 
 
-def _extended(round_: Round, classes: list[_Class], columns: Columns) -> _Model:
+def _extended(round_: Round, classes: list[Class], columns: Columns) -> Model:
     rows = _assign_rows(classes, columns)
     bounds: list[tuple[float, float]] = []
     arcs = len(columns)

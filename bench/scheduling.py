@@ -27,6 +27,7 @@ import datetime as dt
 import random
 import time
 
+from consult.planning.assignment import Assignment, exhaustive, first_fit, objective
 from consult.planning.slots import (
     Candidates,
     Party,
@@ -35,7 +36,7 @@ from consult.planning.slots import (
     Round,
     candidates,
 )
-from consult.planning.solver import Assignment, exhaustive, first_fit, objective, solve
+from consult.planning.solver import solve
 from schemas.types import WorkingHours
 
 ZONES = [

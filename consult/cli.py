@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +26,7 @@ from consult.bootstrap import (
 from consult.briefing.versions import CompiledPack
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError, UiError
-from consult.mail.delivery import Delivered, deliver, delivery_rows
+from consult.mail.delivery import Delivered, counts, deliver, delivery_rows, summary
 from consult.mail.reminders import due_messages
 from consult.mail.replies import record_replies, round_status, status_markdown
 from consult.notes.importing import import_folder, import_kobo
@@ -181,12 +180,9 @@ def _print_delivery(title: str, report: list[Delivered]) -> None:
     for row in delivery_rows(report):
         table.add_row(*row.values())
     out.print(table)
-    counts = Counter(d.outcome for d in report)
-    out.print(
-        ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing to send",
-        soft_wrap=True,
-    )
-    if counts.get("failed") or counts.get("will retry"):
+    out.print(summary(report), soft_wrap=True)
+    tally = counts(report)
+    if tally.get("failed") or tally.get("will retry"):
         raise SystemExit(1)
 
 

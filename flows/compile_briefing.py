@@ -1,7 +1,6 @@
 """Flow `compile-briefing`: the gap analysis as the experts' pack, written and emailed once."""
 
 import datetime as dt
-from collections import Counter
 
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
@@ -11,7 +10,7 @@ from pydantic import Field
 from consult.bootstrap import compile_briefing as compile_and_send
 from consult.bootstrap import services
 from consult.briefing.versions import CompiledPack
-from consult.mail.delivery import Delivered, delivery_rows
+from consult.mail.delivery import Delivered, delivery_rows, summary
 from consult.settings import Settings
 from flows.blocks import with_smtp_block
 from flows.parameters import (
@@ -68,6 +67,4 @@ def compile_briefing(parameters: BriefingParameters = BriefingParameters()) -> s
             table=delivery_rows(report),
             description=f"Delivery of the briefing pack v{compiled.version}",
         )
-    counts = Counter(d.outcome for d in report)
-    sent = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-    return f"v{compiled.version} ({state}); {sent or 'not sent'}"
+    return f"v{compiled.version} ({state}); {summary(report, 'not sent')}"

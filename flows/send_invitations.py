@@ -1,7 +1,6 @@
 """Flow `send-invitations`: send what a round's meetings call for, each message once."""
 
 import datetime as dt
-from collections import Counter
 from typing import cast
 from uuid import UUID
 
@@ -16,7 +15,7 @@ from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from consult.bootstrap import Services, send_messages
-from consult.mail.delivery import Delivered, delivery_rows
+from consult.mail.delivery import Delivered, delivery_rows, summary
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import Workspace, load_workspace
@@ -107,5 +106,4 @@ def send_invitations(parameters: SendParameters = SendParameters()) -> str:
         table=delivery_rows(report),
         description=f"Delivery of {parameters.training}, {round_id}",
     )
-    counts = Counter(d.outcome for d in report)
-    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing to send"
+    return summary(report)

@@ -1,14 +1,13 @@
 """Flow `send-reminders`: the daily run of reminders, nudges and notes-missing messages."""
 
 import datetime as dt
-from collections import Counter
 
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from consult.bootstrap import sender, transport
-from consult.mail.delivery import Delivered, deliver, delivery_rows
+from consult.mail.delivery import Delivered, deliver, delivery_rows, summary
 from consult.mail.reminders import due_messages
 from consult.settings import Settings
 from consult.store import open_store
@@ -55,5 +54,4 @@ def send_reminders(parameters: ReminderParameters = ReminderParameters()) -> str
         table=delivery_rows(report),
         description=f"Reminders of {parameters.training}",
     )
-    counts = Counter(f"{d.kind} {d.outcome}" for d in report)
-    return ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing due"
+    return summary(report, "nothing due", by_kind=True)

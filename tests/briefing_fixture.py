@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from consult.store import Store
+from consult.store import MeetingPlan, Store
 from schemas.state import Attendee
 
 SLUG = "golden"
@@ -75,25 +75,29 @@ def fill_store(store: Store) -> None:
     for index, name in enumerate(planned):
         start = day + dt.timedelta(days=index)
         store.upsert_meeting(
-            id=meeting_id(name),
-            training=SLUG,
-            round="round-1",
-            organisation=organisation.get(name, name),
-            format="group_discussion" if name == "coords" else "online",
-            start=start,
-            end=start + dt.timedelta(hours=1),
-            facilitators=("lela",),
+            MeetingPlan(
+                id=meeting_id(name),
+                training=SLUG,
+                round="round-1",
+                organisation=organisation.get(name, name),
+                format="group_discussion" if name == "coords" else "online",
+                start=start,
+                end=start + dt.timedelta(hours=1),
+                facilitators=("lela",),
+            )
         )
         store.set_meeting_status(meeting_id(name), "confirmed", "test")
     late = dt.datetime(2027, 1, 25, 7, 0, tzinfo=dt.UTC)
     store.upsert_meeting(
-        id=meeting_id("late"),
-        training=SLUG,
-        round="round-1",
-        organisation="ngo-b",
-        format="online",
-        start=late,
-        end=late + dt.timedelta(hours=1),
+        MeetingPlan(
+            id=meeting_id("late"),
+            training=SLUG,
+            round="round-1",
+            organisation="ngo-b",
+            format="online",
+            start=late,
+            end=late + dt.timedelta(hours=1),
+        )
     )
     store.set_meeting_status(meeting_id("late"), "confirmed", "test")
     store.set_meeting_status(meeting_id("ngo-b"), "cancelled", "test")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -188,3 +189,16 @@ def delivery_rows(report: Sequence[Delivered]) -> list[dict[str, str]]:
         }
         for d in report
     ]
+
+
+def counts(report: Iterable[Delivered], by_kind: bool = False) -> Counter[str]:
+    """Return how many messages had each outcome ("invitation sent" for each kind, if `by_kind`)."""
+    return Counter(f"{d.kind} {d.outcome}" if by_kind else d.outcome for d in report)
+
+
+def summary(
+    report: Iterable[Delivered], empty: str = "nothing to send", by_kind: bool = False
+) -> str:
+    """Return the counts as one line, "2 failed, 5 sent" in order of outcome, or `empty` if none."""
+    tally = counts(report, by_kind)
+    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(tally.items())) or empty

@@ -6,11 +6,12 @@ gives each attendee an update; cancelling it does the same with a cancellation.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 from consult.errors import PlanningError
-from consult.store import Store
+from consult.store import MeetingPlan, Store
 from consult.workspace.loading import Workspace
 from consult.workspace.rounds import meeting_id
 from schemas.state import Meeting
@@ -50,15 +51,9 @@ def reschedule(
     if meeting.status not in ("proposed", "confirmed"):
         raise PlanningError(f"{meeting.id}: is {meeting.status}, expected proposed or confirmed")
     moved = store.upsert_meeting(
-        id=meeting.id,
-        training=meeting.training,
-        round=meeting.round,
-        organisation=meeting.organisation,
-        format=meeting.format,
-        start=start,
-        end=start + (meeting.end - meeting.start),
-        location=meeting.location,
-        facilitators=meeting.facilitators,
+        dataclasses.replace(
+            MeetingPlan.of(meeting), start=start, end=start + (meeting.end - meeting.start)
+        )
     )
     store.audit(
         actor,

@@ -17,9 +17,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.errors import PlanningError
+from consult.planning.assignment import Assignment
 from consult.planning.feeds import FeedResult, fetch_busy
 from consult.planning.slots import Party, Preferences, Request, Round, candidates
-from consult.planning.solver import Assignment, solve
+from consult.planning.solver import solve
 from consult.store import Proposal, Store
 from consult.workspace.loading import Workspace
 from consult.workspace.rounds import meeting_id

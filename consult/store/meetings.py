@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -17,6 +18,39 @@ from consult.store.tables import attendees, meetings, messages, replies
 from schemas.state import Attendee, Meeting, MeetingStatus, PartStat, Reply
 
 _NO_ANSWER: PartStat = "NEEDS-ACTION"
+
+
+@dataclass(frozen=True)
+class MeetingPlan:
+    """A meeting as planned: what, when, where and who runs it; the store adds the rest.
+
+    The rest is what the store keeps itself: the status, the UID and the SEQUENCE.
+    """
+
+    id: str
+    training: str
+    round: str
+    organisation: str
+    format: str
+    start: dt.datetime
+    end: dt.datetime
+    location: str | None = None
+    facilitators: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> MeetingPlan:
+        """Return the plan of a stored meeting, as it stands."""
+        return cls(
+            meeting.id,
+            meeting.training,
+            meeting.round,
+            meeting.organisation,
+            meeting.format,
+            meeting.start,
+            meeting.end,
+            meeting.location,
+            meeting.facilitators,
+        )
 
 
 def get_meeting(connection: sa.Connection, meeting_id: str) -> Meeting | None:
@@ -55,40 +89,28 @@ def list_meetings(connection: sa.Connection, training: str, round: str | None) -
     return [Meeting.model_validate(row) for row in rows]
 
 
-def upsert_meeting(
-    connection: sa.Connection,
-    now: dt.datetime,
-    *,
-    id: str,
-    training: str,
-    round: str,
-    organisation: str,
-    format: str,
-    start: dt.datetime,
-    end: dt.datetime,
-    location: str | None,
-    facilitators: Sequence[str],
-) -> Meeting:
+def upsert_meeting(connection: sa.Connection, now: dt.datetime, plan: MeetingPlan) -> Meeting:
     """Return the meeting after inserting it as proposed, or updating it if anything changed."""
+    meeting_id, start, end = plan.id, plan.start, plan.end
     for name, value in (("start", start), ("end", end)):
-        require_aware(value, f"meeting {id!r}: {name}")
+        require_aware(value, f"meeting {meeting_id!r}: {name}")
     if end <= start:
-        raise ValueError(f"meeting {id!r}: end {end.isoformat()} is not after start")
+        raise ValueError(f"meeting {meeting_id!r}: end {end.isoformat()} is not after start")
     fields = {
-        "training": training,
-        "round": round,
-        "organisation": organisation,
-        "format": format,
+        "training": plan.training,
+        "round": plan.round,
+        "organisation": plan.organisation,
+        "format": plan.format,
         "start": start,
         "end": end,
-        "location": location,
-        "facilitators": list(facilitators),
+        "location": plan.location,
+        "facilitators": list(plan.facilitators),
     }
-    existing = get_meeting(connection, id)
+    existing = get_meeting(connection, meeting_id)
     if existing is None:
         connection.execute(
             sa.insert(meetings).values(
-                id=id,
+                id=meeting_id,
                 status="proposed",
                 uid=f"{uuid.uuid4()}@consult",
                 sequence=0,
@@ -96,18 +118,18 @@ def upsert_meeting(
                 **fields,
             )
         )
-        return require_meeting(connection, id)
+        return require_meeting(connection, meeting_id)
     before = existing.model_dump(include=set(fields))
-    if before == {**fields, "facilitators": tuple(facilitators)}:
+    if before == {**fields, "facilitators": tuple(plan.facilitators)}:
         return existing
-    moved = (existing.start, existing.end, existing.location) != (start, end, location)
+    moved = (existing.start, existing.end, existing.location) != (start, end, plan.location)
     bump = moved and _announced(connection, existing)
     connection.execute(
         sa.update(meetings)
-        .where(meetings.c.id == id)
+        .where(meetings.c.id == meeting_id)
         .values(sequence=existing.sequence + int(bump), updated_at=now, **fields)
     )
-    return require_meeting(connection, id)
+    return require_meeting(connection, meeting_id)
 
 
 def set_meeting_status(

@@ -1,7 +1,7 @@
 """The state store: where flows keep meetings, attendees, messages, replies, observations, audit.
 
     with open_store("sqlite:///workspace/state.db") as store:
-        meeting = store.upsert_meeting(id="t/r1/ngo", ...)
+        meeting = store.upsert_meeting(MeetingPlan(id="t/r1/ngo", ...))
 
 Each method runs in one transaction and hands back values of `schemas.state`,
 every datetime among them aware and in UTC. Bad input raises a ValueError
@@ -30,6 +30,7 @@ from consult.store import observations as _observations
 from consult.store import packs as _packs
 from consult.store import steps as _steps
 from consult.store.engine import create_store_engine, reading, writing
+from consult.store.meetings import MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
 from consult.store.observations import Change
@@ -53,19 +54,10 @@ LEASE = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
-class Proposal:
+class Proposal(MeetingPlan):
     """A meeting as a round's plan proposes it, with whom it invites."""
 
-    id: str
-    training: str
-    round: str
-    organisation: str
-    format: str
-    start: dt.datetime
-    end: dt.datetime
-    location: str | None
-    facilitators: tuple[str, ...]
-    attendees: tuple[Attendee, ...]
+    attendees: tuple[Attendee, ...] = ()
 
 
 def open_store(url: str) -> Store:
@@ -91,38 +83,14 @@ class Store:
         self.claimer = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """Who claims messages, unless a claim says otherwise."""
 
-    def upsert_meeting(
-        self,
-        *,
-        id: str,
-        training: str,
-        round: str,
-        organisation: str,
-        format: str,
-        start: dt.datetime,
-        end: dt.datetime,
-        location: str | None = None,
-        facilitators: Sequence[str] = (),
-    ) -> Meeting:
+    def upsert_meeting(self, plan: MeetingPlan) -> Meeting:
         """Return the meeting, inserted as proposed or updated; its UID never changes.
 
         Its SEQUENCE rises when start, end or location change after it was
         confirmed or a message about it went out.
         """
         with writing(self._engine) as connection:
-            return _meetings.upsert_meeting(
-                connection,
-                _now(),
-                id=id,
-                training=training,
-                round=round,
-                organisation=organisation,
-                format=format,
-                start=start,
-                end=end,
-                location=location,
-                facilitators=facilitators,
-            )
+            return _meetings.upsert_meeting(connection, _now(), plan)
 
     def get_meeting(self, id: str) -> Meeting | None:
         """Return the meeting with this id, or None."""
@@ -358,19 +326,7 @@ class Store:
         with writing(self._engine) as connection:
             now = _now()
             for proposal in proposals:
-                _meetings.upsert_meeting(
-                    connection,
-                    now,
-                    id=proposal.id,
-                    training=proposal.training,
-                    round=proposal.round,
-                    organisation=proposal.organisation,
-                    format=proposal.format,
-                    start=proposal.start,
-                    end=proposal.end,
-                    location=proposal.location,
-                    facilitators=proposal.facilitators,
-                )
+                _meetings.upsert_meeting(connection, now, proposal)
                 _meetings.set_meeting_status(connection, now, proposal.id, "proposed")
                 _meetings.set_attendees(connection, proposal.id, proposal.attendees)
             for meeting_id in withdraw:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from consult.mail.delivery import Outgoing, deliver
+from consult.mail.delivery import Delivered, Outgoing, deliver, summary
 from consult.mail.mime import RawMessage, prepare_message
 from consult.mail.transports.outbox import FileOutbox
-from consult.store import Store, open_store
+from consult.store import MeetingPlan, Store, open_store
 
 START = dt.datetime(2027, 1, 12, 6, 0, tzinfo=dt.UTC)
 LEASE = dt.timedelta(seconds=0.3)
@@ -23,13 +23,15 @@ def meeting_store(tmp_path: Path) -> Store:
     """A store with one meeting, `t/r/m`."""
     store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
     store.upsert_meeting(
-        id="t/r/m",
-        training="t",
-        round="r",
-        organisation="o",
-        format="online",
-        start=START,
-        end=START + dt.timedelta(hours=1),
+        MeetingPlan(
+            id="t/r/m",
+            training="t",
+            round="r",
+            organisation="o",
+            format="online",
+            start=START,
+            end=START + dt.timedelta(hours=1),
+        )
     )
     return store
 
@@ -128,3 +130,17 @@ def test_a_run_stopped_by_an_error_leaves_only_the_message_at_fault_to_the_lease
         ("c@x.ge", "sent"),
         ("d@x.ge", "sent"),
     ]
+
+
+def test_the_summary_counts_outcomes_in_order_or_says_what_an_empty_report_means() -> None:
+    report = [
+        Delivered("t/r/m", "a@example.org", 0, "invitation", "sent"),
+        Delivered("t/r/m", "b@example.org", 0, "invitation", "failed", "550 no such user"),
+        Delivered("t/r/m", "c@example.org", 0, "reminder", "sent"),
+    ]
+    assert summary(report) == "1 failed, 2 sent"
+    assert summary(report, by_kind=True) == (
+        "1 invitation failed, 1 invitation sent, 1 reminder sent"
+    )
+    assert summary([]) == "nothing to send"
+    assert summary([], "nothing due") == "nothing due"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 from consult.errors import StoreError
-from consult.store import Store, open_store
+from consult.store import MeetingPlan, Store, open_store
 from consult.store.engine import create_store_engine
 from consult.store.migrations import LATEST, migrate
 from schemas.state import Attendee, Meeting, MessageKind
@@ -41,7 +41,7 @@ def plan(store: Store, **changes: Any) -> Meeting:
         "location": "https://meet.example.org/mia",
         "facilitators": ["lela@example.org"],
     }
-    return store.upsert_meeting(**{**fields, **changes})
+    return store.upsert_meeting(MeetingPlan(**{**fields, **changes}))
 
 
 def attendee(email: str, **changes: Any) -> Attendee:

@@ -15,7 +15,7 @@ WORKERS = 4
 WORKER = """
 import datetime as dt, json, sys, time
 from pathlib import Path
-from consult.store import open_store
+from consult.store import MeetingPlan, open_store
 
 url, go, name, keys = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 while not go.exists():
@@ -23,10 +23,10 @@ while not go.exists():
 start = dt.datetime(2027, 1, 12, 6, 0, tzinfo=dt.UTC)
 claimed = []
 with open_store(url) as store:
-    meeting = store.upsert_meeting(
+    meeting = store.upsert_meeting(MeetingPlan(
         id="winter-2027/round-1/mia", training="winter-2027", round="round-1",
         organisation="mia", format="online", start=start, end=start + dt.timedelta(hours=1),
-    )
+    ))
     for number in range(keys):
         message = store.claim_message(meeting.id, f"p{number}@x.ge", 0, "invitation")
         if message is not None:

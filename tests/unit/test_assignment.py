@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from consult.planning.assignment import cheapest_fit, exhaustive, feasible, first_fit, objective
 from consult.planning.slots import Party, Preferences, Request, Round, candidates
-from consult.planning.solver import cheapest_fit, exhaustive, feasible, first_fit, objective, solve
+from consult.planning.solver import solve
 from schemas.types import WorkingHours
 
 UTC = dt.UTC

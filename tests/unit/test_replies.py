@@ -21,7 +21,7 @@ from consult.mail.replies import (
     round_status,
     status_markdown,
 )
-from consult.store import Proposal, Store, open_store
+from consult.store import MeetingPlan, Proposal, Store, open_store
 from consult.workspace.loading import Workspace, load_workspace
 from schemas.state import Attendee, AttendeeRole, PartStat
 
@@ -358,15 +358,17 @@ def test_a_reply_to_an_older_sequence_is_stored_but_does_not_change_the_answer(
 ) -> None:
     store.decide_round(TRAINING, ROUND, approve=True, actor="test")
     moved = store.upsert_meeting(
-        id=MIA,
-        training=TRAINING,
-        round=ROUND,
-        organisation="mia",
-        format="online",
-        start=START + dt.timedelta(hours=2),
-        end=START + dt.timedelta(hours=3),
-        location="https://meet.example.org/mia",
-        facilitators=["lela"],
+        MeetingPlan(
+            id=MIA,
+            training=TRAINING,
+            round=ROUND,
+            organisation="mia",
+            format="online",
+            start=START + dt.timedelta(hours=2),
+            end=START + dt.timedelta(hours=3),
+            location="https://meet.example.org/mia",
+            facilitators=("lela",),
+        )
     )
     assert moved.sequence == 1
 
