@@ -1,7 +1,7 @@
 """The golden workspace (tests/data/golden) and a store filled with its hand-checked notes.
 
 Every figure the golden tests expect was worked out by hand from the table
-below; tests/unit/test_analysis.py shows the sums next to each assertion.
+below; tests/unit/briefing/test_analysis.py shows the sums next to each assertion.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from flows.blocks import ImapMailbox
 from flows.record_replies import RepliesParameters, record_replies_flow
 from tests.flows.test_followup_flows import invited_workspace
 from tests.imapserver import Dovecot
-from tests.integration.test_imap import reply_email
+from tests.integration.mail.test_imap import reply_email
 
 
 def test_the_flow_reads_the_mailbox_of_its_block(

@@ -154,4 +154,3 @@ def test_every_consult_error_is_defined_in_the_errors_module_and_drawn_in_its_tr
     ]
     assert misplaced + undrawn == []
     assert drawn == {sub.__name__ for sub in _subclasses(ConsultError)}
-

@@ -14,7 +14,7 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from tests.briefing_fixture import NOW, SLUG, fill_store, golden_workspace
-from tests.unit.test_render import context_in
+from tests.unit.mail.test_render import context_in
 
 # Each escape would create the marker file if it reached the interpreter's globals.
 ESCAPES = [

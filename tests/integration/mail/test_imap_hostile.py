@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from consult.mail.imap import read_imap
 from tests.imapserver import Dovecot
-from tests.unit.test_replies import quoted_email
-from tests.unit.test_replies_hostile import HOSTILE, events, nested_multipart
+from tests.unit.mail.test_replies import quoted_email
+from tests.unit.mail.test_replies_hostile import HOSTILE, events, nested_multipart
 
 
 def test_a_deep_or_broken_message_is_named_by_its_url_and_the_others_are_read(

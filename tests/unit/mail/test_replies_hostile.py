@@ -23,12 +23,12 @@ from consult.mail.replies import (
     record_replies,
 )
 from consult.store import Store
-from tests.unit import test_replies
-from tests.unit.test_replies import MIA, NINO, quoted_email, reply, uid
+from tests.unit.mail import test_replies
+from tests.unit.mail.test_replies import MIA, NINO, quoted_email, reply, uid
 
 store, inbox = test_replies.store, test_replies.inbox
 
-HOSTILE = Path(__file__).parents[1] / "data" / "hostile" / "replies"
+HOSTILE = Path(__file__).parents[2] / "data" / "hostile" / "replies"
 
 REJECTED = {
     "sequence-twice.ics": "event 'hostile-1': SEQUENCE appears more than once",

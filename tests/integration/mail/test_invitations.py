@@ -30,7 +30,7 @@ from consult.workspace.loading import Workspace, load_workspace
 from tests.mailserver import Mailbox, running
 
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def confirmed_round(root: Path, slug: str) -> tuple[Workspace, Settings]:

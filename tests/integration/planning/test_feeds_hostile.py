@@ -12,8 +12,8 @@ from consult.planning.feeds import FeedResult
 from consult.planning.plan import fetch_round_feeds, plan_round
 from consult.workspace.loading import load_workspace
 from tests.conftest import TINY_STAKEHOLDERS, TINY_TRAINING
-from tests.integration import test_feeds
-from tests.integration.test_feeds import TINY_FEED, Answer, FeedServer, fetch
+from tests.integration.planning import test_feeds
+from tests.integration.planning.test_feeds import TINY_FEED, Answer, FeedServer, fetch
 
 feeds = test_feeds.feeds
 

@@ -19,7 +19,7 @@ from tests.conftest import TINY_STAKEHOLDERS
 
 Write = Callable[..., Path]
 
-HOSTILE = Path(__file__).parents[1] / "data" / "hostile" / "yaml"
+HOSTILE = Path(__file__).parents[2] / "data" / "hostile" / "yaml"
 
 NO_ANCHORS = "expected no YAML anchors (&name) or aliases (*name); write each value out in full"
 TOO_DEEP = (
