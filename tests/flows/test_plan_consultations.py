@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,20 +15,7 @@ from prefect.flow_runs import resume_flow_run
 from consult.settings import Settings
 from consult.store import open_store
 from flows.plan_consultations import PlanParameters, plan_consultations
-
-
-def run_in_background(parameters: PlanParameters) -> tuple[threading.Thread, dict[str, Any]]:
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["result"] = plan_consultations(parameters)
-        except BaseException as error:  # the test thread reports it
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread, outcome
+from tests.flows.conftest import Background
 
 
 def paused_run_id(timeout: float = 90) -> Any:
@@ -60,9 +46,11 @@ def workspace(write_workspace: Callable[..., Path]) -> Path:
     return write_workspace()
 
 
-def test_an_approved_proposal_confirms_the_meetings_and_records_who(workspace: Path) -> None:
-    thread, outcome = run_in_background(
-        PlanParameters(training="winter-2027", workspace=str(workspace))
+def test_an_approved_proposal_confirms_the_meetings_and_records_who(
+    workspace: Path, in_background: Background
+) -> None:
+    thread, outcome = in_background(
+        plan_consultations, PlanParameters(training="winter-2027", workspace=str(workspace))
     )
     run_id = paused_run_id()
     with open_store(Settings(workspace=workspace).store_url) as store:
@@ -84,9 +72,11 @@ def test_an_approved_proposal_confirms_the_meetings_and_records_who(workspace: P
         assert event.detail["meetings"] == ["winter-2027/round-1/mia"]
 
 
-def test_a_proposal_sent_back_stays_proposed_with_the_comment(workspace: Path) -> None:
-    thread, outcome = run_in_background(
-        PlanParameters(training="winter-2027", workspace=str(workspace))
+def test_a_proposal_sent_back_stays_proposed_with_the_comment(
+    workspace: Path, in_background: Background
+) -> None:
+    thread, outcome = in_background(
+        plan_consultations, PlanParameters(training="winter-2027", workspace=str(workspace))
     )
     resume_flow_run(
         paused_run_id(),

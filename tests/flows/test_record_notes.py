@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +29,7 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from flows.record_notes import NotesParameters, record_notes
+from tests.flows.conftest import Background
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "CANARY-7f3a restricted words that must stay in the store"
@@ -41,20 +41,6 @@ def planned(write_workspace: Callable[..., Path]) -> tuple[Path, Settings]:
     with open_store(settings.store_url) as store:
         save_plan(store, plan_round(load_workspace(root), "winter-2027", "round-1", {}, []), "t")
     return root, settings
-
-
-def in_background(parameters: NotesParameters) -> tuple[threading.Thread, dict[str, Any]]:
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["result"] = record_notes(parameters)
-        except BaseException as error:  # the test thread reports it
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread, outcome
 
 
 def paused_run(seen: set[Any], timeout: float = 90) -> Any:
@@ -87,11 +73,11 @@ def observation(theme: str, text: str, confidentiality: str = "internal") -> dic
 
 
 def test_notes_entered_in_the_form_are_stored_and_restricted_text_is_shown_nowhere(
-    write_workspace: Callable[..., Path],
+    write_workspace: Callable[..., Path], in_background: Background
 ) -> None:
     root, settings = planned(write_workspace)
     thread, outcome = in_background(
-        NotesParameters(training="winter-2027", meeting="mia", workspace=str(root))
+        record_notes, NotesParameters(training="winter-2027", meeting="mia", workspace=str(root))
     )
     seen: set[Any] = set()
     run_id = paused_run(seen)
