@@ -1,15 +1,30 @@
 """Invitation emails: one recipient, a plain and an HTML part, and the calendar if there is one.
 
-Address headers start from `email.headerregistry.Address` (which checks the address and
-quotes an ASCII name), never from a formatted string, and the message is written 7-bit:
-non-ASCII names and subjects go out RFC 2047 encoded and every body part 7bit,
-quoted-printable or base64, so any relay passes it unchanged.
+Address headers start from `email.headerregistry.Address` (which checks the address),
+never from a formatted string, and the message is written 7-bit: non-ASCII names and
+subjects go out RFC 2047 encoded and every body part 7bit, quoted-printable or base64, so
+any relay passes it unchanged.
 
 `prepare_message` writes the bytes directly, at a fraction of the cost of `EmailMessage`
-and its generator: the subject and ASCII names are folded by the email package's header
-objects, a non-ASCII name becomes encoded words by its RFC 2047 encoder, the bodies are
-encoded by binascii. `as_email` parses one back into an `EmailMessage`, for code
-that wants to look inside or add to it.
+and its generator, and folds the headers itself, because the email package's folder
+breaks them: it leaves a space between two encoded words at a fold, which RFC 2047
+readers drop ("свидетелями ипотерпевшими"), and folds a quoted display name without its
+quotes, so `"Boss, <boss@evil.example>"` parses back as another address. Here a header
+is pieces that are never cut, one space apart, folded only between pieces:
+
+- a Subject of single-spaced printable ASCII words, none of which looks like an encoded
+  word, stays as it is; any other goes out as UTF-8 encoded words of at most 75
+  characters, its spaces inside them, so the whitespace between them is only the fold;
+- a display name of atoms stays as it is, a printable ASCII one becomes a quoted-string,
+  any other becomes ONE encoded word, however long (its line may pass 78 characters,
+  within RFC 5322's 998): Python's address parser puts a space between adjacent encoded
+  words in a phrase (gh-128110, open), where RFC 2047 readers join them, so no split of a
+  name reads the same in both. (That parser also reads a run of spaces inside an encoded
+  word as one space; no way of writing a non-ASCII name avoids it.) A name longer than
+  one line can hold is refused.
+
+`as_email` parses a message back into an `EmailMessage`, for code that wants to look
+inside or add to it; `POLICY` never refolds the parsed headers when it is written again.
 
 One recipient per message, by design and because Python 3.11 drops addresses from a To
 header holding several non-ASCII display names (gh-100884).
@@ -23,7 +38,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from email.charset import Charset
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -33,8 +47,10 @@ from functools import lru_cache
 
 from consult.errors import CalendarError, HeaderError
 
-POLICY = SMTP.clone(cte_type="7bit")
-"""How invitations are written: CRLF line ends, RFC 2047 headers, 7-bit bodies."""
+POLICY = SMTP.clone(cte_type="7bit", refold_source="none")
+"""How invitations are written: CRLF line ends, RFC 2047 headers, 7-bit bodies.
+
+Parsed headers are written back as they were read: refolding them is what breaks them."""
 
 ATTACHMENT_NAME = "invite.ics"
 
@@ -46,9 +62,21 @@ _METHOD = re.compile(r"[A-Z0-9-]+")
 
 _CRLF = b"\r\n"
 _LINE = POLICY.max_line_length or 78
-_UTF8 = Charset("utf-8")
-_WORD_BYTES = 45
-"""UTF-8 bytes per encoded word: "=?utf-8?b?" + 60 base64 characters + "?=" is 72 of 75."""
+_LONGEST_LINE = 998
+"""RFC 5322's limit on a line, which a display name that cannot be folded may reach."""
+_WORD_BYTES = 42
+"""UTF-8 bytes per encoded word of a Subject: "=?utf-8?b?" + 56 base64 + "?=" is 68, so
+"Subject: " and one word fit in 78 characters."""
+_NAME_BYTES = 700
+"""The longest display name in UTF-8: as one encoded word it still fits a line of 998."""
+_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,68}"
+_ATOMS = re.compile(f"{_ATEXT}(?: {_ATEXT})*")
+"""A display name that needs no quoting: RFC 5322 atoms, one space apart, each fits a line."""
+_QUOTABLE = re.compile(r"[\t -~]+")
+"""A display name that a quoted-string holds exactly: printable ASCII, spaces and tabs."""
+_PLAIN_SUBJECT = re.compile(r"[!-~]{1,69}(?: [!-~]{1,69})*")
+"""A Subject that goes out as it is: each word fits a line, after "Subject: " too."""
+_QUOTED_PAIR = re.compile(r'["\\]')
 
 
 @dataclass(frozen=True)
@@ -84,7 +112,7 @@ def prepare_message(
     """
     calendar_method = _calendar_method(calendar, method)
     headers = (
-        _folded("Subject", _header_value("subject", subject))
+        _folded_subject(_header_value("subject", subject))
         + _folded_sender(sender)
         + _folded_address("To", "recipient", recipient)
         + b"Date: "
@@ -163,11 +191,16 @@ def _address(field: str, name_and_email: tuple[str, str]) -> Address:
     _header_value(f"{field} email", email)
     if not email.isascii():
         raise HeaderError(f"{field} email", email, "is not ASCII; SMTPUTF8 is not supported")
-    if not name.isascii():
-        try:
-            name.encode("utf-8")
-        except UnicodeEncodeError:
-            raise HeaderError(f"{field} name", name, "is not Unicode text") from None
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise HeaderError(f"{field} name", name, "is not Unicode text") from None
+    if size > _NAME_BYTES:
+        raise HeaderError(
+            f"{field} name",
+            name,
+            f"is {size} bytes in UTF-8, more than the {_NAME_BYTES} a header line holds",
+        )
     try:
         return Address(display_name=name, addr_spec=email)
     except ValueError as error:
@@ -181,31 +214,46 @@ def _folded_sender(name_and_email: tuple[str, str]) -> bytes:
 
 
 def _folded_address(header: str, field: str, name_and_email: tuple[str, str]) -> bytes:
-    """Return the address header line(s): the Address, its name RFC 2047-encoded if not ASCII.
-
-    A non-ASCII name becomes encoded words by the email package's own encoder (whitespace
-    and specials inside them, so nothing needs quoting), as few as RFC 2047's 75
-    characters a word allow, one or more to a line; folding the header object does the
-    same at ten times the cost. ASCII names, which may need quoting, take that road.
-    """
+    """Return the address header line(s) of one mailbox: its display name, then <address>."""
     address = _address(field, name_and_email)
-    name = address.display_name
-    if name.isascii():
-        folded: str = POLICY.header_factory(header, address).fold(policy=POLICY)
-        return folded.encode("ascii")
-    lines = [f"{header}:"]
-    for piece in [*map(_UTF8.header_encode, _chunks(name)), f"<{address.addr_spec}>"]:
-        if len(lines[-1]) + 1 + len(piece) > _LINE:
-            lines.append("")
-        lines[-1] += " " + piece
-    return "\r\n".join(lines).encode("ascii") + _CRLF
+    if not address.display_name:
+        return _folded(header, [address.addr_spec])
+    return _folded(header, [*_display_name(address.display_name), f"<{address.addr_spec}>"])
 
 
-def _chunks(name: str) -> list[str]:
-    """Return `name` cut, between characters, into pieces of at most `_WORD_BYTES` in UTF-8."""
+def _display_name(name: str) -> list[str]:
+    """Return the pieces a display name is written as: atoms, a quoted-string or one word.
+
+    Text that looks like an encoded word is encoded, or a reader would decode it.
+    """
+    if "=?" not in name:
+        if _ATOMS.fullmatch(name):
+            return name.split(" ")
+        quoted = '"' + _QUOTED_PAIR.sub(r"\\\g<0>", name) + '"'
+        # Escaping may double its length; "Reply-To: " is the longest header it may follow.
+        if _QUOTABLE.fullmatch(name) and len(quoted) <= _LONGEST_LINE - len("Reply-To: "):
+            return [quoted]
+    return [_encoded_word(name)]
+
+
+@lru_cache(maxsize=256)
+def _folded_subject(subject: str) -> bytes:
+    """Return the Subject line(s): as written if plain ASCII, else in UTF-8 encoded words."""
+    if not subject or (_PLAIN_SUBJECT.fullmatch(subject) and "=?" not in subject):
+        return _folded("Subject", subject.split(" ") if subject else [])
+    return _folded("Subject", [_encoded_word(chunk) for chunk in _chunks(subject)])
+
+
+def _encoded_word(text: str) -> str:
+    """Return `text` as one RFC 2047 encoded word, UTF-8 in base64."""
+    return "=?utf-8?b?" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "?="
+
+
+def _chunks(text: str) -> list[str]:
+    """Return `text` cut, between characters, into pieces of at most `_WORD_BYTES` in UTF-8."""
     chunks = [""]
     size = 0
-    for character in name:
+    for character in text:
         width = len(character.encode("utf-8"))
         if size + width > _WORD_BYTES:
             chunks.append("")
@@ -215,11 +263,17 @@ def _chunks(name: str) -> list[str]:
     return chunks
 
 
-@lru_cache(maxsize=256)
-def _folded(header: str, value: str) -> bytes:
-    """Return the header line(s), folded and RFC 2047-encoded by the email package."""
-    folded: str = POLICY.header_factory(header, value).fold(policy=POLICY)
-    return folded.encode("ascii")
+def _folded(header: str, pieces: list[str]) -> bytes:
+    """Return the header line(s): the pieces one space apart, folded only between two of them.
+
+    A piece longer than a line goes on as it is; only it can make its line pass 78.
+    """
+    lines = [f"{header}:"]
+    for i, piece in enumerate(pieces):
+        if i and len(lines[-1]) + 1 + len(piece) > _LINE:
+            lines.append("")
+        lines[-1] += " " + piece
+    return "\r\n".join(lines).encode("ascii") + _CRLF
 
 
 def _text_part(subtype: str, text: str) -> bytes:
