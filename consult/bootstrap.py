@@ -100,6 +100,7 @@ def send_messages(
     round_id: str,
     now: datetime,
     meetings: Collection[str] | None = None,
+    retry_rejected: bool = False,
 ) -> list[Delivered]:
     """Return the delivery of what a round's meetings call for, through the settings' transport."""
     return send_round(
@@ -112,6 +113,7 @@ def send_messages(
         now=now,
         lease=built.settings.claim_lease,
         meetings=meetings,
+        retry_rejected=retry_rejected,
     )
 
 

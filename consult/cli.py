@@ -26,8 +26,9 @@ from consult.bootstrap import (
 from consult.briefing.versions import CompiledPack
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError, UiError
-from consult.mail.delivery import Delivered, counts, deliver, delivery_rows, summary
-from consult.mail.reminders import due_messages
+from consult.mail.delivery import Delivered, counts, delivery_rows, summary
+from consult.mail.invitations import late_meetings
+from consult.mail.reminders import send_due
 from consult.mail.replies import record_replies, round_status, status_markdown
 from consult.notes.importing import import_folder, import_kobo
 from consult.planning.changes import cancel as cancel_meeting
@@ -111,6 +112,7 @@ def demo(
                         replan=False,
                         actor="demo",
                         cache_dir=settings.feed_cache,
+                        lead_working_days=settings.lead_working_days,
                     )
                     out.print()
                     out.print(
@@ -157,12 +159,21 @@ def send(
     workspace: Annotated[
         Path | None, typer.Option("--workspace", help="The workspace folder.")
     ] = None,
+    retry_rejected: Annotated[
+        bool,
+        typer.Option(
+            "--retry-rejected",
+            help="Try again the recipients the server rejected (5xx) on an earlier run.",
+        ),
+    ] = False,
 ) -> None:
     """Send the invitations, updates and cancellations a round calls for, each once."""
     settings = Settings.for_workspace(workspace)
     with services(settings) as built:
         round_id = resolve_round(built.workspace, training, round_id)
-        report = send_messages(built, training, round_id, dt.datetime.now(dt.UTC))
+        report = send_messages(
+            built, training, round_id, dt.datetime.now(dt.UTC), retry_rejected=retry_rejected
+        )
     _print_delivery(f"Delivery: {training}, {round_id}", report)
 
 
@@ -182,6 +193,23 @@ def _print_delivery(title: str, report: list[Delivered]) -> None:
     out.print(table)
     out.print(summary(report), soft_wrap=True)
     tally = counts(report)
+    if tally.get("rejected"):
+        out.print(
+            "rejected: the server refused these addresses for good; they are not tried again "
+            "until the address changes in the registry, or `consult send --retry-rejected`",
+            soft_wrap=True,
+        )
+    late = late_meetings(report)
+    if late:
+        out.print(
+            "too late: these meetings had started, so nothing but a cancellation goes to their "
+            "people; reschedule (`consult reschedule`) or cancel (`consult cancel`) each:",
+            soft_wrap=True,
+        )
+        for line in late:
+            out.print(f"  {line}", markup=False, soft_wrap=True)
+    # A rejection is final (only the registry can change it), and so is a message too late
+    # for its meeting (only a new time can); a failure calls for a rerun.
     if tally.get("failed") or tally.get("will retry"):
         raise SystemExit(1)
 
@@ -241,11 +269,13 @@ def remind(training: TrainingArgument, workspace: WorkspaceOption = None) -> Non
     settings = Settings.for_workspace(workspace)
     now = dt.datetime.now(dt.UTC)
     with services(settings) as built:
-        report = deliver(
+        report = send_due(
+            built.workspace,
             built.store,
             transport(settings),
-            due_messages(built.workspace, built.store, sender(settings), training, now),
-            domain=settings.mail_domain,
+            sender(settings),
+            training,
+            now=now,
             lease=settings.claim_lease,
         )
     _print_delivery(f"Reminders: {training}", report)
@@ -312,6 +342,7 @@ def plan(
             replan=replan,
             actor=by,
             cache_dir=built.settings.feed_cache,
+            lead_working_days=built.settings.lead_working_days,
         )
         out.print(schedule_markdown(built.workspace, result), soft_wrap=True, markup=False)
         if approve:

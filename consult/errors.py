@@ -14,8 +14,11 @@
     ├── UnsendableMessageError     (ValueError) a message without a From, one To or an ID
     ├── TransportSettingsError     (ValueError) a transport configured with bad values
     ├── SendError                  a message was not sent; carries the server's code and reply
-    │   ├── TransientSendError     try again later: 4xx, connection dropped or refused, timeout
-    │   └── PermanentSendError     do not retry: 5xx for this recipient, or a rejected login
+    │   ├── TransientSendError     try again later: 4xx for this message, connection dropped
+    │   ├── PermanentSendError     do not retry: 5xx for this recipient (recorded as rejected)
+    │   └── SmtpServerError        the server, not the message: a refused login, a server that
+    │                              cannot be reached; stops the run, naming host:port and what
+    │                              to check, and marks no recipient
     ├── ImapError                  the mailbox cannot be read (server, login or folder)
     ├── KoboError                  (ValueError) the KoboToolbox settings cannot be used
     ├── BriefingError              the pack cannot be compiled: a template or labels broken
@@ -149,7 +152,32 @@ class TransientSendError(SendError):
 
 
 class PermanentSendError(SendError):
-    """The message will not go through as it is: the server said 5xx."""
+    """The message will not go through as it is: the server said 5xx for this recipient."""
+
+
+class SmtpServerError(SendError):
+    """The server cannot take any message: it refused the login or the sender, or is unreachable.
+
+    Every message would fail alike, so a run stops at the first one and records nothing
+    against its recipients. `transient` is True when it may pass within seconds (the
+    connection refused or timed out, a 4xx greeting): worth a few attempts before stopping.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        check: str,
+        transient: bool,
+        code: int | None = None,
+        reply: str = "",
+    ) -> None:
+        super().__init__(what, recipient=None, code=code, reply=reply)
+        self.check = check
+        self.transient = transient
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}; check {self.check}"
 
 
 class ImapError(ConsultError):

@@ -17,6 +17,8 @@ from schemas.types import Email, OneLine
 
 STATE_DIR = ".consult"
 OUT_DIR = "out"
+LEAD_WORKING_DAYS = 2
+"""The default lead time, in working days: a full working day between invitation and meeting."""
 
 
 class Settings(BaseSettings):
@@ -54,6 +56,13 @@ class Settings(BaseSettings):
     imap_username: str | None = None
     imap_password: SecretStr | None = None
     imap_folder: str = "INBOX"
+    lead_working_days: int = Field(
+        default=LEAD_WORKING_DAYS,
+        ge=0,
+        le=30,
+        description="Planning proposes no start before the start of each invitee's working day "
+        "this many of their working days after now (0: any time after now).",
+    )
     claim_lease_seconds: int = Field(
         default=900,
         ge=1,

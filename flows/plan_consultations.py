@@ -76,7 +76,15 @@ def solve_round(
     """Return the round's optimal plan around the meetings already confirmed."""
     with open_store(settings.store_url) as store:
         existing = store.meetings(training, round_id)
-    return plan_round(workspace, training, round_id, feeds, existing, replan)
+    return plan_round(
+        workspace,
+        training,
+        round_id,
+        feeds,
+        existing,
+        replan,
+        lead_working_days=settings.lead_working_days,
+    )
 
 
 @task(cache_policy=NO_CACHE)

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import cast
 from uuid import UUID
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
     create_progress_artifact,
     create_table_artifact,
@@ -16,6 +16,7 @@ from pydantic import Field
 
 from consult.bootstrap import Services, send_messages
 from consult.mail.delivery import Delivered, delivery_rows, summary
+from consult.mail.invitations import late_meetings
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import Workspace, load_workspace
@@ -106,4 +107,8 @@ def send_invitations(parameters: SendParameters = SendParameters()) -> str:
         table=delivery_rows(report),
         description=f"Delivery of {parameters.training}, {round_id}",
     )
+    # Not sending them was right, so the run completes; the warning is what a coordinator
+    # looks for, to reschedule or cancel each meeting.
+    for line in late_meetings(report):
+        get_run_logger().warning("too late, the meeting had started: %s", line)
     return summary(report)

@@ -2,13 +2,14 @@
 
 import datetime as dt
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from consult.bootstrap import sender, transport
-from consult.mail.delivery import Delivered, deliver, delivery_rows, summary
-from consult.mail.reminders import due_messages
+from consult.mail import reminders
+from consult.mail.delivery import Delivered, delivery_rows, summary
+from consult.mail.invitations import late_meetings
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
@@ -33,14 +34,13 @@ def send_due(parameters: ReminderParameters) -> list[Delivered]:
     )
     workspace = load_workspace(settings.workspace)
     with open_store(settings.store_url) as store:
-        due = due_messages(
-            workspace, store, sender(settings), parameters.training, dt.datetime.now(dt.UTC)
-        )
-        return deliver(
+        return reminders.send_due(
+            workspace,
             store,
             transport(settings),
-            due,
-            domain=settings.mail_domain,
+            sender(settings),
+            parameters.training,
+            now=dt.datetime.now(dt.UTC),
             lease=settings.claim_lease,
         )
 
@@ -54,4 +54,6 @@ def send_reminders(parameters: ReminderParameters = ReminderParameters()) -> str
         table=delivery_rows(report),
         description=f"Reminders of {parameters.training}",
     )
+    for line in late_meetings(report):
+        get_run_logger().warning("too late, the meeting had started: %s", line)
     return summary(report, "nothing due", by_kind=True)

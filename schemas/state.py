@@ -14,7 +14,8 @@ MeetingStatus = Literal["proposed", "confirmed", "cancelled", "held", "notes_mis
 MessageKind = Literal[
     "invitation", "update", "cancellation", "reminder", "nudge", "notes_missing", "briefing"
 ]
-MessageStatus = Literal["pending", "sent", "failed"]
+MessageStatus = Literal["pending", "sent", "failed", "rejected"]
+"""failed: sent again on the next run; rejected: refused for good by the server (5xx), not."""
 PartStat = Literal["NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"]
 AttendeeRole = Literal["CHAIR", "REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT"]
 ObservationKind = Literal[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socketserver
@@ -20,6 +21,9 @@ from tests.imapserver import Dovecot, DovecotMissing, running_dovecot
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 
 T = TypeVar("T", bound=socketserver.BaseServer)
+
+PLANNED_AT = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+"""When the tests plan TINY_TRAINING's round (its window: 2026-12-14 to 2027-01-15)."""
 
 TINY_STAKEHOLDERS = """\
 organisations:

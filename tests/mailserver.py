@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -27,6 +28,8 @@ class Mailbox:
 
     deliveries: list[Delivery] = field(default_factory=list)
     refusals: dict[str, str] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+    """Every RCPT address the server was asked to take, refused or not, in order."""
     hang_ups: int = 0
     quits: int = 0
     delay: float = 0.0
@@ -41,6 +44,7 @@ class Mailbox:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.asked.append(address)
         if address in self.refusals:
             return self.refusals[address]
         envelope.rcpt_tos.append(address)
@@ -73,9 +77,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(handler: Mailbox) -> Iterator[int]:
-    """Yield the port of an SMTP server on 127.0.0.1 that hands what it gets to `handler`."""
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+def running(handler: Mailbox, authenticator: Callable[..., Any] | None = None) -> Iterator[int]:
+    """Yield the port of an SMTP server on 127.0.0.1 that hands what it gets to `handler`.
+
+    With an aiosmtpd `authenticator`, the server offers AUTH (without TLS) and asks it.
+    """
+    options: dict[str, Any] = {}
+    if authenticator is not None:
+        options = {"authenticator": authenticator, "auth_require_tls": False}
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
     controller.start()
     try:
         yield controller.port

@@ -13,12 +13,20 @@ the message in flight claimed but perhaps delivered: after the lease the next
 run claims and sends them all, so a duplicate is possible only for the
 message in flight at a kill. Its Message-ID is the same both times
 (`message_id_for`), so mail clients and the file outbox see one message. A
-run stopped by an exception (an interrupt, a template that breaks) releases
-the rest of its batch at once.
+run stopped by an exception (an interrupt, a bug) releases the rest of its
+batch at once.
 
-Transient failures (SMTP 4xx, dropped connections) are retried with backoff;
-a permanent one (5xx) marks that message failed with the server's reply, and
-the round goes on.
+Transient failures (SMTP 4xx, dropped connections) are retried with backoff,
+then marked failed, to be sent again on the next run. A permanent one (5xx for
+the recipient) marks that message rejected with the server's reply: later runs
+report it and do not try it again, unless asked (`retry_rejected`). A message
+that cannot be built (`UNBUILDABLE`: a broken template, a bad header) is
+marked failed with the reason. In all three cases the round goes on.
+
+When the server itself is the problem (`SmtpServerError`: a refused login, a
+server that cannot be reached after `BACKOFF`), every message would fail
+alike: the run stops at once with that error, and the message at hand goes
+back with the rest of its batch, pending, marked against no recipient.
 """
 
 from __future__ import annotations
@@ -32,7 +40,16 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from itertools import islice
 
-from consult.errors import PermanentSendError, TransientSendError
+from consult.errors import (
+    CalendarError,
+    HeaderError,
+    InvalidInvite,
+    PermanentSendError,
+    SmtpServerError,
+    TemplateError,
+    TransientSendError,
+    UnsendableMessageError,
+)
 from consult.mail.mime import RawMessage
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
@@ -40,7 +57,11 @@ from consult.store.messages import Ledger
 from schemas.state import Message, MessageKind
 
 BACKOFF = (2.0, 5.0, 15.0)
-"""Seconds to wait before each retry of a transient failure."""
+"""Seconds to wait before each retry of a transient failure: 22 s at most for one message, or
+for a whole run that finds the server unreachable."""
+
+UNBUILDABLE = (TemplateError, HeaderError, InvalidInvite, CalendarError, UnsendableMessageError)
+"""What a message that cannot be built as it is raises: that message fails, the round goes on."""
 
 CLAIM_BATCH = 50
 """How many messages are claimed in one transaction."""
@@ -67,7 +88,8 @@ class Delivered:
     sequence: int
     kind: MessageKind
     outcome: str
-    """'sent', 'already sent or in flight', 'failed', 'will retry'"""
+    """'sent', 'already sent or in flight', 'rejected' (for good, by the server), 'failed'
+    (it could not be built), 'will retry' (a transient fault)"""
     detail: str = ""
 
 
@@ -88,14 +110,19 @@ def deliver(
     backoff: Sequence[float] = BACKOFF,
     sleep: Callable[[float], None] = time.sleep,
     batch: int = CLAIM_BATCH,
+    retry_rejected: bool = False,
 ) -> list[Delivered]:
-    """Return what happened to each message after sending those not sent yet, once each."""
+    """Return what happened to each message after sending those not sent yet, once each.
+
+    Messages the server rejected on an earlier run are tried again only if `retry_rejected`.
+    Raises `SmtpServerError` when the server cannot take any message.
+    """
     report = []
     with store.ledger() as ledger, transport:
         for items in _batches(outgoing, batch):
-            claims = ledger.claim(
-                [(i.meeting_id, i.recipient, i.sequence, i.kind) for i in items], lease
-            )
+            keys = [(i.meeting_id, i.recipient, i.sequence, i.kind) for i in items]
+            claims = ledger.claim(keys, lease, retry_rejected=retry_rejected)
+            refused = ledger.refusals([k for k, c in zip(keys, claims, strict=True) if c is None])
             claimed_at = time.monotonic()
             current = 0
             try:
@@ -105,9 +132,17 @@ def deliver(
                         claims = _renew(ledger, claims, current)
                         claimed_at = time.monotonic()
                     claimed = claims[current]
+                    refusal = refused.get(keys[current])
                     report.append(
-                        _deliver_one(ledger, transport, item, claimed, domain, backoff, sleep)
+                        _deliver_one(
+                            ledger, transport, item, claimed, refusal, domain, backoff, sleep
+                        )
                     )
+            except SmtpServerError:
+                # The server took none of them, the message at hand included: any run may send
+                # them as soon as the server is back.
+                ledger.release([c.id for c in claims[current:] if c is not None])
+                raise
             except BaseException:
                 # Stopped by an error or an interrupt: the rest of the batch was never handed
                 # to the transport, so another run may have it now rather than after the lease.
@@ -121,22 +156,32 @@ def _deliver_one(
     transport: Transport,
     item: Outgoing,
     claimed: Message | None,
+    refusal: str | None,
     domain: str,
     backoff: Sequence[float],
     sleep: Callable[[float], None],
 ) -> Delivered:
-    """Return what happened to one message after building and sending it, if it is claimed."""
+    """Return what happened to one message after building and sending it, if it is claimed.
+
+    `refusal` is the server's earlier answer to a rejected message that is not claimed.
+    """
     if claimed is None:
+        if refusal is not None:
+            return _delivered(item, "rejected", f"{refusal} (an earlier run; not tried again)")
         return _delivered(item, "already sent or in flight")
     message_id = message_id_for(item, domain)
-    message = item.build(message_id)
-    outcome = _send(transport, message, backoff, sleep)
-    if outcome is None:
+    try:
+        outcome, reason = _send(transport, item.build(message_id), backoff, sleep)
+    except UNBUILDABLE as error:
+        outcome, reason = "failed", f"cannot be built: {error}"
+    if outcome == "sent":
         # Marked at once, so that a crash can duplicate only the message in flight.
         ledger.sent(claimed.id, message_id)
-        return _delivered(item, "sent")
-    ledger.failed(claimed.id, outcome[1])
-    return _delivered(item, outcome[0], outcome[1])
+    elif outcome == "rejected":
+        ledger.rejected(claimed.id, reason)
+    else:
+        ledger.failed(claimed.id, reason)
+    return _delivered(item, outcome, reason)
 
 
 def _batches(outgoing: Iterable[Outgoing], size: int) -> Iterator[list[Outgoing]]:
@@ -157,18 +202,25 @@ def _send(
     message: EmailMessage | RawMessage,
     backoff: Sequence[float],
     sleep: Callable[[float], None],
-) -> tuple[str, str] | None:
-    """Return None once the transport took the message, or (outcome, reason) if it did not."""
+) -> tuple[str, str]:
+    """Return ("sent", "") once the transport took the message, or (outcome, reason).
+
+    Raises `SmtpServerError` at once if it cannot pass, or once `backoff` is spent.
+    """
     for attempt in range(len(backoff) + 1):
+        last = attempt == len(backoff)
         try:
             transport.send(message)
-            return None
+            return "sent", ""
         except PermanentSendError as error:
-            return "failed", str(error)
+            return "rejected", str(error)
         except TransientSendError as error:
-            if attempt == len(backoff):
+            if last:
                 return "will retry", f"{error} (after {attempt + 1} attempts)"
-            sleep(backoff[attempt])
+        except SmtpServerError as error:
+            if last or not error.transient:
+                raise
+        sleep(backoff[attempt])
     raise AssertionError("unreachable")
 
 

@@ -5,14 +5,18 @@ meeting's iTIP calendar (REQUEST, or CANCEL) inline and as invite.ics. What
 to send follows from the store: a confirmed meeting at SEQUENCE 0 is invited,
 one whose SEQUENCE rose is updated, a cancelled one that people were told of
 is cancelled. The delivery ledger (`consult.mail.delivery`) sends each once.
+Nothing but a cancellation goes out about a meeting that has started: those
+messages are reported "too late", and `late_meetings` names their meetings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from consult.mail.calendar import build_invite
 from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver
@@ -22,12 +26,14 @@ from consult.mail.transports import Transport
 from consult.store import LEASE, Store
 from consult.workspace.loading import Workspace
 from schemas import Language, MeetingFormat, Training
-from schemas.state import Attendee, Meeting, MessageKind
+from schemas.state import Attendee, Meeting, Message, MessageKind
 
 LANGUAGES: tuple[Language, ...] = ("ka", "en", "ru")
 FORMATS: tuple[MeetingFormat, ...] = ("online", "in_person", "group_discussion")
 TEMPLATES = "templates"
 """The workspace folder whose email/<lang>/ templates override the built-in ones."""
+TOO_LATE = "too late"
+"""The outcome of a message not sent because its meeting had started."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,19 @@ def kind_for(meeting: Meeting, announced: bool) -> MessageKind | None:
     return None
 
 
+def _calls(
+    store: Store, slug: str, round_id: str, meetings: Collection[str] | None
+) -> Iterator[tuple[Meeting, MessageKind, list[Message]]]:
+    """Yield each meeting of the round (or those ids) that calls for a message, its ledger rows."""
+    for meeting in store.meetings(slug, round_id):
+        if meetings is not None and meeting.id not in meetings:
+            continue
+        ledger = store.messages(meeting.id)
+        kind = kind_for(meeting, any(m.status == "sent" for m in ledger))
+        if kind is not None:
+            yield meeting, kind, ledger
+
+
 def round_messages(
     workspace: Workspace,
     store: Store,
@@ -58,14 +77,14 @@ def round_messages(
     now: dt.datetime,
     meetings: Collection[str] | None = None,
 ) -> Iterator[Outgoing]:
-    """Yield every message the round's meetings (or those ids) call for, built once claimed."""
+    """Yield every message the round's meetings (or those ids) call for, built once claimed.
+
+    An invitation or update about a meeting that has started by `now` is left
+    out; `started_messages` reports it.
+    """
     training = workspace.training(slug)
-    for meeting in store.meetings(slug, round_id):
-        if meetings is not None and meeting.id not in meetings:
-            continue
-        announced = any(m.status == "sent" for m in store.messages(meeting.id))
-        kind = kind_for(meeting, announced)
-        if kind is None:
+    for meeting, kind, _ in _calls(store, slug, round_id, meetings):
+        if kind != "cancellation" and meeting.start <= now:
             continue
         attendees = tuple(store.attendees(meeting.id))
         calendars: dict[str, bytes] = {}
@@ -83,6 +102,59 @@ def round_messages(
                 calendars,
             )
             yield Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
+
+
+def started_messages(
+    workspace: Workspace,
+    store: Store,
+    slug: str,
+    round_id: str,
+    now: dt.datetime,
+    meetings: Collection[str] | None = None,
+) -> list[Delivered]:
+    """Return the invitations and updates not sent, too late: their meeting started by `now`.
+
+    One for each attendee who has not had theirs: a meeting that was announced
+    before it started is not reported again.
+    """
+    zone = workspace.training(slug).timezone
+    late = []
+    for meeting, kind, ledger in _calls(store, slug, round_id, meetings):
+        if kind == "cancellation" or meeting.start > now:
+            continue
+        sent = {
+            m.recipient.lower()
+            for m in ledger
+            if (m.kind, m.sequence, m.status) == (kind, meeting.sequence, "sent")
+        }
+        late += [
+            too_late(meeting, attendee.email, kind, zone)
+            for attendee in store.attendees(meeting.id)
+            if attendee.email.lower() not in sent
+        ]
+    return late
+
+
+def too_late(meeting: Meeting, recipient: str, kind: MessageKind, zone: str) -> Delivered:
+    """Return the report of a `kind` message to `recipient` not sent: the meeting had started."""
+    start = meeting.start.astimezone(ZoneInfo(zone))
+    detail = f"the meeting started {start:%a %Y-%m-%d %H:%M} {zone}"
+    return Delivered(meeting.id, recipient, meeting.sequence, kind, TOO_LATE, detail)
+
+
+def late_meetings(report: Iterable[Delivered]) -> list[str]:
+    """Return one line per meeting whose messages came too late: its id, what, and its start."""
+    kinds: dict[tuple[str, str], Counter[str]] = {}
+    for delivered in report:
+        if delivered.outcome == TOO_LATE:
+            key = (delivered.meeting_id, delivered.detail)
+            kinds.setdefault(key, Counter())[delivered.kind] += 1
+    return [
+        f"{meeting}: "
+        + ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items())
+        + f" not sent, {detail}"
+        for (meeting, detail), counts in kinds.items()
+    ]
 
 
 def prepare(
@@ -199,7 +271,22 @@ def send_round(
     lease: dt.timedelta = LEASE,
     meetings: Collection[str] | None = None,
     backoff: Sequence[float] = BACKOFF,
+    retry_rejected: bool = False,
 ) -> list[Delivered]:
-    """Return what happened to each message of the round (of some meetings) after sending."""
+    """Return what happened to each message of the round (of some meetings) after sending.
+
+    Invitations and updates about meetings that had started by `now` are not
+    sent: they come first in the report, "too late".
+    """
+    late = started_messages(workspace, store, slug, round_id, now, meetings)
     outgoing = round_messages(workspace, store, sender, slug, round_id, now, meetings)
-    return deliver(store, transport, outgoing, domain=sender.domain, lease=lease, backoff=backoff)
+    delivered = deliver(
+        store,
+        transport,
+        outgoing,
+        domain=sender.domain,
+        lease=lease,
+        backoff=backoff,
+        retry_rejected=retry_rejected,
+    )
+    return [*late, *delivered]

@@ -10,6 +10,9 @@ training:
   has no notes.
 Each is keyed in the ledger like any message (meeting, recipient, SEQUENCE,
 kind), so a daily run sends each at most once per version of the meeting.
+Nothing is sent about a meeting that has started: a reminder that had not gone
+out by then is reported "too late" (`started_reminders`) by the runs until the
+day after the meeting, when "notes missing" takes over.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import datetime as dt
 from collections.abc import Iterator
 from functools import partial
 
-from consult.mail.delivery import Outgoing
-from consult.mail.invitations import Sender, prepare
-from consult.store import Store
+from consult.mail.delivery import Delivered, Outgoing, deliver
+from consult.mail.invitations import Sender, prepare, too_late
+from consult.mail.transports import Transport
+from consult.store import LEASE, Store
 from consult.workspace.loading import Workspace
 from schemas import Training
 from schemas.state import Attendee, Meeting, Message, MessageKind
@@ -66,6 +70,56 @@ def due_messages(
                     "notes_missing",
                     None,
                 )
+
+
+def started_reminders(
+    workspace: Workspace, store: Store, slug: str, now: dt.datetime
+) -> list[Delivered]:
+    """Return the reminders not sent, too late: due before their meeting, which started by `now`.
+
+    Reported until a day after the meeting ends, the moment "notes missing" is due.
+    """
+    training = workspace.training(slug)
+    if training.consultation.reminders.days_before == 0:
+        return []
+    late = []
+    for round_ in training.consultation.rounds:
+        for meeting in store.meetings(slug, round_.id):
+            if meeting.status != "confirmed" or not (
+                meeting.start <= now < meeting.end + dt.timedelta(days=1)
+            ):
+                continue
+            messages = store.messages(meeting.id)
+            invited = _invited(meeting, messages)
+            reminded = {
+                m.recipient.lower()
+                for m in messages
+                if (m.kind, m.sequence, m.status) == ("reminder", meeting.sequence, "sent")
+            }
+            late += [
+                too_late(meeting, attendee.email, "reminder", training.timezone)
+                for attendee in store.attendees(meeting.id)
+                if attendee.email.lower() in invited
+                and attendee.email.lower() not in reminded
+                and attendee.partstat != "DECLINED"
+            ]
+    return late
+
+
+def send_due(
+    workspace: Workspace,
+    store: Store,
+    transport: Transport,
+    sender: Sender,
+    slug: str,
+    *,
+    now: dt.datetime,
+    lease: dt.timedelta = LEASE,
+) -> list[Delivered]:
+    """Return what happened to each message due at `now` after sending it; late reminders first."""
+    late = started_reminders(workspace, store, slug, now)
+    due = due_messages(workspace, store, sender, slug, now)
+    return [*late, *deliver(store, transport, due, domain=sender.domain, lease=lease)]
 
 
 def _outgoing(

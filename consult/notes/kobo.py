@@ -256,6 +256,9 @@ def _get(session: requests.Session, url: str, headers: dict[str, str], timeout: 
         return response.json()
     except ValueError:
         raise Failure("answered with something that is not JSON") from None
+    except RecursionError:
+        # the json module decodes nested arrays and objects recursively
+        raise Failure("answered with JSON nested too deep to read") from None
 
 
 def _contents(page: Any) -> tuple[list[dict[str, Any]], str | None]:

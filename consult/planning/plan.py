@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo
 from consult.errors import PlanningError
 from consult.planning.assignment import Assignment
 from consult.planning.feeds import FeedResult, fetch_busy
-from consult.planning.slots import Party, Preferences, Request, Round, candidates
+from consult.planning.slots import Party, Preferences, Request, Round, candidates, not_before
 from consult.planning.solver import solve
+from consult.settings import LEAD_WORKING_DAYS
 from consult.store import Proposal, Store
-from consult.workspace.loading import Workspace
+from consult.workspace.loading import TRAININGS, Workspace
 from consult.workspace.rounds import meeting_id
+from consult.workspace.yamlfile import path_of, read_yaml
 from schemas import Organisation, PlannedMeeting, Training
 from schemas.state import Attendee, Meeting
 
@@ -73,10 +75,21 @@ def plan_and_propose(
     replan: bool,
     actor: str,
     cache_dir: Path | None = None,
+    now: dt.datetime | None = None,
+    lead_working_days: int = LEAD_WORKING_DAYS,
 ) -> RoundPlan:
     """Return a round's plan after fetching its feeds, solving, and storing the proposal."""
     feeds = fetch_round_feeds(workspace, slug, round_id, cache_dir=cache_dir)
-    result = plan_round(workspace, slug, round_id, feeds, store.meetings(slug, round_id), replan)
+    result = plan_round(
+        workspace,
+        slug,
+        round_id,
+        feeds,
+        store.meetings(slug, round_id),
+        replan,
+        now=now,
+        lead_working_days=lead_working_days,
+    )
     save_plan(store, result, actor)
     return result
 
@@ -129,10 +142,17 @@ def plan_round(
     existing: Sequence[Meeting],
     replan: bool = False,
     time_limit: float = 60.0,
+    *,
+    now: dt.datetime | None = None,
+    lead_working_days: int = LEAD_WORKING_DAYS,
 ) -> RoundPlan:
     """Return the best plan of a round, around the meetings already confirmed.
 
-    Raises PlanningError when a feed failed and the training says to fail then.
+    No meeting is placed before `now` (the current time when None) plus the
+    lead time, `lead_working_days` of each party's working days (see
+    `consult.planning.slots.earliest_start`). Raises PlanningError when a feed
+    failed and the training says to fail then, and when the lead time lets no
+    meeting of the round start within its window.
     """
     training = workspace.training(slug)
     plan = training.consultation
@@ -186,10 +206,41 @@ def plan_round(
         tuple(requests),
         Preferences(**plan.preferences.model_dump()),
         tuple(fixed),
+        now or dt.datetime.now(dt.UTC),
+        lead_working_days,
     )
+    _check_window(workspace, slug, round_id, problem)
     assignment = solve(problem, candidates(problem), time_limit=time_limit)
     rows = _rows(workspace, slug, round_id, training, assignment, stored, replan)
     return RoundPlan(slug, round_id, training.timezone, rows, problems, assignment.optimal)
+
+
+def _check_window(workspace: Workspace, slug: str, round_id: str, problem: Round) -> None:
+    """Raise PlanningError, naming the round's line, when no meeting can start in its window."""
+    late = [
+        start
+        for request in problem.requests
+        if (start := not_before(problem, request)) is not None
+        and start + dt.timedelta(minutes=request.minutes) > problem.horizon
+    ]
+    if not problem.requests or len(late) < len(problem.requests):
+        return
+    training = workspace.training(slug)
+    index = [r.id for r in training.consultation.rounds].index(round_id)
+    name = f"{TRAININGS}/{slug}.yaml"
+    loc = ("consultation", "rounds", index, "latest")
+    # the loaded workspace keeps values, not lines: read the file again, on this rare path only
+    line = read_yaml(workspace.root / name, name)[1].of(loc)
+    local = min(late).astimezone(ZoneInfo(training.timezone))
+    round_ = training.round(round_id)
+    where = ", ".join(part for part in (name, f"line {line}" if line else "", path_of(loc)) if part)
+    raise PlanningError(
+        f"{where}: the window of round {round_id} ({round_.earliest}..{round_.latest}) ends "
+        "before the lead time allows any of its meetings to start "
+        f"({problem.lead_working_days} working days after now, CONSULT_LEAD_WORKING_DAYS); "
+        f"the earliest start is {local:%a %Y-%m-%d %H:%M} {training.timezone}. Move the "
+        "round's window (earliest, latest) to dates from then on, and plan again."
+    )
 
 
 def _contact_parties(

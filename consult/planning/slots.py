@@ -3,7 +3,8 @@
 A slot is a start time on the round's grid (every `step` minutes in the
 training's time zone) at which the whole meeting lies inside the working day of
 every party in that party's own time zone, on a working weekday that is not a
-public holiday in the party's country, and clear of the party's busy time.
+public holiday in the party's country, clear of the party's busy time, and no
+earlier than the lead time after now allows (`earliest_start`).
 Pure: values in, values out; busy time comes from `consult.planning.feeds` beforehand.
 """
 
@@ -73,6 +74,10 @@ class Round:
     preferences: Preferences = field(default_factory=Preferences)
     fixed: tuple[tuple[Request, dt.datetime], ...] = ()
     """Meetings already confirmed: they keep their time and take the parties' time."""
+    now: dt.datetime | None = None
+    """When the round is planned: no meeting starts before it plus the lead time. None: no limit."""
+    lead_working_days: int = 0
+    """How many of each party's working days lie between `now` and the earliest start."""
 
     @functools.cached_property
     def origin(self) -> dt.datetime:
@@ -124,6 +129,37 @@ def working_intervals(party: Party, earliest: dt.date, latest: dt.date) -> list[
             intervals.append((start, end))
         day += dt.timedelta(days=1)
     return intervals
+
+
+def earliest_start(party: Party, now: dt.datetime, lead_working_days: int) -> dt.datetime:
+    """Return the first instant `party` may be met at, planning at `now`.
+
+    That is the start of the party's working day `lead_working_days` working
+    days after the day of `now` (both in the party's zone; weekends and public
+    holidays of the party's country do not count), or `now` itself when the
+    lead time is 0. Tuesday 15:00 with 2 working days gives Thursday 09:00.
+    """
+    if lead_working_days == 0:
+        return now
+    zone = ZoneInfo(party.timezone)
+    days = {WEEKDAYS.index(day) for day in party.hours.days}
+    day = now.astimezone(zone).date()
+    counted = 0
+    while counted < lead_working_days:
+        day += dt.timedelta(days=1)
+        if day.weekday() in days and day not in _holidays(party.country, day.year, day.year):
+            counted += 1
+    return max(now, dt.datetime.combine(day, party.hours.start, zone))
+
+
+def not_before(round_: Round, request: Request) -> dt.datetime | None:
+    """Return the earliest start the lead time allows `request`: the latest of its parties'."""
+    if round_.now is None:
+        return None
+    return max(
+        earliest_start(round_.parties[p], round_.now, round_.lead_working_days).astimezone(UTC)
+        for p in (*request.facilitators, *request.attendees)
+    )
 
 
 @functools.cache
@@ -181,7 +217,11 @@ def candidates(round_: Round) -> list[Candidates]:
     def free(party_id: str) -> list[Interval]:
         if party_id not in cache:
             party = round_.parties[party_id]
-            cache[party_id] = subtract(available(party, round_), fixed_busy.get(party_id, ()))
+            intervals = subtract(available(party, round_), fixed_busy.get(party_id, ()))
+            if round_.now is not None:
+                start = earliest_start(party, round_.now, round_.lead_working_days)
+                intervals = intersect(intervals, [(start.astimezone(UTC), round_.horizon)])
+            cache[party_id] = intervals
         return cache[party_id]
 
     window = [(round_.origin, round_.horizon)]
@@ -284,6 +324,16 @@ def explain(request: Request, round_: Round) -> str:
         return (
             f"every day within {window} is a weekend, a day off or a public holiday "
             f"for someone (holidays of {', '.join(countries)})"
+        )
+    start = not_before(round_, request)
+    if start is not None and not _grid_starts(
+        intersect(working, [(start, round_.horizon)]), request.minutes, round_
+    ):
+        local = start.astimezone(ZoneInfo(round_.timezone))
+        return (
+            f"the lead time ({round_.lead_working_days} working days after now) leaves no "
+            f"common working day within {window}: the earliest start is "
+            f"{local:%a %Y-%m-%d %H:%M} {round_.timezone}"
         )
     busy_names = [p.id for p in parties if p.busy]
     if busy_names:

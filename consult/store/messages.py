@@ -4,8 +4,10 @@ A message is keyed by (meeting, recipient, sequence, kind), unique in the table.
 Sending starts with a claim: a pending row stamped with who claimed it and when.
 Claims run under the store's write lock (see `engine`), so one worker wins each
 claim, and the unique key backs that up. A sent message is never claimed again;
-a failed one, or one whose claim is older than the lease (its sender crashed
-mid-send), can be claimed anew, which is how it gets sent again.
+nor is a rejected one (the server refused its recipient for good, 5xx), unless
+the coordinator asks for it (`retry_rejected`); a failed one (a transient fault,
+or it could not be built), or one whose claim is older than the lease (its
+sender crashed mid-send), can be claimed anew, which is how it gets sent again.
 
 A sender works through a `Ledger`: one connection for a whole round, on which
 it claims a batch of messages in one transaction (with the same rules as one
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -95,8 +97,12 @@ def claim_messages(
     *,
     claimed_by: str,
     lease: dt.timedelta,
+    retry_rejected: bool = False,
 ) -> list[Message | None]:
-    """Return, for each key, its message claimed by `claimed_by`, or None if sent or claimed."""
+    """Return, for each key, its message claimed by `claimed_by`, or None if sent or claimed.
+
+    A rejected message is None too, unless `retry_rejected`.
+    """
     meeting_ids = list(dict.fromkeys(key[0] for key in keys))
     about_meetings = list(dict.fromkeys(key[0] for key in keys if key[3] in MEETING_KINDS))
     known = set(
@@ -116,8 +122,10 @@ def claim_messages(
         row = stored.get(key)
         if row is None:
             insert.append(key)
-        elif row.status == "failed" or (
-            row.status == "pending" and row.claimed_at is not None and row.claimed_at <= stale
+        elif (
+            row.status == "failed"
+            or (retry_rejected and row.status == "rejected")
+            or (row.status == "pending" and row.claimed_at is not None and row.claimed_at <= stale)
         ):
             reclaim.append(row.id)
         else:
@@ -167,14 +175,37 @@ class Ledger:
         self.claimed_by = claimed_by
         self._clock = clock
 
-    def claim(self, keys: Sequence[Key], lease: dt.timedelta) -> list[Message | None]:
-        """Return, for each key, its message claimed by this sender, or None if sent or claimed."""
+    def claim(
+        self, keys: Sequence[Key], lease: dt.timedelta, *, retry_rejected: bool = False
+    ) -> list[Message | None]:
+        """Return, for each key, its message claimed by this sender, or None if sent or claimed.
+
+        A rejected message is None too, unless `retry_rejected`.
+        """
         if not keys:
             return []
         with writing_on(self._connection) as connection:
             return claim_messages(
-                connection, self._clock(), keys, claimed_by=self.claimed_by, lease=lease
+                connection,
+                self._clock(),
+                keys,
+                claimed_by=self.claimed_by,
+                lease=lease,
+                retry_rejected=retry_rejected,
             )
+
+    def refusals(self, keys: Collection[Key]) -> dict[Key, str]:
+        """Return the recorded refusal of each of these keys whose message was rejected."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        rejected = sa.select(messages).where(
+            messages.c.meeting_id.in_({key[0] for key in wanted}), messages.c.status == "rejected"
+        )
+        with writing_on(self._connection) as connection:
+            rows = connection.execute(rejected).all()
+        found = {(r.meeting_id, r.recipient, r.sequence, r.kind): r.error or "" for r in rows}
+        return {key: error for key, error in found.items() if key in wanted}
 
     def renew(self, ids: Collection[int]) -> set[int]:
         """Return the ids among `ids` this sender still holds, their claims stamped anew."""
@@ -215,6 +246,11 @@ class Ledger:
         with writing_on(self._connection) as connection:
             mark_failed(connection, id, error)
 
+    def rejected(self, id: int, error: str) -> None:
+        """Record the message as rejected with the server's refusal; it is not claimed again."""
+        with writing_on(self._connection) as connection:
+            mark_failed(connection, id, error, status="rejected")
+
 
 _RELEASED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 """The claim time of a released message: older than any lease."""
@@ -246,13 +282,18 @@ def mark_sent(connection: sa.Connection, now: dt.datetime, id: int, message_id: 
     return _require(connection, id)
 
 
-def mark_failed(connection: sa.Connection, id: int, error: str) -> Message:
-    """Return the message, recorded as failed with this error; it may be claimed again."""
+def mark_failed(
+    connection: sa.Connection,
+    id: int,
+    error: str,
+    status: Literal["failed", "rejected"] = "failed",
+) -> Message:
+    """Return the message, recorded as failed (it may be claimed again) or rejected (it is not)."""
     message = _require(connection, id)
     if message.status == "sent":
         raise ValueError(f"message {id} was sent as {message.message_id!r}: it cannot fail")
     connection.execute(
-        sa.update(messages).where(messages.c.id == id).values(status="failed", error=error)
+        sa.update(messages).where(messages.c.id == id).values(status=status, error=error)
     )
     return _require(connection, id)
 

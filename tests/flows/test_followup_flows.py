@@ -22,7 +22,7 @@ from flows.change_meeting import (
     reschedule_meeting,
 )
 from flows.send_reminders import ReminderParameters, send_reminders
-from tests.conftest import TINY_TRAINING
+from tests.conftest import PLANNED_AT, TINY_TRAINING
 
 
 def invited_workspace(
@@ -34,7 +34,9 @@ def invited_workspace(
     )
     workspace, settings = load_workspace(root), Settings(workspace=root)
     with open_store(settings.store_url) as store:
-        save_plan(store, plan_round(workspace, "winter-2027", "round-1", {}, []), "test")
+        save_plan(
+            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "test"
+        )
         store.decide_round("winter-2027", "round-1", approve=True, actor="test")
         send_round(
             workspace,

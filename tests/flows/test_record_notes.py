@@ -29,6 +29,7 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from flows.record_notes import NotesParameters, record_notes
+from tests.conftest import PLANNED_AT
 from tests.flows.conftest import Background
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,11 @@ def planned(write_workspace: Callable[..., Path]) -> tuple[Path, Settings]:
     root = write_workspace()
     settings = Settings(workspace=root)
     with open_store(settings.store_url) as store:
-        save_plan(store, plan_round(load_workspace(root), "winter-2027", "round-1", {}, []), "t")
+        save_plan(
+            store,
+            plan_round(load_workspace(root), "winter-2027", "round-1", {}, [], now=PLANNED_AT),
+            "t",
+        )
     return root, settings
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from aiosmtpd.smtp import AuthResult
 from prefect import get_client
 from prefect_email import EmailServerCredentials
 
+from consult.errors import SmtpServerError
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from flows.send_invitations import SendParameters, send_invitations
+from tests.conftest import PLANNED_AT
 from tests.mailserver import Mailbox, running
 
 
@@ -23,7 +27,9 @@ def test_the_flow_sends_each_invitation_once_and_publishes_the_delivery(
     workspace = load_workspace(root)
     settings = Settings(workspace=root)
     with open_store(settings.store_url) as store:
-        save_plan(store, plan_round(workspace, "winter-2027", "round-1", {}, []), "test")
+        save_plan(
+            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "test"
+        )
         store.decide_round("winter-2027", "round-1", approve=True, actor="test")
 
     parameters = SendParameters(training="winter-2027", workspace=str(root), batch_size=1)
@@ -44,7 +50,9 @@ def test_the_flow_sends_through_the_smtp_server_of_a_credentials_block(
     workspace = load_workspace(root)
     settings = Settings(workspace=root)
     with open_store(settings.store_url) as store:
-        save_plan(store, plan_round(workspace, "winter-2027", "round-1", {}, []), "test")
+        save_plan(
+            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "test"
+        )
         store.decide_round("winter-2027", "round-1", approve=True, actor="test")
     mailbox = Mailbox()
     with running(mailbox) as port:
@@ -66,3 +74,43 @@ def test_the_flow_sends_through_the_smtp_server_of_a_credentials_block(
         "nino@mia.example.gov.ge",
     ]
     assert not settings.outbox.exists()
+
+
+def test_the_flow_fails_with_one_message_naming_the_server_when_the_login_is_refused(
+    write_workspace: Callable[..., Path],
+) -> None:
+    root = write_workspace()
+    workspace = load_workspace(root)
+    settings = Settings(workspace=root)
+    with open_store(settings.store_url) as store:
+        save_plan(
+            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "test"
+        )
+        store.decide_round("winter-2027", "round-1", approve=True, actor="test")
+    logins: list[object] = []
+
+    def refuse(server: object, session: object, envelope: object, mechanism: str, data: object):
+        logins.append(data)
+        return AuthResult(success=False, handled=False)
+
+    with running(Mailbox(), refuse) as port:
+        EmailServerCredentials(
+            smtp_server="127.0.0.1",
+            smtp_port=port,
+            smtp_type="INSECURE",
+            username="nino",
+            password="wrong",
+        ).save("consult-test-smtp-refused", overwrite=True)
+        with pytest.raises(SmtpServerError, match=f"^127.0.0.1:{port} refused the login"):
+            send_invitations(
+                SendParameters(
+                    training="winter-2027",
+                    workspace=str(root),
+                    smtp_block="consult-test-smtp-refused",
+                )
+            )
+        with open_store(settings.store_url) as store:
+            statuses = {m.status for m in store.messages()}
+
+    assert len(logins) == 1
+    assert statuses <= {"pending"}

@@ -1,4 +1,10 @@
-"""A transport that sends through an SMTP server, one connection per batch, at a bounded rate."""
+"""A transport that sends through an SMTP server, one connection per batch, at a bounded rate.
+
+A refusal of one message (4xx, 5xx to its RCPT or DATA) is a `TransientSendError` or a
+`PermanentSendError`; a fault of the server itself (it cannot be reached, refuses the login or
+the sender, lacks what the settings ask for) is an `SmtpServerError` that says which settings
+to check, since every other message would fail alike.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,13 @@ from email.message import EmailMessage
 from types import TracebackType
 from typing import Literal, Self
 
-from consult.errors import PermanentSendError, SendError, TransientSendError, TransportSettingsError
+from consult.errors import (
+    PermanentSendError,
+    SendError,
+    SmtpServerError,
+    TransientSendError,
+    TransportSettingsError,
+)
 from consult.mail.mime import RawMessage, message_bytes
 from consult.mail.transports import envelope
 
@@ -22,6 +34,17 @@ Security = Literal["none", "starttls", "ssl"]
 
 WINDOW = 60.0
 """Seconds over which `per_minute` is counted: any 60 s holds at most that many sends."""
+
+CHECK_SERVER = (
+    "CONSULT_SMTP_HOST, CONSULT_SMTP_PORT and CONSULT_SMTP_SECURITY (or the flow's SMTP block), "
+    "and that the server is up"
+)
+CHECK_LOGIN = "CONSULT_SMTP_USERNAME and CONSULT_SMTP_PASSWORD (or the flow's SMTP block)"
+CHECK_SENDER = "CONSULT_SENDER_EMAIL, and that the SMTP account may send as that address"
+"""What an `SmtpServerError` tells the coordinator to check: the settings `bootstrap` reads."""
+
+MECHANISMS = ("CRAM-MD5", "PLAIN", "LOGIN")
+"""The AUTH mechanisms smtplib can do, in its order of preference."""
 
 
 class SmtpTransport:
@@ -116,7 +139,7 @@ class SmtpTransport:
     def _deliver(self, sender: str, recipient: str, data: bytes) -> None:
         connection = self._connection
         if connection is None:
-            connection = self._connect(recipient)
+            connection = self._connect()
         where = f"{self.host}:{self.port}"
         try:
             connection.sendmail(sender, [recipient], data)
@@ -129,6 +152,17 @@ class SmtpTransport:
             if isinstance(error, smtplib.SMTPRecipientsRefused):
                 code, reply = error.recipients[recipient]
                 raise _refusal(f"{where} refused {recipient}", recipient, code, reply) from error
+            # A 5xx to MAIL FROM refuses every message alike; but a 552 (RFC 1870: too big)
+            # is about this one.
+            code = error.smtp_code
+            if isinstance(error, smtplib.SMTPSenderRefused) and 500 <= code < 600 and code != 552:
+                raise SmtpServerError(
+                    f"{where} refused the sender {sender}",
+                    check=CHECK_SENDER,
+                    transient=False,
+                    code=code,
+                    reply=_text(error.smtp_error),
+                ) from error
             raise _refusal(
                 f"{where} refused the message to {recipient}",
                 recipient,
@@ -141,7 +175,7 @@ class SmtpTransport:
                 f"{where} failed sending to {recipient}", recipient=recipient, reply=str(error)
             ) from error
 
-    def _connect(self, recipient: str) -> smtplib.SMTP:
+    def _connect(self) -> smtplib.SMTP:
         logger.info(
             "SMTP connecting to %s:%d (security %s, user %s)",
             self.host,
@@ -164,21 +198,40 @@ class SmtpTransport:
             if self.security == "starttls":
                 connection.starttls(context=ssl.create_default_context())
             if self.username is not None and self._password is not None:
-                connection.login(self.username, self._password)
+                _login(connection, self.username, self._password)
+        except smtplib.SMTPAuthenticationError as error:
+            _close_quietly(connection)
+            raise SmtpServerError(
+                f"{where} refused the login of {self.username!r}",
+                check=CHECK_LOGIN,
+                transient=False,
+                code=error.smtp_code,
+                reply=_text(error.smtp_error),
+            ) from error
         except smtplib.SMTPResponseException as error:
             _close_quietly(connection)
-            raise _refusal(
-                f"{where} refused the connection", recipient, error.smtp_code, error.smtp_error
+            raise SmtpServerError(
+                f"{where} refused the connection",
+                check=CHECK_SERVER,
+                transient=not 500 <= error.smtp_code < 600,
+                code=error.smtp_code,
+                reply=_text(error.smtp_error),
             ) from error
         except smtplib.SMTPNotSupportedError as error:
             _close_quietly(connection)
-            raise PermanentSendError(
-                f"{where} lacks what the settings ask for", recipient=recipient, reply=str(error)
+            raise SmtpServerError(
+                f"{where} lacks what the settings ask for",
+                check=CHECK_SERVER,
+                transient=False,
+                reply=str(error),
             ) from error
         except (smtplib.SMTPException, OSError) as error:
             _close_quietly(connection)
-            raise TransientSendError(
-                f"{where} could not be reached", recipient=recipient, reply=str(error)
+            raise SmtpServerError(
+                f"{where} could not be reached",
+                check=CHECK_SERVER,
+                transient=True,
+                reply=str(error),
             ) from error
         self._connection = connection
         return connection
@@ -201,10 +254,33 @@ class SmtpTransport:
         self._sent_at.append(now)
 
 
+def _login(connection: smtplib.SMTP, username: str, password: str) -> None:
+    """Log in with one AUTH command, in the first mechanism of `MECHANISMS` the server offers.
+
+    smtplib's `login` tries each offered mechanism in turn after a refusal: a wrong password
+    would count as two or three failed logins against the account on every run. So `login`
+    is shown only the first one.
+    """
+    connection.ehlo_or_helo_if_needed()
+    if not connection.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("the server offers no AUTH")
+    offered = connection.esmtp_features["auth"].upper().split()
+    mechanism = next((m for m in MECHANISMS if m in offered), None)
+    if mechanism is None:
+        raise smtplib.SMTPNotSupportedError(
+            f"the server offers AUTH {' '.join(offered)}, none of {', '.join(MECHANISMS)}"
+        )
+    connection.esmtp_features["auth"] = mechanism
+    connection.login(username, password)
+
+
 def _refusal(what: str, recipient: str, code: int, reply: bytes | str) -> SendError:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
     error_type = PermanentSendError if 500 <= code < 600 else TransientSendError
-    return error_type(what, recipient=recipient, code=code, reply=text)
+    return error_type(what, recipient=recipient, code=code, reply=_text(reply))
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
 
 
 def _close_quietly(connection: smtplib.SMTP | None) -> None:

@@ -26,7 +26,7 @@ from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.workspace.loading import Workspace, load_workspace
-from tests.conftest import TINY_TRAINING
+from tests.conftest import PLANNED_AT, TINY_TRAINING
 
 SLUG, ROUND = "winter-2027", "round-1"
 NOW = dt.datetime.now(dt.UTC)
@@ -45,7 +45,7 @@ def invited(
     root = write_workspace(trainings={SLUG: training})
     workspace, settings = load_workspace(root), Settings(workspace=root)
     with open_store(settings.store_url) as store:
-        save_plan(store, plan_round(workspace, SLUG, ROUND, {}, []), "test")
+        save_plan(store, plan_round(workspace, SLUG, ROUND, {}, [], now=PLANNED_AT), "test")
         store.decide_round(SLUG, ROUND, approve=True, actor="test")
         send_round(
             workspace, store, FileOutbox(settings.outbox), sender(settings), SLUG, ROUND, now=NOW

@@ -26,7 +26,7 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from schemas.state import Meeting
-from tests.conftest import TINY_TRAINING
+from tests.conftest import PLANNED_AT, TINY_TRAINING
 from tests.imapserver import Dovecot
 
 SLUG, ROUND = "winter-2027", "round-1"
@@ -38,7 +38,7 @@ def invited(write_workspace: Callable[..., Path]) -> tuple[Settings, Meeting]:
     root = write_workspace(trainings={SLUG: training})
     workspace, settings = load_workspace(root), Settings(workspace=root)
     with open_store(settings.store_url) as store:
-        save_plan(store, plan_round(workspace, SLUG, ROUND, {}, []), "test")
+        save_plan(store, plan_round(workspace, SLUG, ROUND, {}, [], now=PLANNED_AT), "test")
         store.decide_round(SLUG, ROUND, approve=True, actor="test")
         send_round(
             workspace,

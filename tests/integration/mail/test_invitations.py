@@ -27,6 +27,7 @@ from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.workspace.loading import Workspace, load_workspace
+from tests.conftest import PLANNED_AT
 from tests.mailserver import Mailbox, running
 
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
@@ -39,7 +40,7 @@ def confirmed_round(root: Path, slug: str) -> tuple[Workspace, Settings]:
     settings = Settings(workspace=root)
     round_id = workspace.training(slug).consultation.rounds[0].id
     with open_store(settings.store_url) as store:
-        save_plan(store, plan_round(workspace, slug, round_id, {}, []), "test")
+        save_plan(store, plan_round(workspace, slug, round_id, {}, [], now=PLANNED_AT), "test")
         store.decide_round(slug, round_id, approve=True, actor="test")
     return workspace, settings
 
@@ -87,7 +88,7 @@ def test_a_confirmed_round_writes_one_invitation_per_attendee_once(
     assert parsed.vevent.dtstart.value.astimezone(dt.UTC) == meeting.start
 
 
-def test_a_refused_recipient_is_marked_failed_and_the_others_are_sent(
+def test_a_refused_recipient_is_marked_rejected_and_the_others_are_sent(
     write_workspace: Callable[..., Path],
 ) -> None:
     workspace, settings = confirmed_round(write_workspace(), "winter-2027")
@@ -97,11 +98,11 @@ def test_a_refused_recipient_is_marked_failed_and_the_others_are_sent(
         report = send_round(
             workspace, store, smtp, sender(settings), "winter-2027", "round-1", now=NOW
         )
-        failed = store.messages(status="failed")
+        rejected = store.messages(status="rejected")
     outcomes = {d.recipient: d.outcome for d in report}
-    assert outcomes == {"lela@example.org": "sent", "nino@mia.example.gov.ge": "failed"}
+    assert outcomes == {"lela@example.org": "sent", "nino@mia.example.gov.ge": "rejected"}
     assert [d.recipients for d in mailbox.deliveries] == [["lela@example.org"]]
-    [message] = failed
+    [message] = rejected
     assert "550" in (message.error or "")
 
 

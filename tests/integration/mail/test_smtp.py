@@ -15,10 +15,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from consult.errors import PermanentSendError, TransientSendError, UnsendableMessageError
+from consult.errors import (
+    PermanentSendError,
+    SendError,
+    SmtpServerError,
+    TransientSendError,
+    UnsendableMessageError,
+)
 from consult.mail.mime import as_email, message_bytes, prepare_message
 from consult.mail.transports.smtp import SmtpTransport
-from tests.mailserver import Mailbox, free_port
+from tests.mailserver import Mailbox, free_port, running
 
 PASSWORD = "correct horse battery staple"
 
@@ -193,9 +199,45 @@ def test_a_connection_dropped_twice_for_one_message_is_transient(mailbox):
     assert len(handler.deliveries) == 1
 
 
-def test_a_server_that_is_not_there_is_transient():
-    with pytest.raises(TransientSendError, match="could not be reached"):
-        transport(free_port()).send(invitation())
+def test_a_server_that_is_not_there_is_a_transient_server_error_naming_what_to_check():
+    port = free_port()
+    with pytest.raises(SmtpServerError, match=f"^127.0.0.1:{port} could not be reached") as caught:
+        transport(port).send(invitation())
+
+    assert caught.value.transient
+    assert caught.value.recipient is None
+    assert str(caught.value).endswith(
+        "; check CONSULT_SMTP_HOST, CONSULT_SMTP_PORT and CONSULT_SMTP_SECURITY "
+        "(or the flow's SMTP block), and that the server is up"
+    )
+
+
+@dataclass
+class RefusingSender(Mailbox):
+    """A server that refuses every MAIL FROM with `answer`."""
+
+    answer: str = "553 5.7.1 sender not allowed"
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ("553 5.7.1 sender not allowed", SmtpServerError),
+        ("552 5.3.4 message too big", PermanentSendError),
+        ("451 4.3.0 try later", TransientSendError),
+    ],
+)
+def test_a_5xx_to_the_sender_is_a_server_error_but_too_big_or_4xx_is_about_the_message(
+    answer, error
+):
+    with running(RefusingSender(answer=answer)) as port, pytest.raises(SendError) as caught:
+        transport(port).send(invitation())
+
+    assert type(caught.value) is error
+    assert "refused" in str(caught.value)
 
 
 def test_three_messages_at_two_a_minute_wait_one_minute_once(mailbox):
@@ -233,15 +275,17 @@ def test_a_login_with_the_right_password_sends(mailbox):
     assert len(handler.deliveries) == 1
 
 
-def test_a_rejected_login_is_permanent_and_never_shows_the_password(mailbox, caplog):
+def test_a_rejected_login_is_a_server_error_and_never_shows_the_password(mailbox, caplog):
     _, port = mailbox
     caplog.set_level(logging.DEBUG, logger="consult")
     smtp = transport(port, username="nino", password="wrong " + PASSWORD)
 
-    with pytest.raises(PermanentSendError) as caught:
+    with pytest.raises(SmtpServerError) as caught:
         smtp.send(invitation())
 
     assert caught.value.code == 535
+    assert not caught.value.transient
+    assert "CONSULT_SMTP_PASSWORD" in str(caught.value)
     assert PASSWORD not in str(caught.value)
     assert PASSWORD not in repr(smtp)
     assert PASSWORD not in caplog.text

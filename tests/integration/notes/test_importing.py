@@ -18,6 +18,7 @@ from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
+from tests.conftest import PLANNED_AT
 
 SLUG = "intercultural-communication-2027"
 CANARY = "CANARY-91c2 the restricted words"
@@ -37,7 +38,9 @@ def demo_with_plan(tmp_path: Path) -> Path:
     """The demo workspace with its round planned and approved, notes not yet imported."""
     root = prepare_demo(tmp_path / "demo", dt.date(2026, 11, 28))
     with open_store(Settings(workspace=root).store_url) as store:
-        save_plan(store, plan_round(load_workspace(root), SLUG, "round-1", {}, []), "test")
+        save_plan(
+            store, plan_round(load_workspace(root), SLUG, "round-1", {}, [], now=PLANNED_AT), "test"
+        )
         store.decide_round(SLUG, "round-1", approve=True, actor="test")
     return root
 

@@ -28,7 +28,7 @@ from consult.retry import RetryPolicy
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
-from tests.conftest import TINY_TRAINING
+from tests.conftest import PLANNED_AT, TINY_TRAINING
 
 FAST = RetryPolicy(attempts=3, backoff=0.0, max_wait=0.05)
 ASSET = "aKobo3pTestForm"
@@ -403,7 +403,11 @@ def test_submissions_are_imported_into_the_round_once_through_the_command(
         )
     )
     with open_store(Settings(workspace=root).store_url) as store:
-        save_plan(store, plan_round(load_workspace(root), "winter-2027", "round-1", {}, []), "t")
+        save_plan(
+            store,
+            plan_round(load_workspace(root), "winter-2027", "round-1", {}, [], now=PLANNED_AT),
+            "t",
+        )
 
     def run() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -428,3 +432,31 @@ def test_submissions_are_imported_into_the_round_once_through_the_command(
     assert first.stdout.strip() == "5 added, 0 updated, 0 unchanged, 0 rejected"
     assert second.stdout.strip() == "0 added, 0 updated, 5 unchanged, 0 rejected"
     assert TOKEN not in first.stdout + first.stderr
+
+
+class DeepJsonHandler(BaseHTTPRequestHandler):
+    """Answers every request with a page that is a JSON array nested 100,000 deep."""
+
+    def do_GET(self) -> None:
+        body = b"[" * 100_000 + b"]" * 100_000
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output quiet."""
+
+
+def test_a_page_nested_too_deep_to_decode_is_a_problem_not_a_recursion_error(serve_in_thread):
+    server = serve_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), DeepJsonHandler))
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    read = fetch_submissions(mapping_at(base_url), TOKEN, retry=FAST)
+
+    assert read.results == []
+    assert read.problems == [
+        f"{base_url}/api/v2/assets/{ASSET}/data/?format=json: answered with JSON nested "
+        "too deep to read (stopped at page 1; none read)"
+    ]

@@ -11,7 +11,7 @@ import pytest
 from consult.planning.feeds import FeedResult
 from consult.planning.plan import fetch_round_feeds, plan_round
 from consult.workspace.loading import load_workspace
-from tests.conftest import TINY_STAKEHOLDERS, TINY_TRAINING
+from tests.conftest import PLANNED_AT, TINY_STAKEHOLDERS, TINY_TRAINING
 from tests.integration.planning import test_feeds
 from tests.integration.planning.test_feeds import TINY_FEED, Answer, FeedServer, fetch
 
@@ -103,6 +103,7 @@ def test_a_round_is_planned_without_a_malformed_feed_when_the_training_says_proc
         "round-1",
         fetch_round_feeds(workspace, "winter-2027", "round-1"),
         [],
+        now=PLANNED_AT,
     )
 
     assert plan.placed == len(plan.rows) == 1

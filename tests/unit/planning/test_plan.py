@@ -14,7 +14,7 @@ from consult.planning.feeds import FeedResult
 from consult.planning.plan import plan_round, save_plan, schedule_markdown
 from consult.store import Store, open_store
 from consult.workspace.loading import Workspace, load_workspace
-from tests.conftest import TINY_STAKEHOLDERS, TINY_TRAINING
+from tests.conftest import PLANNED_AT, TINY_STAKEHOLDERS, TINY_TRAINING
 
 FEED = "http://127.0.0.1:9/nino.ics"
 TBILISI = ZoneInfo("Asia/Tbilisi")
@@ -41,7 +41,7 @@ def test_a_round_is_planned_inside_its_window_and_working_day(
     write_workspace: Callable[..., Path],
 ) -> None:
     workspace = load_workspace(write_workspace())
-    plan = plan_round(workspace, "winter-2027", "round-1", {}, [])
+    plan = plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT)
     [row] = plan.rows
     assert row.start is not None
     local = row.start.astimezone(TBILISI)
@@ -54,11 +54,11 @@ def test_a_round_is_planned_inside_its_window_and_working_day(
 
 def test_busy_time_from_a_feed_moves_the_meeting(write_workspace: Callable[..., Path]) -> None:
     workspace = with_feed(write_workspace, "fail")
-    first = plan_round(workspace, "winter-2027", "round-1", {}, []).rows[0].start
+    first = plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT).rows[0].start
     assert first is not None
     busy = (first - dt.timedelta(days=3), first + dt.timedelta(days=7))
     feeds = {FEED: FeedResult(FEED, (busy,), None, False)}
-    moved = plan_round(workspace, "winter-2027", "round-1", feeds, []).rows[0].start
+    moved = plan_round(workspace, "winter-2027", "round-1", feeds, [], now=PLANNED_AT).rows[0].start
     assert moved is not None
     assert moved >= busy[1]
 
@@ -69,7 +69,7 @@ def test_a_failed_feed_stops_the_round_when_the_training_says_fail(
     workspace = with_feed(write_workspace, "fail")
     feeds = {FEED: FeedResult(FEED, (), f"{FEED}: answered 404 Not Found", False)}
     with pytest.raises(PlanningError) as caught:
-        plan_round(workspace, "winter-2027", "round-1", feeds, [])
+        plan_round(workspace, "winter-2027", "round-1", feeds, [], now=PLANNED_AT)
     assert str(caught.value).splitlines() == [
         "1 busy-time feed(s) of winter-2027/round-1 could not be read, and the training says to "
         "stop then (consultation.on_feed_error: fail):",
@@ -82,7 +82,7 @@ def test_a_failed_feed_is_named_in_the_plan_when_the_training_says_proceed(
 ) -> None:
     workspace = with_feed(write_workspace, "proceed")
     feeds = {FEED: FeedResult(FEED, (), f"{FEED}: is HTML, not an iCalendar feed", False)}
-    plan = plan_round(workspace, "winter-2027", "round-1", feeds, [])
+    plan = plan_round(workspace, "winter-2027", "round-1", feeds, [], now=PLANNED_AT)
     assert plan.placed == 1
     assert plan.feed_problems == (f"{FEED}: is HTML, not an iCalendar feed",)
     assert f"- {FEED}: is HTML, not an iCalendar feed" in schedule_markdown(workspace, plan)
@@ -92,10 +92,14 @@ def test_planning_twice_updates_the_proposal_and_never_duplicates_it(
     write_workspace: Callable[..., Path], store: Store
 ) -> None:
     workspace = load_workspace(write_workspace())
-    save_plan(store, plan_round(workspace, "winter-2027", "round-1", {}, []), "test")
+    save_plan(
+        store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "test"
+    )
     [first] = store.meetings("winter-2027", "round-1")
     existing = store.meetings("winter-2027", "round-1")
-    save_plan(store, plan_round(workspace, "winter-2027", "round-1", {}, existing), "test")
+    save_plan(
+        store, plan_round(workspace, "winter-2027", "round-1", {}, existing, now=PLANNED_AT), "test"
+    )
     [second] = store.meetings("winter-2027", "round-1")
     assert (second.id, second.uid, second.start, second.status) == (
         first.id,
@@ -110,18 +114,20 @@ def test_confirmed_meetings_are_kept_unless_the_coordinator_asks_to_replan(
     write_workspace: Callable[..., Path], store: Store
 ) -> None:
     workspace = load_workspace(write_workspace())
-    save_plan(store, plan_round(workspace, "winter-2027", "round-1", {}, []), "test")
+    save_plan(
+        store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "test"
+    )
     store.decide_round("winter-2027", "round-1", approve=True, actor="Nino")
     [confirmed] = store.meetings("winter-2027", "round-1")
     busy = (confirmed.start - dt.timedelta(days=10), confirmed.end + dt.timedelta(days=2))
     moved_workspace = with_feed(write_workspace, "fail")
     feeds = {FEED: FeedResult(FEED, (busy,), None, False)}
 
-    kept = plan_round(moved_workspace, "winter-2027", "round-1", feeds, [confirmed])
+    kept = plan_round(moved_workspace, "winter-2027", "round-1", feeds, [confirmed], now=PLANNED_AT)
     assert (kept.rows[0].kept, kept.rows[0].start) == (True, confirmed.start)
 
     replanned = plan_round(
-        moved_workspace, "winter-2027", "round-1", feeds, [confirmed], replan=True
+        moved_workspace, "winter-2027", "round-1", feeds, [confirmed], replan=True, now=PLANNED_AT
     )
     assert replanned.rows[0].start is not None
     assert replanned.rows[0].start >= busy[1]
