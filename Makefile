@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 # `make check` is the fast loop (lint, types and the tests without the end-to-end and
 # Prefect-flow ones: a few minutes); `make test` is everything, what .ci/run runs.
-.PHONY: demo test check lint typecheck pytest schema ui bench clean system
+.PHONY: demo test check fuzz lint typecheck pytest schema ui bench clean system
 
 demo: $(STAMP)
 	$(BIN)/consult demo
@@ -18,6 +18,10 @@ test: system $(STAMP) lint typecheck pytest
 
 check: $(STAMP) lint typecheck
 	$(BIN)/pytest -m "not e2e and not prefect"
+
+# The long fuzz of every reader of outside input (tests/fuzzing.py); `make test` runs 2,000 cases.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzzing --cases 20000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -149,12 +149,14 @@ def fetch_submissions(
             read.results += results
             if following is not None and _origin(following) != origin:
                 read.problems.append(
-                    f"{following}: the next page is not on {mapping.base_url}, not followed "
-                    "(the token is sent to base_url only)"
+                    f"{url}: its next page {following} is not on {mapping.base_url}, not "
+                    "followed (the token is sent to base_url only)"
                 )
                 following = None
             elif following in seen:
-                read.problems.append(f"{following}: the next page was read already, not followed")
+                read.problems.append(
+                    f"{url}: its next page {following} was read already, not followed"
+                )
                 following = None
             url = following
     finally:

@@ -460,3 +460,36 @@ def test_a_page_nested_too_deep_to_decode_is_a_problem_not_a_recursion_error(ser
         f"{base_url}/api/v2/assets/{ASSET}/data/?format=json: answered with JSON nested "
         "too deep to read (stopped at page 1; none read)"
     ]
+
+
+class ElsewhereHandler(BaseHTTPRequestHandler):
+    """Answers one page whose `next` leads to another host."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(
+            {"count": 1, "next": "https://evil.example/steal", "results": [submission(1)]}
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output quiet."""
+
+
+def test_a_next_page_on_another_host_is_not_followed_and_the_page_naming_it_is_said(
+    serve_in_thread,
+):
+    server = serve_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), ElsewhereHandler))
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    read = fetch_submissions(mapping_at(base_url), TOKEN, retry=FAST)
+
+    assert [s["_id"] for s in read.results] == [1001]
+    assert read.problems == [
+        f"{base_url}/api/v2/assets/{ASSET}/data/?format=json: its next page "
+        f"https://evil.example/steal is not on {base_url}, not followed "
+        "(the token is sent to base_url only)"
+    ]
