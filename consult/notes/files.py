@@ -17,6 +17,7 @@ from consult.errors import Problem
 from consult.notes.csvnotes import read_csv_notes
 from consult.notes.markdown import read_markdown_notes
 from consult.notes.yamlnotes import read_yaml_notes
+from consult.workspace.yamlfile import too_large
 from schemas.notes import MeetingNotes
 
 SUFFIXES = (".md", ".yaml", ".yml", ".csv")
@@ -79,6 +80,8 @@ def _read_text(path: Path, name: str) -> str | Problem:
         return Problem(name, None, "", None, "does not exist")
     except OSError as error:
         return Problem(name, None, "", None, f"cannot be read ({error.strerror})")
+    if (large := too_large(len(raw), name)) is not None:
+        return large
     if b"\x00" in raw:
         return Problem(name, None, "", None, "is a binary file, expected text")
     try:

@@ -168,9 +168,15 @@ def _parse(data: bytes) -> Calendar:
             " is never closed: is the feed cut short?)"
         )
     try:
-        return Calendar.from_ical(data)
+        calendar = Calendar.from_ical(data)
     except _LIBRARY_FAULTS as exc:
         raise InvalidFeed(f"not an iCalendar feed ({exc})") from exc
+    if not isinstance(calendar, Calendar):
+        # A stray property on the BEGIN line's level turns the calendar into another component.
+        raise InvalidFeed(
+            f"not an iCalendar feed (its top is {_repr.repr(calendar.name)}, not VCALENDAR)"
+        )
+    return calendar
 
 
 def _occurrences(calendar: Calendar, start: datetime, end: datetime) -> list[Event]:

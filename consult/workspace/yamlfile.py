@@ -216,6 +216,20 @@ def _read_with_libyaml(text: str, name: str) -> tuple[Any, Lines, list[Problem]]
     return data, builder.lines, builder.problems
 
 
+MAX_BYTES = 1_000_000
+"""The most consult reads of one workspace or notes file: a registry of a thousand
+organisations is about 400 KB, and a larger file is a mistake or an attack."""
+
+
+def too_large(size: int, name: str) -> Problem | None:
+    """Return the problem of a file of `size` bytes when it is over `MAX_BYTES`, else None."""
+    if size <= MAX_BYTES:
+        return None
+    return Problem(
+        name, None, "", None, f"is {size:,} bytes, more than the {MAX_BYTES:,} consult reads"
+    )
+
+
 def read_yaml(path: Path, name: str) -> tuple[Any, Lines, list[Problem]]:
     """Return a YAML file's data, the line of each value, and what is wrong with the file.
 
@@ -227,6 +241,8 @@ def read_yaml(path: Path, name: str) -> tuple[Any, Lines, list[Problem]]:
         return None, Lines(), [Problem(name, None, "", None, "does not exist")]
     except OSError as error:
         return None, Lines(), [Problem(name, None, "", None, f"cannot be read ({error.strerror})")]
+    if (large := too_large(len(raw), name)) is not None:
+        return None, Lines(), [large]
     if b"\x00" in raw:
         return (
             None,

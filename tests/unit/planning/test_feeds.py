@@ -149,3 +149,16 @@ def test_a_window_without_a_time_zone_is_refused() -> None:
 def test_an_unknown_owner_time_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="owner_timezone: 'Mars/Olympus' is not a known"):
         busy_from_ics(calendar(), *OCTOBER, "Mars/Olympus")
+
+
+def test_a_bare_carriage_return_after_begin_is_one_error_not_an_attribute_error() -> None:
+    # Found by the fuzz: "BEGIN:VCALENDAR\rSEQUENCE:1" parses into a component of another name.
+    data = calendar(*event("a", "DTSTART:20261020T100000Z", "DTEND:20261020T110000Z"))
+    data = data.replace(b"BEGIN:VCALENDAR\r\n", b"BEGIN:VCALENDAR\rSEQUENCE:1\n", 1)
+
+    with pytest.raises(InvalidFeed) as raised:
+        busy_from_ics(data, *OCTOBER, "UTC")
+
+    assert str(raised.value) == (
+        "not an iCalendar feed (its top is 'VCALENDAR\\rSEQUENCE:1', not VCALENDAR)"
+    )

@@ -14,7 +14,7 @@ from consult.briefing.labels import load_labels
 from consult.errors import BriefingError, WorkspaceError
 from consult.notes.files import read_notes_file
 from consult.workspace.loading import load_workspace
-from consult.workspace.yamlfile import MAX_DEPTH, hazards
+from consult.workspace.yamlfile import MAX_BYTES, MAX_DEPTH, hazards
 from tests.conftest import TINY_STAKEHOLDERS
 
 Write = Callable[..., Path]
@@ -142,3 +142,30 @@ def test_a_labels_override_with_an_alias_is_refused_naming_its_line(tmp_path: Pa
     with pytest.raises(BriefingError) as caught:
         load_labels("ka", tmp_path)
     assert str(caught.value) == f"{labels}, {EXPECTED['alias-bomb-7.yaml']}"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(
+    write_workspace: Write, target: str
+) -> None:
+    # Found by the fuzz: 2 MB of repeated entries took 10 s and 336 MB to report.
+    padding = "# " + "x" * 98 + "\n"
+    text = padding * (MAX_BYTES // len(padding) + 1)
+    root = workspace_with(write_workspace, target, text)
+    started = time.perf_counter()
+    with pytest.raises(WorkspaceError) as caught:
+        load_workspace(root)
+    assert time.perf_counter() - started < 2
+    size = len(text.encode())
+    assert [str(p) for p in caught.value.problems] == [
+        f"{target}: is {size:,} bytes, more than the 1,000,000 consult reads"
+    ]
+
+
+def test_a_notes_file_over_the_size_limit_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "east.md"
+    path.write_bytes(b"x" * (MAX_BYTES + 1))
+    notes = read_notes_file(path, path.name)
+    assert [str(p) for p in notes.problems] == [
+        "east.md: is 1,000,001 bytes, more than the 1,000,000 consult reads"
+    ]
