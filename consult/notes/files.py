@@ -75,13 +75,13 @@ def read_notes_file(path: Path, name: str) -> NotesFile:
 def _read_text(path: Path, name: str) -> str | Problem:
     """Return the text of a UTF-8 file, or the problem that stops it from being read."""
     try:
+        if (large := too_large(path.stat().st_size, name)) is not None:
+            return large
         raw = path.read_bytes()
     except FileNotFoundError:
         return Problem(name, None, "", None, "does not exist")
     except OSError as error:
         return Problem(name, None, "", None, f"cannot be read ({error.strerror})")
-    if (large := too_large(len(raw), name)) is not None:
-        return large
     if b"\x00" in raw:
         return Problem(name, None, "", None, "is a binary file, expected text")
     try:

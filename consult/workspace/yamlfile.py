@@ -236,13 +236,14 @@ def read_yaml(path: Path, name: str) -> tuple[Any, Lines, list[Problem]]:
     The data is None whenever a problem stops the file from being read at all.
     """
     try:
+        # The size from the disk first: a file too large is refused before it is read.
+        if (large := too_large(path.stat().st_size, name)) is not None:
+            return None, Lines(), [large]
         raw = path.read_bytes()
     except FileNotFoundError:
         return None, Lines(), [Problem(name, None, "", None, "does not exist")]
     except OSError as error:
         return None, Lines(), [Problem(name, None, "", None, f"cannot be read ({error.strerror})")]
-    if (large := too_large(len(raw), name)) is not None:
-        return None, Lines(), [large]
     if b"\x00" in raw:
         return (
             None,
