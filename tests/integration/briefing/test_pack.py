@@ -121,20 +121,27 @@ def pdf_text_of(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
-def test_internal_observations_are_attributed_only_to_their_kind(
+def test_internal_observations_name_their_kind_only_when_k_organisations_share_it(
     golden: tuple[Workspace, Store, Path],
 ) -> None:
     workspace, store, out = golden
+    # #6 is internal, from the only NGO heard; #4 is public, from the prosecution.
+    escaped = r"\<script\>alert(1)\</script\> Attacks recorded as hooliganism."
+    lenient = compile_pack(workspace, store, SLUG, out, NOW, anonymity_k=1)
+    markdown = lenient.files["en"]["md"].read_text(encoding="utf-8")
+    assert f"{escaped} — a representative of an NGO (#6)" in markdown
+    georgian = lenient.files["ka"]["md"].read_text(encoding="utf-8")
+    assert "არასამთავრობო ორგანიზაციის წარმომადგენელი (#6)" in georgian
+    # By default k = 3: one NGO, one civil-society organisation, is too few to name.
     compiled = compile_pack(workspace, store, SLUG, out, NOW)
     markdown = compiled.files["en"]["md"].read_text(encoding="utf-8")
-    # #6 is internal, from an NGO; #4 is public, from the prosecution.
-    escaped = r"\<script\>alert(1)\</script\> Attacks recorded as hooliganism."
-    assert f"{escaped} — a representative of an NGO (#6)" in markdown
+    assert f"{escaped} — a stakeholder (#6)" in markdown
+    assert "representative of an NGO" not in markdown
     assert "“We see the motive too late.” — Prosecutor's Office, prosecutor (#4)" in markdown
     assert HIDDEN_ROLE not in markdown
     assert HIDDEN_ROLE not in compiled.files["en"]["html"].read_text(encoding="utf-8")
     georgian = compiled.files["ka"]["md"].read_text(encoding="utf-8")
-    assert "არასამთავრობო ორგანიზაციის წარმომადგენელი (#6)" in georgian
+    assert "დაინტერესებული მხარის წარმომადგენელი (#6)" in georgian
 
 
 def test_each_version_is_mailed_once_and_a_changed_pack_is_a_new_version(
@@ -161,7 +168,7 @@ def test_each_version_is_mailed_once_and_a_changed_pack_is_a_new_version(
     again = compile_pack(workspace, store, SLUG, out, NOW + dt.timedelta(days=1))
     assert (again.version, again.new) == (1, False)
     report = send_pack(store, FileOutbox(outbox), SENDER, workspace, again, now=NOW)
-    assert {d.outcome for d in report} == {"already sent or in flight"}
+    assert {d.outcome for d in report} == {"already sent"}
     assert len(list(outbox.glob("*.eml"))) == 3
 
     # A new observation changes the pack: version 2, sent and marked as an update.
@@ -299,7 +306,7 @@ def test_long_lists_are_cut_in_the_pack_and_complete_in_sources_csv(
     }
     sources = {int(row["number"]): row["source"] for row in rows}
     assert sources[4] == "Prosecutor's Office"  # public
-    assert sources[6] == "a representative of an NGO"  # internal
+    assert sources[6] == "a stakeholder"  # internal, and the only NGO heard
     assert all("CANARY" not in value for row in rows for value in row.values())
 
 
