@@ -36,6 +36,7 @@ if not __package__:
 from consult.bootstrap import sender
 from consult.mail.invitations import round_messages, send_round
 from consult.mail.mime import message_bytes
+from consult.mail.preview import CONFIRMED
 from consult.mail.transports import envelope
 from consult.mail.transports.smtp import SmtpTransport
 from consult.settings import Settings
@@ -71,7 +72,10 @@ def write_workspace(root: Path) -> None:
         }
         for m in range(MEETINGS)
     ]
-    (root / "stakeholders.yaml").write_text(yaml.safe_dump({"organisations": organisations}))
+    # SMTP refuses a sender at a domain for examples; this one stays on 127.0.0.1.
+    sender = {"name": "Consultations", "email": "consultations@consult-mail.net"}
+    stakeholders = {"sender": sender, "organisations": organisations}
+    (root / "stakeholders.yaml").write_text(yaml.safe_dump(stakeholders))
     training = {
         "title": {"en": "Benchmark training"},
         "start": dt.date(2027, 4, 5),
@@ -161,6 +165,7 @@ def confirm_meetings(settings: Settings) -> None:
     with open_store(settings.store_url) as store:
         store.propose_round(SLUG, ROUND, proposals, [], "bench")
         store.decide_round(SLUG, ROUND, approve=True, actor="bench")
+        store.audit("bench", CONFIRMED, f"{SLUG}/{ROUND}")  # the flow would wait for it
 
 
 def fresh(base: Path, name: str, port: int) -> Settings:
@@ -231,7 +236,12 @@ def main() -> None:
         with open_store(settings.store_url) as store:
             items = list(
                 round_messages(
-                    workspace, store, sender(settings), SLUG, ROUND, dt.datetime.now(dt.UTC)
+                    workspace,
+                    store,
+                    sender(settings, workspace, SLUG),
+                    SLUG,
+                    ROUND,
+                    dt.datetime.now(dt.UTC),
                 )
             )
         built = [
@@ -250,7 +260,7 @@ def main() -> None:
                 workspace,
                 store,
                 SmtpTransport("127.0.0.1", port, security="none"),
-                sender(settings),
+                sender(settings, workspace, SLUG),
                 SLUG,
                 ROUND,
                 now=dt.datetime.now(dt.UTC),

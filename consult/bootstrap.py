@@ -6,13 +6,16 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from consult.briefing.sending import send_pack
 from consult.briefing.versions import CompiledPack, compile_pack
 from consult.mail.delivery import Delivered
 from consult.mail.imap import ImapMailbox, read_imap
-from consult.mail.invitations import Sender, send_round
+from consult.mail.invitations import send_round
+from consult.mail.preview import Preview, preview_round, write_preview
 from consult.mail.replies import InboxRead, read_inbox
+from consult.mail.sender import Sender, check_smtp_sender, sender_for, settings_sender
 from consult.mail.transports import Transport
 from consult.mail.transports.outbox import FileOutbox
 from consult.mail.transports.smtp import SmtpTransport
@@ -74,24 +77,38 @@ def imap_mailbox(settings: Settings) -> ImapMailbox | None:
     )
 
 
-def read_replies(settings: Settings) -> InboxRead:
-    """Return the answers in the workspace's inbox/ folder and, if set, the IMAP mailbox."""
+def read_replies(settings: Settings, skip: Collection[str] = ()) -> InboxRead:
+    """Return the answers in the workspace's inbox/ folder and, if set, the IMAP mailbox.
+
+    The mailbox's messages whose URL is in `skip` (recorded before as no answer) are not read.
+    """
     read = read_inbox(settings.inbox)
     mailbox = imap_mailbox(settings)
     if mailbox is None:
         return read
-    remote = read_imap(mailbox)
-    return InboxRead(found=read.found + remote.found, problems=read.problems + remote.problems)
-
-
-def sender(settings: Settings) -> Sender:
-    """Return who messages come from."""
-    return Sender(
-        settings.sender_name,
-        settings.sender_email,
-        settings.sender_organisation,
-        settings.mail_domain,
+    remote = read_imap(mailbox, skip=skip)
+    return InboxRead(
+        found=read.found + remote.found,
+        problems=read.problems + remote.problems,
+        notices=read.notices + remote.notices,
+        unreadable=read.unreadable + remote.unreadable,
     )
+
+
+def sender(
+    settings: Settings, workspace: Workspace | None = None, training: str | None = None
+) -> Sender:
+    """Return who messages (of a training) come from: its sender, the workspace's, the settings'.
+
+    Raises SenderError when the settings send by SMTP and that sender's address is
+    at a domain for examples and tests (see `consult.mail.sender`).
+    """
+    chosen = settings_sender(settings)
+    if workspace is not None:
+        chosen = sender_for(workspace, training, chosen)
+    if settings.transport == "smtp":
+        check_smtp_sender(chosen, workspace)
+    return chosen
 
 
 def send_messages(
@@ -103,11 +120,12 @@ def send_messages(
     retry_rejected: bool = False,
 ) -> list[Delivered]:
     """Return the delivery of what a round's meetings call for, through the settings' transport."""
+    who = sender(built.settings, built.workspace, training)
     return send_round(
         built.workspace,
         built.store,
         transport(built.settings),
-        sender(built.settings),
+        who,
         training,
         round_id,
         now=now,
@@ -117,17 +135,68 @@ def send_messages(
     )
 
 
+def preview_messages(
+    built: Services,
+    training: str,
+    round_id: str,
+    now: datetime,
+    retry_rejected: bool = False,
+) -> Preview:
+    """Return what sending the round now would put out; nothing is claimed or sent."""
+    who = sender(built.settings, built.workspace, training)
+    return preview_round(
+        built.workspace, built.store, who, training, round_id, now, retry_rejected=retry_rejected
+    )
+
+
+def preview_folder(settings: Settings, training: str, round_id: str) -> Path:
+    """Return the folder a dry run of the round writes its messages to."""
+    return settings.preview / training / round_id
+
+
+def write_dry_run(
+    built: Services,
+    training: str,
+    round_id: str,
+    now: datetime,
+    retry_rejected: bool = False,
+) -> list[Path]:
+    """Return the .eml files of what sending the round now would put out, written to its folder.
+
+    Nothing is claimed or sent, and no transport is opened: the ledger is left as it is.
+    """
+    who = sender(built.settings, built.workspace, training)
+    return write_preview(
+        preview_folder(built.settings, training, round_id),
+        built.workspace,
+        built.store,
+        who,
+        training,
+        round_id,
+        now,
+        retry_rejected=retry_rejected,
+    )
+
+
 def compile_briefing(
     built: Services, training: str, now: datetime, *, send: bool = True
 ) -> tuple[CompiledPack, list[Delivered]]:
     """Return the training's compiled pack, and its delivery to the experts when `send`."""
-    compiled = compile_pack(built.workspace, built.store, training, built.settings.out_dir, now)
+    compiled = compile_pack(
+        built.workspace,
+        built.store,
+        training,
+        built.settings.out_dir,
+        now,
+        anonymity_k=built.settings.anonymity_k,
+    )
     if not send:
         return compiled, []
+    who = sender(built.settings, built.workspace, training)
     report = send_pack(
         built.store,
         transport(built.settings),
-        sender(built.settings),
+        who,
         built.workspace,
         compiled,
         now=now,

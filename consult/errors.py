@@ -3,8 +3,12 @@
     ConsultError                   every error consult raises on purpose; `exit_code` 1
     ├── WorkspaceError             (ValueError) workspace files that do not load; carries every
     │                              Problem found, each naming file, line, field and value
+    ├── SheetError                 (ValueError) a spreadsheet of contacts that does not import;
+    │                              carries every SheetProblem, each naming sheet, row, column
     ├── StoreError                 the state database is unreachable or from a newer consult
     ├── PlanningError              (ValueError) a round cannot be planned or changed as asked
+    │   └── RuleBroken             a meeting's new time breaks planning rules; names each rule
+    │                              and party, and offers free times that keep them all
     ├── InvalidFeed                (ValueError) a busy-time feed that is no calendar
     ├── TemplateError              (ValueError) an email template that does not render
     ├── InvalidInvite              (ValueError) an invitation cannot be built from the values given
@@ -13,6 +17,8 @@
     ├── CalendarError              (ValueError) a calendar that cannot go into an invitation
     ├── UnsendableMessageError     (ValueError) a message without a From, one To or an ID
     ├── TransportSettingsError     (ValueError) a transport configured with bad values
+    ├── SenderError                (ValueError) a From address SMTP must not send from
+    ├── SendNotConfirmed           a round's first send, not confirmed: nothing was sent
     ├── SendError                  a message was not sent; carries the server's code and reply
     │   ├── TransientSendError     try again later: 4xx for this message, connection dropped
     │   ├── PermanentSendError     do not retry: 5xx for this recipient (recorded as rejected)
@@ -33,7 +39,7 @@ from __future__ import annotations
 
 import reprlib
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
 
 class _Missing:
@@ -59,10 +65,13 @@ class Problem:
     value: object
     expected: str
 
+    unit: ClassVar[str] = "line"
+    """What `line` counts."""
+
     def __str__(self) -> str:
         where = ", ".join(
             part
-            for part in (self.file, f"line {self.line}" if self.line else "", self.path)
+            for part in (self.file, f"{self.unit} {self.line}" if self.line else "", self.path)
             if part
         )
         if self.value is MISSING:
@@ -89,12 +98,42 @@ class WorkspaceError(ConsultError, ValueError):
         super().__init__("\n".join([heading, *(f"  {p}" for p in self.problems)]))
 
 
+@dataclass(frozen=True)
+class SheetProblem(Problem):
+    """One thing wrong with one cell of a spreadsheet: `line` is its row, `path` its column."""
+
+    unit: ClassVar[str] = "row"
+
+
+class SheetError(ConsultError, ValueError):
+    """A spreadsheet of contacts does not import: every problem found, in sheet and row order."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0))
+        count = len(self.problems)
+        heading = f"{count} problem{'s' if count != 1 else ''} in {source}, nothing imported:"
+        super().__init__("\n".join([heading, *(f"  {p}" for p in self.problems)]))
+
+
 class StoreError(ConsultError):
     """The state database cannot be used as it is."""
 
 
 class PlanningError(ConsultError, ValueError):
     """A round cannot be planned as asked (for example, a busy-time feed failed)."""
+
+
+class RuleBroken(PlanningError):
+    """A meeting cannot move to the time asked: `breaches` are the rules it breaks, for whom.
+
+    `offered` are the next starts that keep every rule; `--force` with a reason
+    moves the meeting anyway, and the reason goes to the audit log.
+    """
+
+    def __init__(self, message: str, breaches: list[str], offered: list[str]) -> None:
+        self.breaches = breaches
+        self.offered = offered
+        super().__init__(message)
 
 
 class InvalidFeed(ConsultError, ValueError):
@@ -132,6 +171,14 @@ class UnsendableMessageError(ConsultError, ValueError):
 
 class TransportSettingsError(ConsultError, ValueError):
     """A transport's settings cannot work: an unknown value, or one without its partner."""
+
+
+class SenderError(ConsultError, ValueError):
+    """The sender cannot send by SMTP: its address is at a domain for examples and tests."""
+
+
+class SendNotConfirmed(ConsultError):
+    """A round's first send needs the coordinator's confirmation (`--yes`); nothing was sent."""
 
 
 class SendError(ConsultError):

@@ -19,6 +19,8 @@ STATE_DIR = ".consult"
 OUT_DIR = "out"
 LEAD_WORKING_DAYS = 2
 """The default lead time, in working days: a full working day between invitation and meeting."""
+ANONYMITY_K = 3
+"""The default k of the pack's anonymity rule (consult.briefing.analysis.ANONYMITY_K)."""
 
 
 class Settings(BaseSettings):
@@ -34,8 +36,15 @@ class Settings(BaseSettings):
     transport: Literal["file", "smtp"] = Field(
         default="file", description="file: .eml files in the workspace's out/ folder; smtp: send."
     )
-    sender_name: OneLine = "IOM Georgia consultations"
-    sender_email: Email = "consultations@example.org"
+    sender_name: OneLine | None = Field(
+        default=None, description="The sender's name when the workspace names no sender."
+    )
+    sender_email: Email | None = Field(
+        default=None,
+        description="The From address when the workspace names no sender; empty: the SMTP "
+        "login if it is an address, else consultations@example.org (file outbox only).",
+    )
+    sender_reply_to: Email | None = None
     sender_organisation: OneLine = "IOM Georgia"
     mail_domain: str = Field(
         default="consult.local", description="The right-hand side of every Message-ID."
@@ -62,6 +71,13 @@ class Settings(BaseSettings):
         le=30,
         description="Planning proposes no start before the start of each invitee's working day "
         "this many of their working days after now (0: any time after now).",
+    )
+    anonymity_k: int = Field(
+        default=ANONYMITY_K,
+        ge=1,
+        description="The briefing pack attributes an internal observation only to a kind or "
+        "group of which at least this many organisations were consulted, else to "
+        "'a stakeholder'.",
     )
     claim_lease_seconds: int = Field(
         default=900,
@@ -106,6 +122,11 @@ class Settings(BaseSettings):
     def outbox(self) -> Path:
         """Return the folder of the file transport: one .eml per message."""
         return self.out_dir / "outbox"
+
+    @property
+    def preview(self) -> Path:
+        """Return the folder where `consult send --dry-run` writes the would-be messages."""
+        return self.out_dir / "preview"
 
     @property
     def out_dir(self) -> Path:

@@ -9,6 +9,9 @@ sent at T-7. A step missed on its day is due on every later day until it is
 done, as long as it still makes sense (a round's planning and invitations
 until its last day, the briefing until the training starts); a day's reminders
 are due on that day only, since each run of them catches up on its own.
+A round's invite step, its first send, waits for the coordinator to confirm what
+goes out (the send-invitations flow pauses with the preview), like `consult send`
+without --yes.
 """
 
 from __future__ import annotations

@@ -1,13 +1,16 @@
-"""A local Prefect server and a runner serving every deployment of prefect.yaml, as two processes.
+"""A local Prefect server, a runner serving every deployment of prefect.yaml, and the desk.
 
     with local_ui(LocalUi.for_workspace(None)) as running:
         print(running.url)       # the Prefect UI, on 127.0.0.1 only
+        print(running.desk_url)  # the coordinator's desk (`python -m desk`), beside it
 
 The server keeps its SQLite database under `home` (by default the workspace's
 .consult/prefect/), so the runs shown survive a restart. The runner
 (`python -m flows.serve`) polls the server every `POLL_SECONDS`, so a run
-triggered in the UI starts within that. consult itself never imports Prefect:
-this module starts the two processes and watches them over HTTP.
+triggered in the UI starts within that. The desk (`python -m desk`, beside
+flows/) serves consult's own pages on a port of its own. consult itself never
+imports Prefect or the desk: this module starts the three processes and
+watches them over HTTP.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 """The project folder: where prefect.yaml and the flows are."""
 
 DEFAULT_PORT = 4200
+DESK_PORT = 4280
+"""The desk's port when free (else any free one)."""
 POLL_SECONDS = 2
 """How often the runner asks the server for runs to start (Prefect's default: 10 s)."""
 
@@ -50,15 +55,20 @@ class LocalUi:
     home: Path
     port: int = DEFAULT_PORT
     workspace: Path | None = None
+    desk_port: int = DESK_PORT
     project: Path = PROJECT
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def for_workspace(cls, workspace: Path | None, port: int = DEFAULT_PORT) -> LocalUi:
+    def for_workspace(
+        cls, workspace: Path | None, port: int = DEFAULT_PORT, desk_port: int = DESK_PORT
+    ) -> LocalUi:
         """Return the local UI of a workspace ($CONSULT_WORKSPACE by default), home inside it."""
         settings = Settings.for_workspace(workspace)
         home = (settings.workspace / STATE_DIR / "prefect").resolve()
-        return cls(home=home, port=port, workspace=settings.workspace.resolve())
+        return cls(
+            home=home, port=port, workspace=settings.workspace.resolve(), desk_port=desk_port
+        )
 
     def environment(self, port: int) -> dict[str, str]:
         """Return the environment of the server and the runner: local, SQLite, no analytics."""
@@ -85,16 +95,21 @@ class LocalUi:
 
 @dataclass(frozen=True)
 class Running:
-    """The two processes of a started local UI, and where to find them."""
+    """The processes of a started local UI, and where to find them."""
 
     url: str
     server: subprocess.Popen[bytes]
     runner: subprocess.Popen[bytes]
     logs: Path
+    desk: subprocess.Popen[bytes] | None = None
+    desk_url: str | None = None
 
     def exited(self) -> str | None:
-        """Return which process has exited and how, or None while both run."""
-        for name, process in (("server", self.server), ("runner", self.runner)):
+        """Return which process has exited and how, or None while all run."""
+        processes = [("server", self.server), ("runner", self.runner)]
+        if self.desk is not None:
+            processes.append(("desk", self.desk))
+        for name, process in processes:
             code = process.poll()
             if code is not None:
                 return f"the {name} exited with {code}: see {self.logs}"
@@ -116,7 +131,7 @@ def free_port(preferred: int) -> int:
 
 @contextmanager
 def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
-    """Yield the running server and runner; stop both afterwards (also on Ctrl-C)."""
+    """Yield the running server, runner and desk; stop them all afterwards (also on Ctrl-C)."""
     port = free_port(ui.port)
     env = ui.environment(port)
     logs = ui.home / "logs"
@@ -125,6 +140,7 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
     with ExitStack() as stack:
         server_log = stack.enter_context((logs / "server.log").open("ab"))
         runner_log = stack.enter_context((logs / "runner.log").open("ab"))
+        desk_log = stack.enter_context((logs / "desk.log").open("ab"))
         prefect = Path(sys.executable).parent / "prefect"
         command = [str(prefect), "server", "start", "--host", HOST, "--port", str(port)]
         server = _start(command, ui.project, env, server_log)
@@ -133,7 +149,19 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
         started = _server_time(url)
         runner = _start([sys.executable, "-m", "flows.serve"], ui.project, env, runner_log)
         stack.callback(_stop, runner)
-        running = Running(url=url, server=server, runner=runner, logs=logs)
+        desk_port = free_port(ui.desk_port)
+        desk_command = [sys.executable, "-m", "desk", "--host", HOST, "--port", str(desk_port)]
+        desk = _start(desk_command, ui.project, env, desk_log)
+        stack.callback(_stop, desk)
+        running = Running(
+            url=url,
+            server=server,
+            runner=runner,
+            logs=logs,
+            desk=desk,
+            desk_url=f"http://{HOST}:{desk_port}",
+        )
+        _wait_answering(running, startup_timeout)
         _wait_served(running, deployment_names(ui.project), started, startup_timeout)
         yield running
 
@@ -191,6 +219,21 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float, log
             pass
         time.sleep(0.5)
     raise UiError(f"the Prefect server did not answer at {url} within {timeout:.0f} s: see {log}")
+
+
+def _wait_answering(running: Running, timeout: float) -> None:
+    # Any answer will do (a team's desk answers 401 to a request without credentials).
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        exited = running.exited()
+        if exited:
+            raise UiError(exited)
+        try:
+            requests.get(f"{running.desk_url}/", timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise UiError(f"the desk did not answer within {timeout:.0f} s: see {running.logs}")
 
 
 def deployment_names(project: Path) -> set[str]:

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from consult.bootstrap import Services, send_messages
 from consult.mail.delivery import Delivered, delivery_rows
-from consult.planning.changes import cancel, find_meeting, local_start, reschedule
+from consult.planning.changes import cancel, find_meeting, local_start, move
+from consult.planning.problem import fetch_round_feeds
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
@@ -35,6 +36,12 @@ class RescheduleParameters(MeetingParameters):
     start: str = Field(
         description="The new start in the training's time zone, e.g. 2027-01-12T10:00."
     )
+    force_reason: str = Field(
+        default="",
+        description="Leave empty unless the time may break planning rules (working days and "
+        "hours, holidays, busy time, other meetings, the per-day maximum): then say why, for "
+        "the audit log.",
+    )
 
 
 def _settings(parameters: MeetingParameters) -> Settings:
@@ -49,14 +56,25 @@ def change(parameters: MeetingParameters, cancelled: bool) -> list[Delivered]:
     workspace = load_workspace(settings.workspace)
     round_id = resolve_round(workspace, parameters.training, parameters.round)
     now = dt.datetime.now(dt.UTC)
-    with open_store(settings.store_url) as store:
+    with open_store(settings.store_url, actor=parameters.decided_by) as store:
         meeting = find_meeting(store, parameters.training, round_id, parameters.meeting)
         if cancelled:
             meeting = cancel(store, meeting, parameters.decided_by)
         else:
             assert isinstance(parameters, RescheduleParameters)
-            start = local_start(workspace, parameters.training, parameters.start)
-            meeting = reschedule(store, meeting, start, parameters.decided_by, now)
+            meeting = move(
+                workspace,
+                store,
+                meeting,
+                local_start(workspace, parameters.training, parameters.start),
+                parameters.decided_by,
+                now,
+                feeds=fetch_round_feeds(
+                    workspace, parameters.training, round_id, cache_dir=settings.feed_cache
+                ),
+                force=parameters.force_reason,
+                lead_working_days=settings.lead_working_days,
+            )
         return send_messages(
             Services(settings, workspace, store),
             parameters.training,
@@ -68,7 +86,7 @@ def change(parameters: MeetingParameters, cancelled: bool) -> list[Delivered]:
 
 @flow(name="reschedule-meeting")
 def reschedule_meeting(parameters: RescheduleParameters) -> str:
-    """Move a meeting and send every attendee the update."""
+    """Move a meeting, if the new time keeps every planning rule, and send everyone the update."""
     report = change(parameters, cancelled=False)
     create_table_artifact(
         key="delivery", table=delivery_rows(report), description=f"Updates for {parameters.meeting}"

@@ -12,6 +12,7 @@ from consult.bootstrap import services
 from consult.briefing.versions import CompiledPack
 from consult.mail.delivery import Delivered, delivery_rows, summary
 from consult.settings import Settings
+from flows.actor import flow_actor
 from flows.blocks import with_smtp_block
 from flows.parameters import (
     DEMO_TRAINING,
@@ -40,6 +41,7 @@ def compile_pack(
 ) -> tuple[CompiledPack, list[Delivered]]:
     """Return the compiled pack, written under out/briefing/, and its delivery."""
     with services(settings) as built:
+        built.store.actor = flow_actor()
         return compile_and_send(built, training, dt.datetime.now(dt.UTC), send=send)
 
 

@@ -8,6 +8,7 @@ from consult.notes.importing import ImportReport, import_folder, import_kobo
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
+from flows.actor import flow_actor
 from flows.parameters import DEMO_TRAINING, FlowParameters, TrainingSlug, WorkspaceFolder
 
 
@@ -23,11 +24,10 @@ def import_files(parameters: ImportParameters) -> ImportReport:
     """Return the report after importing the notes/ folder (Markdown, YAML, CSV)."""
     settings = Settings.for_workspace(parameters.workspace)
     workspace = load_workspace(settings.workspace)
-    with open_store(settings.store_url) as store:
-        report = import_folder(
-            workspace, store, parameters.training, settings.notes, "import-notes"
-        )
-        return import_kobo(workspace, store, parameters.training, "import-notes", report=report)
+    actor = flow_actor()
+    with open_store(settings.store_url, actor=actor) as store:
+        report = import_folder(workspace, store, parameters.training, settings.notes, actor)
+        return import_kobo(workspace, store, parameters.training, actor, report=report)
 
 
 @flow(name="import-notes")

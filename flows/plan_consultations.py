@@ -18,10 +18,12 @@ from consult.planning.plan import (
     schedule_markdown,
     schedule_rows,
 )
+from consult.planning.problem import bookings
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import Workspace, load_workspace
 from consult.workspace.rounds import resolve_round
+from flows.actor import flow_actor
 from flows.parameters import DEMO_TRAINING, FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
 from schemas.state import Meeting
 
@@ -73,9 +75,10 @@ def solve_round(
     feeds: dict[str, FeedResult],
     replan: bool,
 ) -> RoundPlan:
-    """Return the round's optimal plan around the meetings already confirmed."""
+    """Return the round's optimal plan around the meetings of every training keeping their time."""
     with open_store(settings.store_url) as store:
         existing = store.meetings(training, round_id)
+        booked = bookings(workspace, store)
     return plan_round(
         workspace,
         training,
@@ -84,6 +87,7 @@ def solve_round(
         existing,
         replan,
         lead_working_days=settings.lead_working_days,
+        booked=booked,
     )
 
 
@@ -91,7 +95,7 @@ def solve_round(
 def propose(settings: Settings, plan: RoundPlan) -> list[Meeting]:
     """Return the round's meetings after storing the plan as a proposal."""
     with open_store(settings.store_url) as store:
-        return save_plan(store, plan, actor="plan-consultations")
+        return save_plan(store, plan, actor=flow_actor())
 
 
 @task(cache_policy=NO_CACHE)

@@ -16,6 +16,7 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from consult.workspace.rounds import resolve_round
+from flows.actor import flow_actor
 from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
 from schemas import Attendance, MeetingNotes, ObservationInput
 
@@ -61,7 +62,7 @@ def save(parameters: NotesParameters, form: NotesForm) -> ImportReport:
     settings = _settings(parameters)
     workspace = load_workspace(settings.workspace)
     round_id = resolve_round(workspace, parameters.training, parameters.round)
-    with open_store(settings.store_url) as store:
+    with open_store(settings.store_url, actor=flow_actor()) as store:
         meeting = find_meeting(store, parameters.training, round_id, parameters.meeting)
         notes = MeetingNotes(
             meeting=parameters.meeting,
@@ -76,7 +77,7 @@ def save(parameters: NotesParameters, form: NotesForm) -> ImportReport:
             store,
             parameters.training,
             [(f"form/{round_id}/{parameters.meeting}", notes)],
-            "record-notes",
+            store.actor,
         )
 
 

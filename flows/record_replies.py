@@ -6,7 +6,8 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
 from consult.bootstrap import read_replies
-from consult.mail.replies import record_replies, round_status, status_markdown
+from consult.mail.notices import record_inbox
+from consult.mail.replies import round_status, status_markdown
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
@@ -34,16 +35,20 @@ def record(parameters: RepliesParameters) -> tuple[str, str, list[str]]:
     settings = with_imap_block(Settings.for_workspace(parameters.workspace), parameters.imap_block)
     workspace = load_workspace(settings.workspace)
     round_id = resolve_round(workspace, parameters.training, parameters.round)
-    read = read_replies(settings)
     with open_store(settings.store_url) as store:
-        report = record_replies(store, read.found)
+        read = read_replies(settings, skip=store.inbound_sources())
+        report = record_inbox(store, read)
         status = round_status(workspace, store, parameters.training, round_id)
     return report.to_markdown(), status_markdown(status), read.problems
 
 
 @flow(name="record-replies")
 def record_replies_flow(parameters: RepliesParameters = RepliesParameters()) -> str:
-    """Record the replies in inbox/ (each once) and publish who accepted, declined, or not."""
+    """Record the replies in inbox/ (each once) and publish who accepted, declined, or not.
+
+    Bounces and automatic replies are recorded too: a bounced address shows in the status
+    and gets no more reminders or nudges.
+    """
     report, status, problems = record(parameters)
     notes = "".join(f"- {problem}\n" for problem in problems)
     create_markdown_artifact(

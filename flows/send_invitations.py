@@ -1,26 +1,49 @@
-"""Flow `send-invitations`: send what a round's meetings call for, each message once."""
+"""Flow `send-invitations`: send what a round's meetings call for, each message once.
+
+A round's first send publishes what will go out (the messages per kind and
+language, the recipients, one example per language) and waits for the
+coordinator to confirm it in the UI; the timeline's invite step waits the same
+way. With `dry_run` the messages are written to out/preview/ and nothing is sent.
+"""
 
 import datetime as dt
-from typing import cast
+from typing import Literal, cast
 from uuid import UUID
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
+    create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
 from prefect.utilities.annotations import quote
 from pydantic import Field
 
-from consult.bootstrap import Services, send_messages
+from consult.bootstrap import (
+    Services,
+    preview_folder,
+    preview_messages,
+    send_messages,
+    write_dry_run,
+)
 from consult.mail.delivery import Delivered, delivery_rows, summary
 from consult.mail.invitations import late_meetings
+from consult.mail.preview import (
+    Preview,
+    confirm_send,
+    first_send,
+    preview_markdown,
+    preview_rows,
+)
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import Workspace, load_workspace
 from consult.workspace.rounds import resolve_round
+from flows.actor import flow_actor
 from flows.blocks import with_smtp_block
 from flows.parameters import (
     DEMO_TRAINING,
@@ -42,6 +65,22 @@ class SendParameters(FlowParameters):
     batch_size: int = Field(
         default=200, ge=1, description="About how many messages one task sends."
     )
+    dry_run: bool = Field(
+        default=False,
+        description="Write the messages to out/preview/<training>/<round>/ instead of sending.",
+    )
+    review_hours: int = Field(
+        default=72, ge=1, description="How long a round's first send waits for a confirmation."
+    )
+
+
+class SendConfirmation(RunInput):
+    """The coordinator's answer to a round's first send."""
+
+    decision: Literal["send", "do not send"] = Field(
+        default="send", description="Send sends every message the preview shows."
+    )
+    decided_by: str = Field(min_length=1, description="Your name, for the audit log.")
 
 
 @task(cache_policy=NO_CACHE)
@@ -71,7 +110,7 @@ def send_batch(
     settings: Settings, workspace: Workspace, training: str, round_id: str, meetings: list[str]
 ) -> list[Delivered]:
     """Return what happened to each message of these meetings after sending them once."""
-    with open_store(settings.store_url) as store:
+    with open_store(settings.store_url, actor=flow_actor()) as store:
         return send_messages(
             Services(settings, workspace, store),
             training,
@@ -79,6 +118,50 @@ def send_batch(
             dt.datetime.now(dt.UTC),
             meetings=set(meetings),
         )
+
+
+@task(cache_policy=NO_CACHE)
+def look(settings: Settings, workspace: Workspace, training: str, round_id: str) -> Preview | None:
+    """Return what the round's first send would put out, or None when it needs no confirmation."""
+    with open_store(settings.store_url) as store:
+        if not first_send(store, training, round_id):
+            return None
+        preview = preview_messages(
+            Services(settings, workspace, store), training, round_id, dt.datetime.now(dt.UTC)
+        )
+    return preview if preview.recipients else None
+
+
+@task(cache_policy=NO_CACHE)
+def confirm(settings: Settings, preview: Preview, decided_by: str) -> None:
+    """Record who confirmed the round's first send."""
+    with open_store(settings.store_url, actor=decided_by) as store:
+        confirm_send(store, preview, decided_by)
+
+
+@task(cache_policy=NO_CACHE)
+def dry_run(settings: Settings, workspace: Workspace, training: str, round_id: str) -> str:
+    """Return where the round's would-be messages were written; nothing is sent or recorded."""
+    with open_store(settings.store_url) as store:
+        built = Services(settings, workspace, store)
+        now = dt.datetime.now(dt.UTC)
+        publish(preview_messages(built, training, round_id, now))
+        written = write_dry_run(built, training, round_id, now)
+    folder = preview_folder(settings, training, round_id).resolve()
+    return f"dry run: {len(written)} messages written to {folder}; nothing was sent"
+
+
+def publish(preview: Preview) -> None:
+    """Publish what a send would put out: the recipients, and the counts with the examples."""
+    about = f"{preview.training}, {preview.round}"
+    create_table_artifact(
+        key="send-preview", table=preview_rows(preview), description=f"Who gets what: {about}"
+    )
+    create_markdown_artifact(
+        key="send-preview-examples",
+        markdown=preview_markdown(preview),
+        description=f"What goes out, with one example per language: {about}",
+    )
 
 
 @flow(name="send-invitations")
@@ -90,6 +173,26 @@ def send_invitations(parameters: SendParameters = SendParameters()) -> str:
     )
     workspace = load(settings)
     round_id = resolve_round(workspace, parameters.training, parameters.round)
+    if parameters.dry_run:
+        return dry_run(settings, cast(Workspace, quote(workspace)), parameters.training, round_id)
+    preview = look(settings, cast(Workspace, quote(workspace)), parameters.training, round_id)
+    if preview is not None:
+        publish(preview)
+        answer = pause_flow_run(
+            wait_for_input=SendConfirmation.with_initial_data(
+                description=(
+                    f"The first send of {parameters.training}, {round_id}: "
+                    f"{preview.summary()}, from {preview.sender.email}. Check the send-preview "
+                    "artifacts (who gets what, one example per language), then send, or not."
+                ),
+                decision="send",
+            ),
+            timeout=parameters.review_hours * 3600,
+            key=f"send-{parameters.training}-{round_id}",
+        )
+        if answer.decision != "send":
+            return f"not sent: {answer.decided_by} did not confirm the first send"
+        confirm(settings, preview, answer.decided_by)
     groups = batches(settings, parameters.training, round_id, parameters.batch_size)
     progress = create_progress_artifact(
         0.0, key="delivery-progress", description=f"{parameters.training}, {round_id}"

@@ -13,6 +13,7 @@ from consult.mail.invitations import late_meetings
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
+from flows.actor import flow_actor
 from flows.blocks import with_smtp_block
 from flows.parameters import DEMO_TRAINING, FlowParameters, SmtpBlock, TrainingSlug, WorkspaceFolder
 
@@ -33,12 +34,12 @@ def send_due(parameters: ReminderParameters) -> list[Delivered]:
         parameters.smtp_block,
     )
     workspace = load_workspace(settings.workspace)
-    with open_store(settings.store_url) as store:
+    with open_store(settings.store_url, actor=flow_actor()) as store:
         return reminders.send_due(
             workspace,
             store,
             transport(settings),
-            sender(settings),
+            sender(settings, workspace, parameters.training),
             parameters.training,
             now=dt.datetime.now(dt.UTC),
             lease=settings.claim_lease,

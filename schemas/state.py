@@ -12,8 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MeetingStatus = Literal["proposed", "confirmed", "cancelled", "held", "notes_missing"]
 MessageKind = Literal[
-    "invitation", "update", "cancellation", "reminder", "nudge", "notes_missing", "briefing"
+    "invitation",
+    "update",
+    "cancellation",
+    "reminder",
+    "nudge",
+    "notes_missing",
+    "briefing",
+    "counter_declined",
+    "refresh",
 ]
+"""counter_declined: a DECLINECOUNTER to who proposed a new time; refresh: the current REQUEST
+again, to an attendee whose calendar asked for it (REFRESH)."""
 MessageStatus = Literal["pending", "sent", "failed", "rejected"]
 """failed: sent again on the next run; rejected: refused for good by the server (5xx), not."""
 PartStat = Literal["NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"]

@@ -7,12 +7,14 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, Field, model_validator
 
+from schemas.stakeholders import MailSender
 from schemas.types import (
     Country,
     Email,
     Id,
     Language,
     Localized,
+    LocalizedText,
     LocalTime,
     OneLine,
     Strict,
@@ -28,9 +30,9 @@ MeetingFormat = Literal["online", "in_person", "group_discussion"]
 class Venue(Strict):
     """Where the training is held."""
 
-    name: OneLine
-    address: OneLine
-    city: OneLine
+    name: Localized
+    address: Localized
+    city: Localized
     country: Country
 
 
@@ -39,8 +41,12 @@ class Participants(Strict):
 
     organisation: Id = Field(description="The participant group in stakeholders.yaml.")
     count: int = Field(ge=1)
-    description: Text = ""
-    locations: tuple[OneLine, ...] = ()
+    description: LocalizedText | None = Field(
+        default=None, description="The participants' profile, as the experts read it."
+    )
+    locations: tuple[Localized, ...] = Field(
+        default=(), description="Where the participants work, as the experts read it."
+    )
 
 
 class Expert(Strict):
@@ -49,8 +55,10 @@ class Expert(Strict):
     id: Id
     name: OneLine
     email: Email
-    role: OneLine
-    language: Language
+    role: Localized
+    language: Language = Field(
+        default="en", description="The language of the expert's pack and invitations."
+    )
     timezone: TimeZone
 
 
@@ -77,12 +85,39 @@ class Facilitator(Strict):
     id: Id
     name: OneLine
     email: Email
-    language: Language = "en"
+    language: Language = Field(
+        default="en", description="The language of the facilitator's invitations and reminders."
+    )
     timezone: TimeZone
     country: Country = Field(description="Where the facilitator's public holidays come from.")
     working_hours: WorkingHours = WorkingHours()
     max_meetings_per_day: int = Field(default=3, ge=1)
     busy_feed: AnyHttpUrl | None = None
+
+
+class AttendeeFilter(Strict):
+    """Which contacts of a meeting's organisation one entry of its `attendees` invites.
+
+    Written as a contact's email (`- nino@example.org`), or as a filter
+    (`- location: Batumi`, `- role: coordinator`). A contact matches when every key
+    given holds: the same email or location, a role that contains `role` (all
+    ignoring case).
+    """
+
+    email: Email | None = None
+    location: OneLine | None = Field(default=None, description="The contacts' location.")
+    role: OneLine | None = Field(default=None, description="A part of the contacts' role.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_email_alone(cls, value: object) -> object:
+        return {"email": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> AttendeeFilter:
+        if self.email is None and self.location is None and self.role is None:
+            raise ValueError("an email, a location or a role")
+        return self
 
 
 class PlannedMeeting(Strict):
@@ -95,6 +130,11 @@ class PlannedMeeting(Strict):
     facilitators: tuple[Id, ...] = Field(min_length=1)
     location: OneLine | None = Field(
         default=None, description="A room for in-person meetings, or the link of an online one."
+    )
+    attendees: tuple[AttendeeFilter, ...] = Field(
+        default=(),
+        description="Who of the organisation is invited: contacts by email, or filters "
+        "(location, role); a contact named by any entry is invited. Empty: every contact.",
     )
 
 
@@ -136,6 +176,11 @@ class ConsultationPlan(Strict):
 
     facilitators: tuple[Facilitator, ...] = Field(min_length=1)
     rounds: tuple[Round, ...] = Field(min_length=1)
+    purpose: LocalizedText | None = Field(
+        default=None,
+        description="What the meetings are for, as the invitations say it; without it, the "
+        "first sentence of the terms of reference.",
+    )
     buffer_minutes: int = Field(default=30, ge=0, le=240)
     slot_step_minutes: int = Field(default=30, ge=5, le=120)
     on_feed_error: Literal["fail", "proceed"] = Field(
@@ -152,13 +197,13 @@ class Briefing(Strict):
 
     due: dt.date
     coordinator_email: Email | None = None
-    sensitivities: tuple[Text, ...] = Field(
+    sensitivities: tuple[LocalizedText, ...] = Field(
         default=(),
         description="What the experts should handle with care (topics, words, people), "
         "one item each.",
     )
-    logistics: Text = Field(
-        default="", description="Practical notes for the experts: travel, rooms, interpreters."
+    logistics: LocalizedText | None = Field(
+        default=None, description="Practical notes for the experts: travel, rooms, interpreters."
     )
 
 
@@ -214,7 +259,7 @@ class Training(Strict):
     end: dt.date
     timezone: TimeZone
     venue: Venue
-    project: OneLine | None = None
+    project: Localized | None = None
     participants: Participants
     experts: tuple[Expert, ...] = Field(min_length=1)
     themes: tuple[Theme, ...] = Field(min_length=1)
@@ -222,7 +267,11 @@ class Training(Strict):
     consultation: ConsultationPlan
     briefing: Briefing
     timeline: Timeline = Timeline()
-    terms_of_reference: Text = ""
+    terms_of_reference: LocalizedText | None = None
+    sender: MailSender | None = Field(
+        default=None,
+        description="Who this training's messages come from, instead of the workspace's sender.",
+    )
 
     def round(self, round_id: str) -> Round:
         """Return the consultation round with this id."""

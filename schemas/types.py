@@ -7,11 +7,21 @@ import functools
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
+import pycountry
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 Language = Literal["ka", "en", "ru"]
 """Georgian, English, Russian: the languages consult writes to people in."""
@@ -61,9 +71,29 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+@functools.cache
+def _countries() -> frozenset[str]:
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+_COUNTRY_MISTAKES = {
+    "UK": "the United Kingdom is GB",
+    "EL": "Greece is GR",
+    "XK": "Kosovo has no ISO 3166 code",
+}
+"""Codes people write that ISO 3166 does not assign, and what they meant."""
+
+
 def _check_country(value: str) -> str:
     if not re.fullmatch(r"[A-Z]{2}", value):
         raise PydanticCustomError("country", "an ISO 3166 two-letter country code such as 'GE'")
+    if value not in _countries():
+        hint = f"; {_COUNTRY_MISTAKES[value]}" if value in _COUNTRY_MISTAKES else ""
+        raise PydanticCustomError(
+            "country",
+            "an ISO 3166 two-letter country code such as 'GE' ({value} is none{hint})",
+            {"value": value, "hint": hint},
+        )
     return value
 
 
@@ -158,16 +188,90 @@ Text = Annotated[str, AfterValidator(_check_text)]
 break or control character."""
 
 
-class Localized(Strict):
-    """Text in English, and in Georgian and Russian where it exists; English is the fallback."""
+LANGUAGE_NAMES: dict[Language, str] = {"ka": "Georgian", "en": "English", "ru": "Russian"}
+
+
+class _Translations(Strict):
+    """A text in English and, where written, Georgian and Russian; English is the fallback.
+
+    A file gives either a plain string, which is the English text, or a mapping
+    `{en: ..., ka: ..., ru: ...}` whose `en` is required.
+    """
+
+    en: str
+    ka: str | None = None
+    ru: str | None = None
+
+    def get(self, language: Language) -> str:
+        """Return the text in `language`, or the English text when there is none."""
+        text: str | None = getattr(self, language)
+        return text or self.en
+
+    def lacks(self, languages: Iterable[Language]) -> tuple[Language, ...]:
+        """Return those of `languages` that this text has no translation in."""
+        return tuple(language for language in languages if not getattr(self, language))
+
+    @classmethod
+    def _check_plain(cls, value: str) -> str:
+        if not value:
+            raise PydanticCustomError(
+                "string_too_short",
+                "String should have at least {min_length} character",
+                {"min_length": 1},
+            )
+        return cls._check_characters(value)
+
+    @classmethod
+    def _check_characters(cls, value: str) -> str:
+        raise NotImplementedError
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_string_is_english(cls, data: object) -> object:
+        # Checked here, not as `en`, so that an error names the field as the file wrote it.
+        if isinstance(data, str):
+            return {"en": cls._check_plain(data.strip())}
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        mapping = handler.resolve_ref_schema(handler(core_schema))
+        return {
+            "anyOf": [
+                {"type": "string", "description": "The English text."},
+                {**mapping, "description": "The text per language; `en` is required."},
+            ],
+            "title": mapping.get("title", cls.__name__),
+        }
+
+
+class Localized(_Translations):
+    """One line (a name, a title) in English, and in Georgian and Russian where written."""
 
     en: OneLine
     ka: OneLine | None = None
     ru: OneLine | None = None
 
-    def get(self, language: Language) -> str:
-        """Return the text in `language`, or the English text when there is none."""
-        return getattr(self, language) or self.en
+    @classmethod
+    def _check_characters(cls, value: str) -> str:
+        return _check_one_line(value)
+
+
+NonEmptyText = Annotated[Text, Field(min_length=1)]
+
+
+class LocalizedText(_Translations):
+    """Free text (a paragraph, an item) in English, and in Georgian and Russian where written."""
+
+    en: NonEmptyText
+    ka: NonEmptyText | None = None
+    ru: NonEmptyText | None = None
+
+    @classmethod
+    def _check_characters(cls, value: str) -> str:
+        return _check_text(value)
 
 
 class WorkingHours(Strict):

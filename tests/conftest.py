@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import socketserver
 import threading
@@ -109,6 +110,27 @@ consultation:
 briefing:
   due: 2027-01-19
 """
+
+LIVE_SHIFT = dt.timedelta(weeks=max(0, (dt.date.today() - PLANNED_AT.date()).days // 7))
+"""How far a test that runs the real clock moves its dates: PLANNED_AT's whole weeks to today.
+
+Such a test (a command, a flow, a send at `now()`) plans at LIVE_PLANNED_AT, within the
+week before today, and writes LIVE_TRAINING: the dates keep their weekdays and stand
+to today as TINY_TRAINING's stand to PLANNED_AT, so the suite passes on any date.
+"""
+LIVE_PLANNED_AT = PLANNED_AT + LIVE_SHIFT
+_ISO_DATE = re.compile(r"(?<![\w/.-])(\d{4}-\d{2}-\d{2})(?![\w/-])")
+
+
+def live(text: str) -> str:
+    """Return a workspace file's text with every ISO date in it moved on by LIVE_SHIFT."""
+    return _ISO_DATE.sub(
+        lambda found: (dt.date.fromisoformat(found.group(1)) + LIVE_SHIFT).isoformat(), text
+    )
+
+
+LIVE_TRAINING = live(TINY_TRAINING)
+"""TINY_TRAINING dated for the real clock (see LIVE_SHIFT)."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

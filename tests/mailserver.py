@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -91,3 +93,15 @@ def running(handler: Mailbox, authenticator: Callable[..., Any] | None = None) -
         yield controller.port
     finally:
         controller.stop()
+
+
+SMTP_SENDER = "consultations@consult-mail.net"
+"""A From that SMTP accepts: not at a domain reserved for examples, which consult refuses to
+send from by SMTP. The mail never leaves 127.0.0.1."""
+
+
+def send_from(root: Path, email: str = SMTP_SENDER, name: str = "Consultations") -> None:
+    """Make the workspace at `root` send from `email`: its `sender:` block, added or replaced."""
+    path = root / "stakeholders.yaml"
+    text = re.sub(r"(?m)^sender:\n(?:[ #].*\n|\n)*", "", path.read_text(encoding="utf-8"))
+    path.write_text(f"sender:\n  name: {name}\n  email: {email}\n{text}", encoding="utf-8")

@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from consult.demo import prepare_demo, serve_feeds
+from consult.mail.preview import CONFIRMED
 from consult.planning.plan import plan_and_propose
 from consult.settings import Settings
 from consult.store import open_store
@@ -24,7 +25,10 @@ FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
 def approved_demo(target: Path, database_url: str | None = None) -> Path:
-    """Return a fresh copy of the demo workspace whose every round is planned and approved.
+    """Return a fresh copy of the demo workspace: every round planned, approved, its send confirmed.
+
+    The confirmation of each round's first send is recorded, so send-invitations sends at once
+    instead of pausing for it.
 
     Its state goes to the SQLite file inside it, or to `database_url`.
     """
@@ -45,6 +49,7 @@ def approved_demo(target: Path, database_url: str | None = None) -> Path:
                         cache_dir=settings.feed_cache,
                     )
                     store.decide_round(slug, round_.id, approve=True, actor="test")
+                    store.audit("test", CONFIRMED, f"{slug}/{round_.id}")
     return root
 
 

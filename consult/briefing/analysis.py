@@ -30,20 +30,25 @@ What counts, so that a reader can redo every figure by hand:
 
 Restricted observations never enter the analysis: not its figures, not its
 evidence (only their number is reported, so that a reader knows figures leave
-some notes out). Internal ones are evidence without attribution: the pack
-names only the kind of organisation they came from.
+some notes out). Internal ones are evidence without a name: each is attributed
+only at a level that at least k consulted organisations share (`attribute`):
+its kind when k organisations of that kind were consulted, else its kind's
+group (`schemas.stakeholders.KIND_GROUPS`) when k organisations of the group
+were, else "a stakeholder". An organisation counts as consulted when the pack
+shows at least one of its observations: the reader can tell no other apart.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
-from schemas.stakeholders import Organisation
+from schemas.stakeholders import KIND_GROUPS, Organisation
 from schemas.state import Attendee, Meeting, Observation
 from schemas.training import Training
 
@@ -57,8 +62,23 @@ DIVERGENCE: Final = Decimal("2.0")
 """The smallest difference between two kinds' mean severities that counts as divergence."""
 EVIDENCE_PER_GAP: Final = 5
 """How many observations a gap shows in full; all of them are referenced."""
+ANONYMITY_K: Final = 3
+"""The fewest consulted organisations an internal observation's attribution may point to."""
 
 MissingReason = Literal["not scheduled", "cancelled", "declined", "no notes", "not held yet"]
+AttributionLevel = Literal["organisation", "kind", "group", "stakeholder"]
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Whom the pack says an observation came from: as precisely as anonymity allows."""
+
+    level: AttributionLevel
+    name: str = ""
+    """The organisation's id, the kind, or the group; empty for "a stakeholder"."""
+
+
+STAKEHOLDER: Final = Attribution("stakeholder")
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,8 @@ class Evidence:
     """Public evidence names its organisation and speaker's role; internal only the kind."""
     owner: str | None = None
     due: dt.date | None = None
+    attribution: Attribution = STAKEHOLDER
+    """Public: the organisation; internal: the level `attribute` allows."""
 
 
 @dataclass(frozen=True)
@@ -105,10 +127,15 @@ class Gap:
     observations: tuple[int, ...]
     """Every observation that raises it, by number."""
     meetings: tuple[str, ...]
+    """The meetings of all its observations: for the coordinator, never printed whole."""
     evidence: tuple[Evidence, ...]
     """The `EVIDENCE_PER_GAP` most severe observations, public ones first among equals."""
     sessions: tuple[str, ...]
     """The agenda sessions that address it; empty when none does."""
+    public_meetings: tuple[str, ...] = ()
+    """The meetings of its public observations: the only ones its sources name."""
+    internal: int = 0
+    """How many of its observations are internal: its sources count them, naming no meeting."""
 
     @property
     def participant_factor(self) -> Decimal:
@@ -164,6 +191,8 @@ class LogEntry:
     roles: tuple[str, ...]
     observations: int
     """Observations shown in the pack (restricted ones are not counted)."""
+    invitees: tuple[str, ...] = ()
+    """The names of the people invited from the organisation (its facilitators left out)."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +223,8 @@ class Analysis:
     withheld: int
     """Restricted observations left out."""
     organisations: Mapping[str, Organisation] = field(repr=False)
+    anonymity_k: int = ANONYMITY_K
+    """The k of the anonymity rule the attributions follow."""
 
     @property
     def uncovered(self) -> tuple[Gap, ...]:
@@ -214,11 +245,14 @@ def analyse(
     attendees: Mapping[str, Sequence[Attendee]],
     attendance: Mapping[str, Sequence[Mapping[str, str]]],
     now: dt.datetime,
+    *,
+    anonymity_k: int = ANONYMITY_K,
 ) -> Analysis:
     """Return the gap analysis of the training `slug` as of `now`.
 
     `meetings` are the training's stored meetings; `attendees` the invited, by
-    meeting id; `attendance` who came, as recorded with the notes, by meeting id.
+    meeting id; `attendance` who came, as recorded with the notes, by meeting id;
+    `anonymity_k` the k of the anonymity rule (see the module's docstring).
     """
     registry = {organisation.id: organisation for organisation in organisations}
     kind_of = {org_id: organisation.kind for org_id, organisation in registry.items()}
@@ -230,6 +264,7 @@ def analyse(
             withheld += 1
             continue
         shown.append(_evidence(observation, kind_of.get(observation.organisation, "")))
+    shown = attribute(shown, anonymity_k)
 
     issues: dict[str, list[Evidence]] = defaultdict(list)
     ratings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -252,7 +287,9 @@ def analyse(
         gaps=gaps,
         coverage=_coverage(training, gaps),
         divergences=_divergences(ratings, theme_order, kinds, issues),
-        missing=_missing(training, slug, meetings, attendees, shown, attendance, now),
+        missing=_by_influence(
+            _missing(training, slug, meetings, attendees, shown, attendance, now), registry
+        ),
         actions=tuple(
             sorted(
                 (item for item in shown if item.kind in ACTION_KINDS),
@@ -267,7 +304,36 @@ def analyse(
         observations=len(shown),
         withheld=withheld,
         organisations=registry,
+        anonymity_k=anonymity_k,
     )
+
+
+def attribute(evidence: Sequence[Evidence], k: int) -> list[Evidence]:
+    """Return the evidence, each attributed: public to its organisation, internal by the k rule.
+
+    The organisations counted are those `evidence` comes from: the consulted ones
+    whose observations the pack shows.
+    """
+    groups = cast(Mapping[str, str | None], KIND_GROUPS)
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    by_group: dict[str | None, set[str]] = defaultdict(set)
+    for item in evidence:
+        by_kind[item.organisation_kind].add(item.organisation)
+        by_group[groups.get(item.organisation_kind)].add(item.organisation)
+
+    def level(item: Evidence) -> Attribution:
+        if item.public:
+            return Attribution("organisation", item.organisation)
+        kind = item.organisation_kind
+        # Kind `other` is no shared kind: each such organisation says what it is itself.
+        if kind in groups and kind != "other" and len(by_kind[kind]) >= k:
+            return Attribution("kind", kind)
+        group = groups.get(kind)
+        if group is not None and len(by_group[group]) >= k:
+            return Attribution("group", group)
+        return STAKEHOLDER
+
+    return [dataclasses.replace(item, attribution=level(item)) for item in evidence]
 
 
 def round_half_up(value: Decimal, places: int = 1) -> Decimal:
@@ -362,6 +428,8 @@ def _rank(
                 ]
             ),
             sessions=tuple(sessions_of.get(theme, ())),
+            public_meetings=tuple(sorted({item.meeting_id for item in items if item.public})),
+            internal=sum(not item.public for item in items),
         )
         for rank, (value, _, theme, mean, organisations, kinds, participants, items) in enumerate(
             unranked, start=1
@@ -429,6 +497,22 @@ def _missing(
     return tuple(missing)
 
 
+_INFLUENCE = {"high": 0, "medium": 1, "low": 2}
+
+
+def _by_influence(
+    missing: tuple[MissingVoice, ...], registry: Mapping[str, Organisation]
+) -> tuple[MissingVoice, ...]:
+    """Return the missing voices, the most influential organisations first, unrated ones last."""
+
+    def rank(voice: MissingVoice) -> int:
+        organisation = registry.get(voice.organisation)
+        influence = organisation.influence if organisation is not None else None
+        return _INFLUENCE.get(influence or "", len(_INFLUENCE))
+
+    return tuple(sorted(missing, key=rank))
+
+
 def _missing_reason(
     meeting: Meeting | None,
     invited: Sequence[Attendee],
@@ -478,6 +562,7 @@ def _log(
                 attended=len(came),
                 roles=tuple(dict.fromkeys(p["role"] for p in came if p.get("role"))),
                 observations=counted[meeting.id],
+                invitees=tuple(a.name for a in guests),
             )
         )
     return tuple(entries)

@@ -9,14 +9,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from consult.briefing.analysis import Analysis, analyse
+from consult.briefing.analysis import ANONYMITY_K, Analysis, analyse
 from consult.errors import BriefingError
 from consult.store import Store
 from consult.workspace.loading import Workspace
 
 
-def gather(workspace: Workspace, store: Store, slug: str, now: dt.datetime) -> Analysis:
-    """Return the gap analysis of the training `slug` from what the store holds."""
+def gather(
+    workspace: Workspace,
+    store: Store,
+    slug: str,
+    now: dt.datetime,
+    *,
+    anonymity_k: int = ANONYMITY_K,
+) -> Analysis:
+    """Return the gap analysis of the training `slug` from what the store holds.
+
+    `anonymity_k` is the k of the anonymity rule (`consult.briefing.analysis`).
+    """
     training = workspace.training(slug)
     meetings = store.meetings(slug)
     attendees = {meeting.id: store.attendees(meeting.id) for meeting in meetings}
@@ -39,6 +49,7 @@ def gather(workspace: Workspace, store: Store, slug: str, now: dt.datetime) -> A
         attendees,
         attendance,
         now,
+        anonymity_k=anonymity_k,
     )
 
 

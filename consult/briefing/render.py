@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,11 +23,20 @@ import jinja2
 from babel.dates import format_date, format_datetime
 
 from consult import templating
-from consult.briefing.analysis import DIVERGENCE, Analysis, Evidence
-from consult.briefing.labels import LOCALES, TEMPLATES_DIR, labels_file, load_labels, theme_label
+from consult.briefing import heatmap
+from consult.briefing.analysis import DIVERGENCE, Analysis, Evidence, Gap
+from consult.briefing.labels import (
+    LOCALES,
+    TEMPLATES_DIR,
+    Labels,
+    labels_file,
+    load_labels,
+    theme_label,
+)
 from consult.briefing.pdf import FONT
 from consult.errors import BriefingError
 from schemas.training import Training
+from schemas.types import Language, Localized, LocalizedText
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,27 @@ def _number(value: Decimal | int | float, language: str = "en") -> str:
     return text.replace(".", ",") if language == "ru" else text
 
 
+_SCRIPTS: Final[dict[str, Language]] = {"GEORGIAN": "ka", "CYRILLIC": "ru", "LATIN": "en"}
+
+
+def script_language(text: str) -> Language | None:
+    """Return the language whose script most of the letters of `text` are in, if any.
+
+    Georgian, Russian and English are each the only one of consult's languages
+    written in their script, so the letters tell a quote's language without
+    translating or guessing at its words.
+    """
+    counts: dict[Language, int] = {}
+    for char in text:
+        if char.isalpha():
+            script = unicodedata.name(char, "").split(" ", 1)[0]
+            if script in _SCRIPTS:
+                counts[_SCRIPTS[script]] = counts.get(_SCRIPTS[script], 0) + 1
+    if not counts:
+        return None
+    return max(counts, key=counts.__getitem__)
+
+
 HEAT: Final = ("#fdebd3", "#f8b27a", "#e8603c", "#b2182b")
 """Cell colours for a mean severity of 1, 2, 3 and 4 (ColorBrewer OrRd/RdBu, print-safe)."""
 
@@ -116,6 +147,16 @@ def heat(mean: Decimal) -> str:
     """Return the colour of a mean severity: the nearest of the four steps."""
     index = min(3, max(0, int((mean - 1).to_integral_value(rounding="ROUND_HALF_UP"))))
     return HEAT[index]
+
+
+def anonymous(item: Evidence, labels: Labels) -> str:
+    """Return the words the pack names an internal observation's source by: its attribution."""
+    level, name = item.attribution.level, item.attribution.name
+    if level == "kind":
+        return labels(f"anonymous.{name}")
+    if level == "group":
+        return labels(f"anonymous_groups.{name}")
+    return labels("anonymous_stakeholder")
 
 
 @dataclass(frozen=True)
@@ -167,7 +208,12 @@ def _variables(
         if item.public:
             role = f", {item.speaker_role}" if item.speaker_role else ""
             return f"{organisation(item.organisation)}{role}"
-        return labels(f"anonymous.{item.organisation_kind}")
+        return anonymous(item, labels)
+
+    def owner(item: Evidence) -> str:
+        if item.owner and not item.public:
+            return labels("actions.owner_internal")  # it would name the organisation
+        return item.owner or ""
 
     def when(value: dt.datetime) -> str:
         return format_datetime(value.astimezone(zone), "EEE d MMM y, HH:mm", locale=locale)
@@ -197,6 +243,26 @@ def _variables(
     def meetings_text(ids: Iterable[str]) -> str:
         return ", ".join(meeting_ref(meeting_id) for meeting_id in ids)
 
+    def sources_text(gap: Gap) -> str:
+        named = labels("gaps.sources_meetings", meetings=meetings_text(gap.public_meetings))
+        counted = labels("gaps.sources_internal", count=gap.internal)
+        if gap.public_meetings and gap.internal:
+            return labels("gaps.sources_both", meetings=named, internal=counted)
+        return named if gap.public_meetings else counted
+
+    def local(text: Localized | LocalizedText | None) -> str:
+        return text.get(language) if text is not None else ""  # type: ignore[arg-type]
+
+    def local_list(texts: Iterable[Localized]) -> str:
+        return ", ".join(local(text) for text in texts)
+
+    def quote_language(item: Evidence) -> str | None:
+        return script_language(item.quote) if item.quote else None
+
+    def quote_note(item: Evidence) -> str:
+        written = quote_language(item)
+        return labels(f"quote_languages.{written}") if written not in (None, language) else ""
+
     return {
         "a": analysis,
         "training": training,
@@ -209,6 +275,8 @@ def _variables(
         "theme": theme,
         "organisation": organisation,
         "attribution": attribution,
+        "owner": owner,
+        "sources_text": sources_text,
         "when": when,
         "day": day,
         "session_title": session_title,
@@ -217,7 +285,16 @@ def _variables(
         "kinds_text": kinds_text,
         "sessions_text": sessions_text,
         "meetings_text": meetings_text,
+        "local": local,
+        "local_list": local_list,
+        "quote_language": quote_language,
+        "quote_note": quote_note,
         "heat": heat,
+        "heatmap": lambda: heatmap.layout(
+            [(kind, labels(f"kinds.{kind}")) for kind in analysis.kinds],
+            [(theme_id, theme(theme_id)) for theme_id in analysis.themes],
+        ),
+        "size": heatmap.SIZE,
         "font": FONT,
         "threshold": _number(DIVERGENCE, language),
         "experts": training.experts,

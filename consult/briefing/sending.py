@@ -17,8 +17,8 @@ from consult.briefing.labels import LOCALES, labels_file, load_labels, theme_lab
 from consult.briefing.render import environment, render_template
 from consult.briefing.versions import CompiledPack
 from consult.mail.delivery import Delivered, Outgoing, deliver
-from consult.mail.invitations import Sender
 from consult.mail.mime import as_email, prepare_message
+from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
 from consult.workspace.loading import Workspace
@@ -111,6 +111,7 @@ def _build_message(
     message = as_email(
         prepare_message(
             sender=(sender.name, sender.email),
+            reply_to=sender.reply_to,
             recipient=recipient,
             subject=" ".join(subject.split()),
             text=render_template(env, "email.txt.j2", variables),

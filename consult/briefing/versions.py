@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from consult.briefing.analysis import Analysis, Evidence
+from consult.briefing.analysis import ANONYMITY_K, Analysis, Evidence
 from consult.briefing.gathering import gather
 from consult.briefing.labels import load_labels, pack_languages, theme_label
 from consult.briefing.pdf import pdf_bytes
-from consult.briefing.render import LIMITS, Limits, Pack, render_pack
+from consult.briefing.render import LIMITS, Limits, Pack, anonymous, render_pack
 from consult.store import Store
 from consult.workspace.loading import Workspace
 from schemas.training import Training
@@ -81,15 +81,17 @@ def compile_pack(
     *,
     overrides: Path | None = None,
     limits: Limits = LIMITS,
+    anonymity_k: int = ANONYMITY_K,
 ) -> CompiledPack:
     """Return the compiled pack of the training `slug`, written under `out_dir/briefing/`.
 
     The version is recorded in the store only once every file is written: a broken
-    template or a failed PDF leaves no version behind.
+    template or a failed PDF leaves no version behind. `anonymity_k` is the k of the
+    anonymity rule (`consult.briefing.analysis`; the setting CONSULT_ANONYMITY_K).
     """
     training = workspace.training(slug)
     overrides = overrides if overrides is not None else workspace.root / "templates"
-    analysis = gather(workspace, store, slug, now)
+    analysis = gather(workspace, store, slug, now, anonymity_k=anonymity_k)
     languages = pack_languages(training, overrides)
     compiled = now.astimezone(ZoneInfo(training.timezone)).date()
     digest = content_digest(analysis, training, languages)
@@ -161,7 +163,7 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
     """Return every observation the pack rests on, as CSV: section, theme, number, source, text.
 
     Restricted observations are not in the analysis, so not here either; internal
-    ones name only the kind of organisation, as in the pack.
+    ones are attributed as in the pack, and name no owner.
     """
     labels = load_labels("en", None)
     names = {org_id: org.name.en for org_id, org in analysis.organisations.items()}
@@ -169,7 +171,12 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
     def source(item: Evidence) -> str:
         if item.public:
             return names.get(item.organisation, item.organisation)
-        return labels(f"anonymous.{item.organisation_kind}")
+        return anonymous(item, labels)
+
+    def owner(item: Evidence) -> str:
+        if item.owner and not item.public:
+            return labels("actions.owner_internal")  # it would name the organisation
+        return item.owner or ""
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -193,7 +200,7 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
                     item.severity,
                     item.number,
                     source(item),
-                    item.owner or "",
+                    owner(item),
                     item.due.isoformat() if item.due else "",
                     " ".join(item.text.split()),
                 ]

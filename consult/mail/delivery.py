@@ -9,9 +9,11 @@ them. Only a claimed message is built and handed to the transport; once the
 transport has taken it, it is marked sent at once, in its own transaction.
 
 A run killed mid-batch leaves the rest of its batch claimed but unsent, and
-the message in flight claimed but perhaps delivered: after the lease the next
-run claims and sends them all, so a duplicate is possible only for the
-message in flight at a kill. Its Message-ID is the same both times
+the message in flight claimed but perhaps delivered: the next run on the same
+host sees that the claims' process is gone and takes them over at once (on
+another host, after the lease), so a duplicate is possible only for the
+message in flight at a kill. Claims another run still holds are reported as
+`WAITING`, with who holds them and until when. Its Message-ID is the same both times
 (`message_id_for`), so mail clients and the file outbox see one message. A
 run stopped by an exception (an interrupt, a bug) releases the rest of its
 batch at once.
@@ -35,8 +37,8 @@ import datetime as dt
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from itertools import islice
 
@@ -53,7 +55,9 @@ from consult.errors import (
 from consult.mail.mime import RawMessage
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
-from consult.store.messages import Ledger
+from consult.store.claims import parse_holder
+from consult.store.inbound import InboundMail
+from consult.store.messages import Key, Ledger
 from schemas.state import Message, MessageKind
 
 BACKOFF = (2.0, 5.0, 15.0)
@@ -65,6 +69,12 @@ UNBUILDABLE = (TemplateError, HeaderError, InvalidInvite, CalendarError, Unsenda
 
 CLAIM_BATCH = 50
 """How many messages are claimed in one transaction."""
+
+ALREADY_SENT = "already sent"
+BOUNCED = "bounced"
+"""The outcome of a reminder or nudge not sent, because its recipient's address bounced."""
+WAITING = "waiting for another run"
+"""The outcome of a message another run has claimed and may still send, until its lease ends."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +98,14 @@ class Delivered:
     sequence: int
     kind: MessageKind
     outcome: str
-    """'sent', 'already sent or in flight', 'rejected' (for good, by the server), 'failed'
-    (it could not be built), 'will retry' (a transient fault)"""
+    """'sent', 'already sent', 'waiting for another run' (claimed by a run that may still send
+    it), 'rejected' (for good, by the server), 'failed' (it could not be built), 'will retry'
+    (a transient fault)"""
     detail: str = ""
+    taken_from: str = ""
+    """Who held the claim this run took over (a run that ended, or whose lease ran out)."""
+    until: dt.datetime | None = None
+    """When the claim of the run it waits for ends (`WAITING` only)."""
 
 
 def message_id_for(item: Outgoing, domain: str) -> str:
@@ -118,11 +133,15 @@ def deliver(
     Raises `SmtpServerError` when the server cannot take any message.
     """
     report = []
+    bounced = store.bounced()
     with store.ledger() as ledger, transport:
         for items in _batches(outgoing, batch):
             keys = [(i.meeting_id, i.recipient, i.sequence, i.kind) for i in items]
-            claims = ledger.claim(keys, lease, retry_rejected=retry_rejected)
-            refused = ledger.refusals([k for k, c in zip(keys, claims, strict=True) if c is None])
+            taken: dict[Key, str] = {}
+            claims = ledger.claim(keys, lease, retry_rejected=retry_rejected, taken_over=taken)
+            unclaimed = [k for k, c in zip(keys, claims, strict=True) if c is None]
+            refused = ledger.refusals(unclaimed)
+            held = ledger.held(unclaimed, lease)
             claimed_at = time.monotonic()
             current = 0
             try:
@@ -131,13 +150,17 @@ def deliver(
                     if aged and claims[current] is not None:
                         claims = _renew(ledger, claims, current)
                         claimed_at = time.monotonic()
+                    key = keys[current]
                     claimed = claims[current]
-                    refusal = refused.get(keys[current])
-                    report.append(
-                        _deliver_one(
-                            ledger, transport, item, claimed, refusal, domain, backoff, sleep
+                    if claimed is None:
+                        delivered = _not_claimed(item, refused.get(key), held.get(key))
+                    else:
+                        delivered = _deliver_one(
+                            ledger, transport, item, claimed, domain, backoff, sleep
                         )
-                    )
+                    if key in taken:
+                        delivered = replace(delivered, taken_from=taken[key])
+                    report.append(_flag_bounced(delivered, bounced))
             except SmtpServerError:
                 # The server took none of them, the message at hand included: any run may send
                 # them as soon as the server is back.
@@ -151,24 +174,47 @@ def deliver(
     return report
 
 
+def _not_claimed(
+    item: Outgoing, refusal: str | None, held: tuple[str, dt.datetime] | None
+) -> Delivered:
+    """Return why a message was not claimed: rejected before, held by another run, or sent.
+
+    `refusal` is the server's earlier answer to a rejected message; `held`, who holds the
+    claim of a message another run is sending, and until when.
+    """
+    if refusal is not None:
+        return _delivered(item, "rejected", f"{refusal} (an earlier run; not tried again)")
+    if held is not None:
+        holder, until = held
+        detail = f"claimed by {parse_holder(holder).describe()} until {until:%Y-%m-%d %H:%M} UTC"
+        return replace(_delivered(item, WAITING, detail), until=until)
+    return _delivered(item, ALREADY_SENT)
+
+
+def _flag_bounced(delivered: Delivered, bounced: Mapping[str, InboundMail]) -> Delivered:
+    """Return the outcome, with the bounce of its recipient's address in its detail, if any."""
+    bounce = bounced.get(delivered.recipient.lower())
+    if bounce is None:
+        return delivered
+    flag = f"the address {bounce_words(bounce)}"
+    return replace(delivered, detail=f"{delivered.detail}; {flag}" if delivered.detail else flag)
+
+
+def bounce_words(bounce: InboundMail) -> str:
+    """Return a bounce as a person reads it: "bounced 5.1.1 (550 ...) on 2026-12-01"."""
+    return f"bounced {bounce.detail.split('; about ', 1)[0]} on {bounce.received_at:%Y-%m-%d}"
+
+
 def _deliver_one(
     ledger: Ledger,
     transport: Transport,
     item: Outgoing,
-    claimed: Message | None,
-    refusal: str | None,
+    claimed: Message,
     domain: str,
     backoff: Sequence[float],
     sleep: Callable[[float], None],
 ) -> Delivered:
-    """Return what happened to one message after building and sending it, if it is claimed.
-
-    `refusal` is the server's earlier answer to a rejected message that is not claimed.
-    """
-    if claimed is None:
-        if refusal is not None:
-            return _delivered(item, "rejected", f"{refusal} (an earlier run; not tried again)")
-        return _delivered(item, "already sent or in flight")
+    """Return what happened to one claimed message after building and sending it."""
     message_id = message_id_for(item, domain)
     try:
         outcome, reason = _send(transport, item.build(message_id), backoff, sleep)
@@ -240,6 +286,30 @@ def delivery_rows(report: Sequence[Delivered]) -> list[dict[str, str]]:
             "detail": d.detail,
         }
         for d in report
+    ]
+
+
+def waiting(report: Iterable[Delivered]) -> list[str]:
+    """Return one line per run whose claims this one left alone: how many, who, until when."""
+    runs: dict[str, list[dt.datetime]] = {}
+    for d in report:
+        if d.outcome == WAITING and d.until is not None:
+            runs.setdefault(d.detail.split(" until ", 1)[0].removeprefix("claimed by "), []).append(
+                d.until
+            )
+    return [
+        f"{len(ends)} message{'s are' if len(ends) != 1 else ' is'} claimed by another run "
+        f"({holder}), whose lease ends at {max(ends):%Y-%m-%d %H:%M} UTC"
+        for holder, ends in runs.items()
+    ]
+
+
+def taken_over(report: Iterable[Delivered]) -> list[str]:
+    """Return one line per run whose claims this one took over: how many, and whose."""
+    runs = Counter(parse_holder(d.taken_from).describe() for d in report if d.taken_from)
+    return [
+        f"{n} message{'s' if n != 1 else ''} claimed by a run that ended ({holder})"
+        for holder, n in runs.items()
     ]
 
 

@@ -7,9 +7,13 @@ The folder is opened read-only (EXAMINE) and messages are fetched with BODY.PEEK
 reading marks nothing as seen and moves nothing: the coordinator's mail client sees the
 mailbox as it was. Each answer's source is the message's IMAP URL (RFC 5092,
 `imap://user@host/INBOX;UIDVALIDITY=v/;UID=n`), so reading the mailbox again records
-nothing twice. Messages without a calendar are skipped; a message whose calendar is not
-a readable REPLY, or that is too large or too deeply nested to be read at all, is
-reported, with its URL, and the others are still read.
+nothing twice. Bounces and automatic replies are handed on as notices (`bounces`).
+Messages without a calendar are skipped; a message whose calendar is not a readable
+REPLY, or that is too large or too deeply nested to be read at all, is reported, with
+its URL, and the others are still read, whatever the email package raises on it. Such
+a message never changes, so each is also `unreadable`: once recorded (`skip`), it is
+not fetched again, and one malformed email, which stays in the read-only mailbox, is
+neither read nor reported by every later run.
 """
 
 from __future__ import annotations
@@ -18,11 +22,21 @@ import contextlib
 import imaplib
 import re
 import ssl
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
 from consult.errors import ImapError, InvalidCalendar
-from consult.mail.replies import Found, InboxRead, has_calendar, message_lines
+from consult.mail.bounces import FoundNotice
+from consult.mail.replies import (
+    Found,
+    InboxRead,
+    Unreadable,
+    has_calendar,
+    message_lines,
+    notice_in,
+    unreadable,
+)
 
 TIMEOUT = 30.0
 """Seconds to wait for the server at each step."""
@@ -51,8 +65,13 @@ class ImapMailbox:
         )
 
 
-def read_imap(mailbox: ImapMailbox, timeout: float = TIMEOUT) -> InboxRead:
-    """Return the answers in the mailbox's folder, and one problem per unreadable message."""
+def read_imap(
+    mailbox: ImapMailbox, timeout: float = TIMEOUT, skip: Collection[str] = ()
+) -> InboxRead:
+    """Return the answers in the mailbox's folder, and one problem per unreadable message.
+
+    Messages whose URL is in `skip` (recorded before as no answer) are not fetched.
+    """
     where = f"{mailbox.host}:{mailbox.port}"
     try:
         client = _connect(mailbox, timeout)
@@ -73,6 +92,8 @@ def read_imap(mailbox: ImapMailbox, timeout: float = TIMEOUT) -> InboxRead:
         if status != "OK":
             raise ImapError(f"IMAP {where}: cannot search {mailbox.folder!r}")
         uids = [uid.decode() for uid in (data[0] or b"").split()]
+        skipped = set(skip)
+        uids = [uid for uid in uids if mailbox.url(uidvalidity, uid) not in skipped]
         return _read(client, mailbox, uidvalidity, uids)
     except (OSError, imaplib.IMAP4.abort) as error:
         raise ImapError(f"IMAP {where}: the connection failed ({error})") from None
@@ -97,6 +118,8 @@ def _read(
 ) -> InboxRead:
     found: list[Found] = []
     problems: list[str] = []
+    notices: list[FoundNotice] = []
+    broken: list[Unreadable] = []
     for start in range(0, len(uids), BATCH):
         batch = ",".join(uids[start : start + BATCH])
         status, data = client.uid("FETCH", batch, "(UID BODY.PEEK[])")
@@ -110,11 +133,21 @@ def _read(
             source = mailbox.url(uidvalidity, uid.group(1).decode() if uid else "?")
             body = item[1]
             try:
-                if has_calendar(body):
+                notice = notice_in(body)
+                if notice is not None:
+                    notices.append(FoundNotice(source, notice))
+                elif has_calendar(body):
                     found += [Found(source=source, line=line) for line in message_lines(body)]
             except InvalidCalendar as error:
-                problems.append(f"{source}: {error}")
-    return InboxRead(found=found, problems=problems)
+                reason = str(error)
+            except Exception as error:  # one malformed message must not stop the mailbox
+                reason = unreadable(error)
+            else:
+                continue
+            # A message in the mailbox never changes: what cannot be read now never can.
+            problems.append(f"{source}: {reason}")
+            broken.append(Unreadable(source, reason))
+    return InboxRead(found=found, problems=problems, notices=notices, unreadable=broken)
 
 
 def _quoted(folder: str) -> str:

@@ -14,14 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from consult.mail.calendar import build_invite
 from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver
 from consult.mail.mime import RawMessage, prepare_message
-from consult.mail.render import MessageContext, render_message
+from consult.mail.render import MessageContext, meeting_purpose, render_message
+from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
 from consult.workspace.loading import Workspace
@@ -34,16 +34,6 @@ TEMPLATES = "templates"
 """The workspace folder whose email/<lang>/ templates override the built-in ones."""
 TOO_LATE = "too late"
 """The outcome of a message not sent because its meeting had started."""
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who messages come from: the From of every email, the ORGANIZER of every invite."""
-
-    name: str
-    email: str
-    organisation: str
-    domain: str = "consult.local"
 
 
 def kind_for(meeting: Meeting, announced: bool) -> MessageKind | None:
@@ -174,14 +164,14 @@ def prepare(
     With `calendars` (a cache shared by the meeting's messages) the meeting's
     iTIP invite goes with it; with None, the message carries no calendar.
     """
-    language = _language(attendee)
+    language = language_of(attendee)
     organisation = workspace.stakeholders.organisation(meeting.organisation)
     names = {f.id: f.name for f in training.consultation.facilitators}
     context = MessageContext(
         recipient_name=attendee.name,
         organisation_name=organisation.name.get(language),
         training_title=training.title.get(language),
-        purpose=_purpose(training),
+        purpose=meeting_purpose(training, language),
         meeting_format=_format(meeting),
         start=meeting.start,
         end=meeting.end,
@@ -199,12 +189,13 @@ def prepare(
         context,
         overrides=workspace.root / TEMPLATES,
     )
-    # The invite is the same for every attendee whose language gives the same title (a
-    # language the names lack falls back to English): build it once per title. Its
-    # description says what the meeting is, never whom the email greets.
+    # The invite is the same for every attendee whose language gives the same title and
+    # purpose (a language the texts lack falls back to English): build it once per pair.
+    # Its description says what the meeting is, never whom the email greets.
     title = f"{training.title.get(language)}: {organisation.name.get(language)}"
-    if calendars is not None and title not in calendars:
-        calendars[title] = build_invite(
+    key = f"{title}\n{context.purpose}"
+    if calendars is not None and key not in calendars:
+        calendars[key] = build_invite(
             meeting,
             attendees,
             organizer_name=sender.name,
@@ -223,9 +214,10 @@ def prepare(
             timezone=training.timezone,
             dtstamp=now,
         )
-    calendar = calendars[title] if calendars is not None else None
+    calendar = calendars[key] if calendars is not None else None
     return prepare_message(
         sender=(sender.name, sender.email),
+        reply_to=sender.reply_to,
         recipient=(attendee.name, attendee.email),
         subject=rendered.subject,
         text=rendered.text,
@@ -238,7 +230,7 @@ def prepare(
     )
 
 
-def _language(attendee: Attendee) -> Language:
+def language_of(attendee: Attendee) -> Language:
     """Return the attendee's language, English for any the templates lack."""
     for language in LANGUAGES:
         if attendee.language == language:
@@ -251,12 +243,6 @@ def _format(meeting: Meeting) -> MeetingFormat:
         if meeting.format == known:
             return known
     raise ValueError(f"meeting {meeting.id!r}: unknown format {meeting.format!r}")
-
-
-def _purpose(training: Training) -> str:
-    """Return the first sentence of the terms of reference, or the title."""
-    text = " ".join(training.terms_of_reference.split())
-    return text.split(". ")[0].rstrip(".") + "." if text else training.title.en
 
 
 def send_round(

@@ -102,18 +102,21 @@ def prepare_message(
     date: datetime,
     message_id: str | None = None,
     domain: str = "consult.local",
+    reply_to: str | None = None,
 ) -> RawMessage:
     """Return the message to one recipient, ready to send, with the calendar inline and attached.
 
     `sender` and `recipient` are (display name, email). Without a calendar the message is
     multipart/alternative [text/plain, text/html]; with one it is multipart/mixed >
     [multipart/alternative [text/plain, text/html, text/calendar], invite.ics]. `method`
-    must match the calendar's METHOD; when None it is taken from the calendar.
+    must match the calendar's METHOD; when None it is taken from the calendar. `reply_to`,
+    an address, is where written answers go when not to the sender.
     """
     calendar_method = _calendar_method(calendar, method)
     headers = (
         _folded_subject(_header_value("subject", subject))
         + _folded_sender(sender)
+        + (_folded_address("Reply-To", "reply_to", ("", reply_to)) if reply_to else b"")
         + _folded_address("To", "recipient", recipient)
         + b"Date: "
         + format_datetime(_aware_date(date)).encode("ascii")

@@ -10,6 +10,8 @@ training:
   has no notes.
 Each is keyed in the ledger like any message (meeting, recipient, SEQUENCE,
 kind), so a daily run sends each at most once per version of the meeting.
+No reminder or nudge goes to an address that bounced (`notices`): each is reported
+"bounced" instead, until the contact's address is corrected.
 Nothing is sent about a meeting that has started: a reminder that had not gone
 out by then is reported "too late" (`started_reminders`) by the runs until the
 day after the meeting, when "notes missing" takes over.
@@ -18,13 +20,15 @@ day after the meeting, when "notes missing" takes over.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import partial
 
-from consult.mail.delivery import Delivered, Outgoing, deliver
-from consult.mail.invitations import Sender, prepare, too_late
+from consult.mail.delivery import BOUNCED, Delivered, Outgoing, bounce_words, deliver
+from consult.mail.invitations import prepare, too_late
+from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
+from consult.store.inbound import InboundMail
 from consult.workspace.loading import Workspace
 from schemas import Training
 from schemas.state import Attendee, Meeting, Message, MessageKind
@@ -116,10 +120,41 @@ def send_due(
     now: dt.datetime,
     lease: dt.timedelta = LEASE,
 ) -> list[Delivered]:
-    """Return what happened to each message due at `now` after sending it; late reminders first."""
-    late = started_reminders(workspace, store, slug, now)
-    due = due_messages(workspace, store, sender, slug, now)
-    return [*late, *deliver(store, transport, due, domain=sender.domain, lease=lease)]
+    """Return what happened to each message due at `now` after sending it; late reminders first.
+
+    No reminder or nudge goes to an address that bounced: each due is reported `BOUNCED`.
+    """
+    bounced = store.bounced()
+    late = [
+        d
+        for d in started_reminders(workspace, store, slug, now)
+        if d.recipient.lower() not in bounced
+    ]
+    stopped: list[Delivered] = []
+    due = _stop_bounced(due_messages(workspace, store, sender, slug, now), bounced, stopped)
+    sent = deliver(store, transport, due, domain=sender.domain, lease=lease)
+    return [*late, *stopped, *sent]
+
+
+def _stop_bounced(
+    due: Iterator[Outgoing], bounced: Mapping[str, InboundMail], stopped: list[Delivered]
+) -> Iterator[Outgoing]:
+    """Yield the messages due but those to a bounced address, which go to `stopped` instead."""
+    for item in due:
+        bounce = bounced.get(item.recipient.lower())
+        if bounce is None or item.kind not in ("reminder", "nudge"):
+            yield item
+            continue
+        stopped.append(
+            Delivered(
+                item.meeting_id,
+                item.recipient,
+                item.sequence,
+                item.kind,
+                BOUNCED,
+                f"not sent: the address {bounce_words(bounce)}",
+            )
+        )
 
 
 def _outgoing(

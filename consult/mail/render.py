@@ -52,10 +52,12 @@ from babel.lists import format_list
 
 from consult import templating
 from consult.errors import TemplateError
-from schemas.training import MeetingFormat
+from schemas.training import MeetingFormat, Training
 from schemas.types import Language
 
-MessageKind = Literal["invitation", "update", "cancellation", "reminder", "nudge", "notes_missing"]
+MessageKind = Literal[
+    "invitation", "update", "cancellation", "reminder", "nudge", "notes_missing", "counter_declined"
+]
 KINDS: Final[tuple[str, ...]] = get_args(MessageKind)
 LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
 TEMPLATES_DIR: Final = Path(__file__).resolve().parents[2] / "templates" / "email"
@@ -166,6 +168,20 @@ def render_message(
     text = _tidy(_render(env, f"{language}/{kind}.txt.j2", variables))
     html = _INLINER.inline(_render(env, f"{language}/{kind}.html.j2", variables))
     return Rendered(subject=subject, text=text, html=html)
+
+
+def meeting_purpose(training: Training, language: Language) -> str:
+    """Return what the training's meetings are for, in `language` (else English).
+
+    That is `consultation.purpose`; without it, the first sentence of the terms of
+    reference in the same language; without those, the training's title.
+    """
+    if training.consultation.purpose is not None:
+        return " ".join(training.consultation.purpose.get(language).split())
+    if training.terms_of_reference is not None:
+        text = " ".join(training.terms_of_reference.get(language).split())
+        return text.split(". ")[0].rstrip(".") + "."
+    return training.title.get(language)
 
 
 def _reject(field: str, value: object, expected: str) -> NoReturn:

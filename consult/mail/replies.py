@@ -18,15 +18,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import collapse_rfc2231_value
+from email.utils import collapse_rfc2231_value, parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.errors import CalendarError, InvalidCalendar
+from consult.mail.bounces import FoundNotice, Notice, read_notice
 from consult.mail.calendar import MAX_REPLY_BYTES, ReplyLine, parse_reply
 from consult.mail.mime import calendar_method
 from consult.store import Store
@@ -60,6 +61,18 @@ class InboxRead:
 
     found: list[Found]
     problems: list[str]
+    notices: list[FoundNotice] = field(default_factory=list)
+    """The bounces and automatic replies, which are no answers."""
+    unreadable: list[Unreadable] = field(default_factory=list)
+    """The mailbox's messages that could not be read at all (also among `problems`)."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A message that cannot be read, where it was and why; recorded so it is not read again."""
+
+    source: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,8 @@ class StatusRow:
     tentative: tuple[Attendee, ...]
     delegated: tuple[Attendee, ...]
     no_answer: tuple[Attendee, ...]
+    bounced: tuple[Attendee, ...] = ()
+    """Those who have not answered because their address bounced: not among `no_answer`."""
 
 
 def read_inbox(folder: Path) -> InboxRead:
@@ -118,6 +133,7 @@ def read_inbox(folder: Path) -> InboxRead:
         return InboxRead(found=[], problems=[])
     found: list[Found] = []
     problems: list[str] = []
+    notices: list[FoundNotice] = []
     files = sorted(
         path for path in folder.iterdir() if path.suffix.lower() in SUFFIXES and path.is_file()
     )
@@ -126,12 +142,19 @@ def read_inbox(folder: Path) -> InboxRead:
         is_message = path.suffix.lower() == ".eml"
         try:
             data = _read_file(path, MAX_MESSAGE_BYTES if is_message else MAX_REPLY_BYTES)
+            notice = notice_in(data) if is_message else None
+            if notice is not None:
+                notices.append(FoundNotice(source, notice))
+                continue
             lines = message_lines(data) if is_message else parse_reply(data)
         except (InvalidCalendar, OSError) as error:
             problems.append(f"{source}: {error}")
             continue
+        except Exception as error:  # one malformed message must not stop the others
+            problems.append(f"{source}: {unreadable(error)}")
+            continue
         found += [Found(source=source, line=line) for line in lines]
-    return InboxRead(found=found, problems=problems)
+    return InboxRead(found=found, problems=problems, notices=notices)
 
 
 def record_replies(store: Store, found: Sequence[Found]) -> RepliesReport:
@@ -156,10 +179,12 @@ def round_status(
     """Return, per meeting of the round and organisation, how its consulted people answered.
 
     Only the consulted side (REQ-PARTICIPANT) counts, not the facilitators who chair;
-    cancelled meetings are left out.
+    cancelled meetings are left out. People whose address bounced, and who have not
+    answered, show as bounced rather than silent.
     """
     zone = ZoneInfo(workspace.training(training).timezone)
     organisations = {o.id: o.name.en for o in workspace.stakeholders.organisations}
+    bounced = set(store.bounced())
     rows = []
     for meeting in store.meetings(training, round_id):
         if meeting.status == "cancelled":
@@ -171,26 +196,45 @@ def round_status(
             organisation = attendee.organisation or meeting.organisation
             groups.setdefault(organisation, []).append(attendee)
         rows += [
-            _status_row(
-                meeting, organisation, organisations.get(organisation, organisation), people, zone
+            _bounced_apart(
+                _status_row(
+                    meeting,
+                    organisation,
+                    organisations.get(organisation, organisation),
+                    people,
+                    zone,
+                ),
+                bounced,
             )
             for organisation, people in groups.items()
         ]
     return rows
 
 
+def _bounced_apart(row: StatusRow, bounced: set[str]) -> StatusRow:
+    """Return the row with the silent people whose address bounced moved to `bounced`."""
+    moved = tuple(a for a in row.no_answer if a.email.lower() in bounced)
+    if not moved:
+        return row
+    silent = tuple(a for a in row.no_answer if a not in moved)
+    return replace(row, no_answer=silent, bounced=moved)
+
+
 def status_markdown(rows: Sequence[StatusRow]) -> str:
     """Return the answers of a round as a Markdown table, for a Prefect artifact or the CLI."""
     if not rows:
         return "No meeting of this round is going ahead.\n"
+    # The column of bounced addresses shows only when one bounced.
+    bounced = any(r.bounced for r in rows)
     lines = [
         "| meeting | when | status | organisation | accepted | declined | tentative "
-        "| delegated | no answer |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| delegated | no answer |" + (" bounced |" if bounced else ""),
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |" + (" --- |" if bounced else ""),
         *(
             f"| {_cell(r.meeting_id)} | {r.start:%Y-%m-%d %H:%M} | {r.status} "
             f"| {_cell(r.organisation_name)} | {_people(r.accepted)} | {_people(r.declined)} "
             f"| {_people(r.tentative)} | {_people(r.delegated)} | {_people(r.no_answer)} |"
+            + (f" {_people(r.bounced)} |" if bounced else "")
             for r in rows
         ),
     ]
@@ -217,6 +261,19 @@ def _status_row(
         delegated=answered("DELEGATED"),
         no_answer=answered("NEEDS-ACTION"),
     )
+
+
+def notice_in(data: bytes) -> Notice | None:
+    """Return the bounce or automatic reply an email is, or None if it is neither.
+
+    Raises InvalidCalendar for a message too large or too deeply nested to be read.
+    """
+    return read_notice(_parse_message(data))
+
+
+def unreadable(error: Exception) -> str:
+    """Return why a message the email package could not take apart cannot be read."""
+    return f"the message cannot be read ({type(error).__name__}: {error})"
 
 
 def has_calendar(data: bytes) -> bool:
@@ -249,6 +306,22 @@ def message_lines(data: bytes) -> list[ReplyLine]:
         why = f" (its calendar's METHOD is {', '.join(sorted(others))})" if others else ""
         raise InvalidCalendar(f"no iTIP REPLY in the message{why}")
     return lines
+
+
+def message_calendars(data: bytes) -> tuple[str, list[tuple[str, bytes]]]:
+    """Return an email's From address and each calendar part in it, with its METHOD.
+
+    For the iTIP messages other than REPLY (COUNTER, REFRESH: `consult.mail.counters`).
+    Raises InvalidCalendar for a message too large or too deeply nested to be read.
+    """
+    message = _parse_message(data)
+    sender = parseaddr(str(message.get("From", "")))[1].strip().lower()
+    found = []
+    for part in _leaves(message):
+        payload = part.get_payload(decode=True) if _is_calendar(part) else None
+        if isinstance(payload, bytes):
+            found.append((_declared_method(part) or _calendar_method(payload), payload))
+    return sender, found
 
 
 def _read_file(path: Path, limit: int) -> bytes:

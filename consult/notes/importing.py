@@ -120,6 +120,7 @@ def store_notes(
                 speaker_role=observation.speaker_role,
                 owner=observation.owner,
                 due=observation.due,
+                actor=actor,
             )
             setattr(report, change, getattr(report, change) + 1)
     return report

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from consult.planning.slots import Candidates, Request, Round, cost, local_day
+from consult.planning.slots import Candidates, Request, Round, capacity, cost, local_day
 
 SPREAD_WEIGHT = 5
 """The cost of one more meeting on a facilitator's busiest day, when the load is spread."""
@@ -98,11 +98,10 @@ def feasible(
                 return False
             busy[who].append(span)
         for f in request.facilitators:
-            party = round_.parties[f]
-            per_day[f, local_day(round_, party, start)] += 1
-            if party.max_per_day is not None and per_day[f, local_day(round_, party, start)] > (
-                party.max_per_day
-            ):
+            day = local_day(round_, round_.parties[f], start)
+            per_day[f, day] += 1
+            limit = capacity(round_, f, day)
+            if limit is not None and per_day[f, day] > limit:
                 return False
     return True
 
@@ -179,8 +178,7 @@ def _fit(
             if any(held[h] & span for h in holders):
                 continue
             if any(
-                round_.parties[f].max_per_day is not None
-                and per_day[f, day] >= (round_.parties[f].max_per_day or 0)
+                (limit := capacity(round_, f, day)) is not None and per_day[f, day] >= limit
                 for f, day in days
             ):
                 continue

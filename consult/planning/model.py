@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from consult.planning.assignment import SPREAD_WEIGHT
-from consult.planning.slots import Candidates, Round, cost, local_day
+from consult.planning.slots import Candidates, Round, capacity, cost, local_day
 
 Row = list[tuple[int, float]]
 """A row of the programme: (column, coefficient) pairs."""
@@ -216,9 +216,12 @@ def _days(round_: Round, classes: Sequence[Class], columns: Sequence[tuple[int, 
 
 
 def _add_day_limits(rows: _Rows, round_: Round, days: Days) -> None:
-    """Add the rows keeping each facilitator's day within their `max_per_day`."""
-    for (f, _), js in days.items():
-        limit = round_.parties[f].max_per_day
+    """Add the rows keeping each facilitator's day within their `max_per_day`.
+
+    Meetings that keep their time (in any round or training) count toward it.
+    """
+    for (f, day), js in days.items():
+        limit = capacity(round_, f, day)
         if limit is not None and len(js) > limit:
             rows.add([(j, 1.0) for j in js], limit)
 

@@ -11,26 +11,46 @@ calls them in a row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.errors import PlanningError
 from consult.planning.assignment import Assignment
-from consult.planning.feeds import FeedResult, fetch_busy
-from consult.planning.slots import Party, Preferences, Request, Round, candidates, not_before
+from consult.planning.feeds import FeedResult
+from consult.planning.problem import (
+    KEPT,
+    booking_of,
+    bookings,
+    feed_problems,
+    feed_urls,
+    fetch_round_feeds,
+    round_problem,
+)
+from consult.planning.slots import Booking, Round, candidates, not_before
 from consult.planning.solver import solve
 from consult.settings import LEAD_WORKING_DAYS
 from consult.store import Proposal, Store
+from consult.workspace.invitees import invitees
 from consult.workspace.loading import TRAININGS, Workspace
 from consult.workspace.rounds import meeting_id
 from consult.workspace.yamlfile import path_of, read_yaml
-from schemas import Organisation, PlannedMeeting, Training
+from schemas import PlannedMeeting, Training
 from schemas.state import Attendee, Meeting
 
-KEPT = ("confirmed", "held", "notes_missing")
-"""Statuses of meetings a re-plan keeps where they are, unless asked to re-plan them."""
+__all__ = [
+    "KEPT",
+    "PlannedRow",
+    "RoundPlan",
+    "feed_urls",
+    "fetch_round_feeds",
+    "plan_and_propose",
+    "plan_round",
+    "save_plan",
+    "schedule_markdown",
+    "schedule_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -89,49 +109,10 @@ def plan_and_propose(
         replan,
         now=now,
         lead_working_days=lead_working_days,
+        booked=bookings(workspace, store),
     )
     save_plan(store, result, actor)
     return result
-
-
-def feed_urls(workspace: Workspace, slug: str, round_id: str) -> dict[str, str]:
-    """Return the busy-time feed URLs a round depends on, each with its owner's time zone."""
-    training = workspace.training(slug)
-    round_ = training.round(round_id)
-    urls: dict[str, str] = {}
-    for facilitator in training.consultation.facilitators:
-        if facilitator.busy_feed:
-            urls[str(facilitator.busy_feed)] = facilitator.timezone
-    for planned in round_.meetings:
-        organisation = workspace.stakeholders.organisation(planned.organisation)
-        for contact in organisation.contacts:
-            for url in (organisation.busy_feed, contact.busy_feed):
-                if url:
-                    urls.setdefault(str(url), contact.timezone)
-    return urls
-
-
-Fetch = Callable[[str, dt.datetime, dt.datetime, str], FeedResult]
-
-
-def fetch_round_feeds(
-    workspace: Workspace, slug: str, round_id: str, cache_dir: Path | None = None
-) -> dict[str, FeedResult]:
-    """Return each busy-time feed of the round, fetched for the round's window."""
-    start, end = _window(workspace.training(slug), round_id)
-    return {
-        url: fetch_busy(url, start, end, owner_timezone=zone, cache_dir=cache_dir)
-        for url, zone in feed_urls(workspace, slug, round_id).items()
-    }
-
-
-def _window(training: Training, round_id: str) -> tuple[dt.datetime, dt.datetime]:
-    round_ = training.round(round_id)
-    zone = ZoneInfo(training.timezone)
-    # a day on each side: parties east and west of the training work on other dates
-    start = dt.datetime.combine(round_.earliest - dt.timedelta(days=1), dt.time(), zone)
-    end = dt.datetime.combine(round_.latest + dt.timedelta(days=2), dt.time(), zone)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def plan_round(
@@ -145,69 +126,45 @@ def plan_round(
     *,
     now: dt.datetime | None = None,
     lead_working_days: int = LEAD_WORKING_DAYS,
+    booked: Sequence[Booking] = (),
 ) -> RoundPlan:
-    """Return the best plan of a round, around the meetings already confirmed.
+    """Return the best plan of a round, around the meetings that keep their time.
 
-    No meeting is placed before `now` (the current time when None) plus the
-    lead time, `lead_working_days` of each party's working days (see
-    `consult.planning.slots.earliest_start`). Raises PlanningError when a feed
-    failed and the training says to fail then, and when the lead time lets no
-    meeting of the round start within its window.
+    Those are the round's confirmed meetings (unless `replan`) and `booked`,
+    the meetings of every other round of every training (`bookings`): each
+    takes its people's time, with the buffer, and counts toward each
+    facilitator's per-day maximum. No meeting is placed before `now` (the
+    current time when None) plus the lead time, `lead_working_days` of each
+    party's working days (see `consult.planning.slots.earliest_start`). Raises
+    PlanningError when a feed failed and the training says to fail then, and
+    when the lead time lets no meeting of the round start within its window.
     """
     training = workspace.training(slug)
-    plan = training.consultation
-    round_ = training.round(round_id)
-    problems = tuple(result.error for result in feeds.values() if result.error)
-    if problems and plan.on_feed_error == "fail":
-        raise PlanningError(
-            "\n".join(
-                [
-                    f"{len(problems)} busy-time feed(s) of {slug}/{round_id} could not be read, "
-                    "and the training says to stop then (consultation.on_feed_error: fail):",
-                    *(f"  {problem}" for problem in problems),
-                ]
-            )
-        )
-    busy = {url: result.busy for url, result in feeds.items() if not result.error}
-    parties: dict[str, Party] = {}
-    for facilitator in plan.facilitators:
-        parties[f"f:{facilitator.id}"] = Party(
-            f"f:{facilitator.id}",
-            facilitator.timezone,
-            facilitator.country,
-            facilitator.working_hours,
-            busy.get(str(facilitator.busy_feed), ()) if facilitator.busy_feed else (),
-            facilitator.max_meetings_per_day,
-        )
+    problems = feed_problems(training, slug, round_id, feeds)
     stored = {m.id: m for m in existing}
-    requests, fixed = [], []
-    for planned in round_.meetings:
-        organisation = workspace.stakeholders.organisation(planned.organisation)
-        attendees = _contact_parties(organisation, busy, parties)
-        request = Request(
-            planned.id,
-            planned.duration_minutes,
-            tuple(f"f:{f}" for f in planned.facilitators),
-            organisation.id,
-            attendees,
-        )
-        kept = stored.get(meeting_id(slug, round_id, planned.id))
-        if kept is not None and kept.status in KEPT and not replan:
-            fixed.append((request, kept.start))
-        else:
-            requests.append(request)
-    problem = Round(
-        round_.earliest,
-        round_.latest,
-        training.timezone,
-        plan.slot_step_minutes,
-        plan.buffer_minutes,
-        parties,
-        tuple(requests),
-        Preferences(**plan.preferences.model_dump()),
-        tuple(fixed),
-        now or dt.datetime.now(dt.UTC),
-        lead_working_days,
+    kept = {
+        planned.id
+        for planned in training.round(round_id).meetings
+        if (m := stored.get(meeting_id(slug, round_id, planned.id))) is not None
+        and m.status in KEPT
+        and not replan
+    }
+    problem = round_problem(
+        workspace,
+        slug,
+        round_id,
+        feeds,
+        [p for p in training.round(round_id).meetings if p.id not in kept],
+        [
+            *(b for b in booked if not b.id.startswith(f"{slug}/{round_id}/")),
+            *(
+                booking_of(workspace, slug, stored[meeting_id(slug, round_id, planned.id)])
+                for planned in training.round(round_id).meetings
+                if planned.id in kept
+            ),
+        ],
+        now=now or dt.datetime.now(dt.UTC),
+        lead_working_days=lead_working_days,
     )
     _check_window(workspace, slug, round_id, problem)
     assignment = solve(problem, candidates(problem), time_limit=time_limit)
@@ -241,27 +198,6 @@ def _check_window(workspace: Workspace, slug: str, round_id: str, problem: Round
         f"the earliest start is {local:%a %Y-%m-%d %H:%M} {training.timezone}. Move the "
         "round's window (earliest, latest) to dates from then on, and plan again."
     )
-
-
-def _contact_parties(
-    organisation: Organisation,
-    busy: Mapping[str, tuple[tuple[dt.datetime, dt.datetime], ...]],
-    parties: dict[str, Party],
-) -> tuple[str, ...]:
-    ids = []
-    shared = busy.get(str(organisation.busy_feed), ()) if organisation.busy_feed else ()
-    for contact in organisation.contacts:
-        own = busy.get(str(contact.busy_feed), ()) if contact.busy_feed else ()
-        party_id = f"c:{contact.email}"
-        parties[party_id] = Party(
-            party_id,
-            contact.timezone,
-            organisation.country,
-            organisation.working_hours,
-            (*shared, *own),
-        )
-        ids.append(party_id)
-    return tuple(ids)
 
 
 def _rows(
@@ -339,7 +275,7 @@ def _attendees(
             language=c.language,
             timezone=c.timezone,
         )
-        for c in organisation.contacts
+        for c in invitees(planned, organisation)
     ]
     return (*chairs, *consulted)
 
@@ -414,6 +350,7 @@ def schedule_rows(workspace: Workspace, plan: RoundPlan) -> list[dict[str, str]]
                 plan.timezone: when,
                 "local times": local,
                 "facilitators": ", ".join(row.facilitators),
+                "invited": ", ".join(a.name for a in row.attendees if a.role != "CHAIR"),
                 "status": "kept (confirmed)" if row.kept else ("proposed" if row.start else "-"),
             }
         )

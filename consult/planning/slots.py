@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -35,6 +36,20 @@ class Party:
     hours: WorkingHours = field(default_factory=WorkingHours)
     busy: tuple[Interval, ...] = ()
     max_per_day: int | None = None
+    person: str = ""
+    """Who the party is across trainings: the lower-case email ("" in tests: the id)."""
+    label: str = ""
+    """How a coordinator names the party, e.g. "Lela Tsereteli (facilitator)" ("": the id)."""
+
+    @property
+    def who(self) -> str:
+        """Return the key that matches the party's bookings in any training."""
+        return self.person or self.id
+
+    @property
+    def name(self) -> str:
+        """Return the party's name for a person to read."""
+        return self.label or self.id
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,27 @@ class Request:
     organisation: str
     attendees: tuple[str, ...] = ()
     """Party ids of the consulted side (the organisation's contacts)."""
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A meeting that keeps its time: it takes its people's time, with the buffer, and their day."""
+
+    id: str
+    start: dt.datetime
+    end: dt.datetime
+    people: frozenset[str]
+    """Who it holds: the `Party.who` of each (lower-case emails)."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """A period in which a party cannot be met, and the rule that says so."""
+
+    start: dt.datetime
+    end: dt.datetime
+    rule: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -72,8 +108,9 @@ class Round:
     parties: dict[str, Party]
     requests: tuple[Request, ...]
     preferences: Preferences = field(default_factory=Preferences)
-    fixed: tuple[tuple[Request, dt.datetime], ...] = ()
-    """Meetings already confirmed: they keep their time and take the parties' time."""
+    fixed: tuple[Booking, ...] = ()
+    """Meetings that keep their time, in any round of any training (confirmed, or proposed
+    in another round): they take their people's time and count toward their day's maximum."""
     now: dt.datetime | None = None
     """When the round is planned: no meeting starts before it plus the lead time. None: no limit."""
     lead_working_days: int = 0
@@ -91,6 +128,15 @@ class Round:
         """Return the instant the round's grid ends (midnight after `latest`, training zone)."""
         day_after = self.latest + dt.timedelta(days=1)
         return dt.datetime.combine(day_after, dt.time(), ZoneInfo(self.timezone)).astimezone(UTC)
+
+    @functools.cached_property
+    def booked_days(self) -> dict[str, Counter[dt.date]]:
+        """Return, per party with a per-day maximum, its booked meetings on each local day."""
+        return {
+            party_id: booked_per_day(self, party)
+            for party_id, party in self.parties.items()
+            if party.max_per_day is not None
+        }
 
     def at(self, index: int) -> dt.datetime:
         """Return the UTC start of grid step `index`."""
@@ -117,18 +163,131 @@ def working_intervals(party: Party, earliest: dt.date, latest: dt.date) -> list[
     A day around the window on each side is included, since a party far east or
     west works on another calendar date than the training's time zone.
     """
+    first, last = earliest - dt.timedelta(days=1), latest + dt.timedelta(days=1)
+    zone = ZoneInfo(party.timezone)
+    span = (_midnight(first, zone), _midnight(last + dt.timedelta(days=1), zone))
+    return uncovered(span, _working_blocks(party, first, last))
+
+
+def blocks(round_: Round, party: Party, first: dt.date, last: dt.date) -> list[Block]:
+    """Return when `party` cannot be met around `first`..`last`, each period with its rule.
+
+    Every rule one meeting keeps is here, once: weekends and other days off,
+    public holidays, the working hours (each in the party's zone, from the day
+    before `first` to the day after `last`), busy time from the feeds, the
+    meetings that keep their time (with the buffer), the days their per-day
+    maximum is reached, and the lead time. The planner's candidate slots are
+    what these leave free; a change of time is checked against the same
+    periods (`consult.planning.rules.check_slot`).
+    """
+    found = _working_blocks(party, first - dt.timedelta(days=1), last + dt.timedelta(days=1))
+    found += [
+        Block(start, end, "busy time", "is busy then in their calendar (busy-time feed)")
+        for start, end in party.busy
+    ]
+    found += _booked_blocks(round_, party)
+    found += _full_days(round_, party)
+    if round_.now is not None:
+        start = earliest_start(party, round_.now, round_.lead_working_days).astimezone(UTC)
+        local = start.astimezone(ZoneInfo(party.timezone))
+        why = (
+            f"the lead time ({round_.lead_working_days} working days after now, "
+            f"CONSULT_LEAD_WORKING_DAYS) allows no start before "
+            f"{local:%a %Y-%m-%d %H:%M} {party.timezone}"
+            if round_.lead_working_days
+            else f"no start before now ({local:%a %Y-%m-%d %H:%M} {party.timezone})"
+        )
+        found.append(Block(_DAWN, start, "lead time", why))
+    return found
+
+
+def _working_blocks(party: Party, first: dt.date, last: dt.date) -> list[Block]:
+    """Return the days off, public holidays and hours outside work of `party`, local dates."""
     zone = ZoneInfo(party.timezone)
     days = {WEEKDAYS.index(day) for day in party.hours.days}
-    public = _holidays(party.country, earliest.year - 1, latest.year + 1)
-    intervals = []
-    day = earliest - dt.timedelta(days=1)
-    while day <= latest + dt.timedelta(days=1):
-        if day.weekday() in days and day not in public:
+    public = _holiday_names(party.country, first.year, last.year)
+    hours = f"{party.hours.start:%H:%M}-{party.hours.end:%H:%M} {party.timezone}"
+    found = []
+    day = first
+    while day <= last:
+        midnight, next_midnight = _midnight(day, zone), _midnight(day + dt.timedelta(days=1), zone)
+        if day.weekday() not in days:
+            why = f"{day:%A} is not a working day in {party.timezone}"
+            found.append(Block(midnight, next_midnight, "working days", why))
+        elif day in public:
+            why = f"{day:%a %Y-%m-%d} is a public holiday in {party.country} ({public[day]})"
+            found.append(Block(midnight, next_midnight, "public holidays", why))
+        else:
             start = dt.datetime.combine(day, party.hours.start, zone).astimezone(UTC)
             end = dt.datetime.combine(day, party.hours.end, zone).astimezone(UTC)
-            intervals.append((start, end))
+            found.append(Block(midnight, start, "working hours", hours))
+            found.append(Block(end, next_midnight, "working hours", hours))
         day += dt.timedelta(days=1)
-    return intervals
+    return found
+
+
+def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(UTC)
+
+
+_DAWN = dt.datetime.min.replace(tzinfo=UTC)
+
+
+def _booked_blocks(round_: Round, party: Party) -> list[Block]:
+    """Return the time the meetings that keep theirs take of `party`, the buffer on each side."""
+    buffer = dt.timedelta(minutes=round_.buffer_minutes)
+    zone = ZoneInfo(party.timezone)
+    found = []
+    for booking in round_.fixed:
+        if party.who not in booking.people:
+            continue
+        start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
+        why = f"has {booking.id} {start:%a %Y-%m-%d %H:%M}-{end:%H:%M} {party.timezone}"
+        if round_.buffer_minutes:
+            why += f" (and {round_.buffer_minutes} minutes' buffer either side)"
+        found.append(Block(booking.start - buffer, booking.end + buffer, "other meetings", why))
+    return found
+
+
+def booked_per_day(round_: Round, party: Party) -> Counter[dt.date]:
+    """Return how many meetings that keep their time `party` has on each of its local days."""
+    zone = ZoneInfo(party.timezone)
+    return Counter(
+        booking.start.astimezone(zone).date()
+        for booking in round_.fixed
+        if party.who in booking.people
+    )
+
+
+def capacity(round_: Round, party_id: str, day: dt.date) -> int | None:
+    """Return how many more meetings the party may have on its local `day`; None: no limit."""
+    party = round_.parties[party_id]
+    if party.max_per_day is None:
+        return None
+    return max(0, party.max_per_day - round_.booked_days[party_id][day])
+
+
+def _full_days(round_: Round, party: Party) -> list[Block]:
+    """Return the local days on which `party`'s meetings that keep their time reach its maximum."""
+    if party.max_per_day is None:
+        return []
+    zone = ZoneInfo(party.timezone)
+    found = []
+    for day, count in sorted(booked_per_day(round_, party).items()):
+        if count >= party.max_per_day:
+            why = (
+                f"already has {count} meetings on {day:%a %Y-%m-%d}, the most they take a day "
+                f"(max_meetings_per_day: {party.max_per_day})"
+            )
+            found.append(
+                Block(
+                    _midnight(day, zone),
+                    _midnight(day + dt.timedelta(days=1), zone),
+                    "per-day maximum",
+                    why,
+                )
+            )
+    return found
 
 
 def earliest_start(party: Party, now: dt.datetime, lead_working_days: int) -> dt.datetime:
@@ -163,28 +322,31 @@ def not_before(round_: Round, request: Request) -> dt.datetime | None:
 
 
 @functools.cache
-def _holidays(country: str, first: int, last: int) -> frozenset[dt.date]:
+def _holiday_names(country: str, first: int, last: int) -> dict[dt.date, str]:
     try:
-        return frozenset(holidays.country_holidays(country, years=range(first, last + 1)))
+        found = holidays.country_holidays(country, years=range(first, last + 1))
     except NotImplementedError:
-        return frozenset()
+        return {}
+    return {day: str(name) for day, name in found.items()}
 
 
-def subtract(intervals: Sequence[Interval], busy: Iterable[Interval]) -> list[Interval]:
-    """Return `intervals` with every busy period taken out."""
-    result = list(intervals)
-    for busy_start, busy_end in sorted(busy):
-        cut: list[Interval] = []
-        for start, end in result:
-            if busy_end <= start or busy_start >= end:
-                cut.append((start, end))
-                continue
-            if start < busy_start:
-                cut.append((start, busy_start))
-            if busy_end < end:
-                cut.append((busy_end, end))
-        result = cut
-    return result
+def _holidays(country: str, first: int, last: int) -> frozenset[dt.date]:
+    return frozenset(_holiday_names(country, first, last))
+
+
+def uncovered(span: Interval, covered: Iterable[Block]) -> list[Interval]:
+    """Return the parts of `span` that no block covers, in order."""
+    result = []
+    cursor, end = span
+    for block in sorted(covered, key=lambda b: b.start):
+        if block.start > cursor:
+            result.append((cursor, min(block.start, end)))
+        cursor = max(cursor, block.end)
+        if cursor >= end:
+            break
+    if cursor < end:
+        result.append((cursor, end))
+    return [(a, b) for a, b in result if a < b]
 
 
 def intersect(left: Sequence[Interval], right: Sequence[Interval]) -> list[Interval]:
@@ -203,25 +365,20 @@ def intersect(left: Sequence[Interval], right: Sequence[Interval]) -> list[Inter
     return result
 
 
-def available(party: Party, round_: Round) -> list[Interval]:
-    """Return when `party` can meet during the round: working time less busy time."""
-    intervals = working_intervals(party, round_.earliest, round_.latest)
-    return subtract(intervals, party.busy)
+def free_time(round_: Round, party: Party) -> list[Interval]:
+    """Return when `party` can be met within the round's window: what its blocks leave free."""
+    return uncovered(
+        (round_.origin, round_.horizon), blocks(round_, party, round_.earliest, round_.latest)
+    )
 
 
 def candidates(round_: Round) -> list[Candidates]:
     """Return, for each request of the round, its possible starts and their costs."""
-    fixed_busy = _fixed_busy(round_)
     cache: dict[str, list[Interval]] = {}
 
     def free(party_id: str) -> list[Interval]:
         if party_id not in cache:
-            party = round_.parties[party_id]
-            intervals = subtract(available(party, round_), fixed_busy.get(party_id, ()))
-            if round_.now is not None:
-                start = earliest_start(party, round_.now, round_.lead_working_days)
-                intervals = intersect(intervals, [(start.astimezone(UTC), round_.horizon)])
-            cache[party_id] = intervals
+            cache[party_id] = free_time(round_, round_.parties[party_id])
         return cache[party_id]
 
     window = [(round_.origin, round_.horizon)]
@@ -237,16 +394,6 @@ def candidates(round_: Round) -> list[Candidates]:
         costs = tuple(cost(round_, s, request.minutes) for s in starts)
         found.append(Candidates(request, starts, None, costs))
     return found
-
-
-def _fixed_busy(round_: Round) -> dict[str, list[Interval]]:
-    buffer = dt.timedelta(minutes=round_.buffer_minutes)
-    busy: dict[str, list[Interval]] = {}
-    for request, start in round_.fixed:
-        end = start + dt.timedelta(minutes=request.minutes)
-        for party_id in (*request.facilitators, *request.attendees):
-            busy.setdefault(party_id, []).append((start - buffer, end + buffer))
-    return busy
 
 
 def _grid_starts(intervals: Sequence[Interval], minutes: int, round_: Round) -> tuple[int, ...]:
@@ -338,7 +485,10 @@ def explain(request: Request, round_: Round) -> str:
     busy_names = [p.id for p in parties if p.busy]
     if busy_names:
         return f"the busy time of {', '.join(busy_names)} fills every common slot within {window}"
-    return f"meetings already confirmed fill every common slot within {window}"
+    return (
+        "meetings already confirmed (or proposed in other rounds) and the facilitators' "
+        f"maximum meetings a day fill every common slot within {window}"
+    )
 
 
 def _minutes(delta: dt.timedelta) -> int:

@@ -255,3 +255,19 @@ def list_replies(connection: sa.Connection, meeting_id: str) -> list[Reply]:
         sa.select(replies).where(replies.c.meeting_id == meeting_id).order_by(replies.c.id)
     )
     return [Reply.model_validate(row) for row in rows]
+
+
+def list_booked(
+    connection: sa.Connection, statuses: Sequence[str]
+) -> list[tuple[Meeting, tuple[str, ...]]]:
+    """Return the meetings in these statuses, of every training, each with its attendees' emails."""
+    rows = connection.execute(
+        sa.select(meetings).where(meetings.c.status.in_(statuses)).order_by(meetings.c.start)
+    ).all()
+    emails: dict[str, list[str]] = {row.id: [] for row in rows}
+    people = sa.select(attendees.c.meeting_id, attendees.c.email).join(
+        meetings, meetings.c.id == attendees.c.meeting_id
+    )
+    for meeting_id, email in connection.execute(people.where(meetings.c.status.in_(statuses))):
+        emails[meeting_id].append(email)
+    return [(Meeting.model_validate(row), tuple(emails[row.id])) for row in rows]

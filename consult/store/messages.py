@@ -7,7 +7,9 @@ claim, and the unique key backs that up. A sent message is never claimed again;
 nor is a rejected one (the server refused its recipient for good, 5xx), unless
 the coordinator asks for it (`retry_rejected`); a failed one (a transient fault,
 or it could not be built), or one whose claim is older than the lease (its
-sender crashed mid-send), can be claimed anew, which is how it gets sent again.
+sender crashed mid-send), can be claimed anew, which is how it gets sent again. A
+claim whose holder is known to be gone (on this host, its process ended: see
+`claims`) is taken over at once, without waiting for the lease.
 
 A sender works through a `Ledger`: one connection for a whole round, on which
 it claims a batch of messages in one transaction (with the same rules as one
@@ -25,6 +27,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from consult.store.claims import abandoned
 from consult.store.engine import writing_on
 from consult.store.meetings import require_meeting
 from consult.store.tables import meetings, messages
@@ -61,14 +64,17 @@ def claim_message(
         messages.c.kind == kind,
     )
     claim = {"status": "pending", "claimed_by": claimed_by, "claimed_at": now}
+    holder = connection.execute(
+        sa.select(messages.c.claimed_by).where(key, messages.c.status == "pending")
+    ).scalar_one_or_none()
+    free: sa.ColumnElement[bool] = (
+        sa.true() if abandoned(holder) else messages.c.claimed_at <= now - lease
+    )
     reclaimed = connection.execute(
         sa.update(messages)
         .where(
             key,
-            sa.or_(
-                messages.c.status == "failed",
-                sa.and_(messages.c.status == "pending", messages.c.claimed_at <= now - lease),
-            ),
+            sa.or_(messages.c.status == "failed", sa.and_(messages.c.status == "pending", free)),
         )
         .values(attempts=messages.c.attempts + 1, **claim)
     )
@@ -98,10 +104,13 @@ def claim_messages(
     claimed_by: str,
     lease: dt.timedelta,
     retry_rejected: bool = False,
+    taken_over: dict[Key, str] | None = None,
 ) -> list[Message | None]:
     """Return, for each key, its message claimed by `claimed_by`, or None if sent or claimed.
 
-    A rejected message is None too, unless `retry_rejected`.
+    A rejected message is None too, unless `retry_rejected`. Claims taken over from
+    another sender (its lease ran out, or its process is gone) are added to
+    `taken_over`, with who held them.
     """
     meeting_ids = list(dict.fromkeys(key[0] for key in keys))
     about_meetings = list(dict.fromkeys(key[0] for key in keys if key[3] in MEETING_KINDS))
@@ -122,12 +131,14 @@ def claim_messages(
         row = stored.get(key)
         if row is None:
             insert.append(key)
-        elif (
-            row.status == "failed"
-            or (retry_rejected and row.status == "rejected")
-            or (row.status == "pending" and row.claimed_at is not None and row.claimed_at <= stale)
+        elif row.status == "failed" or (retry_rejected and row.status == "rejected"):
+            reclaim.append(row.id)
+        elif row.status == "pending" and (
+            (row.claimed_at is not None and row.claimed_at <= stale) or abandoned(row.claimed_by)
         ):
             reclaim.append(row.id)
+            if taken_over is not None and row.claimed_by:
+                taken_over[key] = row.claimed_by
         else:
             continue
         wanted.add(key)
@@ -176,11 +187,17 @@ class Ledger:
         self._clock = clock
 
     def claim(
-        self, keys: Sequence[Key], lease: dt.timedelta, *, retry_rejected: bool = False
+        self,
+        keys: Sequence[Key],
+        lease: dt.timedelta,
+        *,
+        retry_rejected: bool = False,
+        taken_over: dict[Key, str] | None = None,
     ) -> list[Message | None]:
         """Return, for each key, its message claimed by this sender, or None if sent or claimed.
 
-        A rejected message is None too, unless `retry_rejected`.
+        A rejected message is None too, unless `retry_rejected`. Claims taken over from
+        another sender are added to `taken_over`, with who held them.
         """
         if not keys:
             return []
@@ -192,7 +209,29 @@ class Ledger:
                 claimed_by=self.claimed_by,
                 lease=lease,
                 retry_rejected=retry_rejected,
+                taken_over=taken_over,
             )
+
+    def held(
+        self, keys: Collection[Key], lease: dt.timedelta
+    ) -> dict[Key, tuple[str, dt.datetime]]:
+        """Return who holds each of these keys that another sender has claimed, and until when."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        pending = sa.select(messages).where(
+            messages.c.meeting_id.in_({key[0] for key in wanted}),
+            messages.c.status == "pending",
+            messages.c.claimed_by != self.claimed_by,
+        )
+        with writing_on(self._connection) as connection:
+            rows = connection.execute(pending).all()
+        return {
+            key: (row.claimed_by or "", row.claimed_at + lease)
+            for row in rows
+            if (key := (row.meeting_id, row.recipient, row.sequence, row.kind)) in wanted
+            and row.claimed_at is not None
+        }
 
     def refusals(self, keys: Collection[Key]) -> dict[Key, str]:
         """Return the recorded refusal of each of these keys whose message was rejected."""

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from consult.errors import StoreError
 from consult.store.engine import writing
-from consult.store.tables import messages, metadata, packs, schema_version
+from consult.store.tables import claimants, inbound, messages, metadata, packs, schema_version
 
 Migration = Callable[[sa.Connection], None]
 
@@ -51,7 +51,17 @@ def _ledger_for_packs(connection: sa.Connection) -> None:
     connection.exec_driver_sql("DROP TABLE messages_v1")
 
 
-MIGRATIONS: list[Migration] = [_create_all, _ledger_for_packs]
+def _claimants(connection: sa.Connection) -> None:
+    """Version 3: `claimants`, who each sender of the ledger acted for (see `history`)."""
+    claimants.create(connection, checkfirst=True)
+
+
+def _inbound(connection: sa.Connection) -> None:
+    """Version 4: `inbound`, the bounces, automatic replies and unreadable mail read."""
+    inbound.create(connection, checkfirst=True)
+
+
+MIGRATIONS: list[Migration] = [_create_all, _ledger_for_packs, _claimants, _inbound]
 LATEST = len(MIGRATIONS)
 
 

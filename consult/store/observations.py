@@ -33,6 +33,12 @@ def upsert_observation(
     return _one(connection, key), "updated"
 
 
+def get_observation(connection: sa.Connection, key: str) -> Observation | None:
+    """Return the observation stored under `key`, or None."""
+    row = connection.execute(sa.select(observations).where(observations.c.key == key)).first()
+    return None if row is None else Observation.model_validate(row)
+
+
 def list_observations(
     connection: sa.Connection, training: str | None, meeting_id: str | None
 ) -> list[Observation]:

@@ -11,9 +11,6 @@ every datetime among them aware and in UTC. Bad input raises a ValueError
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,12 +21,18 @@ import sqlalchemy as sa
 
 from consult.errors import StoreError
 from consult.store import audit as _audit
+from consult.store import counters as _counters
+from consult.store import history as _history
+from consult.store import inbound as _inbound
 from consult.store import meetings as _meetings
 from consult.store import messages as _messages
 from consult.store import observations as _observations
 from consult.store import packs as _packs
 from consult.store import steps as _steps
+from consult.store.claims import holder_id
 from consult.store.engine import create_store_engine, reading, writing
+from consult.store.history import Entry
+from consult.store.inbound import InboundKind, InboundMail
 from consult.store.meetings import MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
@@ -60,8 +63,12 @@ class Proposal(MeetingPlan):
     attendees: tuple[Attendee, ...] = ()
 
 
-def open_store(url: str) -> Store:
-    """Return the store at this SQLAlchemy URL, its schema created or brought up to date."""
+def open_store(url: str, actor: str | None = None) -> Store:
+    """Return the store at this SQLAlchemy URL, its schema created or brought up to date.
+
+    `actor` is who the audit log names for what is done through it (the
+    operating-system user by default); it may be changed before anything is done.
+    """
     engine = create_store_engine(url)
     try:
         migrate(engine)
@@ -72,16 +79,19 @@ def open_store(url: str) -> Store:
     except BaseException:
         engine.dispose()
         raise
-    return Store(engine)
+    return Store(engine, actor)
 
 
 class Store:
     """The state database behind an engine; build it with `open_store`, end it with `close`."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:
         self._engine = engine
-        self.claimer = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        """Who claims messages, unless a claim says otherwise."""
+        self.actor = actor or _audit.default_actor()
+        """Who the audit log names for what is done through this store, unless a call says."""
+        self._claimants: dict[str, str] = {}
+        self.claimer = holder_id()
+        """Who claims messages, unless a claim says otherwise: host, pid, process start."""
 
     def upsert_meeting(self, plan: MeetingPlan) -> Meeting:
         """Return the meeting, inserted as proposed or updated; its UID never changes.
@@ -106,6 +116,11 @@ class Store:
         """Return the meetings of a training (of one round, if given), by start time."""
         with reading(self._engine) as connection:
             return _meetings.list_meetings(connection, training, round)
+
+    def booked(self, statuses: Sequence[str]) -> list[tuple[Meeting, tuple[str, ...]]]:
+        """Return the meetings in these statuses, of any training, with their attendees' emails."""
+        with reading(self._engine) as connection:
+            return _meetings.list_booked(connection, statuses)
 
     def set_meeting_status(self, id: str, status: MeetingStatus, actor: str) -> Meeting:
         """Return the meeting with its new status, the change written to the audit log.
@@ -152,15 +167,18 @@ class Store:
         A failed message, or one claimed longer than `lease` ago and never
         marked sent (its sender crashed), is claimed anew.
         """
+        claimed_by = claimed_by or self.claimer
         with writing(self._engine) as connection:
+            now = _now()
+            _audit.register_claimant(connection, now, claimed_by, self.actor)
             return _messages.claim_message(
                 connection,
-                _now(),
+                now,
                 meeting_id=meeting_id,
                 recipient=recipient,
                 sequence=sequence,
                 kind=kind,
-                claimed_by=claimed_by or self.claimer,
+                claimed_by=claimed_by,
                 lease=lease,
             )
 
@@ -170,9 +188,15 @@ class Store:
 
         Each call on it is a transaction of its own; none holds the write lock
         between calls. Cheaper than the methods here for a round of messages.
+        The sender is recorded as acting for `actor`, for the history.
         """
+        claimed_by = claimed_by or self.claimer
+        if self._claimants.get(claimed_by) != self.actor:
+            with writing(self._engine) as connection:
+                _audit.register_claimant(connection, _now(), claimed_by, self.actor)
+            self._claimants[claimed_by] = self.actor
         with self._engine.connect() as connection:
-            yield Ledger(connection, claimed_by or self.claimer, _now)
+            yield Ledger(connection, claimed_by, _now)
 
     def mark_sent(self, id: int, message_id: str) -> Message:
         """Return the message, recorded as sent with this Message-ID."""
@@ -217,6 +241,49 @@ class Store:
         with reading(self._engine) as connection:
             return _meetings.list_replies(connection, meeting_id)
 
+    def record_inbound(
+        self,
+        source: str,
+        kind: InboundKind,
+        detail: str,
+        *,
+        message: int | None = None,
+        address: str | None = None,
+        status: str | None = None,
+    ) -> bool:
+        """Return whether a bounce, automatic reply or unreadable mail was recorded (once)."""
+        with writing(self._engine) as connection:
+            return _inbound.record_inbound(
+                connection,
+                _now(),
+                source=source,
+                kind=kind,
+                detail=detail,
+                message=message,
+                address=address,
+                status=status,
+            )
+
+    def inbound(self, kind: InboundKind | None = None) -> list[InboundMail]:
+        """Return the bounces, automatic replies and unreadable mail recorded, oldest first."""
+        with reading(self._engine) as connection:
+            return _inbound.list_inbound(connection, kind)
+
+    def inbound_sources(self) -> set[str]:
+        """Return where each recorded bounce, automatic reply or unreadable mail was read."""
+        with reading(self._engine) as connection:
+            return _inbound.sources(connection)
+
+    def bounced(self) -> dict[str, InboundMail]:
+        """Return the latest bounce of each address that bounced, by lower-cased address."""
+        with reading(self._engine) as connection:
+            return _inbound.bounced(connection)
+
+    def sent_message(self, message_ids: Sequence[str], recipient: str) -> Message | None:
+        """Return the message sent with one of these Message-IDs, else the latest to `recipient`."""
+        with reading(self._engine) as connection:
+            return _inbound.sent_message(connection, message_ids, recipient)
+
     def upsert_observation(
         self,
         key: str,
@@ -232,8 +299,13 @@ class Store:
         speaker_role: str | None = None,
         owner: str | None = None,
         due: dt.date | None = None,
+        actor: str | None = None,
     ) -> tuple[Observation, Change]:
-        """Return the observation stored under `key`, and whether it was added, updated or not."""
+        """Return the observation stored under `key`, and whether it was added, updated or not.
+
+        An addition or an update goes to the audit log, by `actor` (or the store's):
+        the observation's key, kind and theme and the fields changed, never its text.
+        """
         fields = {
             "meeting_id": meeting_id,
             "organisation": organisation,
@@ -248,7 +320,19 @@ class Store:
             "due": due,
         }
         with writing(self._engine) as connection:
-            return _observations.upsert_observation(connection, _now(), key, fields)
+            now = _now()
+            before = _observations.get_observation(connection, key)
+            observation, change = _observations.upsert_observation(connection, now, key, fields)
+            if change != "unchanged":
+                _audit.append(
+                    connection,
+                    now,
+                    actor=actor or self.actor,
+                    action=f"observation.{change}",
+                    subject=observation.meeting_id,
+                    detail=_observation_detail(observation, before),
+                )
+            return observation, change
 
     def observations(
         self, training: str | None = None, meeting_id: str | None = None
@@ -257,13 +341,25 @@ class Store:
         with reading(self._engine) as connection:
             return _observations.list_observations(connection, training, meeting_id)
 
-    def record_pack(self, training: str, digest: str) -> tuple[int, bool]:
+    def record_pack(self, training: str, digest: str, actor: str | None = None) -> tuple[int, bool]:
         """Return the version of the training's pack with this content digest, and if it is new.
 
-        The same digest as the latest version keeps that version; any other starts the next.
+        The same digest as the latest version keeps that version; any other starts
+        the next, and the audit log records who compiled it (`actor`, or the store's).
         """
         with writing(self._engine) as connection:
-            return _packs.record_pack(connection, _now(), training, digest)
+            now = _now()
+            version, new = _packs.record_pack(connection, now, training, digest)
+            if new:
+                _audit.append(
+                    connection,
+                    now,
+                    actor=actor or self.actor,
+                    action="pack.compiled",
+                    subject=f"{training}/briefing",
+                    detail={"version": version, "digest": digest},
+                )
+            return version, new
 
     def pack_versions(self, training: str) -> list[tuple[int, str, dt.datetime]]:
         """Return (version, digest, created_at) of each version of the training's pack."""
@@ -279,10 +375,53 @@ class Store:
                 connection, _now(), actor=actor, action=action, subject=subject, detail=detail or {}
             )
 
+    def history(
+        self, training: str, since: dt.datetime | None = None, kinds: Sequence[str] = ()
+    ) -> list[Entry]:
+        """Return every action about the training, oldest first: the audit log, ledger, replies.
+
+        `since` keeps the actions from that moment on; `kinds` those of these
+        actions or families ("message.rejected", "message"). See `history`.
+        """
+        with reading(self._engine) as connection:
+            return _history.history(connection, training, since=since, kinds=kinds)
+
     def audit_log(self, subject: str | None = None) -> list[AuditEvent]:
         """Return the audit log (about one subject, if given), oldest first."""
         with reading(self._engine) as connection:
             return _audit.log(connection, subject)
+
+    def record_counter(self, meeting_id: str, key: str, detail: Mapping[str, Any]) -> bool:
+        """Return whether an attendee's counter-proposal is recorded now; False if it was before."""
+        with writing(self._engine) as connection:
+            return _counters.record_counter(
+                connection, _now(), meeting_id=meeting_id, key=key, detail=detail
+            )
+
+    def decide_counter(
+        self,
+        meeting_id: str,
+        key: str,
+        accepted: bool,
+        actor: str,
+        detail: Mapping[str, Any] | None = None,
+    ) -> _counters.Counter:
+        """Return the counter-proposal accepted or declined; ValueError if decided already."""
+        with writing(self._engine) as connection:
+            return _counters.decide_counter(
+                connection,
+                _now(),
+                meeting_id=meeting_id,
+                key=key,
+                accepted=accepted,
+                actor=actor,
+                detail=detail or {},
+            )
+
+    def counters(self, prefix: str) -> list[_counters.Counter]:
+        """Return the counter-proposals of the meetings whose ids start with `prefix`."""
+        with reading(self._engine) as connection:
+            return _counters.list_counters(connection, prefix)
 
     def claim_step(
         self, training: str, key: str, actor: str, detail: Mapping[str, Any] | None = None
@@ -387,6 +526,24 @@ class Store:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+_OBSERVATION_FIELDS = ("kind", "theme", "severity", "confidentiality")
+"""What the audit log says of an observation; its text, quote and speaker stay in its row."""
+
+
+def _observation_detail(after: Observation, before: Observation | None) -> dict[str, Any]:
+    detail: dict[str, Any] = {"key": after.key}
+    detail |= {name: getattr(after, name) for name in _OBSERVATION_FIELDS}
+    if before is not None:
+        changed = [
+            name
+            for name in Observation.model_fields
+            if name not in ("id", "created_at", "updated_at")
+            and getattr(before, name) != getattr(after, name)
+        ]
+        detail["changed"] = changed
+    return detail
 
 
 def _now() -> dt.datetime:

@@ -155,6 +155,32 @@ audit = sa.Table(
     sa.Column("detail", sa.JSON, nullable=False),
 )
 
+# Who each sender of the ledger acted for: `messages.claimed_by` names a process, this the
+# person (or flow run), so that the audit's joined view (`history`) names who sent a message.
+claimants = sa.Table(
+    "claimants",
+    metadata,
+    sa.Column("claimed_by", sa.String, primary_key=True),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+# Mail read from the inbox that is no calendar answer: a bounce, an automatic reply, or a
+# message that could not be read at all. Keyed by where it was read (the file, or the IMAP
+# URL), so that each is recorded once and an unreadable one is not fetched again.
+inbound = sa.Table(
+    "inbound",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String, nullable=False, unique=True),
+    sa.Column("kind", sa.String, nullable=False),  # bounce, delayed, auto_reply, unreadable
+    sa.Column("message", sa.Integer, index=True),  # the ledger's row it is about, if known
+    sa.Column("address", sa.String, index=True),
+    sa.Column("status", sa.String),  # a bounce's status code, e.g. 5.1.1
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+)
+
 
 def _after_creating_audit(dialect: str, statement: str) -> None:
     ddl = sa.DDL(statement)  # type: ignore[no-untyped-call]

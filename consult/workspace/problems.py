@@ -80,7 +80,8 @@ def _problem(
         expected = expected.removeprefix(prefix)
     if kind in hints.about:
         loc, value = (*loc, hints.about[kind]), MISSING
-    elif kind == "missing":
+    elif kind == "missing" or kind.endswith("_missing"):
+        # a check of its own that a field is required (e.g. `kind_label_missing`)
         value = MISSING
     last = str(loc[-1]) if loc else ""
     if (last, kind) in hints.expected:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from consult.workspace.loading import Workspace
+from consult.workspace.translations import missing_translations
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Summary:
     contacts: int
     trainings: list[tuple[str, str, str]]
     planned: list[PlannedRow]
+    warnings: list[str] = field(default_factory=list)
+    """What loads but reads worse than it should: the missing translations."""
 
     def to_markdown(self) -> str:
         """Return the summary as Markdown, for a Prefect artifact or a file."""
@@ -57,6 +60,8 @@ class Summary:
                 for r in self.planned
             ),
         ]
+        if self.warnings:
+            lines += ["", "## Warnings", "", *(f"- {warning}" for warning in self.warnings)]
         return "\n".join(lines) + "\n"
 
 
@@ -92,4 +97,5 @@ def summarise(workspace: Workspace) -> Summary:
             for slug, t in workspace.trainings.items()
         ],
         planned=planned,
+        warnings=[str(missing) for missing in missing_translations(workspace)],
     )

@@ -34,5 +34,5 @@ def test_the_flow_publishes_the_pack_and_sends_each_version_once(tmp_path: Path)
     assert pdf.is_file()
     assert len(list((root / "out" / "outbox").glob("*.eml"))) == 3
 
-    assert compile_briefing(parameters) == "v1 (unchanged); 3 already sent or in flight"
+    assert compile_briefing(parameters) == "v1 (unchanged); 3 already sent"
     assert len(list((root / "out" / "outbox").glob("*.eml"))) == 3

@@ -90,4 +90,4 @@ def test_reminders_run_twice_send_nothing_twice(write_workspace: Callable[..., P
     root, _ = invited_workspace(write_workspace, training)
     parameters = ReminderParameters(training="winter-2027", workspace=str(root))
     assert send_reminders(parameters) == "2 reminder sent"
-    assert send_reminders(parameters) == "2 reminder already sent or in flight"
+    assert send_reminders(parameters) == "2 reminder already sent"

@@ -15,6 +15,7 @@ from prefect.flow_runs import resume_flow_run
 from consult.settings import Settings
 from consult.store import open_store
 from flows.plan_consultations import PlanParameters, plan_consultations
+from tests.conftest import LIVE_TRAINING
 from tests.flows.conftest import Background
 
 
@@ -42,8 +43,8 @@ def table_artifact(key: str) -> str:
 
 @pytest.fixture
 def workspace(write_workspace: Callable[..., Path]) -> Path:
-    """A tiny workspace whose round has one meeting with the Ministry."""
-    return write_workspace()
+    """A tiny workspace whose round has one meeting with the Ministry, dated for today."""
+    return write_workspace(trainings={"winter-2027": LIVE_TRAINING})
 
 
 def test_an_approved_proposal_confirms_the_meetings_and_records_who(

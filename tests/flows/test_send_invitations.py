@@ -11,30 +11,31 @@ from prefect import get_client
 from prefect_email import EmailServerCredentials
 
 from consult.errors import SmtpServerError
+from consult.mail.preview import CONFIRMED
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from flows.send_invitations import SendParameters, send_invitations
-from tests.conftest import PLANNED_AT
-from tests.mailserver import Mailbox, running
+from tests.conftest import LIVE_PLANNED_AT, LIVE_TRAINING
+from tests.mailserver import Mailbox, running, send_from
 
 
 def test_the_flow_sends_each_invitation_once_and_publishes_the_delivery(
     write_workspace: Callable[..., Path],
 ) -> None:
-    root = write_workspace()
+    root = write_workspace(trainings={"winter-2027": LIVE_TRAINING})
     workspace = load_workspace(root)
     settings = Settings(workspace=root)
     with open_store(settings.store_url) as store:
-        save_plan(
-            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "test"
-        )
+        planned = plan_round(workspace, "winter-2027", "round-1", {}, [], now=LIVE_PLANNED_AT)
+        save_plan(store, planned, "test")
         store.decide_round("winter-2027", "round-1", approve=True, actor="test")
+        store.audit("test", CONFIRMED, "winter-2027/round-1")  # the first send, confirmed
 
     parameters = SendParameters(training="winter-2027", workspace=str(root), batch_size=1)
     assert send_invitations(parameters) == "2 sent"
-    assert send_invitations(parameters) == "2 already sent or in flight"
+    assert send_invitations(parameters) == "2 already sent"
     assert len(list(settings.outbox.glob("*.eml"))) == 2
 
     with get_client(sync_client=True) as client:
@@ -46,14 +47,15 @@ def test_the_flow_sends_each_invitation_once_and_publishes_the_delivery(
 def test_the_flow_sends_through_the_smtp_server_of_a_credentials_block(
     write_workspace: Callable[..., Path],
 ) -> None:
-    root = write_workspace()
+    root = write_workspace(trainings={"winter-2027": LIVE_TRAINING})
     workspace = load_workspace(root)
     settings = Settings(workspace=root)
     with open_store(settings.store_url) as store:
-        save_plan(
-            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "test"
-        )
+        planned = plan_round(workspace, "winter-2027", "round-1", {}, [], now=LIVE_PLANNED_AT)
+        save_plan(store, planned, "test")
         store.decide_round("winter-2027", "round-1", approve=True, actor="test")
+        store.audit("test", CONFIRMED, "winter-2027/round-1")  # the first send, confirmed
+    send_from(root)  # SMTP refuses the default example.org sender
     mailbox = Mailbox()
     with running(mailbox) as port:
         EmailServerCredentials(
@@ -79,14 +81,14 @@ def test_the_flow_sends_through_the_smtp_server_of_a_credentials_block(
 def test_the_flow_fails_with_one_message_naming_the_server_when_the_login_is_refused(
     write_workspace: Callable[..., Path],
 ) -> None:
-    root = write_workspace()
+    root = write_workspace(trainings={"winter-2027": LIVE_TRAINING})
     workspace = load_workspace(root)
     settings = Settings(workspace=root)
     with open_store(settings.store_url) as store:
-        save_plan(
-            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "test"
-        )
+        planned = plan_round(workspace, "winter-2027", "round-1", {}, [], now=LIVE_PLANNED_AT)
+        save_plan(store, planned, "test")
         store.decide_round("winter-2027", "round-1", approve=True, actor="test")
+        store.audit("test", CONFIRMED, "winter-2027/round-1")  # the first send, confirmed
     logins: list[object] = []
 
     def refuse(server: object, session: object, envelope: object, mechanism: str, data: object):
@@ -98,7 +100,7 @@ def test_the_flow_fails_with_one_message_naming_the_server_when_the_login_is_ref
             smtp_server="127.0.0.1",
             smtp_port=port,
             smtp_type="INSECURE",
-            username="nino",
+            username="nino@consult-mail.net",
             password="wrong",
         ).save("consult-test-smtp-refused", overwrite=True)
         with pytest.raises(SmtpServerError, match=f"^127.0.0.1:{port} refused the login"):

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import TINY_STAKEHOLDERS
+from tests.conftest import LIVE_TRAINING, TINY_STAKEHOLDERS
 
 
 def consult(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -75,7 +75,7 @@ def test_schema_check_passes_on_the_committed_schema() -> None:
 def test_plan_proposes_then_approves_and_a_rerun_keeps_the_confirmed_meeting(
     write_workspace: Callable[..., Path],
 ) -> None:
-    root = str(write_workspace())
+    root = str(write_workspace(trainings={"winter-2027": LIVE_TRAINING}))
     proposed = consult("plan", "winter-2027", "--workspace", root)
     assert proposed.returncode == 0, proposed.stderr
     assert "1 of 1 meetings placed." in proposed.stdout

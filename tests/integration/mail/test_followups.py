@@ -130,7 +130,7 @@ def test_a_reminder_goes_to_everyone_who_has_not_declined_once(
         return sorted((d.recipient, d.kind, d.outcome) for d in report if d.kind == "reminder")
 
     assert remind() == [("nino@mia.example.gov.ge", "reminder", "sent")]
-    assert remind() == [("nino@mia.example.gov.ge", "reminder", "already sent or in flight")]
+    assert remind() == [("nino@mia.example.gov.ge", "reminder", "already sent")]
 
 
 def test_a_nudge_goes_to_consulted_people_who_have_not_answered(

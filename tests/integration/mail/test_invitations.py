@@ -27,20 +27,22 @@ from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.workspace.loading import Workspace, load_workspace
-from tests.conftest import PLANNED_AT
-from tests.mailserver import Mailbox, running
+from tests.conftest import LIVE_PLANNED_AT, LIVE_SHIFT, PLANNED_AT
+from tests.mailserver import Mailbox, running, send_from
 
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def confirmed_round(root: Path, slug: str) -> tuple[Workspace, Settings]:
-    """Plan and approve the first round of `slug` in the workspace at `root`."""
+def confirmed_round(
+    root: Path, slug: str, now: dt.datetime = PLANNED_AT
+) -> tuple[Workspace, Settings]:
+    """Plan and approve the first round of `slug` in the workspace at `root`, planning at `now`."""
     workspace = load_workspace(root)
     settings = Settings(workspace=root)
     round_id = workspace.training(slug).consultation.rounds[0].id
     with open_store(settings.store_url) as store:
-        save_plan(store, plan_round(workspace, slug, round_id, {}, [], now=PLANNED_AT), "test")
+        save_plan(store, plan_round(workspace, slug, round_id, {}, [], now=now), "test")
         store.decide_round(slug, round_id, approve=True, actor="test")
     return workspace, settings
 
@@ -75,7 +77,7 @@ def test_a_confirmed_round_writes_one_invitation_per_attendee_once(
         ("lela@example.org", "sent"),
         ("nino@mia.example.gov.ge", "sent"),
     ]
-    assert {d.outcome for d in again} == {"already sent or in flight"}
+    assert {d.outcome for d in again} == {"already sent"}
     files = sorted(settings.outbox.glob("*.eml"))
     assert len(files) == 2
     message = parse(files[0].read_bytes())
@@ -107,9 +109,11 @@ def test_a_refused_recipient_is_marked_rejected_and_the_others_are_sent(
 
 
 def test_a_round_killed_at_any_point_delivers_everything_on_the_next_run(tmp_path: Path) -> None:
-    root = prepare_demo(tmp_path / "demo", dt.date(2026, 11, 28))
+    # `consult send` sends at the real now: the demo and its plan are dated for today.
+    root = prepare_demo(tmp_path / "demo", dt.date(2026, 11, 28) + LIVE_SHIFT)
     slug = "intercultural-communication-2027"
-    confirmed_round(root, slug)
+    confirmed_round(root, slug, LIVE_PLANNED_AT)
+    send_from(root)
     with open_store(Settings(workspace=root).store_url) as store:
         expected = _expected_recipients(store, slug)
     mailbox = Mailbox(delay=0.05)
@@ -125,7 +129,7 @@ def test_a_round_killed_at_any_point_delivers_everything_on_the_next_run(tmp_pat
         }
         for kill_after in (3, 17, 33):
             run = subprocess.Popen(
-                [sys.executable, "-m", "consult", "send", slug, "--workspace", str(root)],
+                [sys.executable, "-m", "consult", "send", slug, "--workspace", str(root), "--yes"],
                 env=environment,
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
@@ -140,7 +144,7 @@ def test_a_round_killed_at_any_point_delivers_everything_on_the_next_run(tmp_pat
             kills += 1
             time.sleep(1.2)  # the lease of the message in flight runs out
         final = subprocess.run(
-            [sys.executable, "-m", "consult", "send", slug, "--workspace", str(root)],
+            [sys.executable, "-m", "consult", "send", slug, "--workspace", str(root), "--yes"],
             env=environment,
             cwd=ROOT,
             capture_output=True,

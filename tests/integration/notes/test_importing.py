@@ -97,7 +97,7 @@ def test_a_restricted_observation_appears_in_no_output(tmp_path: Path) -> None:
     )
     outputs = [
         consult("import-notes", SLUG, "--workspace", str(root)),
-        consult("send", SLUG, "--workspace", str(root)),
+        consult("send", SLUG, "--workspace", str(root), "--yes"),
         consult("remind", SLUG, "--workspace", str(root)),
         consult("replies", SLUG, "--workspace", str(root)),
         consult("validate", str(root)),

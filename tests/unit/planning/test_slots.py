@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from consult.planning.slots import Party, Request, Round, candidates, working_intervals
+from consult.planning.slots import (
+    Booking,
+    Party,
+    Request,
+    Round,
+    candidates,
+    working_intervals,
+)
 from schemas.types import WorkingHours
 
 UTC = dt.UTC
@@ -202,14 +209,14 @@ def test_a_full_busy_feed_is_named() -> None:
 
 def test_a_confirmed_meeting_takes_its_parties_time_with_the_buffer() -> None:
     lev = party("lev", "Asia/Tbilisi", "GE")
-    confirmed = Request("kept", 60, ("lev",), "pog")
     at = dt.datetime(2027, 3, 10, 6, tzinfo=UTC)  # 10:00-11:00 Tbilisi
+    confirmed = Booking("kept", at, at + dt.timedelta(hours=1), frozenset({"lev"}))
     round_ = round_of(
         [lev],
         [Request("m", 60, ("lev",), "mia")],
         dt.date(2027, 3, 10),
         dt.date(2027, 3, 10),
-        fixed=((confirmed, at),),
+        fixed=(confirmed,),
     )
     starts = starts_of(round_)
     assert dt.datetime(2027, 3, 10, 5, tzinfo=UTC) not in starts  # would end at 10:00, no buffer

@@ -146,7 +146,8 @@ def test_a_multi_line_field_keeps_new_lines_and_tabs(write_workspace: Write) -> 
     logistics = _with_logistics("Rooms:\\r\\n\\t1 and 2\\n\\t3")
     root = write_workspace(trainings={"winter-2027": logistics})
     training = load_workspace(root).training("winter-2027")
-    assert training.briefing.logistics == "Rooms:\r\n\t1 and 2\n\t3"
+    assert training.briefing.logistics is not None
+    assert training.briefing.logistics.en == "Rooms:\r\n\t1 and 2\n\t3"
 
 
 MULTI_LINE_REFUSALS = [

@@ -69,7 +69,8 @@ def test_an_unknown_key_lists_the_known_ones(write_workspace: Write) -> None:
     )
     assert problems_of(root) == [
         "stakeholders.yaml, line 4, organisations[0].colour: got 'colour', expected one of the "
-        "known fields: id, kind, country, name, working_hours, busy_feed, contacts"
+        "known fields: id, kind, kind_label, country, name, working_hours, busy_feed, contacts, "
+        "influence, interest, stance"
     ]
 
 

@@ -50,7 +50,9 @@ def test_a_blank_workspace_text_asks_for_at_least_one_character(
 def test_an_empty_workspace_list_asks_for_at_least_one_item(
     write_workspace: Callable[..., Path],
 ) -> None:
-    stakeholders = TINY_STAKEHOLDERS.split("    contacts:\n", 1)[0] + "    contacts: []\n"
+    head, rest = TINY_STAKEHOLDERS.split("    contacts:\n", 1)
+    tail = rest.split("  - id: coordinators")[1]
+    stakeholders = head + "    contacts: []\n  - id: coordinators" + tail
     assert workspace_problems(write_workspace(stakeholders)) == [
         "stakeholders.yaml, line 8, organisations[0].contacts: got [], expected at least 1 item"
     ]

@@ -1,0 +1,143 @@
+"""Edits one organisation or contact of stakeholders.yaml: the CLI's and the desk's one way in.
+
+An edit is a one-row import: the same fields as a spreadsheet's columns, the same
+checks, the same comment-keeping atomic write. It returns the audit entry the caller
+records, so the registry file and the audit log tell the same story.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from consult.errors import Problem, SheetError, WorkspaceError
+from consult.workspace.columns import COLUMNS
+from consult.workspace.registry_import import STAKEHOLDERS, apply_import, plan_import
+from consult.workspace.sheets import Sheet
+from consult.workspace.yamlfile import read_yaml
+
+ORGANISATION_FIELDS = tuple(c.key for c in COLUMNS if c.organisation and c.key != "organisation_id")
+CONTACT_FIELDS = tuple(c.key for c in COLUMNS if not c.organisation and c.key != "email")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What the audit log records of an edit: `store.audit(actor, action, subject, detail)`."""
+
+    action: str
+    subject: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether the edit changed the file."""
+        return bool(self.detail.get("fields"))
+
+
+def update_organisation(workspace: Path, org_id: str, changes: Mapping[str, str]) -> AuditEntry:
+    """Set an organisation's fields (the columns of a sheet: `country`, `influence`, ...).
+
+    Raises a WorkspaceError naming each field whose value is wrong, or an unknown field
+    or organisation; nothing is written then.
+    """
+    _known(workspace, org_id, None)
+    _fields(org_id, changes, ORGANISATION_FIELDS)
+    fields = _apply(workspace, org_id, None, changes)
+    return AuditEntry(
+        "registry.organisation.updated", f"stakeholders/{org_id}", _detail(fields, changes)
+    )
+
+
+def update_contact(
+    workspace: Path, org_id: str, contact_email: str, changes: Mapping[str, str]
+) -> AuditEntry:
+    """Set a contact's fields (`role`, `language`, `timezone`, ...); the email names the contact."""
+    email = _known(workspace, org_id, contact_email)
+    _fields(f"{org_id}.{contact_email}", changes, CONTACT_FIELDS)
+    fields = _apply(workspace, org_id, email, changes)
+    return AuditEntry(
+        "registry.contact.updated", f"stakeholders/{org_id}/{email}", _detail(fields, changes)
+    )
+
+
+def _detail(fields: list[str], changes: Mapping[str, str]) -> dict[str, Any]:
+    return {"fields": fields, "values": dict(changes)}
+
+
+def _known(workspace: Path, org_id: str, email: str | None) -> str | None:
+    """Return the contact's email as the registry writes it; raise if org or contact is unknown."""
+    data, _, found = read_yaml(Path(workspace) / STAKEHOLDERS, STAKEHOLDERS)
+    if found:
+        raise WorkspaceError(found)
+    organisations = [o for o in data.get("organisations") or [] if isinstance(o, dict)]
+    ids = sorted(str(o.get("id")) for o in organisations)
+    match = next((o for o in organisations if o.get("id") == org_id), None)
+    if match is None:
+        raise WorkspaceError(
+            [Problem(STAKEHOLDERS, None, "", org_id, f"an organisation id ({', '.join(ids)})")]
+        )
+    if email is None:
+        return None
+    emails = [str(c.get("email")) for c in match.get("contacts") or [] if isinstance(c, dict)]
+    for known in emails:
+        if known.casefold() == email.casefold():
+            return known
+    raise WorkspaceError(
+        [
+            Problem(
+                STAKEHOLDERS,
+                None,
+                org_id,
+                email,
+                f"the email of one of its contacts ({', '.join(emails)})",
+            )
+        ]
+    )
+
+
+def _fields(where: str, changes: Mapping[str, str], allowed: tuple[str, ...]) -> None:
+    problems = [
+        Problem(
+            STAKEHOLDERS, None, f"{where}.{key}", key, f"a field to edit ({', '.join(allowed)})"
+        )
+        for key in changes
+        if key not in allowed
+    ]
+    problems += [
+        Problem(
+            STAKEHOLDERS, None, f"{where}.{key}", value, "a value (an edit cannot empty a field)"
+        )
+        for key, value in changes.items()
+        if key in allowed and not value.strip()
+    ]
+    if problems:
+        raise WorkspaceError(problems)
+
+
+def _apply(
+    workspace: Path, org_id: str, email: str | None, changes: Mapping[str, str]
+) -> list[str]:
+    keys = ["organisation_id", *(["email"] if email else []), *changes]
+    values = [org_id, *([email] if email else []), *changes.values()]
+    sheet = Sheet("edit", None, tuple(keys), ((2, tuple(values)),))
+    try:
+        preview = plan_import(workspace, [sheet], {key: key for key in keys})
+    except SheetError as error:
+        where = f"{org_id}.{email}" if email else org_id
+        raise WorkspaceError(
+            [
+                Problem(STAKEHOLDERS, None, f"{where}.{_field_of(p.path)}", p.value, p.expected)
+                for p in error.problems
+            ]
+        ) from None
+    apply_import(workspace, preview)
+    return [name for change in preview.changed for name in change.fields]
+
+
+def _field_of(column: str) -> str:
+    """Return the field a one-row sheet's column label names: `column B (country)` is country."""
+    found = re.search(r"\(([^()]*)\)$", column)
+    return found.group(1) if found else column.split(" ")[0]

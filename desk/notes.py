@@ -1,0 +1,277 @@
+"""The notes of one meeting as a form: attendance from the invitees, one row per observation.
+
+The form is checked with the same models as every other source of notes
+(`schemas.notes`) and stored through `consult.notes.importing.store_notes`,
+under the source `desk/<round>/<meeting>` and one id per row (`o1`, `o2`...):
+saving again changes nothing, and an edited row updates its observation. A
+form with a mistake comes back with every value as typed and each error
+beside its field; nothing of it is stored until it is all valid.
+
+Restricted observations are stored and shown nowhere, not even here: a saved
+one is listed by its kind and theme, kept as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import get_args
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from consult.notes.importing import ImportReport, store_notes
+from consult.store import Store
+from consult.workspace.loading import Workspace
+from consult.workspace.rounds import meeting_id
+from desk.pages import organisation_names, words
+from schemas import Attendance, MeetingNotes, ObservationInput
+from schemas.state import Confidentiality, ObservationKind
+
+FIELDS = (
+    "kind",
+    "theme",
+    "severity",
+    "confidentiality",
+    "text",
+    "quote",
+    "speaker_role",
+    "owner",
+    "due",
+)
+"""The fields of an observation row, in the form's order."""
+BLANK_ROWS = 3
+"""Empty rows offered below the saved ones."""
+MOST_ROWS = 200
+KINDS: tuple[str, ...] = get_args(ObservationKind)
+CONFIDENTIALITIES: tuple[str, ...] = get_args(Confidentiality)
+SEVERITIES = (("1", "1 minor"), ("2", "2 moderate"), ("3", "3 serious"), ("4", "4 critical"))
+_NUMBER = re.compile(r"^[1-9][0-9]{0,3}$")
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """An invitee of the meeting, and whether the form ticks them as present."""
+
+    email: str
+    name: str
+    organisation: str
+    role: str
+    ticked: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    """One observation row: its number, its values as typed, and the error beside each field."""
+
+    number: int
+    values: Mapping[str, str]
+    errors: Mapping[str, str] = field(default_factory=dict)
+    restricted: bool = False
+    """A saved restricted observation: listed, never shown, kept as stored."""
+
+    @property
+    def blank(self) -> bool:
+        """Return whether nothing but the default confidentiality is filled in."""
+        filled = (self.values.get(name, "").strip() for name in FIELDS)
+        return not any(
+            value for name, value in zip(FIELDS, filled, strict=True) if name != "confidentiality"
+        )
+
+
+@dataclass(frozen=True)
+class NotesForm:
+    """The form of one meeting's notes, as shown or as posted."""
+
+    slug: str
+    round: str
+    planned: str
+    meeting_id: str
+    organisation: str
+    organisation_name: str
+    when: str
+    date: str
+    recorded_by: str
+    invitees: tuple[Invitee, ...]
+    themes: tuple[tuple[str, str], ...]
+    rows: tuple[Row, ...]
+    errors: Mapping[str, str] = field(default_factory=dict)
+    elsewhere: int = 0
+    """The meeting's observations stored from other sources (notes files, a survey)."""
+    kinds: tuple[tuple[str, str], ...] = tuple((k, words(k)) for k in KINDS)
+    severities: tuple[tuple[str, str], ...] = SEVERITIES
+    confidentialities: tuple[str, ...] = CONFIDENTIALITIES
+
+    @property
+    def source(self) -> str:
+        """Return the source the form's notes are stored under."""
+        return f"desk/{self.round}/{self.planned}"
+
+    @property
+    def error_count(self) -> int:
+        """Return how many fields have an error."""
+        return len(self.errors) + sum(len(row.errors) for row in self.rows)
+
+
+def load(
+    workspace: Workspace, store: Store, slug: str, round_id: str, planned: str
+) -> NotesForm | None:
+    """Return the meeting's form with what the desk stored before, or None if no such meeting."""
+    training = workspace.training(slug)
+    if round_id not in {r.id for r in training.consultation.rounds}:
+        return None
+    meeting = store.get_meeting(meeting_id(slug, round_id, planned))
+    if meeting is None:
+        return None
+    zone = ZoneInfo(training.timezone)
+    names = organisation_names(workspace)
+    roles = {c.email: c.role for o in workspace.stakeholders.organisations for c in o.contacts}
+    invitees = tuple(
+        Invitee(
+            a.email,
+            a.name,
+            names.get(a.organisation or "", a.organisation or ""),
+            roles.get(a.email, ""),
+            bool(a.attended),
+        )
+        for a in store.attendees(meeting.id)
+        if a.role != "CHAIR"
+    )
+    source = f"desk/{round_id}/{planned}#o"
+    stored = store.observations(meeting_id=meeting.id)
+    saved = sorted(
+        (o for o in stored if o.key.startswith(source) and o.key.removeprefix(source).isdigit()),
+        key=lambda o: int(o.key.removeprefix(source)),
+    )
+    rows = [
+        Row(
+            number=int(o.key.removeprefix(source) or 0),
+            values={
+                "kind": o.kind,
+                "theme": o.theme,
+                "severity": str(o.severity),
+                "confidentiality": o.confidentiality,
+                **(
+                    {}
+                    if o.confidentiality == "restricted"
+                    else {
+                        "text": o.text,
+                        "quote": o.quote or "",
+                        "speaker_role": o.speaker_role or "",
+                        "owner": o.owner or "",
+                        "due": o.due.isoformat() if o.due else "",
+                    }
+                ),
+            },
+            restricted=o.confidentiality == "restricted",
+        )
+        for o in saved
+    ]
+    start = max((row.number for row in rows), default=0)
+    rows += [Row(start + n, {"confidentiality": "internal"}) for n in range(1, BLANK_ROWS + 1)]
+    local = meeting.start.astimezone(zone)
+    return NotesForm(
+        slug=slug,
+        round=round_id,
+        planned=planned,
+        meeting_id=meeting.id,
+        organisation=meeting.organisation,
+        organisation_name=names.get(meeting.organisation, meeting.organisation),
+        when=f"{local:%a %d %b %Y %H:%M} ({zone.key})",
+        date=local.date().isoformat(),
+        recorded_by="",
+        invitees=invitees,
+        themes=tuple((t.id, t.label.en) for t in training.themes),
+        rows=tuple(rows),
+        elsewhere=len(stored) - len(saved),
+    )
+
+
+def read(form: NotesForm, fields: Mapping[str, Sequence[str]]) -> NotesForm:
+    """Return the form as posted: every value as typed, and each field's error if it has one."""
+
+    def one(name: str) -> str:
+        return (fields.get(name) or [""])[0]
+
+    errors: dict[str, str] = {}
+    date = one("date").strip()
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        errors["date"] = f"got {date!r}, expected a date such as {form.date}"
+    recorded_by = one("recorded_by").strip()
+    if not recorded_by:
+        errors["recorded_by"] = "your name, for the audit log"
+    ticked = set(fields.get("attended") or ())
+    invitees = tuple(dataclasses.replace(i, ticked=i.email in ticked) for i in form.invitees)
+    kept = {row.number: row for row in form.rows if row.restricted}
+    numbers = [n for n in dict.fromkeys(fields.get("row") or ()) if _NUMBER.match(n)][:MOST_ROWS]
+    themes = {theme for theme, _ in form.themes}
+    rows = []
+    for number in map(int, numbers):
+        if number in kept:
+            rows.append(kept[number])
+            continue
+        values = {name: one(f"o{number}-{name}") for name in FIELDS}
+        row = Row(number, values)
+        rows.append(row if row.blank else dataclasses.replace(row, errors=_check(row, themes)))
+    return dataclasses.replace(
+        form, date=date, recorded_by=recorded_by, invitees=invitees, rows=tuple(rows), errors=errors
+    )
+
+
+def _check(row: Row, themes: set[str]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    try:
+        _observation(row)
+    except ValidationError as invalid:
+        for error in invalid.errors():
+            name = str(error["loc"][0]) if error["loc"] else "owner"
+            if name not in errors:
+                errors[name] = "required" if not row.values.get(name, "").strip() else error["msg"]
+    theme = row.values.get("theme", "")
+    if "theme" not in errors and theme not in themes:
+        errors["theme"] = f"{theme!r} is not a theme of this training"
+    return errors
+
+
+def _observation(row: Row) -> ObservationInput:
+    values = {name: value.strip() or None for name, value in row.values.items()}
+    return ObservationInput.model_validate({**values, "id": f"o{row.number}"})
+
+
+def save(workspace: Workspace, store: Store, form: NotesForm, actor: str) -> ImportReport:
+    """Return the report after storing the form's attendance and observations (a valid form)."""
+    roles = {i.email: i.role for i in form.invitees}
+    people = {a.email: a for a in store.attendees(form.meeting_id)}
+    ticked = {i.email for i in form.invitees if i.ticked}
+    attendance = tuple(
+        Attendance(
+            name=people[email].name,
+            organisation=people[email].organisation,
+            role=roles.get(email) or None,
+        )
+        for email in sorted(ticked)
+        if email in people
+    )
+    store.set_attendees(
+        form.meeting_id,
+        [
+            a.model_copy(update={"attended": a.email in ticked}) if a.role != "CHAIR" else a
+            for a in people.values()
+        ],
+    )
+    notes = MeetingNotes(
+        meeting=form.planned,
+        round=form.round,
+        organisation=form.organisation,
+        date=dt.date.fromisoformat(form.date),
+        attendance=attendance,
+        observations=tuple(
+            _observation(row) for row in form.rows if not row.blank and not row.restricted
+        ),
+    )
+    return store_notes(workspace, store, form.slug, [(form.source, notes)], actor)

@@ -1,0 +1,137 @@
+"""Decisions and steps through Prefect's API: a paused plan approved on the desk, a step started."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from consult.demo import prepare_demo, serve_feeds
+from consult.settings import Settings
+from consult.store import open_store
+from desk.prefect_api import PrefectApi
+from tests.desk.conftest import SLUG
+from tests.desk.html import read_page
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture(scope="module")
+def prefect_api() -> Iterator[PrefectApi]:
+    """A temporary Prefect server (SQLite) for this module, and the desk's client of it."""
+    from prefect.settings import get_current_settings, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings(updates={"flows.heartbeat_frequency": None}),
+    ):
+        url = get_current_settings().api.url
+        assert url
+        yield PrefectApi(url)
+
+
+@pytest.fixture
+def fresh_demo(tmp_path: Path) -> Iterator[Path]:
+    """A fresh demo workspace, nothing planned, its busy-time feeds served meanwhile."""
+    with serve_feeds() as port:
+        yield prepare_demo(tmp_path / "demo", dt.date.today(), feed_port=port)
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+    return found
+
+
+def test_a_paused_schedule_is_listed_with_its_meetings_and_approved_from_the_desk(
+    prefect_api: PrefectApi, fresh_demo: Path, serve_desk: Callable[..., str]
+) -> None:
+    from flows.plan_consultations import PlanParameters, plan_consultations
+
+    outcome: dict[str, Any] = {}
+    parameters = PlanParameters(training=SLUG, workspace=str(fresh_demo))
+    thread = threading.Thread(
+        target=lambda: outcome.update(result=plan_consultations(parameters)), daemon=True
+    )
+    thread.start()
+    [run] = wait_until(prefect_api.waiting)
+    url = serve_desk(fresh_demo, prefect=prefect_api)
+    page = read_page(requests.get(f"{url}/decisions", timeout=60).text)
+    assert f"Review the schedule artifact of {SLUG}, round-1" in page.text(f"run-{run.id}")
+    with open_store(Settings(workspace=fresh_demo).store_url) as store:
+        proposed = store.meetings(SLUG, "round-1")
+    schedule = page.table(f"run-{run.id}")
+    assert schedule.header[0] == "When"
+    assert len(schedule.rows) == len(proposed)
+    assert {row[4] for row in schedule.rows} == {"proposed"}
+
+    unsigned = requests.post(f"{url}/decisions/{run.id}", data={"decision": "approve"}, timeout=60)
+    assert unsigned.status_code == 422
+    assert read_page(unsigned.text).text(f"f-{run.id}-decided_by-error") == "required"
+
+    approved = requests.post(
+        f"{url}/decisions/{run.id}",
+        data={"decision": "approve", "comment": "fine", "decided_by": "Nino Beridze"},
+        timeout=60,
+    )
+    assert approved.status_code == 200, approved.text
+    assert "Resumed:" in approved.text
+    thread.join(timeout=120)
+    assert str(outcome.get("result", "")).startswith("approved by Nino Beridze"), outcome
+    with open_store(Settings(workspace=fresh_demo).store_url) as store:
+        assert {m.status for m in store.meetings(SLUG, "round-1")} == {"confirmed"}
+        [event] = [e for e in store.audit_log(f"{SLUG}/round-1") if e.action == "round.approved"]
+    assert event.actor == "Nino Beridze"
+    assert event.detail["comment"] == "fine"
+    assert prefect_api.waiting() == []
+
+
+def test_a_step_started_on_the_desk_is_a_run_of_its_deployment_named_for_what_it_does(
+    prefect_api: PrefectApi, desk_demo: Path, serve_desk: Callable[..., str]
+) -> None:
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.deployments.runner import RunnerDeployment
+
+    from flows.serve import deployments
+
+    [plan] = [d for d in deployments() if d.name == "plan-consultations"]
+    assert isinstance(plan, RunnerDeployment)
+    plan.apply()
+    url = serve_desk(desk_demo, prefect=prefect_api)
+    answer = requests.post(
+        f"{url}/trainings/{SLUG}/start", data={"step": "plan/round-1"}, timeout=60
+    )
+    assert answer.status_code == 200, answer.text
+    assert f"Started: plan · {SLUG} · round-1" in answer.text
+    run_id = answer.url.split("run=")[1].split("#")[0]
+    with SyncPrefectClient(prefect_api.url) as client:
+        run = client.read_flow_run(run_id)
+    assert run.name == f"plan · {SLUG} · round-1"
+    assert run.parameters["parameters"] == {"training": SLUG, "round": "round-1"}
+    wrong = requests.post(
+        f"{url}/trainings/{SLUG}/start", data={"step": "plan/round-9"}, timeout=60
+    )
+    assert wrong.status_code == 400
+    assert "got step &#39;plan/round-9&#39;" in wrong.text
+
+
+def test_without_prefect_the_decisions_page_says_where_it_looked(
+    desk_demo: Path, serve_desk: Callable[..., str]
+) -> None:
+    from consult.ui import free_port
+
+    nowhere = PrefectApi(f"http://127.0.0.1:{free_port(0)}/api")
+    url = serve_desk(desk_demo, prefect=nowhere)
+    answer = requests.get(f"{url}/decisions", timeout=60)
+    assert answer.status_code == 503
+    assert f"Prefect at {nowhere.url} does not answer" in answer.text
+    assert "Traceback" not in answer.text

@@ -1,0 +1,196 @@
+"""Notes in minutes: a meeting's attendance and observations typed into the desk's form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from consult.settings import Settings
+from consult.store import open_store
+from tests.desk.conftest import SLUG
+from tests.desk.html import read_page
+
+MEETING = f"{SLUG}/round-1/unhcr-georgia"
+SELIN = "s.aydemir@unhcr.example.org"
+
+
+@pytest.fixture
+def notes_url(desk_url: str) -> str:
+    """The address of the notes form of the UNHCR meeting of the demo."""
+    return f"{desk_url}/trainings/{SLUG}/meetings/round-1/unhcr-georgia/notes"
+
+
+def observation(number: int, **values: str) -> dict[str, str]:
+    """Return the form fields of observation row `number`."""
+    fields = {"kind": "", "theme": "", "severity": "", "confidentiality": "internal", "text": ""}
+    fields.update({"quote": "", "speaker_role": "", "owner": "", "due": ""}, **values)
+    return {f"o{number}-{name}": value for name, value in fields.items()}
+
+
+def posted(*rows: dict[str, str], **fields: str | list[str]) -> dict[str, str | list[str]]:
+    """Return a whole form: the meeting's fields, then one observation row per `rows`."""
+    form: dict[str, str | list[str]] = {"date": "2026-12-08", "recorded_by": "Nino Beridze"}
+    form.update(fields)
+    form["row"] = [str(n) for n in range(1, len(rows) + 1)]
+    for row in rows:
+        form.update(row)
+    return form
+
+
+def stored(workspace: Path) -> list[tuple[str, str, str, str]]:
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        return [
+            (o.key, o.kind, o.theme, o.text)
+            for o in store.observations(meeting_id=MEETING)
+            if o.key.startswith("desk/")
+        ]
+
+
+def meeting_day(workspace: Path) -> str:
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        meeting = store.get_meeting(MEETING)
+    assert meeting is not None
+    return meeting.start.astimezone(ZoneInfo("Asia/Tbilisi")).date().isoformat()
+
+
+def invitee_email(workspace: Path) -> str:
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        return next(a.email for a in store.attendees(MEETING) if a.role != "CHAIR")
+
+
+def test_the_form_offers_the_training_themes_and_kinds_as_drop_downs(
+    notes_url: str, desk_demo: Path
+) -> None:
+    page = read_page(requests.get(notes_url, timeout=30).text)
+    assert page.ids["o1-theme"]["tag"] == "select"
+    assert page.ids["o1-kind"]["tag"] == "select"
+    assert 'value="bias-indicators"' in page.html
+    assert 'value="good_practice">good practice</option>' in page.html
+    assert page.value("o1-confidentiality") == "internal"
+    assert "o1-id" not in page.ids
+    assert page.value("date") == meeting_day(desk_demo)
+    assert "Attendance" in page.html
+
+
+def test_a_form_with_mistakes_comes_back_with_every_value_kept_and_each_error_beside_its_field(
+    notes_url: str, desk_demo: Path
+) -> None:
+    email = invitee_email(desk_demo)
+    form = posted(
+        observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter."),
+        observation(
+            2,
+            kind="commitment",
+            theme="bias-indicators",
+            severity="2",
+            text="Share the checklist.",
+            quote="We will send it",
+        ),
+        observation(3, kind="need", theme="made-up", severity="9", text="Training on <bias>"),
+        date="08.12.2026",
+        attended=[email],
+    )
+    answer = requests.post(notes_url, data=form, timeout=30)
+    assert answer.status_code == 422
+    page = read_page(answer.text)
+    expected = f"got '08.12.2026', expected a date such as {meeting_day(desk_demo)}"
+    assert page.text("date-error") == expected
+    assert page.value("date") == "08.12.2026"
+    assert page.text("o2-owner-error") == "required"
+    assert page.value("o2-text") == "Share the checklist."
+    assert page.value("o2-quote") == "We will send it"
+    assert page.value("o2-kind") == "commitment"
+    assert page.text("o3-theme-error") == "'made-up' is not a theme of this training"
+    assert page.text("o3-severity-error") == "Input should be less than or equal to 4"
+    assert page.value("o3-text") == "Training on <bias>"
+    assert "o1-kind-error" not in page.ids
+    assert page.value("o1-text") == "No interpreter."
+    assert page.value("recorded_by") == "Nino Beridze"
+    assert f'value="{email}" checked' in answer.text
+    assert "4 fields to correct" in page.html
+    assert stored(desk_demo) == []
+
+
+def test_saving_the_same_notes_twice_stores_them_once_and_an_edit_updates(
+    notes_url: str, desk_demo: Path
+) -> None:
+    first = observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter.")
+    answer = requests.post(notes_url, data=posted(first), timeout=30)
+    assert answer.status_code == 200
+    assert "Saved: 1 added, 0 updated, 0 unchanged, 0 rejected." in answer.text
+    again = requests.post(notes_url, data=posted(first), timeout=30)
+    assert "Saved: 0 added, 0 updated, 1 unchanged, 0 rejected." in again.text
+    page = read_page(again.text)
+    assert page.value("o1-text") == "No interpreter."
+    assert page.value("o1-theme") == "interpreters"
+    edited = observation(1, kind="gap", theme="interpreters", severity="4", text="None at all.")
+    requests.post(notes_url, data=posted(edited), timeout=30)
+    assert stored(desk_demo) == [
+        ("desk/round-1/unhcr-georgia#o1", "gap", "interpreters", "None at all.")
+    ]
+
+
+def test_the_ticked_invitees_are_recorded_as_attended(notes_url: str, desk_demo: Path) -> None:
+    email = invitee_email(desk_demo)
+    requests.post(notes_url, data=posted(attended=[email]), timeout=30)
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        attended = {a.email: a.attended for a in store.attendees(MEETING) if a.role != "CHAIR"}
+        log = store.audit_log(MEETING)
+    assert attended[email] is True
+    assert [value for other, value in attended.items() if other != email] == [False] * (
+        len(attended) - 1
+    )
+    assert log[-1].action == "notes.attendance"
+    assert log[-1].actor == "Nino Beridze"
+    page = read_page(requests.get(notes_url, timeout=30).text)
+    assert f'value="{email}" checked' in page.html
+
+
+def test_a_restricted_observation_is_stored_and_never_shown_back(
+    notes_url: str, desk_demo: Path
+) -> None:
+    secret = observation(
+        1,
+        kind="challenge",
+        theme="interpreters",
+        severity="2",
+        confidentiality="restricted",
+        text="The named officer refuses interpreters.",
+    )
+    answer = requests.post(notes_url, data=posted(secret), timeout=30)
+    assert "The named officer" not in answer.text
+    assert "A restricted challenge on interpreters" in answer.text
+    assert [row[3] for row in stored(desk_demo)] == ["The named officer refuses interpreters."]
+    training = requests.get(notes_url.split("/meetings/")[0], timeout=30)
+    assert "The named officer" not in training.text
+
+
+def test_an_unknown_meeting_is_a_page_that_names_it(desk_url: str) -> None:
+    answer = requests.get(f"{desk_url}/trainings/{SLUG}/meetings/round-1/nobody/notes", timeout=30)
+    assert answer.status_code == 404
+    assert f"there is no meeting &#39;nobody&#39; in {SLUG}/round-1" in answer.text
+
+
+def test_a_form_posted_from_another_site_saves_nothing(notes_url: str, desk_demo: Path) -> None:
+    form = posted(observation(1, kind="gap", theme="interpreters", severity="3", text="x"))
+    answer = requests.post(
+        notes_url, data=form, headers={"Origin": "http://evil.example"}, timeout=30
+    )
+    assert answer.status_code == 403
+    assert stored(desk_demo) == []
+
+
+def test_a_mistake_in_one_observation_alone_saves_nothing_of_the_form(
+    notes_url: str, desk_demo: Path
+) -> None:
+    form = posted(
+        observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter."),
+        observation(2, kind="commitment", theme="interpreters", severity="2", text="A list."),
+    )
+    answer = requests.post(notes_url, data=form, timeout=30)
+    assert answer.status_code == 422
+    assert read_page(answer.text).text("o2-owner-error") == "required"
+    assert stored(desk_demo) == []

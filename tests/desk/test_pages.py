@@ -1,0 +1,172 @@
+"""The desk's pages on the finished demo: what a coordinator reads on the list and training page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+
+from consult.settings import Settings
+from consult.store import open_store
+from consult.workspace.loading import load_workspace
+from tests.desk.conftest import SLUG
+from tests.desk.html import read_page
+
+TBILISI = ZoneInfo("Asia/Tbilisi")
+UNHCR = "Office of the UN High Commissioner for Refugees (UNHCR) in Georgia"
+
+
+def training_page(url: str) -> requests.Response:
+    answer = requests.get(f"{url}/trainings/{SLUG}", timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def test_the_training_list_links_each_training_with_its_dates(
+    desk_url: str, desk_demo: Path
+) -> None:
+    training = load_workspace(desk_demo).training(SLUG)
+    answer = requests.get(f"{desk_url}/", timeout=30)
+    page = read_page(answer.text)
+    [table] = page.tables
+    assert table.header[0] == "Dates"
+    [row] = table.rows
+    assert row[0] == f"{training.start.isoformat()} \N{EN DASH} {training.end.isoformat()}"
+    assert row[1].startswith(training.title.en)
+    assert f'href="/trainings/{SLUG}"' in answer.text
+
+
+def test_each_meeting_shows_its_date_and_time_first_then_the_organisation_by_name(
+    desk_url: str, desk_demo: Path
+) -> None:
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        meetings = store.meetings(SLUG)
+        zones = {m.id: {a.timezone for a in store.attendees(m.id)} for m in meetings}
+    page = read_page(training_page(desk_url).text)
+    table = page.table("rounds")
+    assert table.header[:2] == ["When", "Organisation"]
+    assert len(table.rows) == len(meetings)
+    for meeting, row in zip(meetings, table.rows, strict=True):
+        start = meeting.start.astimezone(TBILISI)
+        assert row[0].startswith(f"{start:%a %d %b %Y %H:%M}"), row[0]
+        assert "(Asia/Tbilisi)" in row[0]
+        for other in zones[meeting.id] - {"Asia/Tbilisi"}:
+            local = meeting.start.astimezone(ZoneInfo(other))
+            assert f"{other} {local:%H:%M}" in row[0]
+    [unhcr] = [row for row in table.rows if row[1].startswith(UNHCR)]
+    assert "Europe/Istanbul" in unhcr[0]
+    assert "Selin Aydemir" in unhcr[3]
+    assert {row[4] for row in table.rows} <= {"invited", "notes in", "accepted", "declined"}
+
+
+def test_the_answers_are_counted_per_organisation_and_an_accepted_meeting_says_so(
+    desk_url: str, desk_demo: Path
+) -> None:
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        meeting = store.get_meeting(f"{SLUG}/round-1/unhcr-georgia")
+        assert meeting is not None
+        guests = [a for a in store.attendees(meeting.id) if a.role != "CHAIR"]
+        for guest in guests:
+            store.record_reply(meeting.id, guest.email, "ACCEPTED", meeting.sequence, "test")
+    page = read_page(training_page(desk_url).text)
+    answers = page.table("answers")
+    [row] = [r for r in answers.rows if r[0] == UNHCR]
+    assert row[answers.header.index("Invited")] == str(len(guests))
+    assert row[answers.header.index("accepted")] == str(len(guests))
+    assert page.text("meeting-unhcr-georgia").count("accepted") >= 1
+
+
+def test_the_delivery_totals_put_failures_first_with_names_and_organisations(
+    desk_url: str, desk_demo: Path
+) -> None:
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        sent = store.messages(status="sent")
+        invited = next(m for m in sent if m.recipient == "s.chkheidze@example.gov.ge")
+        reminder = store.claim_message(
+            invited.meeting_id, invited.recipient, invited.sequence, "reminder"
+        )
+        assert reminder is not None
+        store.mark_failed(reminder.id, "550 5.1.1 mailbox unavailable")
+    page = read_page(training_page(desk_url).text)
+    totals = page.html.split('class="totals"', 1)[1].split("</p>", 1)[0]
+    assert totals.index("failed") < totals.index("sent")
+    assert f"<strong>{len(sent)}</strong> sent" in totals
+    table = page.table("delivery")
+    first = dict(zip(table.header, table.rows[0], strict=True))
+    assert first["Status"] == "failed"
+    assert first["Recipient"] == "სალომე ჩხეიძე s.chkheidze@example.gov.ge"
+    assert first["Organisation"]
+    assert first["Error"] == "550 5.1.1 mailbox unavailable"
+    assert first["Message"].startswith("reminder")
+    assert [row[0] for row in table.rows[1:]] == ["sent"] * len(sent)
+
+
+def test_each_pack_version_links_its_files_and_the_pdf_downloads(desk_url: str) -> None:
+    page = read_page(training_page(desk_url).text)
+    [row] = page.table("pack").rows
+    assert row[0].startswith("v1")
+    base = f"/trainings/{SLUG}/packs/1/"
+    for name in (f"briefing-{SLUG}-en.pdf", f"briefing-{SLUG}-ka.html", "sources.csv"):
+        assert f'href="{base}{name}"' in page.html
+    pdf = requests.get(f"{desk_url}{base}briefing-{SLUG}-en.pdf", timeout=30)
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"].startswith("attachment")
+    sources = requests.get(f"{desk_url}{base}sources.csv", timeout=30)
+    assert sources.headers["content-type"].startswith("text/csv")
+    assert sources.content.decode("utf-8-sig").startswith("section,theme,kind")
+
+
+def test_no_file_but_the_pack_files_is_served(desk_url: str, desk_demo: Path) -> None:
+    (desk_demo / "out" / "briefing" / "secret.txt").write_text("no", encoding="utf-8")
+    for path in ("1/..%2Fsecret.txt", "1/../../secret.txt", "1/nothing.pdf", "9/sources.csv"):
+        answer = requests.get(f"{desk_url}/trainings/{SLUG}/packs/{path}", timeout=30)
+        assert answer.status_code == 404, path
+        assert answer.text != "no"
+
+
+def test_the_audit_log_shows_who_approved_newest_first(desk_url: str) -> None:
+    table = read_page(training_page(desk_url).text).table("audit")
+    assert table.header == ["When", "Who", "What", "About", "Detail"]
+    approved = [row for row in table.rows if row[2] == "round.approved"]
+    assert approved
+    assert approved[0][1] == "demo"
+    assert approved[0][3] == f"{SLUG}/round-1"
+    times = [dt.datetime.strptime(row[0], "%a %d %b %Y %H:%M:%S") for row in table.rows]
+    assert times == sorted(times, reverse=True)
+
+
+def test_the_timeline_says_what_is_done_due_and_next_in_the_training_zone(
+    desk_demo: Path, serve_desk: Callable[..., str]
+) -> None:
+    training = load_workspace(desk_demo).training(SLUG)
+    invite_day = training.start - dt.timedelta(days=training.timeline.invite_days_before)
+    at = dt.datetime.combine(invite_day, dt.time(0, 30), TBILISI)  # 20:30 UTC the day before
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        store.claim_step(SLUG, "plan/round-1", "test")
+    url = serve_desk(desk_demo, clock=lambda: at)
+    table = read_page(training_page(url).text).table("timeline")
+    states = {row[2]: row[3] for row in table.rows}
+    assert states["round-1: plan the round"] == "done"
+    assert states["round-1: send the round's invitations"] == "due"
+    assert states["compile the briefing pack and send it"] == "next"
+    assert table.rows[1][0] == invite_day.isoformat()
+
+
+def test_text_from_the_store_is_escaped(desk_url: str, desk_demo: Path) -> None:
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        store.audit("<script>alert(1)</script>", "test.action", SLUG, {})
+    html = training_page(desk_url).text
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_an_unknown_training_is_a_page_that_names_it(desk_url: str) -> None:
+    answer = requests.get(f"{desk_url}/trainings/winter-2099", timeout=30)
+    assert answer.status_code == 404
+    assert "there is no training &#39;winter-2099&#39; in the workspace" in answer.text
+    assert "Traceback" not in answer.text
