@@ -17,7 +17,9 @@ from tests.conftest import PLANNED_AT, TINY_STAKEHOLDERS, TINY_TRAINING
 
 DEMO = "intercultural-communication-2027"
 
-COORDINATORS = TINY_STAKEHOLDERS + """\
+COORDINATORS = (
+    TINY_STAKEHOLDERS
+    + """\
       - name: Maka Goguadze
         email: maka@mia.example.gov.ge
         role: Senior coordinator, Tbilisi
@@ -26,6 +28,7 @@ COORDINATORS = TINY_STAKEHOLDERS + """\
         location: Tbilisi
         busy_feed: https://feeds.example.org/maka.ics
 """
+)
 """Two coordinators: Giorgi (no location) and Maka in Tbilisi, who publishes her busy time."""
 
 GROUP = """\
