@@ -24,7 +24,7 @@ from consult.settings import Settings
 from consult.store import MeetingPlan, Store, open_store
 from consult.store.claims import holder_id, process_start
 from consult.workspace.loading import load_workspace
-from tests.conftest import PLANNED_AT
+from tests.conftest import LIVE_PLANNED_AT, LIVE_SHIFT
 from tests.mailserver import Mailbox, running, send_from
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -33,14 +33,15 @@ SLUG = "intercultural-communication-2027"
 
 def confirmed_demo(tmp_path: Path) -> Path:
     """The demo workspace with its first round planned and approved, its sender one SMTP takes."""
-    root = prepare_demo(tmp_path / "demo", dt.date(2026, 11, 28))
+    # `consult send` sends at the real now: the demo and its plan are dated for today.
+    root = prepare_demo(tmp_path / "demo", dt.date(2026, 11, 28) + LIVE_SHIFT)
     stakeholders = root / "stakeholders.yaml"
     text = stakeholders.read_text(encoding="utf-8")
     stakeholders.write_text(text.replace("@iom.example.org", "@iom-georgia.ge"), encoding="utf-8")
     workspace = load_workspace(root)
     round_id = workspace.training(SLUG).consultation.rounds[0].id
     with open_store(Settings(workspace=root).store_url) as store:
-        save_plan(store, plan_round(workspace, SLUG, round_id, {}, [], now=PLANNED_AT), "test")
+        save_plan(store, plan_round(workspace, SLUG, round_id, {}, [], now=LIVE_PLANNED_AT), "test")
         store.decide_round(SLUG, round_id, approve=True, actor="test")
     send_from(root)  # SMTP refuses the demo's example.org sender
     return root
