@@ -24,9 +24,9 @@ from icalendar import Calendar, Component, Event, vCalAddress
 from consult.errors import InvalidCalendar
 from consult.mail.calendar import MAX_REPLY_BYTES, PRODID
 from consult.mail.delivery import Delivered, Outgoing, deliver
-from consult.mail.invitations import FORMATS, language_of, prepare
-from consult.mail.mime import RawMessage, prepare_message
-from consult.mail.render import MessageContext, meeting_purpose, render_message
+from consult.mail.invitations import TEMPLATES, addressed, language_of, meeting_context, prepare
+from consult.mail.mime import RawMessage
+from consult.mail.render import render_message
 from consult.mail.replies import SUFFIXES, message_calendars
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
@@ -251,27 +251,11 @@ def send_declinecounter(
     def build(message_id: str) -> RawMessage:
         training = workspace.training(meeting.training)
         language = language_of(proposer)
-        organisation = workspace.stakeholders.organisation(meeting.organisation)
-        names = {f.id: f.name for f in training.consultation.facilitators}
-        context = MessageContext(
-            recipient_name=proposer.name,
-            organisation_name=organisation.name.get(language),
-            training_title=training.title.get(language),
-            purpose=meeting_purpose(training, language),
-            meeting_format=next(f for f in FORMATS if f == meeting.format),
-            start=meeting.start,
-            end=meeting.end,
-            recipient_timezone=proposer.timezone,
-            location=meeting.location,
-            facilitators=tuple(names.get(f, f) for f in meeting.facilitators),
-            sender_name=sender.name,
-            sender_organisation=sender.organisation,
-            coordinator_name=sender.name,
-            reason=comment or None,
-            sent_at=now,
+        context = meeting_context(
+            workspace, training, sender, meeting, proposer, now, reason=comment or None
         )
         rendered = render_message(
-            "counter_declined", language, context, overrides=workspace.root / "templates"
+            "counter_declined", language, context, overrides=workspace.root / TEMPLATES
         )
         calendar = build_declinecounter(
             meeting,
@@ -281,19 +265,7 @@ def send_declinecounter(
             dtstamp=now,
             comment=comment,
         )
-        return prepare_message(
-            sender=(sender.name, sender.email),
-            reply_to=sender.reply_to,
-            recipient=(proposer.name, proposer.email),
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
-            calendar=calendar,
-            method=None,
-            date=now,
-            domain=sender.domain,
-            message_id=message_id,
-        )
+        return addressed(sender, proposer, rendered, calendar, now, message_id)
 
     outgoing = Outgoing(meeting.id, proposer.email, meeting.sequence, "counter_declined", build)
     return deliver(store, transport, [outgoing], domain=sender.domain)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from consult.mail.calendar import build_invite
 from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver
 from consult.mail.mime import RawMessage, prepare_message
-from consult.mail.render import MessageContext, meeting_purpose, render_message
+from consult.mail.render import MessageContext, Rendered, meeting_purpose, render_message
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
@@ -165,24 +165,7 @@ def prepare(
     iTIP invite goes with it; with None, the message carries no calendar.
     """
     language = language_of(attendee)
-    organisation = workspace.stakeholders.organisation(meeting.organisation)
-    names = {f.id: f.name for f in training.consultation.facilitators}
-    context = MessageContext(
-        recipient_name=attendee.name,
-        organisation_name=organisation.name.get(language),
-        training_title=training.title.get(language),
-        purpose=meeting_purpose(training, language),
-        meeting_format=_format(meeting),
-        start=meeting.start,
-        end=meeting.end,
-        recipient_timezone=attendee.timezone,
-        location=meeting.location,
-        facilitators=tuple(names.get(f, f) for f in meeting.facilitators),
-        sender_name=sender.name,
-        sender_organisation=sender.organisation,
-        coordinator_name=sender.name,
-        sent_at=now,
-    )
+    context = meeting_context(workspace, training, sender, meeting, attendee, now)
     rendered = render_message(
         kind,
         language,
@@ -192,7 +175,7 @@ def prepare(
     # The invite is the same for every attendee whose language gives the same title and
     # purpose (a language the texts lack falls back to English): build it once per pair.
     # Its description says what the meeting is, never whom the email greets.
-    title = f"{training.title.get(language)}: {organisation.name.get(language)}"
+    title = f"{context.training_title}: {context.organisation_name}"
     key = f"{title}\n{context.purpose}"
     if calendars is not None and key not in calendars:
         calendars[key] = build_invite(
@@ -215,10 +198,54 @@ def prepare(
             dtstamp=now,
         )
     calendar = calendars[key] if calendars is not None else None
+    return addressed(sender, attendee, rendered, calendar, now, message_id)
+
+
+def meeting_context(
+    workspace: Workspace,
+    training: Training,
+    sender: Sender,
+    meeting: Meeting,
+    recipient: Attendee,
+    now: dt.datetime,
+    reason: str | None = None,
+) -> MessageContext:
+    """Return what a message about `meeting` tells `recipient`, in their language and zone."""
+    language = language_of(recipient)
+    organisation = workspace.stakeholders.organisation(meeting.organisation)
+    names = {f.id: f.name for f in training.consultation.facilitators}
+    return MessageContext(
+        recipient_name=recipient.name,
+        organisation_name=organisation.name.get(language),
+        training_title=training.title.get(language),
+        purpose=meeting_purpose(training, language),
+        meeting_format=_format(meeting),
+        start=meeting.start,
+        end=meeting.end,
+        recipient_timezone=recipient.timezone,
+        location=meeting.location,
+        facilitators=tuple(names.get(f, f) for f in meeting.facilitators),
+        sender_name=sender.name,
+        sender_organisation=sender.organisation,
+        coordinator_name=sender.name,
+        reason=reason,
+        sent_at=now,
+    )
+
+
+def addressed(
+    sender: Sender,
+    recipient: Attendee,
+    rendered: Rendered,
+    calendar: bytes | None,
+    now: dt.datetime,
+    message_id: str,
+) -> RawMessage:
+    """Return the rendered message from `sender` to `recipient`, with the calendar if any."""
     return prepare_message(
         sender=(sender.name, sender.email),
         reply_to=sender.reply_to,
-        recipient=(attendee.name, attendee.email),
+        recipient=(recipient.name, recipient.email),
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,

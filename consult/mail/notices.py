@@ -93,26 +93,18 @@ def _record_bounce(store: Store, source: str, bounce: Bounce) -> ReplyOutcome:
     meeting = store.get_meeting(message.meeting_id)
     uid = meeting.uid if meeting is not None else ""
     about = f"the {message.kind} of {message.meeting_id}"
-    if not bounce.failed:
-        new = store.record_inbound(
-            source,
-            "delayed",
-            f"{bounce.reason()}; about {about}",
-            message=message.id,
-            address=message.recipient,
-            status=bounce.status,
-        )
-        outcome = f"delayed {bounce.reason()}: not a bounce, the server still tries"
-        return ReplyOutcome(source, uid, message.recipient, outcome if new else "already recorded")
     new = store.record_inbound(
         source,
-        "bounce",
+        "bounce" if bounce.failed else "delayed",
         f"{bounce.reason()}; about {about}",
         message=message.id,
         address=message.recipient,
         status=bounce.status,
     )
-    outcome = f"bounced {bounce.reason()}: {about}; no reminder or nudge goes to this address"
+    if bounce.failed:
+        outcome = f"bounced {bounce.reason()}: {about}; no reminder or nudge goes to this address"
+    else:
+        outcome = f"delayed {bounce.reason()}: not a bounce, the server still tries"
     return ReplyOutcome(source, uid, message.recipient, outcome if new else "already recorded")
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateName
 from prefect.flow_runs import resume_flow_run
 
 from consult.settings import Settings
@@ -17,28 +13,7 @@ from consult.store import open_store
 from flows.plan_consultations import PlanParameters, plan_consultations
 from tests.conftest import LIVE_TRAINING
 from tests.flows.conftest import Background
-
-
-def paused_run_id(timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Paused"]))
-                )
-            )
-            if runs:
-                return runs[0].id
-            time.sleep(0.2)
-    pytest.fail("the flow never paused for the coordinator's decision")
-
-
-def table_artifact(key: str) -> str:
-    with get_client(sync_client=True) as client:
-        found = [a for a in client.read_latest_artifacts() if a.key == key]
-    assert found, f"no artifact {key!r}"
-    return str(found[0].data)
+from tests.flows.runs import artifact, paused_run_id
 
 
 @pytest.fixture
@@ -53,11 +28,11 @@ def test_an_approved_proposal_confirms_the_meetings_and_records_who(
     thread, outcome = in_background(
         plan_consultations, PlanParameters(training="winter-2027", workspace=str(workspace))
     )
-    run_id = paused_run_id()
+    run_id = paused_run_id("decision")
     with open_store(Settings(workspace=workspace).store_url) as store:
         [meeting] = store.meetings("winter-2027", "round-1")
         assert meeting.status == "proposed"
-    assert "Ministry of Internal Affairs" in table_artifact("schedule")
+    assert "Ministry of Internal Affairs" in artifact("schedule")
 
     resume_flow_run(run_id, run_input={"decision": "approve", "decided_by": "Nino", "comment": ""})
     thread.join(timeout=120)
@@ -80,7 +55,7 @@ def test_a_proposal_sent_back_stays_proposed_with_the_comment(
         plan_consultations, PlanParameters(training="winter-2027", workspace=str(workspace))
     )
     resume_flow_run(
-        paused_run_id(),
+        paused_run_id("decision"),
         run_input={"decision": "send back", "decided_by": "Nino", "comment": "not before noon"},
     )
     thread.join(timeout=120)

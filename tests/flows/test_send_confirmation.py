@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateName
 from prefect.flow_runs import resume_flow_run
 
 from consult.mail.preview import CONFIRMED
@@ -20,28 +16,7 @@ from consult.workspace.loading import load_workspace
 from flows.send_invitations import SendParameters, send_invitations
 from tests.conftest import LIVE_PLANNED_AT, LIVE_TRAINING
 from tests.flows.conftest import Background
-
-
-def paused_run_id(timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Paused"]))
-                )
-            )
-            if runs:
-                return runs[0].id
-            time.sleep(0.2)
-    pytest.fail("the flow never paused for the coordinator's confirmation")
-
-
-def artifact(key: str) -> str:
-    with get_client(sync_client=True) as client:
-        found = [a for a in client.read_latest_artifacts() if a.key == key]
-    assert found, f"no artifact {key!r}"
-    return str(found[0].data)
+from tests.flows.runs import artifact, paused_run_id
 
 
 @pytest.fixture
@@ -62,7 +37,7 @@ def test_the_first_send_waits_with_the_preview_and_sends_once_confirmed(
     settings = Settings(workspace=root)
     parameters = SendParameters(training="winter-2027", workspace=str(root))
     thread, outcome = in_background(send_invitations, parameters)
-    run_id = paused_run_id()
+    run_id = paused_run_id("confirmation")
     assert not settings.outbox.exists()
     assert "Ministry of Internal Affairs" in artifact("send-preview")
     examples = artifact("send-preview-examples")
@@ -84,7 +59,9 @@ def test_a_first_send_not_confirmed_sends_nothing(root: Path, in_background: Bac
     settings = Settings(workspace=root)
     parameters = SendParameters(training="winter-2027", workspace=str(root))
     thread, outcome = in_background(send_invitations, parameters)
-    resume_flow_run(paused_run_id(), run_input={"decision": "do not send", "decided_by": "Nino"})
+    resume_flow_run(
+        paused_run_id("confirmation"), run_input={"decision": "do not send", "decided_by": "Nino"}
+    )
     thread.join(timeout=120)
     assert outcome.get("result") == "not sent: Nino did not confirm the first send", outcome
     assert not settings.outbox.exists()

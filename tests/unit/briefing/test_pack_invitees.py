@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from consult.briefing.analysis import analyse
 from consult.briefing.render import render_pack
 from consult.demo import DEMO_WORKSPACE
 from consult.workspace.loading import load_workspace
-from schemas.state import Attendee, Meeting
+from schemas.state import Attendee
+from tests.unit.briefing.demo_pack import NOW, SLUG, analysed, held_meeting
 
-SLUG = "intercultural-communication-2027"
-NOW = dt.datetime(2027, 1, 20, 12, 0, tzinfo=dt.UTC)
 MEETING = f"{SLUG}/round-1/coordinators-east"
 
 
@@ -30,35 +28,20 @@ def attendee(name: str, email: str, role: str = "REQ-PARTICIPANT") -> Attendee:
 def test_the_log_of_the_pack_lists_the_people_invited_in_html_and_markdown() -> None:
     workspace = load_workspace(DEMO_WORKSPACE)
     training = workspace.training(SLUG)
-    start = dt.datetime(2027, 1, 6, 8, 0, tzinfo=dt.UTC)
-    meeting = Meeting(
-        id=MEETING,
-        training=SLUG,
-        round="round-1",
-        organisation="mia-victim-coordinators",
-        format="group_discussion",
-        status="held",
-        start=start,
-        end=start + dt.timedelta(hours=2),
-        uid="east@consult",
-        sequence=0,
-        updated_at=NOW,
+    meeting = held_meeting(
+        "coordinators-east",
+        "mia-victim-coordinators",
+        "group_discussion",
+        dt.datetime(2027, 1, 6, 8, 0, tzinfo=dt.UTC),
+        2,
+        "east@consult",
     )
     invited = [
         attendee("ლევან ქავთარაძე", "levan.kavtaradze@iom.example.org", "CHAIR"),
         attendee("მაკა გოგუაძე", "m.goguadze@example.gov.ge"),
         attendee("შოთა ბუაჩიძე", "sh.buachidze@example.gov.ge"),
     ]
-    analysis = analyse(
-        training,
-        SLUG,
-        workspace.stakeholders.organisations,
-        [meeting],
-        [],
-        {MEETING: invited},
-        {},
-        NOW,
-    )
+    analysis = analysed(meeting, invited=invited)
     [entry] = analysis.log
     assert entry.invitees == ("მაკა გოგუაძე", "შოთა ბუაჩიძე")
     for language, label in (("en", "Invited"), ("ka", "მოწვეულები"), ("ru", "Приглашены")):

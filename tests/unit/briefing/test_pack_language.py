@@ -14,15 +14,14 @@ import datetime as dt
 import pytest
 from markupsafe import escape
 
-from consult.briefing.analysis import Analysis, analyse
+from consult.briefing.analysis import Analysis
 from consult.briefing.render import Pack, render_pack, script_language
 from consult.demo import DEMO_WORKSPACE
 from consult.workspace.loading import load_workspace
-from schemas.state import Meeting, Observation
+from schemas.state import Observation
 from schemas.training import Training
+from tests.unit.briefing.demo_pack import NOW, SLUG, analysed, held_meeting
 
-SLUG = "intercultural-communication-2027"
-NOW = dt.datetime(2027, 1, 20, 12, 0, tzinfo=dt.UTC)
 MEETING = f"{SLUG}/round-1/prosecutors-office"
 QUOTES = {
     "ka": "მოტივს ძალიან გვიან ვხედავთ.",
@@ -55,33 +54,17 @@ def observation(number: int, quote: str) -> Observation:
 
 
 @pytest.fixture(scope="module")
-def analysis(training: Training) -> Analysis:
-    start = dt.datetime(2026, 12, 22, 8, 0, tzinfo=dt.UTC)
-    meeting = Meeting(
-        id=MEETING,
-        training=SLUG,
-        round="round-1",
-        organisation="prosecutors-office",
-        format="in_person",
-        status="held",
-        start=start,
-        end=start + dt.timedelta(hours=1),
-        uid="test@consult",
-        sequence=0,
-        updated_at=NOW,
+def analysis() -> Analysis:
+    meeting = held_meeting(
+        "prosecutors-office",
+        "prosecutors-office",
+        "in_person",
+        dt.datetime(2026, 12, 22, 8, 0, tzinfo=dt.UTC),
+        1,
+        "test@consult",
     )
-    workspace = load_workspace(DEMO_WORKSPACE)
     observations = [observation(n, QUOTES[lang]) for n, lang in enumerate(QUOTES, start=1)]
-    return analyse(
-        training,
-        SLUG,
-        workspace.stakeholders.organisations,
-        [meeting],
-        observations,
-        {},
-        {},
-        NOW,
-    )
+    return analysed(meeting, observations)
 
 
 def pack(analysis: Analysis, training: Training, language: str) -> Pack:
