@@ -28,7 +28,7 @@ def test_an_approved_proposal_confirms_the_meetings_and_records_who(
     thread, outcome = in_background(
         plan_consultations, PlanParameters(training="winter-2027", workspace=str(workspace))
     )
-    run_id = paused_run_id("decision")
+    run_id = paused_run_id("plan-consultations", "decision")
     with open_store(Settings(workspace=workspace).store_url) as store:
         [meeting] = store.meetings("winter-2027", "round-1")
         assert meeting.status == "proposed"
@@ -55,7 +55,7 @@ def test_a_proposal_sent_back_stays_proposed_with_the_comment(
         plan_consultations, PlanParameters(training="winter-2027", workspace=str(workspace))
     )
     resume_flow_run(
-        paused_run_id("decision"),
+        paused_run_id("plan-consultations", "decision"),
         run_input={"decision": "send back", "decided_by": "Nino", "comment": "not before noon"},
     )
     thread.join(timeout=120)

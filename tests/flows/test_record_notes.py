@@ -13,9 +13,6 @@ from typing import Any
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import (
-    FlowRunFilter,
-    FlowRunFilterState,
-    FlowRunFilterStateName,
     LogFilter,
     LogFilterFlowRunId,
 )
@@ -31,6 +28,7 @@ from consult.workspace.loading import load_workspace
 from flows.record_notes import NotesParameters, record_notes
 from tests.conftest import PLANNED_AT
 from tests.flows.conftest import Background
+from tests.flows.runs import paused_run_id
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "CANARY-7f3a restricted words that must stay in the store"
@@ -46,24 +44,6 @@ def planned(write_workspace: Callable[..., Path]) -> tuple[Path, Settings]:
             "t",
         )
     return root, settings
-
-
-def paused_run(seen: set[Any], timeout: float = 90) -> Any:
-    """Return the id of a paused run, waiting for a new pause when `seen` holds earlier ones."""
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            for run in client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Paused"]))
-                )
-            ):
-                key = (run.id, run.state.timestamp if run.state else None)
-                if key not in seen:
-                    seen.add(key)
-                    return run.id
-            time.sleep(0.2)
-    pytest.fail("the flow never paused for the notes form")
 
 
 def observation(theme: str, text: str, confidentiality: str = "internal") -> dict[str, Any]:
@@ -85,7 +65,7 @@ def test_notes_entered_in_the_form_are_stored_and_restricted_text_is_shown_nowhe
         record_notes, NotesParameters(training="winter-2027", meeting="mia", workspace=str(root))
     )
     seen: set[Any] = set()
-    run_id = paused_run(seen)
+    run_id = paused_run_id("record-notes", "notes", seen)
     too_severe = {**observation("bias", "x"), "severity": 9}
     with pytest.raises(RuntimeError, match=r"(?i)valid"):  # the form's schema refuses it
         resume_flow_run(run_id, run_input={"date": "2026-12-15", "observations": [too_severe]})
@@ -97,7 +77,8 @@ def test_notes_entered_in_the_form_are_stored_and_restricted_text_is_shown_nowhe
             "observations": [observation("burnout", "not in the taxonomy")],
         },
     )
-    run_id = paused_run(seen)  # asked again: burnout is no theme of this training
+    # asked again: burnout is no theme of this training
+    run_id = paused_run_id("record-notes", "notes", seen)
     resume_flow_run(
         run_id,
         run_input={

@@ -17,7 +17,7 @@ from consult.workspace.loading import load_workspace
 from flows.review_counter import CounterParameters, review_counter_proposal
 from tests.conftest import PLANNED_AT
 from tests.flows.conftest import Background
-from tests.flows.test_plan_consultations import paused_run_id
+from tests.flows.runs import paused_run_id
 from tests.integration.planning.test_counters import COUNTER, NINO, TUESDAY
 
 
@@ -49,7 +49,7 @@ def test_a_declined_counter_proposal_sends_the_proposer_a_declinecounter(
         CounterParameters(training="winter-2027", meeting="mia", workspace=str(root)),
     )
     resume_flow_run(
-        paused_run_id(),
+        paused_run_id("review-counter-proposal", "decision"),
         run_input={"decision": "decline", "decided_by": "Nino", "comment": "Tuesday is taken."},
     )
     thread.join(timeout=120)

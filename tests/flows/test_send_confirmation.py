@@ -37,7 +37,7 @@ def test_the_first_send_waits_with_the_preview_and_sends_once_confirmed(
     settings = Settings(workspace=root)
     parameters = SendParameters(training="winter-2027", workspace=str(root))
     thread, outcome = in_background(send_invitations, parameters)
-    run_id = paused_run_id("confirmation")
+    run_id = paused_run_id("send-invitations", "confirmation")
     assert not settings.outbox.exists()
     assert "Ministry of Internal Affairs" in artifact("send-preview")
     examples = artifact("send-preview-examples")
@@ -60,7 +60,8 @@ def test_a_first_send_not_confirmed_sends_nothing(root: Path, in_background: Bac
     parameters = SendParameters(training="winter-2027", workspace=str(root))
     thread, outcome = in_background(send_invitations, parameters)
     resume_flow_run(
-        paused_run_id("confirmation"), run_input={"decision": "do not send", "decided_by": "Nino"}
+        paused_run_id("send-invitations", "confirmation"),
+        run_input={"decision": "do not send", "decided_by": "Nino"},
     )
     thread.join(timeout=120)
     assert outcome.get("result") == "not sent: Nino did not confirm the first send", outcome
