@@ -1,6 +1,6 @@
 """The timeline of a training: which preparation steps fall due on a day, counted from its start.
 
-    steps = due_steps("winter-2027", training, today, done=store.started_steps("winter-2027"))
+    steps = due_steps("winter-2027", training, today, store.progress("winter-2027"))
 
 A training's file sets the days (`timeline:`; see `schemas.training.Timeline`):
 each round is planned at T-45 and invited at T-40, reminders go daily from the
@@ -12,13 +12,18 @@ are due on that day only, since each run of them catches up on its own.
 A round's invite step, its first send, waits for the coordinator to confirm what
 goes out (the send-invitations flow pauses with the preview), like `consult send`
 without --yes.
+
+What was done by hand counts too (`Progress`): a round whose schedule is stored
+(proposed and waiting, or approved, by the flow, `consult plan` or the desk) is
+not planned again, and a round's invitations fall due only once its schedule is
+approved: until then the invite step waits, whatever the day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -72,13 +77,59 @@ def timeline(slug: str, training: Training) -> list[Step]:
 _ORDER: dict[StepKind, int] = {"plan": 0, "invite": 1, "remind": 2, "brief": 3}
 
 
-def due_steps(slug: str, training: Training, today: dt.date, done: Collection[str]) -> list[Step]:
-    """Return the steps due on `today` (in the training's time zone) whose key is not in `done`."""
+@dataclass(frozen=True)
+class Progress:
+    """What a training's preparation has done so far, by its timeline or by hand."""
+
+    started: Collection[str] = frozenset()
+    """The keys of the steps started by the timeline (and not released)."""
+    schedules: Mapping[str, str] = field(default_factory=dict)
+    """Each round's last schedule decision: "proposed", "approved" or "sent_back"."""
+
+    def done(self, step: Step) -> bool:
+        """Return whether the step needs no (more) starting."""
+        if step.key in self.started:
+            return True
+        return step.kind == "plan" and self.schedules.get(step.round or "") in (
+            "proposed",
+            "approved",
+        )
+
+    def waiting(self, step: Step) -> bool:
+        """Return whether the step cannot start yet: invitations of a round not approved."""
+        return step.kind == "invite" and self.schedules.get(step.round or "") != "approved"
+
+
+def due_steps(slug: str, training: Training, today: dt.date, progress: Progress) -> list[Step]:
+    """Return the steps due on `today` (in the training's time zone), not done, not waiting."""
     return [
         step
         for step in timeline(slug, training)
-        if step.due <= today <= step.last and step.key not in done
+        if step.due <= today <= step.last and not progress.done(step) and not progress.waiting(step)
     ]
+
+
+def next_step(slug: str, training: Training, today: dt.date, progress: Progress) -> str:
+    """Return, in words, what comes next after `today`: "nothing due today; next: ... on ..."."""
+    for step in timeline(slug, training):
+        if progress.done(step) or today > step.last:
+            continue
+        if progress.waiting(step):
+            return f"next: {describe(step)}, once the schedule is approved"
+        if step.due > today:
+            return f"next: {describe(step)} on {step.due.isoformat()}"
+    return "nothing left on the timeline"
+
+
+def describe(step: Step) -> str:
+    """Return what the step does, in a coordinator's words."""
+    what = {
+        "plan": "plan the round",
+        "invite": "send the round's invitations",
+        "remind": f"send the reminders of {step.due.isoformat()}",
+        "brief": "compile the briefing pack and send it",
+    }[step.kind]
+    return f"{step.round}: {what}" if step.round else what
 
 
 def local_day(training: Training, now: dt.datetime) -> dt.date:

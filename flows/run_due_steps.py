@@ -20,7 +20,7 @@ from pydantic import Field
 
 from consult.settings import Settings
 from consult.store import open_store
-from consult.timeline import Step, StepKind, due_steps, local_day
+from consult.timeline import Step, StepKind, due_steps, local_day, next_step
 from consult.workspace.loading import load_workspace
 from flows.parameters import FlowParameters, WorkspaceFolder
 
@@ -55,17 +55,26 @@ def run_parameters(step: Step, workspace: str | None) -> dict[str, Any]:
 
 
 @task(cache_policy=NO_CACHE)
-def find_due(parameters: DueParameters) -> list[Step]:
-    """Return the steps due today, over every training of the workspace, not yet started."""
+def find_due(parameters: DueParameters) -> tuple[list[Step], list[str]]:
+    """Return the steps due today over every training of the workspace, not yet done.
+
+    And, for each training with nothing due, one line that says what comes next.
+    """
     settings = Settings.for_workspace(parameters.workspace)
     workspace = load_workspace(settings.workspace)
     now = dt.datetime.now(dt.UTC)
     due: list[Step] = []
+    idle: list[str] = []
     with open_store(settings.store_url) as store:
         for slug, training in sorted(workspace.trainings.items()):
             today = parameters.day or local_day(training, now)
-            due += due_steps(slug, training, today, store.started_steps(slug))
-    return due
+            progress = store.progress(slug)
+            steps = due_steps(slug, training, today, progress)
+            if not steps:
+                upcoming = next_step(slug, training, today, progress)
+                idle.append(f"{slug}: nothing due today; {upcoming}")
+            due += steps
+    return due, idle
 
 
 @task(cache_policy=NO_CACHE)
@@ -96,7 +105,10 @@ def run_due_steps(parameters: DueParameters = DueParameters()) -> str:
     logger = get_run_logger()
     rows: list[dict[str, str]] = []
     failed = 0
-    for step in find_due(parameters):
+    due, idle = find_due(parameters)
+    for line in idle:
+        logger.info("%s", line)
+    for step in due:
         row = {
             "training": step.training,
             "step": step.key,
@@ -125,6 +137,7 @@ def run_due_steps(parameters: DueParameters = DueParameters()) -> str:
     create_table_artifact(key="due-steps", table=rows, description="Steps started by this run")
     started = sum(1 for row in rows if not row["run"].startswith(("not started", "started by")))
     summary = f"{started} step(s) started" + (f", {failed} could not start" if failed else "")
+    summary += "".join(f"; {line}" for line in idle)
     if failed:
         raise RuntimeError(summary)
     return summary

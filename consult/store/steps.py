@@ -60,3 +60,27 @@ def started_steps(connection: sa.Connection, training: str) -> set[str]:
     )
     last = {row.subject: row.action for row in rows}
     return {about.removeprefix(prefix) for about, action in last.items() if action == STARTED}
+
+
+SCHEDULE_ACTIONS = {
+    "round.proposed": "proposed",
+    "round.approved": "approved",
+    "round.sent_back": "sent_back",
+}
+"""The audit actions that decide a round's schedule, and the state each leaves it in."""
+
+
+def round_schedules(connection: sa.Connection, training: str) -> dict[str, str]:
+    """Return each round's last schedule decision ("proposed", "approved", "sent_back").
+
+    Read from the audit log, whoever decided: the plan flow, `consult plan` or the desk.
+    """
+    prefix = f"{training}/"
+    rows = connection.execute(
+        sa.select(audit.c.subject, audit.c.action)
+        .where(audit.c.subject.startswith(prefix, autoescape=True))
+        .where(audit.c.action.in_(tuple(SCHEDULE_ACTIONS)))
+        .order_by(audit.c.id)
+    )
+    last = {row.subject.removeprefix(prefix): SCHEDULE_ACTIONS[row.action] for row in rows}
+    return {round_: state for round_, state in last.items() if "/" not in round_}

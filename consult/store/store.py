@@ -37,6 +37,7 @@ from consult.store.meetings import MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
 from consult.store.observations import Change
+from consult.timeline import Progress
 from schemas.state import (
     Attendee,
     AuditEvent,
@@ -446,6 +447,14 @@ class Store:
         """Return the keys of the training's timeline steps started (and not released)."""
         with reading(self._engine) as connection:
             return _steps.started_steps(connection, training)
+
+    def progress(self, training: str) -> Progress:
+        """Return what the training's timeline has done: steps started, schedules decided."""
+        with reading(self._engine) as connection:
+            return Progress(
+                started=frozenset(_steps.started_steps(connection, training)),
+                schedules=_steps.round_schedules(connection, training),
+            )
 
     def propose_round(
         self,

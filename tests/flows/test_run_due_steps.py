@@ -52,13 +52,21 @@ def test_due_steps_start_once_each_as_runs_of_their_deployments(
     at = {"workspace": str(root)}
     t_minus_45 = DueParameters(workspace=str(root), day=dt.date(2026, 12, 12))
     assert run_due_steps(t_minus_45) == "1 step(s) started"
-    assert run_due_steps(t_minus_45) == "0 step(s) started"  # the second run of the day
+    # The second run of the day; the plan's run was created, its schedule not yet approved.
+    assert run_due_steps(t_minus_45) == (
+        "0 step(s) started; winter-2027: nothing due today; "
+        "next: round-1: send the round's invitations, once the schedule is approved"
+    )
     assert runs_of("plan-consultations") == [
         {"parameters": {"training": "winter-2027", "round": "round-1", **at}}
     ]
     t_minus_40 = DueParameters(workspace=str(root), day=dt.date(2026, 12, 17))
-    assert run_due_steps(t_minus_40) == "2 step(s) started"
-    assert run_due_steps(t_minus_40) == "0 step(s) started"
+    assert run_due_steps(t_minus_40) == "1 step(s) started"  # the reminders only
+    assert runs_of("send-invitations") == []
+    with open_store(Settings(workspace=root).store_url) as store:
+        store.decide_round("winter-2027", "round-1", approve=True, actor="Nino Beridze")
+    assert run_due_steps(t_minus_40) == "1 step(s) started"  # now the invitations
+    assert run_due_steps(t_minus_40).startswith("0 step(s) started; winter-2027: nothing due")
     assert runs_of("send-invitations") == [
         {"parameters": {"training": "winter-2027", "round": "round-1", **at}}
     ]
@@ -75,6 +83,21 @@ def test_due_steps_start_once_each_as_runs_of_their_deployments(
             "remind/2027-01-19",
             "brief",
         }
+
+
+def test_a_round_planned_and_approved_by_hand_is_not_planned_again(
+    deployments: None, write_workspace: Callable[..., Path]
+) -> None:
+    root = write_workspace()
+    with open_store(Settings(workspace=root).store_url) as store:
+        store.decide_round("winter-2027", "round-1", approve=True, actor="Nino Beridze")
+    t_minus_44 = DueParameters(workspace=str(root), day=dt.date(2026, 12, 13))
+    before = len(runs_of("plan-consultations"))
+    assert run_due_steps(t_minus_44) == (
+        "0 step(s) started; winter-2027: nothing due today; "
+        "next: round-1: send the round's invitations on 2026-12-17"
+    )
+    assert len(runs_of("plan-consultations")) == before
 
 
 def test_a_step_whose_deployment_is_missing_fails_the_run_and_is_tried_again(

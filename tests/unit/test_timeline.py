@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from consult.errors import WorkspaceError
-from consult.timeline import due_steps, local_day, timeline
+from consult.timeline import Progress, due_steps, local_day, next_step, timeline
 from consult.workspace.loading import load_workspace
 from schemas import Training
 from tests.conftest import TINY_TRAINING
@@ -23,8 +23,18 @@ def training(write_workspace: Callable[..., Path]) -> Training:
     return load_workspace(write_workspace()).training("winter-2027")
 
 
-def keys_due(training: Training, day: dt.date, done: set[str] | None = None) -> list[str]:
-    return [step.key for step in due_steps("winter-2027", training, day, done or set())]
+APPROVED = {"round-1": "approved"}
+"""The round's schedule approved: its invitations may fall due."""
+
+
+def keys_due(
+    training: Training,
+    day: dt.date,
+    done: set[str] | None = None,
+    schedules: dict[str, str] | None = None,
+) -> list[str]:
+    progress = Progress(done or set(), schedules or {})
+    return [step.key for step in due_steps("winter-2027", training, day, progress)]
 
 
 def days_before(days: int) -> dt.date:
@@ -41,12 +51,16 @@ def test_the_round_is_planned_at_t_minus_45(training: Training) -> None:
 
 def test_invitations_and_the_first_reminders_are_due_at_t_minus_40(training: Training) -> None:
     done = {"plan/round-1"}
-    assert keys_due(training, days_before(40), done) == ["invite/round-1", "remind/2026-12-17"]
+    assert keys_due(training, days_before(40), done, APPROVED) == [
+        "invite/round-1",
+        "remind/2026-12-17",
+    ]
 
 
 def test_a_missed_step_is_due_on_the_next_run(training: Training) -> None:
-    assert keys_due(training, days_before(39)) == [
-        "plan/round-1",
+    assert keys_due(training, days_before(39)) == ["plan/round-1", "remind/2026-12-18"]
+    # Approved late: the invitations missed at T-40 are due the day after.
+    assert keys_due(training, days_before(39), {"plan/round-1"}, APPROVED) == [
         "invite/round-1",
         "remind/2026-12-18",
     ]
@@ -104,3 +118,39 @@ def test_the_day_is_the_training_s_day(training: Training) -> None:
     assert local_day(training, late_evening_utc) == dt.date(2026, 12, 12)
     with pytest.raises(ValueError, match="no time zone"):
         local_day(training, dt.datetime(2026, 12, 12, 8, 0))
+
+
+def test_a_round_approved_by_hand_is_not_planned_again(training: Training) -> None:
+    # Planned with `consult plan --approve` (or in the desk): no step started by the timeline.
+    assert keys_due(training, days_before(45), schedules={"round-1": "approved"}) == []
+    # A schedule proposed by hand and waiting for the decision is not planned again either.
+    assert keys_due(training, days_before(45), schedules={"round-1": "proposed"}) == []
+    # One sent back is planned again.
+    sent_back = {"round-1": "sent_back"}
+    assert keys_due(training, days_before(45), schedules=sent_back) == ["plan/round-1"]
+
+
+def test_invitations_fall_due_only_once_the_schedule_is_approved(training: Training) -> None:
+    done = {"plan/round-1"}
+    proposed = {"round-1": "proposed"}
+    assert keys_due(training, days_before(40), done, proposed) == ["remind/2026-12-17"]
+    assert keys_due(training, days_before(39), done, {}) == ["remind/2026-12-18"]
+    assert keys_due(training, days_before(39), done, APPROVED) == [
+        "invite/round-1",
+        "remind/2026-12-18",
+    ]
+
+
+def test_next_step_says_what_comes_next_and_when(training: Training) -> None:
+    nothing = Progress()
+    assert next_step("winter-2027", training, days_before(46), nothing) == (
+        "next: round-1: plan the round on 2026-12-12"
+    )
+    planned = Progress({"plan/round-1"}, {"round-1": "proposed"})
+    assert next_step("winter-2027", training, days_before(44), planned) == (
+        "next: round-1: send the round's invitations, once the schedule is approved"
+    )
+    approved = Progress({"plan/round-1"}, APPROVED)
+    assert next_step("winter-2027", training, days_before(44), approved) == (
+        "next: round-1: send the round's invitations on 2026-12-17"
+    )
