@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from consult.briefing.influence import Grid, grid, planned_organisations
 from consult.store import Store
 from consult.store.steps import subject as step_subject
-from consult.timeline import Step, local_day, timeline
+from consult.timeline import Progress, Step, describe, due_steps, local_day, next_step, timeline
 from consult.workspace.loading import Workspace
 from schemas.state import Attendee, AuditEvent, Meeting, Message
 from schemas.training import Training
@@ -198,6 +199,8 @@ class TrainingPage:
     audit: tuple[AuditRow, ...]
     waiting: tuple[str, ...] = field(default=())
     """What waits for the coordinator, one line each."""
+    influence: Grid | None = None
+    """The training's organisations by influence and interest, as the pack's annex has them."""
 
 
 def training_page(
@@ -229,10 +232,13 @@ def training_page(
         )
         waiting = any(m.status == "proposed" for m in meetings if m.round == round_.id)
         rounds.append(RoundView(round_.id, round_.earliest, round_.latest, rows, waiting))
-    steps = _timeline_rows(slug, training, today, store.started_steps(slug))
+    progress = store.progress(slug)
+    steps = _timeline_rows(slug, training, today, progress)
     waiting_lines = tuple(
         f"{r.id}: the proposed schedule waits for your decision" for r in rounds if r.waiting
     ) + tuple(f"{s.what}: due since {s.due.isoformat()}" for s in steps if s.state == "due")
+    if not due_steps(slug, training, today, progress):
+        waiting_lines += (f"nothing due today; {next_step(slug, training, today, progress)}",)
     answers, columns = _answers(meetings, attendees, names)
     return TrainingPage(
         slug=slug,
@@ -247,6 +253,7 @@ def training_page(
         packs=_packs(store, slug, out_dir, zone),
         audit=_audit(store.audit_log(), slug, {m.id for m in meetings}, zone),
         waiting=waiting_lines,
+        influence=grid(planned_organisations(training, workspace.stakeholders.organisations), "en"),
     )
 
 
@@ -352,7 +359,7 @@ def meeting_state(
 
 
 def _timeline_rows(
-    slug: str, training: Training, today: dt.date, done: set[str]
+    slug: str, training: Training, today: dt.date, progress: Progress
 ) -> tuple[TimelineRow, ...]:
     rows: list[TimelineRow] = []
     reminders = [s for s in timeline(slug, training) if s.kind == "remind"]
@@ -361,8 +368,8 @@ def _timeline_rows(
         if step.kind == "remind":
             if step is not reminders[0]:
                 continue
-            sent = sum(s.key in done for s in reminders)
-            state = _state(step, today, step.key in done)
+            sent = sum(progress.done(s) for s in reminders)
+            state = _state(step, today, progress.done(step))
             if reminders[0].due <= today <= reminders[-1].last:
                 state = "due"
             elif today > reminders[-1].last:
@@ -370,10 +377,12 @@ def _timeline_rows(
             what = f"daily reminders ({sent} of {len(reminders)} days sent)"
             rows.append(TimelineRow(what, step.due, reminders[-1].last, state))
             continue
-        state = _state(step, today, step.key in done)
-        if state == "later" and not upcoming_seen:
+        state = _state(step, today, progress.done(step))
+        if state in ("due", "later") and progress.waiting(step):
+            state = "waits for approval"
+        elif state == "later" and not upcoming_seen:
             state, upcoming_seen = "next", True
-        rows.append(TimelineRow(_step_words(step), step.due, step.last, state))
+        rows.append(TimelineRow(describe(step), step.due, step.last, state))
     return tuple(rows)
 
 
@@ -383,15 +392,6 @@ def _state(step: Step, today: dt.date, done: bool) -> str:
     if step.due <= today <= step.last:
         return "due"
     return "missed" if today > step.last else "later"
-
-
-def _step_words(step: Step) -> str:
-    what = {
-        "plan": "plan the round",
-        "invite": "send the round's invitations",
-        "brief": "compile the briefing pack and send it",
-    }.get(step.kind, step.kind)
-    return f"{step.round}: {what}" if step.round else what
 
 
 def _answers(

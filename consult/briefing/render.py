@@ -16,14 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_date, format_datetime
 
 from consult import templating
-from consult.briefing import heatmap
+from consult.briefing import heatmap, influence
 from consult.briefing.analysis import DIVERGENCE, Analysis, Evidence, Gap
 from consult.briefing.labels import (
     LOCALES,
@@ -300,4 +300,9 @@ def _variables(
         "experts": training.experts,
         "limit": limits,
         "shown_practices": lambda: shown_practices(analysis, limits.practices),
+        "influence": influence.grid(
+            influence.planned_organisations(training, analysis.organisations.values()),
+            cast(Language, language),
+        ),
+        "stance_markers": influence.STANCE_MARKERS,
     }
