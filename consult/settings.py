@@ -19,6 +19,8 @@ STATE_DIR = ".consult"
 OUT_DIR = "out"
 LEAD_WORKING_DAYS = 2
 """The default lead time, in working days: a full working day between invitation and meeting."""
+DESK_URL = "http://127.0.0.1:4280"
+"""Where the coordinator's desk answers by default (`consult ui` starts it there)."""
 ANONYMITY_K = 3
 """The default k of the pack's anonymity rule (consult.briefing.analysis.ANONYMITY_K)."""
 
@@ -65,6 +67,11 @@ class Settings(BaseSettings):
     imap_username: str | None = None
     imap_password: SecretStr | None = None
     imap_folder: str = "INBOX"
+    desk_url: str = Field(
+        default=DESK_URL,
+        description="The coordinator's desk, which flows' artifacts link to; `consult ui` "
+        "sets it to where it started the desk.",
+    )
     lead_working_days: int = Field(
         default=LEAD_WORKING_DAYS,
         ge=0,

@@ -133,7 +133,9 @@ def free_port(preferred: int) -> int:
 def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
     """Yield the running server, runner and desk; stop them all afterwards (also on Ctrl-C)."""
     port = free_port(ui.port)
-    env = ui.environment(port)
+    desk_port = free_port(ui.desk_port)
+    desk_url = f"http://{HOST}:{desk_port}"
+    env = {**ui.environment(port), "CONSULT_DESK_URL": desk_url}
     logs = ui.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     url = f"http://{HOST}:{port}"
@@ -149,7 +151,6 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
         started = _server_time(url)
         runner = _start([sys.executable, "-m", "flows.serve"], ui.project, env, runner_log)
         stack.callback(_stop, runner)
-        desk_port = free_port(ui.desk_port)
         desk_command = [sys.executable, "-m", "desk", "--host", HOST, "--port", str(desk_port)]
         desk = _start(desk_command, ui.project, env, desk_log)
         stack.callback(_stop, desk)
@@ -159,7 +160,7 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
             runner=runner,
             logs=logs,
             desk=desk,
-            desk_url=f"http://{HOST}:{desk_port}",
+            desk_url=desk_url,
         )
         _wait_answering(running, startup_timeout)
         _wait_served(running, deployment_names(ui.project), started, startup_timeout)

@@ -31,6 +31,8 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
+from flows.run_names import run_name as flow_run_name
+
 STEPS: Mapping[str, tuple[str, str]] = {
     "plan": ("plan-consultations", "plan"),
     "invite": ("send-invitations", "send"),
@@ -100,9 +102,8 @@ def prefect_ui_url() -> str | None:
 
 
 def run_name(kind: str, training: str, round_id: str | None) -> str:
-    """Return the name a started step's run gets: 'plan · <training> · round-1'."""
-    verb = STEPS[kind][1]
-    return " · ".join(part for part in (verb, training, round_id) if part)
+    """Return the name a started step's run gets: 'plan · <training> · round-1', as the flow's."""
+    return flow_run_name(STEPS[kind][1], training, round_id)
 
 
 class PrefectApi:

@@ -16,7 +16,9 @@ from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from consult.workspace.rounds import resolve_round
 from flows.blocks import with_smtp_block
+from flows.failures import one_line_failures
 from flows.parameters import DEMO_TRAINING, RoundId, SmtpBlock, TrainingSlug, WorkspaceFolder
+from flows.run_names import named
 
 
 class MeetingParameters(BaseModel):
@@ -84,7 +86,8 @@ def change(parameters: MeetingParameters, cancelled: bool) -> list[Delivered]:
         )
 
 
-@flow(name="reschedule-meeting")
+@flow(name="reschedule-meeting", flow_run_name=named("reschedule"))
+@one_line_failures
 def reschedule_meeting(parameters: RescheduleParameters) -> str:
     """Move a meeting, if the new time keeps every planning rule, and send everyone the update."""
     report = change(parameters, cancelled=False)
@@ -94,7 +97,8 @@ def reschedule_meeting(parameters: RescheduleParameters) -> str:
     return f"{sum(d.outcome == 'sent' for d in report)} updates sent"
 
 
-@flow(name="cancel-meeting")
+@flow(name="cancel-meeting", flow_run_name=named("cancel"))
+@one_line_failures
 def cancel_meeting(parameters: MeetingParameters) -> str:
     """Call a meeting off and send every attendee who was told of it the cancellation."""
     report = change(parameters, cancelled=True)

@@ -14,6 +14,8 @@ from consult.mail.delivery import Delivered, delivery_rows, summary
 from consult.settings import Settings
 from flows.actor import flow_actor
 from flows.blocks import with_smtp_block
+from flows.desk_links import on_the_desk, pack_file_url
+from flows.failures import one_line_failures
 from flows.parameters import (
     DEMO_TRAINING,
     FlowParameters,
@@ -21,6 +23,7 @@ from flows.parameters import (
     TrainingSlug,
     WorkspaceFolder,
 )
+from flows.run_names import named
 
 
 class BriefingParameters(FlowParameters):
@@ -45,7 +48,8 @@ def compile_pack(
         return compile_and_send(built, training, dt.datetime.now(dt.UTC), send=send)
 
 
-@flow(name="compile-briefing")
+@flow(name="compile-briefing", flow_run_name=named("brief"))
+@one_line_failures
 def compile_briefing(parameters: BriefingParameters = BriefingParameters()) -> str:
     """Compile the briefing pack; publish it in Markdown with a link to the PDF; email it."""
     settings = with_smtp_block(Settings.for_workspace(parameters.workspace), parameters.smtp_block)
@@ -53,15 +57,16 @@ def compile_briefing(parameters: BriefingParameters = BriefingParameters()) -> s
     state = "new version" if compiled.new else "unchanged"
     create_markdown_artifact(
         key="briefing-pack",
-        markdown=compiled.markdown,
+        markdown=f"{on_the_desk(settings, parameters.training)}\n\n{compiled.markdown}",
         description=f"Briefing pack of {parameters.training}, v{compiled.version} ({state})",
     )
     for language, files in compiled.files.items():
         create_link_artifact(
             key=f"briefing-pdf-{language}",
-            link=files["pdf"].resolve().as_uri(),
+            link=pack_file_url(settings, parameters.training, compiled.version, files["pdf"].name),
             link_text=files["pdf"].name,
-            description=f"The PDF in {language}, v{compiled.version}: {files['pdf'].resolve()}",
+            description=f"The PDF in {language}, v{compiled.version}, from the desk; on disk: "
+            f"{files['pdf'].resolve()}",
         )
     if parameters.send:
         create_table_artifact(

@@ -9,7 +9,10 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from flows.actor import flow_actor
+from flows.desk_links import on_the_desk
+from flows.failures import one_line_failures
 from flows.parameters import DEMO_TRAINING, FlowParameters, TrainingSlug, WorkspaceFolder
+from flows.run_names import named
 
 
 class ImportParameters(FlowParameters):
@@ -30,13 +33,15 @@ def import_files(parameters: ImportParameters) -> ImportReport:
         return import_kobo(workspace, store, parameters.training, actor, report=report)
 
 
-@flow(name="import-notes")
+@flow(name="import-notes", flow_run_name=named("import notes"))
+@one_line_failures
 def import_notes(parameters: ImportParameters = ImportParameters()) -> str:
     """Import the notes files; publish what was added, updated, unchanged and rejected."""
+    settings = Settings.for_workspace(parameters.workspace)
     report = import_files(parameters)
     create_markdown_artifact(
         key="notes-import",
-        markdown=report.to_markdown(),
+        markdown=f"{report.to_markdown()}\n{on_the_desk(settings, parameters.training)}\n",
         description=f"Notes import of {parameters.training}",
     )
     return report.summary()

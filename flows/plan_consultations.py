@@ -24,7 +24,10 @@ from consult.store import open_store
 from consult.workspace.loading import Workspace, load_workspace
 from consult.workspace.rounds import resolve_round
 from flows.actor import flow_actor
+from flows.desk_links import on_the_desk
+from flows.failures import one_line_failures
 from flows.parameters import DEMO_TRAINING, FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
+from flows.run_names import named
 from schemas.state import Meeting
 
 
@@ -111,7 +114,8 @@ def decide(settings: Settings, training: str, round_id: str, decision: Decision)
         )
 
 
-@flow(name="plan-consultations")
+@flow(name="plan-consultations", flow_run_name=named("plan"))
+@one_line_failures
 def plan_consultations(parameters: PlanParameters = PlanParameters()) -> str:
     """Propose a schedule for a round, publish it, and wait for the coordinator's decision."""
     settings = Settings.for_workspace(parameters.workspace)
@@ -127,7 +131,8 @@ def plan_consultations(parameters: PlanParameters = PlanParameters()) -> str:
     )
     create_markdown_artifact(
         key="schedule-summary",
-        markdown=schedule_markdown(workspace, plan),
+        markdown=schedule_markdown(workspace, plan)
+        + f"\n{on_the_desk(settings, parameters.training, decide=True)}\n",
         description="The proposal with the meetings not placed and the feeds that failed",
     )
     decision = pause_flow_run(

@@ -17,7 +17,10 @@ from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from consult.workspace.rounds import resolve_round
 from flows.actor import flow_actor
+from flows.desk_links import on_the_desk
+from flows.failures import one_line_failures
 from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
+from flows.run_names import named
 from schemas import Attendance, MeetingNotes, ObservationInput
 
 FORM_HELP = (
@@ -108,7 +111,8 @@ def shown_back(form: NotesForm) -> str:
     return "\n".join(lines) + "\n"
 
 
-@flow(name="record-notes", persist_result=True)
+@flow(name="record-notes", flow_run_name=named("notes"), persist_result=True)
+@one_line_failures
 def record_notes(parameters: NotesParameters) -> str:
     """Wait for a meeting's notes in a form; store them, or mark them missing at the timeout."""
     settings = _settings(parameters)
@@ -150,7 +154,8 @@ def record_notes(parameters: NotesParameters) -> str:
         problems = "Please correct: " + "; ".join(report.rejected) + ". "
     create_markdown_artifact(
         key="notes",
-        markdown=f"# Notes of {parameters.meeting}\n\n{report.to_markdown()}\n{shown_back(form)}",
+        markdown=f"# Notes of {parameters.meeting}\n\n{report.to_markdown()}\n{shown_back(form)}"
+        f"\n{on_the_desk(settings, parameters.training)}\n",
         description=f"Notes of {meeting.id}",
     )
     return report.summary()

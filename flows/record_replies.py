@@ -13,7 +13,9 @@ from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from consult.workspace.rounds import resolve_round
 from flows.blocks import with_imap_block
+from flows.failures import one_line_failures
 from flows.parameters import DEMO_TRAINING, FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
+from flows.run_names import named
 
 
 class RepliesParameters(FlowParameters):
@@ -42,7 +44,8 @@ def record(parameters: RepliesParameters) -> tuple[str, str, list[str]]:
     return report.to_markdown(), status_markdown(status), read.problems
 
 
-@flow(name="record-replies")
+@flow(name="record-replies", flow_run_name=named("record replies"))
+@one_line_failures
 def record_replies_flow(parameters: RepliesParameters = RepliesParameters()) -> str:
     """Record the replies in inbox/ (each once) and publish who accepted, declined, or not.
 

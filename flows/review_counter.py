@@ -18,6 +18,7 @@ from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from consult.workspace.rounds import resolve_round
 from flows.blocks import with_smtp_block
+from flows.failures import one_line_failures
 from flows.parameters import (
     DEMO_TRAINING,
     FlowParameters,
@@ -26,6 +27,7 @@ from flows.parameters import (
     TrainingSlug,
     WorkspaceFolder,
 )
+from flows.run_names import named
 
 
 class CounterParameters(FlowParameters):
@@ -92,7 +94,8 @@ def decide(parameters: CounterParameters, decision: CounterDecision) -> list[Del
         )
 
 
-@flow(name="review-counter-proposal")
+@flow(name="review-counter-proposal", flow_run_name=named("counter-proposal"))
+@one_line_failures
 def review_counter_proposal(parameters: CounterParameters) -> str:
     """Show a meeting's counter-proposal with the rules it breaks, and apply the decision."""
     shown = review(parameters)

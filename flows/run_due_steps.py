@@ -22,7 +22,9 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.timeline import Step, StepKind, due_steps, local_day, next_step
 from consult.workspace.loading import load_workspace
+from flows.failures import one_line_failures
 from flows.parameters import FlowParameters, WorkspaceFolder
+from flows.run_names import named
 
 ACTOR = "run-due-steps"
 
@@ -99,7 +101,8 @@ def record(parameters: DueParameters, step: Step, run: str | None, error: str | 
             store.release_step(step.training, step.key, ACTOR, error)
 
 
-@flow(name="run-due-steps")
+@flow(name="run-due-steps", flow_run_name=named("due steps"))
+@one_line_failures
 def run_due_steps(parameters: DueParameters = DueParameters()) -> str:
     """Start every training's steps due today as runs of their deployments, each step once."""
     logger = get_run_logger()

@@ -45,6 +45,8 @@ from consult.workspace.loading import Workspace, load_workspace
 from consult.workspace.rounds import resolve_round
 from flows.actor import flow_actor
 from flows.blocks import with_smtp_block
+from flows.desk_links import on_the_desk
+from flows.failures import one_line_failures
 from flows.parameters import (
     DEMO_TRAINING,
     FlowParameters,
@@ -53,6 +55,7 @@ from flows.parameters import (
     TrainingSlug,
     WorkspaceFolder,
 )
+from flows.run_names import named
 
 
 class SendParameters(FlowParameters):
@@ -145,13 +148,13 @@ def dry_run(settings: Settings, workspace: Workspace, training: str, round_id: s
     with open_store(settings.store_url) as store:
         built = Services(settings, workspace, store)
         now = dt.datetime.now(dt.UTC)
-        publish(preview_messages(built, training, round_id, now))
+        publish(settings, preview_messages(built, training, round_id, now))
         written = write_dry_run(built, training, round_id, now)
     folder = preview_folder(settings, training, round_id).resolve()
     return f"dry run: {len(written)} messages written to {folder}; nothing was sent"
 
 
-def publish(preview: Preview) -> None:
+def publish(settings: Settings, preview: Preview) -> None:
     """Publish what a send would put out: the recipients, and the counts with the examples."""
     about = f"{preview.training}, {preview.round}"
     create_table_artifact(
@@ -159,12 +162,13 @@ def publish(preview: Preview) -> None:
     )
     create_markdown_artifact(
         key="send-preview-examples",
-        markdown=preview_markdown(preview),
+        markdown=f"{preview_markdown(preview)}\n{on_the_desk(settings, preview.training, True)}\n",
         description=f"What goes out, with one example per language: {about}",
     )
 
 
-@flow(name="send-invitations")
+@flow(name="send-invitations", flow_run_name=named("send"))
+@one_line_failures
 def send_invitations(parameters: SendParameters = SendParameters()) -> str:
     """Send the invitations, updates and cancellations of a round; publish the delivery table."""
     settings = with_smtp_block(
@@ -177,7 +181,7 @@ def send_invitations(parameters: SendParameters = SendParameters()) -> str:
         return dry_run(settings, cast(Workspace, quote(workspace)), parameters.training, round_id)
     preview = look(settings, cast(Workspace, quote(workspace)), parameters.training, round_id)
     if preview is not None:
-        publish(preview)
+        publish(settings, preview)
         answer = pause_flow_run(
             wait_for_input=SendConfirmation.with_initial_data(
                 description=(

@@ -15,7 +15,9 @@ from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from flows.actor import flow_actor
 from flows.blocks import with_smtp_block
+from flows.failures import one_line_failures
 from flows.parameters import DEMO_TRAINING, FlowParameters, SmtpBlock, TrainingSlug, WorkspaceFolder
+from flows.run_names import named
 
 
 class ReminderParameters(FlowParameters):
@@ -46,7 +48,8 @@ def send_due(parameters: ReminderParameters) -> list[Delivered]:
         )
 
 
-@flow(name="send-reminders")
+@flow(name="send-reminders", flow_run_name=named("remind"))
+@one_line_failures
 def send_reminders(parameters: ReminderParameters = ReminderParameters()) -> str:
     """Send what is due today; running it twice sends nothing twice."""
     report = send_due(parameters)

@@ -10,7 +10,9 @@ from consult.errors import WorkspaceError
 from consult.settings import Settings
 from consult.workspace.loading import load_workspace
 from consult.workspace.summary import summarise
+from flows.failures import one_line_failures
 from flows.parameters import FlowParameters
+from flows.run_names import named
 
 
 class ValidateParameters(FlowParameters):
@@ -37,7 +39,8 @@ def check(workspace: Path) -> str:
         raise
 
 
-@flow(name="validate-workspace", log_prints=False)
+@flow(name="validate-workspace", flow_run_name=named("validate"), log_prints=False)
+@one_line_failures
 def validate_workspace(parameters: ValidateParameters = ValidateParameters()) -> str:
     """Check every workspace file and publish the summary as an artifact."""
     settings = Settings.for_workspace(parameters.workspace)

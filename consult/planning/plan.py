@@ -323,7 +323,7 @@ def save_plan(store: Store, plan: RoundPlan, actor: str) -> list[Meeting]:
 
 
 def schedule_rows(workspace: Workspace, plan: RoundPlan) -> list[dict[str, str]]:
-    """Return the plan as table rows, by start, with each party's local time."""
+    """Return the plan as table rows, by start, the date and time first, then each party's."""
     zone = ZoneInfo(plan.timezone)
     names = {o.id: o.name.en for o in workspace.stakeholders.organisations}
     rows = []
@@ -344,11 +344,11 @@ def schedule_rows(workspace: Workspace, plan: RoundPlan) -> list[dict[str, str]]
             )
         rows.append(
             {
+                plan.timezone: when,
+                "local times": local,
                 "meeting": row.id.rsplit("/", 1)[-1],
                 "organisation": names[row.organisation],
                 "format": row.format.replace("_", " "),
-                plan.timezone: when,
-                "local times": local,
                 "facilitators": ", ".join(row.facilitators),
                 "invited": ", ".join(a.name for a in row.attendees if a.role != "CHAIR"),
                 "status": "kept (confirmed)" if row.kept else ("proposed" if row.start else "-"),

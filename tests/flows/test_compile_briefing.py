@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
+import requests
 from prefect import get_client
 
 from consult.settings import Settings
 from consult.store import open_store
+from desk.app import Desk, create_app
+from desk.serving import served
 from flows.compile_briefing import BriefingParameters, compile_briefing
 from tests.briefing_fixture import CANARY, SLUG, fill_store, golden_workspace
 
@@ -18,19 +23,29 @@ def artifacts() -> dict[str, str]:
     return {str(a.key): str(a.data) for a in found if a.key}
 
 
-def test_the_flow_publishes_the_pack_and_sends_each_version_once(tmp_path: Path) -> None:
+def test_the_flow_publishes_the_pack_and_sends_each_version_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = golden_workspace(tmp_path)
     with open_store(Settings(workspace=root).store_url) as store:
         fill_store(store)
     parameters = BriefingParameters(training=SLUG, workspace=str(root))
 
-    assert compile_briefing(parameters) == "v1 (new version); 3 sent"
+    with served(create_app(Desk(settings=Settings(workspace=root)))) as desk_url:
+        monkeypatch.setenv("CONSULT_DESK_URL", desk_url)
+        assert compile_briefing(parameters) == "v1 (new version); 3 sent"
+        published = artifacts()
+        # The UI cannot open file:// links: the PDF's link downloads it from the desk.
+        [link] = re.findall(r"\]\((.*)\)", published["briefing-pdf-ka"])
+        assert link == f"{desk_url}/trainings/{SLUG}/packs/1/briefing-{SLUG}-ka.pdf"
+        assert requests.get(link, timeout=10).content.startswith(b"%PDF")
+        assert f"]({desk_url}/trainings/{SLUG})" in published["briefing-pack"]
     published = artifacts()
     assert "# Golden training" in published["briefing-pack"]
     assert "| 1 | Bias indicators | **33.6** |" in published["briefing-pack"]
     assert CANARY not in published["briefing-pack"]
     pdf = root / "out" / "briefing" / SLUG / "v1" / f"briefing-{SLUG}-ka.pdf"
-    assert published["briefing-pdf-ka"] == f"[{pdf.name}]({pdf.resolve().as_uri()})"
+    assert published["briefing-pdf-ka"].startswith(f"[{pdf.name}](")
     assert pdf.is_file()
     assert len(list((root / "out" / "outbox").glob("*.eml"))) == 3
 

@@ -33,6 +33,9 @@ def test_an_approved_proposal_confirms_the_meetings_and_records_who(
         [meeting] = store.meetings("winter-2027", "round-1")
         assert meeting.status == "proposed"
     assert "Ministry of Internal Affairs" in artifact("schedule")
+    summary = artifact("schedule-summary")
+    assert "](http://127.0.0.1:4280/trainings/winter-2027)" in summary
+    assert "](http://127.0.0.1:4280/decisions)" in summary
 
     resume_flow_run(run_id, run_input={"decision": "approve", "decided_by": "Nino", "comment": ""})
     thread.join(timeout=120)
