@@ -92,6 +92,7 @@ def read_replies(settings: Settings, skip: Collection[str] = ()) -> InboxRead:
         problems=read.problems + remote.problems,
         notices=read.notices + remote.notices,
         unreadable=read.unreadable + remote.unreadable,
+        requests=read.requests + remote.requests,
     )
 
 

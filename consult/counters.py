@@ -13,13 +13,20 @@ which do not know each other, so it sits at the top with the CLI and the flows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from consult.bootstrap import Services, send_messages, sender, transport
 from consult.errors import PlanningError
-from consult.mail.counters import answer_refreshes, read_requests, record_counters
+from consult.mail.counters import (
+    Requests,
+    answer_refreshes,
+    read_messages,
+    read_requests,
+    record_counters,
+)
 from consult.mail.counters import send_declinecounter as _send_declinecounter
 from consult.mail.delivery import Delivered
 from consult.planning.changes import check_time, find_meeting, move
@@ -50,13 +57,21 @@ class CounterReview:
     breaches: list[str]
 
 
-def read_inbox_requests(built: Services, now: dt.datetime) -> InboxRequests:
-    """Return what became of the inbox's counter-proposals and refresh requests.
+def read_inbox_requests(
+    built: Services, now: dt.datetime, messages: Sequence[tuple[str, bytes]] = ()
+) -> InboxRequests:
+    """Return what became of the counter-proposals and refresh requests of inbox/ and `messages`.
 
-    Each counter-proposal is recorded once; each REFRESH is answered with the
-    meeting's current REQUEST, once per SEQUENCE.
+    `messages` are the emails with a COUNTER or REFRESH that the IMAP mailbox held
+    (`InboxRead.requests`). Each counter-proposal is recorded once; each REFRESH is
+    answered with the meeting's current REQUEST, once per SEQUENCE.
     """
-    found = read_requests(built.settings.inbox)
+    folder, mailbox = read_requests(built.settings.inbox), read_messages(messages)
+    found = Requests(
+        folder.counters + mailbox.counters,
+        folder.refreshes + mailbox.refreshes,
+        folder.problems + mailbox.problems,
+    )
     outcomes = record_counters(built.store, found.counters)
     refreshed = answer_refreshes(
         built.workspace,

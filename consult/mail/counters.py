@@ -27,7 +27,7 @@ from consult.mail.delivery import Delivered, Outgoing, deliver
 from consult.mail.invitations import TEMPLATES, addressed, language_of, meeting_context, prepare
 from consult.mail.mime import RawMessage
 from consult.mail.render import render_message
-from consult.mail.replies import SUFFIXES, message_calendars
+from consult.mail.replies import REQUEST_METHODS, SUFFIXES, message_calendars
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import Store
@@ -35,7 +35,7 @@ from consult.store.counters import Counter, counter_key
 from consult.workspace.loading import Workspace
 from schemas.state import Attendee, Meeting, MessageKind
 
-METHODS = ("COUNTER", "REFRESH")
+METHODS = REQUEST_METHODS
 # icalendar meets some malformed input with these rather than a ValueError.
 _LIBRARY_FAULTS = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 
@@ -162,19 +162,34 @@ def read_requests(folder: Path) -> Requests:
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES):
         source = f"{folder.name}/{path.name}"
         try:
-            data = path.read_bytes()
-            if path.suffix.lower() == ".eml":
-                sender, parts = message_calendars(data)
-                calendars = [payload for method, payload in parts if method in METHODS]
-            else:
-                sender, calendars = "", [data]
-            for calendar in calendars:
-                counters, refreshes = parse_requests(calendar, sender)
-                requests.counters.extend((source, line) for line in counters)
-                requests.refreshes.extend((source, line) for line in refreshes)
-        except (InvalidCalendar, OSError) as error:
+            _add(requests, source, path.read_bytes(), path.suffix.lower() == ".eml")
+        except OSError as error:
             requests.problems.append(f"{source}: {error}")
     return requests
+
+
+def read_messages(messages: Sequence[tuple[str, bytes]]) -> Requests:
+    """Return the COUNTERs and REFRESHes of emails read elsewhere (the IMAP mailbox), by source."""
+    requests = Requests([], [], [])
+    for source, data in messages:
+        _add(requests, source, data, True)
+    return requests
+
+
+def _add(requests: Requests, source: str, data: bytes, is_message: bool) -> None:
+    """Add the requests of one email (or bare calendar) to `requests`, or the problem with it."""
+    try:
+        if is_message:
+            sender, parts = message_calendars(data)
+            calendars = [payload for method, payload in parts if method in METHODS]
+        else:
+            sender, calendars = "", [data]
+        for calendar in calendars:
+            counters, refreshes = parse_requests(calendar, sender)
+            requests.counters.extend((source, line) for line in counters)
+            requests.refreshes.extend((source, line) for line in refreshes)
+    except InvalidCalendar as error:
+        requests.problems.append(f"{source}: {error}")
 
 
 def record_counters(store: Store, found: Sequence[tuple[str, CounterLine]]) -> list[str]:

@@ -29,10 +29,12 @@ from typing import Literal
 from consult.errors import ImapError, InvalidCalendar
 from consult.mail.bounces import FoundNotice
 from consult.mail.replies import (
+    REQUEST_METHODS,
     Found,
     InboxRead,
     Unreadable,
     has_calendar,
+    message_calendars,
     message_lines,
     notice_in,
     unreadable,
@@ -120,6 +122,7 @@ def _read(
     problems: list[str] = []
     notices: list[FoundNotice] = []
     broken: list[Unreadable] = []
+    requests: list[tuple[str, bytes]] = []
     for start in range(0, len(uids), BATCH):
         batch = ",".join(uids[start : start + BATCH])
         status, data = client.uid("FETCH", batch, "(UID BODY.PEEK[])")
@@ -136,6 +139,9 @@ def _read(
                 notice = notice_in(body)
                 if notice is not None:
                     notices.append(FoundNotice(source, notice))
+                elif _asks(body):
+                    # A COUNTER or REFRESH: read by consult.mail.counters, answered once
+                    requests.append((source, body))
                 elif has_calendar(body):
                     found += [Found(source=source, line=line) for line in message_lines(body)]
             except InvalidCalendar as error:
@@ -147,7 +153,14 @@ def _read(
             # A message in the mailbox never changes: what cannot be read now never can.
             problems.append(f"{source}: {reason}")
             broken.append(Unreadable(source, reason))
-    return InboxRead(found=found, problems=problems, notices=notices, unreadable=broken)
+    return InboxRead(
+        found=found, problems=problems, notices=notices, unreadable=broken, requests=requests
+    )
+
+
+def _asks(body: bytes) -> bool:
+    """Return whether an email's calendars hold a COUNTER or a REFRESH (no answer, a request)."""
+    return any(method in REQUEST_METHODS for method, _ in message_calendars(body)[1])
 
 
 def _quoted(folder: str) -> str:

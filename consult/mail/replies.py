@@ -65,6 +65,9 @@ class InboxRead:
     """The bounces and automatic replies, which are no answers."""
     unreadable: list[Unreadable] = field(default_factory=list)
     """The mailbox's messages that could not be read at all (also among `problems`)."""
+    requests: list[tuple[str, bytes]] = field(default_factory=list)
+    """The mailbox's messages holding a COUNTER or a REFRESH, with where each was, for
+    `consult.mail.counters.read_messages` (inbox/ files are read there by name)."""
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,10 @@ def notice_in(data: bytes) -> Notice | None:
 def unreadable(error: Exception) -> str:
     """Return why a message the email package could not take apart cannot be read."""
     return f"the message cannot be read ({type(error).__name__}: {error})"
+
+
+REQUEST_METHODS = ("COUNTER", "REFRESH")
+"""The iTIP methods an attendee sends that are no answer but ask the organiser something."""
 
 
 def has_calendar(data: bytes) -> bool:
