@@ -1,6 +1,6 @@
 """The timeline of a training: which preparation steps fall due on a day, counted from its start.
 
-    steps = due_steps("winter-2027", training, today, store.progress("winter-2027"))
+    steps = due_steps("winter-2027", training, today, progress(store, "winter-2027"))
 
 A training's file sets the days (`timeline:`; see `schemas.training.Timeline`):
 each round is planned at T-45 and invited at T-40, reminders go daily from the
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from consult.store import Store
 from schemas import Training
 
 StepKind = Literal["plan", "invite", "remind", "brief"]
@@ -85,19 +86,49 @@ class Progress:
     """The keys of the steps started by the timeline (and not released)."""
     schedules: Mapping[str, str] = field(default_factory=dict)
     """Each round's last schedule decision: "proposed", "approved" or "sent_back"."""
+    invited: Collection[str] = frozenset()
+    """The rounds whose every meeting going ahead has its invitations sent, by whatever means."""
+    packed: bool = False
+    """Whether a version of the briefing pack was compiled, by whatever means."""
 
     def done(self, step: Step) -> bool:
         """Return whether the step needs no (more) starting."""
         if step.key in self.started:
             return True
-        return step.kind == "plan" and self.schedules.get(step.round or "") in (
-            "proposed",
-            "approved",
-        )
+        if step.kind == "plan":
+            return self.schedules.get(step.round or "") in ("proposed", "approved")
+        if step.kind == "invite":
+            return (step.round or "") in self.invited
+        return step.kind == "brief" and self.packed
 
     def waiting(self, step: Step) -> bool:
         """Return whether the step cannot start yet: invitations of a round not approved."""
         return step.kind == "invite" and self.schedules.get(step.round or "") != "approved"
+
+
+def progress(store: Store, slug: str) -> Progress:
+    """Return what the training's preparation has done: by the timeline, or by hand.
+
+    A round counts as invited once each of its meetings going ahead (not cancelled)
+    has every invitation sent; then `consult send` or the flow started by hand did it.
+    """
+    sent: dict[str, set[str]] = {}  # sent, or rejected for good: nothing more to send
+    for message in store.messages():
+        if message.kind == "invitation" and message.status in ("sent", "rejected"):
+            sent.setdefault(message.meeting_id, set()).add(message.recipient.lower())
+    rounds: dict[str, bool] = {}
+    for meeting in store.meetings(slug):
+        if meeting.status == "cancelled":
+            continue
+        invitees = {a.email.lower() for a in store.attendees(meeting.id) if a.role != "CHAIR"}
+        complete = bool(invitees) and invitees <= sent.get(meeting.id, set())
+        rounds[meeting.round] = rounds.get(meeting.round, True) and complete
+    return Progress(
+        started=frozenset(store.started_steps(slug)),
+        schedules=store.round_schedules(slug),
+        invited=frozenset(r for r, complete in rounds.items() if complete),
+        packed=bool(store.pack_versions(slug)),
+    )
 
 
 def due_steps(slug: str, training: Training, today: dt.date, progress: Progress) -> list[Step]:

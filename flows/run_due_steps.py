@@ -21,6 +21,7 @@ from pydantic import Field
 from consult.settings import Settings
 from consult.store import open_store
 from consult.timeline import Step, StepKind, due_steps, local_day, next_step
+from consult.timeline import progress as timeline_progress
 from consult.workspace.loading import load_workspace
 from flows.failures import one_line_failures
 from flows.parameters import FlowParameters, WorkspaceFolder
@@ -70,7 +71,7 @@ def find_due(parameters: DueParameters) -> tuple[list[Step], list[str]]:
     with open_store(settings.store_url) as store:
         for slug, training in sorted(workspace.trainings.items()):
             today = parameters.day or local_day(training, now)
-            progress = store.progress(slug)
+            progress = timeline_progress(store, slug)
             steps = due_steps(slug, training, today, progress)
             if not steps:
                 upcoming = next_step(slug, training, today, progress)

@@ -37,7 +37,6 @@ from consult.store.meetings import MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
 from consult.store.observations import Change
-from consult.timeline import Progress
 from schemas.state import (
     Attendee,
     AuditEvent,
@@ -448,13 +447,10 @@ class Store:
         with reading(self._engine) as connection:
             return _steps.started_steps(connection, training)
 
-    def progress(self, training: str) -> Progress:
-        """Return what the training's timeline has done: steps started, schedules decided."""
+    def round_schedules(self, training: str) -> dict[str, str]:
+        """Return each round's last schedule decision: "proposed", "approved" or "sent_back"."""
         with reading(self._engine) as connection:
-            return Progress(
-                started=frozenset(_steps.started_steps(connection, training)),
-                schedules=_steps.round_schedules(connection, training),
-            )
+            return _steps.round_schedules(connection, training)
 
     def propose_round(
         self,

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 BASE = ("errors", "retry", "templating", "settings")
 """Top-level modules every package may use: they import nothing of consult but errors."""
-TOP = ("cli", "bootstrap", "counters", "timeline", "ui", "demo", "__main__")
+TOP = ("cli", "bootstrap", "counters", "timeline", "exports", "ui", "demo", "__main__")
 """Top-level modules that wire the packages together: they may import any of them."""
 
 ALLOWED: dict[str, tuple[str, ...]] = {

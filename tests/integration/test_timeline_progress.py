@@ -1,0 +1,39 @@
+"""The timeline counts what was done by hand: invitations sent with `consult send`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from consult.bootstrap import Services, send_messages
+from consult.planning.plan import plan_round, save_plan
+from consult.settings import Settings
+from consult.store import open_store
+from consult.timeline import progress, timeline
+from consult.workspace.loading import load_workspace
+from tests.conftest import PLANNED_AT
+
+
+def test_invitations_sent_by_hand_make_the_invite_step_done(
+    write_workspace: Callable[..., Path],
+) -> None:
+    root = write_workspace()
+    settings, workspace = Settings(workspace=root), load_workspace(root)
+    [invite] = [
+        s for s in timeline("winter-2027", workspace.training("winter-2027")) if s.kind == "invite"
+    ]
+    with open_store(settings.store_url) as store:
+        save_plan(
+            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "t"
+        )
+        store.decide_round("winter-2027", "round-1", approve=True, actor="t")
+        approved = progress(store, "winter-2027")
+        send_messages(
+            Services(settings, workspace, store), "winter-2027", "round-1", dt.datetime.now(dt.UTC)
+        )
+        sent = progress(store, "winter-2027")
+    assert approved.waiting(invite) is False
+    assert approved.done(invite) is False  # approved, nothing sent yet: the step is due
+    assert sent.done(invite) is True  # sent with `consult send`: not due again
+    assert sent.packed is False
