@@ -1,0 +1,59 @@
+"""The exports' tables: restricted text never in them, formulas neutralised, XLSX readable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from consult.exports import Table, build_table, neutralised, write_table
+from consult.settings import Settings
+from consult.store import Store, open_store
+from consult.workspace.loading import Workspace, load_workspace
+from tests.briefing_fixture import CANARY, SLUG, fill_store, golden_workspace
+
+
+@pytest.fixture
+def golden(tmp_path: Path) -> Iterator[tuple[Workspace, Store]]:
+    """The golden workspace and its filled store."""
+    root = golden_workspace(tmp_path)
+    with open_store(Settings(workspace=root).store_url) as store:
+        fill_store(store)
+        yield load_workspace(root), store
+
+
+def test_no_export_holds_a_restricted_observations_text(
+    golden: tuple[Workspace, Store], tmp_path: Path
+) -> None:
+    workspace, store = golden
+    for what in ("registry", "ledger", "answers", "observations"):
+        table = build_table(what, workspace, store, SLUG)
+        for fmt in ("csv", "xlsx"):
+            target = tmp_path / f"{what}.{fmt}"
+            write_table(table, target, fmt)
+            assert CANARY.encode() not in target.read_bytes()
+            assert all(CANARY not in cell for row in table.rows for cell in row)
+    observations = build_table("observations", workspace, store, SLUG)
+    assert observations.withheld == 1
+    assert "restricted" not in {row[6] for row in observations.rows}
+
+
+def test_the_answers_name_each_invitee_with_their_answer(golden: tuple[Workspace, Store]) -> None:
+    workspace, store = golden
+    table = build_table("answers", workspace, store, SLUG)
+    answers = {row[5]: row[6] for row in table.rows}
+    assert answers == {"sara@un.example.org": "declined", "omar@un.example.org": "declined"}
+
+
+def test_a_formula_is_neutralised_in_csv_and_kept_as_text_in_xlsx(tmp_path: Path) -> None:
+    assert neutralised("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert neutralised("Nino") == "Nino"
+    table = Table("Test", ("Name",), (("=1+1",), ("@SUM(A1)",)))
+    write_table(table, tmp_path / "t.csv", "csv")
+    assert (tmp_path / "t.csv").read_text("utf-8-sig").splitlines()[1:] == ["'=1+1", "'@SUM(A1)"]
+    write_table(table, tmp_path / "t.xlsx", "xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert sheet is not None
+    assert [(c.value, c.data_type) for c in sheet["A"][1:]] == [("=1+1", "s"), ("@SUM(A1)", "s")]
