@@ -171,6 +171,26 @@ class Reminders(Strict):
     )
 
 
+class Quorum(Strict):
+    """When a meeting may go ahead, and when one that may not is flagged for the coordinator."""
+
+    accepted: int = Field(
+        default=1,
+        ge=1,
+        le=50,
+        description="A meeting has its quorum when at least this many invitees of its "
+        "organisation accepted (the facilitators do not count).",
+    )
+    days_before: int = Field(
+        default=3,
+        ge=0,
+        le=30,
+        description="Flag a meeting without its quorum from this many days before its day "
+        "(in the training's time zone), with the next free times; one every invitee declined "
+        "is flagged at once.",
+    )
+
+
 class ConsultationPlan(Strict):
     """Who is consulted, how, when and by whom."""
 
@@ -190,6 +210,7 @@ class ConsultationPlan(Strict):
     )
     preferences: Preferences = Preferences()
     reminders: Reminders = Reminders()
+    quorum: Quorum = Quorum()
 
 
 class Briefing(Strict):

@@ -1,0 +1,40 @@
+"""A meeting every invitee declined waits for the coordinator on the training page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from consult.settings import Settings
+from consult.store import open_store
+from tests.desk.conftest import SLUG
+from tests.desk.html import read_page
+
+PLANNED = "pm-human-rights-advisor"
+"""A demo meeting without notes: it has not taken place."""
+
+
+def test_a_meeting_every_invitee_declined_is_flagged_with_free_times(
+    desk_demo: Path, serve_desk: Callable[..., str]
+) -> None:
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        meeting = store.get_meeting(f"{SLUG}/round-1/{PLANNED}")
+        assert meeting is not None
+        for guest in store.attendees(meeting.id):
+            if guest.role != "CHAIR":
+                store.record_reply(meeting.id, guest.email, "DECLINED", meeting.sequence, "test")
+    url = serve_desk(desk_demo, clock=lambda: meeting.start - dt.timedelta(days=1))
+    answer = requests.get(f"{url}/trainings/{SLUG}", timeout=60)
+    assert answer.status_code == 200, answer.text
+    page = read_page(answer.text)
+    waiting = page.html.split('aria-label="Waits for you"', 1)[1].split("</section>", 1)[0]
+    assert f"round-1/{PLANNED} on " in waiting
+    assert "every invitee declined;" in waiting
+    assert "free times that keep every rule (Asia/Tbilisi)" in waiting
+    assert "no quorum" in page.text(f"meeting-{PLANNED}")
+    assert "every invitee declined" in page.text(f"meeting-{PLANNED}")
+    assert "no acceptance 3 days before it" in page.text("meeting-scmi-secretariat")
+    assert "no quorum" not in page.text("meeting-mosaic-minority-rights-centre")  # notes in
