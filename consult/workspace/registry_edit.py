@@ -37,27 +37,35 @@ class AuditEntry:
         return bool(self.detail.get("fields"))
 
 
-def update_organisation(workspace: Path, org_id: str, changes: Mapping[str, str]) -> AuditEntry:
+def update_organisation(
+    workspace: Path, org_id: str, changes: Mapping[str, str], *, check_only: bool = False
+) -> AuditEntry:
     """Set an organisation's fields (the columns of a sheet: `country`, `influence`, ...).
 
     Raises a WorkspaceError naming each field whose value is wrong, or an unknown field
-    or organisation; nothing is written then.
+    or organisation; nothing is written then. `check_only` checks and writes nothing:
+    the entry names what the edit would change.
     """
     _known(workspace, org_id, None)
     _fields(org_id, changes, ORGANISATION_FIELDS)
-    fields = _apply(workspace, org_id, None, changes)
+    fields = _apply(workspace, org_id, None, changes, check_only)
     return AuditEntry(
         "registry.organisation.updated", f"stakeholders/{org_id}", _detail(fields, changes)
     )
 
 
 def update_contact(
-    workspace: Path, org_id: str, contact_email: str, changes: Mapping[str, str]
+    workspace: Path,
+    org_id: str,
+    contact_email: str,
+    changes: Mapping[str, str],
+    *,
+    check_only: bool = False,
 ) -> AuditEntry:
     """Set a contact's fields (`role`, `language`, `timezone`, ...); the email names the contact."""
     email = _known(workspace, org_id, contact_email)
     _fields(f"{org_id}.{contact_email}", changes, CONTACT_FIELDS)
-    fields = _apply(workspace, org_id, email, changes)
+    fields = _apply(workspace, org_id, email, changes, check_only)
     return AuditEntry(
         "registry.contact.updated", f"stakeholders/{org_id}/{email}", _detail(fields, changes)
     )
@@ -118,7 +126,7 @@ def _fields(where: str, changes: Mapping[str, str], allowed: tuple[str, ...]) ->
 
 
 def _apply(
-    workspace: Path, org_id: str, email: str | None, changes: Mapping[str, str]
+    workspace: Path, org_id: str, email: str | None, changes: Mapping[str, str], check_only: bool
 ) -> list[str]:
     keys = ["organisation_id", *(["email"] if email else []), *changes]
     values = [org_id, *([email] if email else []), *changes.values()]
@@ -133,7 +141,8 @@ def _apply(
                 for p in error.problems
             ]
         ) from None
-    apply_import(workspace, preview)
+    if not check_only:
+        apply_import(workspace, preview)
     return [name for change in preview.changed for name in change.fields]
 
 

@@ -78,3 +78,17 @@ def test_an_edit_that_changes_nothing_says_so(write_workspace: Write) -> None:
     root = write_workspace()
     entry = update_organisation(root, "mia", {"country": "GE"})
     assert not entry.changed
+
+
+def test_a_checked_edit_names_what_it_would_change_and_writes_nothing(
+    write_workspace: Write,
+) -> None:
+    root = write_workspace(COMMENTED)
+    before = (root / "stakeholders.yaml").read_bytes()
+    entry = update_contact(
+        root, "mia", "nino@mia.example.gov.ge", {"role": "Deputy head"}, check_only=True
+    )
+    assert entry.detail["fields"] == ["role"]
+    with pytest.raises(WorkspaceError, match="country"):
+        update_organisation(root, "mia", {"country": "Atlantis"}, check_only=True)
+    assert (root / "stakeholders.yaml").read_bytes() == before

@@ -1,0 +1,234 @@
+"""The stakeholder registry in the desk: its organisations and contacts, and a form to edit each.
+
+A form holds the fields a spreadsheet's columns hold (`consult.workspace.columns`),
+filled with the registry's current values. Only the fields whose value was changed
+go to `consult.workspace.registry_edit`, the one way in that `consult edit-stakeholder`
+takes too: the same checks, the same comment-keeping atomic write of stakeholders.yaml,
+and the same audit entry, recorded under the name typed in the form. A form with a
+mistake comes back with every value as typed and each error beside its field;
+nothing of it is written until it is all valid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import get_args
+
+from consult.errors import Problem, WorkspaceError
+from consult.store import Store
+from consult.workspace.columns import BY_KEY, COLUMNS
+from consult.workspace.loading import Workspace
+from consult.workspace.registry_edit import (
+    CONTACT_FIELDS,
+    ORGANISATION_FIELDS,
+    AuditEntry,
+    update_contact,
+    update_organisation,
+)
+from consult.workspace.registry_export import rows
+from desk.pages import words
+from schemas.stakeholders import Level, OrganisationKind, Stance
+from schemas.types import Language
+
+CHOICES: Mapping[str, tuple[str, ...]] = {
+    "kind": get_args(OrganisationKind),
+    "influence": get_args(Level),
+    "interest": get_args(Level),
+    "stance": get_args(Stance),
+    "language": get_args(Language),
+}
+"""The fields offered as drop-downs, and their values."""
+HINTS: Mapping[str, str] = {
+    "country": "ISO 3166 code, e.g. GE",
+    "working_days": "e.g. mon-fri",
+    "working_hours": "e.g. 09:00-18:00",
+    "timezone": "IANA zone, e.g. Asia/Tbilisi",
+    "kind_label_en": "only for kind other",
+}
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """A contact in the registry's list."""
+
+    name: str
+    email: str
+    role: str
+    language: str
+
+
+@dataclass(frozen=True)
+class OrganisationRow:
+    """An organisation in the registry's list, with its contacts."""
+
+    id: str
+    name: str
+    kind: str
+    country: str
+    contacts: tuple[ContactRow, ...]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of the form: its key, label, value as shown, error and choices."""
+
+    key: str
+    label: str
+    value: str
+    error: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class RegistryForm:
+    """The form of one organisation's own fields, or of one of its contacts."""
+
+    organisation: str
+    organisation_name: str
+    email: str | None
+    """The contact's email, which names it; None: the organisation's own fields."""
+    title: str
+    current: Mapping[str, str]
+    values: Mapping[str, str]
+    errors: Mapping[str, str] = field(default_factory=dict)
+    """Each field's error by key; `""` is an error of the whole form."""
+    edited_by: str = ""
+    saved: str = ""
+    """What the saved edit changed, in words."""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Return the keys of the form's fields, in the order of a sheet's columns."""
+        return CONTACT_FIELDS if self.email else ORGANISATION_FIELDS
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        """Return the form's fields, to draw."""
+        return tuple(
+            Field(
+                key,
+                BY_KEY[key].header,
+                self.values.get(key, ""),
+                self.errors.get(key, ""),
+                _choices(key, self.values.get(key, "")),
+                HINTS.get(key, ""),
+            )
+            for key in self.keys
+        )
+
+    @property
+    def error_count(self) -> int:
+        """Return how many fields have an error."""
+        return len(self.errors)
+
+    def changes(self) -> dict[str, str]:
+        """Return the fields whose value differs from the registry's, as typed less spaces."""
+        return {
+            key: self.values.get(key, "").strip()
+            for key in self.keys
+            if self.values.get(key, "").strip() != self.current.get(key, "")
+        }
+
+
+def _choices(key: str, value: str) -> tuple[tuple[str, str], ...]:
+    if key not in CHOICES:
+        return ()
+    offered = [("", "not set")] if key not in ("kind", "language") else []
+    offered += [(choice, words(choice)) for choice in CHOICES[key]]
+    if value not in {choice for choice, _ in offered}:
+        offered.append((value, value))
+    return tuple(offered)
+
+
+def registry_list(workspace: Workspace) -> list[OrganisationRow]:
+    """Return the registry's organisations with their contacts, in the file's order."""
+    return [
+        OrganisationRow(
+            o.id,
+            o.name.en,
+            words(o.kind),
+            o.country,
+            tuple(ContactRow(c.name, c.email, c.role, c.language) for c in o.contacts),
+        )
+        for o in workspace.stakeholders.organisations
+    ]
+
+
+def load(workspace: Workspace, org_id: str, email: str | None = None) -> RegistryForm | None:
+    """Return the form filled with the registry's values, or None if there is no such one."""
+    keys = [column.key for column in COLUMNS]
+    cells = [dict(zip(keys, row, strict=True)) for row in rows(workspace.stakeholders)]
+    found = [row for row in cells if row["organisation_id"] == org_id]
+    if email is not None:
+        found = [row for row in found if row["email"].casefold() == email.casefold()]
+    if not found:
+        return None
+    row = found[0]
+    name = row["organisation_en"]
+    current = {key: row[key] for key in (CONTACT_FIELDS if email else ORGANISATION_FIELDS)}
+    return RegistryForm(
+        organisation=org_id,
+        organisation_name=name,
+        email=row["email"] if email is not None else None,
+        title=f"{row['name']}, {name}" if email is not None else name,
+        current=current,
+        values=current,
+    )
+
+
+def read(form: RegistryForm, fields: Mapping[str, Sequence[str]]) -> RegistryForm:
+    """Return the form as posted: every value as typed; the name of who edits is required."""
+    values = {key: (fields.get(key) or [""])[0] for key in form.keys}
+    edited_by = (fields.get("edited_by") or [""])[0].strip()
+    errors = {} if edited_by else {"edited_by": "your name, for the audit log"}
+    return dataclasses.replace(form, values=values, edited_by=edited_by, errors=errors)
+
+
+def save(root: Path, store: Store, form: RegistryForm) -> RegistryForm:
+    """Return the posted form after the edit: with every error and nothing written, or saved.
+
+    A form without the editor's name is still checked, so it comes back with all its
+    errors at once; a saved edit that changed the file is recorded in the audit log.
+    """
+    changes = form.changes()
+    try:
+        entry = _edit(root, form, changes, check_only=bool(form.errors))
+    except WorkspaceError as error:
+        return dataclasses.replace(
+            form, errors={**_field_errors(form, error.problems), **form.errors}
+        )
+    if form.errors:
+        return form
+    if entry.changed:
+        store.audit(form.edited_by, entry.action, entry.subject, dict(entry.detail))
+        said = f"{', '.join(entry.detail['fields'])} changed"
+    else:
+        said = "nothing changed"
+    return dataclasses.replace(form, saved=said)
+
+
+def _edit(root: Path, form: RegistryForm, changes: dict[str, str], check_only: bool) -> AuditEntry:
+    if form.email is None:
+        return update_organisation(root, form.organisation, changes, check_only=check_only)
+    return update_contact(root, form.organisation, form.email, changes, check_only=check_only)
+
+
+def _field_errors(form: RegistryForm, problems: Sequence[Problem]) -> dict[str, str]:
+    """Return the problems as messages by field; those of no field of the form under `""`."""
+    where = f"{form.organisation}.{form.email}." if form.email else f"{form.organisation}."
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        key = problem.path.removeprefix(where)
+        key = key if key in form.keys else ""
+        errors.setdefault(key, []).append(_message(problem))
+    return {key: "; ".join(messages) for key, messages in errors.items()}
+
+
+def _message(problem: Problem) -> str:
+    """Return what is wrong, without the file and field: `got 'XX', expected ...`."""
+    bare = dataclasses.replace(problem, file="", line=None, path="")
+    return str(bare).removeprefix(": ")

@@ -1,0 +1,187 @@
+"""Editing the registry in the desk: the CLI's checks and comment-keeping write, and the audit."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+import requests
+
+from consult.settings import Settings
+from consult.store import open_store
+from consult.workspace.loading import load_workspace
+from consult.workspace.registry_edit import CONTACT_FIELDS, ORGANISATION_FIELDS
+from tests.desk.html import read_page
+
+ORG = "prosecutors-office"
+LASHA = "l.gelashvili@example.gov.ge"
+
+
+@pytest.fixture
+def contact_url(desk_url: str) -> str:
+    """The address of the form of a contact of the demo's prosecutor's office."""
+    return f"{desk_url}/registry/organisations/{ORG}/contacts/{LASHA}"
+
+
+@pytest.fixture
+def organisation_url(desk_url: str) -> str:
+    """The address of the form of the demo's prosecutor's office."""
+    return f"{desk_url}/registry/organisations/{ORG}"
+
+
+def as_shown(url: str, keys: tuple[str, ...], **changes: str) -> dict[str, str]:
+    """Return the form as a browser posts it: every field as shown, then `changes`."""
+    page = read_page(requests.get(url, timeout=30).text)
+    return {key: page.value(key) for key in keys} | changes
+
+
+def registry(workspace: Path) -> bytes:
+    return (workspace / "stakeholders.yaml").read_bytes()
+
+
+def changed_lines(before: bytes, after: bytes) -> list[str]:
+    diff = difflib.ndiff(before.decode().splitlines(), after.decode().splitlines())
+    return [line for line in diff if line[:1] in "+-"]
+
+
+def audit(workspace: Path, subject: str) -> list[tuple[str, str, list[str]]]:
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        return [(e.actor, e.action, e.detail["fields"]) for e in store.audit_log(subject)]
+
+
+def test_the_registry_lists_each_organisation_with_its_contacts_linking_to_their_forms(
+    desk_url: str,
+) -> None:
+    answer = requests.get(f"{desk_url}/registry", timeout=30)
+    assert answer.status_code == 200
+    assert f'href="/registry/organisations/{ORG}"' in answer.text
+    assert f'href="/registry/organisations/{ORG}/contacts/l.gelashvili%40example.gov.ge"' in (
+        answer.text
+    )
+    assert 'href="/registry" aria-current="page">Registry</a>' in answer.text
+
+
+def test_the_form_shows_the_contact_as_the_registry_holds_it(contact_url: str) -> None:
+    page = read_page(requests.get(contact_url, timeout=30).text)
+    assert page.value("role") == "Prosecutor, Human Rights Protection Department"
+    assert page.value("language") == "ka"
+    assert page.ids["language"]["tag"] == "select"
+    assert page.value("timezone") == "Asia/Tbilisi"
+    assert page.value("busy_feed").endswith("/feeds/l-gelashvili.ics")
+    assert page.value("edited_by") == ""
+
+
+def test_a_saved_edit_changes_one_line_of_the_file_and_keeps_its_comments(
+    contact_url: str, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    form = as_shown(contact_url, CONTACT_FIELDS, role="Senior Prosecutor")
+    answer = requests.post(contact_url, data=form | {"edited_by": "Nino Beridze"}, timeout=30)
+    assert answer.status_code == 200
+    assert [r.status_code for r in answer.history] == [303]
+    assert "Saved: role changed." in answer.text
+    assert read_page(answer.text).value("role") == "Senior Prosecutor"
+    after = registry(desk_demo)
+    assert changed_lines(before, after) == [
+        "-         role: Prosecutor, Human Rights Protection Department",
+        "+         role: Senior Prosecutor",
+    ]
+    assert after.startswith(
+        b"# yaml-language-server: $schema=../schemas/stakeholders.schema.json\n"
+    )
+    contact = load_workspace(desk_demo).stakeholders.organisation(ORG).contacts[0]
+    assert contact.role == "Senior Prosecutor"
+
+
+def test_a_saved_edit_is_in_the_audit_log_under_the_name_typed(
+    contact_url: str, desk_demo: Path
+) -> None:
+    form = as_shown(contact_url, CONTACT_FIELDS, role="Senior Prosecutor", language="en")
+    requests.post(contact_url, data=form | {"edited_by": "Nino Beridze"}, timeout=30)
+    assert audit(desk_demo, f"stakeholders/{ORG}/{LASHA}") == [
+        ("Nino Beridze", "registry.contact.updated", ["role", "language"])
+    ]
+
+
+def test_an_edit_that_changes_nothing_writes_and_records_nothing(
+    contact_url: str, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    form = as_shown(contact_url, CONTACT_FIELDS, edited_by="Nino Beridze")
+    answer = requests.post(contact_url, data=form, timeout=30)
+    assert "Saved: nothing changed." in answer.text
+    assert registry(desk_demo) == before
+    assert audit(desk_demo, f"stakeholders/{ORG}/{LASHA}") == []
+
+
+def test_an_edit_with_mistakes_comes_back_with_every_error_beside_its_field_and_every_value(
+    contact_url: str, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    form = as_shown(
+        contact_url,
+        CONTACT_FIELDS,
+        role="Senior Prosecutor",
+        timezone="Mars/Base",
+        busy_feed="not a url",
+        edited_by="",
+    )
+    answer = requests.post(contact_url, data=form, timeout=30)
+    assert answer.status_code == 422
+    page = read_page(answer.text)
+    assert "'Mars/Base'" in page.text("timezone-error")
+    assert "got 'not a url'" in page.text("busy_feed-error")
+    assert page.text("edited_by-error") == "your name, for the audit log"
+    assert "role-error" not in page.ids
+    assert page.ids["timezone"]["aria-invalid"] == "true"
+    assert (page.value("role"), page.value("timezone"), page.value("busy_feed")) == (
+        "Senior Prosecutor",
+        "Mars/Base",
+        "not a url",
+    )
+    assert "3 fields to correct" in page.html
+    assert registry(desk_demo) == before
+    assert audit(desk_demo, f"stakeholders/{ORG}/{LASHA}") == []
+
+
+def test_an_organisation_edit_is_saved_and_a_bad_country_is_named_beside_its_field(
+    organisation_url: str, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    bad = as_shown(organisation_url, ORGANISATION_FIELDS, country="XX", influence="high")
+    answer = requests.post(organisation_url, data=bad | {"edited_by": "Nino Beridze"}, timeout=30)
+    assert answer.status_code == 422
+    page = read_page(answer.text)
+    assert "got 'XX', expected an ISO 3166" in page.text("country-error")
+    assert page.value("influence") == "high"
+    assert registry(desk_demo) == before
+    good = bad | {"country": "GE", "edited_by": "Nino Beridze"}
+    answer = requests.post(organisation_url, data=good, timeout=30)
+    assert "Saved: influence changed." in answer.text
+    assert load_workspace(desk_demo).stakeholders.organisation(ORG).influence == "high"
+    assert audit(desk_demo, f"stakeholders/{ORG}") == [
+        ("Nino Beridze", "registry.organisation.updated", ["influence"])
+    ]
+
+
+def test_an_edit_posted_from_another_site_writes_nothing(contact_url: str, desk_demo: Path) -> None:
+    before = registry(desk_demo)
+    form = as_shown(contact_url, CONTACT_FIELDS, role="Spy", edited_by="Mallory")
+    answer = requests.post(
+        contact_url, data=form, headers={"Origin": "http://evil.example"}, timeout=30
+    )
+    assert answer.status_code == 403
+    assert registry(desk_demo) == before
+    assert audit(desk_demo, f"stakeholders/{ORG}/{LASHA}") == []
+
+
+def test_an_unknown_contact_is_a_page_that_names_it(desk_url: str) -> None:
+    answer = requests.get(
+        f"{desk_url}/registry/organisations/{ORG}/contacts/nobody@example.org", timeout=30
+    )
+    assert answer.status_code == 404
+    expected = (
+        f"there is no contact &#39;nobody@example.org&#39; of &#39;{ORG}&#39; in the registry"
+    )
+    assert expected in answer.text
