@@ -32,6 +32,7 @@ from consult.briefing.versions import CompiledPack
 from consult.counters import decide_counter, read_inbox_requests, review_counters, review_lines
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError, SendNotConfirmed, UiError
+from consult.exports import FORMATS, TABLES, build_table, file_name, write_table
 from consult.mail.delivery import (
     BOUNCED,
     WAITING,
@@ -52,6 +53,7 @@ from consult.planning.changes import cancel as cancel_meeting
 from consult.planning.changes import find_meeting, free_times, local_start
 from consult.planning.changes import move as move_meeting
 from consult.planning.plan import fetch_round_feeds, plan_and_propose, schedule_markdown
+from consult.planning.quorum import at_risk, risk_line
 from consult.settings import Settings
 from consult.store import open_store
 from consult.store.audit import default_actor
@@ -468,10 +470,24 @@ def replies(
         read = read_replies(settings, skip=built.store.inbound_sources())
         report = record_inbox(built.store, read)
         now = dt.datetime.now(dt.UTC)
-        requests = read_inbox_requests(built, now)
+        requests = read_inbox_requests(built, now, read.requests)
         reviews = review_counters(built, training, now)
         status = round_status(built.workspace, built.store, training, round_id)
         zone = built.workspace.training(training).timezone
+        risks = [
+            r
+            for r in at_risk(
+                built.workspace,
+                built.store,
+                training,
+                now,
+                lambda r: fetch_round_feeds(
+                    built.workspace, training, r, cache_dir=settings.feed_cache
+                ),
+                lead_working_days=settings.lead_working_days,
+            )
+            if r.meeting.round == round_id
+        ]
     # a COUNTER or REFRESH is no REPLY, but no problem either: it is read just below
     for problem in read.problems:
         if problem.split(": ", 1)[0] not in requests.sources:
@@ -482,6 +498,10 @@ def replies(
         out.print(summary(requests.refreshed) + " (answers to REFRESH)", soft_wrap=True)
     out.print(report.to_markdown(), markup=False, soft_wrap=True)
     out.print(status_markdown(status), markup=False, soft_wrap=True)
+    if risks:
+        out.print("Meetings without their quorum (move with `consult reschedule`):", soft_wrap=True)
+        for risk in risks:
+            out.print(f"  {risk_line(risk, zone)}", markup=False, soft_wrap=True)
     if reviews:
         out.print("Counter-proposals waiting (decide with `consult counter`):", soft_wrap=True)
         for line in review_lines(reviews, zone):
@@ -805,6 +825,38 @@ def export_stakeholders(
     settings = Settings.for_workspace(workspace)
     count = export_registry(load_workspace(settings.workspace).stakeholders, target, format)
     out.print(f"{target}: {count} contacts", soft_wrap=True)
+
+
+@app.command(name="export")
+def export_table(
+    training: TrainingArgument,
+    what: Annotated[str, typer.Option("--what", help=f"The table to write: {', '.join(TABLES)}.")],
+    format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "xlsx",
+    target: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="The file to write (default: out/exports/<training>-<what>.<format>)."
+        ),
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Write a training's registry, ledger, answers or observations as .csv or .xlsx.
+
+    Restricted observations are never written; the count left out is printed.
+    """
+    for option, value, choices in (("--what", what, TABLES), ("--format", format, FORMATS)):
+        if value not in choices:
+            expected = f"expected one of {', '.join(choices)}"
+            raise typer.BadParameter(f"got {value!r}, {expected}", param_hint=option)
+    settings = Settings.for_workspace(workspace)
+    with services(settings) as built:
+        table = build_table(what, built.workspace, built.store, training)
+    if target is None:
+        target = settings.out_dir / "exports" / file_name(training, what, format)
+        target.parent.mkdir(parents=True, exist_ok=True)
+    write_table(table, target, format)
+    left_out = f" ({table.withheld} restricted left out)" if what == "observations" else ""
+    out.print(f"{target}: {len(table.rows)} rows{left_out}", soft_wrap=True, markup=False)
 
 
 @app.command(name="edit-stakeholder")

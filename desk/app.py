@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -28,12 +28,14 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from consult import exports
 from consult.errors import ConsultError
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.templating import environment, render
 from consult.workspace.loading import Workspace, load_workspace
 from desk import notes as notes_form
+from desk import registry as registry_form
 from desk.auth import BasicAuth
 from desk.pages import pack_files, pack_folder, round_meetings, training_list, training_page
 from desk.prefect_api import STEPS, PrefectApi, PrefectUnavailable, WaitingRun, run_input, run_name
@@ -49,6 +51,7 @@ MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
     ".csv": "text/csv; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
@@ -146,6 +149,24 @@ def create_app(desk: Desk) -> Starlette:
             path, media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"), filename=name
         )
 
+    def export_file(request: Request) -> Response:
+        built = workspace()
+        slug = known(built, request.path_params["slug"])
+        what, fmt = request.path_params["what"], request.path_params["fmt"]
+        if what not in exports.TABLES or fmt not in exports.FORMATS:
+            raise DeskError(
+                404,
+                f"there is no export {what}.{fmt}: the desk exports "
+                f"{', '.join(exports.TABLES)}, each as csv or xlsx",
+            )
+        table = exports.build_table(what, built, opened.store(), slug)
+        name = exports.file_name(slug, what, fmt)
+        return Response(
+            exports.table_bytes(table, fmt),
+            media_type=MEDIA_TYPES[f".{fmt}"],
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
     async def meeting_notes(request: Request) -> Response:
         fields = await _form(request) if request.method == "POST" else None
         return await _in_thread(notes_page, request, fields)
@@ -166,6 +187,46 @@ def create_app(desk: Desk) -> Starlette:
         report = notes_form.save(built, store, filled, actor=filled.recorded_by)
         target = request.url_for("meeting_notes", slug=slug, round=round_id, meeting=planned)
         return RedirectResponse(f"{target}?saved={report.summary()}", status_code=303)
+
+    def registry(request: Request) -> HTMLResponse:
+        organisations = registry_form.registry_list(workspace())
+        return page(request, "registry.html.j2", organisations=organisations)
+
+    async def registry_edit(request: Request) -> Response:
+        fields = await _form(request) if request.method == "POST" else None
+        return await _in_thread(registry_edit_page, request, fields)
+
+    def registry_edit_page(request: Request, fields: Mapping[str, list[str]] | None) -> Response:
+        built = workspace()
+        org_id: str = request.path_params["org"]
+        email: str | None = request.path_params.get("email")
+        form = registry_form.load(built, org_id, email)
+        if form is None:
+            named = f"contact {email!r} of {org_id!r}" if email else f"organisation {org_id!r}"
+            raise DeskError(404, f"there is no {named} in the registry")
+        contacts = next(o.contacts for o in registry_form.registry_list(built) if o.id == org_id)
+        if fields is None:
+            return page(
+                request,
+                "registry_edit.html.j2",
+                form=form,
+                contacts=contacts,
+                saved=request.query_params,
+            )
+        checked = registry_form.save(
+            desk.settings.workspace, opened.store(), registry_form.read(form, fields)
+        )
+        if checked.error_count:
+            return page(
+                request,
+                "registry_edit.html.j2",
+                status=422,
+                form=checked,
+                contacts=contacts,
+                saved={},
+            )
+        target = request.url.replace(query=urlencode({"saved": checked.saved}))
+        return RedirectResponse(str(target), status_code=303)
 
     def prefect() -> PrefectApi:
         if desk.prefect is None:
@@ -293,6 +354,7 @@ def create_app(desk: Desk) -> Starlette:
             Route("/", trainings, name="trainings"),
             Route("/trainings/{slug}", training, name="training"),
             Route("/trainings/{slug}/packs/{version:int}/{name}", pack_file, name="pack_file"),
+            Route("/trainings/{slug}/exports/{what}.{fmt}", export_file, name="export_file"),
             Route(
                 "/trainings/{slug}/meetings/{round}/{meeting}/notes",
                 meeting_notes,
@@ -300,6 +362,19 @@ def create_app(desk: Desk) -> Starlette:
                 name="meeting_notes",
             ),
             Route("/trainings/{slug}/start", start_step, methods=["POST"], name="start_step"),
+            Route("/registry", registry, name="registry"),
+            Route(
+                "/registry/organisations/{org}",
+                registry_edit,
+                methods=["GET", "POST"],
+                name="registry_organisation",
+            ),
+            Route(
+                "/registry/organisations/{org}/contacts/{email}",
+                registry_edit,
+                methods=["GET", "POST"],
+                name="registry_contact",
+            ),
             Route("/decisions", decisions, name="decisions"),
             Route("/decisions/{run}", decide, methods=["POST"], name="decide"),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -17,9 +17,21 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.briefing.influence import Grid, grid, planned_organisations
+from consult.planning.problem import fetch_round_feeds
+from consult.planning.quorum import FeedsOf, at_risk, risk_line
+from consult.settings import LEAD_WORKING_DAYS, Settings
 from consult.store import Store
 from consult.store.steps import subject as step_subject
-from consult.timeline import Progress, Step, describe, due_steps, local_day, next_step, timeline
+from consult.timeline import (
+    Progress,
+    Step,
+    describe,
+    due_steps,
+    local_day,
+    next_step,
+    timeline,
+)
+from consult.timeline import progress as timeline_progress
 from consult.workspace.loading import Workspace
 from schemas.state import Attendee, AuditEvent, Meeting, Message
 from schemas.training import Training
@@ -114,6 +126,8 @@ class MeetingRow:
     invitees: tuple[Party, ...]
     state: str
     observations: int
+    quorum: str = ""
+    """Why the meeting lacks its quorum and is at risk; empty: it is not."""
 
 
 @dataclass(frozen=True)
@@ -204,9 +218,21 @@ class TrainingPage:
 
 
 def training_page(
-    workspace: Workspace, store: Store, slug: str, now: dt.datetime, out_dir: Path
+    workspace: Workspace,
+    store: Store,
+    slug: str,
+    now: dt.datetime,
+    out_dir: Path,
+    *,
+    feeds: FeedsOf | None = None,
+    lead_working_days: int = LEAD_WORKING_DAYS,
 ) -> TrainingPage:
-    """Return the training page of `slug` as it stands at `now` (aware)."""
+    """Return the training page of `slug` as it stands at `now` (aware).
+
+    A meeting without its quorum waits for the coordinator with the free times
+    it could move to: only then are its round's busy-time `feeds` asked (by
+    default fetched through the workspace's feed cache).
+    """
     training = workspace.training(slug)
     zone = ZoneInfo(training.timezone)
     names = organisation_names(workspace)
@@ -223,20 +249,39 @@ def training_page(
         if m.kind in ("invitation", "update") and m.status == "sent"
     }
     today = local_day(training, now)
+    risks = at_risk(
+        workspace,
+        store,
+        slug,
+        now,
+        feeds or _cached_feeds(workspace, slug),
+        lead_working_days=lead_working_days,
+    )
+    lacking = {risk.meeting.id: risk.reason for risk in risks}
     rounds = []
     for round_ in training.consultation.rounds:
         rows = tuple(
-            _meeting_row(m, attendees[m.id], zone, names, facilitators, invited, noted[m.id])
+            _meeting_row(
+                m,
+                attendees[m.id],
+                zone,
+                names,
+                facilitators,
+                invited,
+                noted[m.id],
+                lacking.get(m.id, ""),
+            )
             for m in meetings
             if m.round == round_.id
         )
         waiting = any(m.status == "proposed" for m in meetings if m.round == round_.id)
         rounds.append(RoundView(round_.id, round_.earliest, round_.latest, rows, waiting))
-    progress = store.progress(slug)
+    progress = timeline_progress(store, slug)
     steps = _timeline_rows(slug, training, today, progress)
     waiting_lines = tuple(
         f"{r.id}: the proposed schedule waits for your decision" for r in rounds if r.waiting
     ) + tuple(f"{s.what}: due since {s.due.isoformat()}" for s in steps if s.state == "due")
+    waiting_lines += tuple(risk_line(risk, training.timezone) for risk in risks)
     if not due_steps(slug, training, today, progress):
         waiting_lines += (f"nothing due today; {next_step(slug, training, today, progress)}",)
     answers, columns = _answers(meetings, attendees, names)
@@ -255,6 +300,12 @@ def training_page(
         waiting=waiting_lines,
         influence=grid(planned_organisations(training, workspace.stakeholders.organisations), "en"),
     )
+
+
+def _cached_feeds(workspace: Workspace, slug: str) -> FeedsOf:
+    """Return the round's feeds fetched as the planner fetches them, through the feed cache."""
+    cache = Settings(workspace=workspace.root).feed_cache
+    return lambda round_id: fetch_round_feeds(workspace, slug, round_id, cache_dir=cache)
 
 
 def round_meetings(
@@ -298,6 +349,7 @@ def _meeting_row(
     facilitators: Mapping[str, str],
     invited: set[tuple[str, int]],
     observations: int,
+    quorum: str = "",
 ) -> MeetingRow:
     zones = sorted({a.timezone for a in attendees} - {zone.key})
     local_times = tuple(
@@ -331,6 +383,7 @@ def _meeting_row(
             meeting, attendees, (meeting.id, meeting.sequence) in invited, observations
         ),
         observations=observations,
+        quorum=quorum,
     )
 
 
