@@ -1,0 +1,241 @@
+"""In Debian's Chromium: a coordinator's whole path through the desk, with `consult ui` behind it.
+
+On a fresh demo dated from today (nothing planned), with the Prefect server, the
+runner serving consult's deployments and the desk that `consult ui` starts:
+plan round 1, approve the schedule, confirm the first send and send, record one
+meeting's notes correcting a mistake without retyping anything, compile the pack
+and download its PDF. Mail goes to the workspace's file outbox (the default
+transport). Screenshots of each page go to $CONSULT_SCREENSHOTS, or else the
+test's temporary folder; the test prints where.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from consult.demo import prepare_demo, serve_feeds
+from consult.settings import Settings
+from consult.store import open_store
+from consult.ui import LocalUi, Running, local_ui
+from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, SLUG
+from tests.uiserver import wait_for_state
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.e2e
+
+MEETING = "unhcr-georgia"
+RUN_SECONDS = 300
+"""How long a started step may take to pause or complete (the runner polls every 2 s)."""
+PAGE_SECONDS = 60
+"""How long a page reloaded until it shows a run's outcome may keep the old one."""
+NAME = "Nino Beridze"
+CHOSEN = {
+    "o1-kind": "need",
+    "o1-theme": "interpreters",
+    "o1-severity": "3",
+    "o2-kind": "gap",
+    "o2-severity": "2",
+}
+"""The notes' drop-downs as the coordinator sets them: the second observation has no theme."""
+TYPED = {
+    "o1-text": "Interpreters are booked too late for first interviews.",
+    "o1-speaker_role": "protection officer",
+    "o2-text": "No checklist of bias indicators in use.",
+    "o2-quote": "We go by instinct.",
+}
+"""The notes' text fields as the coordinator types them."""
+
+
+@pytest.fixture
+def desk_on_fresh_demo(tmp_path: Path) -> Iterator[tuple[Running, Path]]:
+    """`consult ui`'s server, runner and desk on a fresh demo, its busy-time feeds served."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}: `make system` installs it, as root")
+    with serve_feeds() as port:
+        workspace = prepare_demo(tmp_path / "demo", dt.date.today(), feed_port=port)
+        home = tmp_path / "prefect-home"
+        with local_ui(LocalUi(home=home, port=0, desk_port=0, workspace=workspace)) as ui:
+            yield ui, workspace
+
+
+class Walk:
+    """The coordinator's browser tab on the desk, numbering a screenshot of each page."""
+
+    def __init__(self, page: Page, ui: Running, shots: Path) -> None:
+        self.page = page
+        self.ui = ui
+        self.api = f"{ui.url}/api"
+        self.shots = shots
+        self.taken: list[Path] = []
+
+    def shot(self, name: str) -> None:
+        """Save a full-page screenshot of the page as it is now."""
+        path = self.shots / f"{len(self.taken) + 1:02d}-{name}.png"
+        self.page.screenshot(path=path, full_page=True)
+        self.taken.append(path)
+
+    def start(self, button: str, name: str) -> str:
+        """Click a Start-a-step button on the training page; return the id of the run started."""
+        from playwright.sync_api import expect
+
+        self.page.get_by_role("button", name=button, exact=True).click()
+        expect(self.page.get_by_role("status")).to_contain_text(f"Started: {name}")
+        [run] = parse_qs(urlsplit(self.page.url).query)["run"]
+        return run
+
+    def wait_for(self, run: str, states: set[str]) -> None:
+        """Wait until the run is in one of `states`; fail at once if it ends otherwise."""
+        reached = wait_for_state(self.api, run, states, timeout=RUN_SECONDS)
+        assert reached["state_type"] in states or reached["state_name"] in states, (
+            f"run {reached['name']} is {reached['state_name']}: see {self.ui.logs}"
+        )
+
+    def decide(self, run: str, choice: str, shot: str) -> None:
+        """On /decisions, answer the run's form as the coordinator and resume it."""
+        from playwright.sync_api import expect
+
+        self.page.get_by_role("navigation").get_by_role("link", name="Decisions").click()
+        decision = self.page.locator(f"#run-{run}")
+        expect(decision).to_be_visible()
+        # The field's label is for its first radio, so that radio's name includes it too.
+        decision.locator(f'input[name="decision"][value="{choice}"]').check()
+        decision.locator(f"#f-{run}-decided_by").fill(NAME)
+        self.shot(shot)
+        decision.get_by_role("button", name="Resume the run with this decision").click()
+        expect(self.page.get_by_role("status")).to_contain_text("Resumed:")
+
+    def training(self) -> None:
+        """Go to the training's page, as its link on the trainings page does."""
+        self.page.get_by_role("navigation").get_by_role("link", name="Trainings").click()
+        self.page.get_by_role("link", name="Intercultural Communication").click()
+
+    def reload_until(self, selector: str) -> None:
+        """Reload the page until `selector` shows: a step's outcome shows on the next load."""
+        deadline = time.monotonic() + PAGE_SECONDS
+        while not self.page.locator(selector).count():
+            assert time.monotonic() < deadline, f"{self.page.url} never showed {selector}"
+            time.sleep(0.5)
+            self.page.reload()
+
+
+def test_a_coordinator_walks_from_planning_to_the_pack_on_the_desk(
+    desk_on_fresh_demo: tuple[Running, Path], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ui, workspace = desk_on_fresh_demo
+    assert ui.desk_url
+    shots = Path(os.environ.get("CONSULT_SCREENSHOTS") or tmp_path / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots in {shots}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+            page.set_default_timeout(60_000)
+            walk = Walk(page, ui, shots)
+            page.goto(ui.desk_url)
+            walk.shot("trainings")
+            walk.training()
+            expect(page.locator("#rounds")).to_contain_text("Not planned yet.")
+            walk.shot("training-not-planned")
+
+            # Plan round 1, then approve its schedule, which /decisions shows in full.
+            plan = walk.start("Plan round-1", f"plan · {SLUG} · round-1")
+            walk.shot("plan-started")
+            walk.wait_for(plan, {"PAUSED"})
+            page.get_by_role("navigation").get_by_role("link", name="Decisions").click()
+            schedule = page.locator(f"#run-{plan} table.meetings")
+            expect(schedule.locator("thead th").first).to_have_text("When")
+            expect(schedule.locator("tbody tr").first).to_contain_text("proposed")
+            expect(page.locator(f"#run-{plan}")).to_contain_text(
+                f"Review the schedule artifact of {SLUG}, round-1"
+            )
+            walk.decide(plan, "approve", "decisions-schedule")
+            walk.shot("schedule-approved")
+            walk.wait_for(plan, {"COMPLETED"})
+            walk.training()
+            row = page.locator(f"#meeting-{MEETING}")
+            expect(row.locator(".state")).to_have_text("confirmed")
+            walk.shot("training-planned")
+
+            # Send: the first send waits on /decisions for a confirmation, then goes out.
+            send = walk.start("Send the invitations of round-1", f"send · {SLUG} · round-1")
+            walk.wait_for(send, {"PAUSED"})
+            walk.decide(send, "send", "decisions-first-send")
+            walk.shot("send-confirmed")
+            walk.wait_for(send, {"COMPLETED"})
+            walk.training()
+            walk.reload_until("#delivery .totals")
+            expect(page.locator("#delivery .totals")).to_contain_text("sent")
+            expect(page.locator("#delivery .totals")).not_to_contain_text("failed")
+            walk.shot("training-sent")
+
+            # Notes: the second observation has no theme; only that field is corrected.
+            page.locator(f"#meeting-{MEETING}").get_by_role("link", name="Record notes").click()
+            expect(page.get_by_role("heading", name="Notes of")).to_be_visible()
+            walk.shot("notes-empty")
+            page.get_by_label("Recorded by").fill(NAME)
+            page.get_by_label("Selin Aydemir").check()
+            for field, value in CHOSEN.items():
+                page.locator(f"#{field}").select_option(value)
+            for field, value in TYPED.items():
+                page.locator(f"#{field}").fill(value)
+            with page.expect_response(lambda r: r.request.method == "POST") as answered:
+                page.get_by_role("button", name="Save notes").click()
+            assert answered.value.status == 422, answered.value.status
+            expect(page.locator("#o2-theme-error")).to_have_text("required")
+            expect(page.locator("#o2-theme")).to_have_attribute("aria-invalid", "true")
+            expect(page.get_by_role("alert").first).to_contain_text("1 field to correct")
+            expect(page.get_by_label("Recorded by")).to_have_value(NAME)
+            expect(page.get_by_label("Selin Aydemir")).to_be_checked()
+            for field, value in {**CHOSEN, **TYPED}.items():
+                expect(page.locator(f"#{field}")).to_have_value(value)
+            walk.shot("notes-with-a-mistake")
+            page.locator("#o2-theme").select_option("bias-indicators")
+            page.get_by_role("button", name="Save notes").click()
+            expect(page.get_by_role("status")).to_contain_text("Saved: 2 added")
+            walk.shot("notes-saved")
+
+            # The pack: compiled by its step, then its PDF downloaded from the training page.
+            walk.training()
+            brief = walk.start("Compile the briefing pack and send it", f"brief · {SLUG}")
+            walk.wait_for(brief, {"COMPLETED"})
+            walk.training()
+            walk.reload_until("#pack tbody tr")
+            expect(page.locator("#pack tbody tr").first).to_contain_text("v1")
+            walk.shot("training-pack")
+            with page.expect_download() as downloading:
+                page.get_by_role("link", name=f"briefing-{SLUG}-en.pdf").first.click()
+            pdf = Path(downloading.value.path())
+            assert pdf.read_bytes().startswith(b"%PDF")
+        finally:
+            browser.close()
+
+    meeting = f"{SLUG}/round-1/{MEETING}"
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        statuses = {m.status for m in store.meetings(SLUG, "round-1")}
+        saved = [o for o in store.observations(meeting_id=meeting) if o.key.startswith("desk/")]
+        attended = [a.name for a in store.attendees(meeting) if a.attended]
+        decided = {e.action for e in store.audit_log() if e.actor == NAME}
+    assert statuses <= {"confirmed", "invited", "accepted"}, statuses
+    assert [(o.kind, o.theme) for o in saved] == [
+        ("need", "interpreters"),
+        ("gap", "bias-indicators"),
+    ]
+    assert attended == ["Selin Aydemir"]
+    assert "round.approved" in decided, decided
+    assert any(Settings(workspace=workspace).outbox.rglob("*.eml"))
+    assert len(walk.taken) >= 12
+    for path in walk.taken:
+        assert path.stat().st_size > 10_000, path
