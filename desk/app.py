@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from starlette.staticfiles import StaticFiles
 
 from consult import exports
 from consult.errors import ConsultError
+from consult.planning.feeds import FeedResult
+from consult.planning.problem import fetch_round_feeds
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.templating import environment, render
@@ -43,6 +46,8 @@ from desk.prefect_api import STEPS, PrefectApi, PrefectUnavailable, WaitingRun, 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+FEEDS_KEPT = 600
+"""Seconds the desk keeps a round's busy-time feeds for the free times it offers."""
 FORM_LIMIT = 1_000_000
 """The largest form body the desk reads, in bytes: a meeting's notes are far smaller."""
 
@@ -120,6 +125,20 @@ def create_app(desk: Desk) -> Starlette:
     def workspace() -> Workspace:
         return load_workspace(desk.settings.workspace)
 
+    fetched: dict[tuple[str, str], tuple[float, dict[str, FeedResult]]] = {}
+
+    def feeds_of(built: Workspace, slug: str, round_id: str) -> dict[str, FeedResult]:
+        """Return a round's busy-time feeds, fetched at most once per FEEDS_KEPT seconds.
+
+        Only a meeting without its quorum asks for them (its free times): a
+        training page shown again soon after must not wait for the feeds again.
+        """
+        key, now = (slug, round_id), time.monotonic()
+        if key not in fetched or now - fetched[key][0] > FEEDS_KEPT:
+            cache = desk.settings.feed_cache
+            fetched[key] = (now, fetch_round_feeds(built, slug, round_id, cache_dir=cache))
+        return fetched[key][1]
+
     def known(built: Workspace, slug: str) -> str:
         if slug not in built.trainings:
             raise DeskError(404, f"there is no training {slug!r} in the workspace")
@@ -132,7 +151,15 @@ def create_app(desk: Desk) -> Starlette:
     def training(request: Request) -> HTMLResponse:
         built = workspace()
         slug = known(built, request.path_params["slug"])
-        shown = training_page(built, opened.store(), slug, desk.clock(), desk.settings.out_dir)
+        shown = training_page(
+            built,
+            opened.store(),
+            slug,
+            desk.clock(),
+            desk.settings.out_dir,
+            feeds=lambda round_id: feeds_of(built, slug, round_id),
+            lead_working_days=desk.settings.lead_working_days,
+        )
         started = request.query_params.get("started", "")
         run = request.query_params.get("run", "")
         return page(request, "training.html.j2", page=shown, started=started, run=run)

@@ -59,7 +59,9 @@ def test_each_meeting_shows_its_date_and_time_first_then_the_organisation_by_nam
     [unhcr] = [row for row in table.rows if row[1].startswith(UNHCR)]
     assert "Europe/Istanbul" in unhcr[0]
     assert "Selin Aydemir" in unhcr[3]
-    assert {row[4] for row in table.rows} <= {"invited", "notes in", "accepted", "declined"}
+    # a meeting near its day without an acceptance adds "no quorum ..." after its state
+    states = {row[4].split(" no quorum")[0] for row in table.rows}
+    assert states <= {"invited", "notes in", "accepted", "declined"}
 
 
 def test_the_answers_are_counted_per_organisation_and_an_accepted_meeting_says_so(
