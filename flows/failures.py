@@ -1,7 +1,6 @@
 """A flow that meets bad input ends Failed with one line saying what, not with a traceback.
 
-    @flow(name="record-notes")
-    @one_line_failures
+    @one_line_failures  # under the flow decorator, on every flow of flows/
     def record_notes(parameters: NotesParameters) -> str: ...
 
 consult raises a `ConsultError` for every problem it means to report (a wrong
