@@ -29,10 +29,15 @@ from consult.bootstrap import (
     write_dry_run,
 )
 from consult.briefing.versions import CompiledPack
-from consult.counters import decide_counter, read_inbox_requests, review_counters, review_lines
+from consult.coordination.counters import (
+    decide_counter,
+    read_inbox_requests,
+    review_counters,
+    review_lines,
+)
+from consult.coordination.exports import FORMATS, TABLES, build_table, file_name, write_table
 from consult.demo import prepare_demo, serve_feeds
 from consult.errors import ConsultError, SendNotConfirmed, UiError
-from consult.exports import FORMATS, TABLES, build_table, file_name, write_table
 from consult.mail.delivery import (
     BOUNCED,
     WAITING,

@@ -29,7 +29,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from consult import exports
+from consult.coordination import exports
 from consult.errors import ConsultError
 from consult.planning.feeds import FeedResult
 from consult.planning.problem import fetch_round_feeds

@@ -17,12 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.briefing.influence import Grid, grid, planned_organisations
-from consult.planning.problem import fetch_round_feeds
-from consult.planning.quorum import FeedsOf, at_risk, risk_line
-from consult.settings import LEAD_WORKING_DAYS, Settings
-from consult.store import Store
-from consult.store.steps import subject as step_subject
-from consult.timeline import (
+from consult.coordination.timeline import (
     Progress,
     Step,
     describe,
@@ -31,7 +26,12 @@ from consult.timeline import (
     next_step,
     timeline,
 )
-from consult.timeline import progress as timeline_progress
+from consult.coordination.timeline import progress as timeline_progress
+from consult.planning.problem import fetch_round_feeds
+from consult.planning.quorum import FeedsOf, at_risk, risk_line
+from consult.settings import LEAD_WORKING_DAYS, Settings
+from consult.store import Store
+from consult.store.steps import subject as step_subject
 from consult.workspace.loading import Workspace
 from schemas.state import Attendee, AuditEvent, Meeting, Message
 from schemas.training import Training

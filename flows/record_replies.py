@@ -8,7 +8,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
 from consult.bootstrap import read_replies, services
-from consult.counters import read_inbox_requests, review_counters, review_lines
+from consult.coordination.counters import read_inbox_requests, review_counters, review_lines
 from consult.mail.notices import record_inbox
 from consult.mail.replies import round_status, status_markdown
 from consult.settings import Settings

@@ -11,7 +11,7 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from consult.bootstrap import Services
-from consult.counters import decide_counter, review_counters, review_lines
+from consult.coordination.counters import decide_counter, review_counters, review_lines
 from consult.mail.delivery import Delivered, delivery_rows
 from consult.settings import Settings
 from consult.store import open_store

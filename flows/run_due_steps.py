@@ -18,10 +18,10 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from pydantic import Field
 
+from consult.coordination.timeline import Step, StepKind, due_steps, local_day, next_step
+from consult.coordination.timeline import progress as timeline_progress
 from consult.settings import Settings
 from consult.store import open_store
-from consult.timeline import Step, StepKind, due_steps, local_day, next_step
-from consult.timeline import progress as timeline_progress
 from consult.workspace.loading import load_workspace
 from flows.failures import one_line_failures
 from flows.parameters import FlowParameters, WorkspaceFolder

@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect.flow_runs import resume_flow_run
 
 from consult.bootstrap import Services, send_messages
-from consult.counters import read_inbox_requests
+from consult.coordination.counters import read_inbox_requests
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from consult.bootstrap import Services, send_messages
+from consult.coordination.timeline import progress, timeline
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
-from consult.timeline import progress, timeline
 from consult.workspace.loading import load_workspace
 from tests.conftest import PLANNED_AT
 

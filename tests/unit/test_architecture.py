@@ -2,10 +2,10 @@
 
 The rule (docs/architecture.md): the base modules and the two bottom packages
 (workspace, store) import nothing above them; planning, mail and notes stand on
-those and not on each other; briefing may also use mail, to send the pack; the
-modules at the top wire everything. Nothing in consult/ imports Prefect, the
-flows or the tests. A broken rule fails with a sentence that names the file,
-the line and the rule.
+those and not on each other; briefing may also use mail, to send the pack;
+coordination wires the capabilities; the modules at the top wire everything.
+Nothing in consult/ imports Prefect, the flows or the tests. A broken rule
+fails with a sentence that names the file, the line and the rule.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 BASE = ("errors", "retry", "templating", "settings")
 """Top-level modules every package may use: they import nothing of consult but errors."""
-TOP = ("cli", "bootstrap", "counters", "timeline", "exports", "ui", "demo", "__main__")
+TOP = ("cli", "bootstrap", "ui", "demo", "__main__")
 """Top-level modules that wire the packages together: they may import any of them."""
 
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -35,6 +35,16 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "mail": (*BASE, "workspace", "store"),
     "notes": (*BASE, "workspace", "store"),
     "briefing": (*BASE, "workspace", "store", "mail"),
+    "coordination": (
+        *BASE,
+        "workspace",
+        "store",
+        "planning",
+        "mail",
+        "notes",
+        "briefing",
+        "bootstrap",
+    ),
 }
 """Which part of consult may import which; a part always may import itself."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from consult.exports import Table, build_table, neutralised, write_table
+from consult.coordination.exports import Table, build_table, neutralised, write_table
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.workspace.loading import Workspace, load_workspace

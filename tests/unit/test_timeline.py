@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from consult.coordination.timeline import Progress, due_steps, local_day, next_step, timeline
 from consult.errors import WorkspaceError
-from consult.timeline import Progress, due_steps, local_day, next_step, timeline
 from consult.workspace.loading import load_workspace
 from schemas import Training
 from tests.conftest import TINY_TRAINING

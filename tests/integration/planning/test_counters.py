@@ -13,7 +13,7 @@ import pytest
 import vobject
 
 from consult.bootstrap import Services, send_messages
-from consult.counters import decide_counter, read_inbox_requests, review_counters
+from consult.coordination.counters import decide_counter, read_inbox_requests, review_counters
 from consult.errors import PlanningError, RuleBroken
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings

@@ -7,7 +7,7 @@ its time breaks (none: it keeps every rule). `decide_counter` applies the
 coordinator's decision: accepting moves the meeting through the same
 rule-checked reschedule as `consult reschedule` and sends everyone the update;
 declining sends the proposer a DECLINECOUNTER. It wires planning and mail,
-which do not know each other, so it sits at the top with the CLI and the flows.
+which do not know each other, so it sits above them, in coordination.
 """
 
 from __future__ import annotations
