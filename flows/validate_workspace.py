@@ -1,12 +1,14 @@
 """Flow `validate-workspace`: check the workspace files and show what they hold."""
 
-from pathlib import Path
+from dataclasses import replace
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
 from consult.errors import WorkspaceError
+from consult.mail.notices import bounce_warnings
 from consult.settings import Settings
 from consult.workspace.loading import load_workspace
 from consult.workspace.summary import summarise
@@ -24,19 +26,24 @@ class ValidateParameters(FlowParameters):
     )
 
 
-@task
-def check(workspace: Path) -> str:
-    """Return the workspace summary in Markdown; publish the problems if there are any."""
+@task(cache_policy=NO_CACHE)
+def check(settings: Settings) -> str:
+    """Return the workspace summary in Markdown with its warnings; publish any problems."""
     try:
-        return summarise(load_workspace(workspace)).to_markdown()
+        workspace = load_workspace(settings.workspace)
     except WorkspaceError as error:
         problems = "\n".join(f"- `{problem}`" for problem in error.problems)
         create_markdown_artifact(
             key="workspace-problems",
             markdown=f"# The workspace has problems\n\n{problems}\n",
-            description=f"{len(error.problems)} problem(s) in {workspace}",
+            description=f"{len(error.problems)} problem(s) in {settings.workspace}",
         )
         raise
+    summary = summarise(workspace)
+    bounced = bounce_warnings(settings, workspace)
+    for warning in bounced:
+        get_run_logger().warning("%s", warning)
+    return replace(summary, warnings=[*summary.warnings, *bounced]).to_markdown()
 
 
 @flow(name="validate-workspace", flow_run_name=named("validate"), log_prints=False)
@@ -44,7 +51,7 @@ def check(workspace: Path) -> str:
 def validate_workspace(parameters: ValidateParameters = ValidateParameters()) -> str:
     """Check every workspace file and publish the summary as an artifact."""
     settings = Settings.for_workspace(parameters.workspace)
-    markdown = check(settings.workspace)
+    markdown = check(settings)
     create_markdown_artifact(
         key="workspace-summary", markdown=markdown, description=f"What {settings.workspace} holds"
     )
