@@ -37,10 +37,11 @@ from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.templating import environment, render
 from consult.workspace.loading import Workspace, load_workspace
+from desk import decisions as decision_facts
 from desk import notes as notes_form
 from desk import registry as registry_form
 from desk.auth import BasicAuth
-from desk.pages import pack_files, pack_folder, round_meetings, training_list, training_page
+from desk.pages import pack_files, pack_folder, training_list, training_page
 from desk.prefect_api import STEPS, PrefectApi, PrefectUnavailable, WaitingRun, run_input, run_name
 
 HERE = Path(__file__).resolve().parent
@@ -162,7 +163,23 @@ def create_app(desk: Desk) -> Starlette:
         )
         started = request.query_params.get("started", "")
         run = request.query_params.get("run", "")
-        return page(request, "training.html.j2", page=shown, started=started, run=run)
+        return page(
+            request,
+            "training.html.j2",
+            page=shown,
+            started=started,
+            run=run,
+            decisions=waiting_for(slug),
+        )
+
+    def waiting_for(slug: str) -> tuple[WaitingRun, ...]:
+        """Return the runs of the training that wait for a decision; none when Prefect is away."""
+        if desk.prefect is None:
+            return ()
+        try:
+            return tuple(run for run in desk.prefect.waiting() if run.training == slug)
+        except PrefectUnavailable:
+            return ()
 
     def pack_file(request: Request) -> FileResponse:
         built = workspace()
@@ -260,15 +277,8 @@ def create_app(desk: Desk) -> Starlette:
             raise DeskError(503, "the desk has no Prefect API to ask (set PREFECT_API_URL)")
         return desk.prefect
 
-    def facts(built: Workspace, run: WaitingRun) -> Any:
-        slug = run.training
-        if slug is None or slug not in built.trainings:
-            return ()
-        training_ = built.trainings[slug]
-        round_id = run.round or training_.consultation.rounds[0].id
-        if round_id not in {r.id for r in training_.consultation.rounds}:
-            return ()
-        return round_meetings(built, opened.store(), slug, round_id)
+    def facts(built: Workspace, run: WaitingRun) -> decision_facts.Facts:
+        return decision_facts.facts(desk.settings, built, opened.store(), run, desk.clock())
 
     def decisions_page(
         request: Request,

@@ -135,3 +135,70 @@ def test_without_prefect_the_decisions_page_says_where_it_looked(
     assert answer.status_code == 503
     assert f"Prefect at {nowhere.url} does not answer" in answer.text
     assert "Traceback" not in answer.text
+
+
+def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
+    prefect_api: PrefectApi, fresh_demo: Path, serve_desk: Callable[..., str]
+) -> None:
+    from consult.bootstrap import Services, preview_messages
+    from consult.mail.preview import example_text
+    from consult.planning.plan import plan_round, save_plan
+    from consult.workspace.loading import load_workspace
+    from flows.send_invitations import SendParameters, send_invitations
+
+    settings, workspace = Settings(workspace=fresh_demo), load_workspace(fresh_demo)
+    now = dt.datetime.now(dt.UTC)
+    with open_store(settings.store_url) as store:
+        save_plan(store, plan_round(workspace, SLUG, "round-1", {}, [], now=now), "t")
+        store.decide_round(SLUG, "round-1", approve=True, actor="t")
+        expected = preview_messages(Services(settings, workspace, store), SLUG, "round-1", now)
+    assert {"ka", "en"} <= set(expected.examples), "the demo writes to readers of ka and en"
+
+    outcome: dict[str, Any] = {}
+    parameters = SendParameters(training=SLUG, workspace=str(fresh_demo))
+    thread = threading.Thread(
+        target=lambda: outcome.update(result=send_invitations(parameters)), daemon=True
+    )
+    thread.start()
+    [run] = wait_until(prefect_api.waiting)
+    url = serve_desk(fresh_demo, prefect=prefect_api)
+    html = requests.get(f"{url}/decisions", timeout=60).text
+    page = read_page(html)
+
+    recipients = page.table(f"run-{run.id}", 0)
+    assert recipients.header == ["Recipient", "Organisation", "Meeting", "Message", "Language"]
+    assert len(recipients.rows) == len(expected.recipients)
+    by_email = {r.email: r for r in expected.recipients}
+    for row in recipients.rows:
+        email = row[0].split()[-1]
+        assert row[0].startswith(by_email[email].name), row
+        assert row[1] == by_email[email].organisation, row
+        assert row[2][:3] in {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}, row
+        assert row[4] == by_email[email].language, row
+    for language, message in expected.examples.items():
+        example = page.text(f"example-{run.id}-{language}")
+        assert example.startswith(f"Example in {language}")
+        subject = next(x for x in example_text(message).splitlines() if x.startswith("Subject:"))
+        assert " ".join(subject.split()) in example
+    # Each choice is a group with its question as the legend, not a label of its first radio.
+    decision = page.ids[f"f-{run.id}-decision"]
+    assert decision["tag"] == "fieldset"
+    assert f'<label for="f-{run.id}-decision"' not in html
+
+    training = read_page(requests.get(f"{url}/trainings/{SLUG}", timeout=60).text)
+    assert training.text("decisions-waiting") == (
+        f"1 decision waits for you in Prefect: {run.name}"
+    )
+
+    not_sent = requests.post(
+        f"{url}/decisions/{run.id}",
+        data={"decision": "do not send", "decided_by": "Nino Beridze"},
+        timeout=60,
+    )
+    assert not_sent.status_code == 200, not_sent.text
+    thread.join(timeout=120)
+    assert outcome.get("result") == "not sent: Nino Beridze did not confirm the first send"
+    assert prefect_api.waiting() == []
+    # Nothing waits any more: the training page no longer points to decisions.
+    training = read_page(requests.get(f"{url}/trainings/{SLUG}", timeout=60).text)
+    assert "decisions-waiting" not in training.ids

@@ -1,0 +1,106 @@
+"""The facts a waiting decision is about, as its form on /decisions shows them.
+
+A plan waits with its schedule: the round's meetings. A round's first send
+waits with what it would put out: who gets what (each recipient by name and
+organisation, the meeting by its date and time, the kind, the language) and
+one example per language as its reader sees it, built by the same
+`consult.mail.preview` the flow publishes as artifacts. The preview is made
+when the page is shown, so it is what resuming the run would send now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from consult.bootstrap import Services, preview_messages
+from consult.errors import ConsultError
+from consult.mail.preview import Preview, example_text
+from consult.settings import Settings
+from consult.store import Store
+from consult.workspace.loading import Workspace
+from desk.pages import MeetingRow, round_meetings
+from desk.prefect_api import WaitingRun
+
+SEND_FLOW = "send-invitations"
+"""The flow whose first send of a round waits for a confirmation."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One message of a first send, as the confirmation form lists it."""
+
+    name: str
+    email: str
+    organisation: str
+    when: str
+    kind: str
+    language: str
+
+
+@dataclass(frozen=True)
+class SendFacts:
+    """What a round's first send would put out: the sender, the counts, who, one example each."""
+
+    sender: str
+    summary: str
+    recipients: tuple[Recipient, ...]
+    examples: tuple[tuple[str, str], ...]
+    """(language, the message as its reader sees it: From, To, Subject and the text)."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a waiting run's form is about: the round's meetings, and a first send's preview."""
+
+    meetings: tuple[MeetingRow, ...] = ()
+    send: SendFacts | None = None
+    problem: str = ""
+    """Why the preview could not be made, in one sentence; empty: it was."""
+
+
+def facts(
+    settings: Settings, workspace: Workspace, store: Store, run: WaitingRun, now: dt.datetime
+) -> Facts:
+    """Return the facts of a waiting run: nothing when its training or round is not known."""
+    slug = run.training
+    if slug is None or slug not in workspace.trainings:
+        return Facts()
+    rounds = workspace.trainings[slug].consultation.rounds
+    round_id = run.round or rounds[0].id
+    if round_id not in {r.id for r in rounds}:
+        return Facts()
+    meetings = round_meetings(workspace, store, slug, round_id)
+    if run.flow != SEND_FLOW:
+        return Facts(meetings)
+    try:
+        preview = preview_messages(Services(settings, workspace, store), slug, round_id, now)
+    except ConsultError as error:
+        return Facts(meetings, problem=f"the send preview cannot be made: {error}")
+    return Facts(meetings, send_facts(preview, meetings))
+
+
+def send_facts(preview: Preview, meetings: tuple[MeetingRow, ...]) -> SendFacts:
+    """Return a send preview as the confirmation form shows it."""
+    when = {m.id: m.when for m in meetings}
+    sender = preview.sender
+    return SendFacts(
+        sender=f"{sender.name} <{sender.email}>"
+        + (f", replies to {sender.reply_to}" if sender.reply_to else ""),
+        summary=preview.summary(),
+        recipients=tuple(
+            Recipient(
+                r.name,
+                r.email,
+                r.organisation,
+                when.get(r.meeting_id, r.meeting_id),
+                r.kind,
+                r.language,
+            )
+            for r in preview.recipients
+        ),
+        examples=tuple(
+            (language, example_text(message))
+            for language, message in sorted(preview.examples.items())
+        ),
+    )
