@@ -33,6 +33,8 @@ from consult.settings import LEAD_WORKING_DAYS, Settings
 from consult.store import Store
 from consult.store.steps import subject as step_subject
 from consult.workspace.loading import Workspace
+from consult.workspace.people import UNKNOWN, Person, organisation_names
+from consult.workspace.people import people as people_of
 from schemas.state import Attendee, AuditEvent, Meeting, Message
 from schemas.training import Training
 
@@ -46,11 +48,6 @@ ANSWERS = ("ACCEPTED", "TENTATIVE", "DECLINED", "DELEGATED", "NEEDS-ACTION")
 def words(name: str) -> str:
     """Return a stored name as words: 'notes_missing' -> 'notes missing'."""
     return name.replace("_", " ")
-
-
-def organisation_names(workspace: Workspace) -> dict[str, str]:
-    """Return the English name of each organisation of stakeholders.yaml, by id."""
-    return {org.id: org.name.en for org in workspace.stakeholders.organisations}
 
 
 @dataclass(frozen=True)
@@ -294,7 +291,7 @@ def training_page(
         rounds=tuple(rounds),
         answers=answers,
         answer_columns=columns,
-        delivery=_delivery(messages, attendees, training, names, zone),
+        delivery=_delivery(messages, people_of(workspace, slug, attendees.values()), zone),
         packs=_packs(store, slug, out_dir, zone),
         audit=_audit(store.audit_log(), slug, {m.id for m in meetings}, zone),
         waiting=waiting_lines,
@@ -471,18 +468,8 @@ def _answers(
 
 
 def _delivery(
-    messages: Sequence[Message],
-    attendees: Mapping[str, Sequence[Attendee]],
-    training: Training,
-    names: Mapping[str, str],
-    zone: ZoneInfo,
+    messages: Sequence[Message], people: Mapping[str, Person], zone: ZoneInfo
 ) -> Delivery:
-    people: dict[str, tuple[str, str]] = {
-        expert.email: (expert.name, "expert") for expert in training.experts
-    }
-    for invited in attendees.values():
-        for a in invited:
-            people[a.email] = (a.name, names.get(a.organisation or "", a.organisation or ""))
     ordered = sorted(
         messages,
         key=lambda m: (
@@ -497,8 +484,8 @@ def _delivery(
             status=words(m.status),
             kind=words(m.kind),
             recipient=m.recipient,
-            name=people.get(m.recipient, ("", ""))[0],
-            organisation=people.get(m.recipient, ("", ""))[1],
+            name=people.get(m.recipient.lower(), UNKNOWN).name,
+            organisation=people.get(m.recipient.lower(), UNKNOWN).organisation,
             meeting=m.meeting_id.split("/", 1)[-1],
             attempts=m.attempts,
             error=m.error or "",

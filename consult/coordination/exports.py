@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,8 +32,10 @@ from consult.mail.delivery import bounce_words
 from consult.store import Store
 from consult.workspace import registry_export
 from consult.workspace.loading import Workspace
+from consult.workspace.people import organisation_names
+from consult.workspace.people import people as people_of
 from consult.workspace.sheets import write_csv, write_xlsx
-from schemas.state import Attendee, Message
+from schemas.state import Message
 
 TABLES = ("registry", "ledger", "answers", "observations")
 FORMATS = ("csv", "xlsx")
@@ -83,7 +84,7 @@ def ledger_table(workspace: Workspace, store: Store, slug: str, zone: ZoneInfo) 
     messages = [
         m for m in store.messages() if m.meeting_id == slug or m.meeting_id.startswith(f"{slug}/")
     ]
-    people = _people(workspace, slug, (store.attendees(m.id) for m in store.meetings(slug)))
+    people = people_of(workspace, slug, (store.attendees(m.id) for m in store.meetings(slug)))
     bounced = {address: bounce_words(mail) for address, mail in store.bounced().items()}
 
     def state(message: Message) -> str:
@@ -116,7 +117,7 @@ def ledger_table(workspace: Workspace, store: Store, slug: str, zone: ZoneInfo) 
 
 def answers_table(workspace: Workspace, store: Store, slug: str, zone: ZoneInfo) -> Table:
     """Return each invitee's answer, one row per meeting and invitee, by meeting start."""
-    names = _organisation_names(workspace)
+    names = organisation_names(workspace)
     rows = []
     for meeting in store.meetings(slug):
         if meeting.status == "cancelled":
@@ -145,7 +146,7 @@ def answers_table(workspace: Workspace, store: Store, slug: str, zone: ZoneInfo)
 
 def observations_table(workspace: Workspace, store: Store, slug: str) -> Table:
     """Return the training's observations but the restricted ones, which never leave the store."""
-    names = _organisation_names(workspace)
+    names = organisation_names(workspace)
     themes = {theme.id: theme.label.en for theme in workspace.training(slug).themes}
     observations = store.observations(slug)
     shown = [o for o in observations if o.confidentiality != "restricted"]
@@ -208,32 +209,6 @@ def file_name(slug: str, what: str, format: str) -> str:
 
 def _bad(option: str, value: str, expected: str) -> WorkspaceError:
     return WorkspaceError([Problem("consult export", None, option, value, expected)])
-
-
-def _people(
-    workspace: Workspace, slug: str, invited: Iterable[Sequence[Attendee]]
-) -> dict[str, tuple[str, str]]:
-    """Return the name and organisation of each address a message may go to, lower-cased."""
-    names = _organisation_names(workspace)
-    people = {
-        contact.email.lower(): (contact.name, organisation.name.en)
-        for organisation in workspace.stakeholders.organisations
-        for contact in organisation.contacts
-    }
-    training = workspace.training(slug)
-    people |= {f.email.lower(): (f.name, "facilitator") for f in training.consultation.facilitators}
-    people |= {e.email.lower(): (e.name, "expert") for e in training.experts}
-    if training.briefing.coordinator_email:
-        people.setdefault(training.briefing.coordinator_email.lower(), ("", "coordinator"))
-    for attendees in invited:
-        for a in attendees:
-            known = people.get(a.email.lower(), ("", ""))[1]
-            people[a.email.lower()] = (a.name, names.get(a.organisation or "", known))
-    return people
-
-
-def _organisation_names(workspace: Workspace) -> Mapping[str, str]:
-    return {org.id: org.name.en for org in workspace.stakeholders.organisations}
 
 
 def _when(moment: dt.datetime | None, zone: ZoneInfo) -> str:

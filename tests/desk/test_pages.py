@@ -173,3 +173,28 @@ def test_an_unknown_training_is_a_page_that_names_it(desk_url: str) -> None:
     assert answer.status_code == 404
     assert "there is no training &#39;winter-2099&#39; in the workspace" in answer.text
     assert "Traceback" not in answer.text
+
+
+def test_every_delivery_row_names_whom_it_went_to_as_the_ledger_export_does(
+    desk_url: str, desk_demo: Path
+) -> None:
+    from consult.coordination.exports import build_table
+
+    workspace = load_workspace(desk_demo)
+    facilitators = {f.email for f in workspace.training(SLUG).consultation.facilitators}
+    table = read_page(training_page(desk_url).text).table("delivery")
+    shown = {
+        row["Recipient"].split()[-1]: (" ".join(row["Recipient"].split()[:-1]), row["Organisation"])
+        for row in (dict(zip(table.header, cells, strict=True)) for cells in table.rows)
+    }
+    assert facilitators & set(shown), "the demo sends the facilitators their invitations"
+    for email in facilitators & set(shown):
+        assert shown[email][1] in ("facilitator", "facilitator, expert"), (email, shown[email])
+    assert [e for e, (_, organisation) in shown.items() if not organisation] == []
+    coordinator = workspace.training(SLUG).briefing.coordinator_email
+    assert [e for e, (name, _) in shown.items() if not name] in ([], [coordinator])
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        ledger = build_table("ledger", workspace, store, SLUG)
+    name, organisation, email = (ledger.header.index(h) for h in ("Name", "Organisation", "Email"))
+    exported = {row[email]: (row[name], row[organisation]) for row in ledger.rows}
+    assert {e: exported[e] for e in shown} == shown
