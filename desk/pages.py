@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,7 +28,7 @@ from consult.coordination.timeline import (
 )
 from consult.coordination.timeline import progress as timeline_progress
 from consult.planning.problem import fetch_round_feeds
-from consult.planning.quorum import FeedsOf, at_risk, risk_line
+from consult.planning.quorum import FeedsOf, at_risk, has_quorum, risk_line
 from consult.settings import LEAD_WORKING_DAYS, Settings
 from consult.store import Store
 from consult.store.steps import subject as step_subject
@@ -36,9 +36,11 @@ from consult.workspace.loading import Workspace
 from consult.workspace.people import UNKNOWN, Person, organisation_names
 from consult.workspace.people import people as people_of
 from schemas.state import Attendee, AuditEvent, Meeting, Message
-from schemas.training import Training
+from schemas.training import Quorum, Training
 
 QUIET_STATUSES = ("pending", "sent")
+QUORUM_ORDER = ("no quorum", "not yet", "met")
+"""An organisation's quorum is its worst meeting's: one at risk makes it "no quorum"."""
 """Delivery statuses that need no look; every other (failed, rejected, bounced...) comes first."""
 DASH = "\N{EN DASH}"
 ANSWERS = ("ACCEPTED", "TENTATIVE", "DECLINED", "DELEGATED", "NEEDS-ACTION")
@@ -146,6 +148,9 @@ class AnswerRow:
     organisation: str
     counts: Mapping[str, int]
     invited: int
+    quorum: str = ""
+    """The quorum of its confirmed meetings still ahead: "met", "no quorum", "not yet" (answers
+    awaited, not yet flagged); empty: it has none ahead."""
 
 
 @dataclass(frozen=True)
@@ -281,7 +286,12 @@ def training_page(
     waiting_lines += tuple(risk_line(risk, training.timezone) for risk in risks)
     if not due_steps(slug, training, today, progress):
         waiting_lines += (f"nothing due today; {next_step(slug, training, today, progress)}",)
-    answers, columns = _answers(meetings, attendees, names)
+    ahead = {
+        m.id for m in meetings if m.status == "confirmed" and m.start > now and not noted[m.id]
+    }
+    answers, columns = _answers(
+        meetings, attendees, names, training.consultation.quorum, lacking, ahead
+    )
     return TrainingPage(
         slug=slug,
         training=training,
@@ -448,8 +458,13 @@ def _answers(
     meetings: Sequence[Meeting],
     attendees: Mapping[str, Sequence[Attendee]],
     names: Mapping[str, str],
+    quorum: Quorum,
+    lacking: Collection[str],
+    ahead: Collection[str],
 ) -> tuple[tuple[AnswerRow, ...], tuple[str, ...]]:
+    """Return the answers per organisation, with the quorum of its meetings still `ahead`."""
     by_org: dict[str, Counter[str]] = {}
+    quorums: dict[str, set[str]] = {}
     for meeting in meetings:
         if meeting.status == "cancelled":
             continue
@@ -458,10 +473,24 @@ def _answers(
                 continue
             org = names.get(a.organisation or meeting.organisation, a.organisation or "")
             by_org.setdefault(org, Counter())[a.partstat] += 1
+        if meeting.id in ahead:
+            own = names.get(meeting.organisation, meeting.organisation)
+            quorums.setdefault(own, set()).add(
+                "no quorum"
+                if meeting.id in lacking
+                else "met"
+                if has_quorum(meeting, attendees[meeting.id], quorum)
+                else "not yet"
+            )
     seen = {answer for counts in by_org.values() for answer in counts}
     columns = tuple(a for a in ANSWERS if a in seen) + tuple(sorted(seen - set(ANSWERS)))
     rows = tuple(
-        AnswerRow(org, {words(k.lower()): v for k, v in counts.items()}, sum(counts.values()))
+        AnswerRow(
+            org,
+            {words(k.lower()): v for k, v in counts.items()},
+            sum(counts.values()),
+            next((q for q in QUORUM_ORDER if q in quorums.get(org, ())), ""),
+        )
         for org, counts in sorted(by_org.items())
     )
     return rows, tuple(words(c.lower()) for c in columns)

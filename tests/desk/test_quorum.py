@@ -10,6 +10,7 @@ import requests
 
 from consult.settings import Settings
 from consult.store import open_store
+from consult.workspace.loading import load_workspace
 from tests.desk.conftest import SLUG
 from tests.desk.html import read_page
 
@@ -26,7 +27,23 @@ def test_a_meeting_every_invitee_declined_is_flagged_with_free_times(
         for guest in store.attendees(meeting.id):
             if guest.role != "CHAIR":
                 store.record_reply(meeting.id, guest.email, "DECLINED", meeting.sequence, "test")
-    url = serve_desk(desk_demo, clock=lambda: meeting.start - dt.timedelta(days=1))
+        now = meeting.start - dt.timedelta(days=1)
+        noted = {o.meeting_id for o in store.observations(SLUG)}
+        [accepting, *_] = [
+            m
+            for m in store.meetings(SLUG)
+            if m.status == "confirmed"
+            and m.start > now
+            and m.id not in noted
+            and m.organisation != meeting.organisation
+            and not m.id.endswith("scmi-secretariat")
+        ]
+        for guest in store.attendees(accepting.id):
+            if guest.role != "CHAIR":
+                store.record_reply(
+                    accepting.id, guest.email, "ACCEPTED", accepting.sequence, "test"
+                )
+    url = serve_desk(desk_demo, clock=lambda: now)
     answer = requests.get(f"{url}/trainings/{SLUG}", timeout=60)
     assert answer.status_code == 200, answer.text
     page = read_page(answer.text)
@@ -38,3 +55,11 @@ def test_a_meeting_every_invitee_declined_is_flagged_with_free_times(
     assert "every invitee declined" in page.text(f"meeting-{PLANNED}")
     assert "no acceptance 3 days before it" in page.text("meeting-scmi-secretariat")
     assert "no quorum" not in page.text("meeting-mosaic-minority-rights-centre")  # notes in
+    # The answers per organisation carry it too: the worst of the organisation's meetings.
+    answers = page.table("answers")
+    quorum = {row[0]: row[-1] for row in answers.rows}
+    assert answers.header[-1] == "Quorum"
+    names = {o.id: o.name.en for o in load_workspace(desk_demo).stakeholders.organisations}
+    assert quorum[names[meeting.organisation]] == "no quorum"
+    assert quorum[names[accepting.organisation]] == "met"
+    assert set(quorum.values()) <= {"no quorum", "not yet", "met", ""}
