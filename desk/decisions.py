@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from consult.bootstrap import Services, preview_messages
+from consult.coordination.counters import review_counters, review_lines
 from consult.errors import ConsultError
 from consult.mail.preview import Preview, example_text
 from consult.settings import Settings
@@ -24,6 +25,8 @@ from desk.prefect_api import WaitingRun
 
 SEND_FLOW = "send-invitations"
 """The flow whose first send of a round waits for a confirmation."""
+COUNTER_FLOW = "review-counter-proposal"
+"""The flow whose decision on an attendee's proposed time waits."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Facts:
 
     meetings: tuple[MeetingRow, ...] = ()
     send: SendFacts | None = None
+    counter: tuple[str, ...] = ()
+    """A counter-proposal: who proposes which time, and each planning rule it breaks."""
     problem: str = ""
     """Why the preview could not be made, in one sentence; empty: it was."""
 
@@ -71,6 +76,9 @@ def facts(
     if round_id not in {r.id for r in rounds}:
         return Facts()
     meetings = round_meetings(workspace, store, slug, round_id)
+    if run.flow == COUNTER_FLOW:
+        planned = f"{slug}/{round_id}/{run.meeting}"
+        return counter_facts(Services(settings, workspace, store), slug, planned, meetings, now)
     if run.flow != SEND_FLOW:
         return Facts(meetings)
     try:
@@ -78,6 +86,20 @@ def facts(
     except ConsultError as error:
         return Facts(meetings, problem=f"the send preview cannot be made: {error}")
     return Facts(meetings, send_facts(preview, meetings))
+
+
+def counter_facts(
+    built: Services, slug: str, meeting_id: str, meetings: tuple[MeetingRow, ...], now: dt.datetime
+) -> Facts:
+    """Return the meeting a counter-proposal is about, and the proposal checked by the rules."""
+    concerned = tuple(m for m in meetings if m.id == meeting_id)
+    try:
+        reviews = [r for r in review_counters(built, slug, now) if r.meeting.id == meeting_id]
+    except ConsultError as error:
+        return Facts(concerned, problem=f"the counter-proposal cannot be checked: {error}")
+    lines = review_lines(reviews, built.workspace.trainings[slug].timezone)
+    planned = meeting_id.rsplit("/", 1)[-1]
+    return Facts(concerned, counter=tuple(lines) or (f"{planned}: no counter-proposal waits",))
 
 
 def send_facts(preview: Preview, meetings: tuple[MeetingRow, ...]) -> SendFacts:

@@ -260,6 +260,7 @@ def training_page(
         lead_working_days=lead_working_days,
     )
     lacking = {risk.meeting.id: risk.reason for risk in risks}
+    countered = _countered(store, f"{slug}/")
     rounds = []
     for round_ in training.consultation.rounds:
         rows = tuple(
@@ -272,6 +273,7 @@ def training_page(
                 invited,
                 noted[m.id],
                 lacking.get(m.id, ""),
+                m.id in countered,
             )
             for m in meetings
             if m.round == round_.id
@@ -283,6 +285,11 @@ def training_page(
     waiting_lines = tuple(
         f"{r.id}: the proposed schedule waits for your decision" for r in rounds if r.waiting
     ) + tuple(f"{s.what}: due since {s.due.isoformat()}" for s in steps if s.state == "due")
+    waiting_lines += tuple(
+        f"{meeting_id.removeprefix(f'{slug}/')}: {proposer} proposes another time; "
+        "decide it on the review-counter-proposal run, or with consult counter"
+        for meeting_id, proposer in sorted(countered.items())
+    )
     waiting_lines += tuple(risk_line(risk, training.timezone) for risk in risks)
     if not due_steps(slug, training, today, progress):
         waiting_lines += (f"nothing due today; {next_step(slug, training, today, progress)}",)
@@ -323,6 +330,7 @@ def round_meetings(
     zone = ZoneInfo(training.timezone)
     names = organisation_names(workspace)
     facilitators = {f.id: f.name for f in training.consultation.facilitators}
+    countered = _countered(store, f"{slug}/{round_id}/")
     rows = []
     for meeting in store.meetings(slug, round_id):
         told = {
@@ -332,7 +340,18 @@ def round_meetings(
         }
         noted = len(store.observations(meeting_id=meeting.id))
         attendees = store.attendees(meeting.id)
-        rows.append(_meeting_row(meeting, attendees, zone, names, facilitators, told, noted))
+        rows.append(
+            _meeting_row(
+                meeting,
+                attendees,
+                zone,
+                names,
+                facilitators,
+                told,
+                noted,
+                countered=meeting.id in countered,
+            )
+        )
     return tuple(rows)
 
 
@@ -357,6 +376,7 @@ def _meeting_row(
     invited: set[tuple[str, int]],
     observations: int,
     quorum: str = "",
+    countered: bool = False,
 ) -> MeetingRow:
     zones = sorted({a.timezone for a in attendees} - {zone.key})
     local_times = tuple(
@@ -387,22 +407,36 @@ def _meeting_row(
         facilitators=tuple(facilitators.get(f, f) for f in meeting.facilitators),
         invitees=parties,
         state=meeting_state(
-            meeting, attendees, (meeting.id, meeting.sequence) in invited, observations
+            meeting, attendees, (meeting.id, meeting.sequence) in invited, observations, countered
         ),
         observations=observations,
         quorum=quorum,
     )
 
 
+def _countered(store: Store, prefix: str) -> dict[str, str]:
+    """Return the meetings with a counter-proposal waiting, and who proposed (the first)."""
+    waiting: dict[str, str] = {}
+    for counter in store.counters(prefix):
+        if counter.state == "pending":
+            waiting.setdefault(counter.meeting_id, counter.proposer)
+    return waiting
+
+
 def meeting_state(
-    meeting: Meeting, attendees: Sequence[Attendee], invited: bool, observations: int
+    meeting: Meeting,
+    attendees: Sequence[Attendee],
+    invited: bool,
+    observations: int,
+    countered: bool = False,
 ) -> str:
     """Return the one word (or two) that says where a meeting stands.
 
     The stored status, except that a confirmed meeting is said to be invited,
     accepted or declined by what its invitees were sent and answered, and a
-    held one "notes in" once it has observations. Any other stored status is
-    shown as it is.
+    held one "notes in" once it has observations, and one with an attendee's
+    proposal of another time waiting "counter-proposed". Any other stored
+    status is shown as it is.
     """
     if meeting.status == "cancelled":
         return "cancelled"
@@ -410,6 +444,8 @@ def meeting_state(
         return "notes in"
     if meeting.status != "confirmed":
         return words(meeting.status)
+    if countered:
+        return "counter-proposed"
     guests = [a for a in attendees if a.role != "CHAIR"]
     if any(a.partstat == "DECLINED" for a in guests):
         return "declined"

@@ -84,6 +84,12 @@ class WaitingRun:
         value = self._parameter("round")
         return value if isinstance(value, str) else None
 
+    @property
+    def meeting(self) -> str | None:
+        """Return the meeting (its id in the round's plan) the run works on, if it names one."""
+        value = self._parameter("meeting")
+        return value if isinstance(value, str) else None
+
     def _parameter(self, name: str) -> Any:
         nested = self.parameters.get("parameters")
         if isinstance(nested, Mapping) and name in nested:

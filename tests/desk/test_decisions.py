@@ -202,3 +202,60 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
     # Nothing waits any more: the training page no longer points to decisions.
     training = read_page(requests.get(f"{url}/trainings/{SLUG}", timeout=60).text)
     assert "decisions-waiting" not in training.ids
+
+
+def test_a_counter_proposal_waits_with_the_proposed_time_checked_against_the_rules(
+    prefect_api: PrefectApi, write_workspace: Callable[..., Path], serve_desk: Callable[..., str]
+) -> None:
+    from consult.bootstrap import Services, send_messages
+    from consult.coordination.counters import read_inbox_requests
+    from consult.planning.plan import plan_round, save_plan
+    from consult.workspace.loading import load_workspace
+    from flows.review_counter import CounterParameters, review_counter_proposal
+    from tests.conftest import PLANNED_AT
+    from tests.integration.planning.test_counters import COUNTER, NINO, TUESDAY
+
+    root = write_workspace()
+    settings, workspace = Settings(workspace=root), load_workspace(root)
+    now = dt.datetime.now(dt.UTC)
+    with open_store(settings.store_url) as store:
+        save_plan(
+            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "t"
+        )
+        store.decide_round("winter-2027", "round-1", approve=True, actor="test")
+        built = Services(settings, workspace, store)
+        send_messages(built, "winter-2027", "round-1", now)
+        [meeting] = store.meetings("winter-2027", "round-1")
+        settings.inbox.mkdir(parents=True, exist_ok=True)
+        (settings.inbox / "counter.ics").write_text(
+            COUNTER.format(start=TUESDAY[0], end=TUESDAY[1], uid=meeting.uid, who=NINO)
+        )
+        read_inbox_requests(built, now)
+    url = serve_desk(root, prefect=prefect_api, clock=lambda: PLANNED_AT)
+    training = read_page(requests.get(f"{url}/trainings/winter-2027", timeout=60).text)
+    assert "counter-proposed" in training.text("meeting-mia")
+    assert f"round-1/mia: {NINO} proposes another time" in training.text("waiting")
+
+    outcome: dict[str, Any] = {}
+    parameters = CounterParameters(training="winter-2027", meeting="mia", workspace=str(root))
+    thread = threading.Thread(
+        target=lambda: outcome.update(result=review_counter_proposal(parameters)), daemon=True
+    )
+    thread.start()
+    [run] = wait_until(prefect_api.waiting)
+    page = read_page(requests.get(f"{url}/decisions", timeout=60).text)
+    counter = page.text(f"counter-{run.id}")
+    assert counter.startswith(f"winter-2027/round-1/mia: {NINO} proposes Tue 2026-12-15 "), counter
+    assert "breaks:" in counter or "keeps every planning rule" in counter
+    [row] = page.table(f"run-{run.id}").rows
+    assert row[4] == "counter-proposed"
+
+    declined = requests.post(
+        f"{url}/decisions/{run.id}",
+        data={"decision": "decline", "decided_by": "Nino Beridze", "comment": "taken"},
+        timeout=60,
+    )
+    assert declined.status_code == 200, declined.text
+    thread.join(timeout=120)
+    assert str(outcome.get("result", "")).startswith("declined by Nino Beridze"), outcome
+    assert prefect_api.waiting() == []
