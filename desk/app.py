@@ -220,11 +220,13 @@ def create_app(desk: Desk) -> Starlette:
         slug = known(built, request.path_params["slug"])
         round_id, planned = request.path_params["round"], request.path_params["meeting"]
         store = opened.store()
-        form = notes_form.load(built, store, slug, round_id, planned)
+        form = notes_form.load(built, store, slug, round_id, planned, desk.clock())
         if form is None:
             raise DeskError(404, f"there is no meeting {planned!r} in {slug}/{round_id}")
         if fields is None:
             return page(request, "notes.html.j2", form=form, saved=request.query_params)
+        if form.closed:
+            return page(request, "notes.html.j2", status=409, form=form, saved={})
         filled = notes_form.read(form, fields)
         if filled.error_count:
             return page(request, "notes.html.j2", status=422, form=filled, saved={})

@@ -7,6 +7,10 @@ saving again changes nothing, and an edited row updates its observation. A
 form with a mistake comes back with every value as typed and each error
 beside its field; nothing of it is stored until it is all valid.
 
+Notes record what was said, so a meeting has a form only once it has started,
+and a cancelled one never: its page says why instead (`NotesForm.closed`).
+"Recorded by" comes back as the audit log names whoever saved this form last.
+
 Restricted observations are stored and shown nowhere, not even here: a saved
 one is listed by its kind and theme, kept as it is.
 """
@@ -26,9 +30,10 @@ from pydantic import ValidationError
 from consult.notes.importing import ImportReport, store_notes
 from consult.store import Store
 from consult.workspace.loading import Workspace
+from consult.workspace.people import organisation_names
 from consult.workspace.rounds import meeting_id
-from desk.pages import organisation_names, words
-from schemas import Attendance, MeetingNotes, ObservationInput
+from desk.pages import words
+from schemas import Attendance, Meeting, MeetingNotes, ObservationInput
 from schemas.state import Confidentiality, ObservationKind
 
 FIELDS = (
@@ -101,6 +106,8 @@ class NotesForm:
     errors: Mapping[str, str] = field(default_factory=dict)
     elsewhere: int = 0
     """The meeting's observations stored from other sources (notes files, a survey)."""
+    closed: str = ""
+    """Why no notes can be recorded (not started yet, or cancelled); empty: they can."""
     kinds: tuple[tuple[str, str], ...] = tuple((k, words(k)) for k in KINDS)
     severities: tuple[tuple[str, str], ...] = SEVERITIES
     confidentialities: tuple[str, ...] = CONFIDENTIALITIES
@@ -117,9 +124,13 @@ class NotesForm:
 
 
 def load(
-    workspace: Workspace, store: Store, slug: str, round_id: str, planned: str
+    workspace: Workspace, store: Store, slug: str, round_id: str, planned: str, now: dt.datetime
 ) -> NotesForm | None:
-    """Return the meeting's form with what the desk stored before, or None if no such meeting."""
+    """Return the meeting's form with what the desk stored before, or None if no such meeting.
+
+    At `now` the form is closed, with the sentence why, if the meeting has not
+    started yet or was cancelled.
+    """
     training = workspace.training(slug)
     if round_id not in {r.id for r in training.consultation.rounds}:
         return None
@@ -173,6 +184,7 @@ def load(
     start = max((row.number for row in rows), default=0)
     rows += [Row(start + n, {"confidentiality": "internal"}) for n in range(1, BLANK_ROWS + 1)]
     local = meeting.start.astimezone(zone)
+    when = f"{local:%a %d %b %Y %H:%M} ({zone.key})"
     return NotesForm(
         slug=slug,
         round=round_id,
@@ -180,14 +192,37 @@ def load(
         meeting_id=meeting.id,
         organisation=meeting.organisation,
         organisation_name=names.get(meeting.organisation, meeting.organisation),
-        when=f"{local:%a %d %b %Y %H:%M} ({zone.key})",
+        when=when,
         date=local.date().isoformat(),
-        recorded_by="",
+        recorded_by=_recorded_by(store, meeting.id, f"desk/{round_id}/{planned}"),
         invitees=invitees,
         themes=tuple((t.id, t.label.en) for t in training.themes),
         rows=tuple(rows),
         elsewhere=len(stored) - len(saved),
+        closed=_closed(meeting, when, now),
     )
+
+
+def _closed(meeting: Meeting, when: str, now: dt.datetime) -> str:
+    if meeting.status == "cancelled":
+        return "This meeting was cancelled: it has no notes to record."
+    if meeting.start > now:
+        return f"This meeting is on {when}: notes can be recorded once it has started."
+    return ""
+
+
+def _recorded_by(store: Store, meeting_id: str, source: str) -> str:
+    """Return who the audit log names for the last save of the form stored under `source`."""
+    saves = [
+        event.actor
+        for event in store.audit_log(meeting_id)
+        if (event.action == "notes.attendance" and event.detail.get("source") == source)
+        or (
+            event.action.startswith("observation.")
+            and str(event.detail.get("key", "")).startswith(f"{source}#")
+        )
+    ]
+    return saves[-1] if saves else ""
 
 
 def read(form: NotesForm, fields: Mapping[str, Sequence[str]]) -> NotesForm:

@@ -7,6 +7,7 @@ replaces docs/desk-training-page.png, the README's picture.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +32,11 @@ def test_a_coordinator_reads_the_training_page_and_records_notes_correcting_one_
         pytest.skip(f"Chromium is not installed at {CHROMIUM}: `make system` installs it, as root")
     from playwright.sync_api import expect, sync_playwright
 
-    url = serve_desk(desk_demo)
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        meeting = store.get_meeting(MEETING)
+    assert meeting is not None
+    # the demo's meetings lie ahead; the desk takes notes once a meeting has started
+    url = serve_desk(desk_demo, clock=lambda: meeting.end + dt.timedelta(hours=1))
     shots = Path(os.environ.get("CONSULT_SCREENSHOTS") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {shots}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,17 +12,30 @@ import requests
 
 from consult.settings import Settings
 from consult.store import open_store
+from schemas import Meeting
 from tests.desk.conftest import SLUG
 from tests.desk.html import read_page
 
 MEETING = f"{SLUG}/round-1/unhcr-georgia"
 SELIN = "s.aydemir@unhcr.example.org"
+TBILISI = ZoneInfo("Asia/Tbilisi")
 
 
 @pytest.fixture
-def notes_url(desk_url: str) -> str:
-    """The address of the notes form of the UNHCR meeting of the demo."""
-    return f"{desk_url}/trainings/{SLUG}/meetings/round-1/unhcr-georgia/notes"
+def notes_at(desk_demo: Path, serve_desk: Callable[..., str]) -> Callable[[dt.datetime], str]:
+    """Serve the desk with its clock at a moment: `url = notes_at(moment)`, the UNHCR form's."""
+
+    def at(moment: dt.datetime) -> str:
+        url = serve_desk(desk_demo, clock=lambda: moment)
+        return f"{url}/trainings/{SLUG}/meetings/round-1/unhcr-georgia/notes"
+
+    return at
+
+
+@pytest.fixture
+def notes_url(desk_demo: Path, notes_at: Callable[[dt.datetime], str]) -> str:
+    """The address of the notes form of the UNHCR meeting of the demo, the meeting just over."""
+    return notes_at(the_meeting(desk_demo).end + dt.timedelta(hours=1))
 
 
 def observation(number: int, **values: str) -> dict[str, str]:
@@ -49,11 +64,20 @@ def stored(workspace: Path) -> list[tuple[str, str, str, str]]:
         ]
 
 
-def meeting_day(workspace: Path) -> str:
+def the_meeting(workspace: Path) -> Meeting:
     with open_store(Settings(workspace=workspace).store_url) as store:
         meeting = store.get_meeting(MEETING)
     assert meeting is not None
-    return meeting.start.astimezone(ZoneInfo("Asia/Tbilisi")).date().isoformat()
+    return meeting
+
+
+def meeting_day(workspace: Path) -> str:
+    return the_meeting(workspace).start.astimezone(TBILISI).date().isoformat()
+
+
+def attendance(workspace: Path) -> dict[str, bool | None]:
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        return {a.email: a.attended for a in store.attendees(MEETING)}
 
 
 def invitee_email(workspace: Path) -> str:
@@ -194,3 +218,84 @@ def test_a_mistake_in_one_observation_alone_saves_nothing_of_the_form(
     assert answer.status_code == 422
     assert read_page(answer.text).text("o2-owner-error") == "required"
     assert stored(desk_demo) == []
+
+
+def test_a_meeting_not_started_yet_says_when_it_is_and_offers_no_form(
+    notes_at: Callable[[dt.datetime], str], desk_demo: Path
+) -> None:
+    meeting = the_meeting(desk_demo)
+    answer = requests.get(notes_at(meeting.start - dt.timedelta(minutes=1)), timeout=30)
+    assert answer.status_code == 200
+    page = read_page(answer.text)
+    when = meeting.start.astimezone(TBILISI).strftime("%a %d %b %Y %H:%M")
+    assert page.text("closed") == (
+        f"This meeting is on {when} (Asia/Tbilisi): notes can be recorded once it has started."
+    )
+    assert "<form" not in page.html
+    assert "recorded_by" not in page.ids
+    assert "Save notes" not in page.html
+
+
+def test_notes_posted_before_the_meeting_started_are_refused_and_nothing_is_stored(
+    notes_at: Callable[[dt.datetime], str], desk_demo: Path
+) -> None:
+    meeting = the_meeting(desk_demo)
+    before = attendance(desk_demo)
+    form = posted(
+        observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter."),
+        attended=[invitee_email(desk_demo)],
+    )
+    answer = requests.post(notes_at(meeting.start - dt.timedelta(days=1)), data=form, timeout=30)
+    assert answer.status_code == 409
+    when = meeting.start.astimezone(TBILISI).strftime("%a %d %b %Y %H:%M")
+    assert read_page(answer.text).text("closed") == (
+        f"This meeting is on {when} (Asia/Tbilisi): notes can be recorded once it has started."
+    )
+    assert stored(desk_demo) == []
+    assert attendance(desk_demo) == before
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        assert [e for e in store.audit_log(MEETING) if e.actor == "Nino Beridze"] == []
+
+
+def test_a_cancelled_meeting_has_no_notes_form_and_refuses_notes(
+    notes_url: str, desk_demo: Path
+) -> None:
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        store.set_meeting_status(MEETING, "cancelled", "test")
+    before = attendance(desk_demo)
+    page = read_page(requests.get(notes_url, timeout=30).text)
+    assert page.text("closed") == "This meeting was cancelled: it has no notes to record."
+    assert "<form" not in page.html
+    form = posted(
+        observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter."),
+        attended=[invitee_email(desk_demo)],
+    )
+    answer = requests.post(notes_url, data=form, timeout=30)
+    assert answer.status_code == 409
+    assert "This meeting was cancelled: it has no notes to record." in answer.text
+    assert stored(desk_demo) == []
+    assert attendance(desk_demo) == before
+
+
+def test_after_a_save_the_form_comes_back_recorded_by_the_same_name(notes_url: str) -> None:
+    first = observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter.")
+    saved = requests.post(notes_url, data=posted(first), timeout=30)
+    assert "Saved: 1 added" in saved.text
+    assert read_page(saved.text).value("recorded_by") == "Nino Beridze"
+    assert read_page(requests.get(notes_url, timeout=30).text).value("recorded_by") == (
+        "Nino Beridze"
+    )
+
+
+def test_the_name_comes_from_the_last_desk_save_of_this_meeting_alone(
+    notes_url: str, desk_demo: Path
+) -> None:
+    email = invitee_email(desk_demo)
+    requests.post(
+        notes_url, data=posted(attended=[email], recorded_by="Giorgi Kapanadze"), timeout=30
+    )
+    requests.post(notes_url, data=posted(attended=[email], recorded_by="Nino Beridze"), timeout=30)
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        store.audit("Someone Else", "notes.attendance", MEETING, {"source": "notes/unhcr.yaml"})
+    page = read_page(requests.get(notes_url, timeout=30).text)
+    assert page.value("recorded_by") == "Nino Beridze"

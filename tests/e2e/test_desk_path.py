@@ -4,13 +4,16 @@ On a fresh demo dated from today (nothing planned), with the Prefect server, the
 runner serving consult's deployments and the desk that `consult ui` starts:
 plan round 1, approve the schedule, confirm the first send and send, record one
 meeting's notes correcting a mistake without retyping anything, compile the pack
-and download its PDF. Mail goes to the workspace's file outbox (the default
+and download its PDF. The meetings lie ahead, so the notes page first only says
+when the meeting is; the test then moves that meeting's start to an hour ago in
+the store. Mail goes to the workspace's file outbox (the default
 transport). Screenshots of each page go to $CONSULT_SCREENSHOTS, or else the
 test's temporary folder; the test prints where.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -23,7 +26,7 @@ import pytest
 
 from consult.demo import prepare_demo, serve_feeds
 from consult.settings import Settings
-from consult.store import open_store
+from consult.store import MeetingPlan, open_store
 from consult.ui import LocalUi, Running, local_ui
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, SLUG
 from tests.uiserver import wait_for_state
@@ -66,6 +69,18 @@ def desk_on_fresh_demo(tmp_path: Path) -> Iterator[tuple[Running, Path]]:
         home = tmp_path / "prefect-home"
         with local_ui(LocalUi(home=home, port=0, desk_port=0, workspace=workspace)) as ui:
             yield ui, workspace
+
+
+def start_an_hour_ago(workspace: Path, meeting_id: str) -> None:
+    """Move the meeting to have started an hour ago: the desk takes notes once a meeting began."""
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        meeting = store.get_meeting(meeting_id)
+        assert meeting is not None
+        shift = meeting.start - (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+        plan = MeetingPlan.of(meeting)
+        store.upsert_meeting(
+            dataclasses.replace(plan, start=plan.start - shift, end=plan.end - shift)
+        )
 
 
 class Walk:
@@ -181,8 +196,15 @@ def test_a_coordinator_walks_from_planning_to_the_pack_on_the_desk(
             expect(page.locator("#delivery .totals")).not_to_contain_text("failed")
             walk.shot("training-sent")
 
-            # Notes: the second observation has no theme; only that field is corrected.
+            # Notes: none before the meeting starts; once it has, the second observation has
+            # no theme and only that field is corrected.
             page.locator(f"#meeting-{MEETING}").get_by_role("link", name="Record notes").click()
+            expect(page.locator("#closed")).to_contain_text(
+                "notes can be recorded once it has started"
+            )
+            expect(page.get_by_role("button", name="Save notes")).to_have_count(0)
+            start_an_hour_ago(workspace, f"{SLUG}/round-1/{MEETING}")
+            page.reload()
             expect(page.get_by_role("heading", name="Notes of")).to_be_visible()
             walk.shot("notes-empty")
             page.get_by_label("Recorded by").fill(NAME)
@@ -205,6 +227,7 @@ def test_a_coordinator_walks_from_planning_to_the_pack_on_the_desk(
             page.locator("#o2-theme").select_option("bias-indicators")
             page.get_by_role("button", name="Save notes").click()
             expect(page.get_by_role("status")).to_contain_text("Saved: 2 added")
+            expect(page.get_by_label("Recorded by")).to_have_value(NAME)
             walk.shot("notes-saved")
 
             # The pack: compiled by its step, then its PDF downloaded from the training page.
