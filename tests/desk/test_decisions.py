@@ -15,7 +15,7 @@ import requests
 from consult.demo import prepare_demo, serve_feeds
 from consult.settings import Settings
 from consult.store import open_store
-from desk.prefect_api import PrefectApi
+from desk.prefect_api import PrefectApi, WaitingRun
 from tests.desk.conftest import SLUG
 from tests.desk.html import read_page
 
@@ -52,18 +52,25 @@ def wait_until(check: Callable[[], Any], timeout: float = 120) -> Any:
     return found
 
 
+def paused(
+    prefect_api: PrefectApi, flow: Callable[[Any], Any], parameters: Any
+) -> tuple[threading.Thread, dict[str, Any], WaitingRun]:
+    """Return the thread running the flow, where its result goes, and its run once it waits."""
+    outcome: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: outcome.update(result=flow(parameters)), daemon=True)
+    thread.start()
+    [run] = wait_until(prefect_api.waiting)
+    return thread, outcome, run
+
+
 def test_a_paused_schedule_is_listed_with_its_meetings_and_approved_from_the_desk(
     prefect_api: PrefectApi, fresh_demo: Path, serve_desk: Callable[..., str]
 ) -> None:
     from flows.plan_consultations import PlanParameters, plan_consultations
 
-    outcome: dict[str, Any] = {}
-    parameters = PlanParameters(training=SLUG, workspace=str(fresh_demo))
-    thread = threading.Thread(
-        target=lambda: outcome.update(result=plan_consultations(parameters)), daemon=True
+    thread, outcome, run = paused(
+        prefect_api, plan_consultations, PlanParameters(training=SLUG, workspace=str(fresh_demo))
     )
-    thread.start()
-    [run] = wait_until(prefect_api.waiting)
     url = serve_desk(fresh_demo, prefect=prefect_api)
     page = read_page(requests.get(f"{url}/decisions", timeout=60).text)
     assert f"Review the schedule artifact of {SLUG}, round-1" in page.text(f"run-{run.id}")
@@ -154,13 +161,9 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
         expected = preview_messages(Services(settings, workspace, store), SLUG, "round-1", now)
     assert {"ka", "en"} <= set(expected.examples), "the demo writes to readers of ka and en"
 
-    outcome: dict[str, Any] = {}
-    parameters = SendParameters(training=SLUG, workspace=str(fresh_demo))
-    thread = threading.Thread(
-        target=lambda: outcome.update(result=send_invitations(parameters)), daemon=True
+    thread, outcome, run = paused(
+        prefect_api, send_invitations, SendParameters(training=SLUG, workspace=str(fresh_demo))
     )
-    thread.start()
-    [run] = wait_until(prefect_api.waiting)
     url = serve_desk(fresh_demo, prefect=prefect_api)
     html = requests.get(f"{url}/decisions", timeout=60).text
     page = read_page(html)
@@ -207,42 +210,26 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
 def test_a_counter_proposal_waits_with_the_proposed_time_checked_against_the_rules(
     prefect_api: PrefectApi, write_workspace: Callable[..., Path], serve_desk: Callable[..., str]
 ) -> None:
-    from consult.bootstrap import Services, send_messages
     from consult.coordination.counters import read_inbox_requests
-    from consult.planning.plan import plan_round, save_plan
-    from consult.workspace.loading import load_workspace
     from flows.review_counter import CounterParameters, review_counter_proposal
     from tests.conftest import PLANNED_AT
-    from tests.integration.planning.test_counters import COUNTER, NINO, TUESDAY
+    from tests.integration.planning.test_counters import NINO, TUESDAY, invite, propose
 
     root = write_workspace()
-    settings, workspace = Settings(workspace=root), load_workspace(root)
-    now = dt.datetime.now(dt.UTC)
-    with open_store(settings.store_url) as store:
-        save_plan(
-            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "t"
-        )
-        store.decide_round("winter-2027", "round-1", approve=True, actor="test")
-        built = Services(settings, workspace, store)
-        send_messages(built, "winter-2027", "round-1", now)
-        [meeting] = store.meetings("winter-2027", "round-1")
-        settings.inbox.mkdir(parents=True, exist_ok=True)
-        (settings.inbox / "counter.ics").write_text(
-            COUNTER.format(start=TUESDAY[0], end=TUESDAY[1], uid=meeting.uid, who=NINO)
-        )
-        read_inbox_requests(built, now)
+    with open_store(Settings(workspace=root).store_url) as store:
+        built = invite(root, store)
+        propose(built, TUESDAY)
+        read_inbox_requests(built, dt.datetime.now(dt.UTC))
     url = serve_desk(root, prefect=prefect_api, clock=lambda: PLANNED_AT)
     training = read_page(requests.get(f"{url}/trainings/winter-2027", timeout=60).text)
     assert "counter-proposed" in training.text("meeting-mia")
     assert f"round-1/mia: {NINO} proposes another time" in training.text("waiting")
 
-    outcome: dict[str, Any] = {}
-    parameters = CounterParameters(training="winter-2027", meeting="mia", workspace=str(root))
-    thread = threading.Thread(
-        target=lambda: outcome.update(result=review_counter_proposal(parameters)), daemon=True
+    thread, outcome, run = paused(
+        prefect_api,
+        review_counter_proposal,
+        CounterParameters(training="winter-2027", meeting="mia", workspace=str(root)),
     )
-    thread.start()
-    [run] = wait_until(prefect_api.waiting)
     page = read_page(requests.get(f"{url}/decisions", timeout=60).text)
     counter = page.text(f"counter-{run.id}")
     assert counter.startswith(f"winter-2027/round-1/mia: {NINO} proposes Tue 2026-12-15 "), counter

@@ -17,7 +17,7 @@ from consult.coordination.counters import decide_counter, read_inbox_requests, r
 from consult.errors import PlanningError, RuleBroken
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
-from consult.store import open_store
+from consult.store import Store, open_store
 from consult.workspace.loading import load_workspace
 from tests.conftest import PLANNED_AT
 
@@ -49,15 +49,20 @@ SATURDAY = ("20261219T180000Z", "20261219T190000Z")  # 22:00-23:00 in Tbilisi
 def invited(write_workspace: Callable[..., Path]) -> Iterator[Services]:
     """The tiny round planned, approved and invited through the file outbox."""
     root = write_workspace()
+    with open_store(Settings(workspace=root).store_url) as store:
+        yield invite(root, store)
+
+
+def invite(root: Path, store: Store) -> Services:
+    """Return the services of the tiny workspace at `root` once its round is invited."""
     settings = Settings(workspace=root)
     workspace = load_workspace(root)
-    with open_store(settings.store_url) as store:
-        plan = plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT)
-        save_plan(store, plan, "test")
-        store.decide_round("winter-2027", "round-1", approve=True, actor="test")
-        built = Services(settings, workspace, store)
-        send_messages(built, "winter-2027", "round-1", NOW)
-        yield built
+    plan = plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT)
+    save_plan(store, plan, "test")
+    store.decide_round("winter-2027", "round-1", approve=True, actor="test")
+    built = Services(settings, workspace, store)
+    send_messages(built, "winter-2027", "round-1", NOW)
+    return built
 
 
 def propose(built: Services, times: tuple[str, str], name: str = "counter.ics") -> str:
