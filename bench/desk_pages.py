@@ -19,6 +19,7 @@ answers with another status than its own.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import sys
 import tempfile
@@ -40,6 +41,7 @@ if not __package__:
 
 from consult.cli import demo
 from consult.settings import Settings
+from consult.store import open_store
 from desk.app import Desk, create_app
 from desk.serving import served
 
@@ -126,7 +128,12 @@ def main() -> int:
         workspace = Path(folder) / "demo"
         with redirect_stdout(StringIO()):
             demo(workspace)
-        with served(create_app(Desk(settings=Settings(workspace=workspace)))) as url:
+        settings = Settings(workspace=workspace)
+        with open_store(settings.store_url) as store:
+            held = max(m.end for m in store.meetings(SLUG)) + dt.timedelta(hours=1)
+        # The demo's meetings lie ahead; the desk is asked once they are held, so the notes
+        # page is the whole form (before a meeting starts it only says when it is).
+        with served(create_app(Desk(settings=settings, clock=lambda: held))) as url:
             sizes = {
                 page.name: len(requests.get(f"{url}{page.path}", timeout=30).content)
                 for page in PAGES
