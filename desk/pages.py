@@ -127,6 +127,8 @@ class MeetingRow:
     observations: int
     quorum: str = ""
     """Why the meeting lacks its quorum and is at risk; empty: it is not."""
+    started: bool = True
+    """Whether it has started, so that its notes can be recorded."""
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,7 @@ def training_page(
                 noted[m.id],
                 lacking.get(m.id, ""),
                 m.id in countered,
+                m.start <= now,
             )
             for m in meetings
             if m.round == round_.id
@@ -377,6 +380,7 @@ def _meeting_row(
     observations: int,
     quorum: str = "",
     countered: bool = False,
+    started: bool = True,
 ) -> MeetingRow:
     zones = sorted({a.timezone for a in attendees} - {zone.key})
     local_times = tuple(
@@ -411,6 +415,7 @@ def _meeting_row(
         ),
         observations=observations,
         quorum=quorum,
+        started=started,
     )
 
 

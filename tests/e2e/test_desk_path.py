@@ -122,8 +122,10 @@ class Walk:
         self.page.get_by_role("navigation").get_by_role("link", name="Decisions").click()
         decision = self.page.locator(f"#run-{run}")
         expect(decision).to_be_visible()
-        # The field's label is for its first radio, so that radio's name includes it too.
-        decision.locator(f'input[name="decision"][value="{choice}"]').check()
+        # Each choice is a radio named by its own label, in a group named by the question.
+        decision.get_by_role("group", name="Decision").get_by_role(
+            "radio", name=choice, exact=True
+        ).check()
         decision.locator(f"#f-{run}-decided_by").fill(NAME)
         self.shot(shot)
         decision.get_by_role("button", name="Resume the run with this decision").click()
@@ -198,13 +200,18 @@ def test_a_coordinator_walks_from_planning_to_the_pack_on_the_desk(
 
             # Notes: none before the meeting starts; once it has, the second observation has
             # no theme and only that field is corrected.
-            page.locator(f"#meeting-{MEETING}").get_by_role("link", name="Record notes").click()
+            row = page.locator(f"#meeting-{MEETING}")
+            expect(row).to_contain_text("notes once it starts")
+            expect(row.get_by_role("link", name="Record notes")).to_have_count(0)
+            desk = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+            page.goto(f"{desk}/trainings/{SLUG}/meetings/round-1/{MEETING}/notes")
             expect(page.locator("#closed")).to_contain_text(
                 "notes can be recorded once it has started"
             )
             expect(page.get_by_role("button", name="Save notes")).to_have_count(0)
             start_an_hour_ago(workspace, f"{SLUG}/round-1/{MEETING}")
-            page.reload()
+            walk.training()
+            row.get_by_role("link", name="Record notes").click()
             expect(page.get_by_role("heading", name="Notes of")).to_be_visible()
             walk.shot("notes-empty")
             page.get_by_label("Recorded by").fill(NAME)
