@@ -15,7 +15,7 @@ from typing import Any
 
 from consult.errors import Problem, SheetError, WorkspaceError
 from consult.workspace.columns import COLUMNS
-from consult.workspace.registry_import import STAKEHOLDERS, apply_import, plan_import
+from consult.workspace.registry_import import STAKEHOLDERS, Preview, apply_import, plan_import
 from consult.workspace.sheets import Sheet
 from consult.workspace.yamlfile import read_yaml
 
@@ -47,8 +47,7 @@ def update_organisation(
     the entry names what the edit would change.
     """
     _known(workspace, org_id, None)
-    _fields(org_id, changes, ORGANISATION_FIELDS)
-    fields = _apply(workspace, org_id, None, changes, check_only)
+    fields = _edit(workspace, org_id, None, changes, ORGANISATION_FIELDS, check_only)
     return AuditEntry(
         "registry.organisation.updated", f"stakeholders/{org_id}", _detail(fields, changes)
     )
@@ -64,8 +63,7 @@ def update_contact(
 ) -> AuditEntry:
     """Set a contact's fields (`role`, `language`, `timezone`, ...); the email names the contact."""
     email = _known(workspace, org_id, contact_email)
-    _fields(f"{org_id}.{contact_email}", changes, CONTACT_FIELDS)
-    fields = _apply(workspace, org_id, email, changes, check_only)
+    fields = _edit(workspace, org_id, email, changes, CONTACT_FIELDS, check_only)
     return AuditEntry(
         "registry.contact.updated", f"stakeholders/{org_id}/{email}", _detail(fields, changes)
     )
@@ -106,47 +104,82 @@ def _known(workspace: Path, org_id: str, email: str | None) -> str | None:
     )
 
 
-def _fields(where: str, changes: Mapping[str, str], allowed: tuple[str, ...]) -> None:
-    problems = [
+def _edit(
+    workspace: Path,
+    org_id: str,
+    email: str | None,
+    changes: Mapping[str, str],
+    allowed: tuple[str, ...],
+    check_only: bool,
+) -> list[str]:
+    """Return the fields the edit changes, written unless `check_only`; raise naming every error.
+
+    An unknown or emptied field is left out of the import's checks, not in place of
+    them, so the answer names it together with every other mistake of the edit.
+    """
+    where = _where(org_id, email)
+    problems = _unfit(where, changes, allowed)
+    kept = {key: value for key, value in changes.items() if key in allowed and value.strip()}
+    preview, found = _import_row(workspace, org_id, email, kept)
+    days, hours = f"{where}.working_days", f"{where}.working_hours"
+    if "working_hours" in kept and any(p.path == days for p in found):
+        # Wrong days stop the check of the hours, which share their mapping: check them alone.
+        alone = {key: value for key, value in kept.items() if key != "working_days"}
+        found += [p for p in _import_row(workspace, org_id, email, alone)[1] if p.path == hours]
+    problems += found
+    if problems or preview is None:
+        raise WorkspaceError(problems)
+    if not check_only:
+        apply_import(workspace, preview)
+    return [name for change in preview.changed for name in change.fields]
+
+
+def _unfit(where: str, changes: Mapping[str, str], allowed: tuple[str, ...]) -> list[Problem]:
+    """Return a problem per field the edit does not know, and per field it would empty."""
+    unknown = [
         Problem(
             STAKEHOLDERS, None, f"{where}.{key}", key, f"a field to edit ({', '.join(allowed)})"
         )
         for key in changes
         if key not in allowed
     ]
-    problems += [
+    emptied = [
         Problem(
             STAKEHOLDERS, None, f"{where}.{key}", value, "a value (an edit cannot empty a field)"
         )
         for key, value in changes.items()
         if key in allowed and not value.strip()
     ]
-    if problems:
-        raise WorkspaceError(problems)
+    return unknown + emptied
 
 
-def _apply(
-    workspace: Path, org_id: str, email: str | None, changes: Mapping[str, str], check_only: bool
-) -> list[str]:
+def _where(org_id: str, email: str | None) -> str:
+    """Return the start of a problem's path: `mia`, or `mia.nino@mia.example.gov.ge`."""
+    return f"{org_id}.{email}" if email else org_id
+
+
+def _import_row(
+    workspace: Path, org_id: str, email: str | None, changes: Mapping[str, str]
+) -> tuple[Preview | None, list[Problem]]:
+    """Return the import of a one-row sheet of the changes, or None and its problems by field."""
     keys = ["organisation_id", *(["email"] if email else []), *changes]
     values = [org_id, *([email] if email else []), *changes.values()]
     sheet = Sheet("edit", None, tuple(keys), ((2, tuple(values)),))
     try:
-        preview = plan_import(workspace, [sheet], {key: key for key in keys})
+        return plan_import(workspace, [sheet], {key: key for key in keys}), []
     except SheetError as error:
-        where = f"{org_id}.{email}" if email else org_id
-        raise WorkspaceError(
-            [
-                Problem(STAKEHOLDERS, None, f"{where}.{_field_of(p.path)}", p.value, p.expected)
-                for p in error.problems
-            ]
-        ) from None
-    if not check_only:
-        apply_import(workspace, preview)
-    return [name for change in preview.changed for name in change.fields]
+        where = _where(org_id, email)
+        return None, [
+            Problem(STAKEHOLDERS, None, f"{where}.{_field_of(p.path)}", p.value, p.expected)
+            for p in error.problems
+        ]
 
 
 def _field_of(column: str) -> str:
-    """Return the field a one-row sheet's column label names: `column B (country)` is country."""
-    found = re.search(r"\(([^()]*)\)$", column)
+    """Return the field a one-row sheet's column label names.
+
+    `column B (country)` is country, and so is `country (no such column)`: the label of
+    a field the edit did not give, such as the label that kind `other` requires.
+    """
+    found = re.fullmatch(r"column [A-Z]+ \((.*)\)", column)
     return found.group(1) if found else column.split(" ")[0]

@@ -367,6 +367,31 @@ def _leaves(path: tuple[str, ...], value: Any) -> Iterator[tuple[tuple[str, ...]
         yield path, value
 
 
+def _cell_of(
+    loc: tuple[str, ...], values: Mapping[tuple[str, ...], tuple[Any, _Cell]]
+) -> _Cell | None:
+    """Return the cell an organisation's error at `loc` belongs to, or None if no cell gave it.
+
+    Working days and working hours fill the one mapping `working_hours`: an error
+    inside the days is the days' cell, and one about the mapping (an end before its
+    start) is the hours' cell, never the column that only fills a named part of it.
+    """
+    if not loc:
+        return None
+    inside = [(len(path), cell) for path, (_, cell) in values.items() if loc[: len(path)] == path]
+    if inside:
+        return max(inside, key=lambda found: found[0])[1]
+    parts = [p for p in _ORGANISATION_PATHS.values() if len(p) > len(loc) and p[: len(loc)] == loc]
+    around = [
+        cell
+        for path, (_, cell) in values.items()
+        if path[: len(loc)] == loc and not any(path[: len(part)] == part for part in parts)
+    ]
+    if around:
+        return around[0]
+    return next((cell for path, (_, cell) in values.items() if path[0] == loc[0]), None)
+
+
 def _plan_group(
     group: _Group,
     raw: dict[str, Any],
@@ -438,9 +463,9 @@ def _plan_group(
             cell = row.cells.get(key)
             column = cell.column if cell else _label(row.at.sheet, row.present, key)
             return row.at.row, f"{row.at.sheet.where}\x00{column}"
-        for path, (_, cell) in group.values.items():
-            if loc and path[0] == loc[0]:
-                return cell.row, f"{cell.sheet.where}\x00{cell.column}"
+        cell = _cell_of(tuple(str(part) for part in loc), group.values)
+        if cell is not None:
+            return cell.row, f"{cell.sheet.where}\x00{cell.column}"
         key = _column_key(loc)
         column = _label(group.first.sheet, group.present, key)
         return group.first.row, f"{group.first.sheet.where}\x00{column}"

@@ -185,3 +185,48 @@ def test_an_unknown_contact_is_a_page_that_names_it(desk_url: str) -> None:
         f"there is no contact &#39;nobody@example.org&#39; of &#39;{ORG}&#39; in the registry"
     )
     assert expected in answer.text
+
+
+def test_an_emptied_name_is_named_beside_its_field_with_the_other_mistakes(
+    organisation_url: str, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    form = as_shown(organisation_url, ORGANISATION_FIELDS, organisation_en="", country="XX")
+    answer = requests.post(organisation_url, data=form | {"edited_by": "Nino Beridze"}, timeout=30)
+    assert answer.status_code == 422
+    page = read_page(answer.text)
+    assert "an edit cannot empty a field" in page.text("organisation_en-error")
+    assert "got 'XX'" in page.text("country-error")
+    assert "2 fields to correct" in page.html
+    assert registry(desk_demo) == before
+
+
+def test_wrong_working_days_and_hours_are_each_named_beside_their_own_field(
+    organisation_url: str, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    form = as_shown(
+        organisation_url, ORGANISATION_FIELDS, working_days="funday", working_hours="25:00-26:00"
+    )
+    answer = requests.post(organisation_url, data=form | {"edited_by": "Nino Beridze"}, timeout=30)
+    assert answer.status_code == 422
+    page = read_page(answer.text)
+    assert "got 'funday'" in page.text("working_days-error")
+    assert "25:00" not in page.text("working_days-error")
+    assert "got '25:00'" in page.text("working_hours-error")
+    assert page.ids["working_hours"]["aria-invalid"] == "true"
+    assert registry(desk_demo) == before
+
+
+def test_kind_other_without_a_label_is_named_beside_the_label_field(
+    organisation_url: str, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    form = as_shown(organisation_url, ORGANISATION_FIELDS, kind="other")
+    answer = requests.post(organisation_url, data=form | {"edited_by": "Nino Beridze"}, timeout=30)
+    assert answer.status_code == 422
+    page = read_page(answer.text)
+    assert "a label for kind 'other'" in page.text("kind_label_en-error")
+    assert page.ids["kind_label_en"]["aria-invalid"] == "true"
+    assert "form-error" not in page.ids
+    assert registry(desk_demo) == before

@@ -317,3 +317,19 @@ def test_a_file_changed_since_the_preview_is_not_overwritten(
     with pytest.raises(ValueError, match="changed since the preview"):
         apply_import(root, preview)
     assert path.read_text(encoding="utf-8").endswith("# edited meanwhile\n")
+
+
+def test_an_error_in_working_hours_is_named_in_its_own_column_beside_working_days(
+    write_workspace: Write, tmp_path: Path
+) -> None:
+    # Both columns fill the one mapping `working_hours`: the hours' error is the hours' column.
+    sheet = tmp_path / "hours.csv"
+    sheet.write_text(
+        "Organisation ID,Working days,Working hours\nmia,Mon-Fri,18:00-09:00\n", encoding="utf-8"
+    )
+    root = write_workspace()
+    sheets = read_sheets(sheet)
+    with pytest.raises(SheetError) as caught:
+        plan_import(root, sheets, guess_columns(sheets[0].header))
+    [problem] = caught.value.problems
+    assert str(problem).startswith("hours.csv, row 2, column C (Working hours): "), str(problem)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from consult.errors import WorkspaceError
+from consult.errors import MISSING, WorkspaceError
 from consult.workspace.loading import load_workspace
 from consult.workspace.registry_edit import update_contact, update_organisation
 from tests.conftest import TINY_STAKEHOLDERS
@@ -92,3 +92,83 @@ def test_a_checked_edit_names_what_it_would_change_and_writes_nothing(
     with pytest.raises(WorkspaceError, match="country"):
         update_organisation(root, "mia", {"country": "Atlantis"}, check_only=True)
     assert (root / "stakeholders.yaml").read_bytes() == before
+
+
+def test_an_emptied_field_is_named_with_the_other_mistakes_of_the_edit(
+    write_workspace: Write,
+) -> None:
+    root = write_workspace()
+    before = (root / "stakeholders.yaml").read_bytes()
+    with pytest.raises(WorkspaceError) as caught:
+        update_organisation(
+            root,
+            "mia",
+            {"organisation_en": " ", "country": "Atlantis", "influence": "huge"},
+            check_only=True,
+        )
+    assert [(p.path, p.value) for p in caught.value.problems] == [
+        ("mia.country", "Atlantis"),
+        ("mia.influence", "huge"),
+        ("mia.organisation_en", " "),
+    ]
+    with pytest.raises(WorkspaceError) as caught:
+        update_contact(
+            root,
+            "mia",
+            "NINO@mia.example.gov.ge",
+            {"name": "", "timezone": "Mars/Base", "colour": "red"},
+            check_only=True,
+        )
+    assert [p.path for p in caught.value.problems] == [
+        "mia.nino@mia.example.gov.ge.colour",
+        "mia.nino@mia.example.gov.ge.name",
+        "mia.nino@mia.example.gov.ge.timezone",
+    ]
+    assert (root / "stakeholders.yaml").read_bytes() == before
+
+
+def test_a_working_days_error_is_named_under_working_days_not_working_hours(
+    write_workspace: Write,
+) -> None:
+    root = write_workspace()
+    with pytest.raises(WorkspaceError) as caught:
+        update_organisation(
+            root,
+            "mia",
+            {"working_hours": "10:00-19:00", "working_days": "funday"},
+            check_only=True,
+        )
+    assert [(p.path, p.value) for p in caught.value.problems] == [("mia.working_days", "funday")]
+
+
+def test_wrong_working_days_and_hours_are_each_named_under_their_own_field(
+    write_workspace: Write,
+) -> None:
+    root = write_workspace()
+    before = (root / "stakeholders.yaml").read_bytes()
+    with pytest.raises(WorkspaceError) as caught:
+        update_organisation(
+            root, "mia", {"working_days": "funday", "working_hours": "18:00-09:00"}, check_only=True
+        )
+    assert [(p.path, p.expected) for p in caught.value.problems] == [
+        ("mia.working_days", "a valid tuple"),
+        ("mia.working_hours", "working hours whose end comes after their start"),
+    ]
+    assert (root / "stakeholders.yaml").read_bytes() == before
+
+
+def test_kind_other_without_a_label_is_named_under_the_english_label(
+    write_workspace: Write,
+) -> None:
+    root = write_workspace()
+    with pytest.raises(WorkspaceError) as caught:
+        update_organisation(root, "mia", {"kind": "other", "country": "XX"}, check_only=True)
+    assert [(p.path, p.value) for p in caught.value.problems] == [
+        ("mia.country", "XX"),
+        ("mia.kind_label_en", MISSING),
+    ]
+    assert "a label for kind 'other'" in caught.value.problems[1].expected
+    entry = update_organisation(
+        root, "mia", {"kind": "other", "kind_label_en": "Bar association"}, check_only=True
+    )
+    assert entry.detail["fields"] == ["kind", "kind_label"]
