@@ -260,8 +260,14 @@ def send_declinecounter(
     now: dt.datetime,
     comment: str = "",
 ) -> list[Delivered]:
-    """Return the delivery of the DECLINECOUNTER to the proposer, in their language and zone."""
-    [proposer] = [a for a in store.attendees(meeting.id) if a.email.lower() == counter.proposer]
+    """Return the delivery of the DECLINECOUNTER to the proposer, in their language and zone.
+
+    A proposer no longer among the meeting's attendees is told nothing: nothing is sent.
+    """
+    proposers = [a for a in store.attendees(meeting.id) if a.email.lower() == counter.proposer]
+    if not proposers:
+        return []
+    proposer = proposers[0]
 
     def build(message_id: str) -> RawMessage:
         training = workspace.training(meeting.training)

@@ -178,6 +178,21 @@ def test_declining_sends_the_proposer_a_declinecounter_both_parsers_read(
         decide_counter(invited, "winter-2027", "round-1", "mia", accept=False, by="N", now=NOW)
 
 
+def test_declining_a_proposer_no_longer_invited_records_the_decline_and_sends_nothing(
+    invited: Services,
+) -> None:
+    meeting_id = propose(invited, TUESDAY)
+    read_inbox_requests(invited, NOW)
+    others = [a for a in invited.store.attendees(meeting_id) if a.email != NINO]
+    invited.store.set_attendees(meeting_id, others)  # Nino left the ministry since
+    report = decide_counter(
+        invited, "winter-2027", "round-1", "mia", accept=False, by="Nino", now=NOW
+    )
+    assert report == []
+    assert [c.state for c in invited.store.counters(meeting_id)] == ["declined"]
+    assert list(invited.settings.outbox.glob("*.counter_declined.*.eml")) == []
+
+
 def test_a_refresh_is_answered_with_the_current_request_to_that_attendee_once(
     invited: Services,
 ) -> None:
