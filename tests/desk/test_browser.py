@@ -99,3 +99,29 @@ def test_a_coordinator_reads_the_training_page_and_records_notes_correcting_one_
     assert attended == ["Selin Aydemir"]
     for name in ("1-trainings.png", "2-training.png", "3-notes-with-a-mistake.png"):
         assert (shots / name).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("width", [800, 1280])
+def test_the_pages_need_no_sideways_scroll_and_keep_each_meeting_time_whole(
+    desk_demo: Path, serve_desk: Callable[..., str], width: int
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}: `make system` installs it, as root")
+    from playwright.sync_api import sync_playwright
+
+    url = serve_desk(desk_demo)
+    notes = f"/trainings/{SLUG}/meetings/round-1/unhcr-georgia/notes"
+    pages = ["/", f"/trainings/{SLUG}", "/registry", notes]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for path in pages:
+                page.goto(f"{url}{path}")
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= width, f"{path} is {wide} px wide in a {width} px window"
+            page.goto(f"{url}/trainings/{SLUG}")
+            when = page.locator("#meeting-unhcr-georgia td.when").first
+            assert "(Asia/Tbilisi)" in when.inner_text()
+        finally:
+            browser.close()

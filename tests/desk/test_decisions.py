@@ -52,6 +52,29 @@ def wait_until(check: Callable[[], Any], timeout: float = 120) -> Any:
     return found
 
 
+def assert_fits_narrow_window(url: str, run_id: str, width: int = 800) -> None:
+    """Assert the page needs no sideways scroll and the run's choices stand in one column."""
+    from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}: `make system` installs it, as root")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(url)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, f"{url} is {wide} px wide in a {width} px window"
+            radios = page.locator(f"#f-{run_id}-decision input[type=radio]")
+            boxes = [radios.nth(i).bounding_box() for i in range(radios.count())]
+            assert len(boxes) == 2
+            assert len({round(box["x"]) for box in boxes if box}) == 1, boxes
+        finally:
+            browser.close()
+
+
 def paused(
     prefect_api: PrefectApi, flow: Callable[[Any], Any], parameters: Any
 ) -> tuple[threading.Thread, dict[str, Any], WaitingRun]:
@@ -188,6 +211,7 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
     assert decision["tag"] == "fieldset"
     assert f'<label for="f-{run.id}-decision"' not in html
 
+    assert_fits_narrow_window(f"{url}/decisions", run.id)
     training = read_page(requests.get(f"{url}/trainings/{SLUG}", timeout=60).text)
     assert training.text("decisions-waiting") == (
         f"1 decision waits for you in Prefect: {run.name}"
