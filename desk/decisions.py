@@ -104,7 +104,7 @@ def counter_facts(
 
 def send_facts(preview: Preview, meetings: tuple[MeetingRow, ...]) -> SendFacts:
     """Return a send preview as the confirmation form shows it."""
-    when = {m.id: m.when for m in meetings}
+    when = {m.id: f"{m.when} · {m.organisation}" for m in meetings}
     sender = preview.sender
     return SendFacts(
         sender=f"{sender.name} <{sender.email}>"

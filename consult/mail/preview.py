@@ -38,6 +38,10 @@ CONFIRMED = "send.confirmed"
 """The audit log's action for a coordinator's confirmation of a round's first send."""
 
 
+FACILITATOR = "facilitator"
+"""What a recipient of the project's own people is shown as, in place of an organisation."""
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One message a send would put out: to whom, of which organisation, what, in what language."""
@@ -105,7 +109,7 @@ def pending(
         if (item.recipient.lower(), item.sequence, item.kind) in done[item.meeting_id]:
             continue
         attendee = attendees[item.meeting_id][item.recipient.lower()]
-        organisation = names.get(attendee.organisation or "", "facilitator")
+        organisation = names.get(attendee.organisation or "", FACILITATOR)
         found.append(
             (
                 item,
@@ -135,7 +139,8 @@ def preview_round(
     """Return what a send of the round (or of those meetings) would put out now."""
     found = pending(workspace, store, sender, slug, round_id, now, meetings, retry_rejected)
     examples: dict[Language, RawMessage] = {}
-    for item, recipient in found:
+    # A stakeholder's message first: the one to check is what the organisations read.
+    for item, recipient in sorted(found, key=lambda pair: pair[1].organisation == FACILITATOR):
         if recipient.language not in examples:
             examples[recipient.language] = _built(item, sender)
     return Preview(slug, round_id, sender, tuple(r for _, r in found), examples)

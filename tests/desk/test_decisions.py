@@ -141,7 +141,9 @@ def test_a_step_started_on_the_desk_is_a_run_of_its_deployment_named_for_what_it
         f"{url}/trainings/{SLUG}/start", data={"step": "plan/round-1"}, timeout=60
     )
     assert answer.status_code == 200, answer.text
-    assert f"Started: plan · {SLUG} · round-1" in answer.text
+    # The browser lands on the buttons (#start): the confirmation is there, where one clicked.
+    assert answer.url.endswith("#start") or "#start" in answer.history[0].headers["location"]
+    assert f"Started: plan · {SLUG} · round-1" in read_page(answer.text).text("start")
     run_id = answer.url.split("run=")[1].split("#")[0]
     with SyncPrefectClient(prefect_api.url) as client:
         run = client.read_flow_run(run_id)
@@ -183,6 +185,11 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
         store.decide_round(SLUG, "round-1", approve=True, actor="t")
         expected = preview_messages(Services(settings, workspace, store), SLUG, "round-1", now)
     assert {"ka", "en"} <= set(expected.examples), "the demo writes to readers of ka and en"
+    # Each example is a stakeholder's message where the language has one: what organisations read.
+    own = {f.email for f in workspace.training(SLUG).consultation.facilitators}
+    for language, message in expected.examples.items():
+        if any(r.language == language and r.email not in own for r in expected.recipients):
+            assert message.recipient not in own, (language, message.recipient)
 
     thread, outcome, run = paused(
         prefect_api, send_invitations, SendParameters(training=SLUG, workspace=str(fresh_demo))
@@ -200,6 +207,7 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
         assert row[0].startswith(by_email[email].name), row
         assert row[1] == by_email[email].organisation, row
         assert row[2][:3] in {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}, row
+        assert " · " in row[2], row  # the meeting's organisation after its time
         assert row[4] == by_email[email].language, row
     for language, message in expected.examples.items():
         example = page.text(f"example-{run.id}-{language}")
