@@ -147,7 +147,14 @@ def create_app(desk: Desk) -> Starlette:
 
     def trainings(request: Request) -> HTMLResponse:
         built = workspace()
-        return page(request, "trainings.html.j2", trainings=training_list(built, opened.store()))
+        runs = waiting_runs()
+        decisions = {slug: sum(run.training == slug for run in runs) for slug in built.trainings}
+        return page(
+            request,
+            "trainings.html.j2",
+            trainings=training_list(built, opened.store()),
+            decisions=decisions,
+        )
 
     def training(request: Request) -> HTMLResponse:
         built = workspace()
@@ -174,10 +181,14 @@ def create_app(desk: Desk) -> Starlette:
 
     def waiting_for(slug: str) -> tuple[WaitingRun, ...]:
         """Return the runs of the training that wait for a decision; none when Prefect is away."""
+        return tuple(run for run in waiting_runs() if run.training == slug)
+
+    def waiting_runs() -> tuple[WaitingRun, ...]:
+        """Return the runs that wait for a decision; none when there is no Prefect to ask."""
         if desk.prefect is None:
             return ()
         try:
-            return tuple(run for run in desk.prefect.waiting() if run.training == slug)
+            return tuple(desk.prefect.waiting())
         except PrefectUnavailable:
             return ()
 

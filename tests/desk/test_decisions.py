@@ -224,6 +224,8 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
     assert training.text("decisions-waiting") == (
         f"1 decision waits for you in Prefect: {run.name}"
     )
+    trainings = read_page(requests.get(url, timeout=60).text)
+    assert trainings.text(f"waits-{SLUG}") == "1 decision in Prefect"
 
     not_sent = requests.post(
         f"{url}/decisions/{run.id}",
