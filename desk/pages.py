@@ -480,7 +480,8 @@ def _timeline_rows(
             continue
         state = _state(step, today, progress.done(step))
         if state in ("due", "later") and progress.waiting(step):
-            state = "waits for approval"
+            proposed = progress.schedules.get(step.round or "") == "proposed"
+            state = "waits for approval" if proposed else "waits for the plan"
         elif state == "later" and not upcoming_seen:
             state, upcoming_seen = "next", True
         rows.append(TimelineRow(describe(step), step.due, step.last, state))

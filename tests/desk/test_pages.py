@@ -199,3 +199,26 @@ def test_every_delivery_row_names_whom_it_went_to_as_the_ledger_export_does(
     name, organisation, email = (ledger.header.index(h) for h in ("Name", "Organisation", "Email"))
     exported = {row[email]: (row[name], row[organisation]) for row in ledger.rows}
     assert {e: exported[e] for e in shown} == shown
+
+
+def test_invitations_wait_for_the_plan_then_for_its_approval(
+    write_workspace: Callable[..., Path], serve_desk: Callable[..., str]
+) -> None:
+    from consult.planning.plan import plan_round, save_plan
+    from tests.conftest import PLANNED_AT
+
+    root = write_workspace()
+    url = serve_desk(root, clock=lambda: PLANNED_AT)
+
+    def invite_state() -> str:
+        table = read_page(requests.get(f"{url}/trainings/winter-2027", timeout=60).text).table(
+            "timeline"
+        )
+        [state] = [row[3] for row in table.rows if "invitations" in row[2]]
+        return state
+
+    assert invite_state() == "waits for the plan"
+    with open_store(Settings(workspace=root).store_url) as store:
+        plan = plan_round(load_workspace(root), "winter-2027", "round-1", {}, [], now=PLANNED_AT)
+        save_plan(store, plan, "test")
+    assert invite_state() == "waits for approval"
