@@ -231,7 +231,7 @@ def input_fields(schema: Mapping[str, Any]) -> tuple[InputField, ...]:
         fields.append(
             InputField(
                 name=name,
-                title=str(spec.get("title") or name.replace("_", " ").capitalize()),
+                title=_title(name, spec.get("title")),
                 kind=kind,
                 choices=choices,
                 default=_shown(default),
@@ -240,6 +240,14 @@ def input_fields(schema: Mapping[str, Any]) -> tuple[InputField, ...]:
             )
         )
     return tuple(fields)
+
+
+def _title(name: str, title: Any) -> str:
+    """Return a field's title as a sentence: pydantic's own "Decided By" reads "Decided by"."""
+    words = name.replace("_", " ")
+    if not title or str(title) == words.title():
+        return words.capitalize()
+    return str(title)
 
 
 def _shown(default: Any) -> str:

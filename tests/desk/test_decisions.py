@@ -218,6 +218,7 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
     decision = page.ids[f"f-{run.id}-decision"]
     assert decision["tag"] == "fieldset"
     assert f'<label for="f-{run.id}-decision"' not in html
+    assert f'<label for="f-{run.id}-decided_by">Decided by <span class="quiet">(required)' in html
 
     assert_fits_narrow_window(f"{url}/decisions", run.id)
     training = read_page(requests.get(f"{url}/trainings/{SLUG}", timeout=60).text)
