@@ -52,6 +52,13 @@ def words(name: str) -> str:
     return name.replace("_", " ")
 
 
+def answer_words(partstat: str) -> str:
+    """Return an invitee's answer as words: ACCEPTED is "accepted", NEEDS-ACTION "no answer yet"."""
+    if partstat == "NEEDS-ACTION":
+        return "no answer yet"
+    return words(partstat.lower()).replace("-", " ")
+
+
 @dataclass(frozen=True)
 class TrainingRow:
     """A training in the list: its slug, title, dates and what it holds."""
@@ -394,7 +401,7 @@ def _meeting_row(
             email=a.email,
             organisation=names.get(a.organisation or "", a.organisation or ""),
             role=words(a.role.lower()),
-            answer=a.partstat.lower(),
+            answer=answer_words(a.partstat),
             attended=a.attended,
             local=_local(meeting.start, ZoneInfo(a.timezone)),
         )
@@ -529,13 +536,13 @@ def _answers(
     rows = tuple(
         AnswerRow(
             org,
-            {words(k.lower()): v for k, v in counts.items()},
+            {answer_words(k): v for k, v in counts.items()},
             sum(counts.values()),
             next((q for q in QUORUM_ORDER if q in quorums.get(org, ())), ""),
         )
         for org, counts in sorted(by_org.items())
     )
-    return rows, tuple(words(c.lower()) for c in columns)
+    return rows, tuple(answer_words(c) for c in columns)
 
 
 def _delivery(

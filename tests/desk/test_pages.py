@@ -78,6 +78,7 @@ def test_the_answers_are_counted_per_organisation_and_an_accepted_meeting_says_s
     [row] = [r for r in answers.rows if r[0] == UNHCR]
     assert row[answers.header.index("Invited")] == str(len(guests))
     assert row[answers.header.index("accepted")] == str(len(guests))
+    assert "needs action" not in answers.header  # said as "no answer yet"
     assert row[answers.header.index("Quorum")] == ""  # its notes are in: held, nothing to flag
     assert page.text("meeting-unhcr-georgia").count("accepted") >= 1
 
