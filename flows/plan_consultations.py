@@ -14,6 +14,7 @@ from consult.planning.plan import (
     RoundPlan,
     fetch_round_feeds,
     plan_round,
+    proposes_nothing,
     save_plan,
     schedule_markdown,
     schedule_rows,
@@ -123,6 +124,11 @@ def plan_consultations(parameters: PlanParameters = PlanParameters()) -> str:
     round_id = resolve_round(workspace, parameters.training, parameters.round)
     feeds = fetch_feeds(settings, workspace, parameters.training, round_id)
     plan = solve_round(settings, workspace, parameters.training, round_id, feeds, parameters.replan)
+    if proposes_nothing(plan):
+        # Every placed meeting keeps its confirmed time: nothing new to approve, and proposing
+        # nothing would mark an approved round as waiting for approval again.
+        kept = sum(row.kept for row in plan.rows)
+        return f"nothing to approve: {kept} of {len(plan.rows)} meetings keep their confirmed time"
     propose(settings, plan)
     create_table_artifact(
         key="schedule",

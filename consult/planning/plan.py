@@ -280,11 +280,17 @@ def _attendees(
     return (*chairs, *consulted)
 
 
+def proposes_nothing(plan: RoundPlan) -> bool:
+    """Return whether the plan places no meeting anew: each placed one keeps its confirmed time."""
+    return not any(row.start is not None and not row.kept for row in plan.rows)
+
+
 def save_plan(store: Store, plan: RoundPlan, actor: str) -> list[Meeting]:
     """Return the round's meetings after storing its plan as a proposal, in one transaction.
 
     Kept (confirmed) meetings are left as they are; meetings proposed before
-    that the plan no longer places are cancelled.
+    that the plan no longer places are cancelled. A plan that only keeps
+    confirmed meetings stores nothing: the round stays as it was decided.
     """
     placed = {row.id for row in plan.rows if row.start is not None}
     proposals = [
@@ -308,6 +314,10 @@ def save_plan(store: Store, plan: RoundPlan, actor: str) -> list[Meeting]:
         for m in store.meetings(plan.training, plan.round)
         if m.status == "proposed" and m.id not in placed
     ]
+    if not proposals and not withdraw and any(row.kept for row in plan.rows):
+        # Every meeting keeps its confirmed time: a proposal of nothing would put the
+        # approved round back to waiting for approval.
+        return store.meetings(plan.training, plan.round)
     return store.propose_round(
         plan.training,
         plan.round,

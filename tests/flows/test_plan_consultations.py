@@ -70,3 +70,34 @@ def test_a_proposal_sent_back_stays_proposed_with_the_comment(
             e for e in store.audit_log("winter-2027/round-1") if e.action == "round.sent_back"
         ]
         assert event.detail["comment"] == "not before noon"
+
+
+def test_planning_an_approved_round_again_asks_nothing_and_keeps_it_approved(
+    workspace: Path, in_background: Background
+) -> None:
+    from consult.coordination.timeline import progress
+
+    parameters = PlanParameters(training="winter-2027", workspace=str(workspace))
+    thread, outcome = in_background(plan_consultations, parameters)
+    resume_flow_run(
+        paused_run_id("plan-consultations", "decision"),
+        run_input={"decision": "approve", "decided_by": "Nino", "comment": ""},
+    )
+    thread.join(timeout=120)
+    assert str(outcome.get("result", "")).startswith("approved by Nino")
+
+    thread, outcome = in_background(plan_consultations, parameters)
+    thread.join(timeout=90)
+    if thread.is_alive():  # it paused to ask again: answer, so no later test finds it waiting
+        resume_flow_run(
+            paused_run_id("plan-consultations", "decision"),
+            run_input={"decision": "send back", "decided_by": "test", "comment": ""},
+        )
+        thread.join(timeout=120)
+    assert outcome.get("result") == "nothing to approve: 1 of 1 meetings keep their confirmed time"
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        proposed = [
+            e for e in store.audit_log("winter-2027/round-1") if e.action == "round.proposed"
+        ]
+        assert len(proposed) == 1
+        assert progress(store, "winter-2027").schedules["round-1"] == "approved"

@@ -37,3 +37,23 @@ def test_invitations_sent_by_hand_make_the_invite_step_done(
     assert approved.done(invite) is False  # approved, nothing sent yet: the step is due
     assert sent.done(invite) is True  # sent with `consult send`: not due again
     assert sent.packed is False
+
+
+def test_planning_an_approved_round_again_by_hand_leaves_it_approved(
+    write_workspace: Callable[..., Path],
+) -> None:
+    root = write_workspace()
+    settings, workspace = Settings(workspace=root), load_workspace(root)
+    with open_store(settings.store_url) as store:
+        save_plan(
+            store, plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT), "t"
+        )
+        store.decide_round("winter-2027", "round-1", approve=True, actor="t")
+        again = plan_round(
+            workspace, "winter-2027", "round-1", {}, store.meetings("winter-2027"), now=PLANNED_AT
+        )
+        kept = save_plan(store, again, "t")
+        assert [m.status for m in kept] == ["confirmed"]
+        assert progress(store, "winter-2027").schedules["round-1"] == "approved"
+        actions = [e.action for e in store.audit_log("winter-2027/round-1")]
+    assert actions.count("round.proposed") == 1
