@@ -17,6 +17,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.briefing.influence import Grid, grid, planned_organisations
+from consult.coordination.states import meeting_state
+from consult.coordination.states import waiting_counters as _countered
 from consult.coordination.timeline import (
     Progress,
     Step,
@@ -424,46 +426,6 @@ def _meeting_row(
         quorum=quorum,
         started=started,
     )
-
-
-def _countered(store: Store, prefix: str) -> dict[str, str]:
-    """Return the meetings with a counter-proposal waiting, and who proposed (the first)."""
-    waiting: dict[str, str] = {}
-    for counter in store.counters(prefix):
-        if counter.state == "pending":
-            waiting.setdefault(counter.meeting_id, counter.proposer)
-    return waiting
-
-
-def meeting_state(
-    meeting: Meeting,
-    attendees: Sequence[Attendee],
-    invited: bool,
-    observations: int,
-    countered: bool = False,
-) -> str:
-    """Return the one word (or two) that says where a meeting stands.
-
-    The stored status, except that a confirmed meeting is said to be invited,
-    accepted or declined by what its invitees were sent and answered, and a
-    held one "notes in" once it has observations, and one with an attendee's
-    proposal of another time waiting "counter-proposed". Any other stored
-    status is shown as it is.
-    """
-    if meeting.status == "cancelled":
-        return "cancelled"
-    if observations:
-        return "notes in"
-    if meeting.status != "confirmed":
-        return words(meeting.status)
-    if countered:
-        return "counter-proposed"
-    guests = [a for a in attendees if a.role != "CHAIR"]
-    if any(a.partstat == "DECLINED" for a in guests):
-        return "declined"
-    if guests and all(a.partstat == "ACCEPTED" for a in guests):
-        return "accepted"
-    return "invited" if invited else "confirmed"
 
 
 def _timeline_rows(

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from consult.coordination.states import meeting_states
 from consult.errors import Problem, WorkspaceError
 from consult.mail.delivery import bounce_words
 from consult.store import Store
@@ -118,6 +119,7 @@ def ledger_table(workspace: Workspace, store: Store, slug: str, zone: ZoneInfo) 
 def answers_table(workspace: Workspace, store: Store, slug: str, zone: ZoneInfo) -> Table:
     """Return each invitee's answer, one row per meeting and invitee, by meeting start."""
     names = organisation_names(workspace)
+    states = meeting_states(store, slug)
     rows = []
     for meeting in store.meetings(slug):
         if meeting.status == "cancelled":
@@ -131,7 +133,7 @@ def answers_table(workspace: Workspace, store: Store, slug: str, zone: ZoneInfo)
                 (
                     meeting.id.removeprefix(f"{slug}/"),
                     _when(meeting.start, zone),
-                    _words(meeting.status),
+                    states[meeting.id],
                     names.get(organisation, organisation),
                     a.name,
                     a.email,

@@ -223,3 +223,17 @@ def test_invitations_wait_for_the_plan_then_for_its_approval(
         plan = plan_round(load_workspace(root), "winter-2027", "round-1", {}, [], now=PLANNED_AT)
         save_plan(store, plan, "test")
     assert invite_state() == "waits for approval"
+
+
+def test_the_answers_export_says_each_meeting_state_as_the_training_page_does(
+    desk_url: str, desk_demo: Path
+) -> None:
+    from consult.coordination.exports import build_table
+
+    page = read_page(training_page(desk_url).text)
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        answers = build_table("answers", load_workspace(desk_demo), store, SLUG)
+    exported = {row[0].split("/")[-1]: row[2] for row in answers.rows}
+    assert set(exported.values()) - {"confirmed"}, "the demo's meetings are invited or noted"
+    for planned, state in exported.items():
+        assert f"{state} " in page.text(f"meeting-{planned}") + " ", (planned, state)
