@@ -141,18 +141,26 @@ def plan_consultations(parameters: PlanParameters = PlanParameters()) -> str:
         + f"\n{on_the_desk(settings, parameters.training, decide=True)}\n",
         description="The proposal with the meetings not placed and the feeds that failed",
     )
+    about = (
+        f"Review the schedule artifact of {parameters.training}, {round_id}: "
+        f"{plan.placed} of {len(plan.rows)} meetings placed. Approve to confirm "
+        "them, or send it back with a comment."
+    )
     decision = pause_flow_run(
-        wait_for_input=Decision.with_initial_data(
-            description=(
-                f"Review the schedule artifact of {parameters.training}, {round_id}: "
-                f"{plan.placed} of {len(plan.rows)} meetings placed. Approve to confirm "
-                "them, or send it back with a comment."
-            ),
-            decision="approve",
-        ),
+        wait_for_input=Decision.with_initial_data(description=about, decision="approve"),
         timeout=parameters.review_hours * 3600,
         key=f"decision-{parameters.training}-{round_id}",
     )
+    while decision.decision == "send back" and not decision.comment.strip():
+        # A schedule goes back to its planner with the reason: ask again, keeping the choice.
+        decision = pause_flow_run(
+            wait_for_input=Decision.with_initial_data(
+                description=f"Say in the comment why it goes back, for the planner. {about}",
+                decision="send back",
+                decided_by=decision.decided_by,
+            ),
+            timeout=parameters.review_hours * 3600,
+        )
     meetings = decide(settings, parameters.training, round_id, decision)
     confirmed = sum(1 for m in meetings if m.status == "confirmed")
     verdict = "approved" if decision.decision == "approve" else "sent back"

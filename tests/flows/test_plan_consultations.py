@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect.flow_runs import resume_flow_run
@@ -70,6 +71,31 @@ def test_a_proposal_sent_back_stays_proposed_with_the_comment(
             e for e in store.audit_log("winter-2027/round-1") if e.action == "round.sent_back"
         ]
         assert event.detail["comment"] == "not before noon"
+
+
+def test_a_schedule_sent_back_without_a_comment_is_asked_for_the_reason(
+    workspace: Path, in_background: Background
+) -> None:
+    thread, outcome = in_background(
+        plan_consultations, PlanParameters(training="winter-2027", workspace=str(workspace))
+    )
+    seen: set[Any] = set()
+    first = paused_run_id("plan-consultations", "decision", seen)
+    resume_flow_run(first, run_input={"decision": "send back", "decided_by": "Nino"})
+    again = paused_run_id("plan-consultations", "decision", seen)
+    assert again == first
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        assert [e for e in store.audit_log("winter-2027/round-1") if "sent_back" in e.action] == []
+    resume_flow_run(
+        again, run_input={"decision": "send back", "decided_by": "Nino", "comment": "no Fridays"}
+    )
+    thread.join(timeout=120)
+    assert outcome.get("result") == "sent back by Nino: 0 of 1 meetings confirmed", outcome
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        [event] = [
+            e for e in store.audit_log("winter-2027/round-1") if e.action == "round.sent_back"
+        ]
+    assert event.detail["comment"] == "no Fridays"
 
 
 def test_planning_an_approved_round_again_asks_nothing_and_keeps_it_approved(
