@@ -11,7 +11,8 @@ when the page is shown, so it is what resuming the run would send now.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from consult.bootstrap import Services, preview_messages
 from consult.coordination.counters import review_counters, review_lines
@@ -62,6 +63,8 @@ class Facts:
     """A counter-proposal: who proposes which time, and each planning rule it breaks."""
     problem: str = ""
     """Why the preview could not be made, in one sentence; empty: it was."""
+    since: str = ""
+    """When the run began to wait, in the training's zone; empty: no training known."""
 
 
 def facts(
@@ -75,6 +78,22 @@ def facts(
     round_id = run.round or rounds[0].id
     if round_id not in {r.id for r in rounds}:
         return Facts()
+    facts = _facts(settings, workspace, store, run, slug, round_id, now)
+    if run.since is None:
+        return facts
+    zone = ZoneInfo(workspace.trainings[slug].timezone)
+    return replace(facts, since=f"{run.since.astimezone(zone):%a %d %b %Y %H:%M} ({zone.key})")
+
+
+def _facts(
+    settings: Settings,
+    workspace: Workspace,
+    store: Store,
+    run: WaitingRun,
+    slug: str,
+    round_id: str,
+    now: dt.datetime,
+) -> Facts:
     meetings = round_meetings(workspace, store, slug, round_id)
     if run.flow == COUNTER_FLOW:
         planned = f"{slug}/{round_id}/{run.meeting}"

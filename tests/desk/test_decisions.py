@@ -97,6 +97,7 @@ def test_a_paused_schedule_is_listed_with_its_meetings_and_approved_from_the_des
     url = serve_desk(fresh_demo, prefect=prefect_api)
     page = read_page(requests.get(f"{url}/decisions", timeout=60).text)
     assert f"Review the schedule artifact of {SLUG}, round-1" in page.text(f"run-{run.id}")
+    assert "(Asia/Tbilisi)" in page.text(f"run-{run.id}").split("since ", 1)[1][:40]
     with open_store(Settings(workspace=fresh_demo).store_url) as store:
         proposed = store.meetings(SLUG, "round-1")
     schedule = page.table(f"run-{run.id}")
