@@ -81,10 +81,12 @@ def lack(
     now: dt.datetime,
     *,
     held: bool = False,
+    invited: bool = True,
 ) -> Lack | None:
     """Return why the meeting lacks its quorum at `now` (aware), or None when it is not at risk.
 
     `held` says its notes are in: it took place, whatever its status says.
+    `invited` says its invitations went out: until then nobody could accept.
     """
     if meeting.status != "confirmed" or held or meeting.start <= now:
         return None
@@ -93,7 +95,7 @@ def lack(
     if invitees and all(a.partstat == "DECLINED" for a in invitees):
         return Lack(ALL_DECLINED, day)
     due = day - dt.timedelta(days=quorum.days_before)
-    if has_quorum(meeting, attendees, quorum) or now.astimezone(zone).date() < due:
+    if not invited or has_quorum(meeting, attendees, quorum) or now.astimezone(zone).date() < due:
         return None
     wanted = (
         "no acceptance" if quorum.accepted == 1 else f"fewer than {quorum.accepted} acceptances"
@@ -119,6 +121,9 @@ def at_risk(
     training = workspace.training(slug)
     zone = ZoneInfo(training.timezone)
     noted = {o.meeting_id for o in store.observations(slug)}
+    invited = {
+        m.meeting_id for m in store.messages(status="sent") if m.kind in ("invitation", "update")
+    }
     fetched: dict[str, Mapping[str, FeedResult]] = {}
     risks = []
     for meeting in store.meetings(slug):
@@ -129,6 +134,7 @@ def at_risk(
             zone,
             now,
             held=meeting.id in noted,
+            invited=meeting.id in invited,
         )
         if why is None:
             continue

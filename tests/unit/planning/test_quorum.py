@@ -55,13 +55,23 @@ def workspace(write_workspace: Callable[..., Path]) -> Workspace:
     return workspace_with(write_workspace)
 
 
-def planned(workspace: Workspace, store: Store) -> Meeting:
-    """Return the round's one meeting, planned and approved: confirmed."""
+def planned(workspace: Workspace, store: Store, invited: bool = True) -> Meeting:
+    """Return the round's one meeting, planned and approved (confirmed), and invited."""
     plan_and_propose(workspace, store, SLUG, "round-1", replan=False, actor="test", now=PLANNED_AT)
     store.decide_round(SLUG, "round-1", approve=True, actor="test")
     [meeting] = store.meetings(SLUG, "round-1")
     assert meeting.status == "confirmed"
+    if invited:
+        invite(store, meeting)
     return meeting
+
+
+def invite(store: Store, meeting: Meeting) -> None:
+    """Record the meeting's invitations as sent to each attendee."""
+    for attendee in store.attendees(meeting.id):
+        claimed = store.claim_message(meeting.id, attendee.email, meeting.sequence, "invitation")
+        assert claimed is not None
+        store.mark_sent(claimed.id, f"<{attendee.email}@test>")
 
 
 def answer(store: Store, meeting: Meeting, email: str, partstat: PartStat) -> None:
@@ -110,6 +120,18 @@ def test_a_meeting_without_acceptance_three_days_before_is_flagged_from_that_day
     assert risk.reason == "no acceptance 3 days before it"
     assert risk.day == meeting.start.astimezone(TBILISI).date() - dt.timedelta(days=3)
     assert f"(since {risk.day:%a %d %b %Y})" in risk_line(risk, "Asia/Tbilisi")
+
+
+def test_a_meeting_not_invited_yet_is_not_flagged_for_lacking_acceptances(
+    workspace: Workspace, store: Store
+) -> None:
+    # Approved but its invitations not sent: nobody could have accepted yet.
+    meeting = planned(workspace, store, invited=False)
+
+    assert at_risk(workspace, store, SLUG, days_before(meeting, 1), no_feeds) == []
+    invite(store, meeting)
+    [risk] = at_risk(workspace, store, SLUG, days_before(meeting, 1), no_feeds)
+    assert risk.reason == "no acceptance 3 days before it"
 
 
 def test_one_acceptance_of_the_organisation_is_a_quorum(workspace: Workspace, store: Store) -> None:
