@@ -16,6 +16,7 @@ from consult.demo import prepare_demo, serve_feeds
 from consult.settings import Settings
 from consult.store import open_store
 from desk.prefect_api import PrefectApi, WaitingRun
+from tests.browser import browser_page
 from tests.desk.conftest import SLUG
 from tests.desk.html import read_page
 
@@ -54,25 +55,14 @@ def wait_until(check: Callable[[], Any], timeout: float = 120) -> Any:
 
 def assert_fits_narrow_window(url: str, run_id: str, width: int = 800) -> None:
     """Assert the page needs no sideways scroll and the run's choices stand in one column."""
-    from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}: `make system` installs it, as root")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.goto(url)
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            assert wide <= width, f"{url} is {wide} px wide in a {width} px window"
-            radios = page.locator(f"#f-{run_id}-decision input[type=radio]")
-            boxes = [radios.nth(i).bounding_box() for i in range(radios.count())]
-            assert len(boxes) == 2
-            assert len({round(box["x"]) for box in boxes if box}) == 1, boxes
-        finally:
-            browser.close()
+    with browser_page(width, 900) as page:
+        page.goto(url)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{url} is {wide} px wide in a {width} px window"
+        radios = page.locator(f"#f-{run_id}-decision input[type=radio]")
+        boxes = [radios.nth(i).bounding_box() for i in range(radios.count())]
+        assert len(boxes) == 2
+        assert len({round(box["x"]) for box in boxes if box}) == 1, boxes
 
 
 def paused(

@@ -7,18 +7,16 @@ to $CONSULT_SCREENSHOTS, or else the test's temporary folder; the test prints wh
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from consult.demo import prepare_demo, serve_feeds
 from consult.settings import Settings
 from consult.store import open_store
-from consult.ui import LocalUi, Running, local_ui
+from consult.ui import Running
+from tests.browser import browser_page, screenshots
 from tests.uiserver import wait_for_state
 
 if TYPE_CHECKING:
@@ -26,16 +24,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SLUG = "intercultural-communication-2027"
 SUBMITS = 3
 
@@ -61,67 +49,48 @@ def submit(page: Page, form: Callable[[], Locator], endpoint: str) -> Response:
     return answered.value
 
 
-@pytest.fixture
-def served_demo(tmp_path: Path) -> Iterator[tuple[Running, Path]]:
-    """The local UI on a fresh demo workspace whose busy-time feeds are served meanwhile."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}: `make system` installs it, as root")
-    with serve_feeds() as port:
-        workspace = prepare_demo(tmp_path / "demo", dt.date.today(), feed_port=port)
-        with local_ui(LocalUi(home=tmp_path / "prefect-home", port=0, workspace=workspace)) as ui:
-            yield ui, workspace
-
-
 def test_a_coordinator_plans_a_round_and_approves_it_in_the_prefect_ui(
     served_demo: tuple[Running, Path], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     ui, workspace = served_demo
     api = f"{ui.url}/api"
-    shots = Path(os.environ.get("CONSULT_SCREENSHOTS") or tmp_path / "screenshots")
-    shots.mkdir(parents=True, exist_ok=True)
-    print(f"screenshots in {shots}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(60_000)
-            page.goto(f"{ui.url}/deployments")
-            page.get_by_role("link", name="plan-consultations").first.click()
-            page.get_by_role("button", name="Run", exact=True).click()
-            page.get_by_text("Custom run").click()
-            expect(page.get_by_text("Which round to plan, and how.")).to_be_visible()
-            expect(page.get_by_text("How long the proposal waits for a decision.")).to_be_visible()
-            page.screenshot(path=shots / "1-parameter-form.png", full_page=True)
-            created = submit(
-                page, lambda: page.get_by_role("button", name="Submit"), "/create_flow_run"
-            )
-            assert created.status == 201, created.text()
-            run = created.json()["id"]
-            paused = wait_for_state(api, run, {"PAUSED"})
-            assert paused["state_name"] == "Paused", paused["state_name"]
-            page.goto(f"{ui.url}/runs/flow-run/{run}")
-            dialog = page.get_by_role("dialog")
+    shots = screenshots(tmp_path)
+    with browser_page(1400, 1000, timeout_ms=60_000) as page:
+        page.goto(f"{ui.url}/deployments")
+        page.get_by_role("link", name="plan-consultations").first.click()
+        page.get_by_role("button", name="Run", exact=True).click()
+        page.get_by_text("Custom run").click()
+        expect(page.get_by_text("Which round to plan, and how.")).to_be_visible()
+        expect(page.get_by_text("How long the proposal waits for a decision.")).to_be_visible()
+        page.screenshot(path=shots / "1-parameter-form.png", full_page=True)
+        created = submit(
+            page, lambda: page.get_by_role("button", name="Submit"), "/create_flow_run"
+        )
+        assert created.status == 201, created.text()
+        run = created.json()["id"]
+        paused = wait_for_state(api, run, {"PAUSED"})
+        assert paused["state_name"] == "Paused", paused["state_name"]
+        page.goto(f"{ui.url}/runs/flow-run/{run}")
+        dialog = page.get_by_role("dialog")
 
-            def decision() -> Locator:
-                if not dialog.is_visible():
-                    page.get_by_role("button", name="Resume").first.click()
-                expect(dialog.get_by_text("meetings placed. Approve to confirm")).to_be_visible()
-                dialog.get_by_role("textbox").last.fill("Nino Beridze")
-                page.screenshot(path=shots / "2-resume-form.png", full_page=True)
-                return dialog.get_by_role("button", name="Submit")
+        def decision() -> Locator:
+            if not dialog.is_visible():
+                page.get_by_role("button", name="Resume").first.click()
+            expect(dialog.get_by_text("meetings placed. Approve to confirm")).to_be_visible()
+            dialog.get_by_role("textbox").last.fill("Nino Beridze")
+            page.screenshot(path=shots / "2-resume-form.png", full_page=True)
+            return dialog.get_by_role("button", name="Submit")
 
-            resumed = submit(page, decision, f"/{run}/resume")
-            assert resumed.status == 201, resumed.text()
+        resumed = submit(page, decision, f"/{run}/resume")
+        assert resumed.status == 201, resumed.text()
 
-            done = wait_for_state(api, run, {"COMPLETED"})
-            assert done["state_type"] == "COMPLETED", done["state_name"]
-            page.reload()
-            expect(page.get_by_text("Completed").first).to_be_visible()
-            page.screenshot(path=shots / "3-completed.png", full_page=True)
-        finally:
-            browser.close()
+        done = wait_for_state(api, run, {"COMPLETED"})
+        assert done["state_type"] == "COMPLETED", done["state_name"]
+        page.reload()
+        expect(page.get_by_text("Completed").first).to_be_visible()
+        page.screenshot(path=shots / "3-completed.png", full_page=True)
     with open_store(Settings(workspace=workspace).store_url) as store:
         meetings = store.meetings(SLUG)
         decisions = [e for e in store.audit_log() if e.actor == "Nino Beridze"]

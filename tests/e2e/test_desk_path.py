@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from consult.demo import prepare_demo, serve_feeds
 from consult.settings import Settings
 from consult.store import MeetingPlan, open_store
-from consult.ui import LocalUi, Running, local_ui
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, SLUG
+from consult.ui import Running
+from tests.browser import browser_page, screenshots
+from tests.e2e.test_browser import SLUG
 from tests.uiserver import wait_for_state
 
 if TYPE_CHECKING:
@@ -57,18 +55,6 @@ TYPED = {
     "o2-quote": "We go by instinct.",
 }
 """The notes' text fields as the coordinator types them."""
-
-
-@pytest.fixture
-def desk_on_fresh_demo(tmp_path: Path) -> Iterator[tuple[Running, Path]]:
-    """`consult ui`'s server, runner and desk on a fresh demo, its busy-time feeds served."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}: `make system` installs it, as root")
-    with serve_feeds() as port:
-        workspace = prepare_demo(tmp_path / "demo", dt.date.today(), feed_port=port)
-        home = tmp_path / "prefect-home"
-        with local_ui(LocalUi(home=home, port=0, desk_port=0, workspace=workspace)) as ui:
-            yield ui, workspace
 
 
 def start_an_hour_ago(workspace: Path, meeting_id: str) -> None:
@@ -146,111 +132,101 @@ class Walk:
 
 
 def test_a_coordinator_walks_from_planning_to_the_pack_on_the_desk(
-    desk_on_fresh_demo: tuple[Running, Path], tmp_path: Path
+    served_demo: tuple[Running, Path], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    ui, workspace = desk_on_fresh_demo
+    ui, workspace = served_demo
     assert ui.desk_url
-    shots = Path(os.environ.get("CONSULT_SCREENSHOTS") or tmp_path / "screenshots")
-    shots.mkdir(parents=True, exist_ok=True)
-    print(f"screenshots in {shots}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-            page.set_default_timeout(60_000)
-            walk = Walk(page, ui, shots)
-            page.goto(ui.desk_url)
-            walk.shot("trainings")
-            walk.training()
-            expect(page.locator("#rounds")).to_contain_text("Not planned yet.")
-            walk.shot("training-not-planned")
+    shots = screenshots(tmp_path)
+    with browser_page(1280, 900, timeout_ms=60_000, accept_downloads=True) as page:
+        walk = Walk(page, ui, shots)
+        page.goto(ui.desk_url)
+        walk.shot("trainings")
+        walk.training()
+        expect(page.locator("#rounds")).to_contain_text("Not planned yet.")
+        walk.shot("training-not-planned")
 
-            # Plan round 1, then approve its schedule, which /decisions shows in full.
-            plan = walk.start("Plan round-1", f"plan · {SLUG} · round-1")
-            walk.shot("plan-started")
-            walk.wait_for(plan, {"PAUSED"})
-            page.get_by_role("navigation").get_by_role("link", name="Decisions").click()
-            schedule = page.locator(f"#run-{plan} table.meetings")
-            expect(schedule.locator("thead th").first).to_have_text("When")
-            expect(schedule.locator("tbody tr").first).to_contain_text("proposed")
-            expect(page.locator(f"#run-{plan}")).to_contain_text(
-                f"Review the schedule artifact of {SLUG}, round-1"
-            )
-            walk.decide(plan, "approve", "decisions-schedule")
-            walk.shot("schedule-approved")
-            walk.wait_for(plan, {"COMPLETED"})
-            walk.training()
-            row = page.locator(f"#meeting-{MEETING}")
-            expect(row.locator(".state")).to_have_text("confirmed")
-            walk.shot("training-planned")
+        # Plan round 1, then approve its schedule, which /decisions shows in full.
+        plan = walk.start("Plan round-1", f"plan · {SLUG} · round-1")
+        walk.shot("plan-started")
+        walk.wait_for(plan, {"PAUSED"})
+        page.get_by_role("navigation").get_by_role("link", name="Decisions").click()
+        schedule = page.locator(f"#run-{plan} table.meetings")
+        expect(schedule.locator("thead th").first).to_have_text("When")
+        expect(schedule.locator("tbody tr").first).to_contain_text("proposed")
+        expect(page.locator(f"#run-{plan}")).to_contain_text(
+            f"Review the schedule artifact of {SLUG}, round-1"
+        )
+        walk.decide(plan, "approve", "decisions-schedule")
+        walk.shot("schedule-approved")
+        walk.wait_for(plan, {"COMPLETED"})
+        walk.training()
+        row = page.locator(f"#meeting-{MEETING}")
+        expect(row.locator(".state")).to_have_text("confirmed")
+        walk.shot("training-planned")
 
-            # Send: the first send waits on /decisions for a confirmation, then goes out.
-            send = walk.start("Send the invitations of round-1", f"send · {SLUG} · round-1")
-            walk.wait_for(send, {"PAUSED"})
-            walk.decide(send, "send", "decisions-first-send")
-            walk.shot("send-confirmed")
-            walk.wait_for(send, {"COMPLETED"})
-            walk.training()
-            walk.reload_until("#delivery .totals")
-            expect(page.locator("#delivery .totals")).to_contain_text("sent")
-            expect(page.locator("#delivery .totals")).not_to_contain_text("failed")
-            walk.shot("training-sent")
+        # Send: the first send waits on /decisions for a confirmation, then goes out.
+        send = walk.start("Send the invitations of round-1", f"send · {SLUG} · round-1")
+        walk.wait_for(send, {"PAUSED"})
+        walk.decide(send, "send", "decisions-first-send")
+        walk.shot("send-confirmed")
+        walk.wait_for(send, {"COMPLETED"})
+        walk.training()
+        walk.reload_until("#delivery .totals")
+        expect(page.locator("#delivery .totals")).to_contain_text("sent")
+        expect(page.locator("#delivery .totals")).not_to_contain_text("failed")
+        walk.shot("training-sent")
 
-            # Notes: none before the meeting starts; once it has, the second observation has
-            # no theme and only that field is corrected.
-            row = page.locator(f"#meeting-{MEETING}")
-            expect(row).to_contain_text("notes once it starts")
-            expect(row.get_by_role("link", name="Record notes")).to_have_count(0)
-            desk = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
-            page.goto(f"{desk}/trainings/{SLUG}/meetings/round-1/{MEETING}/notes")
-            expect(page.locator("#closed")).to_contain_text(
-                "notes can be recorded once it has started"
-            )
-            expect(page.get_by_role("button", name="Save notes")).to_have_count(0)
-            start_an_hour_ago(workspace, f"{SLUG}/round-1/{MEETING}")
-            walk.training()
-            row.get_by_role("link", name="Record notes").click()
-            expect(page.get_by_role("heading", name="Notes of")).to_be_visible()
-            walk.shot("notes-empty")
-            page.get_by_label("Recorded by").fill(NAME)
-            page.get_by_label("Selin Aydemir").check()
-            for field, value in CHOSEN.items():
-                page.locator(f"#{field}").select_option(value)
-            for field, value in TYPED.items():
-                page.locator(f"#{field}").fill(value)
-            with page.expect_response(lambda r: r.request.method == "POST") as answered:
-                page.get_by_role("button", name="Save notes").click()
-            assert answered.value.status == 422, answered.value.status
-            expect(page.locator("#o2-theme-error")).to_have_text("required")
-            expect(page.locator("#o2-theme")).to_have_attribute("aria-invalid", "true")
-            expect(page.get_by_role("alert").first).to_contain_text("1 field to correct")
-            expect(page.get_by_label("Recorded by")).to_have_value(NAME)
-            expect(page.get_by_label("Selin Aydemir")).to_be_checked()
-            for field, value in {**CHOSEN, **TYPED}.items():
-                expect(page.locator(f"#{field}")).to_have_value(value)
-            walk.shot("notes-with-a-mistake")
-            page.locator("#o2-theme").select_option("bias-indicators")
+        # Notes: none before the meeting starts; once it has, the second observation has
+        # no theme and only that field is corrected.
+        row = page.locator(f"#meeting-{MEETING}")
+        expect(row).to_contain_text("notes once it starts")
+        expect(row.get_by_role("link", name="Record notes")).to_have_count(0)
+        desk = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+        page.goto(f"{desk}/trainings/{SLUG}/meetings/round-1/{MEETING}/notes")
+        expect(page.locator("#closed")).to_contain_text("notes can be recorded once it has started")
+        expect(page.get_by_role("button", name="Save notes")).to_have_count(0)
+        start_an_hour_ago(workspace, f"{SLUG}/round-1/{MEETING}")
+        walk.training()
+        row.get_by_role("link", name="Record notes").click()
+        expect(page.get_by_role("heading", name="Notes of")).to_be_visible()
+        walk.shot("notes-empty")
+        page.get_by_label("Recorded by").fill(NAME)
+        page.get_by_label("Selin Aydemir").check()
+        for field, value in CHOSEN.items():
+            page.locator(f"#{field}").select_option(value)
+        for field, value in TYPED.items():
+            page.locator(f"#{field}").fill(value)
+        with page.expect_response(lambda r: r.request.method == "POST") as answered:
             page.get_by_role("button", name="Save notes").click()
-            expect(page.get_by_role("status")).to_contain_text("Saved: 2 added")
-            expect(page.get_by_label("Recorded by")).to_have_value(NAME)
-            walk.shot("notes-saved")
+        assert answered.value.status == 422, answered.value.status
+        expect(page.locator("#o2-theme-error")).to_have_text("required")
+        expect(page.locator("#o2-theme")).to_have_attribute("aria-invalid", "true")
+        expect(page.get_by_role("alert").first).to_contain_text("1 field to correct")
+        expect(page.get_by_label("Recorded by")).to_have_value(NAME)
+        expect(page.get_by_label("Selin Aydemir")).to_be_checked()
+        for field, value in {**CHOSEN, **TYPED}.items():
+            expect(page.locator(f"#{field}")).to_have_value(value)
+        walk.shot("notes-with-a-mistake")
+        page.locator("#o2-theme").select_option("bias-indicators")
+        page.get_by_role("button", name="Save notes").click()
+        expect(page.get_by_role("status")).to_contain_text("Saved: 2 added")
+        expect(page.get_by_label("Recorded by")).to_have_value(NAME)
+        walk.shot("notes-saved")
 
-            # The pack: compiled by its step, then its PDF downloaded from the training page.
-            walk.training()
-            brief = walk.start("Compile the briefing pack and send it", f"brief · {SLUG}")
-            walk.wait_for(brief, {"COMPLETED"})
-            walk.training()
-            walk.reload_until("#pack tbody tr")
-            expect(page.locator("#pack tbody tr").first).to_contain_text("v1")
-            walk.shot("training-pack")
-            with page.expect_download() as downloading:
-                page.get_by_role("link", name=f"briefing-{SLUG}-en.pdf").first.click()
-            pdf = Path(downloading.value.path())
-            assert pdf.read_bytes().startswith(b"%PDF")
-        finally:
-            browser.close()
+        # The pack: compiled by its step, then its PDF downloaded from the training page.
+        walk.training()
+        brief = walk.start("Compile the briefing pack and send it", f"brief · {SLUG}")
+        walk.wait_for(brief, {"COMPLETED"})
+        walk.training()
+        walk.reload_until("#pack tbody tr")
+        expect(page.locator("#pack tbody tr").first).to_contain_text("v1")
+        walk.shot("training-pack")
+        with page.expect_download() as downloading:
+            page.get_by_role("link", name=f"briefing-{SLUG}-en.pdf").first.click()
+        pdf = Path(downloading.value.path())
+        assert pdf.read_bytes().startswith(b"%PDF")
 
     meeting = f"{SLUG}/round-1/{MEETING}"
     with open_store(Settings(workspace=workspace).store_url) as store:
