@@ -22,6 +22,18 @@ from tests.imapserver import Dovecot
 from tests.integration.mail.test_imap import reply_email
 
 
+def save_mailbox(dovecot: Dovecot, block: str, folder: str = "INBOX") -> None:
+    """Save a block of the test server's mailbox (that folder) under the name `block`."""
+    ImapMailbox(
+        host="127.0.0.1",
+        port=dovecot.port,
+        security="none",
+        username="coordinator",
+        password=SecretStr("secret"),
+        folder=folder,
+    ).save(block, overwrite=True)
+
+
 def test_the_flow_reads_the_mailbox_of_its_block(
     dovecot: Dovecot, write_workspace: Callable[..., Path]
 ) -> None:
@@ -29,13 +41,7 @@ def test_the_flow_reads_the_mailbox_of_its_block(
     with open_store(settings.store_url) as store:
         meeting = find_meeting(store, "winter-2027", "round-1", "mia")
     dovecot.append(reply_email(meeting, "TENTATIVE", "Tentative: consultation"))
-    ImapMailbox(
-        host="127.0.0.1",
-        port=dovecot.port,
-        security="none",
-        username="coordinator",
-        password=SecretStr("secret"),
-    ).save("replies-mailbox", overwrite=True)
+    save_mailbox(dovecot, "replies-mailbox")
 
     status = record_replies_flow(
         RepliesParameters(training="winter-2027", workspace=str(root), imap_block="replies-mailbox")
@@ -83,14 +89,7 @@ def test_a_counter_proposal_and_a_refresh_in_the_mailbox_are_read_once(
     folder = f"Counter{meeting.uid[:6]}"
     dovecot.append(itip_email(meeting, "COUNTER", event), folder)
     dovecot.append(itip_email(meeting, "REFRESH", ""), folder)
-    ImapMailbox(
-        host="127.0.0.1",
-        port=dovecot.port,
-        security="none",
-        username="coordinator",
-        password=SecretStr("secret"),
-        folder=folder,
-    ).save("counter-mailbox", overwrite=True)
+    save_mailbox(dovecot, "counter-mailbox", folder)
     parameters = RepliesParameters(
         training="winter-2027", workspace=str(root), imap_block="counter-mailbox"
     )
