@@ -13,8 +13,8 @@ from consult.planning.feeds import FeedResult
 from consult.planning.plan import (
     RoundPlan,
     fetch_round_feeds,
+    keeps_everything,
     plan_round,
-    proposes_nothing,
     save_plan,
     schedule_markdown,
     schedule_rows,
@@ -124,12 +124,10 @@ def plan_consultations(parameters: PlanParameters = PlanParameters()) -> str:
     round_id = resolve_round(workspace, parameters.training, parameters.round)
     feeds = fetch_feeds(settings, workspace, parameters.training, round_id)
     plan = solve_round(settings, workspace, parameters.training, round_id, feeds, parameters.replan)
-    if proposes_nothing(plan):
-        # Every placed meeting keeps its confirmed time: nothing new to approve, and proposing
-        # nothing would mark an approved round as waiting for approval again.
-        kept = sum(row.kept for row in plan.rows)
-        return f"nothing to approve: {kept} of {len(plan.rows)} meetings keep their confirmed time"
-    propose(settings, plan)
+    propose(settings, plan)  # stores nothing when every meeting keeps its confirmed time
+    if keeps_everything(plan):
+        count = len(plan.rows)
+        return f"nothing to approve: {count} of {count} meetings keep their confirmed time"
     create_table_artifact(
         key="schedule",
         table=schedule_rows(workspace, plan),

@@ -280,9 +280,9 @@ def _attendees(
     return (*chairs, *consulted)
 
 
-def proposes_nothing(plan: RoundPlan) -> bool:
-    """Return whether the plan places no meeting anew: each placed one keeps its confirmed time."""
-    return not any(row.start is not None and not row.kept for row in plan.rows)
+def keeps_everything(plan: RoundPlan) -> bool:
+    """Return whether every meeting of the plan keeps its confirmed time: nothing to approve."""
+    return bool(plan.rows) and all(row.kept for row in plan.rows)
 
 
 def save_plan(store: Store, plan: RoundPlan, actor: str) -> list[Meeting]:
@@ -314,9 +314,8 @@ def save_plan(store: Store, plan: RoundPlan, actor: str) -> list[Meeting]:
         for m in store.meetings(plan.training, plan.round)
         if m.status == "proposed" and m.id not in placed
     ]
-    if not proposals and not withdraw and any(row.kept for row in plan.rows):
-        # Every meeting keeps its confirmed time: a proposal of nothing would put the
-        # approved round back to waiting for approval.
+    if keeps_everything(plan) and not withdraw:
+        # A proposal of nothing would put the approved round back to waiting for approval.
         return store.meetings(plan.training, plan.round)
     return store.propose_round(
         plan.training,
