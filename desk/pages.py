@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.briefing.influence import Grid, grid, planned_organisations
-from consult.coordination.states import meeting_state
+from consult.coordination.states import invited_at, meeting_state
 from consult.coordination.states import waiting_counters as _countered
 from consult.coordination.timeline import (
     Progress,
@@ -256,11 +256,7 @@ def training_page(
         m for m in store.messages() if m.meeting_id == slug or m.meeting_id.startswith(f"{slug}/")
     ]
     noted = Counter(o.meeting_id for o in store.observations(slug))
-    invited = {
-        (m.meeting_id, m.sequence)
-        for m in messages
-        if m.kind in ("invitation", "update") and m.status == "sent"
-    }
+    invited = invited_at(messages)
     today = local_day(training, now)
     risks = at_risk(
         workspace,
@@ -345,11 +341,7 @@ def round_meetings(
     countered = _countered(store, f"{slug}/{round_id}/")
     rows = []
     for meeting in store.meetings(slug, round_id):
-        told = {
-            (m.meeting_id, m.sequence)
-            for m in store.messages(meeting.id, "sent")
-            if m.kind in ("invitation", "update")
-        }
+        told = invited_at(store.messages(meeting.id, "sent"))
         noted = len(store.observations(meeting_id=meeting.id))
         attendees = store.attendees(meeting.id)
         rows.append(

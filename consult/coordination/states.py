@@ -8,10 +8,19 @@ and proposed, and one with observations "notes in".
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from consult.store import Store
-from schemas.state import Attendee, Meeting
+from schemas.state import Attendee, Meeting, Message
+
+
+def invited_at(messages: Iterable[Message]) -> set[tuple[str, int]]:
+    """Return each (meeting, sequence) an invitation or update was sent for."""
+    return {
+        (m.meeting_id, m.sequence)
+        for m in messages
+        if m.kind in ("invitation", "update") and m.status == "sent"
+    }
 
 
 def waiting_counters(store: Store, prefix: str) -> dict[str, str]:
@@ -56,11 +65,7 @@ def meeting_state(
 
 def meeting_states(store: Store, slug: str) -> dict[str, str]:
     """Return the state of each meeting of the training, by its id, from what the store holds."""
-    sent = {
-        (m.meeting_id, m.sequence)
-        for m in store.messages(status="sent")
-        if m.kind in ("invitation", "update")
-    }
+    sent = invited_at(store.messages(status="sent"))
     noted = Counter(o.meeting_id for o in store.observations(slug))
     waiting = waiting_counters(store, f"{slug}/")
     return {
