@@ -41,7 +41,8 @@ from desk import decisions as decision_facts
 from desk import notes as notes_form
 from desk import registry as registry_form
 from desk.auth import BasicAuth
-from desk.pages import pack_files, pack_folder, training_list, training_page
+from desk.packs import pack_files, pack_folder
+from desk.pages import training_list, training_page
 from desk.prefect_api import STEPS, PrefectApi, PrefectUnavailable, WaitingRun, run_input, run_name
 
 HERE = Path(__file__).resolve().parent
