@@ -11,7 +11,7 @@ import pytest
 from jinja2 import nodes
 
 from consult.settings import Settings
-from desk.routes import ROUTES, url_path
+from desk.routes import ROUTES, Endpoint, url_path
 from flows.desk_links import on_the_desk, pack_file_url, training_url
 
 TEMPLATES = sorted((Path(__file__).resolve().parents[2] / "desk" / "templates").glob("*.j2"))
@@ -33,6 +33,13 @@ def test_every_route_has_a_name_of_its_own() -> None:
     names = [route.name for route in ROUTES]
     assert all(names)
     assert len(set(names)) == len(names)
+
+
+def test_every_endpoint_the_routes_name_is_a_function_of_desk_endpoints() -> None:
+    endpoints = [r.endpoint for r in ROUTES if isinstance(getattr(r, "endpoint", None), Endpoint)]
+    assert len(endpoints) == len(ROUTES) - 1  # all but the static files
+    for endpoint in endpoints:
+        assert callable(endpoint.function()), endpoint.name
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
