@@ -47,7 +47,7 @@ class Endpoint:
 
 GET, POST, FORM = ["GET"], ["POST"], ["GET", "POST"]
 
-ROUTES = [
+ROUTES: list[Route | Mount] = [
     Route("/", Endpoint("trainings:trainings"), methods=GET, name="trainings"),
     Route("/trainings/{slug}", Endpoint("trainings:training"), methods=GET, name="training"),
     Route(
