@@ -21,7 +21,7 @@ from consult.mail.preview import Preview, example_text
 from consult.settings import Settings
 from consult.store import Store
 from consult.workspace.loading import Workspace
-from desk.pages import MeetingRow, round_meetings
+from desk.meetings import MeetingRow, round_meetings
 from desk.prefect_api import WaitingRun
 
 SEND_FLOW = "send-invitations"

@@ -32,7 +32,7 @@ from consult.store import Store
 from consult.workspace.loading import Workspace
 from consult.workspace.people import organisation_names
 from consult.workspace.rounds import meeting_id
-from desk.pages import words
+from desk.wording import words
 from schemas import Attendance, Meeting, MeetingNotes, ObservationInput
 from schemas.state import Confidentiality, ObservationKind
 

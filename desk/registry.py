@@ -29,7 +29,7 @@ from consult.workspace.registry_edit import (
     update_organisation,
 )
 from consult.workspace.registry_export import rows
-from desk.pages import words
+from desk.wording import words
 from schemas.stakeholders import Level, OrganisationKind, Stance
 from schemas.types import Language
 

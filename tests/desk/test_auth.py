@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from starlette.testclient import TestClient
 
 from consult.ui import PROJECT, free_port
 from tests.desk.conftest import SLUG
@@ -27,24 +28,23 @@ PATHS = (
 
 
 def test_every_request_without_the_team_credentials_is_refused(
-    desk_demo: Path, serve_desk: Callable[..., str]
+    desk_demo: Path, open_desk: Callable[..., TestClient]
 ) -> None:
-    url = serve_desk(desk_demo, auth_string=AUTH)
+    desk = open_desk(desk_demo, auth_string=AUTH)
     for path in PATHS:
         for auth in (None, ("consult", "guess"), ("someone", "a-long-random-password")):
-            answer = requests.get(f"{url}{path}", auth=auth, timeout=30)
+            answer = desk.get(path, auth=auth)
             assert answer.status_code == 401, (path, auth)
             assert answer.headers["www-authenticate"].startswith('Basic realm="consult desk"')
             assert "consult" not in answer.text.split("credentials")[1]
-    refused = requests.post(
-        f"{url}/trainings/{SLUG}/meetings/round-1/unhcr-georgia/notes",
+    refused = desk.post(
+        f"/trainings/{SLUG}/meetings/round-1/unhcr-georgia/notes",
         data={"date": "2026-12-08", "recorded_by": "x"},
         headers={"Authorization": "Basic bm90IGJhc2U2NA=="},
-        timeout=30,
     )
     assert refused.status_code == 401
     for path in PATHS[:-1]:
-        answer = requests.get(f"{url}{path}", auth=tuple(AUTH.split(":", 1)), timeout=30)
+        answer = desk.get(path, auth=tuple(AUTH.split(":", 1)))
         assert answer.status_code == 200, path
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from starlette.testclient import TestClient
 
 from consult.demo import prepare_demo, serve_feeds
 from consult.settings import Settings
@@ -77,15 +78,15 @@ def paused(
 
 
 def test_a_paused_schedule_is_listed_with_its_meetings_and_approved_from_the_desk(
-    prefect_api: PrefectApi, fresh_demo: Path, serve_desk: Callable[..., str]
+    prefect_api: PrefectApi, fresh_demo: Path, open_desk: Callable[..., TestClient]
 ) -> None:
     from flows.plan_consultations import PlanParameters, plan_consultations
 
     thread, outcome, run = paused(
         prefect_api, plan_consultations, PlanParameters(training=SLUG, workspace=str(fresh_demo))
     )
-    url = serve_desk(fresh_demo, prefect=prefect_api)
-    page = read_page(requests.get(f"{url}/decisions", timeout=60).text)
+    desk = open_desk(fresh_demo, prefect=prefect_api)
+    page = read_page(desk.get("/decisions").text)
     assert f"Review the schedule artifact of {SLUG}, round-1" in page.text(f"run-{run.id}")
     assert "(Asia/Tbilisi)" in page.text(f"run-{run.id}").split("since ", 1)[1][:40]
     with open_store(Settings(workspace=fresh_demo).store_url) as store:
@@ -95,14 +96,13 @@ def test_a_paused_schedule_is_listed_with_its_meetings_and_approved_from_the_des
     assert len(schedule.rows) == len(proposed)
     assert {row[4] for row in schedule.rows} == {"proposed"}
 
-    unsigned = requests.post(f"{url}/decisions/{run.id}", data={"decision": "approve"}, timeout=60)
+    unsigned = desk.post(f"/decisions/{run.id}", data={"decision": "approve"})
     assert unsigned.status_code == 422
     assert read_page(unsigned.text).text(f"f-{run.id}-decided_by-error") == "required"
 
-    approved = requests.post(
-        f"{url}/decisions/{run.id}",
+    approved = desk.post(
+        f"/decisions/{run.id}",
         data={"decision": "approve", "comment": "fine", "decided_by": "Nino Beridze"},
-        timeout=60,
     )
     assert approved.status_code == 200, approved.text
     assert "Resumed:" in approved.text
@@ -117,7 +117,7 @@ def test_a_paused_schedule_is_listed_with_its_meetings_and_approved_from_the_des
 
 
 def test_a_step_started_on_the_desk_is_a_run_of_its_deployment_named_for_what_it_does(
-    prefect_api: PrefectApi, desk_demo: Path, serve_desk: Callable[..., str]
+    prefect_api: PrefectApi, desk_demo: Path, open_desk: Callable[..., TestClient]
 ) -> None:
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.deployments.runner import RunnerDeployment
@@ -127,34 +127,30 @@ def test_a_step_started_on_the_desk_is_a_run_of_its_deployment_named_for_what_it
     [plan] = [d for d in deployments() if d.name == "plan-consultations"]
     assert isinstance(plan, RunnerDeployment)
     plan.apply()
-    url = serve_desk(desk_demo, prefect=prefect_api)
-    answer = requests.post(
-        f"{url}/trainings/{SLUG}/start", data={"step": "plan/round-1"}, timeout=60
-    )
+    desk = open_desk(desk_demo, prefect=prefect_api)
+    answer = desk.post(f"/trainings/{SLUG}/start", data={"step": "plan/round-1"})
     assert answer.status_code == 200, answer.text
     # The browser lands on the buttons (#start): the confirmation is there, where one clicked.
-    assert answer.url.endswith("#start") or "#start" in answer.history[0].headers["location"]
+    assert str(answer.url).endswith("#start") or "#start" in answer.history[0].headers["location"]
     assert f"Started: plan · {SLUG} · round-1" in read_page(answer.text).text("start")
-    run_id = answer.url.split("run=")[1].split("#")[0]
+    run_id = str(answer.url).split("run=")[1].split("#")[0]
     with SyncPrefectClient(prefect_api.url) as client:
         run = client.read_flow_run(run_id)
     assert run.name == f"plan · {SLUG} · round-1"
     assert run.parameters["parameters"] == {"training": SLUG, "round": "round-1"}
-    wrong = requests.post(
-        f"{url}/trainings/{SLUG}/start", data={"step": "plan/round-9"}, timeout=60
-    )
+    wrong = desk.post(f"/trainings/{SLUG}/start", data={"step": "plan/round-9"})
     assert wrong.status_code == 400
     assert "got step &#39;plan/round-9&#39;" in wrong.text
 
 
 def test_without_prefect_the_decisions_page_says_where_it_looked(
-    desk_demo: Path, serve_desk: Callable[..., str]
+    desk_demo: Path, open_desk: Callable[..., TestClient]
 ) -> None:
     from consult.ui import free_port
 
     nowhere = PrefectApi(f"http://127.0.0.1:{free_port(0)}/api")
-    url = serve_desk(desk_demo, prefect=nowhere)
-    answer = requests.get(f"{url}/decisions", timeout=60)
+    desk = open_desk(desk_demo, prefect=nowhere)
+    answer = desk.get("/decisions")
     assert answer.status_code == 503
     assert f"Prefect at {nowhere.url} does not answer" in answer.text
     assert "Traceback" not in answer.text
@@ -234,7 +230,9 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
 
 
 def test_a_counter_proposal_waits_with_the_proposed_time_checked_against_the_rules(
-    prefect_api: PrefectApi, write_workspace: Callable[..., Path], serve_desk: Callable[..., str]
+    prefect_api: PrefectApi,
+    write_workspace: Callable[..., Path],
+    open_desk: Callable[..., TestClient],
 ) -> None:
     from consult.coordination.counters import read_inbox_requests
     from flows.review_counter import CounterParameters, review_counter_proposal
@@ -246,8 +244,8 @@ def test_a_counter_proposal_waits_with_the_proposed_time_checked_against_the_rul
         built = invite(root, store)
         propose(built, TUESDAY)
         read_inbox_requests(built, dt.datetime.now(dt.UTC))
-    url = serve_desk(root, prefect=prefect_api, clock=lambda: PLANNED_AT)
-    training = read_page(requests.get(f"{url}/trainings/winter-2027", timeout=60).text)
+    desk = open_desk(root, prefect=prefect_api, clock=lambda: PLANNED_AT)
+    training = read_page(desk.get("/trainings/winter-2027").text)
     assert "counter-proposed" in training.text("meeting-mia")
     assert f"round-1/mia: {NINO} proposes another time" in training.text("waiting")
 
@@ -256,17 +254,16 @@ def test_a_counter_proposal_waits_with_the_proposed_time_checked_against_the_rul
         review_counter_proposal,
         CounterParameters(training="winter-2027", meeting="mia", workspace=str(root)),
     )
-    page = read_page(requests.get(f"{url}/decisions", timeout=60).text)
+    page = read_page(desk.get("/decisions").text)
     counter = page.text(f"counter-{run.id}")
     assert counter.startswith(f"winter-2027/round-1/mia: {NINO} proposes Tue 2026-12-15 "), counter
     assert "breaks:" in counter or "keeps every planning rule" in counter
     [row] = page.table(f"run-{run.id}").rows
     assert row[4] == "counter-proposed"
 
-    declined = requests.post(
-        f"{url}/decisions/{run.id}",
+    declined = desk.post(
+        f"/decisions/{run.id}",
         data={"decision": "decline", "decided_by": "Nino Beridze", "comment": "taken"},
-        timeout=60,
     )
     assert declined.status_code == 200, declined.text
     thread.join(timeout=120)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
+from starlette.testclient import TestClient
 
 from consult.workspace.loading import load_workspace
 from consult.workspace.registry_edit import update_organisation
@@ -13,14 +13,14 @@ from tests.desk.conftest import SLUG
 from tests.desk.html import read_page
 
 
-def page_html(url: str) -> str:
-    answer = requests.get(f"{url}/trainings/{SLUG}", timeout=30)
+def page_html(client: TestClient) -> str:
+    answer = client.get(f"/trainings/{SLUG}")
     assert answer.status_code == 200, answer.text
     return answer.text
 
 
 def test_the_training_page_shows_the_influence_interest_grid(
-    desk_demo: Path, serve_desk: Callable[..., str]
+    desk_demo: Path, open_desk: Callable[..., TestClient]
 ) -> None:
     update_organisation(
         desk_demo,
@@ -29,7 +29,7 @@ def test_the_training_page_shows_the_influence_interest_grid(
     )
     update_organisation(desk_demo, "unhcr-georgia", {"influence": "low", "interest": "medium"})
     names = {o.id: o.name.en for o in load_workspace(desk_demo).stakeholders.organisations}
-    page = read_page(page_html(serve_desk(desk_demo)))
+    page = read_page(page_html(open_desk(desk_demo)))
     table = page.table("influence")
     assert table.header == [
         "Influence \\ Interest",
@@ -47,7 +47,7 @@ def test_the_training_page_shows_the_influence_interest_grid(
     assert names["prosecutors-office"] not in text.split("Not assessed:", 1)[1]
 
 
-def test_unrated_organisations_leave_the_grid_out(desk_url: str) -> None:
-    page = read_page(page_html(desk_url))
+def test_unrated_organisations_leave_the_grid_out(desk_client: TestClient) -> None:
+    page = read_page(page_html(desk_client))
     assert not [t for t in page.tables if t.section == "influence"]
     assert "No organisation of the plan is rated yet" in page.text("influence")

@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests
+from starlette.testclient import TestClient
 
 from consult.settings import Settings
 from consult.store import open_store
@@ -17,24 +17,23 @@ from tests.desk.conftest import SLUG
 from tests.desk.html import read_page
 
 MEETING = f"{SLUG}/round-1/unhcr-georgia"
+NOTES = f"/trainings/{SLUG}/meetings/round-1/unhcr-georgia/notes"
+"""The address of the notes form of the UNHCR meeting of the demo."""
 SELIN = "s.aydemir@unhcr.example.org"
 TBILISI = ZoneInfo("Asia/Tbilisi")
 
 
 @pytest.fixture
-def notes_at(desk_demo: Path, serve_desk: Callable[..., str]) -> Callable[[dt.datetime], str]:
-    """Serve the desk with its clock at a moment: `url = notes_at(moment)`, the UNHCR form's."""
-
-    def at(moment: dt.datetime) -> str:
-        url = serve_desk(desk_demo, clock=lambda: moment)
-        return f"{url}/trainings/{SLUG}/meetings/round-1/unhcr-georgia/notes"
-
-    return at
+def notes_at(
+    desk_demo: Path, open_desk: Callable[..., TestClient]
+) -> Callable[[dt.datetime], TestClient]:
+    """Open the desk with its clock at a moment: `desk = notes_at(moment)`."""
+    return lambda moment: open_desk(desk_demo, clock=lambda: moment)
 
 
 @pytest.fixture
-def notes_url(desk_demo: Path, notes_at: Callable[[dt.datetime], str]) -> str:
-    """The address of the notes form of the UNHCR meeting of the demo, the meeting just over."""
+def desk(desk_demo: Path, notes_at: Callable[[dt.datetime], TestClient]) -> TestClient:
+    """The desk an hour after the UNHCR meeting of the demo ended, its notes to record."""
     return notes_at(the_meeting(desk_demo).end + dt.timedelta(hours=1))
 
 
@@ -86,9 +85,9 @@ def invitee_email(workspace: Path) -> str:
 
 
 def test_the_form_offers_the_training_themes_and_kinds_as_drop_downs(
-    notes_url: str, desk_demo: Path
+    desk: TestClient, desk_demo: Path
 ) -> None:
-    page = read_page(requests.get(notes_url, timeout=30).text)
+    page = read_page(desk.get(NOTES).text)
     assert page.ids["o1-theme"]["tag"] == "select"
     assert page.ids["o1-kind"]["tag"] == "select"
     assert 'value="bias-indicators"' in page.html
@@ -100,7 +99,7 @@ def test_the_form_offers_the_training_themes_and_kinds_as_drop_downs(
 
 
 def test_a_form_with_mistakes_comes_back_with_every_value_kept_and_each_error_beside_its_field(
-    notes_url: str, desk_demo: Path
+    desk: TestClient, desk_demo: Path
 ) -> None:
     email = invitee_email(desk_demo)
     form = posted(
@@ -117,7 +116,7 @@ def test_a_form_with_mistakes_comes_back_with_every_value_kept_and_each_error_be
         date="08.12.2026",
         attended=[email],
     )
-    answer = requests.post(notes_url, data=form, timeout=30)
+    answer = desk.post(NOTES, data=form)
     assert answer.status_code == 422
     page = read_page(answer.text)
     expected = f"got '08.12.2026', expected a date such as {meeting_day(desk_demo)}"
@@ -139,27 +138,27 @@ def test_a_form_with_mistakes_comes_back_with_every_value_kept_and_each_error_be
 
 
 def test_saving_the_same_notes_twice_stores_them_once_and_an_edit_updates(
-    notes_url: str, desk_demo: Path
+    desk: TestClient, desk_demo: Path
 ) -> None:
     first = observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter.")
-    answer = requests.post(notes_url, data=posted(first), timeout=30)
+    answer = desk.post(NOTES, data=posted(first))
     assert answer.status_code == 200
     assert "Saved: 1 added, 0 updated, 0 unchanged, 0 rejected." in answer.text
-    again = requests.post(notes_url, data=posted(first), timeout=30)
+    again = desk.post(NOTES, data=posted(first))
     assert "Saved: 0 added, 0 updated, 1 unchanged, 0 rejected." in again.text
     page = read_page(again.text)
     assert page.value("o1-text") == "No interpreter."
     assert page.value("o1-theme") == "interpreters"
     edited = observation(1, kind="gap", theme="interpreters", severity="4", text="None at all.")
-    requests.post(notes_url, data=posted(edited), timeout=30)
+    desk.post(NOTES, data=posted(edited))
     assert stored(desk_demo) == [
         ("desk/round-1/unhcr-georgia#o1", "gap", "interpreters", "None at all.")
     ]
 
 
-def test_the_ticked_invitees_are_recorded_as_attended(notes_url: str, desk_demo: Path) -> None:
+def test_the_ticked_invitees_are_recorded_as_attended(desk: TestClient, desk_demo: Path) -> None:
     email = invitee_email(desk_demo)
-    requests.post(notes_url, data=posted(attended=[email]), timeout=30)
+    desk.post(NOTES, data=posted(attended=[email]))
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         attended = {a.email: a.attended for a in store.attendees(MEETING) if a.role != "CHAIR"}
         log = store.audit_log(MEETING)
@@ -169,12 +168,12 @@ def test_the_ticked_invitees_are_recorded_as_attended(notes_url: str, desk_demo:
     )
     assert log[-1].action == "notes.attendance"
     assert log[-1].actor == "Nino Beridze"
-    page = read_page(requests.get(notes_url, timeout=30).text)
+    page = read_page(desk.get(NOTES).text)
     assert f'value="{email}" checked' in page.html
 
 
 def test_a_restricted_observation_is_stored_and_never_shown_back(
-    notes_url: str, desk_demo: Path
+    desk: TestClient, desk_demo: Path
 ) -> None:
     secret = observation(
         1,
@@ -184,47 +183,45 @@ def test_a_restricted_observation_is_stored_and_never_shown_back(
         confidentiality="restricted",
         text="The named officer refuses interpreters.",
     )
-    answer = requests.post(notes_url, data=posted(secret), timeout=30)
+    answer = desk.post(NOTES, data=posted(secret))
     assert "The named officer" not in answer.text
     assert "A restricted challenge on interpreters" in answer.text
     assert [row[3] for row in stored(desk_demo)] == ["The named officer refuses interpreters."]
-    training = requests.get(notes_url.split("/meetings/")[0], timeout=30)
+    training = desk.get(f"/trainings/{SLUG}")
     assert "The named officer" not in training.text
 
 
-def test_an_unknown_meeting_is_a_page_that_names_it(desk_url: str) -> None:
-    answer = requests.get(f"{desk_url}/trainings/{SLUG}/meetings/round-1/nobody/notes", timeout=30)
+def test_an_unknown_meeting_is_a_page_that_names_it(desk_client: TestClient) -> None:
+    answer = desk_client.get(f"/trainings/{SLUG}/meetings/round-1/nobody/notes")
     assert answer.status_code == 404
     assert f"there is no meeting &#39;nobody&#39; in {SLUG}/round-1" in answer.text
 
 
-def test_a_form_posted_from_another_site_saves_nothing(notes_url: str, desk_demo: Path) -> None:
+def test_a_form_posted_from_another_site_saves_nothing(desk: TestClient, desk_demo: Path) -> None:
     form = posted(observation(1, kind="gap", theme="interpreters", severity="3", text="x"))
-    answer = requests.post(
-        notes_url, data=form, headers={"Origin": "http://evil.example"}, timeout=30
-    )
+    answer = desk.post(NOTES, data=form, headers={"Origin": "http://evil.example"})
     assert answer.status_code == 403
     assert stored(desk_demo) == []
 
 
 def test_a_mistake_in_one_observation_alone_saves_nothing_of_the_form(
-    notes_url: str, desk_demo: Path
+    desk: TestClient, desk_demo: Path
 ) -> None:
     form = posted(
         observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter."),
         observation(2, kind="commitment", theme="interpreters", severity="2", text="A list."),
     )
-    answer = requests.post(notes_url, data=form, timeout=30)
+    answer = desk.post(NOTES, data=form)
     assert answer.status_code == 422
     assert read_page(answer.text).text("o2-owner-error") == "required"
     assert stored(desk_demo) == []
 
 
 def test_a_meeting_not_started_yet_says_when_it_is_and_offers_no_form(
-    notes_at: Callable[[dt.datetime], str], desk_demo: Path
+    notes_at: Callable[[dt.datetime], TestClient], desk_demo: Path
 ) -> None:
     meeting = the_meeting(desk_demo)
-    answer = requests.get(notes_at(meeting.start - dt.timedelta(minutes=1)), timeout=30)
+    answer = notes_at(meeting.start - dt.timedelta(minutes=1)).get(NOTES)
     assert answer.status_code == 200
     page = read_page(answer.text)
     when = meeting.start.astimezone(TBILISI).strftime("%a %d %b %Y %H:%M")
@@ -237,7 +234,7 @@ def test_a_meeting_not_started_yet_says_when_it_is_and_offers_no_form(
 
 
 def test_notes_posted_before_the_meeting_started_are_refused_and_nothing_is_stored(
-    notes_at: Callable[[dt.datetime], str], desk_demo: Path
+    notes_at: Callable[[dt.datetime], TestClient], desk_demo: Path
 ) -> None:
     meeting = the_meeting(desk_demo)
     before = attendance(desk_demo)
@@ -245,7 +242,7 @@ def test_notes_posted_before_the_meeting_started_are_refused_and_nothing_is_stor
         observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter."),
         attended=[invitee_email(desk_demo)],
     )
-    answer = requests.post(notes_at(meeting.start - dt.timedelta(days=1)), data=form, timeout=30)
+    answer = notes_at(meeting.start - dt.timedelta(days=1)).post(NOTES, data=form)
     assert answer.status_code == 409
     when = meeting.start.astimezone(TBILISI).strftime("%a %d %b %Y %H:%M")
     assert read_page(answer.text).text("closed") == (
@@ -258,44 +255,54 @@ def test_notes_posted_before_the_meeting_started_are_refused_and_nothing_is_stor
 
 
 def test_a_cancelled_meeting_has_no_notes_form_and_refuses_notes(
-    notes_url: str, desk_demo: Path
+    desk: TestClient, desk_demo: Path
 ) -> None:
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         store.set_meeting_status(MEETING, "cancelled", "test")
     before = attendance(desk_demo)
-    page = read_page(requests.get(notes_url, timeout=30).text)
+    page = read_page(desk.get(NOTES).text)
     assert page.text("closed") == "This meeting was cancelled: it has no notes to record."
     assert "<form" not in page.html
     form = posted(
         observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter."),
         attended=[invitee_email(desk_demo)],
     )
-    answer = requests.post(notes_url, data=form, timeout=30)
+    answer = desk.post(NOTES, data=form)
     assert answer.status_code == 409
     assert "This meeting was cancelled: it has no notes to record." in answer.text
     assert stored(desk_demo) == []
     assert attendance(desk_demo) == before
 
 
-def test_after_a_save_the_form_comes_back_recorded_by_the_same_name(notes_url: str) -> None:
+def test_after_a_save_the_form_comes_back_recorded_by_the_same_name(desk: TestClient) -> None:
     first = observation(1, kind="gap", theme="interpreters", severity="3", text="No interpreter.")
-    saved = requests.post(notes_url, data=posted(first), timeout=30)
+    saved = desk.post(NOTES, data=posted(first))
     assert "Saved: 1 added" in saved.text
     assert read_page(saved.text).value("recorded_by") == "Nino Beridze"
-    assert read_page(requests.get(notes_url, timeout=30).text).value("recorded_by") == (
-        "Nino Beridze"
-    )
+    assert read_page(desk.get(NOTES).text).value("recorded_by") == ("Nino Beridze")
 
 
 def test_the_name_comes_from_the_last_desk_save_of_this_meeting_alone(
-    notes_url: str, desk_demo: Path
+    desk: TestClient, desk_demo: Path
 ) -> None:
     email = invitee_email(desk_demo)
-    requests.post(
-        notes_url, data=posted(attended=[email], recorded_by="Giorgi Kapanadze"), timeout=30
-    )
-    requests.post(notes_url, data=posted(attended=[email], recorded_by="Nino Beridze"), timeout=30)
+    desk.post(NOTES, data=posted(attended=[email], recorded_by="Giorgi Kapanadze"))
+    desk.post(NOTES, data=posted(attended=[email], recorded_by="Nino Beridze"))
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         store.audit("Someone Else", "notes.attendance", MEETING, {"source": "notes/unhcr.yaml"})
-    page = read_page(requests.get(notes_url, timeout=30).text)
+    page = read_page(desk.get(NOTES).text)
     assert page.value("recorded_by") == "Nino Beridze"
+
+
+def test_a_form_over_the_limit_or_not_utf8_saves_nothing_and_says_why(
+    desk: TestClient, desk_demo: Path
+) -> None:
+    from desk.endpoints.shared import FORM_LIMIT
+
+    big = desk.post(NOTES, content=b"o1-text=" + b"x" * FORM_LIMIT)
+    assert big.status_code == 413
+    assert f"the form is over {FORM_LIMIT:,} bytes: nothing was saved" in big.text
+    latin = desk.post(NOTES, content="recorded_by=Zo\xe9".encode("latin-1"))
+    assert latin.status_code == 400
+    assert "the form is not UTF-8: nothing was saved" in latin.text
+    assert stored(desk_demo) == []

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import requests
+import httpx
+from starlette.testclient import TestClient
 
 from consult.settings import Settings
 from consult.store import open_store
@@ -19,17 +20,17 @@ TBILISI = ZoneInfo("Asia/Tbilisi")
 UNHCR = "Office of the UN High Commissioner for Refugees (UNHCR) in Georgia"
 
 
-def training_page(url: str) -> requests.Response:
-    answer = requests.get(f"{url}/trainings/{SLUG}", timeout=30)
+def training_page(client: TestClient) -> httpx.Response:
+    answer = client.get(f"/trainings/{SLUG}")
     assert answer.status_code == 200, answer.text
     return answer
 
 
 def test_the_training_list_links_each_training_with_its_dates(
-    desk_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     training = load_workspace(desk_demo).training(SLUG)
-    answer = requests.get(f"{desk_url}/", timeout=30)
+    answer = desk_client.get("/")
     page = read_page(answer.text)
     [table] = page.tables
     assert table.header[0] == "Dates"
@@ -40,12 +41,12 @@ def test_the_training_list_links_each_training_with_its_dates(
 
 
 def test_each_meeting_shows_its_date_and_time_first_then_the_organisation_by_name(
-    desk_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         meetings = store.meetings(SLUG)
         zones = {m.id: {a.timezone for a in store.attendees(m.id)} for m in meetings}
-    page = read_page(training_page(desk_url).text)
+    page = read_page(training_page(desk_client).text)
     table = page.table("rounds")
     assert table.header[:2] == ["When", "Organisation"]
     assert len(table.rows) == len(meetings)
@@ -65,7 +66,7 @@ def test_each_meeting_shows_its_date_and_time_first_then_the_organisation_by_nam
 
 
 def test_the_answers_are_counted_per_organisation_and_an_accepted_meeting_says_so(
-    desk_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         meeting = store.get_meeting(f"{SLUG}/round-1/unhcr-georgia")
@@ -73,7 +74,7 @@ def test_the_answers_are_counted_per_organisation_and_an_accepted_meeting_says_s
         guests = [a for a in store.attendees(meeting.id) if a.role != "CHAIR"]
         for guest in guests:
             store.record_reply(meeting.id, guest.email, "ACCEPTED", meeting.sequence, "test")
-    page = read_page(training_page(desk_url).text)
+    page = read_page(training_page(desk_client).text)
     answers = page.table("answers")
     [row] = [r for r in answers.rows if r[0] == UNHCR]
     assert row[answers.header.index("Invited")] == str(len(guests))
@@ -84,7 +85,7 @@ def test_the_answers_are_counted_per_organisation_and_an_accepted_meeting_says_s
 
 
 def test_the_delivery_totals_put_failures_first_with_names_and_organisations(
-    desk_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         sent = store.messages(status="sent")
@@ -94,7 +95,7 @@ def test_the_delivery_totals_put_failures_first_with_names_and_organisations(
         )
         assert reminder is not None
         store.mark_failed(reminder.id, "550 5.1.1 mailbox unavailable")
-    page = read_page(training_page(desk_url).text)
+    page = read_page(training_page(desk_client).text)
     totals = page.html.split('class="totals"', 1)[1].split("</p>", 1)[0]
     assert totals.index("failed") < totals.index("sent")
     assert f"<strong>{len(sent)}</strong> sent" in totals
@@ -108,33 +109,33 @@ def test_the_delivery_totals_put_failures_first_with_names_and_organisations(
     assert [row[0] for row in table.rows[1:]] == ["sent"] * len(sent)
 
 
-def test_each_pack_version_links_its_files_and_the_pdf_downloads(desk_url: str) -> None:
-    page = read_page(training_page(desk_url).text)
+def test_each_pack_version_links_its_files_and_the_pdf_downloads(desk_client: TestClient) -> None:
+    page = read_page(training_page(desk_client).text)
     [row] = page.table("pack").rows
     assert row[0].startswith("v1")
     base = f"/trainings/{SLUG}/packs/1/"
     for name in (f"briefing-{SLUG}-en.pdf", f"briefing-{SLUG}-ka.html", "sources.csv"):
         assert f'href="{base}{name}"' in page.html
-    pdf = requests.get(f"{desk_url}{base}briefing-{SLUG}-en.pdf", timeout=30)
+    pdf = desk_client.get(f"{base}briefing-{SLUG}-en.pdf")
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"].startswith("attachment")
-    sources = requests.get(f"{desk_url}{base}sources.csv", timeout=30)
+    sources = desk_client.get(f"{base}sources.csv")
     assert sources.headers["content-type"].startswith("text/csv")
     assert sources.content.decode("utf-8-sig").startswith("section,theme,kind")
 
 
-def test_no_file_but_the_pack_files_is_served(desk_url: str, desk_demo: Path) -> None:
+def test_no_file_but_the_pack_files_is_served(desk_client: TestClient, desk_demo: Path) -> None:
     (desk_demo / "out" / "briefing" / "secret.txt").write_text("no", encoding="utf-8")
     for path in ("1/..%2Fsecret.txt", "1/../../secret.txt", "1/nothing.pdf", "9/sources.csv"):
-        answer = requests.get(f"{desk_url}/trainings/{SLUG}/packs/{path}", timeout=30)
+        answer = desk_client.get(f"/trainings/{SLUG}/packs/{path}")
         assert answer.status_code == 404, path
         assert answer.text != "no"
 
 
-def test_the_audit_log_shows_who_approved_newest_first(desk_url: str) -> None:
-    table = read_page(training_page(desk_url).text).table("audit")
+def test_the_audit_log_shows_who_approved_newest_first(desk_client: TestClient) -> None:
+    table = read_page(training_page(desk_client).text).table("audit")
     assert table.header == ["When", "Who", "What", "About", "Detail"]
     approved = [row for row in table.rows if row[2] == "round.approved"]
     assert approved
@@ -145,15 +146,15 @@ def test_the_audit_log_shows_who_approved_newest_first(desk_url: str) -> None:
 
 
 def test_the_timeline_says_what_is_done_due_and_next_in_the_training_zone(
-    desk_demo: Path, serve_desk: Callable[..., str]
+    desk_demo: Path, open_desk: Callable[..., TestClient]
 ) -> None:
     training = load_workspace(desk_demo).training(SLUG)
     invite_day = training.start - dt.timedelta(days=training.timeline.invite_days_before)
     at = dt.datetime.combine(invite_day, dt.time(0, 30), TBILISI)  # 20:30 UTC the day before
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         store.claim_step(SLUG, "plan/round-1", "test")
-    url = serve_desk(desk_demo, clock=lambda: at)
-    table = read_page(training_page(url).text).table("timeline")
+    client = open_desk(desk_demo, clock=lambda: at)
+    table = read_page(training_page(client).text).table("timeline")
     states = {row[2]: row[3] for row in table.rows}
     assert states["round-1: plan the round"] == "done"
     # the demo sent the invitations and compiled the pack by hand: done, not due again
@@ -162,29 +163,29 @@ def test_the_timeline_says_what_is_done_due_and_next_in_the_training_zone(
     assert table.rows[1][0] == invite_day.isoformat()
 
 
-def test_text_from_the_store_is_escaped(desk_url: str, desk_demo: Path) -> None:
+def test_text_from_the_store_is_escaped(desk_client: TestClient, desk_demo: Path) -> None:
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         store.audit("<script>alert(1)</script>", "test.action", SLUG, {})
-    html = training_page(desk_url).text
+    html = training_page(desk_client).text
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_an_unknown_training_is_a_page_that_names_it(desk_url: str) -> None:
-    answer = requests.get(f"{desk_url}/trainings/winter-2099", timeout=30)
+def test_an_unknown_training_is_a_page_that_names_it(desk_client: TestClient) -> None:
+    answer = desk_client.get("/trainings/winter-2099")
     assert answer.status_code == 404
     assert "there is no training &#39;winter-2099&#39; in the workspace" in answer.text
     assert "Traceback" not in answer.text
 
 
 def test_every_delivery_row_names_whom_it_went_to_as_the_ledger_export_does(
-    desk_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     from consult.coordination.exports import build_table
 
     workspace = load_workspace(desk_demo)
     facilitators = {f.email for f in workspace.training(SLUG).consultation.facilitators}
-    table = read_page(training_page(desk_url).text).table("delivery")
+    table = read_page(training_page(desk_client).text).table("delivery")
     shown = {
         row["Recipient"].split()[-1]: (" ".join(row["Recipient"].split()[:-1]), row["Organisation"])
         for row in (dict(zip(table.header, cells, strict=True)) for cells in table.rows)
@@ -203,18 +204,16 @@ def test_every_delivery_row_names_whom_it_went_to_as_the_ledger_export_does(
 
 
 def test_invitations_wait_for_the_plan_then_for_its_approval(
-    write_workspace: Callable[..., Path], serve_desk: Callable[..., str]
+    write_workspace: Callable[..., Path], open_desk: Callable[..., TestClient]
 ) -> None:
     from consult.planning.plan import plan_round, save_plan
     from tests.conftest import PLANNED_AT
 
     root = write_workspace()
-    url = serve_desk(root, clock=lambda: PLANNED_AT)
+    client = open_desk(root, clock=lambda: PLANNED_AT)
 
     def invite_state() -> str:
-        table = read_page(requests.get(f"{url}/trainings/winter-2027", timeout=60).text).table(
-            "timeline"
-        )
+        table = read_page(client.get("/trainings/winter-2027").text).table("timeline")
         [state] = [row[3] for row in table.rows if "invitations" in row[2]]
         return state
 
@@ -226,11 +225,11 @@ def test_invitations_wait_for_the_plan_then_for_its_approval(
 
 
 def test_the_answers_export_says_each_meeting_state_as_the_training_page_does(
-    desk_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     from consult.coordination.exports import build_table
 
-    page = read_page(training_page(desk_url).text)
+    page = read_page(training_page(desk_client).text)
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         answers = build_table("answers", load_workspace(desk_demo), store, SLUG)
     exported = {row[0].split("/")[-1]: row[2] for row in answers.rows}

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
+from starlette.testclient import TestClient
 
 from consult.settings import Settings
 from consult.store import open_store
@@ -19,7 +19,7 @@ PLANNED = "pm-human-rights-advisor"
 
 
 def test_a_meeting_every_invitee_declined_is_flagged_with_free_times(
-    desk_demo: Path, serve_desk: Callable[..., str]
+    desk_demo: Path, open_desk: Callable[..., TestClient]
 ) -> None:
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         meeting = store.get_meeting(f"{SLUG}/round-1/{PLANNED}")
@@ -43,8 +43,8 @@ def test_a_meeting_every_invitee_declined_is_flagged_with_free_times(
                 store.record_reply(
                     accepting.id, guest.email, "ACCEPTED", accepting.sequence, "test"
                 )
-    url = serve_desk(desk_demo, clock=lambda: now)
-    answer = requests.get(f"{url}/trainings/{SLUG}", timeout=60)
+    client = open_desk(desk_demo, clock=lambda: now)
+    answer = client.get(f"/trainings/{SLUG}")
     assert answer.status_code == 200, answer.text
     page = read_page(answer.text)
     waiting = page.html.split('aria-label="Waits for you"', 1)[1].split("</section>", 1)[0]

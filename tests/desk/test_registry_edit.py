@@ -5,8 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-import pytest
-import requests
+from starlette.testclient import TestClient
 
 from consult.settings import Settings
 from consult.store import open_store
@@ -18,21 +17,15 @@ ORG = "prosecutors-office"
 LASHA = "l.gelashvili@example.gov.ge"
 
 
-@pytest.fixture
-def contact_url(desk_url: str) -> str:
-    """The address of the form of a contact of the demo's prosecutor's office."""
-    return f"{desk_url}/registry/organisations/{ORG}/contacts/{LASHA}"
+CONTACT = f"/registry/organisations/{ORG}/contacts/{LASHA}"
+"""The address of the form of a contact of the demo's prosecutor's office."""
+ORGANISATION = f"/registry/organisations/{ORG}"
+"""The address of the form of the demo's prosecutor's office."""
 
 
-@pytest.fixture
-def organisation_url(desk_url: str) -> str:
-    """The address of the form of the demo's prosecutor's office."""
-    return f"{desk_url}/registry/organisations/{ORG}"
-
-
-def as_shown(url: str, keys: tuple[str, ...], **changes: str) -> dict[str, str]:
+def as_shown(desk: TestClient, url: str, keys: tuple[str, ...], **changes: str) -> dict[str, str]:
     """Return the form as a browser posts it: every field as shown, then `changes`."""
-    page = read_page(requests.get(url, timeout=30).text)
+    page = read_page(desk.get(url).text)
     return {key: page.value(key) for key in keys} | changes
 
 
@@ -51,9 +44,9 @@ def audit(workspace: Path, subject: str) -> list[tuple[str, str, list[str]]]:
 
 
 def test_the_registry_lists_each_organisation_with_its_contacts_linking_to_their_forms(
-    desk_url: str,
+    desk_client: TestClient,
 ) -> None:
-    answer = requests.get(f"{desk_url}/registry", timeout=30)
+    answer = desk_client.get("/registry")
     assert answer.status_code == 200
     assert f'href="/registry/organisations/{ORG}"' in answer.text
     assert f'href="/registry/organisations/{ORG}/contacts/l.gelashvili%40example.gov.ge"' in (
@@ -62,8 +55,8 @@ def test_the_registry_lists_each_organisation_with_its_contacts_linking_to_their
     assert 'href="/registry" aria-current="page">Registry</a>' in answer.text
 
 
-def test_the_form_shows_the_contact_as_the_registry_holds_it(contact_url: str) -> None:
-    page = read_page(requests.get(contact_url, timeout=30).text)
+def test_the_form_shows_the_contact_as_the_registry_holds_it(desk_client: TestClient) -> None:
+    page = read_page(desk_client.get(CONTACT).text)
     assert page.value("role") == "Prosecutor, Human Rights Protection Department"
     assert page.value("language") == "ka"
     assert page.ids["language"]["tag"] == "select"
@@ -73,11 +66,11 @@ def test_the_form_shows_the_contact_as_the_registry_holds_it(contact_url: str) -
 
 
 def test_a_saved_edit_changes_one_line_of_the_file_and_keeps_its_comments(
-    contact_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     before = registry(desk_demo)
-    form = as_shown(contact_url, CONTACT_FIELDS, role="Senior Prosecutor")
-    answer = requests.post(contact_url, data=form | {"edited_by": "Nino Beridze"}, timeout=30)
+    form = as_shown(desk_client, CONTACT, CONTACT_FIELDS, role="Senior Prosecutor")
+    answer = desk_client.post(CONTACT, data=form | {"edited_by": "Nino Beridze"})
     assert answer.status_code == 200
     assert [r.status_code for r in answer.history] == [303]
     assert "Saved: role changed." in answer.text
@@ -95,39 +88,40 @@ def test_a_saved_edit_changes_one_line_of_the_file_and_keeps_its_comments(
 
 
 def test_a_saved_edit_is_in_the_audit_log_under_the_name_typed(
-    contact_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
-    form = as_shown(contact_url, CONTACT_FIELDS, role="Senior Prosecutor", language="en")
-    requests.post(contact_url, data=form | {"edited_by": "Nino Beridze"}, timeout=30)
+    form = as_shown(desk_client, CONTACT, CONTACT_FIELDS, role="Senior Prosecutor", language="en")
+    desk_client.post(CONTACT, data=form | {"edited_by": "Nino Beridze"})
     assert audit(desk_demo, f"stakeholders/{ORG}/{LASHA}") == [
         ("Nino Beridze", "registry.contact.updated", ["role", "language"])
     ]
 
 
 def test_an_edit_that_changes_nothing_writes_and_records_nothing(
-    contact_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     before = registry(desk_demo)
-    form = as_shown(contact_url, CONTACT_FIELDS, edited_by="Nino Beridze")
-    answer = requests.post(contact_url, data=form, timeout=30)
+    form = as_shown(desk_client, CONTACT, CONTACT_FIELDS, edited_by="Nino Beridze")
+    answer = desk_client.post(CONTACT, data=form)
     assert "Saved: nothing changed." in answer.text
     assert registry(desk_demo) == before
     assert audit(desk_demo, f"stakeholders/{ORG}/{LASHA}") == []
 
 
 def test_an_edit_with_mistakes_comes_back_with_every_error_beside_its_field_and_every_value(
-    contact_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     before = registry(desk_demo)
     form = as_shown(
-        contact_url,
+        desk_client,
+        CONTACT,
         CONTACT_FIELDS,
         role="Senior Prosecutor",
         timezone="Mars/Base",
         busy_feed="not a url",
         edited_by="",
     )
-    answer = requests.post(contact_url, data=form, timeout=30)
+    answer = desk_client.post(CONTACT, data=form)
     assert answer.status_code == 422
     page = read_page(answer.text)
     assert "'Mars/Base'" in page.text("timezone-error")
@@ -146,18 +140,18 @@ def test_an_edit_with_mistakes_comes_back_with_every_error_beside_its_field_and_
 
 
 def test_an_organisation_edit_is_saved_and_a_bad_country_is_named_beside_its_field(
-    organisation_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     before = registry(desk_demo)
-    bad = as_shown(organisation_url, ORGANISATION_FIELDS, country="XX", influence="high")
-    answer = requests.post(organisation_url, data=bad | {"edited_by": "Nino Beridze"}, timeout=30)
+    bad = as_shown(desk_client, ORGANISATION, ORGANISATION_FIELDS, country="XX", influence="high")
+    answer = desk_client.post(ORGANISATION, data=bad | {"edited_by": "Nino Beridze"})
     assert answer.status_code == 422
     page = read_page(answer.text)
     assert "got 'XX', expected an ISO 3166" in page.text("country-error")
     assert page.value("influence") == "high"
     assert registry(desk_demo) == before
     good = bad | {"country": "GE", "edited_by": "Nino Beridze"}
-    answer = requests.post(organisation_url, data=good, timeout=30)
+    answer = desk_client.post(ORGANISATION, data=good)
     assert "Saved: influence changed." in answer.text
     assert load_workspace(desk_demo).stakeholders.organisation(ORG).influence == "high"
     assert audit(desk_demo, f"stakeholders/{ORG}") == [
@@ -165,21 +159,19 @@ def test_an_organisation_edit_is_saved_and_a_bad_country_is_named_beside_its_fie
     ]
 
 
-def test_an_edit_posted_from_another_site_writes_nothing(contact_url: str, desk_demo: Path) -> None:
+def test_an_edit_posted_from_another_site_writes_nothing(
+    desk_client: TestClient, desk_demo: Path
+) -> None:
     before = registry(desk_demo)
-    form = as_shown(contact_url, CONTACT_FIELDS, role="Spy", edited_by="Mallory")
-    answer = requests.post(
-        contact_url, data=form, headers={"Origin": "http://evil.example"}, timeout=30
-    )
+    form = as_shown(desk_client, CONTACT, CONTACT_FIELDS, role="Spy", edited_by="Mallory")
+    answer = desk_client.post(CONTACT, data=form, headers={"Origin": "http://evil.example"})
     assert answer.status_code == 403
     assert registry(desk_demo) == before
     assert audit(desk_demo, f"stakeholders/{ORG}/{LASHA}") == []
 
 
-def test_an_unknown_contact_is_a_page_that_names_it(desk_url: str) -> None:
-    answer = requests.get(
-        f"{desk_url}/registry/organisations/{ORG}/contacts/nobody@example.org", timeout=30
-    )
+def test_an_unknown_contact_is_a_page_that_names_it(desk_client: TestClient) -> None:
+    answer = desk_client.get(f"/registry/organisations/{ORG}/contacts/nobody@example.org")
     assert answer.status_code == 404
     expected = (
         f"there is no contact &#39;nobody@example.org&#39; of &#39;{ORG}&#39; in the registry"
@@ -188,11 +180,13 @@ def test_an_unknown_contact_is_a_page_that_names_it(desk_url: str) -> None:
 
 
 def test_an_emptied_name_is_named_beside_its_field_with_the_other_mistakes(
-    organisation_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     before = registry(desk_demo)
-    form = as_shown(organisation_url, ORGANISATION_FIELDS, organisation_en="", country="XX")
-    answer = requests.post(organisation_url, data=form | {"edited_by": "Nino Beridze"}, timeout=30)
+    form = as_shown(
+        desk_client, ORGANISATION, ORGANISATION_FIELDS, organisation_en="", country="XX"
+    )
+    answer = desk_client.post(ORGANISATION, data=form | {"edited_by": "Nino Beridze"})
     assert answer.status_code == 422
     page = read_page(answer.text)
     assert "an edit cannot empty a field" in page.text("organisation_en-error")
@@ -202,13 +196,17 @@ def test_an_emptied_name_is_named_beside_its_field_with_the_other_mistakes(
 
 
 def test_wrong_working_days_and_hours_are_each_named_beside_their_own_field(
-    organisation_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     before = registry(desk_demo)
     form = as_shown(
-        organisation_url, ORGANISATION_FIELDS, working_days="funday", working_hours="25:00-26:00"
+        desk_client,
+        ORGANISATION,
+        ORGANISATION_FIELDS,
+        working_days="funday",
+        working_hours="25:00-26:00",
     )
-    answer = requests.post(organisation_url, data=form | {"edited_by": "Nino Beridze"}, timeout=30)
+    answer = desk_client.post(ORGANISATION, data=form | {"edited_by": "Nino Beridze"})
     assert answer.status_code == 422
     page = read_page(answer.text)
     assert "got 'funday'" in page.text("working_days-error")
@@ -219,11 +217,11 @@ def test_wrong_working_days_and_hours_are_each_named_beside_their_own_field(
 
 
 def test_kind_other_without_a_label_is_named_beside_the_label_field(
-    organisation_url: str, desk_demo: Path
+    desk_client: TestClient, desk_demo: Path
 ) -> None:
     before = registry(desk_demo)
-    form = as_shown(organisation_url, ORGANISATION_FIELDS, kind="other")
-    answer = requests.post(organisation_url, data=form | {"edited_by": "Nino Beridze"}, timeout=30)
+    form = as_shown(desk_client, ORGANISATION, ORGANISATION_FIELDS, kind="other")
+    answer = desk_client.post(ORGANISATION, data=form | {"edited_by": "Nino Beridze"})
     assert answer.status_code == 422
     page = read_page(answer.text)
     assert "a label for kind 'other'" in page.text("kind_label_en-error")

@@ -1,0 +1,83 @@
+"""What the endpoints share: the workspace read afresh, a known training, a form, Prefect.
+
+Forms are posted urlencoded and must come from the desk's own pages (the
+Origin header), since a browser sends the team's credentials with any request
+to it; a form is read up to FORM_LIMIT bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from consult.workspace.loading import Workspace, load_workspace
+from desk.prefect_api import PrefectApi, PrefectUnavailable, WaitingRun
+from desk.resources import resources
+from desk.responses import DeskError
+
+FORM_LIMIT = 1_000_000
+"""The largest form body the desk reads, in bytes: a meeting's notes are far smaller."""
+
+Fields = dict[str, list[str]]
+"""A posted form: each field's values, in order."""
+
+
+def workspace(request: Request) -> Workspace:
+    """Return the workspace, read afresh: an edited file shows at once."""
+    return load_workspace(resources(request).settings.workspace)
+
+
+def known(built: Workspace, slug: str) -> str:
+    """Return `slug` if the workspace has that training; else the 404 that names it."""
+    if slug not in built.trainings:
+        raise DeskError(404, f"there is no training {slug!r} in the workspace")
+    return slug
+
+
+def prefect(request: Request) -> PrefectApi:
+    """Return the client of Prefect's API; without one, the 503 that says how to set it."""
+    found = resources(request).prefect
+    if found is None:
+        raise DeskError(503, "the desk has no Prefect API to ask (set PREFECT_API_URL)")
+    return found
+
+
+def waiting_runs(request: Request) -> tuple[WaitingRun, ...]:
+    """Return the runs that wait for a decision; none when there is no Prefect to ask."""
+    found = resources(request).prefect
+    if found is None:
+        return ()
+    try:
+        return tuple(found.waiting())
+    except PrefectUnavailable:
+        return ()
+
+
+async def in_thread(function: Callable[..., Response], *args: Any) -> Response:
+    """Return what `function` answers, run in a worker thread (it reads files and the store)."""
+    return await run_in_threadpool(function, *args)
+
+
+async def form(request: Request) -> Fields:
+    """Return the fields of a form posted from the desk's own pages (urlencoded, UTF-8)."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != "null":
+        here = urlsplit(str(request.url))
+        there = urlsplit(origin)
+        if (there.scheme, there.netloc) != (here.scheme, here.netloc):
+            raise DeskError(403, f"a form from {origin} is not the desk's: nothing was saved")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > FORM_LIMIT:
+            raise DeskError(413, f"the form is over {FORM_LIMIT:,} bytes: nothing was saved")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DeskError(400, "the form is not UTF-8: nothing was saved") from None
+    return parse_qs(text, keep_blank_values=True)

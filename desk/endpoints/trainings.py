@@ -1,0 +1,61 @@
+"""The trainings: the list, by date, and a training's page (desk.pages)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from consult.planning.feeds import FeedResult
+from consult.planning.problem import fetch_round_feeds
+from consult.workspace.loading import Workspace
+from desk.endpoints.shared import known, waiting_runs, workspace
+from desk.feeds import Feeds
+from desk.pages import training_list, training_page
+from desk.resources import Resources, resources
+from desk.responses import page
+
+
+def trainings(request: Request) -> HTMLResponse:
+    """The trainings, with how many schedules and Prefect decisions wait for each."""
+    built = workspace(request)
+    runs = waiting_runs(request)
+    decisions = {slug: sum(run.training == slug for run in runs) for slug in built.trainings}
+    return page(
+        request,
+        "trainings.html.j2",
+        trainings=training_list(built, resources(request).store),
+        decisions=decisions,
+    )
+
+
+def training(request: Request) -> HTMLResponse:
+    """A training's page; after a step was started, the run it started."""
+    shared = resources(request)
+    built = workspace(request)
+    slug = known(built, request.path_params["slug"])
+    shown = training_page(
+        built,
+        shared.store,
+        slug,
+        shared.desk.clock(),
+        shared.settings.out_dir,
+        lambda round_id: _feeds(shared, built, slug, round_id),
+        lead_working_days=shared.settings.lead_working_days,
+    )
+    return page(
+        request,
+        "training.html.j2",
+        page=shown,
+        started=request.query_params.get("started", ""),
+        run=request.query_params.get("run", ""),
+        decisions=tuple(run for run in waiting_runs(request) if run.training == slug),
+    )
+
+
+def _feeds(shared: Resources, built: Workspace, slug: str, round_id: str) -> Feeds:
+    """Return a round's busy-time feeds, fetched at most once per FEEDS_KEPT seconds."""
+
+    def fetch() -> dict[str, FeedResult]:
+        return fetch_round_feeds(built, slug, round_id, cache_dir=shared.settings.feed_cache)
+
+    return shared.feeds.get(slug, round_id, fetch)
