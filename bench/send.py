@@ -33,10 +33,10 @@ if not __package__:
     # Run by its path (python bench/send.py): the project root on the path, as with -m.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consult.bootstrap import sender
 from consult.mail.invitations import round_messages, send_round
 from consult.mail.mime import message_bytes
 from consult.mail.preview import CONFIRMED
+from consult.mail.sender import choose_sender
 from consult.mail.transports import envelope
 from consult.mail.transports.smtp import SmtpTransport
 from consult.settings import Settings
@@ -238,7 +238,7 @@ def main() -> None:
                 round_messages(
                     workspace,
                     store,
-                    sender(settings, workspace, SLUG),
+                    choose_sender(settings, workspace, SLUG),
                     SLUG,
                     ROUND,
                     dt.datetime.now(dt.UTC),
@@ -260,7 +260,7 @@ def main() -> None:
                 workspace,
                 store,
                 SmtpTransport("127.0.0.1", port, security="none"),
-                sender(settings, workspace, SLUG),
+                choose_sender(settings, workspace, SLUG),
                 SLUG,
                 ROUND,
                 now=dt.datetime.now(dt.UTC),

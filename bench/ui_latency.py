@@ -14,7 +14,6 @@ first message to the baseline.
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,9 @@ if not __package__:
     # Run by its path (python bench/ui_latency.py): the project root on the path, as with -m.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consult.bootstrap import send_messages, services
+from consult.application.references import round_ref
+from consult.application.send import send_round
+from consult.bootstrap import services
 from consult.settings import Settings
 from consult.ui import POLL_SECONDS, LocalUi, local_ui
 from tests.uiserver import approved_demo, deployment_id, picked_up_after, trigger, wait_for_state
@@ -52,8 +53,7 @@ def main() -> None:
         baseline_workspace = approved_demo(base / "baseline")
         started = time.perf_counter()
         with services(Settings(workspace=baseline_workspace)) as built:
-            [round_] = built.workspace.training(SLUG).consultation.rounds
-            sent = send_messages(built, SLUG, round_.id, dt.datetime.now(dt.UTC))
+            sent = send_round(built, round_ref(built.workspace, SLUG))
         baseline = time.perf_counter() - started
         workspaces = [approved_demo(base / f"trial-{n}") for n in range(TRIALS)]
         ui = LocalUi(home=base / "prefect-home", port=0)

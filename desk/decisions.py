@@ -14,8 +14,11 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from consult.bootstrap import Services, preview_messages
-from consult.coordination.counters import review_counters, review_lines
+from consult.application.counter_proposals import review_counters, review_lines
+from consult.application.references import round_ref, training_ref
+from consult.application.send import preview_round
+from consult.application.services import Services
+from consult.bootstrap import assemble
 from consult.errors import ConsultError
 from consult.mail.preview import Preview, example_text
 from consult.settings import Settings
@@ -97,11 +100,13 @@ def _facts(
     meetings = round_meetings(workspace, store, slug, round_id)
     if run.flow == COUNTER_FLOW:
         planned = f"{slug}/{round_id}/{run.meeting}"
-        return counter_facts(Services(settings, workspace, store), slug, planned, meetings, now)
+        built = assemble(settings, workspace, store, lambda: now)
+        return counter_facts(built, slug, planned, meetings, now)
     if run.flow != SEND_FLOW:
         return Facts(meetings)
     try:
-        preview = preview_messages(Services(settings, workspace, store), slug, round_id, now)
+        built = assemble(settings, workspace, store, lambda: now)
+        preview = preview_round(built, round_ref(workspace, slug, round_id))
     except ConsultError as error:
         return Facts(meetings, problem=f"the send preview cannot be made: {error}")
     return Facts(meetings, send_facts(preview, meetings))
@@ -113,10 +118,11 @@ def counter_facts(
     """Return the meeting a counter-proposal is about, and the proposal checked by the rules."""
     concerned = tuple(m for m in meetings if m.id == meeting_id)
     try:
-        reviews = [r for r in review_counters(built, slug, now) if r.meeting.id == meeting_id]
+        training = training_ref(built.workspace, slug)
+        reviews = [r for r in review_counters(built, training) if r.meeting.id == meeting_id]
     except ConsultError as error:
         return Facts(concerned, problem=f"the counter-proposal cannot be checked: {error}")
-    lines = review_lines(reviews, built.workspace.trainings[slug].timezone)
+    lines = review_lines(reviews, training)
     planned = meeting_id.rsplit("/", 1)[-1]
     return Facts(concerned, counter=tuple(lines) or (f"{planned}: no counter-proposal waits",))
 

@@ -1,20 +1,15 @@
 """Flows `reschedule-meeting` and `cancel-meeting`: change one meeting, tell its attendees."""
 
-import datetime as dt
-
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from consult.bootstrap import Services, send_messages
+from consult.application import changes
+from consult.application.references import round_ref
+from consult.bootstrap import services
 from consult.mail.delivery import Delivered, delivery_rows
-from consult.planning.changes import cancel, find_meeting, local_start, move
-from consult.planning.problem import fetch_round_feeds
 from consult.settings import Settings
-from consult.store import open_store
-from consult.workspace.loading import load_workspace
-from consult.workspace.rounds import resolve_round
 from flows.blocks import with_smtp_block
 from flows.failures import one_line_failures
 from flows.parameters import DEMO_TRAINING, RoundId, SmtpBlock, TrainingSlug, WorkspaceFolder
@@ -54,36 +49,19 @@ def _settings(parameters: MeetingParameters) -> Settings:
 @task(cache_policy=NO_CACHE)
 def change(parameters: MeetingParameters, cancelled: bool) -> list[Delivered]:
     """Return the delivery of the updates or cancellations after changing the meeting."""
-    settings = _settings(parameters)
-    workspace = load_workspace(settings.workspace)
-    round_id = resolve_round(workspace, parameters.training, parameters.round)
-    now = dt.datetime.now(dt.UTC)
-    with open_store(settings.store_url, actor=parameters.decided_by) as store:
-        meeting = find_meeting(store, parameters.training, round_id, parameters.meeting)
+    with services(_settings(parameters), actor=parameters.decided_by) as built:
+        round_ = round_ref(built.workspace, parameters.training, parameters.round)
         if cancelled:
-            meeting = cancel(store, meeting, parameters.decided_by)
-        else:
-            assert isinstance(parameters, RescheduleParameters)
-            meeting = move(
-                workspace,
-                store,
-                meeting,
-                local_start(workspace, parameters.training, parameters.start),
-                parameters.decided_by,
-                now,
-                feeds=fetch_round_feeds(
-                    workspace, parameters.training, round_id, cache_dir=settings.feed_cache
-                ),
-                force=parameters.force_reason,
-                lead_working_days=settings.lead_working_days,
-            )
-        return send_messages(
-            Services(settings, workspace, store),
-            parameters.training,
-            round_id,
-            now,
-            meetings={meeting.id},
-        )
+            return changes.cancel(built, round_, parameters.meeting, parameters.decided_by).report
+        assert isinstance(parameters, RescheduleParameters)
+        return changes.reschedule(
+            built,
+            round_,
+            parameters.meeting,
+            parameters.start,
+            parameters.decided_by,
+            force=parameters.force_reason,
+        ).report
 
 
 @flow(name="reschedule-meeting", flow_run_name=named("reschedule"))

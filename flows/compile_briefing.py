@@ -1,13 +1,12 @@
 """Flow `compile-briefing`: the gap analysis as the experts' pack, written and emailed once."""
 
-import datetime as dt
-
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from consult.bootstrap import compile_briefing as compile_and_send
+from consult.application.brief import compile_briefing as compile_and_send
+from consult.application.references import training_ref
 from consult.bootstrap import services
 from consult.briefing.versions import CompiledPack
 from consult.mail.delivery import Delivered, delivery_rows, summary
@@ -43,9 +42,8 @@ def compile_pack(
     settings: Settings, training: str, send: bool
 ) -> tuple[CompiledPack, list[Delivered]]:
     """Return the compiled pack, written under out/briefing/, and its delivery."""
-    with services(settings) as built:
-        built.store.actor = flow_actor()
-        return compile_and_send(built, training, dt.datetime.now(dt.UTC), send=send)
+    with services(settings, actor=flow_actor()) as built:
+        return compile_and_send(built, training_ref(built.workspace, training), send=send)
 
 
 @flow(name="compile-briefing", flow_run_name=named("brief"))

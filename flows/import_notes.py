@@ -4,10 +4,11 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from consult.notes.importing import ImportReport, import_folder, import_kobo
+from consult.application.notes import import_notes as import_into_store
+from consult.application.references import training_ref
+from consult.bootstrap import services
+from consult.notes.importing import ImportReport
 from consult.settings import Settings
-from consult.store import open_store
-from consult.workspace.loading import load_workspace
 from flows.actor import flow_actor
 from flows.desk_links import on_the_desk
 from flows.failures import one_line_failures
@@ -25,12 +26,9 @@ class ImportParameters(FlowParameters):
 @task(cache_policy=NO_CACHE)
 def import_files(parameters: ImportParameters) -> ImportReport:
     """Return the report after importing the notes/ folder (Markdown, YAML, CSV)."""
-    settings = Settings.for_workspace(parameters.workspace)
-    workspace = load_workspace(settings.workspace)
     actor = flow_actor()
-    with open_store(settings.store_url, actor=actor) as store:
-        report = import_folder(workspace, store, parameters.training, settings.notes, actor)
-        return import_kobo(workspace, store, parameters.training, actor, report=report)
+    with services(Settings.for_workspace(parameters.workspace), actor=actor) as built:
+        return import_into_store(built, training_ref(built.workspace, parameters.training), actor)
 
 
 @flow(name="import-notes", flow_run_name=named("import notes"))

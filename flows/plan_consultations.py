@@ -9,21 +9,13 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import Field
 
+from consult.application import plan as planning
+from consult.application.references import RoundRef, round_ref
+from consult.bootstrap import services
 from consult.planning.feeds import FeedResult
-from consult.planning.plan import (
-    RoundPlan,
-    fetch_round_feeds,
-    keeps_everything,
-    plan_round,
-    save_plan,
-    schedule_markdown,
-    schedule_rows,
-)
-from consult.planning.problem import bookings
+from consult.planning.plan import RoundPlan, keeps_everything, schedule_markdown, schedule_rows
 from consult.settings import Settings
-from consult.store import open_store
 from consult.workspace.loading import Workspace, load_workspace
-from consult.workspace.rounds import resolve_round
 from flows.actor import flow_actor
 from flows.desk_links import on_the_desk
 from flows.failures import one_line_failures
@@ -64,53 +56,44 @@ def load(settings: Settings) -> Workspace:
 
 @task(cache_policy=NO_CACHE)
 def fetch_feeds(
-    settings: Settings, workspace: Workspace, training: str, round_id: str
+    settings: Settings, workspace: Workspace, round_: RoundRef
 ) -> dict[str, FeedResult]:
     """Return the round's busy-time feeds, fetched (conditionally) into the cache."""
-    return fetch_round_feeds(workspace, training, round_id, cache_dir=settings.feed_cache)
+    with services(settings, workspace) as built:
+        return planning.fetch_feeds(built, round_)
 
 
 @task(cache_policy=NO_CACHE)
 def solve_round(
     settings: Settings,
     workspace: Workspace,
-    training: str,
-    round_id: str,
+    round_: RoundRef,
     feeds: dict[str, FeedResult],
     replan: bool,
 ) -> RoundPlan:
     """Return the round's optimal plan around the meetings of every training keeping their time."""
-    with open_store(settings.store_url) as store:
-        existing = store.meetings(training, round_id)
-        booked = bookings(workspace, store)
-    return plan_round(
-        workspace,
-        training,
-        round_id,
-        feeds,
-        existing,
-        replan,
-        lead_working_days=settings.lead_working_days,
-        booked=booked,
-    )
+    with services(settings, workspace) as built:
+        return planning.solve(built, round_, feeds, replan=replan)
 
 
 @task(cache_policy=NO_CACHE)
-def propose(settings: Settings, plan: RoundPlan) -> list[Meeting]:
+def propose(settings: Settings, workspace: Workspace, plan: RoundPlan) -> list[Meeting]:
     """Return the round's meetings after storing the plan as a proposal."""
-    with open_store(settings.store_url) as store:
-        return save_plan(store, plan, actor=flow_actor())
+    with services(settings, workspace) as built:
+        return planning.propose(built, plan, flow_actor())
 
 
 @task(cache_policy=NO_CACHE)
-def decide(settings: Settings, training: str, round_id: str, decision: Decision) -> list[Meeting]:
+def decide(
+    settings: Settings, workspace: Workspace, round_: RoundRef, decision: Decision
+) -> list[Meeting]:
     """Return the round's meetings after recording the coordinator's decision."""
-    with open_store(settings.store_url) as store:
-        return store.decide_round(
-            training,
-            round_id,
+    with services(settings, workspace) as built:
+        return planning.decide_plan(
+            built,
+            round_,
             approve=decision.decision == "approve",
-            actor=decision.decided_by,
+            by=decision.decided_by,
             comment=decision.comment,
         )
 
@@ -121,10 +104,11 @@ def plan_consultations(parameters: PlanParameters = PlanParameters()) -> str:
     """Propose a schedule for a round, publish it, and wait for the coordinator's decision."""
     settings = Settings.for_workspace(parameters.workspace)
     workspace = load(settings)
-    round_id = resolve_round(workspace, parameters.training, parameters.round)
-    feeds = fetch_feeds(settings, workspace, parameters.training, round_id)
-    plan = solve_round(settings, workspace, parameters.training, round_id, feeds, parameters.replan)
-    propose(settings, plan)  # stores nothing when every meeting keeps its confirmed time
+    round_ = round_ref(workspace, parameters.training, parameters.round)
+    round_id = round_.id
+    feeds = fetch_feeds(settings, workspace, round_)
+    plan = solve_round(settings, workspace, round_, feeds, parameters.replan)
+    propose(settings, workspace, plan)  # stores nothing when every meeting keeps its confirmed time
     if keeps_everything(plan):
         count = len(plan.rows)
         return f"nothing to approve: {count} of {count} meetings keep their confirmed time"
@@ -159,7 +143,7 @@ def plan_consultations(parameters: PlanParameters = PlanParameters()) -> str:
             ),
             timeout=parameters.review_hours * 3600,
         )
-    meetings = decide(settings, parameters.training, round_id, decision)
+    meetings = decide(settings, workspace, round_, decision)
     confirmed = sum(1 for m in meetings if m.status == "confirmed")
     verdict = "approved" if decision.decision == "approve" else "sent back"
     return f"{verdict} by {decision.decided_by}: {confirmed} of {len(meetings)} meetings confirmed"

@@ -10,18 +10,18 @@ from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, Field
 
-from consult.notes.importing import ImportReport, store_notes
-from consult.planning.changes import find_meeting
+from consult.application import notes
+from consult.application.references import RoundRef, round_ref
+from consult.application.services import Services
+from consult.bootstrap import services
+from consult.notes.importing import ImportReport
 from consult.settings import Settings
-from consult.store import open_store
-from consult.workspace.loading import load_workspace
-from consult.workspace.rounds import resolve_round
 from flows.actor import flow_actor
 from flows.desk_links import on_the_desk
 from flows.failures import one_line_failures
 from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
 from flows.run_names import named
-from schemas import Attendance, MeetingNotes, ObservationInput
+from schemas import Attendance, ObservationInput
 
 FORM_HELP = (
     "Notes of {meeting} ({organisation}, {date}). Attendance: who came, with their "
@@ -59,40 +59,32 @@ def _settings(parameters: NotesParameters) -> Settings:
     return Settings.for_workspace(parameters.workspace)
 
 
+def _round(built: Services, parameters: NotesParameters) -> RoundRef:
+    return round_ref(built.workspace, parameters.training, parameters.round)
+
+
 @task(cache_policy=NO_CACHE)
 def save(parameters: NotesParameters, form: NotesForm) -> ImportReport:
     """Return the import report after storing the form's notes under the meeting's key."""
-    settings = _settings(parameters)
-    workspace = load_workspace(settings.workspace)
-    round_id = resolve_round(workspace, parameters.training, parameters.round)
-    with open_store(settings.store_url, actor=flow_actor()) as store:
-        meeting = find_meeting(store, parameters.training, round_id, parameters.meeting)
-        notes = MeetingNotes(
-            meeting=parameters.meeting,
-            round=round_id,
-            organisation=meeting.organisation,
-            date=form.date,
-            attendance=tuple(form.attendance),
-            observations=tuple(form.observations),
-        )
-        return store_notes(
-            workspace,
-            store,
-            parameters.training,
-            [(f"form/{round_id}/{parameters.meeting}", notes)],
-            store.actor,
+    with services(_settings(parameters), actor=flow_actor()) as built:
+        return notes.record_meeting_notes(
+            built,
+            _round(built, parameters),
+            parameters.meeting,
+            form.date,
+            form.attendance,
+            form.observations,
+            built.store.actor,
         )
 
 
 @task(cache_policy=NO_CACHE)
 def mark_missing(parameters: NotesParameters) -> None:
     """Mark the meeting's notes as missing, for the coordinator's reminder."""
-    settings = _settings(parameters)
-    workspace = load_workspace(settings.workspace)
-    round_id = resolve_round(workspace, parameters.training, parameters.round)
-    with open_store(settings.store_url) as store:
-        meeting = find_meeting(store, parameters.training, round_id, parameters.meeting)
-        store.set_meeting_status(meeting.id, "notes_missing", "record-notes")
+    with services(_settings(parameters)) as built:
+        notes.mark_notes_missing(
+            built, _round(built, parameters), parameters.meeting, "record-notes"
+        )
 
 
 def shown_back(form: NotesForm) -> str:
@@ -116,16 +108,14 @@ def shown_back(form: NotesForm) -> str:
 def record_notes(parameters: NotesParameters) -> str:
     """Wait for a meeting's notes in a form; store them, or mark them missing at the timeout."""
     settings = _settings(parameters)
-    workspace = load_workspace(settings.workspace)
-    training = workspace.training(parameters.training)
-    round_id = resolve_round(workspace, parameters.training, parameters.round)
-    with open_store(settings.store_url) as store:
-        meeting = find_meeting(store, parameters.training, round_id, parameters.meeting)
+    with services(settings) as built:
+        round_ = _round(built, parameters)
+        meeting = notes.meeting(built, round_, parameters.meeting)
     description = FORM_HELP.format(
         meeting=parameters.meeting,
         organisation=meeting.organisation,
         date=meeting.start.date().isoformat(),
-        themes=", ".join(theme.id for theme in training.themes),
+        themes=", ".join(theme.id for theme in round_.training.training.themes),
     )
     problems = ""
     while True:

@@ -1,6 +1,5 @@
 """Flow `review-counter-proposal`: show an attendee's proposed new time, wait for the decision."""
 
-import datetime as dt
 from typing import Literal
 
 from prefect import flow, task
@@ -10,13 +9,11 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import Field
 
-from consult.bootstrap import Services
-from consult.coordination.counters import decide_counter, review_counters, review_lines
+from consult.application.counter_proposals import decide_counter, review_counters, review_lines
+from consult.application.references import round_ref
+from consult.bootstrap import services
 from consult.mail.delivery import Delivered, delivery_rows
 from consult.settings import Settings
-from consult.store import open_store
-from consult.workspace.loading import load_workspace
-from consult.workspace.rounds import resolve_round
 from flows.blocks import with_smtp_block
 from flows.failures import one_line_failures
 from flows.parameters import (
@@ -60,36 +57,24 @@ def _settings(parameters: CounterParameters) -> Settings:
 @task(cache_policy=NO_CACHE)
 def review(parameters: CounterParameters) -> str:
     """Return the meeting's waiting counter-proposal and the rules it breaks, as Markdown."""
-    settings = _settings(parameters)
-    workspace = load_workspace(settings.workspace)
-    round_id = resolve_round(workspace, parameters.training, parameters.round)
-    with open_store(settings.store_url) as store:
-        built = Services(settings, workspace, store)
-        planned = f"{parameters.training}/{round_id}/{parameters.meeting}"
-        reviews = [
-            r
-            for r in review_counters(built, parameters.training, dt.datetime.now(dt.UTC))
-            if r.meeting.id == planned
-        ]
-    lines = review_lines(reviews, workspace.training(parameters.training).timezone)
+    with services(_settings(parameters)) as built:
+        round_ = round_ref(built.workspace, parameters.training, parameters.round)
+        planned = round_.meeting_id(parameters.meeting)
+        reviews = [r for r in review_counters(built, round_.training) if r.meeting.id == planned]
+    lines = review_lines(reviews, round_.training)
     return "\n".join(f"    {line}" for line in lines)
 
 
 @task(cache_policy=NO_CACHE)
 def decide(parameters: CounterParameters, decision: CounterDecision) -> list[Delivered]:
     """Return the delivery of the update or the DECLINECOUNTER the decision calls for."""
-    settings = _settings(parameters)
-    workspace = load_workspace(settings.workspace)
-    round_id = resolve_round(workspace, parameters.training, parameters.round)
-    with open_store(settings.store_url) as store:
+    with services(_settings(parameters)) as built:
         return decide_counter(
-            Services(settings, workspace, store),
-            parameters.training,
-            round_id,
+            built,
+            round_ref(built.workspace, parameters.training, parameters.round),
             parameters.meeting,
             accept=decision.decision == "accept",
             by=decision.decided_by,
-            now=dt.datetime.now(dt.UTC),
             comment=decision.comment,
         )
 

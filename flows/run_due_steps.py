@@ -18,11 +18,10 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from pydantic import Field
 
-from consult.coordination.timeline import Step, StepKind, due_steps, local_day, next_step
-from consult.coordination.timeline import progress as timeline_progress
+from consult.application.steps import claim_step, find_due_steps, record_step_run
+from consult.bootstrap import services
+from consult.coordination.timeline import Step, StepKind
 from consult.settings import Settings
-from consult.store import open_store
-from consult.workspace.loading import load_workspace
 from flows.failures import one_line_failures
 from flows.parameters import FlowParameters, WorkspaceFolder
 from flows.run_names import named
@@ -63,43 +62,22 @@ def find_due(parameters: DueParameters) -> tuple[list[Step], list[str]]:
 
     And, for each training with nothing due, one line that says what comes next.
     """
-    settings = Settings.for_workspace(parameters.workspace)
-    workspace = load_workspace(settings.workspace)
-    now = dt.datetime.now(dt.UTC)
-    due: list[Step] = []
-    idle: list[str] = []
-    with open_store(settings.store_url) as store:
-        for slug, training in sorted(workspace.trainings.items()):
-            today = parameters.day or local_day(training, now)
-            progress = timeline_progress(store, slug)
-            steps = due_steps(slug, training, today, progress)
-            if not steps:
-                upcoming = next_step(slug, training, today, progress)
-                idle.append(f"{slug}: nothing due today; {upcoming}")
-            due += steps
-    return due, idle
+    with services(Settings.for_workspace(parameters.workspace)) as built:
+        return find_due_steps(built, parameters.day)
 
 
 @task(cache_policy=NO_CACHE)
 def claim(parameters: DueParameters, step: Step) -> bool:
     """Return whether this run claims the step; False if another run started it already."""
-    settings = Settings.for_workspace(parameters.workspace)
-    with open_store(settings.store_url) as store:
-        return store.claim_step(
-            step.training, step.key, ACTOR, {"deployment": DEPLOYMENTS[step.kind]}
-        )
+    with services(Settings.for_workspace(parameters.workspace)) as built:
+        return claim_step(built, step, ACTOR, DEPLOYMENTS[step.kind])
 
 
 @task(cache_policy=NO_CACHE)
 def record(parameters: DueParameters, step: Step, run: str | None, error: str | None) -> None:
     """Record the run that carries out the step, or release the step if none could start."""
-    settings = Settings.for_workspace(parameters.workspace)
-    with open_store(settings.store_url) as store:
-        if error is None:
-            detail = {"flow_run": run, "deployment": DEPLOYMENTS[step.kind]}
-            store.audit(ACTOR, "step.run", f"timeline/{step.training}/{step.key}", detail)
-        else:
-            store.release_step(step.training, step.key, ACTOR, error)
+    with services(Settings.for_workspace(parameters.workspace)) as built:
+        record_step_run(built, step, ACTOR, DEPLOYMENTS[step.kind], run, error)
 
 
 @flow(name="run-due-steps", flow_run_name=named("due steps"))

@@ -6,7 +6,6 @@ coordinator to confirm it in the UI; the timeline's invite step waits the same
 way. With `dry_run` the messages are written to out/preview/ and nothing is sent.
 """
 
-import datetime as dt
 from typing import Literal, cast
 from uuid import UUID
 
@@ -23,26 +22,14 @@ from prefect.input import RunInput
 from prefect.utilities.annotations import quote
 from pydantic import Field
 
-from consult.bootstrap import (
-    Services,
-    preview_folder,
-    preview_messages,
-    send_messages,
-    write_dry_run,
-)
+from consult.application import send
+from consult.application.references import RoundRef, round_ref
+from consult.bootstrap import services
 from consult.mail.delivery import Delivered, delivery_rows, summary
 from consult.mail.invitations import late_meetings
-from consult.mail.preview import (
-    Preview,
-    confirm_send,
-    first_send,
-    preview_markdown,
-    preview_rows,
-)
+from consult.mail.preview import Preview, preview_markdown, preview_rows
 from consult.settings import Settings
-from consult.store import open_store
 from consult.workspace.loading import Workspace, load_workspace
-from consult.workspace.rounds import resolve_round
 from flows.actor import flow_actor
 from flows.blocks import with_smtp_block
 from flows.desk_links import on_the_desk
@@ -93,65 +80,44 @@ def load(settings: Settings) -> Workspace:
 
 
 @task(cache_policy=NO_CACHE)
-def batches(settings: Settings, training: str, round_id: str, size: int) -> list[list[str]]:
+def batches(
+    settings: Settings, workspace: Workspace, round_: RoundRef, size: int
+) -> list[list[str]]:
     """Return the round's meetings in groups of about `size` attendees."""
-    groups: list[list[str]] = [[]]
-    count = 0
-    with open_store(settings.store_url) as store:
-        for meeting in store.meetings(training, round_id):
-            attendees = len(store.attendees(meeting.id))
-            if groups[-1] and count + attendees > size:
-                groups.append([])
-                count = 0
-            groups[-1].append(meeting.id)
-            count += attendees
-    return [group for group in groups if group]
+    with services(settings, workspace) as built:
+        return send.meeting_batches(built, round_, size)
 
 
 @task(cache_policy=NO_CACHE)
 def send_batch(
-    settings: Settings, workspace: Workspace, training: str, round_id: str, meetings: list[str]
+    settings: Settings, workspace: Workspace, round_: RoundRef, meetings: list[str]
 ) -> list[Delivered]:
     """Return what happened to each message of these meetings after sending them once."""
-    with open_store(settings.store_url, actor=flow_actor()) as store:
-        return send_messages(
-            Services(settings, workspace, store),
-            training,
-            round_id,
-            dt.datetime.now(dt.UTC),
-            meetings=set(meetings),
-        )
+    with services(settings, workspace, flow_actor()) as built:
+        return send.send_round(built, round_, meetings=set(meetings))
 
 
 @task(cache_policy=NO_CACHE)
-def look(settings: Settings, workspace: Workspace, training: str, round_id: str) -> Preview | None:
+def look(settings: Settings, workspace: Workspace, round_: RoundRef) -> Preview | None:
     """Return what the round's first send would put out, or None when it needs no confirmation."""
-    with open_store(settings.store_url) as store:
-        if not first_send(store, training, round_id):
-            return None
-        preview = preview_messages(
-            Services(settings, workspace, store), training, round_id, dt.datetime.now(dt.UTC)
-        )
-    return preview if preview.recipients else None
+    with services(settings, workspace) as built:
+        return send.first_send_preview(built, round_)
 
 
 @task(cache_policy=NO_CACHE)
-def confirm(settings: Settings, preview: Preview, decided_by: str) -> None:
+def confirm(settings: Settings, workspace: Workspace, preview: Preview, decided_by: str) -> None:
     """Record who confirmed the round's first send."""
-    with open_store(settings.store_url, actor=decided_by) as store:
-        confirm_send(store, preview, decided_by)
+    with services(settings, workspace, decided_by) as built:
+        send.confirm_first_send(built, preview, decided_by)
 
 
 @task(cache_policy=NO_CACHE)
-def dry_run(settings: Settings, workspace: Workspace, training: str, round_id: str) -> str:
+def dry_run(settings: Settings, workspace: Workspace, round_: RoundRef) -> str:
     """Return where the round's would-be messages were written; nothing is sent or recorded."""
-    with open_store(settings.store_url) as store:
-        built = Services(settings, workspace, store)
-        now = dt.datetime.now(dt.UTC)
-        publish(settings, preview_messages(built, training, round_id, now))
-        written = write_dry_run(built, training, round_id, now)
-    folder = preview_folder(settings, training, round_id).resolve()
-    return f"dry run: {len(written)} messages written to {folder}; nothing was sent"
+    with services(settings, workspace) as built:
+        done = send.dry_run(built, round_)
+    publish(settings, done.preview)
+    return done.summary()
 
 
 def publish(settings: Settings, preview: Preview) -> None:
@@ -176,10 +142,14 @@ def send_invitations(parameters: SendParameters = SendParameters()) -> str:
         parameters.smtp_block,
     )
     workspace = load(settings)
-    round_id = resolve_round(workspace, parameters.training, parameters.round)
+    round_ = round_ref(workspace, parameters.training, parameters.round)
+    round_id = round_.id
+    # quote: Prefect would otherwise walk the whole workspace (every contact) for each task,
+    # looking for upstream results in it; that cost more than building the messages.
+    unwalked = cast(Workspace, quote(workspace))
     if parameters.dry_run:
-        return dry_run(settings, cast(Workspace, quote(workspace)), parameters.training, round_id)
-    preview = look(settings, cast(Workspace, quote(workspace)), parameters.training, round_id)
+        return dry_run(settings, unwalked, round_)
+    preview = look(settings, unwalked, round_)
     if preview is not None:
         publish(settings, preview)
         answer = pause_flow_run(
@@ -196,18 +166,15 @@ def send_invitations(parameters: SendParameters = SendParameters()) -> str:
         )
         if answer.decision != "send":
             return f"not sent: {answer.decided_by} did not confirm the first send"
-        confirm(settings, preview, answer.decided_by)
-    groups = batches(settings, parameters.training, round_id, parameters.batch_size)
+        confirm(settings, unwalked, preview, answer.decided_by)
+    groups = batches(settings, unwalked, round_, parameters.batch_size)
     progress = create_progress_artifact(
         0.0, key="delivery-progress", description=f"{parameters.training}, {round_id}"
     )
     assert isinstance(progress, UUID)  # a sync flow gets the id, not a coroutine
     report: list[Delivered] = []
-    # quote: Prefect would otherwise walk the whole workspace (every contact) for each batch,
-    # looking for upstream results in it; that cost more than building the messages.
-    unwalked = cast(Workspace, quote(workspace))
     for done, group in enumerate(groups, start=1):
-        report += send_batch(settings, unwalked, parameters.training, round_id, group)
+        report += send_batch(settings, unwalked, round_, group)
         update_progress_artifact(progress, 100.0 * done / len(groups))
     create_table_artifact(
         key="delivery",

@@ -1,18 +1,15 @@
 """Flow `send-reminders`: the daily run of reminders, nudges and notes-missing messages."""
 
-import datetime as dt
-
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from consult.bootstrap import sender, transport
-from consult.mail import reminders
+from consult.application.references import training_ref
+from consult.application.remind import send_reminders as send_due_messages
+from consult.bootstrap import services
 from consult.mail.delivery import Delivered, delivery_rows, summary
 from consult.mail.invitations import late_meetings
 from consult.settings import Settings
-from consult.store import open_store
-from consult.workspace.loading import load_workspace
 from flows.actor import flow_actor
 from flows.blocks import with_smtp_block
 from flows.failures import one_line_failures
@@ -35,17 +32,8 @@ def send_due(parameters: ReminderParameters) -> list[Delivered]:
         Settings.for_workspace(parameters.workspace),
         parameters.smtp_block,
     )
-    workspace = load_workspace(settings.workspace)
-    with open_store(settings.store_url, actor=flow_actor()) as store:
-        return reminders.send_due(
-            workspace,
-            store,
-            transport(settings),
-            sender(settings, workspace, parameters.training),
-            parameters.training,
-            now=dt.datetime.now(dt.UTC),
-            lease=settings.claim_lease,
-        )
+    with services(settings, actor=flow_actor()) as built:
+        return send_due_messages(built, training_ref(built.workspace, parameters.training))
 
 
 @flow(name="send-reminders", flow_run_name=named("remind"))

@@ -140,7 +140,7 @@ def _read(
                 if notice is not None:
                     notices.append(FoundNotice(source, notice))
                 elif _asks(body):
-                    # A COUNTER or REFRESH: read by consult.mail.counters, answered once
+                    # A COUNTER or REFRESH: read by consult.mail.attendee_requests, answered once
                     requests.append((source, body))
                 elif has_calendar(body):
                     found += [Found(source=source, line=line) for line in message_lines(body)]

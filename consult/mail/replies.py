@@ -67,7 +67,7 @@ class InboxRead:
     """The mailbox's messages that could not be read at all (also among `problems`)."""
     requests: list[tuple[str, bytes]] = field(default_factory=list)
     """The mailbox's messages holding a COUNTER or a REFRESH, with where each was, for
-    `consult.mail.counters.read_messages` (inbox/ files are read there by name)."""
+    `consult.mail.attendee_requests.read_messages` (inbox/ files are read there by name)."""
 
 
 @dataclass(frozen=True)
@@ -318,7 +318,7 @@ def message_lines(data: bytes) -> list[ReplyLine]:
 def message_calendars(data: bytes) -> tuple[str, list[tuple[str, bytes]]]:
     """Return an email's From address and each calendar part in it, with its METHOD.
 
-    For the iTIP messages other than REPLY (COUNTER, REFRESH: `consult.mail.counters`).
+    For the iTIP messages other than REPLY (COUNTER, REFRESH: `consult.mail.attendee_requests`).
     Raises InvalidCalendar for a message too large or too deeply nested to be read.
     """
     message = _parse_message(data)

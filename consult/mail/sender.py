@@ -82,6 +82,22 @@ def sender_for(workspace: Workspace, slug: str | None, fallback: Sender) -> Send
     return fallback
 
 
+def choose_sender(
+    settings: Settings, workspace: Workspace | None = None, training: str | None = None
+) -> Sender:
+    """Return who messages (of a training) come from: its sender, the workspace's, the settings'.
+
+    Raises SenderError when the settings send by SMTP and that sender's address is
+    at a domain for examples and tests.
+    """
+    chosen = settings_sender(settings)
+    if workspace is not None:
+        chosen = sender_for(workspace, training, chosen)
+    if settings.transport == "smtp":
+        check_smtp_sender(chosen, workspace)
+    return chosen
+
+
 def check_smtp_sender(sender: Sender, workspace: Workspace | None = None) -> None:
     """Raise SenderError when `sender` is at a domain for examples and tests, which SMTP refuses."""
     for field, address in (("email", sender.email), ("reply_to", sender.reply_to)):

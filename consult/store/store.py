@@ -21,13 +21,13 @@ import sqlalchemy as sa
 
 from consult.errors import StoreError
 from consult.store import audit as _audit
-from consult.store import counters as _counters
 from consult.store import history as _history
 from consult.store import inbound as _inbound
 from consult.store import meetings as _meetings
 from consult.store import messages as _messages
 from consult.store import observations as _observations
 from consult.store import packs as _packs
+from consult.store import proposals as _proposals
 from consult.store import steps as _steps
 from consult.store.claims import holder_id
 from consult.store.engine import create_store_engine, reading, writing
@@ -394,7 +394,7 @@ class Store:
     def record_counter(self, meeting_id: str, key: str, detail: Mapping[str, Any]) -> bool:
         """Return whether an attendee's counter-proposal is recorded now; False if it was before."""
         with writing(self._engine) as connection:
-            return _counters.record_counter(
+            return _proposals.record_counter(
                 connection, _now(), meeting_id=meeting_id, key=key, detail=detail
             )
 
@@ -405,10 +405,10 @@ class Store:
         accepted: bool,
         actor: str,
         detail: Mapping[str, Any] | None = None,
-    ) -> _counters.Counter:
+    ) -> _proposals.Counter:
         """Return the counter-proposal accepted or declined; ValueError if decided already."""
         with writing(self._engine) as connection:
-            return _counters.decide_counter(
+            return _proposals.decide_counter(
                 connection,
                 _now(),
                 meeting_id=meeting_id,
@@ -418,10 +418,10 @@ class Store:
                 detail=detail or {},
             )
 
-    def counters(self, prefix: str) -> list[_counters.Counter]:
+    def counters(self, prefix: str) -> list[_proposals.Counter]:
         """Return the counter-proposals of the meetings whose ids start with `prefix`."""
         with reading(self._engine) as connection:
-            return _counters.list_counters(connection, prefix)
+            return _proposals.list_counters(connection, prefix)
 
     def claim_step(
         self, training: str, key: str, actor: str, detail: Mapping[str, Any] | None = None

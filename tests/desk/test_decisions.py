@@ -159,7 +159,9 @@ def test_without_prefect_the_decisions_page_says_where_it_looked(
 def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
     prefect_api: PrefectApi, fresh_demo: Path, serve_desk: Callable[..., str]
 ) -> None:
-    from consult.bootstrap import Services, preview_messages
+    from consult.application.references import round_ref
+    from consult.application.send import preview_round
+    from consult.bootstrap import assemble
     from consult.mail.preview import example_text
     from consult.planning.plan import plan_round, save_plan
     from consult.workspace.loading import load_workspace
@@ -170,7 +172,8 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
     with open_store(settings.store_url) as store:
         save_plan(store, plan_round(workspace, SLUG, "round-1", {}, [], now=now), "t")
         store.decide_round(SLUG, "round-1", approve=True, actor="t")
-        expected = preview_messages(Services(settings, workspace, store), SLUG, "round-1", now)
+        built = assemble(settings, workspace, store, lambda: now)
+        expected = preview_round(built, round_ref(workspace, SLUG, "round-1"))
     assert {"ka", "en"} <= set(expected.examples), "the demo writes to readers of ka and en"
     # Each example is a stakeholder's message where the language has one: what organisations read.
     own = {f.email for f in workspace.training(SLUG).consultation.facilitators}
@@ -234,7 +237,7 @@ def test_a_counter_proposal_waits_with_the_proposed_time_checked_against_the_rul
     write_workspace: Callable[..., Path],
     open_desk: Callable[..., TestClient],
 ) -> None:
-    from consult.coordination.counters import read_inbox_requests
+    from consult.application.counter_proposals import read_inbox_requests
     from flows.review_counter import CounterParameters, review_counter_proposal
     from tests.conftest import PLANNED_AT
     from tests.integration.planning.test_counters import NINO, TUESDAY, invite, propose
@@ -243,7 +246,7 @@ def test_a_counter_proposal_waits_with_the_proposed_time_checked_against_the_rul
     with open_store(Settings(workspace=root).store_url) as store:
         built = invite(root, store)
         propose(built, TUESDAY)
-        read_inbox_requests(built, dt.datetime.now(dt.UTC))
+        read_inbox_requests(built)
     desk = open_desk(root, prefect=prefect_api, clock=lambda: PLANNED_AT)
     training = read_page(desk.get("/trainings/winter-2027").text)
     assert "counter-proposed" in training.text("meeting-mia")

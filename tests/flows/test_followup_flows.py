@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from consult.bootstrap import sender
 from consult.demo import shift_dates
 from consult.mail.invitations import send_round
+from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -42,7 +42,7 @@ def invited_workspace(
             workspace,
             store,
             FileOutbox(settings.outbox),
-            sender(settings),
+            choose_sender(settings),
             "winter-2027",
             "round-1",
             now=dt.datetime.now(dt.UTC),

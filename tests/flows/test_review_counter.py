@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 from prefect.flow_runs import resume_flow_run
 
-from consult.coordination.counters import read_inbox_requests
+from consult.application.counter_proposals import read_inbox_requests
 from consult.settings import Settings
 from consult.store import open_store
 from flows.review_counter import CounterParameters, review_counter_proposal
@@ -25,7 +24,7 @@ def test_a_declined_counter_proposal_sends_the_proposer_a_declinecounter(
     with open_store(settings.store_url) as store:
         built = invite(root, store)
         propose(built, TUESDAY)
-        read_inbox_requests(built, dt.datetime.now(dt.UTC))
+        read_inbox_requests(built)
 
     thread, outcome = in_background(
         review_counter_proposal,

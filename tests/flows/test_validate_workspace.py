@@ -12,9 +12,9 @@ import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
-from consult.bootstrap import read_replies
 from consult.errors import WorkspaceError
 from consult.mail.notices import bounce_warnings, record_inbox
+from consult.mail.replies import read_inbox
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from flows.validate_workspace import ValidateParameters, validate_workspace
@@ -72,7 +72,7 @@ def test_a_bounced_contact_is_warned_about_in_the_log_and_the_summary(
     settings.inbox.mkdir(parents=True, exist_ok=True)
     shutil.copy(BOUNCES / "postfix.eml", settings.inbox / "postfix.eml")
     with open_store(settings.store_url) as store:
-        record_inbox(store, read_replies(settings))
+        record_inbox(store, read_inbox(settings.inbox))
     [warning] = bounce_warnings(settings, load_workspace(root))  # what `consult validate` says
     assert warning.startswith(
         "stakeholders.yaml, line 10, organisations[0].contacts[0].email: "

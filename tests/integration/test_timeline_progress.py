@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from consult.bootstrap import Services, send_messages
+from consult.application.references import round_ref
+from consult.application.send import send_round
+from consult.bootstrap import assemble
 from consult.coordination.timeline import progress, timeline
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -29,9 +30,7 @@ def test_invitations_sent_by_hand_make_the_invite_step_done(
         )
         store.decide_round("winter-2027", "round-1", approve=True, actor="t")
         approved = progress(store, "winter-2027")
-        send_messages(
-            Services(settings, workspace, store), "winter-2027", "round-1", dt.datetime.now(dt.UTC)
-        )
+        send_round(assemble(settings, workspace, store), round_ref(workspace, "winter-2027"))
         sent = progress(store, "winter-2027")
     assert approved.waiting(invite) is False
     assert approved.done(invite) is False  # approved, nothing sent yet: the step is due

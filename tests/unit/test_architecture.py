@@ -3,7 +3,9 @@
 The rule (docs/architecture.md): the base modules and the two bottom packages
 (workspace, store) import nothing above them; planning, mail and notes stand on
 those and not on each other; briefing may also use mail, to send the pack;
-coordination wires the capabilities; the modules at the top wire everything.
+coordination reads across the capabilities (read models); the application layer
+(one module per use case) may use all of those; the modules at the top build
+the services and call the use cases.
 Nothing in consult/ imports Prefect, the flows or the tests. A broken rule
 fails with a sentence that names the file, the line and the rule.
 """
@@ -35,7 +37,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "mail": (*BASE, "workspace", "store"),
     "notes": (*BASE, "workspace", "store"),
     "briefing": (*BASE, "workspace", "store", "mail"),
-    "coordination": (
+    "coordination": (*BASE, "workspace", "store", "planning", "mail", "notes", "briefing"),
+    "application": (
         *BASE,
         "workspace",
         "store",
@@ -43,7 +46,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "mail",
         "notes",
         "briefing",
-        "bootstrap",
+        "coordination",
     ),
 }
 """Which part of consult may import which; a part always may import itself."""

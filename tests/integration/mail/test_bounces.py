@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from consult.bootstrap import read_replies, sender
 from consult.demo import shift_dates
 from consult.mail.invitations import send_round
 from consult.mail.notices import record_inbox
 from consult.mail.reminders import send_due
-from consult.mail.replies import round_status, status_markdown
+from consult.mail.replies import read_inbox, round_status, status_markdown
+from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -71,7 +71,13 @@ def invited(write_workspace: Callable[..., Path]) -> Iterator[Round]:
         save_plan(store, plan_round(workspace, SLUG, ROUND, {}, [], now=PLANNED_AT), "test")
         store.decide_round(SLUG, ROUND, approve=True, actor="test")
         send_round(
-            workspace, store, FileOutbox(settings.outbox), sender(settings), SLUG, ROUND, now=NOW
+            workspace,
+            store,
+            FileOutbox(settings.outbox),
+            choose_sender(settings),
+            SLUG,
+            ROUND,
+            now=NOW,
         )
         yield workspace, settings, store
 
@@ -85,7 +91,7 @@ def deliver_to_inbox(settings: Settings, *names: str) -> None:
 def nudges(round_: Round) -> list[tuple[str, str, str]]:
     workspace, settings, store = round_
     report = send_due(
-        workspace, store, FileOutbox(settings.outbox), sender(settings), SLUG, now=NUDGE_DUE
+        workspace, store, FileOutbox(settings.outbox), choose_sender(settings), SLUG, now=NUDGE_DUE
     )
     return sorted((d.recipient, d.outcome, d.detail) for d in report if d.kind == "nudge")
 
@@ -98,7 +104,7 @@ def test_a_bounce_marks_its_message_bounced_and_stops_the_nudges_to_its_address(
     address, status, words = BOUNCED[name]
     deliver_to_inbox(settings, name)
 
-    read = read_replies(settings)
+    read = read_inbox(settings.inbox)
     report = record_inbox(store, read)
 
     assert read.problems == []
@@ -120,9 +126,9 @@ def test_a_bounce_marks_its_message_bounced_and_stops_the_nudges_to_its_address(
 def test_a_bounce_is_recorded_once_however_often_the_inbox_is_read(invited: Round) -> None:
     _, settings, store = invited
     deliver_to_inbox(settings, "postfix.eml")
-    record_inbox(store, read_replies(settings))
+    record_inbox(store, read_inbox(settings.inbox))
 
-    again = record_inbox(store, read_replies(settings))
+    again = record_inbox(store, read_inbox(settings.inbox))
 
     assert [row.outcome for row in again.rows] == ["already recorded"]
     assert len(store.inbound("bounce")) == 1
@@ -132,7 +138,7 @@ def test_a_delayed_delivery_is_recorded_but_is_no_bounce(invited: Round) -> None
     _, settings, store = invited
     deliver_to_inbox(settings, "office365-delayed.eml")
 
-    report = record_inbox(store, read_replies(settings))
+    report = record_inbox(store, read_inbox(settings.inbox))
 
     assert [row.outcome for row in report.rows] == [
         "delayed 4.4.7 (400 4.4.7 Message delayed): not a bounce, the server still tries"
@@ -156,7 +162,7 @@ def test_an_automatic_reply_is_recorded_as_such_and_is_no_answer(
     deliver_to_inbox(settings, name)
     outbox_before = sorted(settings.outbox.iterdir())
 
-    report = record_inbox(store, read_replies(settings))
+    report = record_inbox(store, read_inbox(settings.inbox))
 
     assert [(r.email, r.outcome) for r in report.rows] == [
         (address, f"automatic reply ({why}): no answer; not answered")
@@ -172,7 +178,7 @@ def test_an_automatic_reply_is_recorded_as_such_and_is_no_answer(
 def test_the_round_status_shows_a_bounced_address_apart_from_the_silent(invited: Round) -> None:
     workspace, settings, store = invited
     deliver_to_inbox(settings, "office365.eml")
-    record_inbox(store, read_replies(settings))
+    record_inbox(store, read_inbox(settings.inbox))
 
     rows = {r.organisation: r for r in round_status(workspace, store, SLUG, ROUND)}
 
@@ -186,10 +192,10 @@ def test_the_round_status_shows_a_bounced_address_apart_from_the_silent(invited:
 def test_the_delivery_table_flags_the_bounced_address(invited: Round) -> None:
     workspace, settings, store = invited
     deliver_to_inbox(settings, "gmail.eml")
-    record_inbox(store, read_replies(settings))
+    record_inbox(store, read_inbox(settings.inbox))
 
     report = send_round(
-        workspace, store, FileOutbox(settings.outbox), sender(settings), SLUG, ROUND, now=NOW
+        workspace, store, FileOutbox(settings.outbox), choose_sender(settings), SLUG, ROUND, now=NOW
     )
 
     flagged = {d.recipient: d.detail for d in report}
@@ -210,7 +216,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_consult_validate_warns_about_a_contact_whose_address_bounced(invited: Round) -> None:
     _, settings, store = invited
     deliver_to_inbox(settings, "postfix.eml")
-    record_inbox(store, read_replies(settings))
+    record_inbox(store, read_inbox(settings.inbox))
 
     result = run("validate", str(settings.workspace))
 

@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from consult.bootstrap import sender
 from consult.errors import HeaderError, SmtpServerError
 from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver, summary
 from consult.mail.invitations import round_messages, send_round
 from consult.mail.mime import RawMessage, prepare_message
+from consult.mail.sender import choose_sender
 from consult.mail.transports.smtp import SmtpTransport
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -75,7 +75,14 @@ def test_a_550_recipient_is_attempted_once_across_three_runs_while_the_others_ar
     with running(mailbox) as port, open_store(settings.store_url) as store:
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
-            send_round, workspace, store, smtp, sender(settings), "winter-2027", "round-1", now=NOW
+            send_round,
+            workspace,
+            store,
+            smtp,
+            choose_sender(settings),
+            "winter-2027",
+            "round-1",
+            now=NOW,
         )
         runs = [send(), send(), send()]
         [rejected] = store.messages(status="rejected")
@@ -101,7 +108,14 @@ def test_a_rejected_recipient_is_tried_again_only_when_the_coordinator_asks(
     with running(mailbox) as port, open_store(settings.store_url) as store:
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
-            send_round, workspace, store, smtp, sender(settings), "winter-2027", "round-1", now=NOW
+            send_round,
+            workspace,
+            store,
+            smtp,
+            choose_sender(settings),
+            "winter-2027",
+            "round-1",
+            now=NOW,
         )
         send()
         mailbox.refusals.clear()  # the mailbox was created meanwhile
@@ -126,7 +140,7 @@ def test_a_451_recipient_is_transient_and_tried_again_on_the_next_run(
             workspace,
             store,
             smtp,
-            sender(settings),
+            choose_sender(settings),
             "winter-2027",
             "round-1",
             now=NOW,
@@ -153,7 +167,7 @@ def test_a_refused_login_stops_the_run_at_once_after_one_auth_and_fails_no_recip
                 "127.0.0.1", port, security="none", username="nino", password=password
             )
             return send_round(
-                workspace, store, smtp, sender(settings), "winter-2027", "round-1", now=NOW
+                workspace, store, smtp, choose_sender(settings), "winter-2027", "round-1", now=NOW
             )
 
         started = time.monotonic()
@@ -215,7 +229,9 @@ def test_an_unreachable_server_stops_the_run_after_one_messages_backoff_and_fail
     port = free_port()
     slept: list[float] = []
     with open_store(settings.store_url) as store:
-        messages = round_messages(workspace, store, sender(settings), "winter-2027", "round-1", NOW)
+        messages = round_messages(
+            workspace, store, choose_sender(settings), "winter-2027", "round-1", NOW
+        )
         started = time.monotonic()
         with pytest.raises(SmtpServerError) as caught:
             deliver(
@@ -233,7 +249,7 @@ def test_an_unreachable_server_stops_the_run_after_one_messages_backoff_and_fail
                 workspace,
                 store,
                 SmtpTransport("127.0.0.1", up, security="none"),
-                sender(settings),
+                choose_sender(settings),
                 "winter-2027",
                 "round-1",
                 now=NOW,
@@ -260,7 +276,7 @@ def test_an_unreachable_server_stops_a_real_run_within_thirty_seconds(
                 workspace,
                 store,
                 smtp,
-                sender(settings),
+                choose_sender(settings),
                 "winter-2027",
                 "round-1",
                 now=NOW,
@@ -282,7 +298,14 @@ def test_a_broken_template_for_one_language_fails_its_message_and_the_others_are
     with running(mailbox) as port, open_store(settings.store_url) as store:
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
-            send_round, workspace, store, smtp, sender(settings), "winter-2027", "round-1", now=NOW
+            send_round,
+            workspace,
+            store,
+            smtp,
+            choose_sender(settings),
+            "winter-2027",
+            "round-1",
+            now=NOW,
         )
         first, again = send(), send()
         [failed] = store.messages(status="failed")

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from consult.bootstrap import sender
 from consult.demo import shift_dates
 from consult.errors import ImapError
 from consult.mail.imap import read_imap
 from consult.mail.invitations import send_round
 from consult.mail.replies import record_replies
+from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.planning.changes import find_meeting
 from consult.planning.plan import plan_round, save_plan
@@ -44,7 +44,7 @@ def invited(write_workspace: Callable[..., Path]) -> tuple[Settings, Meeting]:
             workspace,
             store,
             FileOutbox(settings.outbox),
-            sender(settings),
+            choose_sender(settings),
             SLUG,
             ROUND,
             now=dt.datetime.now(dt.UTC),

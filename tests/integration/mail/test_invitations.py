@@ -18,9 +18,9 @@ import icalendar
 import pytest
 import vobject
 
-from consult.bootstrap import sender
 from consult.demo import prepare_demo
 from consult.mail.invitations import send_round
+from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.mail.transports.smtp import SmtpTransport
 from consult.planning.plan import plan_round, save_plan
@@ -67,10 +67,10 @@ def test_a_confirmed_round_writes_one_invitation_per_attendee_once(
     outbox = FileOutbox(settings.outbox)
     with open_store(settings.store_url) as store:
         first = send_round(
-            workspace, store, outbox, sender(settings), "winter-2027", "round-1", now=NOW
+            workspace, store, outbox, choose_sender(settings), "winter-2027", "round-1", now=NOW
         )
         again = send_round(
-            workspace, store, outbox, sender(settings), "winter-2027", "round-1", now=NOW
+            workspace, store, outbox, choose_sender(settings), "winter-2027", "round-1", now=NOW
         )
         [meeting] = store.meetings("winter-2027", "round-1")
     assert sorted((d.recipient, d.outcome) for d in first) == [
@@ -98,7 +98,7 @@ def test_a_refused_recipient_is_marked_rejected_and_the_others_are_sent(
     with running(mailbox) as port, open_store(settings.store_url) as store:
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         report = send_round(
-            workspace, store, smtp, sender(settings), "winter-2027", "round-1", now=NOW
+            workspace, store, smtp, choose_sender(settings), "winter-2027", "round-1", now=NOW
         )
         rejected = store.messages(status="rejected")
     outcomes = {d.recipient: d.outcome for d in report}

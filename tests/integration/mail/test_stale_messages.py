@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from consult.bootstrap import sender
 from consult.demo import shift_dates
 from consult.mail.delivery import Delivered
 from consult.mail.invitations import late_meetings, send_round
 from consult.mail.reminders import send_due
+from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.planning.changes import cancel, reschedule
 from consult.planning.plan import plan_round, save_plan
@@ -60,7 +60,7 @@ def confirmed(write_workspace: Callable[..., Path]) -> Iterator[Round]:
 def send(round_: Round, now: dt.datetime) -> list[Delivered]:
     workspace, settings, store, _, _ = round_
     outbox = FileOutbox(settings.outbox)
-    return send_round(workspace, store, outbox, sender(settings), SLUG, ROUND, now=now)
+    return send_round(workspace, store, outbox, choose_sender(settings), SLUG, ROUND, now=now)
 
 
 def outcomes(report: list[Delivered]) -> list[tuple[str, str, str, str]]:
@@ -116,7 +116,7 @@ def test_reminders_about_a_meeting_that_started_are_refused_and_named(confirmed:
     send(confirmed, NOW)
     now = earlier.start + dt.timedelta(minutes=5)
     report = send_due(
-        workspace, store, FileOutbox(settings.outbox), sender(settings), SLUG, now=now
+        workspace, store, FileOutbox(settings.outbox), choose_sender(settings), SLUG, now=now
     )
     reminders = {(d.meeting_id, d.kind, d.outcome) for d in report if d.kind == "reminder"}
     assert reminders == {(earlier.id, "reminder", "too late"), (later.id, "reminder", "sent")}

@@ -12,8 +12,15 @@ import icalendar
 import pytest
 import vobject
 
-from consult.bootstrap import Services, send_messages
-from consult.coordination.counters import decide_counter, read_inbox_requests, review_counters
+from consult.application.counter_proposals import (
+    decide_counter,
+    read_inbox_requests,
+    review_counters,
+)
+from consult.application.references import RoundRef, TrainingRef, round_ref, training_ref
+from consult.application.send import send_round
+from consult.application.services import Services
+from consult.bootstrap import assemble
 from consult.errors import PlanningError, RuleBroken
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -22,6 +29,18 @@ from consult.workspace.loading import load_workspace
 from tests.conftest import PLANNED_AT
 
 NOW = dt.datetime.now(dt.UTC)
+
+
+def winter(built: Services) -> TrainingRef:
+    """Return the tiny workspace's training."""
+    return training_ref(built.workspace, "winter-2027")
+
+
+def round_1(built: Services) -> RoundRef:
+    """Return the tiny workspace's round."""
+    return round_ref(built.workspace, "winter-2027", "round-1")
+
+
 NINO = "nino@mia.example.gov.ge"
 COUNTER = """\
 BEGIN:VCALENDAR\r
@@ -60,8 +79,8 @@ def invite(root: Path, store: Store) -> Services:
     plan = plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT)
     save_plan(store, plan, "test")
     store.decide_round("winter-2027", "round-1", approve=True, actor="test")
-    built = Services(settings, workspace, store)
-    send_messages(built, "winter-2027", "round-1", NOW)
+    built = assemble(settings, workspace, store, lambda: NOW)
+    send_round(built, round_ref(workspace, "winter-2027"))
     return built
 
 
@@ -87,11 +106,11 @@ def test_a_counter_proposal_is_recorded_once_however_often_the_inbox_is_read(
     invited: Services,
 ) -> None:
     propose(invited, TUESDAY)
-    first = read_inbox_requests(invited, NOW)
-    again = read_inbox_requests(invited, NOW)
+    first = read_inbox_requests(invited)
+    again = read_inbox_requests(invited)
     assert first.outcomes == [f"inbox/counter.ics: counter-proposal of {NINO}: recorded"]
     assert again.outcomes == [f"inbox/counter.ics: counter-proposal of {NINO}: already recorded"]
-    [review] = review_counters(invited, "winter-2027", NOW)
+    [review] = review_counters(invited, winter(invited))
     assert (review.counter.proposer, review.counter.comment, review.breaches) == (
         NINO,
         "Tuesday suits us better",
@@ -103,15 +122,15 @@ def test_a_counter_proposal_for_a_saturday_night_names_the_rules_it_breaks(
     invited: Services,
 ) -> None:
     propose(invited, SATURDAY)
-    read_inbox_requests(invited, NOW)
-    [review] = review_counters(invited, "winter-2027", NOW)
+    read_inbox_requests(invited)
+    [review] = review_counters(invited, winter(invited))
     assert review.breaches == [
         "Lela Tsereteli (facilitator): Saturday is not a working day in Asia/Tbilisi",
         "ნინო ბერიძე (contact, mia): Saturday is not a working day in Asia/Tbilisi",
     ]
     with pytest.raises(RuleBroken):
-        decide_counter(invited, "winter-2027", "round-1", "mia", accept=True, by="Nino", now=NOW)
-    [still] = review_counters(invited, "winter-2027", NOW)
+        decide_counter(invited, round_1(invited), "mia", accept=True, by="Nino")
+    [still] = review_counters(invited, winter(invited))
     assert still.counter.state == "pending"
 
 
@@ -119,10 +138,8 @@ def test_accepting_moves_the_meeting_and_sends_everyone_an_update_both_parsers_r
     invited: Services,
 ) -> None:
     meeting_id = propose(invited, TUESDAY)
-    read_inbox_requests(invited, NOW)
-    report = decide_counter(
-        invited, "winter-2027", "round-1", "mia", accept=True, by="Nino", now=NOW
-    )
+    read_inbox_requests(invited)
+    report = decide_counter(invited, round_1(invited), "mia", accept=True, by="Nino")
     assert sorted((d.kind, d.outcome) for d in report) == [("update", "sent")] * 2
     moved = invited.store.get_meeting(meeting_id)
     assert moved is not None
@@ -133,7 +150,7 @@ def test_accepting_moves_the_meeting_and_sends_everyone_an_update_both_parsers_r
         parsed = vobject.readOne(data.decode())
         assert parsed.method.value == "REQUEST"
         assert parsed.vevent.dtstart.value == moved.start
-    assert review_counters(invited, "winter-2027", NOW) == []
+    assert review_counters(invited, winter(invited)) == []
     actions = [e.action for e in invited.store.audit_log(meeting_id)]
     assert actions[-2:] == ["meeting.rescheduled", "counter.accepted"]
 
@@ -142,15 +159,13 @@ def test_declining_sends_the_proposer_a_declinecounter_both_parsers_read(
     invited: Services,
 ) -> None:
     meeting_id = propose(invited, TUESDAY)
-    read_inbox_requests(invited, NOW)
+    read_inbox_requests(invited)
     report = decide_counter(
         invited,
-        "winter-2027",
-        "round-1",
+        round_1(invited),
         "mia",
         accept=False,
         by="Nino",
-        now=NOW,
         comment="The ministry's room is taken on Tuesday.",
     )
     assert [(d.recipient, d.kind, d.outcome) for d in report] == [
@@ -175,19 +190,17 @@ def test_declining_sends_the_proposer_a_declinecounter_both_parsers_read(
     assert text is not None
     assert "გმადლობთ" in text.get_content()  # Nino reads Georgian
     with pytest.raises(PlanningError, match="no counter-proposal is waiting"):
-        decide_counter(invited, "winter-2027", "round-1", "mia", accept=False, by="N", now=NOW)
+        decide_counter(invited, round_1(invited), "mia", accept=False, by="N")
 
 
 def test_declining_a_proposer_no_longer_invited_records_the_decline_and_sends_nothing(
     invited: Services,
 ) -> None:
     meeting_id = propose(invited, TUESDAY)
-    read_inbox_requests(invited, NOW)
+    read_inbox_requests(invited)
     others = [a for a in invited.store.attendees(meeting_id) if a.email != NINO]
     invited.store.set_attendees(meeting_id, others)  # Nino left the ministry since
-    report = decide_counter(
-        invited, "winter-2027", "round-1", "mia", accept=False, by="Nino", now=NOW
-    )
+    report = decide_counter(invited, round_1(invited), "mia", accept=False, by="Nino")
     assert report == []
     assert [c.state for c in invited.store.counters(meeting_id)] == ["declined"]
     assert list(invited.settings.outbox.glob("*.counter_declined.*.eml")) == []
@@ -205,8 +218,8 @@ def test_a_refresh_is_answered_with_the_current_request_to_that_attendee_once(
     )
     invited.settings.inbox.mkdir(parents=True, exist_ok=True)
     (invited.settings.inbox / "refresh.ics").write_text(refresh, encoding="utf-8")
-    first = read_inbox_requests(invited, NOW)
-    again = read_inbox_requests(invited, NOW)
+    first = read_inbox_requests(invited)
+    again = read_inbox_requests(invited)
     assert [(d.recipient, d.kind, d.outcome) for d in first.refreshed] == [
         (NINO, "refresh", "sent")
     ]

@@ -17,12 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consult.bootstrap import sender
 from consult.demo import prepare_demo
 from consult.errors import HeaderError
 from consult.mail import invitations
 from consult.mail.invitations import send_round
 from consult.mail.mime import RawMessage, as_email, message_bytes, prepare_message
+from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -272,10 +272,14 @@ def test_every_demo_message_decodes_to_its_subject_and_names_exactly(
                     store.set_attendees(
                         meeting.id, [a.model_copy(update={"language": language}) for a in attendees]
                     )
-                send_round(workspace, store, outbox, sender(settings_), slug, round_.id, now=now)
+                send_round(
+                    workspace, store, outbox, choose_sender(settings_), slug, round_.id, now=now
+                )
                 for meeting in meetings:
                     store.set_meeting_status(meeting.id, "cancelled", "test")
-                send_round(workspace, store, outbox, sender(settings_), slug, round_.id, now=now)
+                send_round(
+                    workspace, store, outbox, choose_sender(settings_), slug, round_.id, now=now
+                )
     written = {
         read(path.read_bytes())["Message-ID"]: path.read_bytes()
         for path in outbox.folder.glob("*.eml")

@@ -13,9 +13,9 @@ import shutil
 
 import pytest
 
-from consult.bootstrap import sender
 from consult.demo import DEMO_WORKSPACE
 from consult.mail.invitations import send_round
+from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -44,7 +44,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
             workspace,
             store,
             FileOutbox(settings.outbox),
-            sender(settings),
+            choose_sender(settings),
             SLUG,
             "round-1",
             now=PLANNED_AT,

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from consult.bootstrap import sender
 from consult.errors import SenderError
-from consult.mail.sender import reserved_domain
+from consult.mail.sender import choose_sender, reserved_domain
 from consult.settings import Settings
 from consult.workspace.loading import load_workspace
 from tests.conftest import TINY_STAKEHOLDERS, TINY_TRAINING
@@ -37,7 +36,7 @@ def test_the_workspace_sender_is_the_from_with_its_reply_to(
     write_workspace: Callable[..., Path],
 ) -> None:
     root = write_workspace(with_sender())
-    chosen = sender(Settings(workspace=root), load_workspace(root), "winter-2027")
+    chosen = choose_sender(Settings(workspace=root), load_workspace(root), "winter-2027")
     assert (chosen.name, chosen.email) == (
         "IOM Georgia consultations",
         "consultations@iom-georgia.net",
@@ -50,7 +49,7 @@ def test_a_trainings_own_sender_wins_over_the_workspaces(
     write_workspace: Callable[..., Path],
 ) -> None:
     root = write_workspace(with_sender(), {"winter-2027": TINY_TRAINING + TRAINING_SENDER})
-    chosen = sender(Settings(workspace=root), load_workspace(root), "winter-2027")
+    chosen = choose_sender(Settings(workspace=root), load_workspace(root), "winter-2027")
     assert (chosen.name, chosen.email, chosen.reply_to) == (
         "Winter school team",
         "winter@iom-georgia.net",
@@ -64,12 +63,12 @@ def test_without_a_workspace_sender_the_settings_or_the_smtp_login_give_it(
 ) -> None:
     workspace = load_workspace(write_workspace())
     explicit = Settings(workspace=workspace.root, sender_email="team@iom-georgia.net")
-    assert sender(explicit, workspace, "winter-2027").email == "team@iom-georgia.net"
+    assert choose_sender(explicit, workspace, "winter-2027").email == "team@iom-georgia.net"
     login = Settings(
         workspace=workspace.root, transport="smtp", smtp_username="smtp-login@iom-georgia.net"
     )
-    assert sender(login, workspace, "winter-2027").email == "smtp-login@iom-georgia.net"
-    assert sender(Settings(workspace=workspace.root), workspace).email == (
+    assert choose_sender(login, workspace, "winter-2027").email == "smtp-login@iom-georgia.net"
+    assert choose_sender(Settings(workspace=workspace.root), workspace).email == (
         "consultations@example.org"
     )
 
@@ -79,7 +78,9 @@ def test_smtp_from_the_default_example_address_is_refused_naming_where_to_set_it
 ) -> None:
     workspace = load_workspace(write_workspace())
     with pytest.raises(SenderError) as raised:
-        sender(Settings(workspace=workspace.root, transport="smtp"), workspace, "winter-2027")
+        choose_sender(
+            Settings(workspace=workspace.root, transport="smtp"), workspace, "winter-2027"
+        )
     assert str(raised.value).startswith(
         "the default sender (no `sender:` in stakeholders.yaml): got 'consultations@example.org', "
         "expected an address that receives the replies: example.org is reserved for examples "
@@ -96,7 +97,9 @@ def test_smtp_from_an_example_address_in_the_workspace_names_its_file_and_line(
     )
     root = write_workspace(stakeholders)
     with pytest.raises(SenderError) as raised:
-        sender(Settings(workspace=root, transport="smtp"), load_workspace(root), "winter-2027")
+        choose_sender(
+            Settings(workspace=root, transport="smtp"), load_workspace(root), "winter-2027"
+        )
     assert str(raised.value).startswith(
         "stakeholders.yaml, line 3, sender.email: got 'consultations@mail.example.com', "
         "expected an address that receives the replies: example.com is reserved"
@@ -107,7 +110,7 @@ def test_the_file_outbox_may_send_from_an_example_address(
     write_workspace: Callable[..., Path],
 ) -> None:
     workspace = load_workspace(write_workspace())
-    chosen = sender(Settings(workspace=workspace.root), workspace, "winter-2027")
+    chosen = choose_sender(Settings(workspace=workspace.root), workspace, "winter-2027")
     assert chosen.email == "consultations@example.org"
 
 

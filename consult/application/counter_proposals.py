@@ -7,31 +7,31 @@ its time breaks (none: it keeps every rule). `decide_counter` applies the
 coordinator's decision: accepting moves the meeting through the same
 rule-checked reschedule as `consult reschedule` and sends everyone the update;
 declining sends the proposer a DECLINECOUNTER. It wires planning and mail,
-which do not know each other, so it sits above them, in coordination.
+which do not know each other, so it sits above them, in the application layer.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from consult.bootstrap import Services, send_messages, sender, transport
+from consult.application.references import RoundRef, TrainingRef
+from consult.application.send import send_round
+from consult.application.services import Services
 from consult.errors import PlanningError
-from consult.mail.counters import (
+from consult.mail.attendee_requests import (
     Requests,
     answer_refreshes,
     read_messages,
     read_requests,
     record_counters,
+    send_declinecounter,
 )
-from consult.mail.counters import send_declinecounter as _send_declinecounter
 from consult.mail.delivery import Delivered
 from consult.planning.changes import check_time, find_meeting, move
 from consult.planning.problem import fetch_round_feeds
-from consult.store.counters import Counter
+from consult.store.proposals import Counter
 from schemas.state import Meeting
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class CounterReview:
 
 
 def read_inbox_requests(
-    built: Services, now: dt.datetime, messages: Sequence[tuple[str, bytes]] = ()
+    built: Services, messages: Sequence[tuple[str, bytes]] = ()
 ) -> InboxRequests:
     """Return what became of the counter-proposals and refresh requests of inbox/ and `messages`.
 
@@ -76,25 +76,26 @@ def read_inbox_requests(
     refreshed = answer_refreshes(
         built.workspace,
         built.store,
-        transport(built.settings),
-        sender(built.settings, built.workspace),
+        built.transport,
+        built.sender(),
         found.refreshes,
-        now,
+        built.now(),
     )
     return InboxRequests(outcomes, refreshed, found.problems, found.sources)
 
 
-def review_counters(built: Services, training: str, now: dt.datetime) -> list[CounterReview]:
+def review_counters(built: Services, training: TrainingRef) -> list[CounterReview]:
     """Return the training's counter-proposals waiting for a decision, each checked."""
     feeds: dict[str, dict[str, FeedResult]] = {}
     reviews = []
-    for counter in built.store.counters(f"{training}/"):
+    now = built.now()
+    for counter in built.store.counters(f"{training.slug}/"):
         meeting = built.store.get_meeting(counter.meeting_id)
         if counter.state != "pending" or meeting is None:
             continue
         if meeting.round not in feeds:
             feeds[meeting.round] = fetch_round_feeds(
-                built.workspace, training, meeting.round, cache_dir=built.settings.feed_cache
+                built.workspace, training.slug, meeting.round, cache_dir=built.settings.feed_cache
             )
         breaches = check_time(
             built.workspace,
@@ -109,15 +110,25 @@ def review_counters(built: Services, training: str, now: dt.datetime) -> list[Co
     return reviews
 
 
+def meeting_counters(
+    built: Services, round_: RoundRef, planned: str
+) -> tuple[Meeting, list[CounterReview]]:
+    """Return the round's meeting planned as `planned` and its waiting counter-proposals, checked.
+
+    Raises PlanningError naming the round's meetings when there is no such meeting.
+    """
+    meeting = find_meeting(built.store, round_.slug, round_.id, planned)
+    reviews = [r for r in review_counters(built, round_.training) if r.meeting.id == meeting.id]
+    return meeting, reviews
+
+
 def decide_counter(
     built: Services,
-    training: str,
-    round_id: str,
+    round_: RoundRef,
     planned: str,
     *,
     accept: bool,
     by: str,
-    now: dt.datetime,
     comment: str = "",
 ) -> list[Delivered]:
     """Return the delivery the decision on the meeting's latest waiting counter-proposal calls for.
@@ -126,7 +137,8 @@ def decide_counter(
     keeps every planning rule, else raises RuleBroken and records nothing; the
     update goes to every attendee. Declining sends the proposer a DECLINECOUNTER.
     """
-    meeting = find_meeting(built.store, training, round_id, planned)
+    now = built.now()
+    meeting = find_meeting(built.store, round_.slug, round_.id, planned)
     waiting = [
         c
         for c in built.store.counters(meeting.id)
@@ -145,18 +157,18 @@ def decide_counter(
             by,
             now,
             feeds=fetch_round_feeds(
-                built.workspace, training, round_id, cache_dir=built.settings.feed_cache
+                built.workspace, round_.slug, round_.id, cache_dir=built.settings.feed_cache
             ),
             lead_working_days=built.settings.lead_working_days,
         )
         built.store.decide_counter(meeting.id, counter.key, True, by, detail)
-        return send_messages(built, training, round_id, now, meetings={meeting.id})
+        return send_round(built, round_, meetings={meeting.id})
     built.store.decide_counter(meeting.id, counter.key, False, by, detail)
-    return _send_declinecounter(
+    return send_declinecounter(
         built.workspace,
         built.store,
-        transport(built.settings),
-        sender(built.settings, built.workspace, training),
+        built.transport,
+        built.sender(round_.slug),
         meeting,
         counter,
         now,
@@ -164,9 +176,9 @@ def decide_counter(
     )
 
 
-def review_lines(reviews: list[CounterReview], timezone: str) -> list[str]:
+def review_lines(reviews: list[CounterReview], training: TrainingRef) -> list[str]:
     """Return one paragraph per counter-proposal: who, which time, and the rules it breaks."""
-    zone = ZoneInfo(timezone)
+    zone, timezone = training.zone, training.timezone
     lines = []
     for review in reviews:
         c = review.counter

@@ -8,7 +8,7 @@ finds them, and REFRESH requests ("send me the meeting again"), in the inbox's
 (METHOD:DECLINECOUNTER, section 3.2.8), `answer_refreshes` sends the asker
 the meeting's current REQUEST; both through the delivery ledger, once each
 per meeting SEQUENCE. Accepting a counter-proposal is a reschedule: the
-update goes to everyone (`consult.bootstrap.decide_counter`).
+update goes to everyone (`consult.application.counter_proposals.decide_counter`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from consult.mail.replies import REQUEST_METHODS, SUFFIXES, message_calendars
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import Store
-from consult.store.counters import Counter, counter_key
+from consult.store.proposals import Counter, counter_key
 from consult.workspace.loading import Workspace
 from schemas.state import Attendee, Meeting, MessageKind
 

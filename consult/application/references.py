@@ -1,0 +1,61 @@
+"""The training or round a use case acts on, resolved once with its time zone.
+
+A command or a flow names a training by its slug and a round by its id, or
+none for the first; `training_ref` and `round_ref` check them once, with the
+clear error an unknown one gets, and every function after takes the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from consult.workspace.loading import Workspace
+from consult.workspace.rounds import meeting_id, resolve_round
+from schemas.training import Training
+
+
+@dataclass(frozen=True)
+class TrainingRef:
+    """A training of the workspace: its slug, its file's content, and its time zone."""
+
+    slug: str
+    training: Training
+
+    @property
+    def timezone(self) -> str:
+        """Return the IANA name of the training's time zone."""
+        return self.training.timezone
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the training's time zone."""
+        return ZoneInfo(self.training.timezone)
+
+
+@dataclass(frozen=True)
+class RoundRef:
+    """A consultation round of a training."""
+
+    training: TrainingRef
+    id: str
+
+    @property
+    def slug(self) -> str:
+        """Return the slug of the round's training."""
+        return self.training.slug
+
+    def meeting_id(self, planned: str) -> str:
+        """Return the store id of the round's meeting planned as `planned`."""
+        return meeting_id(self.slug, self.id, planned)
+
+
+def training_ref(workspace: Workspace, slug: str) -> TrainingRef:
+    """Return the training with this slug; raise WorkspaceError naming the known ones if none."""
+    return TrainingRef(slug, workspace.training(slug))
+
+
+def round_ref(workspace: Workspace, slug: str, round_id: str | None = None) -> RoundRef:
+    """Return the round asked for, or the training's first; raise an error naming the known ones."""
+    training = training_ref(workspace, slug)
+    return RoundRef(training, resolve_round(workspace, slug, round_id))

@@ -1,0 +1,162 @@
+"""The commands about the workspace as a whole: validate, schema, demo, ui."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from consult.cli.app import app, err, out
+from consult.cli.options import WorkspaceArgument, WorkspaceOption
+from consult.cli.output import print_pack, print_summary
+from consult.errors import ConsultError, UiError
+from consult.settings import Settings
+from consult.ui import DEFAULT_PORT, DESK_PORT
+
+if TYPE_CHECKING:
+    from consult.application.services import Services
+
+
+@app.command()
+def validate(workspace: WorkspaceArgument = None) -> None:
+    """Check every file of a workspace and print what it holds."""
+    from consult.mail.notices import bounce_warnings
+    from consult.workspace.loading import load_workspace
+    from consult.workspace.summary import summarise
+
+    settings = Settings.for_workspace(workspace)
+    loaded = load_workspace(settings.workspace)
+    print_summary(summarise(loaded))
+    for warning in bounce_warnings(settings, loaded):
+        err.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    for notice in loaded.warnings:
+        err.print(f"warning: {notice}", markup=False, soft_wrap=True)
+    out.print(f"[green]{settings.workspace}: valid[/green]", soft_wrap=True)
+
+
+@app.command()
+def schema(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only report whether the committed files are stale.")
+    ] = False,
+) -> None:
+    """Write the JSON Schema of stakeholders.yaml and trainings/*.yaml into schemas/."""
+    from consult.workspace.json_schema import SCHEMA_DIR, stale_schemas, write_schemas
+
+    if check:
+        stale = stale_schemas()
+        if stale:
+            raise ConsultError(
+                f"stale JSON Schema in {SCHEMA_DIR}: {', '.join(stale)}; run `consult schema`"
+            )
+        out.print("JSON Schema up to date")
+        return
+    for path in write_schemas():
+        out.print(f"wrote {path}")
+
+
+@app.command()
+def demo(
+    target: Annotated[
+        Path, typer.Option("--into", help="Where to put the demo's workspace and outputs.")
+    ] = Path("build/demo"),
+) -> None:
+    """Run the pipeline on a fresh copy of the demo workspace, dated six weeks ahead."""
+    from consult.bootstrap import services
+    from consult.demo import prepare_demo, serve_feeds
+    from consult.workspace.summary import summarise
+
+    with serve_feeds() as port:
+        workspace = prepare_demo(target, dt.date.today(), feed_port=port)
+        settings = Settings(workspace=workspace)
+        with services(settings, actor="demo") as built:
+            built.store.audit("demo", "workspace.prepared", str(workspace), {})
+            print_summary(summarise(built.workspace))
+            for slug in built.workspace.trainings:
+                _run_demo_training(built, slug)
+    out.print()
+    out.print(f"demo workspace: {workspace.resolve()}", soft_wrap=True)
+    out.print(f"state database: {settings.store_url}", soft_wrap=True)
+    out.print(f"outputs:        {settings.out_dir.resolve()}", soft_wrap=True)
+
+
+def _run_demo_training(built: Services, slug: str) -> None:
+    """Plan, approve and invite every round of the training, import its notes, brief and send."""
+    from consult.application.brief import compile_briefing
+    from consult.application.notes import import_notes
+    from consult.application.plan import decide_plan, propose_plan
+    from consult.application.references import round_ref, training_ref
+    from consult.application.send import send_round
+    from consult.planning.plan import schedule_markdown
+
+    settings = built.settings
+    training = training_ref(built.workspace, slug)
+    for round_ in training.training.consultation.rounds:
+        ref = round_ref(built.workspace, slug, round_.id)
+        result = propose_plan(built, ref, replan=False, by="demo")
+        out.print()
+        out.print(schedule_markdown(built.workspace, result), soft_wrap=True, markup=False)
+        decide_plan(built, ref, approve=True, by="demo")
+        out.print(f"{slug}, {round_.id}: approved by the demo", soft_wrap=True)
+        sent = sum(1 for d in send_round(built, ref) if d.outcome == "sent")
+        notes = import_notes(built, training, "demo")
+        out.print(
+            f"{slug}: notes imported from {settings.notes.resolve()}: {notes.summary()}",
+            soft_wrap=True,
+        )
+        out.print(
+            f"{slug}, {round_.id}: {sent} invitations written to {settings.outbox.resolve()}",
+            soft_wrap=True,
+        )
+    compiled, delivered = compile_briefing(built, training)
+    out.print()
+    print_pack(compiled)
+    sent = sum(1 for d in delivered if d.outcome == "sent")
+    out.print(
+        f"{slug}: the pack emailed to {sent} recipients, in {settings.outbox.resolve()}",
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def ui(
+    workspace: WorkspaceOption = None,
+    port: Annotated[
+        int, typer.Option("--port", help="The port on 127.0.0.1; a free one if it is taken.")
+    ] = DEFAULT_PORT,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", help="The server's state folder (default: in the workspace)."),
+    ] = None,
+    desk_port: Annotated[
+        int,
+        typer.Option("--desk-port", help="The desk's port on 127.0.0.1; a free one if taken."),
+    ] = DESK_PORT,
+) -> None:
+    """Start a local Prefect server, serve every deployment and the desk; Ctrl-C stops all."""
+    from consult.ui import LocalUi, interruptible, local_ui, wait
+    from consult.workspace.loading import load_workspace
+
+    local = LocalUi.for_workspace(workspace, port, desk_port)
+    load_workspace(local.workspace or Path())  # a workspace with problems starts nothing
+    if home is not None:
+        local = replace(local, home=home.resolve())
+    out.print(f"starting the Prefect server (state in {local.home})...", soft_wrap=True)
+    try:
+        with interruptible(), local_ui(local) as running:
+            out.print(f"Prefect UI: {running.url}", soft_wrap=True)
+            out.print(f"Desk: {running.desk_url}", soft_wrap=True)
+            out.print(
+                f"serving the deployments of {local.project / 'prefect.yaml'} on workspace "
+                f"{local.workspace}; logs in {running.logs}. Ctrl-C stops all three.",
+                soft_wrap=True,
+            )
+            why = wait(running)
+    except KeyboardInterrupt:
+        why = "stopped"
+    if why != "stopped":
+        raise UiError(why)
+    out.print("stopped", soft_wrap=True)
