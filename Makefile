@@ -33,9 +33,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-# A local Prefect server (SQLite, 127.0.0.1) serving every deployment of prefect.yaml; Ctrl-C stops it.
+# A local Prefect server (SQLite, 127.0.0.1) serving every deployment of prefect.yaml, and the
+# desk, on the demo's workspace build/demo (made by `make demo` when missing); Ctrl-C stops it.
 ui: $(STAMP)
-	$(BIN)/consult ui
+	@test -f build/demo/stakeholders.yaml || $(BIN)/consult demo
+	$(BIN)/consult ui --workspace build/demo
 
 schema: $(STAMP)
 	$(BIN)/consult schema
