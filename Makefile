@@ -42,8 +42,19 @@ ui: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/consult schema
 
+# Every benchmark of bench/, each to its end even when one before it failed; then the ones that
+# failed, and exit 1 if any did. `make bench BENCH_ARGS=--quick`: small sizes, the same code
+# (what `make test` runs, in tests/e2e/test_benchmarks.py).
+BENCH_ARGS ?=
 bench: $(STAMP)
-	@for bench in bench/[a-z]*.py; do PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m bench.$$(basename $$bench .py) || exit 1; done
+	@failed=""; \
+	for bench in bench/[a-z]*.py; do \
+		name=$$(basename $$bench .py); \
+		echo "== python -m bench.$$name $(BENCH_ARGS)"; \
+		PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m bench.$$name $(BENCH_ARGS) \
+			|| { echo "== bench.$$name FAILED (exit $$?)" >&2; failed="$$failed $$name"; }; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make bench: these failed:$$failed" >&2; exit 1; fi
 
 # The Debian packages the tests use: a PostgreSQL server, which tests/pg.py starts on loopback;
 # Dovecot (IMAP) for the replies' tests; Pango and fonts for the briefing pack's PDF;

@@ -1,9 +1,9 @@
 """The options every benchmark takes (no benchmark itself: `make bench` runs bench/[a-z]*.py).
 
-    --quick   the same code path on small sizes, in a few seconds: what `make test` runs
-              (tests/e2e/test_benchmarks.py), so that a benchmark that no longer runs fails
-              the tests. Its figures still come with their ratios to a baseline measured in
-              the same run, but they are no measurement: only the full run is.
+--quick   the same code path on small sizes, in a few seconds: what `make test` runs
+          (tests/e2e/test_benchmarks.py), so that a benchmark that no longer runs fails
+          the tests. Its figures still come with their ratios to a baseline measured in
+          the same run, but they are no measurement: only the full run is.
 """
 
 from __future__ import annotations
