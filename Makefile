@@ -33,24 +33,50 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-# A local Prefect server (SQLite, 127.0.0.1) serving every deployment of prefect.yaml; Ctrl-C stops it.
+# A local Prefect server (SQLite, 127.0.0.1) serving every deployment of prefect.yaml, and the
+# desk, on the demo's workspace build/demo (made by `make demo` when missing); Ctrl-C stops it.
 ui: $(STAMP)
-	$(BIN)/consult ui
+	@test -f build/demo/stakeholders.yaml || $(BIN)/consult demo
+	$(BIN)/consult ui --workspace build/demo
 
 schema: $(STAMP)
 	$(BIN)/consult schema
 
+# Every benchmark of bench/, each to its end even when one before it failed; then the ones that
+# failed, and exit 1 if any did. `make bench BENCH_ARGS=--quick`: small sizes, the same code
+# (what `make test` runs, in tests/e2e/test_benchmarks.py).
+BENCH_ARGS ?=
 bench: $(STAMP)
-	@for bench in bench/[a-z]*.py; do PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m bench.$$(basename $$bench .py) || exit 1; done
+	@failed=""; \
+	for bench in bench/[a-z]*.py; do \
+		name=$$(basename $$bench .py); \
+		echo "== python -m bench.$$name $(BENCH_ARGS)"; \
+		PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m bench.$$name $(BENCH_ARGS) \
+			|| { echo "== bench.$$name FAILED (exit $$?)" >&2; failed="$$failed $$name"; }; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make bench: these failed:$$failed" >&2; exit 1; fi
 
 # The Debian packages the tests use: a PostgreSQL server, which tests/pg.py starts on loopback;
 # Dovecot (IMAP) for the replies' tests; Pango and fonts for the briefing pack's PDF;
 # and Chromium, which the browser test drives through Playwright.
 # Only root can install them; anyone else is told, and those tests skip.
+# apt-get waits up to 10 minutes for another install to end instead of failing at once:
+# DPkg::Lock::Timeout makes install wait for dpkg's lock, but update does not wait for the
+# package lists' lock with it (apt 2.6), so update is tried again every 5 s while that is held.
+APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
+APT_UPDATE := tries=120; \
+	while ! out=$$($(APT) update 2>&1); do \
+		if [ $$tries -eq 0 ] || ! echo "$$out" | grep -q "Could not get lock"; then \
+			echo "$$out" >&2; exit 1; \
+		fi; \
+		[ $$tries -lt 120 ] || echo "make system: waiting for another apt-get to release its lock"; \
+		tries=$$((tries - 1)); sleep 5; \
+	done; \
+	echo "$$out" | tail -n 1
 system:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	if [ "$$(id -u)" -eq 0 ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
+		$(APT_UPDATE) && $(APT) install -y postgresql; \
 	else \
 		echo "make system: PostgreSQL is not installed and only root can install it" \
 			"(apt-get install postgresql): the tests that need it will be skipped"; \
@@ -58,7 +84,7 @@ system:
 	@# A real IMAP server (Dovecot) for the tests of replies read from a mailbox; never started as a service.
 	@test -x /usr/sbin/dovecot || \
 	if [ "$$(id -u)" -eq 0 ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd \
+		$(APT_UPDATE) && $(APT) install -y dovecot-imapd \
 			&& { service dovecot stop >/dev/null 2>&1 || true; }; \
 	else \
 		echo "make system: Dovecot is not installed and only root can install it" \
@@ -67,7 +93,7 @@ system:
 	@# The briefing pack's PDF: WeasyPrint needs Pango, and the DejaVu fonts carry the Georgian glyphs.
 	@ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1 && ldconfig -p | grep -q libpangoft2 || \
 	if [ "$$(id -u)" -eq 0 ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0; \
+		$(APT_UPDATE) && $(APT) install -y fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0; \
 	else \
 		echo "make system: Pango or the DejaVu fonts are missing and only root can install them" \
 			"(apt-get install fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0)"; \
@@ -75,7 +101,7 @@ system:
 	@# Chromium, which the browser test drives through Playwright (no browser download).
 	@test -x /usr/bin/chromium || \
 	if [ "$$(id -u)" -eq 0 ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+		$(APT_UPDATE) && $(APT) install -y chromium; \
 	else \
 		echo "make system: Chromium is not installed and only root can install it" \
 			"(apt-get install chromium): the browser test will be skipped"; \

@@ -8,21 +8,28 @@ meeting per organisation, and 10,000 observations in a SQLite store, then measur
 - compile: `consult.briefing.versions.compile_pack` as the flow runs it (gather, version, both
   languages of the experts, files written).
 Prints each time, and the analysis as a ratio to the load. Targets: analysis < 1 s,
-one pack (HTML + PDF) < 10 s.
+one pack (HTML + PDF) < 10 s. `--quick`: 20 organisations, 5 themes, 1,000 observations.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import get_args
 
 import sqlalchemy as sa
 import yaml
 
+if not __package__:
+    # Run by its path (python bench/briefing.py): the project root on the path, as with -m.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._args import options
 from consult.briefing.analysis import analyse
 from consult.briefing.gathering import _attendance
 from consult.briefing.pdf import pdf_bytes
@@ -35,34 +42,51 @@ from consult.store.tables import observations
 from consult.workspace.loading import load_workspace
 from schemas.stakeholders import OrganisationKind
 
-ORGANISATIONS, THEMES, OBSERVATIONS = 60, 25, 10_000
+
+@dataclass(frozen=True)
+class Sizes:
+    """How many organisations (one meeting each), themes and observations."""
+
+    organisations: int
+    themes: int
+    observations: int
+
+
+FULL = Sizes(organisations=60, themes=25, observations=10_000)
+QUICK = Sizes(organisations=20, themes=5, observations=1_000)
 SLUG, ROUND = "bench", "round-1"
 KINDS = get_args(OrganisationKind)
 OBSERVATION_KINDS = ("gap", "need", "challenge", "good_practice", "recommendation", "commitment")
 NOW = dt.datetime(2027, 1, 20, 8, tzinfo=dt.UTC)
 
 
-def write_workspace(root: Path) -> None:
-    """Write a valid workspace: ORGANISATIONS organisations, THEMES themes, a plan for each."""
+def organisation(i: int) -> dict[str, object]:
+    """Return the i-th organisation: the kinds in turn, `other` saying what it is."""
+    kind = KINDS[i % len(KINDS)]
+    label = {"kind_label": {"en": "Bar association"}} if kind == "other" else {}
+    return {
+        "id": f"org-{i:02d}",
+        "kind": kind,
+        **label,
+        "country": "GE",
+        "name": {"en": f"Organisation {i:02d}", "ka": f"ორგანიზაცია {i:02d}"},
+        "contacts": [
+            {
+                "name": f"Contact {i:02d}",
+                "email": f"contact{i:02d}@example.org",
+                "role": "Head of unit",
+                "language": "en",
+                "timezone": "Asia/Tbilisi",
+            }
+        ],
+    }
+
+
+def write_workspace(root: Path, sizes: Sizes) -> None:
+    """Write a valid workspace of `sizes`: the organisations, the themes, a plan for each."""
     (root / "trainings").mkdir(parents=True)
-    organisations = [
-        {
-            "id": f"org-{i:02d}",
-            "kind": KINDS[i % len(KINDS)],
-            "country": "GE",
-            "name": {"en": f"Organisation {i:02d}", "ka": f"ორგანიზაცია {i:02d}"},
-            "contacts": [
-                {
-                    "name": f"Contact {i:02d}",
-                    "email": f"contact{i:02d}@example.org",
-                    "role": "Head of unit",
-                    "language": "en",
-                    "timezone": "Asia/Tbilisi",
-                }
-            ],
-        }
-        for i in range(ORGANISATIONS)
-    ]
+    organisations = [organisation(i) for i in range(sizes.organisations)]
+    themes = sizes.themes
     training = {
         "title": {"en": "Benchmark training", "ka": "სატესტო ტრენინგი"},
         "start": "2027-01-26",
@@ -90,14 +114,14 @@ def write_workspace(root: Path) -> None:
         ],
         "themes": [
             {"id": f"theme-{t:02d}", "label": {"en": f"Theme {t:02d}", "ka": f"თემა {t:02d}"}}
-            for t in range(THEMES)
+            for t in range(themes)
         ],
         "agenda": [
             {
                 "id": f"session-{s:02d}",
                 "day": 1 + s // 10,
                 "title": {"en": f"Session {s:02d}"},
-                "themes": [f"theme-{s % THEMES:02d}", f"theme-{(s * 7) % THEMES:02d}"],
+                "themes": [f"theme-{s % themes:02d}", f"theme-{(s * 7) % themes:02d}"],
             }
             for s in range(20)
         ],
@@ -124,7 +148,7 @@ def write_workspace(root: Path) -> None:
                             "duration_minutes": 60,
                             "facilitators": ["lela"],
                         }
-                        for i in range(ORGANISATIONS)
+                        for i in range(sizes.organisations)
                     ],
                 }
             ],
@@ -139,12 +163,12 @@ def write_workspace(root: Path) -> None:
     )
 
 
-def fill_store(url: str) -> None:
-    """Store one held meeting per organisation and OBSERVATIONS observations, in bulk."""
+def fill_store(url: str, sizes: Sizes) -> None:
+    """Store one held meeting per organisation and the observations of `sizes`, in bulk."""
     rng = random.Random(7)
     with open_store(url) as store:
         start = dt.datetime(2026, 12, 1, 7, tzinfo=dt.UTC)
-        for i in range(ORGANISATIONS):
+        for i in range(sizes.organisations):
             meeting_id = f"{SLUG}/{ROUND}/org-{i:02d}"
             begins = start + dt.timedelta(hours=i)
             store.upsert_meeting(
@@ -160,8 +184,8 @@ def fill_store(url: str) -> None:
             )
             store.set_meeting_status(meeting_id, "confirmed", "bench")
     rows = []
-    for n in range(OBSERVATIONS):
-        org = rng.randrange(ORGANISATIONS)
+    for n in range(sizes.observations):
+        org = rng.randrange(sizes.organisations)
         kind = rng.choice(OBSERVATION_KINDS)
         rows.append(
             {
@@ -169,7 +193,7 @@ def fill_store(url: str) -> None:
                 "meeting_id": f"{SLUG}/{ROUND}/org-{org:02d}",
                 "organisation": f"org-{org:02d}",
                 "kind": kind,
-                "theme": f"theme-{rng.randrange(THEMES):02d}",
+                "theme": f"theme-{rng.randrange(sizes.themes):02d}",
                 "severity": rng.randint(1, 4),
                 "text": f"Observation {n}: what was said, in a sentence or two of plain text.",
                 "quote": "A verbatim quote." if n % 5 == 0 else None,
@@ -187,15 +211,15 @@ def fill_store(url: str) -> None:
     engine.dispose()
 
 
-def main() -> None:
+def main(sizes: Sizes = FULL) -> None:
     """Print the figures of one run."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "workspace"
-        write_workspace(root)
+        write_workspace(root, sizes)
         workspace = load_workspace(root)
         training = workspace.training(SLUG)
         url = Settings(workspace=root).store_url
-        fill_store(url)
+        fill_store(url, sizes)
         with open_store(url) as store:
             meetings = store.meetings(SLUG)
             attendees = {m.id: store.attendees(m.id) for m in meetings}
@@ -230,7 +254,8 @@ def main() -> None:
             whole = time.perf_counter() - began
 
         print(
-            f"observations: {len(loaded)} ({ORGANISATIONS} organisations, {THEMES} themes; "
+            f"observations: {len(loaded)} ({sizes.organisations} organisations, "
+            f"{sizes.themes} themes; "
             f"{result.observations} analysed, {result.withheld} restricted left out)"
         )
         print(f"load from the store (baseline): {load:.3f} s")
@@ -245,4 +270,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(QUICK if options(__doc__).quick else FULL)

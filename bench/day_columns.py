@@ -13,7 +13,7 @@ end plus buffer, one level up, and idling is an arc to the next grid step; each
 path is one feasible day, so the flow polytope is the hull of feasible days. A
 start's variable is tied to the flow on its arcs, and the overlap and per-day
 rows of the facilitator are left out (the flow implies them). The busiest-day
-term is left out of both programmes.
+term is left out of both programmes. `--quick`: rounds of 20 and 30 meetings.
 """
 
 from __future__ import annotations
@@ -31,12 +31,22 @@ if not __package__:
     # Run by its path (python bench/day_columns.py): the project root on the path, as with -m.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._args import options
 from bench.scheduling import big_round, variant
 from consult.planning.model import Class, Model, group
 from consult.planning.slots import Candidates, Round, candidates, cost, local_day
 from consult.planning.solver import _relaxation
 
 Columns = list[tuple[int, int]]
+
+FULL = (
+    (50, "50 meetings", False),
+    (100, "100 meetings", False),
+    (300, "300 meetings", False),
+    (300, "300 meetings, one facilitator each", True),
+)
+QUICK = ((20, "20 meetings", False), (30, "30 meetings, one facilitator each", True))
+"""The rounds compared: (meetings, name, one facilitator per meeting)."""
 
 
 def programmes(round_: Round, options: list[Candidates]) -> tuple[Model, Model]:
@@ -155,18 +165,13 @@ def _extended(round_: Round, classes: list[Class], columns: Columns) -> Model:
     return _model(classes, columns, rows, bounds, arcs - len(columns), round_)
 
 
-def main() -> None:
+def main(rounds: tuple[tuple[int, str, bool], ...] = FULL) -> None:
     print(
         f"{'round':<40} {'LP bound':>9} {'LP s':>6} {'day columns':>11} {'s':>6} {'gain':>6} "
         f"{'time ratio':>10}"
     )
-    for size, name, minutes, single in (
-        (50, "50 meetings", None, False),
-        (100, "100 meetings", None, False),
-        (300, "300 meetings", None, False),
-        (300, "300 meetings, one facilitator each", None, True),
-    ):
-        round_ = variant(big_round(size), minutes, single)
+    for size, name, single in rounds:
+        round_ = variant(big_round(size), None, single)
         round_ = dataclasses.replace(
             round_,
             preferences=dataclasses.replace(round_.preferences, spread_facilitator_load=False),
@@ -186,4 +191,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(QUICK if options(__doc__).quick else FULL)

@@ -14,7 +14,7 @@ Baseline, measured in the same run: a static page served the same way (uvicorn b
 training page's own HTML, fixed, so that it costs the sending of the same bytes and
 nothing else. Prints each page's median and 90th percentile, the median as a ratio to
 the baseline's, and whether it meets the target (median < 200 ms). Exits 1 if a page
-answers with another status than its own.
+answers with another status than its own. `--quick`: 5 requests a page after 1.
 """
 
 from __future__ import annotations
@@ -39,13 +39,15 @@ if not __package__:
     # Run by its path (python bench/desk_pages.py): the project root on the path, as with -m.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._args import options
 from consult.cli import demo
 from consult.settings import Settings
 from consult.store import open_store
 from desk.app import Desk, create_app
 from desk.serving import served
 
-REQUESTS, WARMUP = 30, 5
+FULL, QUICK = (30, 5), (5, 1)
+"""(requests timed, requests to warm up) per page."""
 TARGET_MS = 200.0
 SLUG = "intercultural-communication-2027"
 MEETING = "round-1/unhcr-georgia"
@@ -95,14 +97,14 @@ def ask(http: requests.Session, url: str, page: Page) -> float:
     return took
 
 
-def timings(sites: list[tuple[str, Page]]) -> dict[str, list[float]]:
-    """Return each page's REQUESTS answer times (ms), after WARMUP, the pages taking turns."""
+def timings(sites: list[tuple[str, Page]], count: int, warmup: int) -> dict[str, list[float]]:
+    """Return each page's `count` answer times (ms), after `warmup`, the pages taking turns."""
     times: dict[str, list[float]] = {page.name: [] for _, page in sites}
     with requests.Session() as http:
-        for _ in range(WARMUP):
+        for _ in range(warmup):
             for url, page in sites:
                 ask(http, url, page)
-        for _ in range(REQUESTS):
+        for _ in range(count):
             for url, page in sites:
                 times[page.name].append(ask(http, url, page))
     return times
@@ -122,8 +124,9 @@ def line(page: Page, times: list[float], baseline: float, size: int) -> str:
     )
 
 
-def main() -> int:
+def main(size: tuple[int, int] = FULL) -> int:
     """Print the figures of one run; return 1 if a page answered with a wrong status."""
+    count, warmup = size
     with tempfile.TemporaryDirectory() as folder:
         workspace = Path(folder) / "demo"
         with redirect_stdout(StringIO()):
@@ -143,14 +146,14 @@ def main() -> int:
                 sizes[STATIC.name] = len(html.encode("utf-8"))
                 sites = [(static_url, STATIC)] + [(url, page) for page in PAGES]
                 try:
-                    times = timings(sites)
+                    times = timings(sites, count, warmup)
                 except WrongStatus as wrong:
                     print(f"desk_pages: {wrong}", file=sys.stderr)
                     return 1
     baseline = statistics.median(times[STATIC.name])
     print(
-        f"the desk on the demo (uvicorn in a thread, 127.0.0.1), {REQUESTS} requests a page "
-        f"after {WARMUP} to warm up, over one kept-alive connection"
+        f"the desk on the demo (uvicorn in a thread, 127.0.0.1), {count} requests a page "
+        f"after {warmup} to warm up, over one kept-alive connection"
     )
     for page in (STATIC, *PAGES):
         print(line(page, times[page.name], baseline, sizes[page.name]))
@@ -159,4 +162,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(QUICK if options(__doc__).quick else FULL))

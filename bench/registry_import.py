@@ -5,7 +5,8 @@ Writes a workbook like the one coordinators keep (one row per contact), then mea
 - plan: `plan_import` (read, map the columns, check every row, the preview);
 - write: `plan_import` and `apply_import` (the comment-keeping, atomic merge into
   stakeholders.yaml), into a fresh copy of the workspace each time.
-Prints each time (best of three) and its ratio to the baseline.
+Prints each time (best of three) and its ratio to the baseline. `--quick`: 30 organisations
+and 100 contacts, each timed once.
 """
 
 from __future__ import annotations
@@ -23,23 +24,25 @@ if not __package__:
 
 import openpyxl
 
+from bench._args import options
 from consult.demo import DEMO_WORKSPACE
 from consult.workspace.columns import guess_columns
 from consult.workspace.registry_import import apply_import, plan_import
 from consult.workspace.sheets import read_sheets
 
-ORGANISATIONS, CONTACTS = 300, 1000
+FULL, QUICK = (300, 1000, 3), (30, 100, 1)
+"""(organisations, contacts, runs of each phase, the best one counted)."""
 HEADER = ["Organisation", "Kind", "Country", "Contact name", "Email", "Role", "Language",
           "Time zone", "Working hours"]  # fmt: skip
 
 
-def write_sheet(path: Path) -> None:
-    """Write the benchmark's workbook: CONTACTS rows over ORGANISATIONS organisations."""
+def write_sheet(path: Path, organisations: int, contacts: int) -> None:
+    """Write the benchmark's workbook: `contacts` rows over `organisations` organisations."""
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("Contacts")
     sheet.append(HEADER)
-    for n in range(CONTACTS):
-        org = n % ORGANISATIONS
+    for n in range(contacts):
+        org = n % organisations
         sheet.append(
             [
                 f"Organisation number {org}",
@@ -66,11 +69,12 @@ def best(run: Callable[[], object], times: int = 3) -> float:
     return min(found)
 
 
-def main() -> None:
+def main(size: tuple[int, int, int] = FULL) -> None:
+    organisations, contacts, runs = size
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
         source = base / "contacts.xlsx"
-        write_sheet(source)
+        write_sheet(source, organisations, contacts)
 
         def read_alone() -> None:
             book = openpyxl.load_workbook(source, read_only=True, data_only=True)
@@ -89,14 +93,14 @@ def main() -> None:
             sheets = read_sheets(source)
             apply_import(root, plan_import(root, sheets, guess_columns(sheets[0].header)))
 
-        baseline = best(read_alone)
-        planned = best(plan)
-        written = best(write)
-    print(f"sheet: {CONTACTS} contacts of {ORGANISATIONS} organisations (.xlsx)")
+        baseline = best(read_alone, runs)
+        planned = best(plan, runs)
+        written = best(write, runs)
+    print(f"sheet: {contacts} contacts of {organisations} organisations (.xlsx)")
     print(f"baseline (openpyxl reads the sheet): {baseline:.3f} s")
     print(f"plan (read, check, preview):         {planned:.3f} s  ({planned / baseline:.1f}x)")
     print(f"write (plan + merge into the YAML):  {written:.3f} s  ({written / baseline:.1f}x)")
 
 
 if __name__ == "__main__":
-    main()
+    main(QUICK if options(__doc__).quick else FULL)

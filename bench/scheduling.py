@@ -18,6 +18,9 @@ Then the 300 round again, changed in one respect at a time (every meeting 90
 minutes long; one facilitator per meeting; both), which shows what makes it
 hard to prove: the mix of lengths above all, and meetings run by two
 facilitators.
+
+`--quick`: rounds of 10 and 20 meetings, 30 small rounds, the variants of the
+20 round, a 5 s limit.
 """
 
 from __future__ import annotations
@@ -25,8 +28,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+import sys
 import time
+from pathlib import Path
 
+if not __package__:
+    # Run by its path (python bench/scheduling.py): the project root on the path, as with -m.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._args import options
 from consult.planning.assignment import Assignment, exhaustive, first_fit, objective
 from consult.planning.slots import (
     Candidates,
@@ -45,7 +55,20 @@ ZONES = [
     ("Europe/Paris", "FR"),
     ("Europe/Istanbul", "TR"),
 ]
-TIME_LIMIT = 20.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Sizes:
+    """The rounds raced, the small rounds searched, the round varied, the solver's limit."""
+
+    rounds: tuple[int, ...]
+    small_rounds: int
+    varied: int
+    time_limit: float
+
+
+FULL = Sizes(rounds=(20, 50, 100, 300), small_rounds=300, varied=300, time_limit=20.0)
+QUICK = Sizes(rounds=(10, 20), small_rounds=30, varied=20, time_limit=5.0)
 VARIANTS = {
     "every meeting 90 minutes": (90, False),
     "one facilitator per meeting": (None, True),
@@ -139,29 +162,31 @@ def small_round(rng: random.Random) -> Round:
 
 
 def race(
-    round_: Round, options: list[Candidates]
+    round_: Round, options: list[Candidates], time_limit: float
 ) -> tuple[Assignment, float, tuple[int, int], float]:
     """Return the solver's answer and time, and first-fit's (placed, cost) and time."""
     started = time.perf_counter()
-    answer = solve(round_, options, time_limit=TIME_LIMIT)
+    answer = solve(round_, options, time_limit=time_limit)
     solve_time = time.perf_counter() - started
     started = time.perf_counter()
     greedy = objective(round_, first_fit(round_, options))
     return answer, solve_time, greedy, time.perf_counter() - started
 
 
-def main() -> None:
+def main(sizes: Sizes = FULL) -> None:
     print(
         f"{'meetings':>8} {'slots':>6} {'fac slots':>9} {'pairs':>7} {'cand s':>7} "
         f"{'solve s':>8} {'optimal':>8} {'bound':>6} {'gap':>6} {'placed':>7} {'greedy':>7} "
         f"{'cost':>6} {'greedy':>7} {'cost ratio':>10} {'greedy s':>9} {'time ratio':>10}"
     )
-    for size in (20, 50, 100, 300):
+    for size in sizes.rounds:
         round_ = big_round(size)
         started = time.perf_counter()
         options = candidates(round_)
         slot_time = time.perf_counter() - started
-        answer, solve_time, (greedy_placed, greedy_cost), greedy_time = race(round_, options)
+        answer, solve_time, (greedy_placed, greedy_cost), greedy_time = race(
+            round_, options, sizes.time_limit
+        )
         grid = len({s for o in options for s in o.starts})
         held = len({(f, s) for o in options for f in o.request.facilitators for s in o.starts})
         pairs = sum(len(o.starts) for o in options)
@@ -179,7 +204,7 @@ def main() -> None:
         )
     rng = random.Random(11)
     optimal = 0
-    rounds = 300
+    rounds = sizes.small_rounds
     for _ in range(rounds):
         small = small_round(rng)
         small_options = candidates(small)
@@ -190,15 +215,15 @@ def main() -> None:
         f"({100 * optimal / rounds:.0f}%)"
     )
 
-    print(f"\nthe 300 round changed in one respect ({TIME_LIMIT:.0f} s limit):")
+    print(f"\nthe {sizes.varied} round changed in one respect ({sizes.time_limit:.0f} s limit):")
     print(
         f"{'variant':<28} {'solve s':>8} {'optimal':>8} {'bound':>6} {'cost':>6} {'greedy':>7} "
         f"{'greedy s':>9} {'time ratio':>10}"
     )
     for name, (minutes, single) in VARIANTS.items():
-        round_ = variant(big_round(300), minutes, single)
+        round_ = variant(big_round(sizes.varied), minutes, single)
         options = candidates(round_)
-        answer, solve_time, (_, greedy_cost), greedy_time = race(round_, options)
+        answer, solve_time, (_, greedy_cost), greedy_time = race(round_, options, sizes.time_limit)
         print(
             f"{name:<28} {solve_time:>8.2f} {answer.optimal!s:>8} {answer.bound!s:>6} "
             f"{answer.cost:>6} {greedy_cost:>7} {greedy_time:>9.2f} "
@@ -207,4 +232,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(QUICK if options(__doc__).quick else FULL)

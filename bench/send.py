@@ -6,18 +6,20 @@ real SMTP server (aiosmtpd) on 127.0.0.1, then measures:
   over one connection;
 - core: `consult.mail.invitations.send_round` (render + calendar + MIME + ledger +
   SMTP), without Prefect;
-- flow: the `send-invitations` Prefect flow (ephemeral server already warm);
+- flow: the `send-invitations` Prefect flow, on a temporary Prefect server (its own
+  SQLite file, given up to SERVER_STARTUP seconds to start) already warm;
 - the flow again on the same round, which finds every message sent: the
   fixed cost under any flow run (Prefect, the workspace, the ledger's claims).
 Prints each time and its ratio to the baseline, and the process's CPU seconds
 and their ratio to the baseline's. Before the core and the flow runs consult's
 in-process caches are emptied (`cold`), so neither profits from the messages
-built for the baseline or the warm-up.
+built for the baseline or the warm-up. `--quick`: 5 meetings x 4 attendees.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import smtplib
 import sys
 import tempfile
@@ -33,6 +35,7 @@ if not __package__:
     # Run by its path (python bench/send.py): the project root on the path, as with -m.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._args import options
 from consult.mail.invitations import round_messages, send_round
 from consult.mail.mime import message_bytes
 from consult.mail.preview import CONFIRMED
@@ -45,13 +48,17 @@ from consult.workspace.loading import load_workspace
 from schemas.state import Attendee
 from tests.mailserver import Mailbox, running
 
-MEETINGS, ATTENDEES = 100, 10
+FULL, QUICK = (100, 10), (5, 4)
+"""(meetings, attendees per meeting): the benchmark's round, and --quick's."""
+SERVER_STARTUP = 120
+"""Seconds the temporary Prefect server may take to start (Prefect's default, 20, is too
+few on a loaded machine)."""
 SLUG, ROUND = "bench", "round-1"
 START = dt.datetime(2027, 3, 1, 6, tzinfo=dt.UTC)
 
 
-def write_workspace(root: Path) -> None:
-    """Write a valid workspace with MEETINGS organisations of ATTENDEES contacts each."""
+def write_workspace(root: Path, meetings: int, attendees: int) -> None:
+    """Write a valid workspace of `meetings` organisations of `attendees` contacts each."""
     (root / "trainings").mkdir(parents=True)
     organisations = [
         {
@@ -67,10 +74,10 @@ def write_workspace(root: Path) -> None:
                     "language": ("ka", "en", "ru")[a % 3],
                     "timezone": ("Asia/Tbilisi", "Europe/Bucharest")[a % 2],
                 }
-                for a in range(ATTENDEES)
+                for a in range(attendees)
             ],
         }
-        for m in range(MEETINGS)
+        for m in range(meetings)
     ]
     # SMTP refuses a sender at a domain for examples; this one stays on 127.0.0.1.
     sender = {"name": "Consultations", "email": "consultations@consult-mail.net"}
@@ -118,7 +125,7 @@ def write_workspace(root: Path) -> None:
                             "facilitators": ["lela"],
                             "location": "https://meet.example.org/x",
                         }
-                        for m in range(MEETINGS)
+                        for m in range(meetings)
                     ],
                 }
             ],
@@ -132,7 +139,7 @@ def confirm_meetings(settings: Settings) -> None:
     """Store every meeting as confirmed, with its attendees, without solving."""
     workspace = load_workspace(settings.workspace)
     proposals = []
-    for m in range(MEETINGS):
+    for m in range(len(workspace.stakeholders.organisations)):
         meeting_id = f"{SLUG}/{ROUND}/m-{m}"
         organisation = workspace.stakeholders.organisation(f"org-{m}")
         start = START + dt.timedelta(hours=m)
@@ -168,10 +175,10 @@ def confirm_meetings(settings: Settings) -> None:
         store.audit("bench", CONFIRMED, f"{SLUG}/{ROUND}")  # the flow would wait for it
 
 
-def fresh(base: Path, name: str, port: int) -> Settings:
+def fresh(base: Path, name: str, port: int, size: tuple[int, int]) -> Settings:
     """Return settings for a new workspace with every meeting confirmed and nothing sent."""
     root = base / name
-    write_workspace(root)
+    write_workspace(root, *size)
     settings = Settings(
         workspace=root,
         transport="smtp",
@@ -224,14 +231,21 @@ def cold() -> None:
                     value.cache_clear()
 
 
-def main() -> None:
+def main(size: tuple[int, int] = FULL) -> None:
+    from prefect.testing.utilities import prefect_test_harness
+
     from flows.send_invitations import SendParameters, send_invitations
 
+    meetings, attendees = size
     mailbox = Mailbox()
-    with tempfile.TemporaryDirectory() as folder, running(mailbox) as port:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        running(mailbox) as port,
+        prefect_test_harness(server_startup_timeout=SERVER_STARTUP),
+    ):
         base = Path(folder)
 
-        settings = fresh(base, "baseline", port)
+        settings = fresh(base, "baseline", port, size)
         workspace = load_workspace(settings.workspace)
         with open_store(settings.store_url) as store:
             items = list(
@@ -252,7 +266,7 @@ def main() -> None:
             for from_, to, data in built:
                 client.sendmail(from_, [to], data)
 
-        settings = fresh(base, "core", port)
+        settings = fresh(base, "core", port, size)
         workspace = load_workspace(settings.workspace)
         cold()
         with timed() as core, open_store(settings.store_url) as store:
@@ -267,13 +281,11 @@ def main() -> None:
             )
         assert sum(d.outcome == "sent" for d in report) == len(items)
 
-        warm = fresh(base, "warm-up", port)
+        warm = fresh(base, "warm-up", port, size)
         send_invitations(
             SendParameters(training=SLUG, workspace=str(warm.workspace), batch_size=50)
-        )  # starts the ephemeral server
-        settings = fresh(base, "flow", port)
-        import os
-
+        )  # the first run of a flow in this process, out of the measure
+        settings = fresh(base, "flow", port, size)
         os.environ.update(
             {
                 "CONSULT_TRANSPORT": "smtp",
@@ -296,7 +308,7 @@ def main() -> None:
                 SendParameters(training=SLUG, workspace=str(settings.workspace))
             )
 
-    print(f"messages: {len(items)} ({MEETINGS} meetings x {ATTENDEES} attendees)")
+    print(f"messages: {len(items)} ({meetings} meetings x {attendees} attendees)")
     print(
         f"baseline raw smtplib, prebuilt, one connection: {baseline.wall:.2f} s{baseline.cpu_note}"
     )
@@ -315,4 +327,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(QUICK if options(__doc__).quick else FULL)

@@ -9,7 +9,7 @@ API, as the UI's Run button does, then times:
 - completed: the trigger to the run's Completed state.
 Baseline, measured in the same run: the core (`consult send`, no Prefect)
 sending one such round in full. Prints each time and the ratio of the median
-first message to the baseline.
+first message to the baseline. `--quick`: one trial.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ if not __package__:
     # Run by its path (python bench/ui_latency.py): the project root on the path, as with -m.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._args import options
 from consult.application.references import round_ref
 from consult.application.send import send_round
 from consult.bootstrap import services
@@ -33,7 +34,8 @@ from consult.settings import Settings
 from consult.ui import POLL_SECONDS, LocalUi, local_ui
 from tests.uiserver import approved_demo, deployment_id, picked_up_after, trigger, wait_for_state
 
-TRIALS = 3
+FULL, QUICK = 3, 1
+"""How many fresh demo workspaces are triggered, one after the other."""
 SLUG = "intercultural-communication-2027"
 
 
@@ -47,7 +49,7 @@ def first_message(outbox: Path, since: float, timeout: float = 120) -> float:
     return time.perf_counter() - since
 
 
-def main() -> None:
+def main(trials: int = FULL) -> None:
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
         baseline_workspace = approved_demo(base / "baseline")
@@ -55,7 +57,7 @@ def main() -> None:
         with services(Settings(workspace=baseline_workspace)) as built:
             sent = send_round(built, round_ref(built.workspace, SLUG))
         baseline = time.perf_counter() - started
-        workspaces = [approved_demo(base / f"trial-{n}") for n in range(TRIALS)]
+        workspaces = [approved_demo(base / f"trial-{n}") for n in range(trials)]
         ui = LocalUi(home=base / "prefect-home", port=0)
         rows = []
         with local_ui(ui) as running, requests.Session() as http:
@@ -84,10 +86,10 @@ def main() -> None:
         )
     median = statistics.median(first for _, first, _ in rows)
     print(
-        f"trigger-to-first-message (median of {TRIALS}): {median:.2f} s "
+        f"trigger-to-first-message (median of {trials}): {median:.2f} s "
         f"= {median / baseline:.1f}x the core's whole round"
     )
 
 
 if __name__ == "__main__":
-    main()
+    main(QUICK if options(__doc__).quick else FULL)

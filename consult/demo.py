@@ -16,8 +16,8 @@ from typing import Any
 from consult.settings import OUT_DIR, STATE_DIR
 from consult.workspace.loading import TRAININGS
 
-DEMO_WORKSPACE = Path(__file__).resolve().parent.parent / "workspace"
-"""The demo workspace shipped with consult."""
+DEMO_WORKSPACE = Path(__file__).resolve().parent / "demo_workspace"
+"""The demo workspace shipped with consult (package data): only ever copied, never worked in."""
 
 LEAD_TIME = dt.timedelta(weeks=6)
 FEED_HOST = "http://127.0.0.1:8765/"

@@ -1,6 +1,6 @@
 """The Jinja setup the emails and the briefing pack share: overridable folders, strict, escaped.
 
-    env = environment(BUILT_IN, overrides=workspace / "templates" / "email")
+    env = environment(BUILT_IN / "email", overrides=workspace / "templates" / "email")
     text = render(env, "en/invitation.txt.j2", variables, TemplateError)
 
 A template in the overrides folder wins over the built-in one of the same path.
@@ -21,13 +21,15 @@ from __future__ import annotations
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jinja2
 import jinja2.sandbox
 
 from consult.errors import ConsultError
 
+BUILT_IN: Final = Path(__file__).resolve().parent / "templates"
+"""consult's own templates (email/<lang>/, briefing/), shipped inside the package."""
 AUTOESCAPED = ("html", "html.j2", "svg.j2")
 LONGEST = 1_000_000
 """The most characters or items a `*` in a template may make: no message needs more."""

@@ -5,7 +5,7 @@ inbox) or serves it as a response body, and calls the reader. Two outcomes are a
 success, or an error (raised, or returned as a problem) whose message names the file it is
 about. The run also counts the cases over 5 s and the peak memory of the process.
 
-Seeds are the real files: the demo workspace (workspace/), tests/data/ and the hostile
+Seeds are the real files: the demo workspace (consult/demo_workspace/), tests/data/ and the hostile
 corpus under tests/data/hostile/, by suffix. Mutations are hypothesis strategies: byte
 flips, lines deleted, duplicated or repeated, hostile fragments spliced in (anchors and
 aliases, deep nesting, U+2028, NUL, BOMs, huge numbers, doubled properties), other
@@ -47,6 +47,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
+from consult.demo import DEMO_WORKSPACE
 from consult.errors import ConsultError, WorkspaceError
 from consult.mail.replies import read_inbox
 from consult.notes.files import read_notes_folder
@@ -103,7 +104,7 @@ def _workspace_seeds() -> list[Seed]:
     pairs: list[tuple[str, bytes, list[tuple[str, bytes]]]] = [
         ("tests/conftest.py", TINY_STAKEHOLDERS.encode(), [("winter-2027", TINY_TRAINING.encode())])
     ]
-    for folder in (ROOT / "workspace", ROOT / "tests" / "data" / "golden"):
+    for folder in (DEMO_WORKSPACE, ROOT / "tests" / "data" / "golden"):
         trainings = [(p.stem, p.read_bytes()) for p in _files(folder / "trainings", ".yaml")]
         pairs.append((_label(folder), (folder / "stakeholders.yaml").read_bytes(), trainings))
     seeds: list[Seed] = []
@@ -114,7 +115,7 @@ def _workspace_seeds() -> list[Seed]:
             beside = tuple(item for item in files if item[0] != name)
             label = f"{where}:{name}" if where.endswith(".py") else f"{where}/{name}"
             seeds.append(Seed(label, data, name, beside))
-    demo = [seed for seed in seeds if seed.label.startswith("workspace/")]
+    demo = [seed for seed in seeds if seed.label.startswith(f"{_label(DEMO_WORKSPACE)}/")]
     for path in _files(HOSTILE, ".yaml", ".yml"):
         for seed in demo:
             seeds.append(Seed(_label(path), path.read_bytes(), seed.name, seed.beside))
@@ -124,7 +125,7 @@ def _workspace_seeds() -> list[Seed]:
 def _notes_seeds() -> list[Seed]:
     seeds = [
         Seed(_label(path), path.read_bytes(), f"notes/{path.name}")
-        for path in _files(ROOT / "workspace" / "notes", ".md", ".yaml", ".csv")
+        for path in _files(DEMO_WORKSPACE / "notes", ".md", ".yaml", ".csv")
         if path.name.lower() != "readme.md"
     ]
     for path in _files(HOSTILE, ".md", ".csv", ".yaml", ".yml"):
@@ -154,7 +155,7 @@ def _feed_seeds() -> list[Seed]:
     return [
         Seed(_label(path), path.read_bytes(), "feed")
         for path in [
-            *_files(ROOT / "workspace" / "feeds", ".ics"),
+            *_files(DEMO_WORKSPACE / "feeds", ".ics"),
             *_files(SEEDS, ".ics"),
             *_files(HOSTILE, ".ics"),
         ]

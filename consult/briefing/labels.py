@@ -1,4 +1,4 @@
-"""The words of the briefing pack, per language: `templates/briefing/labels/<lang>.yaml`.
+"""The words of the briefing pack, per language: `consult/templates/briefing/labels/<lang>.yaml`.
 
 A language has a pack (and a briefing email) when it has a labels file, built in or
 in the workspace's `templates/briefing/labels/`, which takes precedence.
@@ -14,10 +14,11 @@ from typing import Any, Final
 import yaml
 
 from consult.errors import BriefingError
+from consult.templating import BUILT_IN
 from consult.workspace.yamlfile import hazards
 from schemas.training import Training
 
-TEMPLATES_DIR: Final = Path(__file__).resolve().parents[2] / "templates" / "briefing"
+TEMPLATES_DIR: Final = BUILT_IN / "briefing"
 LABELS: Final = "labels"
 LOCALES: Final[dict[str, str]] = {"ka": "ka", "en": "en_GB", "ru": "ru"}
 """The Babel locale that writes the dates of each language."""

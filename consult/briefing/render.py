@@ -1,6 +1,6 @@
 """The pack in words: the analysis rendered by Jinja as HTML and Markdown in one language.
 
-The templates are `templates/briefing/pack.html.j2` and `pack.md.j2`, overridable
+The templates are `consult/templates/briefing/pack.html.j2` and `pack.md.j2`, overridable
 from the workspace. User text (observations, names, the terms of reference) is data:
 escaped in HTML by autoescape, and escaped for Markdown by the `md` filter.
 """

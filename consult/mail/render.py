@@ -1,6 +1,6 @@
 """Gives the subject, plain text and HTML of an email, in the recipient's language and zone.
 
-Each message kind has three templates in `templates/email/<lang>/`:
+Each message kind has three templates in `consult/templates/email/<lang>/`:
 `<kind>.subject.j2` (plain text, never escaped, collapsed to one line),
 `<kind>.txt.j2` and `<kind>.html.j2`. The subject is its own file rather than a
 block of the HTML template so that it is not HTML-escaped and can be overridden
@@ -60,7 +60,7 @@ MessageKind = Literal[
 ]
 KINDS: Final[tuple[str, ...]] = get_args(MessageKind)
 LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
-TEMPLATES_DIR: Final = Path(__file__).resolve().parents[2] / "templates" / "email"
+TEMPLATES_DIR: Final = templating.BUILT_IN / "email"
 
 _LOCALES: Final[dict[str, str]] = {"ka": "ka", "en": "en_GB", "ru": "ru"}
 _FORMATS: Final[tuple[str, ...]] = get_args(MeetingFormat)

@@ -5,7 +5,8 @@ source key, and every problem found, each naming file, line, field and value. A 
 observation is reported and skipped; the rest of its file is kept. Text is data: HTML
 or `{{ template }}` in a note is kept as written, never rendered nor stripped.
 Each format has its parser (`markdown`, `yamlnotes`, `csvnotes`); this module finds the
-files and reads them. The formats are documented for users in workspace/notes/README.md.
+files and reads them. The formats are documented for users in
+consult/demo_workspace/notes/README.md.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from pdfminer.layout import LTChar, LTContainer, LTItem, LTPage
 MM = 72 / 25.4
 """PDF points per millimetre."""
 SIDE_MARGIN = 16 * MM
-"""The pack's left and right page margins (templates/briefing/pack.html.j2, @page)."""
+"""The pack's left and right page margins (consult/templates/briefing/pack.html.j2, @page)."""
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,17 @@ Georgian, Russian and English as they were said.
 from __future__ import annotations
 
 import datetime as dt
+from typing import get_args
 
 import pytest
 from markupsafe import escape
 
 from consult.briefing.analysis import Analysis
+from consult.briefing.labels import load_labels
 from consult.briefing.render import Pack, render_pack, script_language
 from consult.demo import DEMO_WORKSPACE
 from consult.workspace.loading import load_workspace
+from schemas.stakeholders import OrganisationKind
 from schemas.state import Observation
 from schemas.training import Training
 from tests.unit.briefing.demo_pack import NOW, SLUG, analysed, held_meeting
@@ -143,3 +146,11 @@ def test_a_quotes_language_is_the_script_most_of_its_letters_are_in(
     quote: str, expected: str | None
 ) -> None:
     assert script_language(quote) == expected
+
+
+@pytest.mark.parametrize("language", ["en", "ka", "ru"])
+def test_every_kind_of_organisation_has_its_name_in_every_language(language: str) -> None:
+    # A pack whose gaps come from an organisation of kind `other` once failed: no label.
+    labels = load_labels(language, None)
+    for kind in get_args(OrganisationKind):
+        assert labels(f"kinds.{kind}")

@@ -418,7 +418,7 @@ def test_a_context_that_cannot_be_shown_is_refused_naming_the_field(changes, mes
 
 
 def test_the_built_in_templates_exist_for_every_kind_and_language():
-    root = Path(__file__).resolve().parents[3] / "templates" / "email"
+    root = Path(__file__).resolve().parents[3] / "consult" / "templates" / "email"
 
     for language in LOCAL:
         for kind in KINDS:
