@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from consult.errors import SheetError
-from consult.workspace import registry_import
+from consult.workspace import registry_write
 from consult.workspace.columns import guess_columns
 from consult.workspace.loading import load_workspace
 from consult.workspace.registry_export import export_registry
@@ -48,13 +48,13 @@ def work(monkeypatch: pytest.MonkeyPatch) -> Work:
 
     counting(StakeholdersFile, "registries")
     counting(Organisation, "organisations")
-    dump_document = registry_import.dump_document
+    dump_document = registry_write.dump_document
 
     def dump_counted(*args: object, **kwargs: object) -> str:
         done.emitted += 1
         return dump_document(*args, **kwargs)
 
-    monkeypatch.setattr(registry_import, "dump_document", dump_counted)
+    monkeypatch.setattr(registry_write, "dump_document", dump_counted)
     return done
 
 
