@@ -171,6 +171,7 @@ def test_a_refused_login_stops_the_run_at_once_after_one_auth_and_fails_no_recip
     assert outcomes(again) == {LELA: "sent", NINO: "sent"}
 
 
+@pytest.mark.slow
 def test_consult_send_with_a_refused_login_exits_1_with_one_message_naming_the_server(
     write_workspace: Callable[..., Path],
 ) -> None:

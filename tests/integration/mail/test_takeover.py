@@ -18,6 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from consult.demo import prepare_demo
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -26,6 +28,8 @@ from consult.store.claims import holder_id, process_start
 from consult.workspace.loading import load_workspace
 from tests.conftest import LIVE_PLANNED_AT, LIVE_SHIFT
 from tests.mailserver import Mailbox, running, send_from
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[3]
 SLUG = "intercultural-communication-2027"

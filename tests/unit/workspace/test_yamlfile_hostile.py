@@ -153,6 +153,7 @@ def test_hazards_find_nothing_in_plain_or_broken_yaml() -> None:
     assert hazards("a: [1, 2\nb: {", "stakeholders.yaml") == []
 
 
+@pytest.mark.slow
 def test_validate_refuses_an_alias_bomb_with_exit_1_and_no_traceback(
     write_workspace: Write,
 ) -> None:
