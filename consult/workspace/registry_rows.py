@@ -36,6 +36,8 @@ CONTACT_KEYS = ("name", "email", "role", "language", "timezone", "busy_feed", "l
 
 @dataclass
 class Cell:
+    """Where a value of the spreadsheet came from, as a problem names it: sheet, row, column."""
+
     sheet: Sheet
     row: int
     column: str
