@@ -7,8 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# `make check` is the fast loop (lint, types and the tests without the end-to-end and
-# Prefect-flow ones: a few minutes); `make test` is everything, what .ci/run runs.
+# `make check` is the fast loop: lint, types and the tests not marked e2e, prefect or slow,
+# spread over every core (pytest-xdist). `make test` is everything, what .ci/run runs: the
+# same and the slow tests over every core, then the Prefect-flow and end-to-end tests one at
+# a time, in one process: they share one temporary Prefect server, which each worker would start.
 .PHONY: demo test check fuzz lint typecheck pytest schema ui bench clean system
 
 demo: $(STAMP)
@@ -17,7 +19,7 @@ demo: $(STAMP)
 test: system $(STAMP) lint typecheck pytest
 
 check: $(STAMP) lint typecheck
-	$(BIN)/pytest -m "not e2e and not prefect"
+	$(BIN)/pytest -n auto --dist loadgroup -m "not e2e and not prefect and not slow"
 
 # The long fuzz of every reader of outside input (tests/fuzzing.py); `make test` runs 2,000 cases.
 fuzz: $(STAMP)
@@ -31,7 +33,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup -m "not e2e and not prefect"
+	$(BIN)/pytest -m "e2e or prefect"
 
 # A local Prefect server (SQLite, 127.0.0.1) serving every deployment of prefect.yaml, and the
 # desk, on the demo's workspace build/demo (made by `make demo` when missing); Ctrl-C stops it.

@@ -133,14 +133,29 @@ LIVE_TRAINING = live(TINY_TRAINING)
 """TINY_TRAINING dated for the real clock (see LIVE_SHIFT)."""
 
 
+SHARED_DEMOS = {"demo_done": "desk-demo", "demo_pack": "demo-pack"}
+"""Session fixtures that run the whole demo -> the xdist group of the tests using them."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests under tests/e2e `e2e` and under tests/flows `prefect`, for `make check`."""
+    """Mark the tests under tests/e2e `e2e`, under tests/flows `prefect` and under
+    tests/integration/cli (each runs `consult` as a process) `slow`, for `make check`.
+
+    The tests that share a demo made once per session go to one xdist worker
+    (`--dist loadgroup`), which makes it once rather than once per worker.
+    """
     for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        for fixture, group in SHARED_DEMOS.items():
+            if fixture in fixtures:
+                item.add_marker(pytest.mark.xdist_group(group))
         parts = item.path.relative_to(Path(__file__).parent).parts
         if parts[0] == "e2e":
             item.add_marker(pytest.mark.e2e)
         elif parts[0] == "flows":
             item.add_marker(pytest.mark.prefect)
+        elif parts[:2] == ("integration", "cli"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

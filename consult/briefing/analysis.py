@@ -48,6 +48,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal, cast
 
+from consult.briefing.consultations import (
+    LogEntry,
+    MissingVoice,
+    meeting_log,
+    missing_voices,
+)
 from schemas.stakeholders import KIND_GROUPS, Organisation
 from schemas.state import Attendee, Meeting, Observation
 from schemas.training import Training
@@ -65,7 +71,6 @@ EVIDENCE_PER_GAP: Final = 5
 ANONYMITY_K: Final = 3
 """The fewest consulted organisations an internal observation's attribution may point to."""
 
-MissingReason = Literal["not scheduled", "cancelled", "declined", "no notes", "not held yet"]
 AttributionLevel = Literal["organisation", "kind", "group", "stakeholder"]
 
 
@@ -165,37 +170,6 @@ class Divergence:
 
 
 @dataclass(frozen=True)
-class MissingVoice:
-    """A planned meeting whose organisation was not heard."""
-
-    meeting_id: str
-    organisation: str
-    reason: MissingReason
-    start: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One consultation as it happened, or is planned to."""
-
-    meeting_id: str
-    organisation: str
-    format: str
-    status: str
-    start: dt.datetime
-    end: dt.datetime
-    invited: int
-    accepted: int
-    declined: int
-    attended: int
-    roles: tuple[str, ...]
-    observations: int
-    """Observations shown in the pack (restricted ones are not counted)."""
-    invitees: tuple[str, ...] = ()
-    """The names of the people invited from the organisation (its facilitators left out)."""
-
-
-@dataclass(frozen=True)
 class Analysis:
     """Everything the briefing pack says, before it is put into words."""
 
@@ -278,6 +252,7 @@ def analyse(
     kinds = tuple(dict.fromkeys(o.kind for o in registry.values() if o.kind in consulted_kinds))
     matrix = _matrix(issues)
     gaps = _rank(issues, theme_order, training)
+    observed = [item.meeting_id for item in shown]
     return Analysis(
         training=slug,
         as_of=now.astimezone(dt.UTC).date(),
@@ -287,8 +262,8 @@ def analyse(
         gaps=gaps,
         coverage=_coverage(training, gaps),
         divergences=_divergences(ratings, theme_order, kinds, issues),
-        missing=_by_influence(
-            _missing(training, slug, meetings, attendees, shown, attendance, now), registry
+        missing=missing_voices(
+            training, slug, meetings, attendees, observed, attendance, now, registry
         ),
         actions=tuple(
             sorted(
@@ -299,7 +274,7 @@ def analyse(
         good_practices=tuple(item for item in shown if item.kind == "good_practice"),
         recommendations=tuple(item for item in shown if item.kind == "recommendation"),
         evidence=tuple(sorted(shown, key=lambda item: item.number)),
-        log=_log(meetings, attendees, attendance, shown),
+        log=meeting_log(meetings, attendees, attendance, observed),
         participant_themes=tuple(gap.theme for gap in gaps if gap.participants),
         observations=len(shown),
         withheld=withheld,
@@ -470,99 +445,3 @@ def _divergences(
             found.append(Divergence(theme, tuple(means), spread, tuple(numbers)))
     found.sort(key=lambda divergence: -divergence.spread)
     return tuple(found)
-
-
-def _missing(
-    training: Training,
-    slug: str,
-    meetings: Sequence[Meeting],
-    attendees: Mapping[str, Sequence[Attendee]],
-    shown: Sequence[Evidence],
-    attendance: Mapping[str, Sequence[Mapping[str, str]]],
-    now: dt.datetime,
-) -> tuple[MissingVoice, ...]:
-    stored = {meeting.id: meeting for meeting in meetings}
-    with_notes = {item.meeting_id for item in shown} | {
-        m for m, people in attendance.items() if people
-    }
-    missing = []
-    for round_ in training.consultation.rounds:
-        for planned in round_.meetings:
-            meeting_id = f"{slug}/{round_.id}/{planned.id}"
-            meeting = stored.get(meeting_id)
-            reason = _missing_reason(meeting, attendees.get(meeting_id, ()), with_notes, now)
-            if reason is not None:
-                start = meeting.start if meeting is not None else None
-                missing.append(MissingVoice(meeting_id, planned.organisation, reason, start))
-    return tuple(missing)
-
-
-_INFLUENCE = {"high": 0, "medium": 1, "low": 2}
-
-
-def _by_influence(
-    missing: tuple[MissingVoice, ...], registry: Mapping[str, Organisation]
-) -> tuple[MissingVoice, ...]:
-    """Return the missing voices, the most influential organisations first, unrated ones last."""
-
-    def rank(voice: MissingVoice) -> int:
-        organisation = registry.get(voice.organisation)
-        influence = organisation.influence if organisation is not None else None
-        return _INFLUENCE.get(influence or "", len(_INFLUENCE))
-
-    return tuple(sorted(missing, key=rank))
-
-
-def _missing_reason(
-    meeting: Meeting | None,
-    invited: Sequence[Attendee],
-    with_notes: set[str],
-    now: dt.datetime,
-) -> MissingReason | None:
-    if meeting is None or meeting.status == "proposed":
-        return "not scheduled"
-    if meeting.status == "cancelled":
-        return "cancelled"
-    if meeting.id in with_notes:
-        return None
-    guests = [a for a in invited if a.role != "CHAIR"]
-    if guests and all(a.partstat == "DECLINED" for a in guests):
-        return "declined"
-    if meeting.end > now:
-        return "not held yet"
-    return "no notes"
-
-
-def _log(
-    meetings: Sequence[Meeting],
-    attendees: Mapping[str, Sequence[Attendee]],
-    attendance: Mapping[str, Sequence[Mapping[str, str]]],
-    shown: Sequence[Evidence],
-) -> tuple[LogEntry, ...]:
-    counted: dict[str, int] = defaultdict(int)
-    for item in shown:
-        counted[item.meeting_id] += 1
-    entries = []
-    for meeting in sorted(meetings, key=lambda m: (m.start, m.id)):
-        if meeting.status == "proposed":
-            continue
-        guests = [a for a in attendees.get(meeting.id, ()) if a.role != "CHAIR"]
-        came = attendance.get(meeting.id, ())
-        entries.append(
-            LogEntry(
-                meeting_id=meeting.id,
-                organisation=meeting.organisation,
-                format=meeting.format,
-                status=meeting.status,
-                start=meeting.start,
-                end=meeting.end,
-                invited=len(guests),
-                accepted=sum(a.partstat == "ACCEPTED" for a in guests),
-                declined=sum(a.partstat == "DECLINED" for a in guests),
-                attended=len(came),
-                roles=tuple(dict.fromkeys(p["role"] for p in came if p.get("role"))),
-                observations=counted[meeting.id],
-                invitees=tuple(a.name for a in guests),
-            )
-        )
-    return tuple(entries)

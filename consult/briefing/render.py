@@ -35,7 +35,7 @@ from consult.briefing.labels import (
 )
 from consult.briefing.pdf import FONT
 from consult.errors import BriefingError
-from schemas.training import Training
+from schemas.training import AgendaSession, Training
 from schemas.types import Language, Localized, LocalizedText
 
 
@@ -192,77 +192,17 @@ def _variables(
     overrides: Path | None,
     limits: Limits,
 ) -> dict[str, Any]:
+    """Return what the pack's templates see: the analysis, its figures and its wording."""
     labels = load_labels(language, overrides)
-    locale = LOCALES.get(language, "en_GB")
-    zone = ZoneInfo(training.timezone)
-    sessions = {session.id: session for session in training.agenda}
-
-    def theme(theme_id: str) -> str:
-        return theme_label(training, theme_id, language)
-
-    def organisation(org_id: str) -> str:
-        found = analysis.organisations.get(org_id)
-        return found.name.get(language) if found is not None else org_id  # type: ignore[arg-type]
-
-    def attribution(item: Evidence) -> str:
-        if item.public:
-            role = f", {item.speaker_role}" if item.speaker_role else ""
-            return f"{organisation(item.organisation)}{role}"
-        return anonymous(item, labels)
-
-    def owner(item: Evidence) -> str:
-        if item.owner and not item.public:
-            return labels("actions.owner_internal")  # it would name the organisation
-        return item.owner or ""
-
-    def when(value: dt.datetime) -> str:
-        return format_datetime(value.astimezone(zone), "EEE d MMM y, HH:mm", locale=locale)
-
-    def day(value: dt.date) -> str:
-        return format_date(value, "long", locale=locale)
-
-    def session_title(session_id: str) -> str:
-        found = sessions.get(session_id)
-        return found.title.get(language) if found is not None else session_id  # type: ignore[arg-type]
-
-    def numbers(values: Sequence[int], limit: int | None = None) -> str:
-        shown = ", ".join(f"#{value}" for value in values[:limit])
-        if limit is not None and len(values) > limit:
-            return f"{shown} {labels('gaps.sources_more', count=len(values) - limit)}"
-        return shown
-
-    def meeting_ref(meeting_id: str) -> str:
-        return meeting_id.rsplit("/", 1)[-1]
-
-    def kinds_text(kinds: Iterable[str]) -> str:
-        return ", ".join(labels(f"kinds.{kind}") for kind in kinds)
-
-    def sessions_text(ids: Iterable[str]) -> str:
-        return "; ".join(session_title(session_id) for session_id in ids)
-
-    def meetings_text(ids: Iterable[str]) -> str:
-        return ", ".join(meeting_ref(meeting_id) for meeting_id in ids)
-
-    def sources_text(gap: Gap) -> str:
-        named = labels("gaps.sources_meetings", meetings=meetings_text(gap.public_meetings))
-        counted = labels("gaps.sources_internal", count=gap.internal)
-        if gap.public_meetings and gap.internal:
-            return labels("gaps.sources_both", meetings=named, internal=counted)
-        return named if gap.public_meetings else counted
-
-    def local(text: Localized | LocalizedText | None) -> str:
-        return text.get(language) if text is not None else ""  # type: ignore[arg-type]
-
-    def local_list(texts: Iterable[Localized]) -> str:
-        return ", ".join(local(text) for text in texts)
-
-    def quote_language(item: Evidence) -> str | None:
-        return script_language(item.quote) if item.quote else None
-
-    def quote_note(item: Evidence) -> str:
-        written = quote_language(item)
-        return labels(f"quote_languages.{written}") if written not in (None, language) else ""
-
+    words = _Wording(
+        analysis,
+        training,
+        language,
+        labels,
+        LOCALES.get(language, "en_GB"),
+        ZoneInfo(training.timezone),
+        {session.id: session for session in training.agenda},
+    )
     return {
         "a": analysis,
         "training": training,
@@ -270,29 +210,13 @@ def _variables(
         "t": labels,
         "version": version,
         "previous": version - 1 if version > 1 else None,
-        "compiled": day(compiled),
+        "compiled": words.day(compiled),
         "title": training.title.get(language),  # type: ignore[arg-type]
-        "theme": theme,
-        "organisation": organisation,
-        "attribution": attribution,
-        "owner": owner,
-        "sources_text": sources_text,
-        "when": when,
-        "day": day,
-        "session_title": session_title,
-        "numbers": numbers,
-        "meeting_ref": meeting_ref,
-        "kinds_text": kinds_text,
-        "sessions_text": sessions_text,
-        "meetings_text": meetings_text,
-        "local": local,
-        "local_list": local_list,
-        "quote_language": quote_language,
-        "quote_note": quote_note,
+        **words.functions(),
         "heat": heat,
         "heatmap": lambda: heatmap.layout(
             [(kind, labels(f"kinds.{kind}")) for kind in analysis.kinds],
-            [(theme_id, theme(theme_id)) for theme_id in analysis.themes],
+            [(theme_id, words.theme(theme_id)) for theme_id in analysis.themes],
         ),
         "size": heatmap.SIZE,
         "font": FONT,
@@ -306,3 +230,108 @@ def _variables(
         ),
         "stance_markers": influence.STANCE_MARKERS,
     }
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """How the pack's templates put ids, dates and sources into words of one language."""
+
+    analysis: Analysis
+    training: Training
+    language: str
+    labels: Labels
+    locale: str
+    zone: ZoneInfo
+    sessions: Mapping[str, AgendaSession]
+
+    def functions(self) -> dict[str, Any]:
+        """Return the functions the templates call, by the name they call them."""
+        return {
+            "theme": self.theme,
+            "organisation": self.organisation,
+            "attribution": self.attribution,
+            "owner": self.owner,
+            "sources_text": self.sources_text,
+            "when": self.when,
+            "day": self.day,
+            "session_title": self.session_title,
+            "numbers": self.numbers,
+            "meeting_ref": self.meeting_ref,
+            "kinds_text": self.kinds_text,
+            "sessions_text": self.sessions_text,
+            "meetings_text": self.meetings_text,
+            "local": self.local,
+            "local_list": self.local_list,
+            "quote_language": self.quote_language,
+            "quote_note": self.quote_note,
+        }
+
+    def theme(self, theme_id: str) -> str:
+        return theme_label(self.training, theme_id, self.language)
+
+    def organisation(self, org_id: str) -> str:
+        found = self.analysis.organisations.get(org_id)
+        return found.name.get(self.language) if found is not None else org_id  # type: ignore[arg-type]
+
+    def attribution(self, item: Evidence) -> str:
+        if item.public:
+            role = f", {item.speaker_role}" if item.speaker_role else ""
+            return f"{self.organisation(item.organisation)}{role}"
+        return anonymous(item, self.labels)
+
+    def owner(self, item: Evidence) -> str:
+        if item.owner and not item.public:
+            return self.labels("actions.owner_internal")  # it would name the organisation
+        return item.owner or ""
+
+    def when(self, value: dt.datetime) -> str:
+        local = value.astimezone(self.zone)
+        return format_datetime(local, "EEE d MMM y, HH:mm", locale=self.locale)
+
+    def day(self, value: dt.date) -> str:
+        return format_date(value, "long", locale=self.locale)
+
+    def session_title(self, session_id: str) -> str:
+        found = self.sessions.get(session_id)
+        return found.title.get(self.language) if found is not None else session_id  # type: ignore[arg-type]
+
+    def numbers(self, values: Sequence[int], limit: int | None = None) -> str:
+        shown = ", ".join(f"#{value}" for value in values[:limit])
+        if limit is not None and len(values) > limit:
+            return f"{shown} {self.labels('gaps.sources_more', count=len(values) - limit)}"
+        return shown
+
+    def meeting_ref(self, meeting_id: str) -> str:
+        return meeting_id.rsplit("/", 1)[-1]
+
+    def kinds_text(self, kinds: Iterable[str]) -> str:
+        return ", ".join(self.labels(f"kinds.{kind}") for kind in kinds)
+
+    def sessions_text(self, ids: Iterable[str]) -> str:
+        return "; ".join(self.session_title(session_id) for session_id in ids)
+
+    def meetings_text(self, ids: Iterable[str]) -> str:
+        return ", ".join(self.meeting_ref(meeting_id) for meeting_id in ids)
+
+    def sources_text(self, gap: Gap) -> str:
+        labels = self.labels
+        named = labels("gaps.sources_meetings", meetings=self.meetings_text(gap.public_meetings))
+        counted = labels("gaps.sources_internal", count=gap.internal)
+        if gap.public_meetings and gap.internal:
+            return labels("gaps.sources_both", meetings=named, internal=counted)
+        return named if gap.public_meetings else counted
+
+    def local(self, text: Localized | LocalizedText | None) -> str:
+        return text.get(self.language) if text is not None else ""  # type: ignore[arg-type]
+
+    def local_list(self, texts: Iterable[Localized]) -> str:
+        return ", ".join(self.local(text) for text in texts)
+
+    def quote_language(self, item: Evidence) -> str | None:
+        return script_language(item.quote) if item.quote else None
+
+    def quote_note(self, item: Evidence) -> str:
+        written = self.quote_language(item)
+        if written in (None, self.language):
+            return ""
+        return self.labels(f"quote_languages.{written}")

@@ -5,6 +5,7 @@ by SQLAlchemy URL and returns a `Store`; see `consult.store.store`.
 """
 
 from consult.store.meetings import MeetingPlan
-from consult.store.store import LEASE, Proposal, Store, open_store
+from consult.store.rounds import Proposal
+from consult.store.store import LEASE, Store, open_store
 
 __all__ = ["LEASE", "MeetingPlan", "Proposal", "Store", "open_store"]

@@ -57,3 +57,22 @@ def list_observations(
 def _one(connection: sa.Connection, key: str) -> Observation:
     row = connection.execute(sa.select(observations).where(observations.c.key == key)).one()
     return Observation.model_validate(row)
+
+
+_OBSERVATION_FIELDS = ("kind", "theme", "severity", "confidentiality")
+"""What the audit log says of an observation; its text, quote and speaker stay in its row."""
+
+
+def audit_detail(after: Observation, before: Observation | None) -> dict[str, Any]:
+    """Return what the audit log says of an observation added or updated: never its text."""
+    detail: dict[str, Any] = {"key": after.key}
+    detail |= {name: getattr(after, name) for name in _OBSERVATION_FIELDS}
+    if before is not None:
+        changed = [
+            name
+            for name in Observation.model_fields
+            if name not in ("id", "created_at", "updated_at")
+            and getattr(before, name) != getattr(after, name)
+        ]
+        detail["changed"] = changed
+    return detail

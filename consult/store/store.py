@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
@@ -28,6 +27,7 @@ from consult.store import messages as _messages
 from consult.store import observations as _observations
 from consult.store import packs as _packs
 from consult.store import proposals as _proposals
+from consult.store import rounds as _rounds
 from consult.store import steps as _steps
 from consult.store.claims import holder_id
 from consult.store.engine import create_store_engine, reading, writing
@@ -37,6 +37,7 @@ from consult.store.meetings import MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
 from consult.store.observations import Change
+from consult.store.rounds import Proposal
 from schemas.state import (
     Attendee,
     AuditEvent,
@@ -54,13 +55,6 @@ from schemas.state import (
 
 LEASE = dt.timedelta(minutes=15)
 """How long a claim on a message holds before another worker may claim it and send it."""
-
-
-@dataclass(frozen=True)
-class Proposal(MeetingPlan):
-    """A meeting as a round's plan proposes it, with whom it invites."""
-
-    attendees: tuple[Attendee, ...] = ()
 
 
 def open_store(url: str, actor: str | None = None) -> Store:
@@ -330,7 +324,7 @@ class Store:
                     actor=actor or self.actor,
                     action=f"observation.{change}",
                     subject=observation.meeting_id,
-                    detail=_observation_detail(observation, before),
+                    detail=_observations.audit_detail(observation, before),
                 )
             return observation, change
 
@@ -468,26 +462,9 @@ class Store:
         cancelled. Either all of it is stored or, on any error, none of it.
         """
         with writing(self._engine) as connection:
-            now = _now()
-            for proposal in proposals:
-                _meetings.upsert_meeting(connection, now, proposal)
-                _meetings.set_meeting_status(connection, now, proposal.id, "proposed")
-                _meetings.set_attendees(connection, proposal.id, proposal.attendees)
-            for meeting_id in withdraw:
-                _meetings.set_meeting_status(connection, now, meeting_id, "cancelled")
-            _audit.append(
-                connection,
-                now,
-                actor=actor,
-                action="round.proposed",
-                subject=f"{training}/{round}",
-                detail={
-                    "proposed": [p.id for p in proposals],
-                    "withdrawn": list(withdraw),
-                    **(detail or {}),
-                },
+            return _rounds.propose_round(
+                connection, _now(), training, round, proposals, withdraw, actor, detail or {}
             )
-            return _meetings.list_meetings(connection, training, round)
 
     def decide_round(
         self, training: str, round: str, approve: bool, actor: str, comment: str = ""
@@ -498,24 +475,9 @@ class Store:
         proposed. Either way the decision, its author and comment go to the audit log.
         """
         with writing(self._engine) as connection:
-            now = _now()
-            proposed = [
-                m.id
-                for m in _meetings.list_meetings(connection, training, round)
-                if m.status == "proposed"
-            ]
-            if approve:
-                for meeting_id in proposed:
-                    _meetings.set_meeting_status(connection, now, meeting_id, "confirmed")
-            _audit.append(
-                connection,
-                now,
-                actor=actor,
-                action="round.approved" if approve else "round.sent_back",
-                subject=f"{training}/{round}",
-                detail={"meetings": proposed, "comment": comment},
+            return _rounds.decide_round(
+                connection, _now(), training, round, approve, actor, comment
             )
-            return _meetings.list_meetings(connection, training, round)
 
     def close(self) -> None:
         """Close every connection to the database; the store is not to be used afterwards."""
@@ -531,24 +493,6 @@ class Store:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-_OBSERVATION_FIELDS = ("kind", "theme", "severity", "confidentiality")
-"""What the audit log says of an observation; its text, quote and speaker stay in its row."""
-
-
-def _observation_detail(after: Observation, before: Observation | None) -> dict[str, Any]:
-    detail: dict[str, Any] = {"key": after.key}
-    detail |= {name: getattr(after, name) for name in _OBSERVATION_FIELDS}
-    if before is not None:
-        changed = [
-            name
-            for name in Observation.model_fields
-            if name not in ("id", "created_at", "updated_at")
-            and getattr(before, name) != getattr(after, name)
-        ]
-        detail["changed"] = changed
-    return detail
 
 
 def _now() -> dt.datetime:

@@ -50,6 +50,19 @@ _LENGTHS = {
 """pydantic error type -> its word, the bound in its context, and what is counted."""
 
 
+@dataclass(frozen=True)
+class Invalid:
+    """One error pydantic found, in a person's words: where in the model, the value, the expected.
+
+    A reader that places a field other than by file and line (the registry import: by sheet,
+    row and column) builds its own problems from these.
+    """
+
+    loc: Loc
+    value: object
+    expected: str
+
+
 def problems_from_validation(
     error: ValidationError,
     model: type[BaseModel],
@@ -61,17 +74,29 @@ def problems_from_validation(
 
     An error on a list or mapping that an error on one of its items explains is left out.
     """
+    problems = []
+    for invalid in invalid_fields(error, model, hints):
+        line, path = locate(invalid.loc)
+        problems.append(Problem(file, line, path, invalid.value, invalid.expected))
+    return problems
+
+
+def invalid_fields(
+    error: ValidationError, model: type[BaseModel], hints: Hints = _PLAIN
+) -> list[Invalid]:
+    """Return each error pydantic found in a `model` as an `Invalid`, in pydantic's order.
+
+    An error on a list or mapping that an error on one of its items explains is left out.
+    """
     details = error.errors(include_url=False)
     return [
-        _problem(detail, model, file, locate, hints)
+        _invalid(detail, model, hints)
         for detail in details
         if not _explained_by_inner(detail, details)
     ]
 
 
-def _problem(
-    detail: ErrorDetails, model: type[BaseModel], file: str, locate: Locate, hints: Hints
-) -> Problem:
+def _invalid(detail: ErrorDetails, model: type[BaseModel], hints: Hints) -> Invalid:
     loc = tuple(part for part in detail["loc"] if not _is_validator_name(part))
     kind = detail["type"]
     value: object = detail.get("input", MISSING)
@@ -95,8 +120,7 @@ def _problem(
         word, bound_name, unit = _LENGTHS[kind]
         bound = detail.get("ctx", {}).get(bound_name)
         expected = f"{word} {bound} {unit}{'s' if bound != 1 else ''}"
-    line, path = locate(loc)
-    return Problem(file, line, path, value, expected)
+    return Invalid(loc, value, expected)
 
 
 def _explained_by_inner(detail: ErrorDetails, details: list[ErrorDetails]) -> bool:

@@ -8,6 +8,9 @@ coordination reads across the capabilities (read models); the application layer
 the services and call the use cases.
 Nothing in consult/ imports Prefect, the flows or the tests. A broken rule
 fails with a sentence that names the file, the line and the rule.
+
+No function in consult/ or desk/ is longer than MAX_FUNCTION_LINES, and no module
+longer than MAX_MODULE_LINES: a longer one usually does two jobs.
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
 }
 """Which part of consult may import which; a part always may import itself."""
+
+MAX_FUNCTION_LINES = 80
+"""The longest a function (or method) may be, from its `def` (or first decorator) to its end."""
+MAX_MODULE_LINES = 500
+"""The longest a module may be, in lines."""
 
 FORBIDDEN = ("prefect", "prefect_email", "flows", "desk", "tests", "bench")
 """What the core never imports: it runs and is tested without Prefect or the flows."""
@@ -167,3 +175,52 @@ def test_every_consult_error_is_defined_in_the_errors_module_and_drawn_in_its_tr
     ]
     assert misplaced + undrawn == []
     assert drawn == {sub.__name__ for sub in _subclasses(ConsultError)}
+
+
+def too_long(root: Path, packages: tuple[str, ...] = ("consult", "desk")) -> list[str]:
+    """Return one sentence per module or function under `root`'s packages over its limit."""
+    found = []
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            relative = path.relative_to(root).as_posix()
+            text = path.read_text(encoding="utf-8")
+            lines = len(text.splitlines())
+            if lines > MAX_MODULE_LINES:
+                found.append(
+                    f"{relative} is {lines} lines long, more than the {MAX_MODULE_LINES} "
+                    "a module may be: split it along its concerns"
+                )
+            for node in ast.walk(ast.parse(text)):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                length = (node.end_lineno or node.lineno) - start + 1
+                if length > MAX_FUNCTION_LINES:
+                    found.append(
+                        f"{relative}, line {start}: {node.name} is {length} lines long, more "
+                        f"than the {MAX_FUNCTION_LINES} a function may be"
+                    )
+    return found
+
+
+def test_no_module_or_function_in_consult_or_desk_is_over_its_length_limit() -> None:
+    found = too_long(ROOT)
+    assert not found, "\n".join(found)
+
+
+def test_a_long_module_and_a_long_function_are_named_with_their_line_and_length(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "consult").mkdir()
+    (tmp_path / "desk").mkdir()
+    body = "".join(f"    x = {n}\n" for n in range(MAX_FUNCTION_LINES))
+    (tmp_path / "consult" / "long.py").write_text(
+        "import functools\n\n\n@functools.cache\ndef f():\n" + body
+    )
+    (tmp_path / "desk" / "big.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1))
+
+    assert too_long(tmp_path) == [
+        "consult/long.py, line 4: f is 82 lines long, more than the 80 a function may be",
+        "desk/big.py is 501 lines long, more than the 500 a module may be: "
+        "split it along its concerns",
+    ]

@@ -24,6 +24,8 @@ from schemas.stakeholders import KIND_GROUPS
 from schemas.state import Observation
 from tests.integration.briefing.conftest import DEMO_TRAINING, LANGUAGES, DemoPack
 
+pytestmark = pytest.mark.slow
+
 K = 3
 
 

@@ -66,6 +66,7 @@ def outbox_messages(folder: Path) -> list[EmailMessage]:
     ]
 
 
+@pytest.mark.slow
 def test_the_pack_is_written_in_each_experts_language(
     golden: tuple[Workspace, Store, Path],
 ) -> None:
@@ -87,6 +88,7 @@ def test_the_pack_is_written_in_each_experts_language(
     assert compiled.pdf("ru") == compiled.pdf("en")
 
 
+@pytest.mark.slow
 def test_user_text_is_escaped_and_restricted_text_appears_nowhere(
     golden: tuple[Workspace, Store, Path],
 ) -> None:
@@ -121,6 +123,7 @@ def pdf_text_of(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
+@pytest.mark.slow
 def test_internal_observations_name_their_kind_only_when_k_organisations_share_it(
     golden: tuple[Workspace, Store, Path],
 ) -> None:
@@ -144,6 +147,7 @@ def test_internal_observations_name_their_kind_only_when_k_organisations_share_i
     assert "დაინტერესებული მხარის წარმომადგენელი (#6)" in georgian
 
 
+@pytest.mark.slow
 def test_each_version_is_mailed_once_and_a_changed_pack_is_a_new_version(
     golden: tuple[Workspace, Store, Path],
 ) -> None:
@@ -216,6 +220,7 @@ def test_a_broken_template_stores_no_version_and_writes_no_file(
     assert not (out / "briefing").exists() or not any((out / "briefing").rglob("*.pdf"))
 
 
+@pytest.mark.slow
 def test_a_workspace_template_overrides_the_built_in_one(
     golden: tuple[Workspace, Store, Path],
 ) -> None:
@@ -280,6 +285,7 @@ def test_an_unknown_training_is_named_and_nothing_is_stored(
     assert store.pack_versions("nope") == []
 
 
+@pytest.mark.slow
 def test_long_lists_are_cut_in_the_pack_and_complete_in_sources_csv(
     golden: tuple[Workspace, Store, Path],
 ) -> None:

@@ -23,6 +23,8 @@ from tests.integration.briefing.pdfpages import (
     visible_pages,
 )
 
+pytestmark = pytest.mark.slow
+
 TODAY = dt.date(2026, 12, 3)
 TOLERANCE = 1.0
 """Points a glyph may stand past the margin: antialiasing and rounding, not a column."""

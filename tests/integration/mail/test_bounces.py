@@ -213,6 +213,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_consult_validate_warns_about_a_contact_whose_address_bounced(invited: Round) -> None:
     _, settings, store = invited
     deliver_to_inbox(settings, "postfix.eml")
@@ -229,6 +230,7 @@ def test_consult_validate_warns_about_a_contact_whose_address_bounced(invited: R
     assert GIORGI not in result.stderr
 
 
+@pytest.mark.slow
 def test_consult_validate_of_a_workspace_never_sent_from_creates_no_store(
     write_workspace: Callable[..., Path],
 ) -> None:
@@ -241,6 +243,7 @@ def test_consult_validate_of_a_workspace_never_sent_from_creates_no_store(
     assert not (root / ".consult").exists()
 
 
+@pytest.mark.slow
 def test_consult_replies_names_the_bounce_and_the_bounced_contact(invited: Round) -> None:
     _, settings, _ = invited
     deliver_to_inbox(settings, "exim-quoted.eml")

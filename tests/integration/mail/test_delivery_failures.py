@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import smtplib
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -26,6 +26,7 @@ from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver, summary
 from consult.mail.invitations import round_messages, send_round
 from consult.mail.mime import RawMessage, prepare_message
 from consult.mail.sender import choose_sender
+from consult.mail.transports import smtp as smtp_module
 from consult.mail.transports.smtp import SmtpTransport
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -170,15 +171,12 @@ def test_a_refused_login_stops_the_run_at_once_after_one_auth_and_fails_no_recip
                 workspace, store, smtp, choose_sender(settings), "winter-2027", "round-1", now=NOW
             )
 
-        started = time.monotonic()
         with pytest.raises(SmtpServerError) as caught:
             send("wrong " + PASSWORD)
-        took = time.monotonic() - started
         waiting = [(m.recipient, m.status) for m in store.messages()]
         logins_in_the_refused_run = logins.count
         again = send(PASSWORD)
 
-    assert took < 5
     assert logins_in_the_refused_run == 1
     assert f"127.0.0.1:{port} refused the login of 'nino': 535" in str(caught.value)
     assert "CONSULT_SMTP_PASSWORD" in str(caught.value)
@@ -187,6 +185,7 @@ def test_a_refused_login_stops_the_run_at_once_after_one_auth_and_fails_no_recip
     assert outcomes(again) == {LELA: "sent", NINO: "sent"}
 
 
+@pytest.mark.slow
 def test_consult_send_with_a_refused_login_exits_1_with_one_message_naming_the_server(
     write_workspace: Callable[..., Path],
 ) -> None:
@@ -232,7 +231,6 @@ def test_an_unreachable_server_stops_the_run_after_one_messages_backoff_and_fail
         messages = round_messages(
             workspace, store, choose_sender(settings), "winter-2027", "round-1", NOW
         )
-        started = time.monotonic()
         with pytest.raises(SmtpServerError) as caught:
             deliver(
                 store,
@@ -241,7 +239,6 @@ def test_an_unreachable_server_stops_the_run_after_one_messages_backoff_and_fail
                 domain="consult.local",
                 sleep=slept.append,
             )
-        took = time.monotonic() - started
         waiting = [(m.recipient, m.status) for m in store.messages()]
         mailbox = Mailbox()
         with running(mailbox) as up:
@@ -257,20 +254,26 @@ def test_an_unreachable_server_stops_the_run_after_one_messages_backoff_and_fail
 
     # The default policy's waits, once for the whole run rather than once per message.
     assert slept == list(BACKOFF)
-    assert sum(BACKOFF) + took < 30
     assert f"127.0.0.1:{port} could not be reached" in str(caught.value)
     assert "CONSULT_SMTP_HOST" in str(caught.value)
     assert {status for _, status in waiting} <= {"pending"}
     assert outcomes(again) == {LELA: "sent", NINO: "sent"}
 
 
-def test_an_unreachable_server_stops_a_real_run_within_thirty_seconds(
-    write_workspace: Callable[..., Path],
+def test_an_unreachable_server_stops_a_real_run_after_one_messages_attempts(
+    write_workspace: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     workspace, settings = confirmed_round(write_workspace())
     smtp = SmtpTransport("127.0.0.1", free_port(), security="none")
+    attempts: list[int] = []
+
+    class CountedSMTP(smtplib.SMTP):
+        def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None):
+            attempts.append(port)
+            return super().connect(host, port, source_address)
+
+    monkeypatch.setattr(smtp_module.smtplib, "SMTP", CountedSMTP)
     with open_store(settings.store_url) as store:
-        started = time.monotonic()
         with pytest.raises(SmtpServerError, match="could not be reached"):
             send_round(
                 workspace,
@@ -282,8 +285,9 @@ def test_an_unreachable_server_stops_a_real_run_within_thirty_seconds(
                 now=NOW,
                 backoff=(0.1, 0.2, 0.4),
             )
-        assert time.monotonic() - started < 30
         assert not store.messages(status="failed")
+    # One message's first attempt and its three retries; the run stops before the next message.
+    assert attempts == [smtp.port] * 4
 
 
 def test_a_broken_template_for_one_language_fails_its_message_and_the_others_are_sent(

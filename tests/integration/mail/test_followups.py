@@ -175,6 +175,7 @@ def test_the_coordinator_hears_the_day_after_a_meeting_without_notes(
     assert list(due_messages(workspace, store, choose_sender(settings), SLUG, after)) == []
 
 
+@pytest.mark.slow
 def test_a_reply_to_the_sent_invitation_shows_in_the_round_status(
     invited: tuple[Workspace, Settings, Store],
 ) -> None:

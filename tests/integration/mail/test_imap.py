@@ -29,6 +29,8 @@ from schemas.state import Meeting
 from tests.conftest import PLANNED_AT, TINY_TRAINING
 from tests.imapserver import Dovecot
 
+pytestmark = pytest.mark.slow
+
 SLUG, ROUND = "winter-2027", "round-1"
 
 

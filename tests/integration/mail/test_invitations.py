@@ -108,6 +108,7 @@ def test_a_refused_recipient_is_marked_rejected_and_the_others_are_sent(
     assert "550" in (message.error or "")
 
 
+@pytest.mark.slow
 def test_a_round_killed_at_any_point_delivers_everything_on_the_next_run(tmp_path: Path) -> None:
     # `consult send` sends at the real now: the demo and its plan are dated for today.
     root = prepare_demo(tmp_path / "demo", dt.date(2026, 11, 28) + LIVE_SHIFT)

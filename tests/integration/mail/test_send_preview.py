@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from consult.mail.preview import CONFIRMED, first_send
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -19,6 +21,8 @@ from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from tests.conftest import PLANNED_AT
 from tests.mailserver import send_from
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[3]
 SLUG = "winter-2027"

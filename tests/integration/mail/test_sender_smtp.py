@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import icalendar
+import pytest
 
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
@@ -19,6 +20,8 @@ from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from tests.conftest import PLANNED_AT, TINY_TRAINING
 from tests.mailserver import SMTP_SENDER, Mailbox, running, send_from
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[3]
 

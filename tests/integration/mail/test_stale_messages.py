@@ -135,6 +135,7 @@ def test_the_cancellation_of_a_meeting_that_started_still_goes(confirmed: Round)
     }
 
 
+@pytest.mark.slow
 def test_consult_send_names_the_meetings_that_started(
     write_workspace: Callable[..., Path],
 ) -> None:

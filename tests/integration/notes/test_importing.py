@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pypdf
+import pytest
 
 from consult.demo import prepare_demo
 from consult.planning.plan import plan_round, save_plan
@@ -19,6 +20,8 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from tests.conftest import PLANNED_AT
+
+pytestmark = pytest.mark.slow
 
 SLUG = "intercultural-communication-2027"
 CANARY = "CANARY-91c2 the restricted words"

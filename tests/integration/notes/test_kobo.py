@@ -385,6 +385,7 @@ def test_an_unset_token_variable_is_a_clear_error():
     assert token_from_env(mapping, environ={"KOBO_TOKEN": TOKEN}) == TOKEN
 
 
+@pytest.mark.slow
 def test_submissions_are_imported_into_the_round_once_through_the_command(
     kobo: KoboServer, write_workspace: Callable[..., Path]
 ) -> None:

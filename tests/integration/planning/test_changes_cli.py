@@ -7,8 +7,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from consult.settings import Settings
 from consult.store import open_store
+
+pytestmark = pytest.mark.slow
 
 
 def consult(*args: str) -> subprocess.CompletedProcess[str]:

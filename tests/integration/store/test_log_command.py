@@ -27,6 +27,8 @@ from schemas.state import Meeting
 from tests.conftest import LIVE_TRAINING, TINY_STAKEHOLDERS
 from tests.mailserver import Mailbox, running
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[3]
 NINO = "nino@mia.example.gov.ge"
 LELA = "lela@example.org"

@@ -250,6 +250,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[dict[str, Any], RawM
     return calls
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["en", "ka", "ru"])
 def test_every_demo_message_decodes_to_its_subject_and_names_exactly(
     tmp_path: Path, recorded: list[tuple[dict[str, Any], RawMessage]], language: str
@@ -311,12 +312,14 @@ TEXT = st.text(
 """Mixed scripts, punctuation, quotes and spaces, long: no control character or line break."""
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(subject=TEXT)
 def test_any_subject_decodes_back_exactly(subject: str) -> None:
     assert_decodes_exactly(prepared(subject=subject).data, subject, {})
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(name=TEXT, other=TEXT)
 def test_any_display_name_decodes_back_exactly(name: str, other: str) -> None:

@@ -153,6 +153,7 @@ def test_a_long_georgian_name_is_folded_into_words_an_rfc2047_reader_joins_exact
     assert read_back(message)["To"].addresses[0].display_name == name
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -79,6 +80,7 @@ def apply(name: str, how: str, at: int, text: str, cut: int | None) -> bytes:
 
 
 # The explain phase traces PyYAML line by line and takes minutes: left out.
+@pytest.mark.slow
 @settings(
     max_examples=150,
     deadline=None,

@@ -125,6 +125,7 @@ def test_the_demo_workspace_has_every_text_in_its_readers_languages() -> None:
     assert missing_translations(load_workspace(DEMO_WORKSPACE)) == []
 
 
+@pytest.mark.slow
 def test_validate_lists_the_missing_translations_as_warnings_and_exits_0(
     write_workspace: Write,
 ) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import TINY_STAKEHOLDERS
-from tests.unit.test_cli import consult
+from tests.integration.cli.test_cli import consult
 
 Write = Callable[..., Path]
 

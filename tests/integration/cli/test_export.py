@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.unit.test_cli import consult
+from tests.integration.cli.test_cli import consult
 
 
 def test_export_writes_the_registry_and_refuses_a_bad_table(

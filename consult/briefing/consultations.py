@@ -1,0 +1,153 @@
+"""Who the consultations heard: the log of the meetings, and the voices missing from it.
+
+Part of the gap analysis (`consult.briefing.analysis`, whose docstring says what counts):
+a planned meeting not held with notes is a *missing voice*, and every meeting held or
+scheduled is a line of the consultation log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from schemas.stakeholders import Organisation
+from schemas.state import Attendee, Meeting
+from schemas.training import Training
+
+MissingReason = Literal["not scheduled", "cancelled", "declined", "no notes", "not held yet"]
+
+
+@dataclass(frozen=True)
+class MissingVoice:
+    """A planned meeting whose organisation was not heard."""
+
+    meeting_id: str
+    organisation: str
+    reason: MissingReason
+    start: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One consultation as it happened, or is planned to."""
+
+    meeting_id: str
+    organisation: str
+    format: str
+    status: str
+    start: dt.datetime
+    end: dt.datetime
+    invited: int
+    accepted: int
+    declined: int
+    attended: int
+    roles: tuple[str, ...]
+    observations: int
+    """Observations shown in the pack (restricted ones are not counted)."""
+    invitees: tuple[str, ...] = ()
+    """The names of the people invited from the organisation (its facilitators left out)."""
+
+
+def missing_voices(
+    training: Training,
+    slug: str,
+    meetings: Sequence[Meeting],
+    attendees: Mapping[str, Sequence[Attendee]],
+    observed: Sequence[str],
+    attendance: Mapping[str, Sequence[Mapping[str, str]]],
+    now: dt.datetime,
+    registry: Mapping[str, Organisation],
+) -> tuple[MissingVoice, ...]:
+    """Return the planned meetings not held with notes, the most influential organisations first.
+
+    `observed` holds the meeting of each observation the pack shows; `attendance` who
+    came to each meeting, as recorded with its notes.
+    """
+    stored = {meeting.id: meeting for meeting in meetings}
+    with_notes = set(observed) | {m for m, people in attendance.items() if people}
+    missing = []
+    for round_ in training.consultation.rounds:
+        for planned in round_.meetings:
+            meeting_id = f"{slug}/{round_.id}/{planned.id}"
+            meeting = stored.get(meeting_id)
+            reason = _missing_reason(meeting, attendees.get(meeting_id, ()), with_notes, now)
+            if reason is not None:
+                start = meeting.start if meeting is not None else None
+                missing.append(MissingVoice(meeting_id, planned.organisation, reason, start))
+    return _by_influence(missing, registry)
+
+
+_INFLUENCE = {"high": 0, "medium": 1, "low": 2}
+
+
+def _by_influence(
+    missing: Sequence[MissingVoice], registry: Mapping[str, Organisation]
+) -> tuple[MissingVoice, ...]:
+    """Return the missing voices, the most influential organisations first, unrated ones last."""
+
+    def rank(voice: MissingVoice) -> int:
+        organisation = registry.get(voice.organisation)
+        influence = organisation.influence if organisation is not None else None
+        return _INFLUENCE.get(influence or "", len(_INFLUENCE))
+
+    return tuple(sorted(missing, key=rank))
+
+
+def _missing_reason(
+    meeting: Meeting | None,
+    invited: Sequence[Attendee],
+    with_notes: set[str],
+    now: dt.datetime,
+) -> MissingReason | None:
+    if meeting is None or meeting.status == "proposed":
+        return "not scheduled"
+    if meeting.status == "cancelled":
+        return "cancelled"
+    if meeting.id in with_notes:
+        return None
+    guests = [a for a in invited if a.role != "CHAIR"]
+    if guests and all(a.partstat == "DECLINED" for a in guests):
+        return "declined"
+    if meeting.end > now:
+        return "not held yet"
+    return "no notes"
+
+
+def meeting_log(
+    meetings: Sequence[Meeting],
+    attendees: Mapping[str, Sequence[Attendee]],
+    attendance: Mapping[str, Sequence[Mapping[str, str]]],
+    observed: Sequence[str],
+) -> tuple[LogEntry, ...]:
+    """Return the log of the consultations held or scheduled, by start: who came, what was said.
+
+    `observed` holds the meeting of each observation the pack shows.
+    """
+    counted = Counter(observed)
+    entries = []
+    for meeting in sorted(meetings, key=lambda m: (m.start, m.id)):
+        if meeting.status == "proposed":
+            continue
+        guests = [a for a in attendees.get(meeting.id, ()) if a.role != "CHAIR"]
+        came = attendance.get(meeting.id, ())
+        entries.append(
+            LogEntry(
+                meeting_id=meeting.id,
+                organisation=meeting.organisation,
+                format=meeting.format,
+                status=meeting.status,
+                start=meeting.start,
+                end=meeting.end,
+                invited=len(guests),
+                accepted=sum(a.partstat == "ACCEPTED" for a in guests),
+                declined=sum(a.partstat == "DECLINED" for a in guests),
+                attended=len(came),
+                roles=tuple(dict.fromkeys(p["role"] for p in came if p.get("role"))),
+                observations=counted[meeting.id],
+                invitees=tuple(a.name for a in guests),
+            )
+        )
+    return tuple(entries)
