@@ -34,6 +34,7 @@ if not __package__:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from consult.mail.invitations import round_messages, send_round
+from consult.mail.mailing import round_mailing
 from consult.mail.mime import message_bytes
 from consult.mail.preview import CONFIRMED
 from consult.mail.sender import choose_sender
@@ -236,12 +237,14 @@ def main() -> None:
         with open_store(settings.store_url) as store:
             items = list(
                 round_messages(
-                    workspace,
+                    round_mailing(
+                        workspace,
+                        SLUG,
+                        ROUND,
+                        choose_sender(settings, workspace, SLUG),
+                        dt.datetime.now(dt.UTC),
+                    ),
                     store,
-                    choose_sender(settings, workspace, SLUG),
-                    SLUG,
-                    ROUND,
-                    dt.datetime.now(dt.UTC),
                 )
             )
         built = [
@@ -257,13 +260,15 @@ def main() -> None:
         cold()
         with timed() as core, open_store(settings.store_url) as store:
             report = send_round(
-                workspace,
+                round_mailing(
+                    workspace,
+                    SLUG,
+                    ROUND,
+                    choose_sender(settings, workspace, SLUG),
+                    dt.datetime.now(dt.UTC),
+                ),
                 store,
                 SmtpTransport("127.0.0.1", port, security="none"),
-                choose_sender(settings, workspace, SLUG),
-                SLUG,
-                ROUND,
-                now=dt.datetime.now(dt.UTC),
             )
         assert sum(d.outcome == "sent" for d in report) == len(items)
 

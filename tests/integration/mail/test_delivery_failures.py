@@ -24,6 +24,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from consult.errors import HeaderError, SmtpServerError
 from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver, summary
 from consult.mail.invitations import round_messages, send_round
+from consult.mail.mailing import round_mailing
 from consult.mail.mime import RawMessage, prepare_message
 from consult.mail.sender import choose_sender
 from consult.mail.transports.smtp import SmtpTransport
@@ -76,13 +77,9 @@ def test_a_550_recipient_is_attempted_once_across_three_runs_while_the_others_ar
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
             send_round,
-            workspace,
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
             store,
             smtp,
-            choose_sender(settings),
-            "winter-2027",
-            "round-1",
-            now=NOW,
         )
         runs = [send(), send(), send()]
         [rejected] = store.messages(status="rejected")
@@ -109,13 +106,9 @@ def test_a_rejected_recipient_is_tried_again_only_when_the_coordinator_asks(
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
             send_round,
-            workspace,
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
             store,
             smtp,
-            choose_sender(settings),
-            "winter-2027",
-            "round-1",
-            now=NOW,
         )
         send()
         mailbox.refusals.clear()  # the mailbox was created meanwhile
@@ -137,13 +130,9 @@ def test_a_451_recipient_is_transient_and_tried_again_on_the_next_run(
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
             send_round,
-            workspace,
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
             store,
             smtp,
-            choose_sender(settings),
-            "winter-2027",
-            "round-1",
-            now=NOW,
             backoff=(),
         )
         first = send()
@@ -167,7 +156,9 @@ def test_a_refused_login_stops_the_run_at_once_after_one_auth_and_fails_no_recip
                 "127.0.0.1", port, security="none", username="nino", password=password
             )
             return send_round(
-                workspace, store, smtp, choose_sender(settings), "winter-2027", "round-1", now=NOW
+                round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
+                store,
+                smtp,
             )
 
         started = time.monotonic()
@@ -230,7 +221,7 @@ def test_an_unreachable_server_stops_the_run_after_one_messages_backoff_and_fail
     slept: list[float] = []
     with open_store(settings.store_url) as store:
         messages = round_messages(
-            workspace, store, choose_sender(settings), "winter-2027", "round-1", NOW
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW), store
         )
         started = time.monotonic()
         with pytest.raises(SmtpServerError) as caught:
@@ -246,13 +237,9 @@ def test_an_unreachable_server_stops_the_run_after_one_messages_backoff_and_fail
         mailbox = Mailbox()
         with running(mailbox) as up:
             again = send_round(
-                workspace,
+                round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
                 store,
                 SmtpTransport("127.0.0.1", up, security="none"),
-                choose_sender(settings),
-                "winter-2027",
-                "round-1",
-                now=NOW,
             )
 
     # The default policy's waits, once for the whole run rather than once per message.
@@ -273,13 +260,9 @@ def test_an_unreachable_server_stops_a_real_run_within_thirty_seconds(
         started = time.monotonic()
         with pytest.raises(SmtpServerError, match="could not be reached"):
             send_round(
-                workspace,
+                round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
                 store,
                 smtp,
-                choose_sender(settings),
-                "winter-2027",
-                "round-1",
-                now=NOW,
                 backoff=(0.1, 0.2, 0.4),
             )
         assert time.monotonic() - started < 30
@@ -299,13 +282,9 @@ def test_a_broken_template_for_one_language_fails_its_message_and_the_others_are
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
             send_round,
-            workspace,
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
             store,
             smtp,
-            choose_sender(settings),
-            "winter-2027",
-            "round-1",
-            now=NOW,
         )
         first, again = send(), send()
         [failed] = store.messages(status="failed")
