@@ -29,7 +29,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from consult.coordination import exports
+from consult.coordination import export_options, exports
 from consult.errors import ConsultError
 from consult.planning.feeds import FeedResult
 from consult.planning.problem import fetch_round_feeds
@@ -208,11 +208,11 @@ def create_app(desk: Desk) -> Starlette:
         built = workspace()
         slug = known(built, request.path_params["slug"])
         what, fmt = request.path_params["what"], request.path_params["fmt"]
-        if what not in exports.TABLES or fmt not in exports.FORMATS:
+        if what not in export_options.TABLES or fmt not in export_options.FORMATS:
             raise DeskError(
                 404,
                 f"there is no export {what}.{fmt}: the desk exports "
-                f"{', '.join(exports.TABLES)}, each as csv or xlsx",
+                f"{', '.join(export_options.TABLES)}, each as csv or xlsx",
             )
         table = exports.build_table(what, built, opened.store(), slug)
         name = exports.file_name(slug, what, fmt)

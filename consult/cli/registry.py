@@ -18,7 +18,7 @@ from consult.cli.options import (
     WorkspaceOption,
     YesOption,
 )
-from consult.coordination.exports import FORMATS, TABLES
+from consult.coordination.export_options import FORMATS, TABLES
 from consult.errors import ConsultError
 from consult.settings import Settings
 
