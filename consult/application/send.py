@@ -16,7 +16,7 @@ from consult.application.references import RoundRef
 from consult.application.services import Services
 from consult.mail import invitations, preview
 from consult.mail.delivery import Delivered
-from consult.mail.mailing import Mailing, RoundMailing
+from consult.mail.mailing import RoundMailing
 from consult.mail.preview import Preview
 from consult.settings import Settings
 
@@ -39,10 +39,7 @@ class DryRun:
 
 def mailing(built: Services, round_: RoundRef) -> RoundMailing:
     """Return what sending the round now needs: its resolved training, its sender and the time."""
-    training = round_.training
-    return Mailing(
-        built.workspace, training.slug, training.training, built.sender(training.slug), built.now()
-    ).round(round_.id)
+    return built.mailing(round_.training).round(round_.id)
 
 
 def send_round(
