@@ -37,6 +37,7 @@ if not __package__:
 
 from bench._args import options
 from consult.mail.invitations import round_messages, send_round
+from consult.mail.mailing import round_mailing
 from consult.mail.mime import message_bytes
 from consult.mail.preview import CONFIRMED
 from consult.mail.sender import choose_sender
@@ -250,12 +251,14 @@ def main(size: tuple[int, int] = FULL) -> None:
         with open_store(settings.store_url) as store:
             items = list(
                 round_messages(
-                    workspace,
+                    round_mailing(
+                        workspace,
+                        SLUG,
+                        ROUND,
+                        choose_sender(settings, workspace, SLUG),
+                        dt.datetime.now(dt.UTC),
+                    ),
                     store,
-                    choose_sender(settings, workspace, SLUG),
-                    SLUG,
-                    ROUND,
-                    dt.datetime.now(dt.UTC),
                 )
             )
         built = [
@@ -271,13 +274,15 @@ def main(size: tuple[int, int] = FULL) -> None:
         cold()
         with timed() as core, open_store(settings.store_url) as store:
             report = send_round(
-                workspace,
+                round_mailing(
+                    workspace,
+                    SLUG,
+                    ROUND,
+                    choose_sender(settings, workspace, SLUG),
+                    dt.datetime.now(dt.UTC),
+                ),
                 store,
                 SmtpTransport("127.0.0.1", port, security="none"),
-                choose_sender(settings, workspace, SLUG),
-                SLUG,
-                ROUND,
-                now=dt.datetime.now(dt.UTC),
             )
         assert sum(d.outcome == "sent" for d in report) == len(items)
 

@@ -2,11 +2,12 @@
 
 A form holds the fields a spreadsheet's columns hold (`consult.workspace.columns`),
 filled with the registry's current values. Only the fields whose value was changed
-go to `consult.workspace.registry_edit`, the one way in that `consult edit-stakeholder`
-takes too: the same checks, the same comment-keeping atomic write of stakeholders.yaml,
-and the same audit entry, recorded under the name typed in the form. A form with a
-mistake comes back with every value as typed and each error beside its field;
-nothing of it is written until it is all valid.
+go to `consult.application.registry.edit_stakeholder`, the one way in that
+`consult edit-stakeholder` takes too: the same checks, the same comment-keeping
+atomic write of stakeholders.yaml, and the same audit entry, recorded under the
+name typed in the form. A form with a mistake comes back with every value as
+typed and each error beside its field; nothing of it is written until it is all
+valid.
 """
 
 from __future__ import annotations
@@ -17,17 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import get_args
 
+from consult.application.registry import edit_stakeholder
 from consult.errors import Problem, WorkspaceError
 from consult.store import Store
 from consult.workspace.columns import BY_KEY, COLUMNS
 from consult.workspace.loading import Workspace
-from consult.workspace.registry_edit import (
-    CONTACT_FIELDS,
-    ORGANISATION_FIELDS,
-    AuditEntry,
-    update_contact,
-    update_organisation,
-)
+from consult.workspace.registry_edit import CONTACT_FIELDS, ORGANISATION_FIELDS
 from consult.workspace.registry_export import rows
 from desk.wording import words
 from schemas.stakeholders import Level, OrganisationKind, Stance
@@ -194,27 +190,24 @@ def save(root: Path, store: Store, form: RegistryForm) -> RegistryForm:
     A form without the editor's name is still checked, so it comes back with all its
     errors at once; a saved edit that changed the file is recorded in the audit log.
     """
-    changes = form.changes()
     try:
-        entry = _edit(root, form, changes, check_only=bool(form.errors))
+        entry = edit_stakeholder(
+            root,
+            store,
+            form.organisation,
+            form.changes(),
+            contact=form.email,
+            by=form.edited_by,
+            check_only=bool(form.errors),
+        )
     except WorkspaceError as error:
         return dataclasses.replace(
             form, errors={**_field_errors(form, error.problems), **form.errors}
         )
     if form.errors:
         return form
-    if entry.changed:
-        store.audit(form.edited_by, entry.action, entry.subject, dict(entry.detail))
-        said = f"{', '.join(entry.detail['fields'])} changed"
-    else:
-        said = "nothing changed"
+    said = f"{', '.join(entry.detail['fields'])} changed" if entry.changed else "nothing changed"
     return dataclasses.replace(form, saved=said)
-
-
-def _edit(root: Path, form: RegistryForm, changes: dict[str, str], check_only: bool) -> AuditEntry:
-    if form.email is None:
-        return update_organisation(root, form.organisation, changes, check_only=check_only)
-    return update_contact(root, form.organisation, form.email, changes, check_only=check_only)
 
 
 def _field_errors(form: RegistryForm, problems: Sequence[Problem]) -> dict[str, str]:

@@ -8,7 +8,7 @@ user of the worker that runs it: `send-invitations/brave-fox (lela)`.
 
 from prefect.context import FlowRunContext
 
-from consult.store.audit import default_actor
+from consult.actors import default_actor
 
 
 def flow_actor() -> str:

@@ -14,9 +14,11 @@ from typing import Any
 
 import requests
 
+from consult.application.plan import propose_plan
+from consult.application.references import round_ref
+from consult.bootstrap import assemble
 from consult.demo import prepare_demo, serve_feeds
 from consult.mail.preview import CONFIRMED
-from consult.planning.plan import plan_and_propose
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
@@ -37,16 +39,11 @@ def approved_demo(target: Path, database_url: str | None = None) -> Path:
         settings = Settings(workspace=root, database_url=database_url)
         workspace = load_workspace(root)
         with open_store(settings.store_url) as store:
+            built = assemble(settings, workspace, store)
             for slug, training in workspace.trainings.items():
                 for round_ in training.consultation.rounds:
-                    plan_and_propose(
-                        workspace,
-                        store,
-                        slug,
-                        round_.id,
-                        replan=False,
-                        actor="test",
-                        cache_dir=settings.feed_cache,
+                    propose_plan(
+                        built, round_ref(workspace, slug, round_.id), replan=False, by="test"
                     )
                     store.decide_round(slug, round_.id, approve=True, actor="test")
                     store.audit("test", CONFIRMED, f"{slug}/{round_.id}")

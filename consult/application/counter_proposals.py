@@ -165,14 +165,7 @@ def decide_counter(
         return send_round(built, round_, meetings={meeting.id})
     built.store.decide_counter(meeting.id, counter.key, False, by, detail)
     return send_declinecounter(
-        built.workspace,
-        built.store,
-        built.transport,
-        built.sender(round_.slug),
-        meeting,
-        counter,
-        now,
-        comment,
+        built.mailing(round_.training), built.store, built.transport, meeting, counter, comment
     )
 
 

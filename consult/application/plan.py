@@ -15,7 +15,6 @@ from consult.planning.feeds import FeedResult
 from consult.planning.plan import (
     RoundPlan,
     fetch_round_feeds,
-    plan_and_propose,
     plan_round,
     save_plan,
 )
@@ -25,17 +24,9 @@ from schemas.state import Meeting
 
 def propose_plan(built: Services, round_: RoundRef, *, replan: bool, by: str) -> RoundPlan:
     """Return the round's plan after fetching its feeds, solving, and storing the proposal."""
-    return plan_and_propose(
-        built.workspace,
-        built.store,
-        round_.slug,
-        round_.id,
-        replan=replan,
-        actor=by,
-        cache_dir=built.settings.feed_cache,
-        now=built.now(),
-        lead_working_days=built.settings.lead_working_days,
-    )
+    plan = solve(built, round_, fetch_feeds(built, round_), replan=replan)
+    propose(built, plan, by)
+    return plan
 
 
 def fetch_feeds(built: Services, round_: RoundRef) -> dict[str, FeedResult]:

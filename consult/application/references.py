@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from consult.workspace.loading import Workspace
-from consult.workspace.rounds import meeting_id, resolve_round
+from consult.workspace.rounds import meeting_id, round_of
 from schemas.training import Training
 
 
@@ -58,4 +58,4 @@ def training_ref(workspace: Workspace, slug: str) -> TrainingRef:
 def round_ref(workspace: Workspace, slug: str, round_id: str | None = None) -> RoundRef:
     """Return the round asked for, or the training's first; raise an error naming the known ones."""
     training = training_ref(workspace, slug)
-    return RoundRef(training, resolve_round(workspace, slug, round_id))
+    return RoundRef(training, round_of(training.training, slug, round_id))

@@ -11,11 +11,5 @@ from consult.mail.delivery import Delivered
 def send_reminders(built: Services, training: TrainingRef) -> list[Delivered]:
     """Return the delivery of every reminder, nudge and notes-missing message due now."""
     return reminders.send_due(
-        built.workspace,
-        built.store,
-        built.transport,
-        built.sender(training.slug),
-        training.slug,
-        now=built.now(),
-        lease=built.settings.claim_lease,
+        built.mailing(training), built.store, built.transport, lease=built.settings.claim_lease
     )

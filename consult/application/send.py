@@ -16,6 +16,7 @@ from consult.application.references import RoundRef
 from consult.application.services import Services
 from consult.mail import invitations, preview
 from consult.mail.delivery import Delivered
+from consult.mail.mailing import RoundMailing
 from consult.mail.preview import Preview
 from consult.settings import Settings
 
@@ -36,6 +37,11 @@ class DryRun:
         )
 
 
+def mailing(built: Services, round_: RoundRef) -> RoundMailing:
+    """Return what sending the round now needs: its resolved training, its sender and the time."""
+    return built.mailing(round_.training).round(round_.id)
+
+
 def send_round(
     built: Services,
     round_: RoundRef,
@@ -44,13 +50,9 @@ def send_round(
 ) -> list[Delivered]:
     """Return the delivery of what the round's meetings (or these ones) call for, each once."""
     return invitations.send_round(
-        built.workspace,
+        mailing(built, round_),
         built.store,
         built.transport,
-        built.sender(round_.slug),
-        round_.slug,
-        round_.id,
-        now=built.now(),
         lease=built.settings.claim_lease,
         meetings=meetings,
         retry_rejected=retry_rejected,
@@ -59,15 +61,7 @@ def send_round(
 
 def preview_round(built: Services, round_: RoundRef, retry_rejected: bool = False) -> Preview:
     """Return what sending the round now would put out; nothing is claimed or sent."""
-    return preview.preview_round(
-        built.workspace,
-        built.store,
-        built.sender(round_.slug),
-        round_.slug,
-        round_.id,
-        built.now(),
-        retry_rejected=retry_rejected,
-    )
+    return preview.preview_round(mailing(built, round_), built.store, retry_rejected=retry_rejected)
 
 
 def preview_folder(settings: Settings, round_: RoundRef) -> Path:
@@ -81,17 +75,9 @@ def dry_run(built: Services, round_: RoundRef, retry_rejected: bool = False) -> 
     Nothing is claimed or sent, and no transport is opened: the ledger is left as it is.
     """
     folder = preview_folder(built.settings, round_)
-    shown = preview_round(built, round_, retry_rejected)
-    written = preview.write_preview(
-        folder,
-        built.workspace,
-        built.store,
-        built.sender(round_.slug),
-        round_.slug,
-        round_.id,
-        built.now(),
-        retry_rejected=retry_rejected,
-    )
+    mail = mailing(built, round_)
+    shown = preview.preview_round(mail, built.store, retry_rejected=retry_rejected)
+    written = preview.write_preview(folder, mail, built.store, retry_rejected=retry_rejected)
     return DryRun(shown, written, folder)
 
 

@@ -11,7 +11,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from consult.application.references import TrainingRef
 from consult.mail.imap import ImapMailbox
+from consult.mail.mailing import Mailing
 from consult.mail.sender import Sender, choose_sender
 from consult.mail.transports import Transport
 from consult.settings import Settings
@@ -53,3 +55,12 @@ class Services:
         if training not in self._senders:
             self._senders[training] = choose_sender(self.settings, self.workspace, training)
         return self._senders[training]
+
+    def mailing(self, training: TrainingRef) -> Mailing:
+        """Return what sending the training's messages now needs: its file, sender and moment.
+
+        The training is the one its reference resolved: a send looks it up no more.
+        """
+        return Mailing(
+            self.workspace, training.slug, training.training, self.sender(training.slug), self.now()
+        )

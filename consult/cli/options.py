@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from consult.store.audit import default_actor
+from consult.actors import default_actor
 
 USER = default_actor()
 """Who the audit log names when --by is not given: the operating-system user."""

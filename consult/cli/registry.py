@@ -18,7 +18,7 @@ from consult.cli.options import (
     WorkspaceOption,
     YesOption,
 )
-from consult.coordination.exports import FORMATS, TABLES
+from consult.coordination.export_options import FORMATS, TABLES
 from consult.errors import ConsultError
 from consult.settings import Settings
 
@@ -32,51 +32,38 @@ def import_stakeholders(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Import a spreadsheet of contacts into stakeholders.yaml: preview, then merge."""
+    from consult.application import registry
     from consult.store import open_store
-    from consult.workspace.columns import (
-        MAPPING_FILE,
-        covers,
-        guess_columns,
-        read_mapping,
-        write_mapping,
-    )
-    from consult.workspace.registry_import import apply_import, plan_import
     from consult.workspace.sheets import read_sheets
 
     settings = Settings.for_workspace(workspace)
     root = settings.workspace
     sheets = read_sheets(file)
-    headers = [h for sheet in sheets for h in sheet.header if h.strip()]
-    saved = root / MAPPING_FILE
-    if mapping is not None:
-        columns = read_mapping(mapping, str(mapping))
-    elif saved.is_file() and covers(columns := read_mapping(saved), headers):
-        out.print(f"columns as in {saved}", soft_wrap=True)
-    else:
-        columns = {}
-        for sheet in sheets:
-            columns.update(guess_columns(sheet.header))
+    columns = registry.import_columns(root, sheets, mapping)
+    if columns.source == "saved":
+        out.print(f"columns as in {columns.saved}", soft_wrap=True)
+    elif columns.source == "guessed":
         table = Table("header", "field", title="Columns", title_justify="left")
-        for header in dict.fromkeys(headers):
-            table.add_row(header, columns.get(header, "(ignored)"))
+        for header in dict.fromkeys(h for sheet in sheets for h in sheet.header if h.strip()):
+            table.add_row(header, columns.columns.get(header, "(ignored)"))
         out.print(table)
         if not yes and not typer.confirm("Read the columns so?"):
-            raise ConsultError(f"nothing imported; write the mapping in {saved} and run again")
-        write_mapping(saved, columns)
-        out.print(f"mapping saved in {saved}", soft_wrap=True)
-    preview = plan_import(root, sheets, columns)
+            raise ConsultError(
+                f"nothing imported; write the mapping in {columns.saved} and run again"
+            )
+        out.print(f"mapping saved in {registry.save_columns(columns)}", soft_wrap=True)
+    preview = registry.preview_import(root, sheets, columns.columns)
     out.print(preview.summary(), soft_wrap=True, markup=False)
     for line in preview.details()[:200]:
         out.print(f"  {line}", soft_wrap=True, markup=False)
     if preview.empty:
         out.print("nothing to change", soft_wrap=True)
         return
-    if not yes and not typer.confirm(f"Write these changes into {root / 'stakeholders.yaml'}?"):
+    if not yes and not typer.confirm(f"Write these changes into {root / registry.STAKEHOLDERS}?"):
         raise ConsultError("nothing imported")
-    apply_import(root, preview)
     with open_store(settings.store_url, by) as store:
-        store.audit(by, "registry.imported", "stakeholders", {"summary": preview.summary()})
-    out.print(f"{root / 'stakeholders.yaml'}: written", soft_wrap=True)
+        written = registry.apply_import(root, store, preview, by)
+    out.print(f"{written}: written", soft_wrap=True)
 
 
 @app.command(name="export-stakeholders")
@@ -88,11 +75,10 @@ def export_stakeholders(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Write the registry as a spreadsheet, in the columns import-stakeholders reads."""
-    from consult.workspace.loading import load_workspace
-    from consult.workspace.registry_export import export_registry
+    from consult.application.registry import export_stakeholders
 
     settings = Settings.for_workspace(workspace)
-    count = export_registry(load_workspace(settings.workspace).stakeholders, target, format)
+    count = export_stakeholders(settings.workspace, target, format)
     out.print(f"{target}: {count} contacts", soft_wrap=True)
 
 
@@ -144,18 +130,16 @@ def edit_stakeholder(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Edit an organisation's or a contact's fields in stakeholders.yaml, checked and audited."""
+    from consult.application.registry import edit_stakeholder
     from consult.store import open_store
-    from consult.workspace.registry_edit import update_contact, update_organisation
 
     settings = Settings.for_workspace(workspace)
     pairs = {key: value for key, _, value in (change.partition("=") for change in changes)}
-    if contact is None:
-        entry = update_organisation(settings.workspace, organisation, pairs)
-    else:
-        entry = update_contact(settings.workspace, organisation, contact, pairs)
+    with open_store(settings.store_url, by) as store:
+        entry = edit_stakeholder(
+            settings.workspace, store, organisation, pairs, contact=contact, by=by
+        )
     if not entry.changed:
         out.print("nothing to change", soft_wrap=True)
         return
-    with open_store(settings.store_url, by) as store:
-        store.audit(by, entry.action, entry.subject, dict(entry.detail))
     out.print(f"{entry.subject}: {', '.join(entry.detail['fields'])} changed", soft_wrap=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from consult.coordination.export_options import FORMATS, TABLES
 from consult.coordination.states import meeting_states
 from consult.errors import Problem, WorkspaceError
 from consult.mail.delivery import bounce_words
@@ -38,8 +39,6 @@ from consult.workspace.people import people as people_of
 from consult.workspace.sheets import write_csv, write_xlsx
 from schemas.state import Message
 
-TABLES = ("registry", "ledger", "answers", "observations")
-FORMATS = ("csv", "xlsx")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet may read as the start of a formula (OWASP's list)."""
 PROBLEMS_FIRST = ("rejected", "failed", "bounced")

@@ -25,6 +25,7 @@ from consult.errors import InvalidCalendar
 from consult.mail.calendar import MAX_REPLY_BYTES, PRODID
 from consult.mail.delivery import Delivered, Outgoing, deliver
 from consult.mail.invitations import TEMPLATES, addressed, language_of, meeting_context, prepare
+from consult.mail.mailing import Mailing, mailing
 from consult.mail.mime import RawMessage
 from consult.mail.render import render_message
 from consult.mail.replies import REQUEST_METHODS, SUFFIXES, message_calendars
@@ -251,13 +252,11 @@ def build_declinecounter(
 
 
 def send_declinecounter(
-    workspace: Workspace,
+    mail: Mailing,
     store: Store,
     transport: Transport,
-    sender: Sender,
     meeting: Meeting,
     counter: Counter,
-    now: dt.datetime,
     comment: str = "",
 ) -> list[Delivered]:
     """Return the delivery of the DECLINECOUNTER to the proposer, in their language and zone.
@@ -268,15 +267,13 @@ def send_declinecounter(
     if not proposers:
         return []
     proposer = proposers[0]
+    sender, now = mail.sender, mail.now
 
     def build(message_id: str) -> RawMessage:
-        training = workspace.training(meeting.training)
         language = language_of(proposer)
-        context = meeting_context(
-            workspace, training, sender, meeting, proposer, now, reason=comment or None
-        )
+        context = meeting_context(mail, meeting, proposer, reason=comment or None)
         rendered = render_message(
-            "counter_declined", language, context, overrides=workspace.root / TEMPLATES
+            "counter_declined", language, context, overrides=mail.workspace.root / TEMPLATES
         )
         calendar = build_declinecounter(
             meeting,
@@ -315,9 +312,7 @@ def answer_refreshes(
         if not asking:
             continue
         kind: MessageKind = "invitation" if meeting.sequence == 0 else "update"
-        training = workspace.training(meeting.training)
-        build = partial(
-            prepare, workspace, training, sender, meeting, attendees, asking[0], kind, now, {}
-        )
+        mail = mailing(workspace, meeting.training, sender, now)
+        build = partial(prepare, mail, meeting, attendees, asking[0], kind, {})
         outgoing.append(Outgoing(meeting.id, asking[0].email, meeting.sequence, "refresh", build))
     return deliver(store, transport, outgoing, domain=sender.domain) if outgoing else []

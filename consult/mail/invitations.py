@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 from consult.mail.calendar import build_invite
 from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver
+from consult.mail.mailing import Mailing, RoundMailing
 from consult.mail.mime import RawMessage, prepare_message
 from consult.mail.render import MessageContext, Rendered, meeting_purpose, render_message
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
-from consult.workspace.loading import Workspace
-from schemas import Language, MeetingFormat, Training
+from schemas import Language, MeetingFormat
 from schemas.state import Attendee, Meeting, Message, MessageKind
 
 LANGUAGES: tuple[Language, ...] = ("ka", "en", "ru")
@@ -46,10 +46,10 @@ def kind_for(meeting: Meeting, announced: bool) -> MessageKind | None:
 
 
 def _calls(
-    store: Store, slug: str, round_id: str, meetings: Collection[str] | None
+    store: Store, mail: RoundMailing, meetings: Collection[str] | None
 ) -> Iterator[tuple[Meeting, MessageKind, list[Message]]]:
     """Yield each meeting of the round (or those ids) that calls for a message, its ledger rows."""
-    for meeting in store.meetings(slug, round_id):
+    for meeting in store.meetings(mail.slug, mail.round_id):
         if meetings is not None and meeting.id not in meetings:
             continue
         ledger = store.messages(meeting.id)
@@ -59,58 +59,35 @@ def _calls(
 
 
 def round_messages(
-    workspace: Workspace,
-    store: Store,
-    sender: Sender,
-    slug: str,
-    round_id: str,
-    now: dt.datetime,
-    meetings: Collection[str] | None = None,
+    mail: RoundMailing, store: Store, meetings: Collection[str] | None = None
 ) -> Iterator[Outgoing]:
     """Yield every message the round's meetings (or those ids) call for, built once claimed.
 
-    An invitation or update about a meeting that has started by `now` is left
+    An invitation or update about a meeting that has started by the mailing's moment is left
     out; `started_messages` reports it.
     """
-    training = workspace.training(slug)
-    for meeting, kind, _ in _calls(store, slug, round_id, meetings):
-        if kind != "cancellation" and meeting.start <= now:
+    for meeting, kind, _ in _calls(store, mail, meetings):
+        if kind != "cancellation" and meeting.start <= mail.now:
             continue
         attendees = tuple(store.attendees(meeting.id))
         calendars: dict[str, bytes] = {}
         for attendee in attendees:
-            build = partial(
-                prepare,
-                workspace,
-                training,
-                sender,
-                meeting,
-                attendees,
-                attendee,
-                kind,
-                now,
-                calendars,
-            )
+            build = partial(prepare, mail, meeting, attendees, attendee, kind, calendars)
             yield Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 
 
 def started_messages(
-    workspace: Workspace,
-    store: Store,
-    slug: str,
-    round_id: str,
-    now: dt.datetime,
-    meetings: Collection[str] | None = None,
+    mail: RoundMailing, store: Store, meetings: Collection[str] | None = None
 ) -> list[Delivered]:
-    """Return the invitations and updates not sent, too late: their meeting started by `now`.
+    """Return the invitations and updates not sent, too late: their meeting started already.
 
     One for each attendee who has not had theirs: a meeting that was announced
     before it started is not reported again.
     """
-    zone = workspace.training(slug).timezone
+    zone = mail.training.timezone
     late = []
-    for meeting, kind, ledger in _calls(store, slug, round_id, meetings):
-        if kind == "cancellation" or meeting.start > now:
+    for meeting, kind, ledger in _calls(store, mail, meetings):
+        if kind == "cancellation" or meeting.start > mail.now:
             continue
         sent = {
             m.recipient.lower()
@@ -148,14 +125,11 @@ def late_meetings(report: Iterable[Delivered]) -> list[str]:
 
 
 def prepare(
-    workspace: Workspace,
-    training: Training,
-    sender: Sender,
+    mail: Mailing,
     meeting: Meeting,
     attendees: tuple[Attendee, ...],
     attendee: Attendee,
     kind: MessageKind,
-    now: dt.datetime,
     calendars: dict[str, bytes] | None,
     message_id: str,
 ) -> RawMessage:
@@ -164,13 +138,14 @@ def prepare(
     With `calendars` (a cache shared by the meeting's messages) the meeting's
     iTIP invite goes with it; with None, the message carries no calendar.
     """
+    sender, now = mail.sender, mail.now
     language = language_of(attendee)
-    context = meeting_context(workspace, training, sender, meeting, attendee, now)
+    context = meeting_context(mail, meeting, attendee)
     rendered = render_message(
         kind,
         language,
         context,
-        overrides=workspace.root / TEMPLATES,
+        overrides=mail.workspace.root / TEMPLATES,
     )
     # The invite is the same for every attendee whose language gives the same title and
     # purpose (a language the texts lack falls back to English): build it once per pair.
@@ -194,7 +169,7 @@ def prepare(
                 )
                 if line
             ),
-            timezone=training.timezone,
+            timezone=mail.training.timezone,
             dtstamp=now,
         )
     calendar = calendars[key] if calendars is not None else None
@@ -202,17 +177,12 @@ def prepare(
 
 
 def meeting_context(
-    workspace: Workspace,
-    training: Training,
-    sender: Sender,
-    meeting: Meeting,
-    recipient: Attendee,
-    now: dt.datetime,
-    reason: str | None = None,
+    mail: Mailing, meeting: Meeting, recipient: Attendee, reason: str | None = None
 ) -> MessageContext:
     """Return what a message about `meeting` tells `recipient`, in their language and zone."""
+    training, sender = mail.training, mail.sender
     language = language_of(recipient)
-    organisation = workspace.stakeholders.organisation(meeting.organisation)
+    organisation = mail.workspace.stakeholders.organisation(meeting.organisation)
     names = {f.id: f.name for f in training.consultation.facilitators}
     return MessageContext(
         recipient_name=recipient.name,
@@ -229,7 +199,7 @@ def meeting_context(
         sender_organisation=sender.organisation,
         coordinator_name=sender.name,
         reason=reason,
-        sent_at=now,
+        sent_at=mail.now,
     )
 
 
@@ -273,14 +243,10 @@ def _format(meeting: Meeting) -> MeetingFormat:
 
 
 def send_round(
-    workspace: Workspace,
+    mail: RoundMailing,
     store: Store,
     transport: Transport,
-    sender: Sender,
-    slug: str,
-    round_id: str,
     *,
-    now: dt.datetime,
     lease: dt.timedelta = LEASE,
     meetings: Collection[str] | None = None,
     backoff: Sequence[float] = BACKOFF,
@@ -288,16 +254,16 @@ def send_round(
 ) -> list[Delivered]:
     """Return what happened to each message of the round (of some meetings) after sending.
 
-    Invitations and updates about meetings that had started by `now` are not
-    sent: they come first in the report, "too late".
+    Invitations and updates about meetings that had started by the mailing's
+    moment are not sent: they come first in the report, "too late".
     """
-    late = started_messages(workspace, store, slug, round_id, now, meetings)
-    outgoing = round_messages(workspace, store, sender, slug, round_id, now, meetings)
+    late = started_messages(mail, store, meetings)
+    outgoing = round_messages(mail, store, meetings)
     delivered = deliver(
         store,
         transport,
         outgoing,
-        domain=sender.domain,
+        domain=mail.sender.domain,
         lease=lease,
         backoff=backoff,
         retry_rejected=retry_rejected,

@@ -1,6 +1,6 @@
 """What a send would put out, shown before it happens, and the confirmation of a round's first send.
 
-    preview = preview_round(workspace, store, sender, "winter-2027", "round-1", now)
+    preview = preview_round(round_mailing(workspace, "winter-2027", "round-1", sender, now), store)
     preview.counts()       # {("invitation", "ka"): 12, ...}
     preview.recipients     # who gets what, by name and organisation
     preview.examples       # one rendered message per language
@@ -18,7 +18,6 @@ round was sent before confirmations existed).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -26,11 +25,11 @@ from pathlib import Path
 
 from consult.mail.delivery import Outgoing, message_id_for
 from consult.mail.invitations import language_of, round_messages
+from consult.mail.mailing import RoundMailing
 from consult.mail.mime import RawMessage, as_email, message_bytes
 from consult.mail.sender import Sender
 from consult.mail.transports.outbox import FileOutbox, eml_name
 from consult.store import Store
-from consult.workspace.loading import Workspace
 from schemas import Language
 from schemas.state import Attendee, MessageKind
 
@@ -82,21 +81,17 @@ class Preview:
 
 
 def pending(
-    workspace: Workspace,
+    mail: RoundMailing,
     store: Store,
-    sender: Sender,
-    slug: str,
-    round_id: str,
-    now: dt.datetime,
     meetings: Collection[str] | None = None,
     retry_rejected: bool = False,
 ) -> list[tuple[Outgoing, Recipient]]:
     """Return each message a send would claim now, with whom it goes to; the ledger is only read."""
-    names = {o.id: o.name.en for o in workspace.stakeholders.organisations}
+    names = {o.id: o.name.en for o in mail.workspace.stakeholders.organisations}
     found = []
     attendees: dict[str, dict[str, Attendee]] = {}
     done: dict[str, set[tuple[str, int, str]]] = {}
-    for item in round_messages(workspace, store, sender, slug, round_id, now, meetings):
+    for item in round_messages(mail, store, meetings):
         if item.meeting_id not in attendees:
             attendees[item.meeting_id] = {
                 a.email.lower(): a for a in store.attendees(item.meeting_id)
@@ -127,33 +122,25 @@ def pending(
 
 
 def preview_round(
-    workspace: Workspace,
+    mail: RoundMailing,
     store: Store,
-    sender: Sender,
-    slug: str,
-    round_id: str,
-    now: dt.datetime,
     meetings: Collection[str] | None = None,
     retry_rejected: bool = False,
 ) -> Preview:
     """Return what a send of the round (or of those meetings) would put out now."""
-    found = pending(workspace, store, sender, slug, round_id, now, meetings, retry_rejected)
+    found = pending(mail, store, meetings, retry_rejected)
     examples: dict[Language, RawMessage] = {}
     # A stakeholder's message first: the one to check is what the organisations read.
     for item, recipient in sorted(found, key=lambda pair: pair[1].organisation == FACILITATOR):
         if recipient.language not in examples:
-            examples[recipient.language] = _built(item, sender)
-    return Preview(slug, round_id, sender, tuple(r for _, r in found), examples)
+            examples[recipient.language] = _built(item, mail.sender)
+    return Preview(mail.slug, mail.round_id, mail.sender, tuple(r for _, r in found), examples)
 
 
 def write_preview(
     folder: Path,
-    workspace: Workspace,
+    mail: RoundMailing,
     store: Store,
-    sender: Sender,
-    slug: str,
-    round_id: str,
-    now: dt.datetime,
     meetings: Collection[str] | None = None,
     retry_rejected: bool = False,
 ) -> list[Path]:
@@ -166,8 +153,8 @@ def write_preview(
         old.unlink()
     outbox = FileOutbox(folder)
     written = []
-    for item, _ in pending(workspace, store, sender, slug, round_id, now, meetings, retry_rejected):
-        message = _built(item, sender)
+    for item, _ in pending(mail, store, meetings, retry_rejected):
+        message = _built(item, mail.sender)
         outbox.send(message)
         written.append(folder / eml_name(message))
     return written

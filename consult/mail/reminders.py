@@ -25,31 +25,28 @@ from functools import partial
 
 from consult.mail.delivery import BOUNCED, Delivered, Outgoing, bounce_words, deliver
 from consult.mail.invitations import prepare, too_late
+from consult.mail.mailing import Mailing
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
 from consult.store.inbound import InboundMail
-from consult.workspace.loading import Workspace
-from schemas import Training
 from schemas.state import Attendee, Meeting, Message, MessageKind
 
 
-def due_messages(
-    workspace: Workspace, store: Store, sender: Sender, slug: str, now: dt.datetime
-) -> Iterator[Outgoing]:
-    """Yield the reminders, nudges and notes-missing messages due at `now`."""
-    training = workspace.training(slug)
+def due_messages(mail: Mailing, store: Store) -> Iterator[Outgoing]:
+    """Yield the reminders, nudges and notes-missing messages due at the mailing's moment."""
+    training, now = mail.training, mail.now
     settings = training.consultation.reminders
     coordinator = training.briefing.coordinator_email
     for round_ in training.consultation.rounds:
-        for meeting in store.meetings(slug, round_.id):
+        for meeting in store.meetings(mail.slug, round_.id):
             if meeting.status != "confirmed":
                 continue
             attendees = tuple(store.attendees(meeting.id))
             invited = _invited(meeting, store.messages(meeting.id))
             calendars: dict[str, bytes] = {}
 
-            message = partial(_outgoing, workspace, training, sender, meeting, attendees, now)
+            message = partial(_outgoing, mail, meeting, attendees)
             if meeting.start - dt.timedelta(days=settings.days_before) <= now < meeting.start:
                 for attendee in attendees:
                     if attendee.email.lower() in invited and attendee.partstat != "DECLINED":
@@ -70,25 +67,23 @@ def due_messages(
                 and not store.observations(meeting_id=meeting.id)
             ):
                 yield message(
-                    _coordinator(meeting, coordinator, sender, training.timezone),
+                    _coordinator(meeting, coordinator, mail.sender, training.timezone),
                     "notes_missing",
                     None,
                 )
 
 
-def started_reminders(
-    workspace: Workspace, store: Store, slug: str, now: dt.datetime
-) -> list[Delivered]:
-    """Return the reminders not sent, too late: due before their meeting, which started by `now`.
+def started_reminders(mail: Mailing, store: Store) -> list[Delivered]:
+    """Return the reminders not sent, too late: due before their meeting, which started already.
 
     Reported until a day after the meeting ends, the moment "notes missing" is due.
     """
-    training = workspace.training(slug)
+    training, now = mail.training, mail.now
     if training.consultation.reminders.days_before == 0:
         return []
     late = []
     for round_ in training.consultation.rounds:
-        for meeting in store.meetings(slug, round_.id):
+        for meeting in store.meetings(mail.slug, round_.id):
             if meeting.status != "confirmed" or not (
                 meeting.start <= now < meeting.end + dt.timedelta(days=1)
             ):
@@ -111,28 +106,19 @@ def started_reminders(
 
 
 def send_due(
-    workspace: Workspace,
-    store: Store,
-    transport: Transport,
-    sender: Sender,
-    slug: str,
-    *,
-    now: dt.datetime,
-    lease: dt.timedelta = LEASE,
+    mail: Mailing, store: Store, transport: Transport, *, lease: dt.timedelta = LEASE
 ) -> list[Delivered]:
-    """Return what happened to each message due at `now` after sending it; late reminders first.
+    """Return what happened to each message due at the mailing's moment after sending it.
+
+    Late reminders come first.
 
     No reminder or nudge goes to an address that bounced: each due is reported `BOUNCED`.
     """
     bounced = store.bounced()
-    late = [
-        d
-        for d in started_reminders(workspace, store, slug, now)
-        if d.recipient.lower() not in bounced
-    ]
+    late = [d for d in started_reminders(mail, store) if d.recipient.lower() not in bounced]
     stopped: list[Delivered] = []
-    due = _stop_bounced(due_messages(workspace, store, sender, slug, now), bounced, stopped)
-    sent = deliver(store, transport, due, domain=sender.domain, lease=lease)
+    due = _stop_bounced(due_messages(mail, store), bounced, stopped)
+    sent = deliver(store, transport, due, domain=mail.sender.domain, lease=lease)
     return [*late, *stopped, *sent]
 
 
@@ -158,19 +144,14 @@ def _stop_bounced(
 
 
 def _outgoing(
-    workspace: Workspace,
-    training: Training,
-    sender: Sender,
+    mail: Mailing,
     meeting: Meeting,
     attendees: tuple[Attendee, ...],
-    now: dt.datetime,
     attendee: Attendee,
     kind: MessageKind,
     calendars: dict[str, bytes] | None,
 ) -> Outgoing:
-    build = partial(
-        prepare, workspace, training, sender, meeting, attendees, attendee, kind, now, calendars
-    )
+    build = partial(prepare, mail, meeting, attendees, attendee, kind, calendars)
     return Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 
 

@@ -27,7 +27,7 @@ from consult.notes.kobo import (
 )
 from consult.store import Store
 from consult.workspace.loading import Workspace
-from consult.workspace.rounds import meeting_id, resolve_round
+from consult.workspace.rounds import meeting_id, round_of
 from schemas import MeetingNotes
 
 KOBO_FILE = "kobo.yaml"
@@ -71,7 +71,7 @@ def store_notes(
     themes = {theme.id for theme in training.themes}
     for source, notes in items:
         try:
-            round_id = resolve_round(workspace, slug, notes.round)
+            round_id = round_of(training, slug, notes.round)
         except ConsultError as error:
             report.rejected.append(f"{source}: {error}")
             continue

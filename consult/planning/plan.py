@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.errors import PlanningError
@@ -22,7 +21,6 @@ from consult.planning.feeds import FeedResult
 from consult.planning.problem import (
     KEPT,
     booking_of,
-    bookings,
     feed_problems,
     feed_urls,
     fetch_round_feeds,
@@ -45,7 +43,6 @@ __all__ = [
     "RoundPlan",
     "feed_urls",
     "fetch_round_feeds",
-    "plan_and_propose",
     "plan_round",
     "save_plan",
     "schedule_markdown",
@@ -84,35 +81,6 @@ class RoundPlan:
     def placed(self) -> int:
         """Return how many meetings have a time."""
         return sum(1 for row in self.rows if row.start is not None)
-
-
-def plan_and_propose(
-    workspace: Workspace,
-    store: Store,
-    slug: str,
-    round_id: str,
-    *,
-    replan: bool,
-    actor: str,
-    cache_dir: Path | None = None,
-    now: dt.datetime | None = None,
-    lead_working_days: int = LEAD_WORKING_DAYS,
-) -> RoundPlan:
-    """Return a round's plan after fetching its feeds, solving, and storing the proposal."""
-    feeds = fetch_round_feeds(workspace, slug, round_id, cache_dir=cache_dir)
-    result = plan_round(
-        workspace,
-        slug,
-        round_id,
-        feeds,
-        store.meetings(slug, round_id),
-        replan,
-        now=now,
-        lead_working_days=lead_working_days,
-        booked=bookings(workspace, store),
-    )
-    save_plan(store, result, actor)
-    return result
 
 
 def plan_round(

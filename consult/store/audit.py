@@ -1,14 +1,13 @@
 """Appends to the audit log and reads it back; the database refuses to change or delete entries.
 
 Every entry names its actor: who did it. A command names the operating-system
-user (`default_actor`) unless told otherwise (`--by`); a flow names the Prefect
+user (`consult.actors.default_actor`) unless told otherwise (`--by`); a flow names the Prefect
 user who started the run, or the run itself and the operating-system user.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,17 +15,6 @@ import sqlalchemy as sa
 
 from consult.store.tables import audit, claimants
 from schemas.state import AuditEvent
-
-UNKNOWN_ACTOR = "unknown"
-"""The actor of an entry when the operating system names no user (a container without one)."""
-
-
-def default_actor() -> str:
-    """Return the operating-system user: who the audit log names when no one else is given."""
-    try:
-        return getpass.getuser() or UNKNOWN_ACTOR
-    except (OSError, KeyError):
-        return UNKNOWN_ACTOR
 
 
 def append(

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from consult.store.audit import UNKNOWN_ACTOR
+from consult.actors import UNKNOWN_ACTOR
 from consult.store.tables import audit, claimants, meetings, messages, replies
 
 

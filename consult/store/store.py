@@ -18,6 +18,7 @@ from typing import Any, Self
 
 import sqlalchemy as sa
 
+from consult.actors import default_actor
 from consult.errors import StoreError
 from consult.store import audit as _audit
 from consult.store import history as _history
@@ -81,7 +82,7 @@ class Store:
 
     def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:
         self._engine = engine
-        self.actor = actor or _audit.default_actor()
+        self.actor = actor or default_actor()
         """Who the audit log names for what is done through this store, unless a call says."""
         self._claimants: dict[str, str] = {}
         self.claimer = holder_id()

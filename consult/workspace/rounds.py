@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from consult.errors import PlanningError
 from consult.workspace.loading import Workspace
+from schemas import Training
 
 
 def resolve_round(workspace: Workspace, slug: str, round_id: str | None) -> str:
     """Return the round asked for, or the training's first; raise PlanningError if unknown."""
-    rounds = [r.id for r in workspace.training(slug).consultation.rounds]
+    return round_of(workspace.training(slug), slug, round_id)
+
+
+def round_of(training: Training, slug: str, round_id: str | None) -> str:
+    """Return the round of the training asked for, or its first; raise PlanningError if unknown."""
+    rounds = [r.id for r in training.consultation.rounds]
     if round_id is None:
         return rounds[0]
     if round_id not in rounds:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from consult.coordination import exports
+from consult.coordination import export_options, exports
 from desk.endpoints.shared import known, workspace
 from desk.packs import pack_files, pack_folder
 from desk.resources import resources
@@ -43,11 +43,11 @@ def export_file(request: Request) -> Response:
     built = workspace(request)
     slug = known(built, request.path_params["slug"])
     what, fmt = request.path_params["what"], request.path_params["fmt"]
-    if what not in exports.TABLES or fmt not in exports.FORMATS:
+    if what not in export_options.TABLES or fmt not in export_options.FORMATS:
         raise DeskError(
             404,
             f"there is no export {what}.{fmt}: the desk exports "
-            f"{', '.join(exports.TABLES)}, each as csv or xlsx",
+            f"{', '.join(export_options.TABLES)}, each as csv or xlsx",
         )
     table = exports.build_table(what, built, resources(request).store, slug)
     name = exports.file_name(slug, what, fmt)

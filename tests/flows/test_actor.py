@@ -8,11 +8,11 @@ from pathlib import Path
 
 from prefect import flow, task
 
+from consult.actors import default_actor
 from consult.mail.preview import CONFIRMED
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
-from consult.store.audit import default_actor
 from consult.workspace.loading import load_workspace
 from flows.actor import flow_actor
 from flows.send_invitations import SendParameters, send_invitations

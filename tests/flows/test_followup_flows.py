@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from consult.demo import shift_dates
 from consult.mail.invitations import send_round
+from consult.mail.mailing import round_mailing
 from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.planning.plan import plan_round, save_plan
@@ -39,13 +40,15 @@ def invited_workspace(
         )
         store.decide_round("winter-2027", "round-1", approve=True, actor="test")
         send_round(
-            workspace,
+            round_mailing(
+                workspace,
+                "winter-2027",
+                "round-1",
+                choose_sender(settings),
+                dt.datetime.now(dt.UTC),
+            ),
             store,
             FileOutbox(settings.outbox),
-            choose_sender(settings),
-            "winter-2027",
-            "round-1",
-            now=dt.datetime.now(dt.UTC),
         )
     return root, settings
 

@@ -80,3 +80,32 @@ def test_a_benchmark_loads_by_its_path_as_well_as_with_dash_m(bench: str) -> Non
         timeout=120,
     )
     assert loaded.returncode == 0, loaded.stderr
+
+
+HELP_HEAVY = ("sqlalchemy", "numpy", "highspy", "consult.workspace.loading")
+"""The database's, the solver's and the workspace's loading: none is needed to print the help."""
+
+
+@pytest.mark.parametrize("command", [["--help"], ["export", "--help"], ["send", "--help"]])
+def test_the_help_of_consult_imports_neither_the_database_nor_the_solver(
+    command: list[str],
+) -> None:
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from consult.cli import app\n"
+            "try:\n"
+            f"    app({command!r})\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            f"print('LOADED', *[m for m in {HELP_HEAVY!r} if m in sys.modules])",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert loaded.stdout.splitlines()[-1].split() == ["LOADED"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from consult.settings import Settings
+from consult.store import open_store
 from tests.conftest import TINY_STAKEHOLDERS
 from tests.integration.cli.test_cli import consult
 
@@ -103,3 +105,20 @@ def test_validate_warns_of_a_country_without_holidays(write_workspace: Write) ->
     result = consult("validate", str(root))
     assert result.returncode == 0, result.stderr
     assert "warning: stakeholders.yaml, line 4, organisations[0].country: got 'BV'" in result.stderr
+
+
+def test_an_edit_fixes_the_registry_of_a_workspace_that_does_not_load(
+    write_workspace: Write,
+) -> None:
+    # The registry commands read stakeholders.yaml alone: a broken training file does not stop
+    # the edit, and the audit entry is the one the desk writes (consult.application.registry).
+    root = write_workspace()
+    (root / "trainings" / "winter-2027.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    assert consult("validate", str(root)).returncode == 1
+    result = consult(
+        "edit-stakeholder", "mia", "influence=high", "--by", "lela", "--workspace", str(root),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with open_store(Settings(workspace=root).store_url) as store:
+        [entry] = store.audit_log("stakeholders/mia")
+    assert (entry.actor, entry.action) == ("lela", "registry.organisation.updated")

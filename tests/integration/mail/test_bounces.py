@@ -18,6 +18,7 @@ import pytest
 
 from consult.demo import shift_dates
 from consult.mail.invitations import send_round
+from consult.mail.mailing import mailing, round_mailing
 from consult.mail.notices import record_inbox
 from consult.mail.reminders import send_due
 from consult.mail.replies import read_inbox, round_status, status_markdown
@@ -71,13 +72,9 @@ def invited(write_workspace: Callable[..., Path]) -> Iterator[Round]:
         save_plan(store, plan_round(workspace, SLUG, ROUND, {}, [], now=PLANNED_AT), "test")
         store.decide_round(SLUG, ROUND, approve=True, actor="test")
         send_round(
-            workspace,
+            round_mailing(workspace, SLUG, ROUND, choose_sender(settings), NOW),
             store,
             FileOutbox(settings.outbox),
-            choose_sender(settings),
-            SLUG,
-            ROUND,
-            now=NOW,
         )
         yield workspace, settings, store
 
@@ -91,7 +88,9 @@ def deliver_to_inbox(settings: Settings, *names: str) -> None:
 def nudges(round_: Round) -> list[tuple[str, str, str]]:
     workspace, settings, store = round_
     report = send_due(
-        workspace, store, FileOutbox(settings.outbox), choose_sender(settings), SLUG, now=NUDGE_DUE
+        mailing(workspace, SLUG, choose_sender(settings), NUDGE_DUE),
+        store,
+        FileOutbox(settings.outbox),
     )
     return sorted((d.recipient, d.outcome, d.detail) for d in report if d.kind == "nudge")
 
@@ -195,7 +194,9 @@ def test_the_delivery_table_flags_the_bounced_address(invited: Round) -> None:
     record_inbox(store, read_inbox(settings.inbox))
 
     report = send_round(
-        workspace, store, FileOutbox(settings.outbox), choose_sender(settings), SLUG, ROUND, now=NOW
+        round_mailing(workspace, SLUG, ROUND, choose_sender(settings), NOW),
+        store,
+        FileOutbox(settings.outbox),
     )
 
     flagged = {d.recipient: d.detail for d in report}

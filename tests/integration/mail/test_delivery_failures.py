@@ -24,6 +24,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from consult.errors import HeaderError, SmtpServerError
 from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver, summary
 from consult.mail.invitations import round_messages, send_round
+from consult.mail.mailing import round_mailing
 from consult.mail.mime import RawMessage, prepare_message
 from consult.mail.sender import choose_sender
 from consult.mail.transports import smtp as smtp_module
@@ -77,13 +78,9 @@ def test_a_550_recipient_is_attempted_once_across_three_runs_while_the_others_ar
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
             send_round,
-            workspace,
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
             store,
             smtp,
-            choose_sender(settings),
-            "winter-2027",
-            "round-1",
-            now=NOW,
         )
         runs = [send(), send(), send()]
         [rejected] = store.messages(status="rejected")
@@ -110,13 +107,9 @@ def test_a_rejected_recipient_is_tried_again_only_when_the_coordinator_asks(
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
             send_round,
-            workspace,
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
             store,
             smtp,
-            choose_sender(settings),
-            "winter-2027",
-            "round-1",
-            now=NOW,
         )
         send()
         mailbox.refusals.clear()  # the mailbox was created meanwhile
@@ -138,13 +131,9 @@ def test_a_451_recipient_is_transient_and_tried_again_on_the_next_run(
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
             send_round,
-            workspace,
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
             store,
             smtp,
-            choose_sender(settings),
-            "winter-2027",
-            "round-1",
-            now=NOW,
             backoff=(),
         )
         first = send()
@@ -168,7 +157,9 @@ def test_a_refused_login_stops_the_run_at_once_after_one_auth_and_fails_no_recip
                 "127.0.0.1", port, security="none", username="nino", password=password
             )
             return send_round(
-                workspace, store, smtp, choose_sender(settings), "winter-2027", "round-1", now=NOW
+                round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
+                store,
+                smtp,
             )
 
         with pytest.raises(SmtpServerError) as caught:
@@ -229,7 +220,7 @@ def test_an_unreachable_server_stops_the_run_after_one_messages_backoff_and_fail
     slept: list[float] = []
     with open_store(settings.store_url) as store:
         messages = round_messages(
-            workspace, store, choose_sender(settings), "winter-2027", "round-1", NOW
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW), store
         )
         with pytest.raises(SmtpServerError) as caught:
             deliver(
@@ -243,13 +234,9 @@ def test_an_unreachable_server_stops_the_run_after_one_messages_backoff_and_fail
         mailbox = Mailbox()
         with running(mailbox) as up:
             again = send_round(
-                workspace,
+                round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
                 store,
                 SmtpTransport("127.0.0.1", up, security="none"),
-                choose_sender(settings),
-                "winter-2027",
-                "round-1",
-                now=NOW,
             )
 
     # The default policy's waits, once for the whole run rather than once per message.
@@ -276,13 +263,9 @@ def test_an_unreachable_server_stops_a_real_run_after_one_messages_attempts(
     with open_store(settings.store_url) as store:
         with pytest.raises(SmtpServerError, match="could not be reached"):
             send_round(
-                workspace,
+                round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
                 store,
                 smtp,
-                choose_sender(settings),
-                "winter-2027",
-                "round-1",
-                now=NOW,
                 backoff=(0.1, 0.2, 0.4),
             )
         assert not store.messages(status="failed")
@@ -303,13 +286,9 @@ def test_a_broken_template_for_one_language_fails_its_message_and_the_others_are
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         send = partial(
             send_round,
-            workspace,
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
             store,
             smtp,
-            choose_sender(settings),
-            "winter-2027",
-            "round-1",
-            now=NOW,
         )
         first, again = send(), send()
         [failed] = store.messages(status="failed")

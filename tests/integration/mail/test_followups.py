@@ -17,6 +17,7 @@ from consult.demo import shift_dates
 from consult.errors import PlanningError
 from consult.mail.delivery import deliver
 from consult.mail.invitations import send_round
+from consult.mail.mailing import mailing, round_mailing
 from consult.mail.mime import RawMessage, as_email
 from consult.mail.reminders import due_messages
 from consult.mail.sender import choose_sender
@@ -48,13 +49,9 @@ def invited(
         save_plan(store, plan_round(workspace, SLUG, ROUND, {}, [], now=PLANNED_AT), "test")
         store.decide_round(SLUG, ROUND, approve=True, actor="test")
         send_round(
-            workspace,
+            round_mailing(workspace, SLUG, ROUND, choose_sender(settings), NOW),
             store,
             FileOutbox(settings.outbox),
-            choose_sender(settings),
-            SLUG,
-            ROUND,
-            now=NOW,
         )
         yield workspace, settings, store
 
@@ -76,7 +73,9 @@ def test_moving_an_announced_meeting_sends_an_update_with_a_higher_sequence(
     meeting = find_meeting(store, SLUG, ROUND, "mia")
     moved = reschedule(store, meeting, meeting.start + dt.timedelta(days=1), "Nino", NOW)
     report = send_round(
-        workspace, store, FileOutbox(settings.outbox), choose_sender(settings), SLUG, ROUND, now=NOW
+        round_mailing(workspace, SLUG, ROUND, choose_sender(settings), NOW),
+        store,
+        FileOutbox(settings.outbox),
     )
     assert (moved.sequence, moved.uid) == (meeting.sequence + 1, meeting.uid)
     assert sorted((d.kind, d.outcome) for d in report) == [("update", "sent")] * 2
@@ -93,7 +92,9 @@ def test_cancelling_an_announced_meeting_sends_cancel_with_the_same_uid(
     meeting = find_meeting(store, SLUG, ROUND, "mia")
     cancel(store, meeting, "Nino")
     report = send_round(
-        workspace, store, FileOutbox(settings.outbox), choose_sender(settings), SLUG, ROUND, now=NOW
+        round_mailing(workspace, SLUG, ROUND, choose_sender(settings), NOW),
+        store,
+        FileOutbox(settings.outbox),
     )
     assert {(d.kind, d.outcome) for d in report} == {("cancellation", "sent")}
     [calendar, _] = calendars(settings, "cancellation")
@@ -130,7 +131,7 @@ def test_a_reminder_goes_to_everyone_who_has_not_declined_once(
         report = deliver(
             store,
             FileOutbox(settings.outbox),
-            due_messages(workspace, store, choose_sender(settings), SLUG, day_before),
+            due_messages(mailing(workspace, SLUG, choose_sender(settings), day_before), store),
             domain=settings.mail_domain,
         )
         return sorted((d.recipient, d.kind, d.outcome) for d in report if d.kind == "reminder")
@@ -144,11 +145,11 @@ def test_a_nudge_goes_to_consulted_people_who_have_not_answered(
 ) -> None:
     workspace, settings, store = invited
     later = NOW + dt.timedelta(days=4)
-    due = list(due_messages(workspace, store, choose_sender(settings), SLUG, later))
+    due = list(due_messages(mailing(workspace, SLUG, choose_sender(settings), later), store))
     assert [(d.recipient, d.kind) for d in due] == [("nino@mia.example.gov.ge", "nudge")]
     meeting = find_meeting(store, SLUG, ROUND, "mia")
     store.record_reply(meeting.id, "nino@mia.example.gov.ge", "ACCEPTED", meeting.sequence, "t")
-    assert list(due_messages(workspace, store, choose_sender(settings), SLUG, later)) == []
+    assert list(due_messages(mailing(workspace, SLUG, choose_sender(settings), later), store)) == []
 
 
 def test_the_coordinator_hears_the_day_after_a_meeting_without_notes(
@@ -157,7 +158,7 @@ def test_the_coordinator_hears_the_day_after_a_meeting_without_notes(
     workspace, settings, store = invited
     meeting = find_meeting(store, SLUG, ROUND, "mia")
     after = meeting.end + dt.timedelta(days=1, hours=1)
-    due = list(due_messages(workspace, store, choose_sender(settings), SLUG, after))
+    due = list(due_messages(mailing(workspace, SLUG, choose_sender(settings), after), store))
     assert [(d.recipient, d.kind) for d in due] == [("c@example.org", "notes_missing")]
     built = due[0].build("<x@consult.local>")
     message = as_email(built) if isinstance(built, RawMessage) else built
@@ -172,7 +173,7 @@ def test_the_coordinator_hears_the_day_after_a_meeting_without_notes(
         text="t",
         confidentiality="public",
     )
-    assert list(due_messages(workspace, store, choose_sender(settings), SLUG, after)) == []
+    assert list(due_messages(mailing(workspace, SLUG, choose_sender(settings), after), store)) == []
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ from consult.demo import shift_dates
 from consult.errors import ImapError
 from consult.mail.imap import read_imap
 from consult.mail.invitations import send_round
+from consult.mail.mailing import round_mailing
 from consult.mail.replies import record_replies
 from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
@@ -43,13 +44,9 @@ def invited(write_workspace: Callable[..., Path]) -> tuple[Settings, Meeting]:
         save_plan(store, plan_round(workspace, SLUG, ROUND, {}, [], now=PLANNED_AT), "test")
         store.decide_round(SLUG, ROUND, approve=True, actor="test")
         send_round(
-            workspace,
+            round_mailing(workspace, SLUG, ROUND, choose_sender(settings), dt.datetime.now(dt.UTC)),
             store,
             FileOutbox(settings.outbox),
-            choose_sender(settings),
-            SLUG,
-            ROUND,
-            now=dt.datetime.now(dt.UTC),
         )
         return settings, find_meeting(store, SLUG, ROUND, "mia")
 

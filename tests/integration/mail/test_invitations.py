@@ -18,8 +18,12 @@ import icalendar
 import pytest
 import vobject
 
+from consult.application import send as sending
+from consult.application.references import round_ref
+from consult.bootstrap import assemble
 from consult.demo import prepare_demo
 from consult.mail.invitations import send_round
+from consult.mail.mailing import round_mailing
 from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.mail.transports.smtp import SmtpTransport
@@ -27,6 +31,7 @@ from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.workspace.loading import Workspace, load_workspace
+from schemas import Training
 from tests.conftest import LIVE_PLANNED_AT, LIVE_SHIFT, PLANNED_AT
 from tests.mailserver import Mailbox, running, send_from
 
@@ -67,10 +72,14 @@ def test_a_confirmed_round_writes_one_invitation_per_attendee_once(
     outbox = FileOutbox(settings.outbox)
     with open_store(settings.store_url) as store:
         first = send_round(
-            workspace, store, outbox, choose_sender(settings), "winter-2027", "round-1", now=NOW
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
+            store,
+            outbox,
         )
         again = send_round(
-            workspace, store, outbox, choose_sender(settings), "winter-2027", "round-1", now=NOW
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
+            store,
+            outbox,
         )
         [meeting] = store.meetings("winter-2027", "round-1")
     assert sorted((d.recipient, d.outcome) for d in first) == [
@@ -98,7 +107,9 @@ def test_a_refused_recipient_is_marked_rejected_and_the_others_are_sent(
     with running(mailbox) as port, open_store(settings.store_url) as store:
         smtp = SmtpTransport("127.0.0.1", port, security="none")
         report = send_round(
-            workspace, store, smtp, choose_sender(settings), "winter-2027", "round-1", now=NOW
+            round_mailing(workspace, "winter-2027", "round-1", choose_sender(settings), NOW),
+            store,
+            smtp,
         )
         rejected = store.messages(status="rejected")
     outcomes = {d.recipient: d.outcome for d in report}
@@ -169,3 +180,28 @@ pytestmark = pytest.mark.filterwarnings(
     # vobject 0.9.9 still calls datetime.utcnow() when it reads DTSTAMP
     "ignore:datetime.datetime.utcnow:DeprecationWarning"
 )
+
+
+def test_a_send_with_its_preview_and_dry_run_looks_the_training_up_twice_at_most(
+    write_workspace: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, settings = confirmed_round(write_workspace(), "winter-2027")
+    lookups: list[str] = []
+    look_up = Workspace.training
+
+    def counted(self: Workspace, slug: str) -> Training:
+        lookups.append(slug)
+        return look_up(self, slug)
+
+    monkeypatch.setattr(Workspace, "training", counted)
+    with open_store(settings.store_url) as store:
+        built = assemble(settings, workspace, store, clock=lambda: NOW)
+        round_ = round_ref(workspace, "winter-2027")
+        shown = sending.first_send_preview(built, round_)
+        assert shown is not None
+        sending.dry_run(built, round_)
+        sending.confirm_first_send(built, shown, "test")
+        report = sending.send_round(built, round_)
+    assert {d.outcome for d in report} == {"sent"}
+    # Once for the round's reference, once for its sender: never once per step or message.
+    assert len(lookups) <= 2

@@ -14,6 +14,7 @@ import pytest
 from consult.demo import shift_dates
 from consult.mail.delivery import Delivered
 from consult.mail.invitations import late_meetings, send_round
+from consult.mail.mailing import mailing, round_mailing
 from consult.mail.reminders import send_due
 from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
@@ -60,7 +61,9 @@ def confirmed(write_workspace: Callable[..., Path]) -> Iterator[Round]:
 def send(round_: Round, now: dt.datetime) -> list[Delivered]:
     workspace, settings, store, _, _ = round_
     outbox = FileOutbox(settings.outbox)
-    return send_round(workspace, store, outbox, choose_sender(settings), SLUG, ROUND, now=now)
+    return send_round(
+        round_mailing(workspace, SLUG, ROUND, choose_sender(settings), now), store, outbox
+    )
 
 
 def outcomes(report: list[Delivered]) -> list[tuple[str, str, str, str]]:
@@ -116,7 +119,7 @@ def test_reminders_about_a_meeting_that_started_are_refused_and_named(confirmed:
     send(confirmed, NOW)
     now = earlier.start + dt.timedelta(minutes=5)
     report = send_due(
-        workspace, store, FileOutbox(settings.outbox), choose_sender(settings), SLUG, now=now
+        mailing(workspace, SLUG, choose_sender(settings), now), store, FileOutbox(settings.outbox)
     )
     reminders = {(d.meeting_id, d.kind, d.outcome) for d in report if d.kind == "reminder"}
     assert reminders == {(earlier.id, "reminder", "too late"), (later.id, "reminder", "sent")}

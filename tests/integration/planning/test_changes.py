@@ -15,7 +15,7 @@ import pytest
 
 from consult.errors import PlanningError, RuleBroken
 from consult.planning.changes import change_problem, find_meeting, free_times, local_start, move
-from consult.planning.plan import plan_and_propose
+from consult.planning.plan import plan_round, save_plan
 from consult.planning.problem import bookings
 from consult.planning.rules import check_slot
 from consult.store import Store, open_store
@@ -73,8 +73,18 @@ def two_trainings(write_workspace: Callable[..., Path]) -> Workspace:
     return load_workspace(write_workspace(trainings={"winter-2027": WINTER, "spring-2027": SPRING}))
 
 
+def propose(workspace: Workspace, store: Store, slug: str, *, replan: bool) -> None:
+    """Plan the first round around every training's meetings and store the proposal."""
+    existing = store.meetings(slug, "round-1")
+    booked = bookings(workspace, store)
+    result = plan_round(
+        workspace, slug, "round-1", {}, existing, replan, now=PLANNED_AT, booked=booked
+    )
+    save_plan(store, result, "test")
+
+
 def plan(workspace: Workspace, store: Store, slug: str, approve: bool = True) -> list[Meeting]:
-    plan_and_propose(workspace, store, slug, "round-1", replan=False, actor="test", now=PLANNED_AT)
+    propose(workspace, store, slug, replan=False)
     if approve:
         store.decide_round(slug, "round-1", approve=True, actor="test")
     return store.meetings(slug, "round-1")
@@ -210,9 +220,7 @@ def test_a_second_training_over_the_same_weeks_never_double_books_a_shared_facil
     assert spring.start is not None
     assert not overlaps(winter, spring, 30)
     # and the first, planned again from scratch, keeps out of the second's proposal
-    plan_and_propose(
-        two_trainings, store, "winter-2027", "round-1", replan=True, actor="test", now=PLANNED_AT
-    )
+    propose(two_trainings, store, "winter-2027", replan=True)
     [winter_again] = store.meetings("winter-2027", "round-1")
     assert not overlaps(winter_again, spring, 30)
 

@@ -21,6 +21,7 @@ from consult.demo import prepare_demo
 from consult.errors import HeaderError
 from consult.mail import invitations
 from consult.mail.invitations import send_round
+from consult.mail.mailing import round_mailing
 from consult.mail.mime import RawMessage, as_email, message_bytes, prepare_message
 from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
@@ -274,12 +275,16 @@ def test_every_demo_message_decodes_to_its_subject_and_names_exactly(
                         meeting.id, [a.model_copy(update={"language": language}) for a in attendees]
                     )
                 send_round(
-                    workspace, store, outbox, choose_sender(settings_), slug, round_.id, now=now
+                    round_mailing(workspace, slug, round_.id, choose_sender(settings_), now),
+                    store,
+                    outbox,
                 )
                 for meeting in meetings:
                     store.set_meeting_status(meeting.id, "cancelled", "test")
                 send_round(
-                    workspace, store, outbox, choose_sender(settings_), slug, round_.id, now=now
+                    round_mailing(workspace, slug, round_.id, choose_sender(settings_), now),
+                    store,
+                    outbox,
                 )
     written = {
         read(path.read_bytes())["Message-ID"]: path.read_bytes()

@@ -15,6 +15,7 @@ import pytest
 
 from consult.demo import DEMO_WORKSPACE
 from consult.mail.invitations import send_round
+from consult.mail.mailing import round_mailing
 from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.planning.plan import plan_round, save_plan
@@ -41,13 +42,9 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
         save_plan(store, plan_round(workspace, SLUG, "round-1", {}, [], now=PLANNED_AT), "test")
         store.decide_round(SLUG, "round-1", approve=True, actor="test")
         send_round(
-            workspace,
+            round_mailing(workspace, SLUG, "round-1", choose_sender(settings), PLANNED_AT),
             store,
             FileOutbox(settings.outbox),
-            choose_sender(settings),
-            SLUG,
-            "round-1",
-            now=PLANNED_AT,
         )
     texts: dict[str, list[str]] = {}
     for file in sorted(settings.outbox.glob("*.eml")):

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from consult.planning.changes import change_problem
-from consult.planning.plan import plan_and_propose
+from consult.planning.plan import plan_round, save_plan
+from consult.planning.problem import bookings
 from consult.planning.quorum import at_risk, risk_line
 from consult.planning.rules import check_slot
 from consult.store import Store, open_store
@@ -57,7 +58,10 @@ def workspace(write_workspace: Callable[..., Path]) -> Workspace:
 
 def planned(workspace: Workspace, store: Store, invited: bool = True) -> Meeting:
     """Return the round's one meeting, planned and approved (confirmed), and invited."""
-    plan_and_propose(workspace, store, SLUG, "round-1", replan=False, actor="test", now=PLANNED_AT)
+    existing = store.meetings(SLUG, "round-1")
+    booked = bookings(workspace, store)
+    result = plan_round(workspace, SLUG, "round-1", {}, existing, now=PLANNED_AT, booked=booked)
+    save_plan(store, result, "test")
     store.decide_round(SLUG, "round-1", approve=True, actor="test")
     [meeting] = store.meetings(SLUG, "round-1")
     assert meeting.status == "confirmed"

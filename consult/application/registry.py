@@ -1,0 +1,119 @@
+"""The stakeholder registry: a spreadsheet imported, the registry exported, one entry edited.
+
+Unlike the other use cases these take the workspace folder and an open store,
+not the built `Services`: building them loads the whole workspace and refuses
+one with problems, and these edit stakeholders.yaml so that a broken registry
+can be fixed. Only the file is read and written; the store only gets the audit
+entry, written the same way for the `consult` command and the desk.
+
+    columns = import_columns(root, sheets, mapping=None)   # given, saved or guessed
+    preview = preview_import(root, sheets, columns.columns)
+    apply_import(root, store, preview, by="nino")           # written, and audited
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from consult.store import Store
+from consult.workspace import registry_import
+from consult.workspace.columns import (
+    MAPPING_FILE,
+    covers,
+    guess_columns,
+    read_mapping,
+    write_mapping,
+)
+from consult.workspace.loading import load_workspace
+from consult.workspace.registry_edit import AuditEntry, update_contact, update_organisation
+from consult.workspace.registry_export import export_registry
+from consult.workspace.registry_import import Preview
+from consult.workspace.sheets import Sheet
+
+STAKEHOLDERS = "stakeholders.yaml"
+IMPORTED = "registry.imported"
+"""The audit log's action for a spreadsheet merged into the registry."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which field each header of a spreadsheet fills, and where that came from."""
+
+    columns: dict[str, str]
+    source: Literal["given", "saved", "guessed"]
+    """A mapping file named by the coordinator, the workspace's saved one, or a guess."""
+    saved: Path
+    """The workspace's mapping file: read when it covers the headers, written for a guess."""
+
+
+def import_columns(root: Path, sheets: Sequence[Sheet], mapping: Path | None = None) -> Columns:
+    """Return the column mapping for the sheets: the one given, the workspace's, or a guess.
+
+    The workspace's registry-columns.yaml is taken when it names every header; a
+    guess is only returned, for the coordinator to confirm and `save_columns`.
+    """
+    saved = root / MAPPING_FILE
+    if mapping is not None:
+        return Columns(read_mapping(mapping, str(mapping)), "given", saved)
+    headers = [h for sheet in sheets for h in sheet.header if h.strip()]
+    if saved.is_file() and covers(columns := read_mapping(saved), headers):
+        return Columns(columns, "saved", saved)
+    guessed: dict[str, str] = {}
+    for sheet in sheets:
+        guessed.update(guess_columns(sheet.header))
+    return Columns(guessed, "guessed", saved)
+
+
+def save_columns(columns: Columns) -> Path:
+    """Return the workspace's mapping file, now holding these columns for the next import."""
+    write_mapping(columns.saved, columns.columns)
+    return columns.saved
+
+
+def preview_import(root: Path, sheets: Sequence[Sheet], columns: Mapping[str, str]) -> Preview:
+    """Return what importing the sheets would change in the registry; nothing is written."""
+    return registry_import.plan_import(root, sheets, columns)
+
+
+def apply_import(root: Path, store: Store, preview: Preview, by: str) -> Path:
+    """Return the registry's file with the preview's changes merged in, recorded as `by`'s."""
+    registry_import.apply_import(root, preview)
+    store.audit(by, IMPORTED, "stakeholders", {"summary": preview.summary()})
+    return root / STAKEHOLDERS
+
+
+def export_stakeholders(root: Path, target: Path, format: str | None = None) -> int:
+    """Return how many contacts were written to `target`, in the columns an import reads.
+
+    The one use case here that loads the workspace: a registry with problems is
+    fixed in stakeholders.yaml, or by an import, before it is exported.
+    """
+    return export_registry(load_workspace(root).stakeholders, target, format)
+
+
+def edit_stakeholder(
+    root: Path,
+    store: Store,
+    organisation: str,
+    changes: Mapping[str, str],
+    *,
+    contact: str | None = None,
+    by: str,
+    check_only: bool = False,
+) -> AuditEntry:
+    """Return what editing the organisation's (or its contact's) fields changed, audited as `by`'s.
+
+    Raises a WorkspaceError naming every wrong field, and writes nothing then.
+    `check_only` checks and writes nothing, in the file or the audit log; an
+    edit that changes nothing is not recorded either.
+    """
+    if contact is None:
+        entry = update_organisation(root, organisation, changes, check_only=check_only)
+    else:
+        entry = update_contact(root, organisation, contact, changes, check_only=check_only)
+    if entry.changed and not check_only:
+        store.audit(by, entry.action, entry.subject, dict(entry.detail))
+    return entry
