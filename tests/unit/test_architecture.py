@@ -224,3 +224,25 @@ def test_a_long_module_and_a_long_function_are_named_with_their_line_and_length(
         "desk/big.py is 501 lines long, more than the 500 a module may be: "
         "split it along its concerns",
     ]
+
+
+MOST_WITH_MANY_PARAMETERS = 17
+"""Functions of consult/ taking eight parameters or more: 23 before the application layer."""
+MOST_TAKING_WORKSPACE_STORE_SLUG = 10
+"""Functions of consult/ taking a workspace, a store and a slug: 20 before it."""
+
+
+def test_the_functions_with_many_parameters_do_not_grow_in_number() -> None:
+    from tests.parameters import MANY, RESOLVED, ROOT, functions
+
+    found = list(functions(ROOT))
+    many = [where for where, names in found if len(names) >= MANY]
+    resolved = [where for where, names in found if set(names) >= RESOLVED]
+    assert len(many) <= MOST_WITH_MANY_PARAMETERS, (
+        f"{len(many)} functions take {MANY}+ parameters (at most {MOST_WITH_MANY_PARAMETERS}): "
+        "pass a resolved reference or a small value instead; python -m tests.parameters --list"
+    )
+    assert len(resolved) <= MOST_TAKING_WORKSPACE_STORE_SLUG, (
+        f"{len(resolved)} functions take a workspace, a store and a slug "
+        f"(at most {MOST_TAKING_WORKSPACE_STORE_SLUG}): take a TrainingRef or a Mailing instead"
+    )
