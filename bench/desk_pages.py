@@ -43,6 +43,7 @@ from consult.cli import demo
 from consult.settings import Settings
 from consult.store import open_store
 from desk.app import Desk, create_app
+from desk.security import login_url
 from desk.serving import served
 
 REQUESTS, WARMUP = 30, 5
@@ -95,10 +96,14 @@ def ask(http: requests.Session, url: str, page: Page) -> float:
     return took
 
 
-def timings(sites: list[tuple[str, Page]]) -> dict[str, list[float]]:
-    """Return each page's REQUESTS answer times (ms), after WARMUP, the pages taking turns."""
+def timings(sites: list[tuple[str, Page]], first: str) -> dict[str, list[float]]:
+    """Return each page's REQUESTS answer times (ms), after WARMUP, the pages taking turns.
+
+    `first` is the desk's first address (`?token=`): it opens the session the pages need.
+    """
     times: dict[str, list[float]] = {page.name: [] for _, page in sites}
     with requests.Session() as http:
+        http.get(first, timeout=30)
         for _ in range(WARMUP):
             for url, page in sites:
                 ask(http, url, page)
@@ -133,17 +138,20 @@ def main() -> int:
             held = max(m.end for m in store.meetings(SLUG)) + dt.timedelta(hours=1)
         # The demo's meetings lie ahead; the desk is asked once they are held, so the notes
         # page is the whole form (before a meeting starts it only says when it is).
-        with served(create_app(Desk(settings=settings, clock=lambda: held))) as url:
+        desk = Desk(settings=settings, clock=lambda: held)
+        with served(create_app(desk)) as url, requests.Session() as http:
+            first = login_url(url, desk.secret)
+            http.get(first, timeout=30)
             sizes = {
-                page.name: len(requests.get(f"{url}{page.path}", timeout=30).content)
+                page.name: len(http.get(f"{url}{page.path}", timeout=30).content)
                 for page in PAGES
             }
-            html = requests.get(f"{url}/trainings/{SLUG}", timeout=30).text
+            html = http.get(f"{url}/trainings/{SLUG}", timeout=30).text
             with served(static_app(html)) as static_url:
                 sizes[STATIC.name] = len(html.encode("utf-8"))
                 sites = [(static_url, STATIC)] + [(url, page) for page in PAGES]
                 try:
-                    times = timings(sites)
+                    times = timings(sites, first)
                 except WrongStatus as wrong:
                     print(f"desk_pages: {wrong}", file=sys.stderr)
                     return 1

@@ -233,6 +233,7 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
     # Nothing waits any more: the training page no longer points to decisions.
     training = read_page(http.get(f"{url}/trainings/{SLUG}", timeout=60).text)
     assert "decisions-waiting" not in training.ids
+    http.close()
 
 
 def test_a_counter_proposal_waits_with_the_proposed_time_checked_against_the_rules(

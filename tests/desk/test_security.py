@@ -205,3 +205,34 @@ def test_a_team_desk_asks_basic_auth_and_no_token_and_its_forms_still_need_the_t
     saved = team.post(ORGANISATION, data=form)
     assert saved.status_code == 200
     assert "Saved: influence changed." in saved.text
+
+
+def test_consult_ui_keeps_the_desks_secret_in_a_file_of_its_owner_alone(tmp_path: Path) -> None:
+    from consult.ui import desk_secret_file
+
+    path = tmp_path / "home" / "desk-token"
+    path.parent.mkdir()
+    path.write_text("an old one")
+    path.chmod(0o644)
+    secret = desk_secret_file(path)
+    assert path.read_text() == secret
+    assert len(secret) >= 40
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert desk_secret_file(path) != secret
+
+
+def test_python_m_desk_reads_its_secret_from_the_file_and_answers_to_its_bind_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import desk.__main__ as main
+
+    (tmp_path / "desk-token").write_text("from-the-file\n")
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(main.uvicorn, "run", lambda app, **options: seen.update(options))
+    monkeypatch.setattr(main, "create_app", lambda desk: seen.update(desk=desk))
+    main.main(
+        ["--host", "10.0.0.5", "--port", "4281", "--token-file", str(tmp_path / "desk-token")]
+    )
+    desk = seen["desk"]
+    assert desk.secret == "from-the-file"  # type: ignore[attr-defined]
+    assert "10.0.0.5" in desk.allowed_hosts  # type: ignore[attr-defined]
