@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from starlette.datastructures import URL, Headers, QueryParams
 from starlette.requests import HTTPConnection
@@ -130,8 +130,8 @@ class SessionGuard:
         name = cookie_name(headers)
         session = session_of(self.secret, connection.cookies.get(name))
         token = connection.query_params.get(TOKEN_PARAMETER)
-        if token is not None and scope["method"] in SAFE_METHODS:
-            await self._login(send, url, name, token, session)
+        if self.token_login and token is not None and scope["method"] in SAFE_METHODS:
+            await self._login(scope, send, name, token, session)
             return
         new_cookie: list[tuple[bytes, bytes]] = []
         if session is None:
@@ -149,21 +149,24 @@ class SessionGuard:
         await self.app(scope, receive, _with_headers(send, new_cookie))
 
     async def _login(
-        self, send: Send, url: URL, name: str, token: str, session: str | None
+        self, scope: Scope, send: Send, name: str, token: str, session: str | None
     ) -> None:
+        """Answer the first address: its session's cookie and the same page without the token."""
         if not secrets.compare_digest(token.encode(), self.secret.encode()):
             await _refuse(send, 403, "This link's token is not the desk's. " + LOCKED, [])
             return
         session = session or secrets.token_urlsafe(16)
-        query = QueryParams(url.query)
+        query = QueryParams(scope.get("query_string", b"").decode("latin-1"))
         rest = [(k, v) for k, v in query.multi_items() if k != TOKEN_PARAMETER]
-        target = url.path + (f"?{urlencode(rest)}" if rest else "")
+        path = scope.get("raw_path") or quote(scope["path"]).encode()
+        path = b"/" + path.lstrip(b"/")  # a path, never `//host`: the redirect stays on the desk
+        target = path + (f"?{urlencode(rest)}".encode() if rest else b"")
         await send(
             {
                 "type": "http.response.start",
                 "status": 303,
                 "headers": [
-                    (b"location", target.encode("latin-1", "replace")),
+                    (b"location", target),
                     (b"set-cookie", _set_cookie(name, session_cookie(self.secret, session))),
                     (b"cache-control", b"no-store"),
                     (b"referrer-policy", b"no-referrer"),

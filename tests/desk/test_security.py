@@ -185,6 +185,13 @@ def test_the_first_address_opens_a_session_and_goes_to_the_clean_address(
     assert SECRET not in cookie
     assert coordinator.get(f"/trainings/{SLUG}").status_code == 200
     assert coordinator.get("/static/desk.css").status_code == 200
+    encoded = "/registry/organisations/prosecutors-office/contacts/l.gelashvili%40example.gov.ge"
+    again = coordinator.get(f"{encoded}?token={SECRET}", follow_redirects=False)
+    assert again.headers["location"] == encoded
+    elsewhere = coordinator.get(
+        f"http://testserver//evil.example/?token={SECRET}", follow_redirects=False
+    )
+    assert elsewhere.headers["location"] == "/evil.example/"
 
 
 def test_a_team_desk_asks_basic_auth_and_no_token_and_its_forms_still_need_the_token(
@@ -193,8 +200,8 @@ def test_a_team_desk_asks_basic_auth_and_no_token_and_its_forms_still_need_the_t
     team = open_desk(desk_demo, auth_string=AUTH)
     auth = tuple(AUTH.split(":", 1))
     assert team.get("/registry").status_code == 401
-    first = team.get(ORGANISATION, auth=auth)
-    assert first.status_code == 200
+    first = team.get(ORGANISATION, params={TOKEN_PARAMETER: "anything"}, auth=auth)
+    assert first.status_code == 200  # the credentials are the key: no token is looked at
     assert "SameSite=Strict" in first.headers["set-cookie"]
     before = registry(desk_demo)
     team.auth = auth
