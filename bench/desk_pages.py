@@ -143,8 +143,7 @@ def main() -> int:
             first = login_url(url, desk.secret)
             http.get(first, timeout=30)
             sizes = {
-                page.name: len(http.get(f"{url}{page.path}", timeout=30).content)
-                for page in PAGES
+                page.name: len(http.get(f"{url}{page.path}", timeout=30).content) for page in PAGES
             }
             html = http.get(f"{url}/trainings/{SLUG}", timeout=30).text
             with served(static_app(html)) as static_url:
