@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from html import escape
 from urllib.parse import parse_qs, quote, urlencode
 
 from starlette.datastructures import URL, Headers, QueryParams
@@ -87,9 +88,8 @@ def _set_cookie(name: str, value: str) -> bytes:
     return f"{name}={value}; Path=/; HttpOnly; SameSite=Strict".encode("latin-1")
 
 
-async def _refuse(send: Send, status: int, sentence: str, extra: list[tuple[bytes, bytes]]) -> None:
-    from html import escape
-
+async def _refuse(send: Send, status: int, sentence: str) -> None:
+    """Answer `status` with a page of one sentence; nothing reaches the endpoints."""
     body = (
         f'<!doctype html>\n<html lang="en"><meta charset="utf-8">'
         f"<title>{status} · consult desk</title>\n<p>{escape(sentence)}</p>\n"
@@ -101,7 +101,6 @@ async def _refuse(send: Send, status: int, sentence: str, extra: list[tuple[byte
             "headers": [
                 (b"content-type", b"text/html; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
-                *extra,
             ],
         }
     )
@@ -136,13 +135,13 @@ class SessionGuard:
         new_cookie: list[tuple[bytes, bytes]] = []
         if session is None:
             if self.token_login:
-                await _refuse(send, 403, LOCKED, [])
+                await _refuse(send, 403, LOCKED)
                 return
             session = secrets.token_urlsafe(16)
             new_cookie = [(b"set-cookie", _set_cookie(name, session_cookie(self.secret, session)))]
         scope[CSRF_KEY] = csrf_token(self.secret, session)
         if scope["method"] not in SAFE_METHODS:
-            body = await self._form_body(scope, receive, send, headers, url, session)
+            body = await self._form_body(receive, send, headers, url, session)
             if body is None:
                 return
             receive = _replay(body, receive)
@@ -153,7 +152,7 @@ class SessionGuard:
     ) -> None:
         """Answer the first address: its session's cookie and the same page without the token."""
         if not secrets.compare_digest(token.encode(), self.secret.encode()):
-            await _refuse(send, 403, "This link's token is not the desk's. " + LOCKED, [])
+            await _refuse(send, 403, "This link's token is not the desk's. " + LOCKED)
             return
         session = session or secrets.token_urlsafe(16)
         query = QueryParams(scope.get("query_string", b"").decode("latin-1"))
@@ -177,19 +176,17 @@ class SessionGuard:
         await send({"type": "http.response.body", "body": b""})
 
     async def _form_body(
-        self, scope: Scope, receive: Receive, send: Send, headers: Headers, url: URL, session: str
+        self, receive: Receive, send: Send, headers: Headers, url: URL, session: str
     ) -> bytes | None:
         """Return the posted body once the form is the desk's own; else answer and return None."""
         origin = headers.get("origin")
         if origin is None or origin == "null":
             await _refuse(
-                send, 403, "a form must come from the desk's own pages: nothing was saved", []
+                send, 403, "a form must come from the desk's own pages: nothing was saved"
             )
             return None
         if origin != f"{url.scheme}://{url.netloc}":
-            await _refuse(
-                send, 403, f"a form from {origin} is not the desk's: nothing was saved", []
-            )
+            await _refuse(send, 403, f"a form from {origin} is not the desk's: nothing was saved")
             return None
         body = b""
         more = True
@@ -201,13 +198,13 @@ class SessionGuard:
             more = message.get("more_body", False)
             if len(body) > FORM_LIMIT:
                 await _refuse(
-                    send, 413, f"the form is over {FORM_LIMIT:,} bytes: nothing was saved", []
+                    send, 413, f"the form is over {FORM_LIMIT:,} bytes: nothing was saved"
                 )
                 return None
         try:
             fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
         except UnicodeDecodeError:
-            await _refuse(send, 400, "the form is not UTF-8: nothing was saved", [])
+            await _refuse(send, 400, "the form is not UTF-8: nothing was saved")
             return None
         given = (fields.get(CSRF_FIELD) or [""])[0]
         expected = csrf_token(self.secret, session)
@@ -217,7 +214,6 @@ class SessionGuard:
                 403,
                 "the form lacks this session's token (reload its page and send it again): "
                 "nothing was saved",
-                [],
             )
             return None
         return body
