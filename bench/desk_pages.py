@@ -44,6 +44,7 @@ from consult.cli import demo
 from consult.settings import Settings
 from consult.store import open_store
 from desk.app import Desk, create_app
+from desk.security import login_url
 from desk.serving import served
 
 FULL, QUICK = (30, 5), (5, 1)
@@ -97,10 +98,16 @@ def ask(http: requests.Session, url: str, page: Page) -> float:
     return took
 
 
-def timings(sites: list[tuple[str, Page]], count: int, warmup: int) -> dict[str, list[float]]:
-    """Return each page's `count` answer times (ms), after `warmup`, the pages taking turns."""
+def timings(
+    sites: list[tuple[str, Page]], first: str, count: int, warmup: int
+) -> dict[str, list[float]]:
+    """Return each page's `count` answer times (ms), after `warmup`, the pages taking turns.
+
+    `first` is the desk's first address (`?token=`): it opens the session the pages need.
+    """
     times: dict[str, list[float]] = {page.name: [] for _, page in sites}
     with requests.Session() as http:
+        http.get(first, timeout=30)
         for _ in range(warmup):
             for url, page in sites:
                 ask(http, url, page)
@@ -136,17 +143,19 @@ def main(size: tuple[int, int] = FULL) -> int:
             held = max(m.end for m in store.meetings(SLUG)) + dt.timedelta(hours=1)
         # The demo's meetings lie ahead; the desk is asked once they are held, so the notes
         # page is the whole form (before a meeting starts it only says when it is).
-        with served(create_app(Desk(settings=settings, clock=lambda: held))) as url:
+        desk = Desk(settings=settings, clock=lambda: held)
+        with served(create_app(desk)) as url, requests.Session() as http:
+            first = login_url(url, desk.secret)
+            http.get(first, timeout=30)
             sizes = {
-                page.name: len(requests.get(f"{url}{page.path}", timeout=30).content)
-                for page in PAGES
+                page.name: len(http.get(f"{url}{page.path}", timeout=30).content) for page in PAGES
             }
-            html = requests.get(f"{url}/trainings/{SLUG}", timeout=30).text
+            html = http.get(f"{url}/trainings/{SLUG}", timeout=30).text
             with served(static_app(html)) as static_url:
                 sizes[STATIC.name] = len(html.encode("utf-8"))
                 sites = [(static_url, STATIC)] + [(url, page) for page in PAGES]
                 try:
-                    times = timings(sites, count, warmup)
+                    times = timings(sites, first, count, warmup)
                 except WrongStatus as wrong:
                     print(f"desk_pages: {wrong}", file=sys.stderr)
                     return 1

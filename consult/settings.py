@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from schemas.types import Email, OneLine
 
@@ -21,6 +21,8 @@ LEAD_WORKING_DAYS = 2
 """The default lead time, in working days: a full working day between invitation and meeting."""
 DESK_URL = "http://127.0.0.1:4280"
 """Where the coordinator's desk answers by default (`consult ui` starts it there)."""
+DESK_HOSTS = ("127.0.0.1", "localhost")
+"""The host names the desk answers to by default: its own machine only."""
 ANONYMITY_K = 3
 """The default k of the pack's anonymity rule (consult.briefing.analysis.ANONYMITY_K)."""
 
@@ -72,6 +74,12 @@ class Settings(BaseSettings):
         description="The coordinator's desk, which flows' artifacts link to; `consult ui` "
         "sets it to where it started the desk.",
     )
+    desk_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=DESK_HOSTS,
+        description="The host names the desk answers to, comma-separated (a team's server "
+        "name, `*.example.org` for its subdomains); any other Host header gets 400, so no "
+        "other site can reach the desk through a name of its own (DNS rebinding).",
+    )
     lead_working_days: int = Field(
         default=LEAD_WORKING_DAYS,
         ge=0,
@@ -92,6 +100,13 @@ class Settings(BaseSettings):
         description="How long a claimed, unsent message waits before another run may send it: "
         "longer than any one send takes.",
     )
+
+    @field_validator("desk_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(host.strip() for host in value.split(",") if host.strip())
+        return value
 
     @classmethod
     def for_workspace(cls, workspace: str | Path | None) -> Settings:

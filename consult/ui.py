@@ -1,8 +1,8 @@
 """A local Prefect server, a runner serving every deployment of prefect.yaml, and the desk.
 
     with local_ui(LocalUi.for_workspace(None)) as running:
-        print(running.url)       # the Prefect UI, on 127.0.0.1 only
-        print(running.desk_url)  # the coordinator's desk (`python -m desk`), beside it
+        print(running.url)         # the Prefect UI, on 127.0.0.1 only
+        print(running.desk_login)  # the coordinator's desk (`python -m desk`): its first address
 
 The server keeps its SQLite database under `home` (by default the workspace's
 .consult/prefect/), so the runs shown survive a restart. The runner
@@ -11,12 +11,18 @@ triggered in the UI starts within that. The desk (`python -m desk`, beside
 flows/) serves consult's own pages on a port of its own. consult itself never
 imports Prefect or the desk: this module starts the three processes and
 watches them over HTTP.
+
+The desk opens only with a secret made at each start (`secrets.token_urlsafe`),
+in a file of the owner alone under `home` (`desk-token`, 0600, removed at the
+stop) that the desk process reads: its first address, `Running.desk_login`
+(`http://127.0.0.1:4280/?token=...`), is the only place the secret shows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -103,6 +109,15 @@ class Running:
     logs: Path
     desk: subprocess.Popen[bytes] | None = None
     desk_url: str | None = None
+    desk_secret: str | None = field(default=None, repr=False)
+    """The secret of the desk's first address, which opens its session in a browser."""
+
+    @property
+    def desk_login(self) -> str | None:
+        """Return the desk's first address, `<desk_url>/?token=<secret>`: it opens the desk."""
+        if self.desk_url is None or self.desk_secret is None:
+            return self.desk_url
+        return f"{self.desk_url}/?token={self.desk_secret}"
 
     def exited(self) -> str | None:
         """Return which process has exited and how, or None while all run."""
@@ -129,6 +144,16 @@ def free_port(preferred: int) -> int:
     raise UiError(f"no free port on {HOST}")
 
 
+def desk_secret_file(path: Path) -> str:
+    """Write a new secret of the desk to `path`, readable by its owner alone (0600); return it."""
+    secret = secrets.token_urlsafe(32)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(secret)
+    return secret
+
+
 @contextmanager
 def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
     """Yield the running server, runner and desk; stop them all afterwards (also on Ctrl-C)."""
@@ -151,7 +176,13 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
         started = _server_time(url)
         runner = _start([sys.executable, "-m", "flows.serve"], ui.project, env, runner_log)
         stack.callback(_stop, runner)
-        desk_command = [sys.executable, "-m", "desk", "--host", HOST, "--port", str(desk_port)]
+        token_file = ui.home / "desk-token"
+        desk_secret = desk_secret_file(token_file)
+        stack.callback(token_file.unlink, missing_ok=True)
+        desk_command = [
+            *(sys.executable, "-m", "desk", "--host", HOST, "--port", str(desk_port)),
+            *("--token-file", str(token_file)),
+        ]
         desk = _start(desk_command, ui.project, env, desk_log)
         stack.callback(_stop, desk)
         running = Running(
@@ -161,6 +192,7 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
             logs=logs,
             desk=desk,
             desk_url=desk_url,
+            desk_secret=desk_secret,
         )
         _wait_answering(running, startup_timeout)
         _wait_served(running, deployment_names(ui.project), started, startup_timeout)
@@ -223,7 +255,7 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float, log
 
 
 def _wait_answering(running: Running, timeout: float) -> None:
-    # Any answer will do (a team's desk answers 401 to a request without credentials).
+    # Any answer will do (403 without the desk's session; 401 without a team's credentials).
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         exited = running.exited()

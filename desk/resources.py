@@ -28,6 +28,7 @@ from consult.store import Store, open_store
 from consult.templating import environment
 from desk.feeds import FeedCache
 from desk.prefect_api import PrefectApi
+from desk.security import new_secret
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -48,6 +49,16 @@ class Desk:
     prefect: PrefectApi | None = None
     """Prefect's API, for the decisions that wait and the steps to start; None: not set up."""
     clock: Callable[[], dt.datetime] = field(default=_now)
+    secret: str = field(default_factory=new_secret, repr=False)
+    """The secret of the desk's first address (`?token=`) and of its sessions and forms' tokens;
+    by default a new random one, which no one knows (desk.security)."""
+    hosts: tuple[str, ...] = ()
+    """Host names the desk answers to besides `settings.desk_hosts` (its bind address)."""
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """Return every host name the desk answers to; any other Host header gets 400."""
+        return tuple(dict.fromkeys((*self.settings.desk_hosts, *self.hosts)))
 
 
 @dataclass(frozen=True)

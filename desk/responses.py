@@ -18,6 +18,7 @@ from consult.errors import ConsultError
 from consult.templating import render
 from desk.resources import resources
 from desk.routes import path_params
+from desk.security import CSRF_FIELD, CSRF_KEY
 
 
 class DeskError(Exception):
@@ -48,6 +49,8 @@ def page(request: Request, name: str, status: int = 200, **variables: Any) -> HT
             "prefect_ui": shared.desk.prefect_ui,
             "path": request.url.path,
             "url_for": url_for(request),
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": request.scope.get(CSRF_KEY, ""),
             **variables,
         },
         ConsultError,

@@ -8,7 +8,7 @@ Screenshots go to $CONSULT_SCREENSHOTS, or else the test's temporary folder.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,14 +46,23 @@ def screenshots(tmp_path: Path) -> Path:
 
 @contextmanager
 def browser_page(
-    width: int = 1280, height: int = 900, timeout_ms: float | None = None, **options: Any
+    width: int = 1280,
+    height: int = 900,
+    timeout_ms: float | None = None,
+    chromium_args: Sequence[str] = (),
+    **options: Any,
 ) -> Iterator[Page]:
-    """Yield a page of a fresh headless Chromium with this window; close the browser after."""
+    """Yield a page of a fresh headless Chromium with this window; close the browser after.
+
+    `chromium_args` go to Chromium after CHROMIUM_ARGS (`--host-resolver-rules=...`, say).
+    """
     need_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *chromium_args]
+        )
         try:
             page = browser.new_page(viewport={"width": width, "height": height}, **options)
             if timeout_ms is not None:

@@ -148,7 +148,7 @@ def ui(
     try:
         with interruptible(), local_ui(local) as running:
             out.print(f"Prefect UI: {running.url}", soft_wrap=True)
-            out.print(f"Desk: {running.desk_url}", soft_wrap=True)
+            out.print(f"Desk: {running.desk_login}", soft_wrap=True)
             out.print(
                 f"serving the deployments of {local.project / 'prefect.yaml'} on workspace "
                 f"{local.workspace}; logs in {running.logs}. Ctrl-C stops all three.",

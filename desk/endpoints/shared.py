@@ -1,15 +1,14 @@
 """What the endpoints share: the workspace read afresh, a known training, a form, Prefect.
 
-Forms are posted urlencoded and must come from the desk's own pages (the
-Origin header), since a browser sends the team's credentials with any request
-to it; a form is read up to FORM_LIMIT bytes.
+Forms are posted urlencoded; desk.security let one through only with its
+session's token, from the desk's own origin, up to FORM_LIMIT bytes, UTF-8.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -19,9 +18,7 @@ from consult.workspace.loading import Workspace, load_workspace
 from desk.prefect_api import PrefectApi, PrefectUnavailable, WaitingRun
 from desk.resources import resources
 from desk.responses import DeskError
-
-FORM_LIMIT = 1_000_000
-"""The largest form body the desk reads, in bytes: a meeting's notes are far smaller."""
+from desk.security import CSRF_FIELD, FORM_LIMIT
 
 Fields = dict[str, list[str]]
 """A posted form: each field's values, in order."""
@@ -64,20 +61,14 @@ async def in_thread(function: Callable[..., Response], *args: Any) -> Response:
 
 
 async def form(request: Request) -> Fields:
-    """Return the fields of a form posted from the desk's own pages (urlencoded, UTF-8)."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != "null":
-        here = urlsplit(str(request.url))
-        there = urlsplit(origin)
-        if (there.scheme, there.netloc) != (here.scheme, here.netloc):
-            raise DeskError(403, f"a form from {origin} is not the desk's: nothing was saved")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > FORM_LIMIT:
-            raise DeskError(413, f"the form is over {FORM_LIMIT:,} bytes: nothing was saved")
+    """Return the fields of a form desk.security let through, its token left out."""
+    body = await request.body()
+    if len(body) > FORM_LIMIT:
+        raise DeskError(413, f"the form is over {FORM_LIMIT:,} bytes: nothing was saved")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise DeskError(400, "the form is not UTF-8: nothing was saved") from None
-    return parse_qs(text, keep_blank_values=True)
+    fields = parse_qs(text, keep_blank_values=True)
+    fields.pop(CSRF_FIELD, None)
+    return fields

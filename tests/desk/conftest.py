@@ -2,7 +2,10 @@
 
 Most tests ask the desk through Starlette's TestClient (`open_desk`, `desk_client`):
 no server, no port. The browser tests need a real one (`serve_desk`: uvicorn
-on 127.0.0.1).
+on 127.0.0.1). Every desk here has the secret SECRET; a client opens its session
+with the first address (`login_url`), as the coordinator does with the link
+`consult ui` prints, and posts forms with the session's token (`DeskClient`,
+`logged_in` and `post_form` for a served desk).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from starlette.exceptions import StarletteDeprecationWarning
 
 with warnings.catch_warnings():
@@ -29,9 +33,66 @@ from consult.cli import demo
 from consult.settings import Settings
 from desk.app import Desk, create_app
 from desk.prefect_api import PrefectApi
+from desk.security import CSRF_FIELD, csrf_token, login_url, session_of
 from desk.serving import served
 
 SLUG = "intercultural-communication-2027"
+SECRET = "the-secret-consult-ui-would-print"
+"""The secret of every desk of the tests: `?token=SECRET` opens a session."""
+SAME_ORIGIN = object()
+"""DeskClient.post's default Origin: the desk's own."""
+
+
+def form_token(cookies: Any, secret: str = SECRET) -> str:
+    """Return the CSRF token of the session whose cookie is in `cookies` (the desk's forms')."""
+    value = next((v for k, v in cookies.items() if k.startswith("consult-desk")), None)
+    session = session_of(secret, value)
+    return csrf_token(secret, session) if session else ""
+
+
+class DeskClient(TestClient):
+    """A TestClient of the desk: `login()` opens a session; a post carries Origin and token."""
+
+    def login(self, secret: str = SECRET) -> DeskClient:
+        """Open a session as the link `consult ui` prints does: a 303 that sets the cookie."""
+        answer = self.get("/", params={"token": secret}, follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+        return self
+
+    def post(  # type: ignore[override]
+        self,
+        url: Any,
+        *,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        origin: Any = SAME_ORIGIN,
+        token: bool = True,
+        **options: Any,
+    ) -> Any:
+        """POST as a form of the desk's own pages: its Origin and, in `data`, the token."""
+        sent = dict(headers or {})
+        if origin is SAME_ORIGIN:
+            sent.setdefault("Origin", str(self.base_url).rstrip("/"))
+        elif origin is not None:
+            sent["Origin"] = origin
+        if token and isinstance(data, dict) and CSRF_FIELD not in data:
+            data = {**data, CSRF_FIELD: form_token(self.cookies)}
+        return super().post(url, data=data, headers=sent, **options)
+
+
+def logged_in(url: str, secret: str = SECRET) -> requests.Session:
+    """Return a requests session with the desk at `url` opened, as a browser after the link."""
+    http = requests.Session()
+    answer = http.get(login_url(url, secret), allow_redirects=False, timeout=30)
+    assert answer.status_code == 303, answer.text
+    return http
+
+
+def post_form(http: requests.Session, url: str, data: dict[str, Any]) -> requests.Response:
+    """POST `data` as the desk's own page does: its Origin and the session's token."""
+    origin = "/".join(url.split("/")[:3])
+    fields = {**data, CSRF_FIELD: form_token(http.cookies)}
+    return http.post(url, data=fields, headers={"Origin": origin}, timeout=60)
 
 
 @pytest.fixture(scope="session")
@@ -59,37 +120,50 @@ def desk_on(
     prefect_ui: str | None = None,
     prefect: PrefectApi | None = None,
 ) -> Desk:
-    """Return the desk of a workspace, its clock and Prefect as given."""
+    """Return the desk of a workspace, its clock and Prefect as given, its secret SECRET."""
     return Desk(
         settings=Settings(workspace=workspace),
         auth_string=auth_string,
         prefect_ui=prefect_ui,
         prefect=prefect,
+        secret=SECRET,
+        hosts=("testserver",),
         **({"clock": clock} if clock else {}),
     )
 
 
 @pytest.fixture
-def open_desk() -> Iterator[Callable[..., TestClient]]:
-    """Open the desk on a workspace, no server: `client = open_desk(workspace, clock=...)`."""
+def open_desk() -> Iterator[Callable[..., DeskClient]]:
+    """Open the desk on a workspace, no server: `client = open_desk(workspace, clock=...)`.
+
+    The client has opened its session with the desk's secret (`login=False`: not), except
+    on a team's setup (`auth_string=`), where Basic auth is the key.
+    """
     with ExitStack() as stack:
 
-        def opened(workspace: Path, **options: Any) -> TestClient:
+        def opened(workspace: Path, login: bool = True, **options: Any) -> DeskClient:
             app = create_app(desk_on(workspace, **options))
-            return stack.enter_context(TestClient(app))
+            client = stack.enter_context(DeskClient(app))
+            if login and not options.get("auth_string"):
+                client.login()
+            return client
 
         yield opened
 
 
 @pytest.fixture
-def desk_client(desk_demo: Path, open_desk: Callable[..., TestClient]) -> TestClient:
+def desk_client(desk_demo: Path, open_desk: Callable[..., DeskClient]) -> DeskClient:
     """The desk on a fresh copy of the finished demo, asked through Starlette's TestClient."""
     return open_desk(desk_demo)
 
 
 @pytest.fixture
 def serve_desk() -> Iterator[Callable[..., str]]:
-    """Serve the desk on a workspace on 127.0.0.1: `url = serve_desk(workspace, clock=...)`."""
+    """Serve the desk on a workspace on 127.0.0.1: `url = serve_desk(workspace, clock=...)`.
+
+    Its secret is SECRET: a browser opens `login_url(url, SECRET)` first, requests
+    `logged_in(url)`.
+    """
     with ExitStack() as stack:
 
         def serve(workspace: Path, **options: Any) -> str:

@@ -116,3 +116,30 @@ def read_page(html: str) -> Page:
     reader.close()
     texts = {k: "".join(v) for k, v in reader.texts.items()}
     return Page(reader.tables, reader.ids, texts, reader.selected, html)
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, str]] = []
+        self._open: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self._open = {"method": values.get("method", "get").lower()}
+            self.forms.append(self._open)
+        elif tag == "input" and self._open is not None and values.get("type") == "hidden":
+            self._open[f"hidden:{values.get('name', '')}"] = values.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._open = None
+
+
+def forms(html: str) -> list[dict[str, str]]:
+    """Return each form of a page: its `method` and each hidden field as `hidden:<name>`."""
+    reader = _Forms()
+    reader.feed(html)
+    reader.close()
+    return reader.forms

@@ -98,10 +98,18 @@ def test_python_m_desk_asks_for_the_credentials_the_prefect_server_is_set_up_wit
 
 
 @pytest.mark.e2e
-def test_python_m_desk_without_team_credentials_asks_for_none(desk_demo: Path) -> None:
+def test_python_m_desk_without_team_credentials_opens_with_the_link_it_prints(
+    desk_demo: Path,
+) -> None:
     process, url = start_desk(desk_demo, {})
     try:
-        assert requests.get(f"{url}/trainings/{SLUG}", timeout=30).status_code == 200
+        assert requests.get(f"{url}/trainings/{SLUG}", timeout=30).status_code == 403
+        said = (desk_demo.parent / "desk.log").read_text().splitlines()
+        [first] = [line.removeprefix("Desk: ") for line in said if line.startswith("Desk: ")]
+        assert first.startswith(f"{url}/?token=")
+        with requests.Session() as http:
+            http.get(first, timeout=30)
+            assert http.get(f"{url}/trainings/{SLUG}", timeout=30).status_code == 200
     finally:
         process.terminate()
         process.wait(timeout=30)

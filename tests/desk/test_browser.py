@@ -8,17 +8,32 @@ replaces docs/desk-training-page.png, the README's picture.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
+import requests
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from consult.settings import Settings
 from consult.store import open_store
 from consult.ui import PROJECT
+from consult.workspace.registry_edit import ORGANISATION_FIELDS
+from desk.security import login_url
+from desk.serving import served
 from tests.browser import browser_page, screenshots
-from tests.desk.conftest import SLUG
+from tests.desk.conftest import SECRET, SLUG, logged_in
+from tests.desk.html import read_page
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Frame, Page
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +52,8 @@ def test_a_coordinator_reads_the_training_page_and_records_notes_correcting_one_
     url = serve_desk(desk_demo, clock=lambda: meeting.end + dt.timedelta(hours=1))
     shots = screenshots(tmp_path)
     with browser_page(1280, 900, timeout_ms=30_000) as page:
-        page.goto(url)
+        page.goto(login_url(url, SECRET))  # the link `consult ui` prints: it opens the session
+        assert page.url == f"{url}/"
         page.screenshot(path=shots / "1-trainings.png", full_page=True)
         page.get_by_role("link", name="Intercultural Communication").click()
         expect(page.get_by_role("heading", name="Meetings")).to_be_visible()
@@ -97,6 +113,7 @@ def test_the_pages_need_no_sideways_scroll_and_keep_each_meeting_time_whole(
     notes = f"/trainings/{SLUG}/meetings/round-1/unhcr-georgia/notes"
     pages = ["/", f"/trainings/{SLUG}", "/registry", notes]
     with browser_page(width, 900) as page:
+        page.goto(login_url(url, SECRET))
         for path in pages:
             page.goto(f"{url}{path}")
             wide = page.evaluate("document.documentElement.scrollWidth")
@@ -104,3 +121,108 @@ def test_the_pages_need_no_sideways_scroll_and_keep_each_meeting_time_whole(
         page.goto(f"{url}/trainings/{SLUG}")
         when = page.locator("#meeting-unhcr-georgia td.when").first
         assert "(Asia/Tbilisi)" in when.inner_text()
+
+
+ATTACKER_FORM = """<!doctype html><title>win a prize</title>
+<form id="f" method="post" action="{action}">{fields}</form>
+<script>document.getElementById("f").submit()</script>"""
+
+READ_EXPORT = """async (path) => {
+  const answer = await fetch(path);
+  return [answer.status, await answer.text()];
+}"""
+
+
+def attacker_form(action: str, fields: dict[str, str]) -> str:
+    """Return another site's page whose form posts `fields` to `action` as it opens."""
+    inputs = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in fields.items()
+    )
+    return ATTACKER_FORM.format(action=html.escape(action), fields=inputs)
+
+
+def attacker_app(action: str, fields: dict[str, str]) -> Starlette:
+    """Return another site's pages: a form that posts itself to `action`, also in a sandbox."""
+    form = attacker_form(action, fields)
+    sandboxed = (
+        '<!doctype html><title>a game</title><iframe sandbox="allow-forms allow-scripts" '
+        f'srcdoc="{html.escape(form)}"></iframe>'
+    )
+    return Starlette(
+        routes=[
+            Route("/form", lambda request: HTMLResponse(form)),
+            Route("/sandboxed", lambda request: HTMLResponse(sandboxed)),
+        ]
+    )
+
+
+def posted_frame(page: Page, path: str, timeout: float = 30) -> Frame:
+    """Return the frame of `page` that shows the answer to a post to `path`, once it has one."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if urlsplit(frame.url).path == path:
+                frame.wait_for_load_state()
+                return frame
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no frame of {page.url} posted to {path}")
+
+
+def test_another_site_cannot_post_the_desks_forms_nor_reach_it_by_a_name_of_its_own(
+    desk_demo: Path, serve_desk: Callable[..., str]
+) -> None:
+    from playwright.sync_api import Response
+
+    org = "prosecutors-office"
+    registry = desk_demo / "stakeholders.yaml"
+    before = registry.read_bytes()
+    url = serve_desk(desk_demo)
+    port = url.rsplit(":", 1)[1]
+    edit = f"/registry/organisations/{org}"
+    # The form as the desk shows it, its name changed: valid, so only the door can refuse it.
+    with logged_in(url) as http:
+        shown = read_page(http.get(f"{url}{edit}", timeout=30).text)
+    fields = {key: shown.value(key) for key in ORGANISATION_FIELDS}
+    fields |= {"name": "Pwned", "edited_by": "Mallory", "csrf_token": "guessed"}
+    # DNS rebinding, as the attacker's name server would answer: evil.example is 127.0.0.1.
+    rebinding = ["--host-resolver-rules=MAP evil.example 127.0.0.1"]
+    with (
+        served(attacker_app(f"{url}{edit}", fields)) as attacker,
+        browser_page(timeout_ms=30_000, chromium_args=rebinding) as page,
+    ):
+
+        def posted(response: Response) -> bool:
+            return response.url.endswith(edit) and response.request.method == "POST"
+
+        page.goto(login_url(url, SECRET))  # the coordinator has the desk open
+        assert page.url == f"{url}/"
+        # A page of another port of 127.0.0.1 (same site: the cookie goes along) posts a form.
+        with page.expect_response(posted) as answer:
+            page.goto(f"{attacker}/form")
+        assert answer.value.request.header_value("origin") == attacker
+        assert answer.value.status == 403
+        assert registry.read_bytes() == before
+        # A sandboxed iframe posts it with `Origin: null`, and without the cookie (an opaque
+        # origin is another site); Playwright reports no event of it: its frame is read.
+        page.goto(f"{attacker}/sandboxed")
+        frame = posted_frame(page, edit)
+        assert frame.title() == "403 · consult desk"
+        assert registry.read_bytes() == before
+        # A page of evil.example on the desk's port is of the desk's origin, and reads...
+        rebound = f"http://evil.example:{port}"
+        page.goto(f"{rebound}/static/desk.css")
+        status, text = page.evaluate(READ_EXPORT, f"/trainings/{SLUG}/exports/registry.csv")
+        assert (status, "@" in text) == (400, False)
+        # ...or posts, with an Origin that is its Host.
+        with page.expect_response(posted) as answer:
+            page.set_content(attacker_form(f"{rebound}{edit}", fields))
+        assert answer.value.request.header_value("origin") == rebound
+        assert answer.value.status == 400
+    assert registry.read_bytes() == before
+    rebound_get = requests.get(
+        f"{url}/trainings/{SLUG}/exports/registry.csv",
+        headers={"Host": f"evil.example:{port}"},
+        timeout=30,
+    )
+    assert rebound_get.status_code == 400

@@ -22,15 +22,28 @@ def test_consult_ui_serves_the_desk_on_loopback_and_ctrl_c_stops_it_too(
     try:
         said = ui.lines.get(timeout=30)
         assert said.startswith("Desk: http://127.0.0.1:"), said
-        desk = said.removeprefix("Desk: ").strip()
-        page = requests.get(f"{desk}/trainings/{SLUG}", timeout=30)
+        first = said.removeprefix("Desk: ").strip()
+        desk, _, secret = first.partition("/?token=")
+        assert len(secret) >= 40, first
+        refused = requests.get(f"{desk}/trainings/{SLUG}", timeout=30)
+        assert refused.status_code == 403
+        assert "the link `consult ui` printed" in refused.text
+        http = requests.Session()
+        assert http.get(first, timeout=30).url == f"{desk}/"  # the clean address, the cookie set
+        page = http.get(f"{desk}/trainings/{SLUG}", timeout=30)
         assert page.status_code == 200
         assert f'href="{ui.url}/runs"' in page.text  # the desk links to the Prefect UI
-        decisions = requests.get(f"{desk}/decisions", timeout=60)
+        decisions = http.get(f"{desk}/decisions", timeout=60)
         assert decisions.status_code == 200
         assert "Nothing waits for a decision." in decisions.text
+        http.close()
+        home = tmp_path / "prefect-home"
+        assert (home / "desk-token").stat().st_mode & 0o777 == 0o600
+        for log in (home / "logs").glob("*.log"):
+            assert secret not in log.read_text(errors="replace"), log
         ui.process.send_signal(signal.SIGINT)
         assert ui.process.wait(timeout=90) == 0
+        assert not (home / "desk-token").exists()
         for url in (ui.url, desk):
             port = int(url.rsplit(":", 1)[1])
             with socket.socket() as probe, pytest.raises(ConnectionRefusedError):

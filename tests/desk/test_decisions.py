@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from starlette.testclient import TestClient
 
 from consult.demo import prepare_demo, serve_feeds
 from consult.settings import Settings
 from consult.store import open_store
 from desk.prefect_api import PrefectApi, WaitingRun
+from desk.security import CSRF_FIELD, login_url
 from tests.browser import browser_page
-from tests.desk.conftest import SLUG
-from tests.desk.html import read_page
+from tests.desk.conftest import SECRET, SLUG, form_token, logged_in, post_form
+from tests.desk.html import forms, read_page
 
 pytestmark = pytest.mark.prefect
 
@@ -57,6 +57,7 @@ def wait_until(check: Callable[[], Any], timeout: float = 120) -> Any:
 def assert_fits_narrow_window(url: str, run_id: str, width: int = 800) -> None:
     """Assert the page needs no sideways scroll and the run's choices stand in one column."""
     with browser_page(width, 900) as page:
+        page.goto(login_url(url, SECRET))
         page.goto(url)
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= width, f"{url} is {wide} px wide in a {width} px window"
@@ -86,7 +87,10 @@ def test_a_paused_schedule_is_listed_with_its_meetings_and_approved_from_the_des
         prefect_api, plan_consultations, PlanParameters(training=SLUG, workspace=str(fresh_demo))
     )
     desk = open_desk(fresh_demo, prefect=prefect_api)
-    page = read_page(desk.get("/decisions").text)
+    html = desk.get("/decisions").text
+    [decision_form] = [f for f in forms(html) if f["method"] == "post"]
+    assert decision_form[f"hidden:{CSRF_FIELD}"] == form_token(desk.cookies)
+    page = read_page(html)
     assert f"Review the schedule artifact of {SLUG}, round-1" in page.text(f"run-{run.id}")
     assert "(Asia/Tbilisi)" in page.text(f"run-{run.id}").split("since ", 1)[1][:40]
     with open_store(Settings(workspace=fresh_demo).store_url) as store:
@@ -185,7 +189,8 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
         prefect_api, send_invitations, SendParameters(training=SLUG, workspace=str(fresh_demo))
     )
     url = serve_desk(fresh_demo, prefect=prefect_api)
-    html = requests.get(f"{url}/decisions", timeout=60).text
+    http = logged_in(url)
+    html = http.get(f"{url}/decisions", timeout=60).text
     page = read_page(html)
 
     recipients = page.table(f"run-{run.id}", 0)
@@ -211,25 +216,24 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
     assert f'<label for="f-{run.id}-decided_by">Decided by <span class="quiet">(required)' in html
 
     assert_fits_narrow_window(f"{url}/decisions", run.id)
-    training = read_page(requests.get(f"{url}/trainings/{SLUG}", timeout=60).text)
+    training = read_page(http.get(f"{url}/trainings/{SLUG}", timeout=60).text)
     assert training.text("decisions-waiting") == (
         f"1 decision waits for you in Prefect: {run.name}"
     )
-    trainings = read_page(requests.get(url, timeout=60).text)
+    trainings = read_page(http.get(url, timeout=60).text)
     assert trainings.text(f"waits-{SLUG}") == "1 decision in Prefect"
 
-    not_sent = requests.post(
-        f"{url}/decisions/{run.id}",
-        data={"decision": "do not send", "decided_by": "Nino Beridze"},
-        timeout=60,
+    not_sent = post_form(
+        http, f"{url}/decisions/{run.id}", {"decision": "do not send", "decided_by": "Nino Beridze"}
     )
     assert not_sent.status_code == 200, not_sent.text
     thread.join(timeout=120)
     assert outcome.get("result") == "not sent: Nino Beridze did not confirm the first send"
     assert prefect_api.waiting() == []
     # Nothing waits any more: the training page no longer points to decisions.
-    training = read_page(requests.get(f"{url}/trainings/{SLUG}", timeout=60).text)
+    training = read_page(http.get(f"{url}/trainings/{SLUG}", timeout=60).text)
     assert "decisions-waiting" not in training.ids
+    http.close()
 
 
 def test_a_counter_proposal_waits_with_the_proposed_time_checked_against_the_rules(

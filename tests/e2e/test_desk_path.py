@@ -138,10 +138,12 @@ def test_a_coordinator_walks_from_planning_to_the_pack_on_the_desk(
 
     ui, workspace = served_demo
     assert ui.desk_url
+    assert ui.desk_login == f"{ui.desk_url}/?token={ui.desk_secret}"
     shots = screenshots(tmp_path)
     with browser_page(1280, 900, timeout_ms=60_000, accept_downloads=True) as page:
         walk = Walk(page, ui, shots)
-        page.goto(ui.desk_url)
+        page.goto(ui.desk_login)  # the link `consult ui` prints: it opens the desk's session
+        assert page.url == f"{ui.desk_url}/"  # and goes on to the address without the secret
         walk.shot("trainings")
         walk.training()
         expect(page.locator("#rounds")).to_contain_text("Not planned yet.")

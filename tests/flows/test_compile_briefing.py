@@ -12,6 +12,7 @@ from prefect import get_client
 from consult.settings import Settings
 from consult.store import open_store
 from desk.app import Desk, create_app
+from desk.security import login_url
 from desk.serving import served
 from flows.compile_briefing import BriefingParameters, compile_briefing
 from tests.briefing_fixture import CANARY, SLUG, fill_store, golden_workspace
@@ -31,14 +32,18 @@ def test_the_flow_publishes_the_pack_and_sends_each_version_once(
         fill_store(store)
     parameters = BriefingParameters(training=SLUG, workspace=str(root))
 
-    with served(create_app(Desk(settings=Settings(workspace=root)))) as desk_url:
+    desk = Desk(settings=Settings(workspace=root), secret="the-desk-secret")
+    with served(create_app(desk)) as desk_url:
         monkeypatch.setenv("CONSULT_DESK_URL", desk_url)
         assert compile_briefing(parameters) == "v1 (new version); 3 sent"
         published = artifacts()
         # The UI cannot open file:// links: the PDF's link downloads it from the desk.
         [link] = re.findall(r"\]\((.*)\)", published["briefing-pdf-ka"])
         assert link == f"{desk_url}/trainings/{SLUG}/packs/1/briefing-{SLUG}-ka.pdf"
-        assert requests.get(link, timeout=10).content.startswith(b"%PDF")
+        # The link is token-free: the coordinator's browser carries the desk's session cookie.
+        http = requests.Session()
+        http.get(login_url(desk_url, desk.secret), timeout=10)
+        assert http.get(link, timeout=10).content.startswith(b"%PDF")
         assert f"]({desk_url}/trainings/{SLUG})" in published["briefing-pack"]
     published = artifacts()
     assert "# Golden training" in published["briefing-pack"]
