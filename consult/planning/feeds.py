@@ -25,14 +25,17 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import islice
 from pathlib import Path
 from time import monotonic
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import recurring_ical_events  # type: ignore[import-untyped]
 import requests
 import urllib3
-from icalendar import Calendar, Component, Event
+from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
+from icalendar import Calendar, Component, Event, vRecur
 
 from consult.errors import InvalidFeed
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
@@ -41,6 +44,16 @@ Interval = tuple[datetime, datetime]
 
 DEADLINE = 30.0
 """Seconds one feed's download may take in all, attempts and waits between them included."""
+
+MAX_OCCURRENCES = 100_000
+"""The most occurrences consult expands of one feed's rules, from their starts to the window's end.
+
+A rule is expanded from its DTSTART, however long before the window, so a rule
+that repeats often and began long ago costs as much as one that repeats within it.
+"""
+
+REFUSED_FREQUENCIES = ("SECONDLY", "MINUTELY")
+"""Rules that repeat this often are refused whole: no one is busy by the second or minute."""
 
 # Expanding a little beyond the window catches floating and all-day events whose
 # local day straddles its edge; the exact clip happens afterwards, in UTC.
@@ -189,11 +202,61 @@ def _occurrences(calendar: Calendar, start: datetime, end: datetime) -> list[Eve
             _ = event.start, event.end
         except ValueError as exc:
             raise InvalidFeed(f"malformed event {uid!r} ({exc})") from exc
+    _check_rules(calendar.events, end)
     try:
         events: list[Event] = recurring_ical_events.of(calendar).between(start, end)
     except _LIBRARY_FAULTS as exc:
         raise InvalidFeed(f"malformed iCalendar ({exc})") from exc
     return events
+
+
+def _check_rules(events: list[Event], end: datetime) -> None:
+    """Raise InvalidFeed for a rule refused whole, or past MAX_OCCURRENCES in all before `end`."""
+    left = MAX_OCCURRENCES
+    for event in events:
+        rules = event.get("RRULE", [])
+        for rule in rules if isinstance(rules, list) else [rules]:
+            text = rule.to_ical().decode(errors="replace")
+            shown = text if len(text) <= 40 else text[:40] + "..."
+            where = f"event {str(event.get('UID'))!r} repeats RRULE:{shown}"
+            frequency = str(rule.get("FREQ", [""])[0]).upper()
+            if frequency in REFUSED_FREQUENCIES:
+                raise InvalidFeed(
+                    f"{where}; consult reads no rule that repeats more often than hourly"
+                )
+            left -= _count(rule, event.start, end, left, where)
+
+
+def _count(rule: vRecur, start: date, end: datetime, most: int, where: str) -> int:
+    """Return how many times `rule` repeats from `start` to `end`, counting `most` + 1 at most."""
+    # Counting in naive UTC is close enough for a bound, and dateutil stops at UNTIL
+    # only if DTSTART and UNTIL agree on having a time zone.
+    stop = _naive(end)
+    until = rule.get("UNTIL")
+    if until:
+        stop = min(stop, _naive(until[0]))
+    bare: Any = vRecur({key: value for key, value in rule.items() if key not in ("UNTIL", "COUNT")})
+    try:
+        series = rrulestr(bare.to_ical().decode(), dtstart=_naive(start)).replace(until=stop)
+    except _LIBRARY_FAULTS as exc:
+        raise InvalidFeed(f"{where}, a rule that cannot be read ({exc})") from exc
+    count = sum(1 for _ in islice(series, most + 1))
+    if rule.get("COUNT"):
+        count = min(count, int(rule["COUNT"][0]))
+    if count > most:
+        raise InvalidFeed(
+            f"{where} more than {MAX_OCCURRENCES:,} times before {end.date().isoformat()}; "
+            f"consult expands at most {MAX_OCCURRENCES:,} occurrences of one feed"
+        )
+    return count
+
+
+def _naive(value: date) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time())
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None)
 
 
 def _show(line: bytes) -> str:
