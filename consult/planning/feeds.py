@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import islice
 from pathlib import Path
-from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +37,7 @@ from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 from icalendar import Calendar, Component, Event, vRecur
 
 from consult.errors import InvalidFeed
+from consult.http_body import ACCEPT_ENCODING, Deadline, read_body
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 
 Interval = tuple[datetime, datetime]
@@ -58,7 +58,6 @@ REFUSED_FREQUENCIES = ("SECONDLY", "MINUTELY")
 # Expanding a little beyond the window catches floating and all-day events whose
 # local day straddles its edge; the exact clip happens afterwards, in UTC.
 _MARGIN = timedelta(days=1)
-_CHUNK = 64 * 1024
 _ACCEPT = "text/calendar, text/plain;q=0.9, */*;q=0.5"
 _CONTENT_LINE = re.compile(rb"[A-Za-z0-9-]+[;:]")
 _ONCE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "TRANSP", "STATUS")
@@ -104,7 +103,7 @@ def fetch_busy(
     cache = _Cache.for_url(cache_dir, url) if cache_dir is not None else None
     http = session if session is not None else requests.Session()
     try:
-        limits = _Limits(timeout, max_bytes, deadline, monotonic() + deadline)
+        limits = _Limits(timeout, max_bytes, Deadline.starting_now(deadline))
         body = _download(http, url, cache, limits, retry)
     except Failure as failure:
         return FeedResult(url, error=f"{url}: {failure}")
@@ -311,14 +310,7 @@ class _Limits:
 
     timeout: float
     max_bytes: int
-    deadline: float
-    ends: float
-    """The `time.monotonic()` at which the download has run out of time."""
-
-    def check(self) -> None:
-        """Raise Failure once the download has run out of time."""
-        if monotonic() > self.ends:
-            raise Failure(f"did not arrive within {self.deadline:g} s")
+    deadline: Deadline
 
 
 @dataclass(frozen=True)
@@ -338,7 +330,7 @@ def _download(
     retry: RetryPolicy,
 ) -> _Body:
     cached = cache.load() if cache is not None else None
-    headers = {"Accept": _ACCEPT}
+    headers = {"Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
     if cached is not None and cached.etag:
         headers["If-None-Match"] = cached.etag
     if cached is not None and cached.last_modified:
@@ -353,7 +345,7 @@ def _get(
     cached: _Body | None,
     limits: _Limits,
 ) -> _Body:
-    limits.check()
+    limits.deadline.check()
     timeout = limits.timeout
     try:
         with session.get(url, headers=headers, stream=True, timeout=timeout) as response:
@@ -365,7 +357,7 @@ def _get(
             if not 200 <= status < 300:
                 raise Failure(f"answered {status} {response.reason}")
             return _Body(
-                _read(response, limits),
+                read_body(response, limits.max_bytes, limits.deadline),
                 response.headers.get("Content-Type", ""),
                 response.headers.get("ETag"),
                 response.headers.get("Last-Modified"),
@@ -378,36 +370,21 @@ def _get(
         raise Failure(f"cannot be fetched ({exc})") from exc
     # What requests leaves unwrapped while streaming the body: urllib3's verdict on a
     # malformed answer (an illegal chunk header), and a read cut short underneath it.
-    except (urllib3.exceptions.ProtocolError, http.client.IncompleteRead, OSError) as exc:
+    except (
+        urllib3.exceptions.ProtocolError,
+        urllib3.exceptions.ReadTimeoutError,
+        http.client.IncompleteRead,
+        OSError,
+    ) as exc:
         raise Transient(f"unreachable ({_reason(exc, timeout)})") from exc
     except (urllib3.exceptions.HTTPError, http.client.HTTPException) as exc:
         raise Failure(f"sent a malformed answer ({_first_line(exc)})") from exc
-
-
-def _read(response: requests.Response, limits: _Limits) -> bytes:
-    max_bytes = limits.max_bytes
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise Failure(f"is larger than {_size(max_bytes)}")
-    chunks: list[bytes] = []
-    total = 0
-    for chunk in response.iter_content(chunk_size=_CHUNK):
-        limits.check()
-        total += len(chunk)
-        if total > max_bytes:
-            raise Failure(f"is larger than {_size(max_bytes)}")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     line = text.splitlines()[0] if text else type(exc).__name__
     return line if len(line) <= 80 else line[:77] + "..."
-
-
-def _size(count: int) -> str:
-    return f"{count / 1_000_000:g} MB" if count >= 1_000_000 else f"{count} bytes"
 
 
 def _reason(exc: BaseException, timeout: float) -> str:

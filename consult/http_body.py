@@ -1,0 +1,112 @@
+"""The body of an HTTP answer, read within bounds: its size after decompression, and a deadline.
+
+requests inflates gzip and deflate as it reads, so 500 KB on the wire can become
+gigabytes in memory; and a read waits until its whole chunk has come, so a server
+that sends one byte just before each timeout holds it without end. `read_body`
+reads the raw bytes as they come, inflates them itself no further than the limit,
+and looks at the clock between reads. It raises `retry.Failure`, whose message
+follows the URL.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from time import monotonic
+
+import requests
+
+from consult.retry import Failure
+
+ACCEPT_ENCODING = "gzip, deflate"
+"""The only content codings consult asks for, and so the only ones it reads."""
+
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a download, counted from its first request, has run out of time."""
+
+    seconds: float
+    ends: float
+    """The `time.monotonic()` at which it has run out."""
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> Deadline:
+        """Return the deadline `seconds` from now."""
+        return cls(seconds, monotonic() + seconds)
+
+    def check(self) -> None:
+        """Raise Failure once the download has run out of time."""
+        if monotonic() > self.ends:
+            raise Failure(f"did not arrive within {self.seconds:g} s")
+
+
+def read_body(response: requests.Response, max_bytes: int, deadline: Deadline) -> bytes:
+    """Return a streamed answer's body, inflated; raise Failure past `max_bytes` or the deadline.
+
+    `max_bytes` counts the bytes after decompression. A read returns as soon as any
+    bytes have come, so the deadline is kept to within one `timeout` of the socket.
+    """
+    coding = response.headers.get("Content-Encoding", "").strip().lower()
+    declared = response.headers.get("Content-Length", "")
+    if coding in ("", "identity") and declared.isdigit() and int(declared) > max_bytes:
+        raise Failure(f"is larger than {size(max_bytes)}")
+    inflate = _Inflater(coding)
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        deadline.check()
+        raw = response.raw.read1(_CHUNK, decode_content=False)
+        data = inflate(raw, max_bytes - total) if raw else inflate.finish()
+        total += len(data)
+        if total > max_bytes:
+            raise Failure(f"is larger than {size(max_bytes)}{inflate.after}")
+        chunks.append(data)
+        if not raw:
+            return b"".join(chunks)
+
+
+def size(count: int) -> str:
+    """Return a count of bytes as a person reads it: `5 MB`, `512 bytes`."""
+    return f"{count / 1_000_000:g} MB" if count >= 1_000_000 else f"{count} bytes"
+
+
+class _Inflater:
+    """Inflates a gzip or deflate body a piece at a time, never more than asked for."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self.after = f" once inflated ({coding})" if coding else ""
+        if coding in ("", "identity"):
+            self.inflater = None
+        elif coding in ("gzip", "x-gzip", "deflate"):
+            self.inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # a zlib or gzip header
+        else:
+            raise Failure(
+                f"sent Content-Encoding {coding!r}, which consult does not read "
+                f"(it asks for {ACCEPT_ENCODING})"
+            )
+        self.started = False
+
+    def __call__(self, raw: bytes, room: int) -> bytes:
+        if self.inflater is None:
+            return raw
+        try:
+            # One byte past the room left is enough to know the body is too large.
+            data = self.inflater.decompress(raw, max(room, 0) + 1)
+        except zlib.error:
+            if self.started or self.coding != "deflate":
+                raise Failure(f"sent a {self.coding} body that does not inflate") from None
+            self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # deflate without its header
+            return self(raw, room)
+        self.started = True
+        return data
+
+    def finish(self) -> bytes:
+        if self.inflater is None:
+            return b""
+        if not self.inflater.eof:
+            raise Failure(f"sent a {self.coding} body cut short")
+        return b""
