@@ -11,6 +11,7 @@ follows the URL.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from time import monotonic
 
@@ -22,6 +23,8 @@ ACCEPT_ENCODING = "gzip, deflate"
 """The only content codings consult asks for, and so the only ones it reads."""
 
 _CHUNK = 64 * 1024
+_PIECE = 1024 * 1024
+"""The most bytes one step of inflating gives: gzip inflates 64 KB to as much as 64 MB."""
 
 
 @dataclass(frozen=True)
@@ -54,18 +57,17 @@ def read_body(response: requests.Response, max_bytes: int, deadline: Deadline) -
     if coding in ("", "identity") and declared.isdigit() and int(declared) > max_bytes:
         raise Failure(f"is larger than {size(max_bytes)}")
     inflate = _Inflater(coding)
-    chunks: list[bytes] = []
-    total = 0
+    body = bytearray()
     while True:
         deadline.check()
         raw = response.raw.read1(_CHUNK, decode_content=False)
-        data = inflate(raw, max_bytes - total) if raw else inflate.finish()
-        total += len(data)
-        if total > max_bytes:
-            raise Failure(f"is larger than {size(max_bytes)}{inflate.after}")
-        chunks.append(data)
         if not raw:
-            return b"".join(chunks)
+            inflate.finish()
+            return bytes(body)
+        for piece in inflate(raw):
+            body += piece
+            if len(body) > max_bytes:
+                raise Failure(f"is larger than {size(max_bytes)}{inflate.after}")
 
 
 def size(count: int) -> str:
@@ -74,7 +76,7 @@ def size(count: int) -> str:
 
 
 class _Inflater:
-    """Inflates a gzip or deflate body a piece at a time, never more than asked for."""
+    """Inflates a gzip or deflate body a piece at a time, so no piece is larger than _PIECE."""
 
     def __init__(self, coding: str) -> None:
         self.coding = coding
@@ -90,23 +92,25 @@ class _Inflater:
             )
         self.started = False
 
-    def __call__(self, raw: bytes, room: int) -> bytes:
+    def __call__(self, raw: bytes) -> Iterator[bytes]:
+        """Yield what `raw` inflates to, a piece of at most _PIECE bytes at a time."""
         if self.inflater is None:
-            return raw
-        try:
-            # One byte past the room left is enough to know the body is too large.
-            data = self.inflater.decompress(raw, max(room, 0) + 1)
-        except zlib.error:
-            if self.started or self.coding != "deflate":
-                raise Failure(f"sent a {self.coding} body that does not inflate") from None
-            self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # deflate without its header
-            return self(raw, room)
-        self.started = True
-        return data
+            yield raw
+            return
+        while raw:
+            try:
+                piece = self.inflater.decompress(raw, _PIECE)
+            except zlib.error:
+                if self.started or self.coding != "deflate":
+                    raise Failure(f"sent a {self.coding} body that does not inflate") from None
+                self.started = True  # once: a body that inflates neither way is an error
+                self.inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # deflate without its header
+                continue
+            self.started = True
+            yield piece
+            raw = self.inflater.unconsumed_tail
 
-    def finish(self) -> bytes:
-        if self.inflater is None:
-            return b""
-        if not self.inflater.eof:
+    def finish(self) -> None:
+        """Raise Failure if the compressed body stopped before its end."""
+        if self.inflater is not None and not self.inflater.eof:
             raise Failure(f"sent a {self.coding} body cut short")
-        return b""
