@@ -24,13 +24,15 @@ from consult.errors import ConsultError
 
 ROOT = Path(__file__).resolve().parents[2]
 
-BASE = ("errors", "retry", "templating", "settings")
-"""Top-level modules every package may use: they import nothing of consult but errors."""
+BASE = ("errors", "retry", "http_body", "templating", "settings")
+"""Top-level modules every package may use: they import nothing of consult but errors (and
+http_body, retry's Failure)."""
 TOP = ("cli", "bootstrap", "ui", "demo", "__main__")
 """Top-level modules that wire the packages together: they may import any of them."""
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(BASE, ("errors",)),
+    "http_body": ("errors", "retry"),
     "workspace": BASE,
     "store": BASE,
     "planning": (*BASE, "workspace", "store"),
