@@ -10,12 +10,18 @@ follows the URL.
 
 from __future__ import annotations
 
+import socket
+import threading
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from time import monotonic
+from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from consult.retry import Failure
 
@@ -46,6 +52,51 @@ class Deadline:
             raise Failure(f"did not arrive within {self.seconds:g} s")
 
 
+@contextmanager
+def session_cut_at(deadline: Deadline) -> Iterator[requests.Session]:
+    """Yield a new session whose connections are shut when the deadline passes, mid-read or not.
+
+    Checking the clock between reads is not enough: the status line and headers are
+    read in one call, which a server sending one byte a second never lets return.
+    """
+    connections: list[Any] = []
+    lock = threading.Lock()
+
+    def watched(base: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
+        class Watched(base):  # type: ignore[valid-type,misc]
+            def _validate_conn(self, conn: Any) -> None:
+                with lock:
+                    connections.append(conn)
+                super()._validate_conn(conn)
+
+        return Watched
+
+    def cut() -> None:
+        with lock:
+            for conn in connections:
+                sock = getattr(conn, "sock", None)
+                if sock is not None:
+                    with suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+
+    session = requests.Session()
+    for prefix in ("http://", "https://"):
+        adapter = HTTPAdapter()
+        adapter.poolmanager.pool_classes_by_scheme = {
+            "http": watched(HTTPConnectionPool),
+            "https": watched(HTTPSConnectionPool),
+        }
+        session.mount(prefix, adapter)
+    timer = threading.Timer(max(0.0, deadline.ends - monotonic()), cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield session
+    finally:
+        timer.cancel()
+        session.close()
+
+
 def read_body(response: requests.Response, max_bytes: int, deadline: Deadline) -> bytes:
     """Return a streamed answer's body, inflated; raise Failure past `max_bytes` or the deadline.
 
@@ -62,6 +113,7 @@ def read_body(response: requests.Response, max_bytes: int, deadline: Deadline) -
         deadline.check()
         raw = response.raw.read1(_CHUNK, decode_content=False)
         if not raw:
+            deadline.check()  # an end of the body may be the deadline's cut
             inflate.finish()
             return bytes(body)
         for piece in inflate(raw):

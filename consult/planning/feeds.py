@@ -37,7 +37,7 @@ from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 from icalendar import Calendar, Component, Event, vRecur
 
 from consult.errors import InvalidFeed
-from consult.http_body import ACCEPT_ENCODING, Deadline, read_body
+from consult.http_body import ACCEPT_ENCODING, Deadline, read_body, session_cut_at
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 
 Interval = tuple[datetime, datetime]
@@ -93,23 +93,24 @@ def fetch_busy(
 ) -> FeedResult:
     """Return the busy time the feed at `url` holds within the window, or why it holds none.
 
-    `timeout` bounds each wait for the server, `deadline` the whole download: it is
-    checked between reads, so a download ends at most one `timeout` after it.
+    `timeout` bounds each wait for the server, `deadline` the whole download from the
+    first request: on a session of its own, the connection is cut when it passes, even
+    mid-read; on the `session` given, it is checked between reads.
     A bad window or time zone is the caller's mistake and raises ValueError; a
     bad feed never raises.
     """
     _check_window(window_start, window_end)
     _zone(owner_timezone)
     cache = _Cache.for_url(cache_dir, url) if cache_dir is not None else None
-    http = session if session is not None else requests.Session()
+    limits = _Limits(timeout, max_bytes, Deadline.starting_now(deadline))
     try:
-        limits = _Limits(timeout, max_bytes, Deadline.starting_now(deadline))
-        body = _download(http, url, cache, limits, retry)
+        if session is not None:
+            body = _download(session, url, cache, limits, retry)
+        else:
+            with session_cut_at(limits.deadline) as http:
+                body = _download(http, url, cache, limits, retry)
     except Failure as failure:
         return FeedResult(url, error=f"{url}: {failure}")
-    finally:
-        if session is None:
-            http.close()
     if not body.from_cache and _is_html(body):
         return FeedResult(url, error=f"{url}: is HTML, not an iCalendar feed")
     try:
@@ -363,6 +364,7 @@ def _get(
                 response.headers.get("Last-Modified"),
             )
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        limits.deadline.check()  # the deadline may be what cut the connection
         raise Transient(f"unreachable ({_reason(exc, timeout)})") from exc
     except requests.Timeout:
         raise Failure(f"gave no answer within {timeout:g} s") from None
@@ -376,6 +378,7 @@ def _get(
         http.client.IncompleteRead,
         OSError,
     ) as exc:
+        limits.deadline.check()
         raise Transient(f"unreachable ({_reason(exc, timeout)})") from exc
     except (urllib3.exceptions.HTTPError, http.client.HTTPException) as exc:
         raise Failure(f"sent a malformed answer ({_first_line(exc)})") from exc

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import socketserver
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from consult.planning.feeds import FeedResult
 from tests.integration.planning import test_feeds
@@ -66,3 +67,44 @@ def test_a_drip_within_a_declared_length_is_cut_off_at_the_deadline(feeds: FeedS
 
     assert result == FeedResult(url, error=f"{url}: did not arrive within 1 s")
     assert feeds.sent_when_done("/feeds/drip.ics") < 20 + 12
+
+
+class HeaderDrip(socketserver.ThreadingTCPServer):
+    """Answers with a status line and headers one byte every 0.1 s, 16 s in all."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), HeaderDripHandler)
+        self.sent = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/feeds/drip.ics"
+
+
+class HeaderDripHandler(socketserver.BaseRequestHandler):
+    server: HeaderDrip
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nX-Padding: " + b"x" * 100
+        for byte in head:
+            try:
+                self.request.sendall(bytes([byte]))
+            except OSError:
+                return
+            self.server.sent += 1
+            time.sleep(0.1)
+
+
+def test_headers_that_drip_are_cut_off_at_the_deadline_counted_from_the_request(
+    serve_in_thread: Callable[[HeaderDrip], HeaderDrip],
+) -> None:
+    # On the code before the cut: every one of the 157 bytes was read, 16 s for a 1 s deadline.
+    server = serve_in_thread(HeaderDrip())
+
+    result = fetch(server.url, deadline=1.0, timeout=2.0)
+
+    assert result == FeedResult(server.url, error=f"{server.url}: did not arrive within 1 s")
+    assert server.sent < 30
