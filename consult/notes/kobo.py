@@ -29,7 +29,7 @@ import urllib3
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from consult.errors import KoboError, WorkspaceError
-from consult.http_body import ACCEPT_ENCODING, Deadline, read_body
+from consult.http_body import ACCEPT_ENCODING, Deadline, read_body, session_cut_at
 from consult.notes.meetings import HINTS, MEETING_FIELDS, REQUIRED_FIELDS, NoteField
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 from consult.workspace.problems import problems_from_validation
@@ -144,7 +144,6 @@ def fetch_submissions(
     A page that cannot be had ends the fetch; the pages read before it are kept.
     """
     read = KoboRead()
-    http = session if session is not None else requests.Session()
     headers = {
         "Authorization": f"Token {token}",
         "Accept": "application/json",
@@ -153,36 +152,30 @@ def fetch_submissions(
     origin = _origin(mapping.base_url)
     url: str | None = mapping.data_url()
     seen: set[str] = set()
-    try:
-        while url is not None:
-            seen.add(url)
-            try:
-                results, following = _contents(_page(http, url, headers, timeout, retry))
-                if len(read.results) + len(results) > MAX_SUBMISSIONS:
-                    raise Failure(
-                        f"answered {len(read.results) + len(results):,} submissions in all, "
-                        f"more than the {MAX_SUBMISSIONS:,} consult reads of one form"
-                    )
-            except Failure as failure:
-                read.problems.append(_stopped(url, failure, mapping, read.pages))
-                break
-            read.pages += 1
-            read.results += results
-            if following is not None and _origin(following) != origin:
-                read.problems.append(
-                    f"{url}: its next page {following} is not on {mapping.base_url}, not "
-                    "followed (the token is sent to base_url only)"
+    while url is not None:
+        seen.add(url)
+        try:
+            results, following = _contents(_page(session, url, headers, timeout, retry))
+            if len(read.results) + len(results) > MAX_SUBMISSIONS:
+                raise Failure(
+                    f"answered {len(read.results) + len(results):,} submissions in all, "
+                    f"more than the {MAX_SUBMISSIONS:,} consult reads of one form"
                 )
-                following = None
-            elif following in seen:
-                read.problems.append(
-                    f"{url}: its next page {following} was read already, not followed"
-                )
-                following = None
-            url = following
-    finally:
-        if session is None:
-            http.close()
+        except Failure as failure:
+            read.problems.append(_stopped(url, failure, mapping, read.pages))
+            break
+        read.pages += 1
+        read.results += results
+        if following is not None and _origin(following) != origin:
+            read.problems.append(
+                f"{url}: its next page {following} is not on {mapping.base_url}, not "
+                "followed (the token is sent to base_url only)"
+            )
+            following = None
+        elif following in seen:
+            read.problems.append(f"{url}: its next page {following} was read already, not followed")
+            following = None
+        url = following
     return read
 
 
@@ -250,14 +243,17 @@ class _Unauthorized(Failure):
 
 
 def _page(
-    session: requests.Session,
+    session: requests.Session | None,
     url: str,
     headers: dict[str, str],
     timeout: float,
     retry: RetryPolicy,
 ) -> Any:
     deadline = Deadline.starting_now(DEADLINE)
-    return with_retries(lambda: _get(session, url, headers, timeout, deadline), retry)
+    if session is not None:
+        return with_retries(lambda: _get(session, url, headers, timeout, deadline), retry)
+    with session_cut_at(deadline) as http:
+        return with_retries(lambda: _get(http, url, headers, timeout, deadline), retry)
 
 
 def _get(
@@ -281,11 +277,13 @@ def _get(
     except requests.Timeout:
         raise Failure(f"gave no answer within {timeout:g} s") from None
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+        deadline.check()  # the deadline may be what cut the connection
         raise Transient("unreachable (connection refused or dropped)") from None
     except requests.RequestException as exc:
         raise Failure(f"cannot be fetched ({exc})") from exc
     # What requests leaves unwrapped while streaming the body (see planning.feeds).
     except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError):
+        deadline.check()
         raise Transient("unreachable (connection dropped while reading)") from None
     try:
         return json.loads(body)

@@ -9,8 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from consult.notes import kobo
 from consult.notes.kobo import MAX_PAGE_BYTES, MAX_SUBMISSIONS, KoboRead, fetch_submissions
 from tests.integration.notes.test_kobo import ASSET, FAST, TOKEN, mapping_at, submission
+from tests.integration.planning.test_feeds_bounds import HeaderDrip
 from tests.memory import peak_bytes
 
 
@@ -99,3 +101,19 @@ def test_a_page_of_too_many_submissions_is_refused_in_one_line(
         f"more than the {MAX_SUBMISSIONS:,} consult reads of one form "
         "(stopped at page 1; none read)"
     ]
+
+
+def test_headers_that_drip_are_cut_off_at_the_page_deadline(
+    serve_in_thread: Callable[[HeaderDrip], HeaderDrip], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On the code before the cut: no deadline at all, each byte within the timeout.
+    monkeypatch.setattr(kobo, "DEADLINE", 1.0)
+    server = serve_in_thread(HeaderDrip())
+    base_url = server.url.removesuffix("/feeds/drip.ics")
+
+    read = fetch_submissions(mapping_at(base_url), TOKEN, retry=FAST)
+
+    assert read.problems == [
+        f"{data_url(base_url)}: did not arrive within 1 s (stopped at page 1; none read)"
+    ]
+    assert server.sent < 30
