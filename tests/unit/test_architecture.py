@@ -136,7 +136,7 @@ def test_a_wrong_import_is_named_with_the_rule_it_breaks(tmp_path: Path) -> None
         "consult/extra.py, line 1: consult.extra is in no layer of the rule; add it to ALLOWED "
         "or TOP in tests/unit/test_architecture.py and docs/architecture.md",
         "consult/planning/plan.py, line 2: consult.planning imports consult.mail.delivery, "
-        "but consult.planning may import only errors, retry, templating, settings, "
+        "but consult.planning may import only errors, retry, http_body, templating, settings, "
         "workspace, store",
         "consult/workspace/loading.py, line 2: imports prefect, but the core never imports "
         "prefect, prefect_email, flows, desk, tests, bench",
