@@ -55,6 +55,8 @@ that repeats often and began long ago costs as much as one that repeats within i
 REFUSED_FREQUENCIES = ("SECONDLY", "MINUTELY")
 """Rules that repeat this often are refused whole: no one is busy by the second or minute."""
 
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
 # Expanding a little beyond the window catches floating and all-day events whose
 # local day straddles its edge; the exact clip happens afterwards, in UTC.
 _MARGIN = timedelta(days=1)
@@ -224,7 +226,23 @@ def _check_rules(events: list[Event], end: datetime) -> None:
                 raise InvalidFeed(
                     f"{where}; consult reads no rule that repeats more often than hourly"
                 )
+            if _falls_on_no_day(rule):
+                # dateutil would search every period up to the year 9999 for one.
+                raise InvalidFeed(f"{where}; its BYMONTHDAY falls on no day of its months")
             left -= _count(rule, event.start, end, left, where)
+
+
+def _falls_on_no_day(rule: vRecur) -> bool:
+    """Return whether every BYMONTHDAY of the rule lies beyond the longest of its months."""
+    days = rule.get("BYMONTHDAY")
+    if not days:
+        return False
+    try:
+        months = [int(month) for month in rule.get("BYMONTH") or range(1, 13)]
+        longest = max(_DAYS_IN_MONTH[month - 1] for month in months)
+        return all(abs(int(day)) > longest for day in days)
+    except (ValueError, TypeError, IndexError):
+        return False  # dateutil names what is wrong with it
 
 
 def _count(rule: vRecur, start: date, end: datetime, most: int, where: str) -> int:

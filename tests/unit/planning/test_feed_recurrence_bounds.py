@@ -90,3 +90,21 @@ def test_a_weekly_rule_started_decades_ago_and_a_counted_hourly_one_are_read() -
     busy = busy_from_ics(data, *DECEMBER, "Asia/Tbilisi")
 
     assert len(busy) == 5 + 3
+
+
+@pytest.mark.parametrize(
+    "rule", ["FREQ=DAILY;BYMONTHDAY=30;BYMONTH=2", "FREQ=HOURLY;BYMONTHDAY=-31;BYMONTH=4,6"]
+)
+def test_a_rule_that_falls_on_no_day_is_refused_before_dateutil_searches_to_year_9999(
+    rule: str,
+) -> None:
+    # On the code before the check this returned no busy time, after dateutil had
+    # walked every day (or hour) to the year 9999 looking for one: 10 to 50 s.
+    data = calendar(*repeating("never", "20261201T000000Z", rule))
+
+    with pytest.raises(InvalidFeed) as raised:
+        busy_from_ics(data, *DECEMBER, "Asia/Tbilisi")
+
+    assert str(raised.value) == (
+        f"event 'never' repeats RRULE:{rule}; its BYMONTHDAY falls on no day of its months"
+    )
