@@ -104,7 +104,10 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
             # holds, and openpyxl pads every row to it: read each row as it is.
             worksheet.reset_dimensions()
             rows = worksheet.iter_rows(values_only=True)
-            sheets.append(_sheet(path.name, worksheet.title, _xlsx_rows(path.name, rows)))
+            try:
+                sheets.append(_sheet(path.name, worksheet.title, _xlsx_rows(path.name, rows)))
+            finally:
+                rows.close()  # a sheet refused midway leaves openpyxl's reader open
         return sheets
     finally:
         book.close()
