@@ -40,11 +40,18 @@ MAX_MESSAGE_BYTES = 5_000_000
 """The largest message read for a REPLY; an answer with its quoted invitation is a few kB."""
 MAX_MIME_DEPTH = 20
 """The deepest MIME parts may nest; mail clients nest three or four, a forward a few more."""
+MAX_MIME_PARTS = 200
+"""The most MIME parts a message may hold in all: an answer with attachments has a dozen.
+
+Counted by a scan of its lines before the email package parses it, as the depth is:
+the parser takes seconds for every few thousand parts, on every run.
+"""
 
 _FOLD = re.compile(rb"\r?\n[ \t]")
 _CONTAINER = re.compile(rb"^content-type[ \t]*:[ \t]*(?:multipart|message)/", re.IGNORECASE)
 _BOUNDARY = re.compile(rb'boundary[ \t]*=[ \t]*(?:"([^"]*)"|([^;\s]+))', re.IGNORECASE)
 _TOO_DEEP = f"the message nests its parts more than {MAX_MIME_DEPTH} deep"
+_TOO_MANY = f"the message has more than {MAX_MIME_PARTS:,} MIME parts; a reply has a few"
 
 
 @dataclass(frozen=True)
@@ -348,18 +355,21 @@ def _parse_message(data: bytes) -> Message:
             f"the message is {len(data):,} bytes, "
             f"more than the {MAX_MESSAGE_BYTES:,} a reply may be"
         )
-    if _nesting_exceeds(data, MAX_MIME_DEPTH):
-        raise InvalidCalendar(_TOO_DEEP)
+    shape = _shape_exceeds(data)
+    if shape is not None:
+        raise InvalidCalendar(shape)
     return BytesParser(policy=policy.default).parsebytes(data)
 
 
-def _nesting_exceeds(data: bytes, limit: int) -> bool:
-    """Return whether the message's parts may nest deeper than `limit`, by scanning its lines.
+def _shape_exceeds(data: bytes) -> str | None:
+    """Return why the message's parts nest too deep or are too many, by scanning its lines.
 
-    Each multipart or message/* Content-Type opens a level; a boundary line closes the levels
-    opened inside its part. The scan errs towards depth: a level it cannot close stays open.
+    Each multipart or message/* Content-Type opens a level; a boundary line starts a part
+    and closes the levels opened inside the part before it. The scan errs towards depth:
+    a level it cannot close stays open.
     """
     opened: list[bytes | None] = []
+    parts = 0
     for line in _FOLD.sub(b" ", data).splitlines():
         if line.startswith(b"--") and opened:
             marker = line.rstrip()
@@ -369,18 +379,21 @@ def _nesting_exceeds(data: bytes, limit: int) -> bool:
                     continue
                 closing = marker == b"--" + boundary + b"--"
                 del opened[level if closing else level + 1 :]
+                parts += not closing
+                if parts > MAX_MIME_PARTS:
+                    return _TOO_MANY
                 break
         elif _CONTAINER.match(line):
             found = _BOUNDARY.search(line)
             opened.append((found.group(1) or found.group(2)) if found else None)
-            if len(opened) > limit:
-                return True
-    return False
+            if len(opened) > MAX_MIME_DEPTH:
+                return _TOO_DEEP
+    return None
 
 
 def _leaves(message: Message) -> Iterator[Message]:
     """Yield the parts of the message that hold content, in order, or raise if too deep."""
-    # The scan of `_nesting_exceeds` guards the parser; this walk counts the depth it parsed.
+    # The scan of `_shape_exceeds` guards the parser; this walk counts the depth it parsed.
     pending = [(message, 0)]
     while pending:
         part, depth = pending.pop()

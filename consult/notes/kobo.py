@@ -14,6 +14,7 @@ HTML or `{{ template }}` in an answer is kept as written.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -24,9 +25,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from consult.errors import KoboError, WorkspaceError
+from consult.http_body import ACCEPT_ENCODING, Deadline, read_body, session_cut_at
 from consult.notes.meetings import HINTS, MEETING_FIELDS, REQUIRED_FIELDS, NoteField
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 from consult.workspace.problems import problems_from_validation
@@ -34,6 +37,15 @@ from consult.workspace.yamlfile import Loc, path_of, read_yaml
 from schemas.notes import MeetingNotes
 
 KOBO_FILE = "kobo.yaml"
+
+MAX_PAGE_BYTES = 20_000_000
+"""The most bytes of one page of submissions consult reads, counted after decompression."""
+
+MAX_SUBMISSIONS = 10_000
+"""The most submissions consult reads of one form: a consultation's notes are hundreds."""
+
+DEADLINE = 60.0
+"""Seconds one page's download may take in all, from its first request, retries included."""
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ROOT_UUID = "meta/rootUuid"
@@ -132,36 +144,38 @@ def fetch_submissions(
     A page that cannot be had ends the fetch; the pages read before it are kept.
     """
     read = KoboRead()
-    http = session if session is not None else requests.Session()
-    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    headers = {
+        "Authorization": f"Token {token}",
+        "Accept": "application/json",
+        "Accept-Encoding": ACCEPT_ENCODING,
+    }
     origin = _origin(mapping.base_url)
     url: str | None = mapping.data_url()
     seen: set[str] = set()
-    try:
-        while url is not None:
-            seen.add(url)
-            try:
-                results, following = _contents(_page(http, url, headers, timeout, retry))
-            except Failure as failure:
-                read.problems.append(_stopped(url, failure, mapping, read.pages))
-                break
-            read.pages += 1
-            read.results += results
-            if following is not None and _origin(following) != origin:
-                read.problems.append(
-                    f"{url}: its next page {following} is not on {mapping.base_url}, not "
-                    "followed (the token is sent to base_url only)"
+    while url is not None:
+        seen.add(url)
+        try:
+            results, following = _contents(_page(session, url, headers, timeout, retry))
+            if len(read.results) + len(results) > MAX_SUBMISSIONS:
+                raise Failure(
+                    f"answered {len(read.results) + len(results):,} submissions in all, "
+                    f"more than the {MAX_SUBMISSIONS:,} consult reads of one form"
                 )
-                following = None
-            elif following in seen:
-                read.problems.append(
-                    f"{url}: its next page {following} was read already, not followed"
-                )
-                following = None
-            url = following
-    finally:
-        if session is None:
-            http.close()
+        except Failure as failure:
+            read.problems.append(_stopped(url, failure, mapping, read.pages))
+            break
+        read.pages += 1
+        read.results += results
+        if following is not None and _origin(following) != origin:
+            read.problems.append(
+                f"{url}: its next page {following} is not on {mapping.base_url}, not "
+                "followed (the token is sent to base_url only)"
+            )
+            following = None
+        elif following in seen:
+            read.problems.append(f"{url}: its next page {following} was read already, not followed")
+            following = None
+        url = following
     return read
 
 
@@ -229,33 +243,50 @@ class _Unauthorized(Failure):
 
 
 def _page(
-    session: requests.Session,
+    session: requests.Session | None,
     url: str,
     headers: dict[str, str],
     timeout: float,
     retry: RetryPolicy,
 ) -> Any:
-    return with_retries(lambda: _get(session, url, headers, timeout), retry)
+    deadline = Deadline.starting_now(DEADLINE)
+    if session is not None:
+        return with_retries(lambda: _get(session, url, headers, timeout, deadline), retry)
+    with session_cut_at(deadline) as http:
+        return with_retries(lambda: _get(http, url, headers, timeout, deadline), retry)
 
 
-def _get(session: requests.Session, url: str, headers: dict[str, str], timeout: float) -> Any:
+def _get(
+    session: requests.Session,
+    url: str,
+    headers: dict[str, str],
+    timeout: float,
+    deadline: Deadline,
+) -> Any:
+    deadline.check()
     try:
-        response = session.get(url, headers=headers, timeout=timeout)
+        with session.get(url, headers=headers, timeout=timeout, stream=True) as response:
+            status = response.status_code
+            if status == 429 or status >= 500:
+                raise Transient(f"answered {status} {response.reason}", retry_after(response))
+            if status in (401, 403):
+                raise _Unauthorized(f"answered {status} {response.reason}")
+            if not 200 <= status < 300:
+                raise Failure(f"answered {status} {response.reason}")
+            body = read_body(response, MAX_PAGE_BYTES, deadline)
     except requests.Timeout:
         raise Failure(f"gave no answer within {timeout:g} s") from None
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+        deadline.check()  # the deadline may be what cut the connection
         raise Transient("unreachable (connection refused or dropped)") from None
     except requests.RequestException as exc:
         raise Failure(f"cannot be fetched ({exc})") from exc
-    status = response.status_code
-    if status == 429 or status >= 500:
-        raise Transient(f"answered {status} {response.reason}", retry_after(response))
-    if status in (401, 403):
-        raise _Unauthorized(f"answered {status} {response.reason}")
-    if not 200 <= status < 300:
-        raise Failure(f"answered {status} {response.reason}")
+    # What requests leaves unwrapped while streaming the body (see planning.feeds).
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError):
+        deadline.check()
+        raise Transient("unreachable (connection dropped while reading)") from None
     try:
-        return response.json()
+        return json.loads(body)
     except ValueError:
         raise Failure("answered with something that is not JSON") from None
     except RecursionError:

@@ -25,16 +25,19 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import islice
 from pathlib import Path
-from time import monotonic
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import recurring_ical_events  # type: ignore[import-untyped]
 import requests
 import urllib3
-from icalendar import Calendar, Component, Event
+from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
+from icalendar import Calendar, Component, Event, vRecur
 
 from consult.errors import InvalidFeed
+from consult.http_body import ACCEPT_ENCODING, Deadline, read_body, session_cut_at
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 
 Interval = tuple[datetime, datetime]
@@ -42,10 +45,21 @@ Interval = tuple[datetime, datetime]
 DEADLINE = 30.0
 """Seconds one feed's download may take in all, attempts and waits between them included."""
 
+MAX_OCCURRENCES = 100_000
+"""The most occurrences consult expands of one feed's rules, from their starts to the window's end.
+
+A rule is expanded from its DTSTART, however long before the window, so a rule
+that repeats often and began long ago costs as much as one that repeats within it.
+"""
+
+REFUSED_FREQUENCIES = ("SECONDLY", "MINUTELY")
+"""Rules that repeat this often are refused whole: no one is busy by the second or minute."""
+
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
 # Expanding a little beyond the window catches floating and all-day events whose
 # local day straddles its edge; the exact clip happens afterwards, in UTC.
 _MARGIN = timedelta(days=1)
-_CHUNK = 64 * 1024
 _ACCEPT = "text/calendar, text/plain;q=0.9, */*;q=0.5"
 _CONTENT_LINE = re.compile(rb"[A-Za-z0-9-]+[;:]")
 _ONCE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "TRANSP", "STATUS")
@@ -81,23 +95,24 @@ def fetch_busy(
 ) -> FeedResult:
     """Return the busy time the feed at `url` holds within the window, or why it holds none.
 
-    `timeout` bounds each wait for the server, `deadline` the whole download: it is
-    checked between reads, so a download ends at most one `timeout` after it.
+    `timeout` bounds each wait for the server, `deadline` the whole download from the
+    first request: on a session of its own, the connection is cut when it passes, even
+    mid-read; on the `session` given, it is checked between reads.
     A bad window or time zone is the caller's mistake and raises ValueError; a
     bad feed never raises.
     """
     _check_window(window_start, window_end)
     _zone(owner_timezone)
     cache = _Cache.for_url(cache_dir, url) if cache_dir is not None else None
-    http = session if session is not None else requests.Session()
+    limits = _Limits(timeout, max_bytes, Deadline.starting_now(deadline))
     try:
-        limits = _Limits(timeout, max_bytes, deadline, monotonic() + deadline)
-        body = _download(http, url, cache, limits, retry)
+        if session is not None:
+            body = _download(session, url, cache, limits, retry)
+        else:
+            with session_cut_at(limits.deadline) as http:
+                body = _download(http, url, cache, limits, retry)
     except Failure as failure:
         return FeedResult(url, error=f"{url}: {failure}")
-    finally:
-        if session is None:
-            http.close()
     if not body.from_cache and _is_html(body):
         return FeedResult(url, error=f"{url}: is HTML, not an iCalendar feed")
     try:
@@ -189,11 +204,77 @@ def _occurrences(calendar: Calendar, start: datetime, end: datetime) -> list[Eve
             _ = event.start, event.end
         except ValueError as exc:
             raise InvalidFeed(f"malformed event {uid!r} ({exc})") from exc
+    _check_rules(calendar.events, end)
     try:
         events: list[Event] = recurring_ical_events.of(calendar).between(start, end)
     except _LIBRARY_FAULTS as exc:
         raise InvalidFeed(f"malformed iCalendar ({exc})") from exc
     return events
+
+
+def _check_rules(events: list[Event], end: datetime) -> None:
+    """Raise InvalidFeed for a rule refused whole, or past MAX_OCCURRENCES in all before `end`."""
+    left = MAX_OCCURRENCES
+    for event in events:
+        rules = event.get("RRULE", [])
+        for rule in rules if isinstance(rules, list) else [rules]:
+            text = rule.to_ical().decode(errors="replace")
+            shown = text if len(text) <= 40 else text[:40] + "..."
+            where = f"event {str(event.get('UID'))!r} repeats RRULE:{shown}"
+            frequency = str(rule.get("FREQ", [""])[0]).upper()
+            if frequency in REFUSED_FREQUENCIES:
+                raise InvalidFeed(
+                    f"{where}; consult reads no rule that repeats more often than hourly"
+                )
+            if _falls_on_no_day(rule):
+                # dateutil would search every period up to the year 9999 for one.
+                raise InvalidFeed(f"{where}; its BYMONTHDAY falls on no day of its months")
+            left -= _count(rule, event.start, end, left, where)
+
+
+def _falls_on_no_day(rule: vRecur) -> bool:
+    """Return whether every BYMONTHDAY of the rule lies beyond the longest of its months."""
+    days = rule.get("BYMONTHDAY")
+    if not days:
+        return False
+    try:
+        months = [int(month) for month in rule.get("BYMONTH") or range(1, 13)]
+        longest = max(_DAYS_IN_MONTH[month - 1] for month in months)
+        return all(abs(int(day)) > longest for day in days)
+    except (ValueError, TypeError, IndexError):
+        return False  # dateutil names what is wrong with it
+
+
+def _count(rule: vRecur, start: date, end: datetime, most: int, where: str) -> int:
+    """Return how many times `rule` repeats from `start` to `end`, counting `most` + 1 at most."""
+    # Counting in naive UTC is close enough for a bound, and dateutil stops at UNTIL
+    # only if DTSTART and UNTIL agree on having a time zone.
+    stop = _naive(end)
+    until = rule.get("UNTIL")
+    if until:
+        stop = min(stop, _naive(until[0]))
+    bare: Any = vRecur({key: value for key, value in rule.items() if key not in ("UNTIL", "COUNT")})
+    try:
+        series = rrulestr(bare.to_ical().decode(), dtstart=_naive(start)).replace(until=stop)
+    except _LIBRARY_FAULTS as exc:
+        raise InvalidFeed(f"{where}, a rule that cannot be read ({exc})") from exc
+    count = sum(1 for _ in islice(series, most + 1))
+    if rule.get("COUNT"):
+        count = min(count, int(rule["COUNT"][0]))
+    if count > most:
+        raise InvalidFeed(
+            f"{where} more than {MAX_OCCURRENCES:,} times before {end.date().isoformat()}; "
+            f"consult expands at most {MAX_OCCURRENCES:,} occurrences of one feed"
+        )
+    return count
+
+
+def _naive(value: date) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time())
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None)
 
 
 def _show(line: bytes) -> str:
@@ -248,14 +329,7 @@ class _Limits:
 
     timeout: float
     max_bytes: int
-    deadline: float
-    ends: float
-    """The `time.monotonic()` at which the download has run out of time."""
-
-    def check(self) -> None:
-        """Raise Failure once the download has run out of time."""
-        if monotonic() > self.ends:
-            raise Failure(f"did not arrive within {self.deadline:g} s")
+    deadline: Deadline
 
 
 @dataclass(frozen=True)
@@ -275,7 +349,7 @@ def _download(
     retry: RetryPolicy,
 ) -> _Body:
     cached = cache.load() if cache is not None else None
-    headers = {"Accept": _ACCEPT}
+    headers = {"Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
     if cached is not None and cached.etag:
         headers["If-None-Match"] = cached.etag
     if cached is not None and cached.last_modified:
@@ -290,7 +364,7 @@ def _get(
     cached: _Body | None,
     limits: _Limits,
 ) -> _Body:
-    limits.check()
+    limits.deadline.check()
     timeout = limits.timeout
     try:
         with session.get(url, headers=headers, stream=True, timeout=timeout) as response:
@@ -302,12 +376,13 @@ def _get(
             if not 200 <= status < 300:
                 raise Failure(f"answered {status} {response.reason}")
             return _Body(
-                _read(response, limits),
+                read_body(response, limits.max_bytes, limits.deadline),
                 response.headers.get("Content-Type", ""),
                 response.headers.get("ETag"),
                 response.headers.get("Last-Modified"),
             )
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        limits.deadline.check()  # the deadline may be what cut the connection
         raise Transient(f"unreachable ({_reason(exc, timeout)})") from exc
     except requests.Timeout:
         raise Failure(f"gave no answer within {timeout:g} s") from None
@@ -315,36 +390,22 @@ def _get(
         raise Failure(f"cannot be fetched ({exc})") from exc
     # What requests leaves unwrapped while streaming the body: urllib3's verdict on a
     # malformed answer (an illegal chunk header), and a read cut short underneath it.
-    except (urllib3.exceptions.ProtocolError, http.client.IncompleteRead, OSError) as exc:
+    except (
+        urllib3.exceptions.ProtocolError,
+        urllib3.exceptions.ReadTimeoutError,
+        http.client.IncompleteRead,
+        OSError,
+    ) as exc:
+        limits.deadline.check()
         raise Transient(f"unreachable ({_reason(exc, timeout)})") from exc
     except (urllib3.exceptions.HTTPError, http.client.HTTPException) as exc:
         raise Failure(f"sent a malformed answer ({_first_line(exc)})") from exc
-
-
-def _read(response: requests.Response, limits: _Limits) -> bytes:
-    max_bytes = limits.max_bytes
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise Failure(f"is larger than {_size(max_bytes)}")
-    chunks: list[bytes] = []
-    total = 0
-    for chunk in response.iter_content(chunk_size=_CHUNK):
-        limits.check()
-        total += len(chunk)
-        if total > max_bytes:
-            raise Failure(f"is larger than {_size(max_bytes)}")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     line = text.splitlines()[0] if text else type(exc).__name__
     return line if len(line) <= 80 else line[:77] + "..."
-
-
-def _size(count: int) -> str:
-    return f"{count / 1_000_000:g} MB" if count >= 1_000_000 else f"{count} bytes"
 
 
 def _reason(exc: BaseException, timeout: float) -> str:

@@ -15,13 +15,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from consult.errors import Problem, WorkspaceError
+from consult.errors import Problem, SheetProblem, WorkspaceError
 from consult.workspace.cells import cell_text
 from consult.workspace.yamlwrite import write_atomically
 
 FORMATS = (".xlsx", ".csv")
 MAX_ROWS = 100_000
 """The most rows consult reads of one sheet: a registry has a few thousand contacts."""
+
+MAX_COLUMNS = 256
+"""The most columns consult reads of one sheet; text beyond them is refused, not dropped."""
+
+MAX_CELL_CHARS = 32_767
+"""The most characters of one cell, as in Excel: an email or a name is far shorter."""
+
+MAX_FILE_BYTES = 50_000_000
+"""The most bytes of a .csv file, or of an .xlsx workbook once unzipped, that consult reads.
+
+Checked before reading: an .xlsx is a zip, and 400 KB of it can unzip to 400 MB.
+"""
 
 
 @dataclass(frozen=True)
@@ -72,20 +84,68 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     import openpyxl  # here, not at the top: only an import or export of .xlsx needs it
 
     try:
+        total, largest = _unzipped_size(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise _unreadable(path.name, f"is not an .xlsx workbook ({error})") from None
+    if total > MAX_FILE_BYTES:
+        raise _unreadable(
+            path.name,
+            f"is {_size(total)} once unzipped ({largest.filename} alone "
+            f"{_size(largest.file_size)}), more than the {_size(MAX_FILE_BYTES)} consult reads",
+        )
+    try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise _unreadable(path.name, f"is not an .xlsx workbook ({error})") from None
     try:
-        return [
-            _sheet(
-                path.name,
-                worksheet.title,
-                (tuple(cell_text(v) for v in row) for row in worksheet.iter_rows(values_only=True)),
-            )
-            for worksheet in book.worksheets
-        ]
+        sheets = []
+        for worksheet in book.worksheets:
+            # The <dimension> a workbook declares may say A1:XFD1048576 whatever it
+            # holds, and openpyxl pads every row to it: read each row as it is.
+            worksheet.reset_dimensions()
+            rows = worksheet.iter_rows(values_only=True)
+            try:
+                sheets.append(_sheet(path.name, worksheet.title, _xlsx_rows(path.name, rows)))
+            finally:
+                rows.close()  # a sheet refused midway leaves openpyxl's reader open
+        return sheets
     finally:
         book.close()
+
+
+def _unzipped_size(path: Path) -> tuple[int, zipfile.ZipInfo]:
+    """Return the bytes the workbook's members hold once unzipped, and its largest member."""
+    # zipfile stops at each member's declared size (and fails its CRC past it), so
+    # the sizes in the directory can be trusted before anything is inflated.
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+    if not members:
+        raise zipfile.BadZipFile("it holds no files")
+    return sum(m.file_size for m in members), max(members, key=lambda m: m.file_size)
+
+
+def _xlsx_rows(file: str, rows: Iterable[tuple[object, ...]]) -> Iterable[tuple[str, ...]]:
+    for number, row in enumerate(rows, start=1):
+        beyond = row[MAX_COLUMNS:]
+        if beyond.count(None) != len(beyond):
+            column = MAX_COLUMNS + next(i for i, value in enumerate(beyond) if value is not None)
+            raise WorkspaceError(
+                [
+                    SheetProblem(
+                        file,
+                        number,
+                        "",
+                        None,
+                        f"text in column {column_letter(column)}, beyond column "
+                        f"{column_letter(MAX_COLUMNS - 1)}, the last consult reads",
+                    )
+                ]
+            )
+        yield tuple(cell_text(value) for value in row[:MAX_COLUMNS])
+
+
+def _size(count: int) -> str:
+    return f"{round(count / 1_000_000):,} MB" if count >= 1_000_000 else f"{count:,} bytes"
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -102,13 +162,40 @@ def _decode(raw: bytes, name: str) -> str:
 
 
 def _csv_rows(path: Path) -> Iterable[tuple[str, ...]]:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise _unreadable(path.name, f"is larger than the {_size(MAX_FILE_BYTES)} consult reads")
     text = _decode(path.read_bytes(), path.name)
     sample = text[:8192]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    return (tuple(cell.strip() for cell in row) for row in csv.reader(io.StringIO(text), dialect))
+    # The csv module's own limit (128 KB a cell) fails without saying where; the file's
+    # size bounds the cells instead, and MAX_CELL_CHARS names the row and column.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    number = 0
+    try:
+        for number, row in enumerate(reader, start=1):
+            for column, cell in enumerate(row):
+                if len(cell) > MAX_CELL_CHARS:
+                    raise WorkspaceError(
+                        [
+                            SheetProblem(
+                                path.name,
+                                number,
+                                f"column {column_letter(column)}",
+                                cell,
+                                f"a cell of at most {MAX_CELL_CHARS:,} characters "
+                                f"(it has {len(cell):,})",
+                            )
+                        ]
+                    )
+            yield tuple(cell.strip() for cell in row)
+    except csv.Error as error:
+        raise WorkspaceError(
+            [SheetProblem(path.name, number + 1, "", None, f"is not CSV ({error})")]
+        ) from None
 
 
 def _sheet(file: str, name: str | None, rows: Iterable[tuple[str, ...]]) -> Sheet:

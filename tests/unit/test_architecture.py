@@ -27,13 +27,15 @@ from consult.errors import ConsultError
 
 ROOT = Path(__file__).resolve().parents[2]
 
-BASE = ("errors", "retry", "templating", "settings", "actors")
-"""Top-level modules every package may use: they import nothing of consult but errors."""
+BASE = ("errors", "retry", "http_body", "templating", "settings", "actors")
+"""Top-level modules every package may use: they import nothing of consult but errors (and
+http_body, retry's Failure)."""
 TOP = ("cli", "bootstrap", "ui", "demo", "__main__")
 """Top-level modules that wire the packages together: they may import any of them."""
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(BASE, ("errors",)),
+    "http_body": ("errors", "retry"),
     "workspace": BASE,
     "store": BASE,
     "planning": (*BASE, "workspace", "store"),
@@ -142,7 +144,7 @@ def test_a_wrong_import_is_named_with_the_rule_it_breaks(tmp_path: Path) -> None
         "consult/extra.py, line 1: consult.extra is in no layer of the rule; add it to ALLOWED "
         "or TOP in tests/unit/test_architecture.py and docs/architecture.md",
         "consult/planning/plan.py, line 2: consult.planning imports consult.mail.delivery, "
-        "but consult.planning may import only errors, retry, templating, settings, "
+        "but consult.planning may import only errors, retry, http_body, templating, settings, "
         "actors, workspace, store",
         "consult/workspace/loading.py, line 2: imports prefect, but the core never imports "
         "prefect, prefect_email, flows, desk, tests, bench",

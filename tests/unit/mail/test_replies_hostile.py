@@ -21,12 +21,14 @@ from consult.mail.calendar import MAX_REPLY_BYTES, MAX_REPLY_EVENTS, parse_reply
 from consult.mail.replies import (
     MAX_MESSAGE_BYTES,
     MAX_MIME_DEPTH,
+    MAX_MIME_PARTS,
     has_calendar,
     message_lines,
     read_inbox,
     record_replies,
 )
 from consult.store import Store
+from tests.memory import peak_bytes
 from tests.unit.mail import test_replies
 from tests.unit.mail.test_replies import MIA, NINO, quoted_email, reply, uid
 
@@ -259,3 +261,43 @@ def test_the_good_replies_among_hostile_files_are_recorded(store: Store, inbox: 
     assert sorted(problem.partition(":")[0] for problem in read.problems) == sorted(
         f"inbox/{name}" for name in [*REJECTED, "deep.eml", "many.ics"]
     )
+
+
+def flat_parts(count: int) -> bytes:
+    """Return a message of `count` one-line parts side by side, 13 bytes a part."""
+    head = b'From: nino@example.org\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    return head + b"--b\r\n\r\nx\r\n" * count + b"--b--\r\n"
+
+
+def test_a_message_of_40000_flat_parts_is_refused_before_it_is_parsed(inbox: Path) -> None:
+    # On the code before the bound, `consult replies` spent 84 s on such a file, every run.
+    (inbox / "flat.eml").write_bytes(flat_parts(40_000))
+    found: list[list[str]] = []
+
+    peak = peak_bytes(lambda: found.append(problems(inbox)))
+
+    refused = f"the message has more than {MAX_MIME_PARTS:,} MIME parts; a reply has a few"
+    assert found == [[f"inbox/flat.eml: {refused}"]]
+    assert peak < 10_000_000
+
+
+def padded(count: int) -> bytes:
+    """Return a message of `count` parts: one-line texts, then a REPLY."""
+    head = b'From: nino@example.org\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    calendar = b"--b\r\nContent-Type: text/calendar; method=REPLY\r\n\r\n" + events(1)
+    return head + b"--b\r\n\r\nx\r\n" * (count - 1) + calendar + b"\r\n--b--\r\n"
+
+
+def test_a_message_of_as_many_parts_as_allowed_is_read_and_one_more_is_refused(
+    inbox: Path,
+) -> None:
+    (inbox / "as-many.eml").write_bytes(padded(MAX_MIME_PARTS))
+    (inbox / "one-more.eml").write_bytes(padded(MAX_MIME_PARTS + 1))
+
+    read = read_inbox(inbox)
+
+    assert [found.source for found in read.found] == ["inbox/as-many.eml"]
+    assert read.problems == [
+        f"inbox/one-more.eml: the message has more than {MAX_MIME_PARTS:,} MIME parts; "
+        "a reply has a few"
+    ]
