@@ -5,6 +5,8 @@
     │                              Problem found, each naming file, line, field and value
     ├── SheetError                 (ValueError) a spreadsheet of contacts that does not import;
     │                              carries every SheetProblem, each naming sheet, row, column
+    ├── StaleEdit                  an edit of a registry entry changed since its form was opened:
+    │                              nothing saved; says what changed, by whom if recorded
     ├── StoreError                 the state database is unreachable or from a newer consult
     ├── PlanningError              (ValueError) a round cannot be planned or changed as asked
     │   └── RuleBroken             a meeting's new time breaks planning rules; names each rule
@@ -175,6 +177,10 @@ class TransportSettingsError(ConsultError, ValueError):
 
 class SenderError(ConsultError, ValueError):
     """The sender cannot send by SMTP: its address is at a domain for examples and tests."""
+
+
+class StaleEdit(ConsultError):
+    """An edit based on a registry entry that changed since its form was opened: nothing saved."""
 
 
 class SendNotConfirmed(ConsultError):

@@ -7,7 +7,8 @@ go to `consult.application.registry.edit_stakeholder`, the one way in that
 atomic write of stakeholders.yaml, and the same audit entry, recorded under the
 name typed in the form. A form with a mistake comes back with every value as
 typed and each error beside its field; nothing of it is written until it is all
-valid.
+valid. A form carries the version of the entry it showed: if the entry changed
+since, the edit is refused (409) with what changed and by whom, never saved over.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ from pathlib import Path
 from typing import get_args
 
 from consult.application.registry import edit_stakeholder
-from consult.errors import Problem, WorkspaceError
+from consult.errors import Problem, StaleEdit, WorkspaceError
 from consult.store import Store
-from consult.workspace.columns import BY_KEY, COLUMNS
+from consult.workspace.columns import BY_KEY
 from consult.workspace.loading import Workspace
-from consult.workspace.registry_edit import CONTACT_FIELDS, ORGANISATION_FIELDS
-from consult.workspace.registry_export import rows
+from consult.workspace.registry_edit import (
+    CONTACT_FIELDS,
+    ORGANISATION_FIELDS,
+    entry_fields,
+    version,
+)
 from desk.wording import words
 from schemas.stakeholders import Level, OrganisationKind, Stance
 from schemas.types import Language
@@ -95,6 +100,10 @@ class RegistryForm:
     edited_by: str = ""
     saved: str = ""
     """What the saved edit changed, in words."""
+    version: str = ""
+    """The version of the entry the form was opened on (`registry_edit.version`)."""
+    stale: bool = False
+    """Refused: the entry changed since the form was opened."""
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -118,8 +127,8 @@ class RegistryForm:
 
     @property
     def error_count(self) -> int:
-        """Return how many fields have an error."""
-        return len(self.errors)
+        """Return how many fields have an error (none when the whole edit came too late)."""
+        return 0 if self.stale else len(self.errors)
 
     def changes(self) -> dict[str, str]:
         """Return the fields whose value differs from the registry's, as typed less spaces."""
@@ -156,14 +165,9 @@ def registry_list(workspace: Workspace) -> list[OrganisationRow]:
 
 def load(workspace: Workspace, org_id: str, email: str | None = None) -> RegistryForm | None:
     """Return the form filled with the registry's values, or None if there is no such one."""
-    keys = [column.key for column in COLUMNS]
-    cells = [dict(zip(keys, row, strict=True)) for row in rows(workspace.stakeholders)]
-    found = [row for row in cells if row["organisation_id"] == org_id]
-    if email is not None:
-        found = [row for row in found if row["email"].casefold() == email.casefold()]
-    if not found:
+    row = entry_fields(workspace.stakeholders, org_id, email)
+    if row is None:
         return None
-    row = found[0]
     name = row["organisation_en"]
     current = {key: row[key] for key in (CONTACT_FIELDS if email else ORGANISATION_FIELDS)}
     return RegistryForm(
@@ -173,15 +177,23 @@ def load(workspace: Workspace, org_id: str, email: str | None = None) -> Registr
         title=f"{row['name']}, {name}" if email is not None else name,
         current=current,
         values=current,
+        version=version(current),
     )
 
 
 def read(form: RegistryForm, fields: Mapping[str, Sequence[str]]) -> RegistryForm:
-    """Return the form as posted: every value as typed; the name of who edits is required."""
+    """Return the form as posted: every value as typed; the name of who edits is required.
+
+    The version is the one the form was opened on; a form posted without one is
+    taken as opened on the entry as it is now.
+    """
     values = {key: (fields.get(key) or [""])[0] for key in form.keys}
     edited_by = (fields.get("edited_by") or [""])[0].strip()
     errors = {} if edited_by else {"edited_by": "your name, for the audit log"}
-    return dataclasses.replace(form, values=values, edited_by=edited_by, errors=errors)
+    opened_on = (fields.get("version") or [""])[0] or form.version
+    return dataclasses.replace(
+        form, values=values, edited_by=edited_by, errors=errors, version=opened_on
+    )
 
 
 def save(root: Path, store: Store, form: RegistryForm) -> RegistryForm:
@@ -199,7 +211,10 @@ def save(root: Path, store: Store, form: RegistryForm) -> RegistryForm:
             contact=form.email,
             by=form.edited_by,
             check_only=bool(form.errors),
+            base=form.version or None,
         )
+    except StaleEdit as error:
+        return dataclasses.replace(form, errors={"": str(error)}, stale=True)
     except WorkspaceError as error:
         return dataclasses.replace(
             form, errors={**_field_errors(form, error.problems), **form.errors}

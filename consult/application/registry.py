@@ -6,6 +6,13 @@ one with problems, and these edit stakeholders.yaml so that a broken registry
 can be fixed. Only the file is read and written; the store only gets the audit
 entry, written the same way for the `consult` command and the desk.
 
+Every change holds the lock of stakeholders.yaml (`yamlwrite.locked`) from reading
+the file to writing the audit entry: writers take turns, each reads the file as the
+one before it left it, and the audit log records only what was written. An edit
+given the `base` version of its entry (what its form showed) is refused with a
+StaleEdit when that entry has changed since; changes elsewhere in the file are kept
+beside it.
+
     columns = import_columns(root, sheets, mapping=None)   # given, saved or guessed
     preview = preview_import(root, sheets, columns.columns)
     apply_import(root, store, preview, by="nino")           # written, and audited
@@ -18,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from consult.errors import StaleEdit
 from consult.store import Store
 from consult.workspace import registry_import
 from consult.workspace.columns import (
@@ -28,10 +36,16 @@ from consult.workspace.columns import (
     write_mapping,
 )
 from consult.workspace.loading import load_workspace
-from consult.workspace.registry_edit import AuditEntry, update_contact, update_organisation
+from consult.workspace.registry_edit import (
+    AuditEntry,
+    current_version,
+    update_contact,
+    update_organisation,
+)
 from consult.workspace.registry_export import export_registry
 from consult.workspace.registry_import import Preview
 from consult.workspace.sheets import Sheet
+from consult.workspace.yamlwrite import locked
 
 STAKEHOLDERS = "stakeholders.yaml"
 IMPORTED = "registry.imported"
@@ -69,7 +83,8 @@ def import_columns(root: Path, sheets: Sequence[Sheet], mapping: Path | None = N
 
 def save_columns(columns: Columns) -> Path:
     """Return the workspace's mapping file, now holding these columns for the next import."""
-    write_mapping(columns.saved, columns.columns)
+    with locked(columns.saved):
+        write_mapping(columns.saved, columns.columns)
     return columns.saved
 
 
@@ -80,8 +95,9 @@ def preview_import(root: Path, sheets: Sequence[Sheet], columns: Mapping[str, st
 
 def apply_import(root: Path, store: Store, preview: Preview, by: str) -> Path:
     """Return the registry's file with the preview's changes merged in, recorded as `by`'s."""
-    registry_import.apply_import(root, preview)
-    store.audit(by, IMPORTED, "stakeholders", {"summary": preview.summary()})
+    with locked(root / STAKEHOLDERS):
+        registry_import.apply_import(root, preview)
+        store.audit(by, IMPORTED, "stakeholders", {"summary": preview.summary()})
     return root / STAKEHOLDERS
 
 
@@ -103,17 +119,46 @@ def edit_stakeholder(
     contact: str | None = None,
     by: str,
     check_only: bool = False,
+    base: str | None = None,
 ) -> AuditEntry:
     """Return what editing the organisation's (or its contact's) fields changed, audited as `by`'s.
 
     Raises a WorkspaceError naming every wrong field, and writes nothing then.
     `check_only` checks and writes nothing, in the file or the audit log; an
-    edit that changes nothing is not recorded either.
+    edit that changes nothing is not recorded either. `base` is the entry's
+    version the edit was made on: a StaleEdit if the entry changed since.
     """
-    if contact is None:
-        entry = update_organisation(root, organisation, changes, check_only=check_only)
-    else:
-        entry = update_contact(root, organisation, contact, changes, check_only=check_only)
-    if entry.changed and not check_only:
-        store.audit(by, entry.action, entry.subject, dict(entry.detail))
+    with locked(root / STAKEHOLDERS):
+        if base is not None and not check_only:
+            _check_base(root, store, organisation, contact, base)
+        if contact is None:
+            entry = update_organisation(root, organisation, changes, check_only=check_only)
+        else:
+            entry = update_contact(root, organisation, contact, changes, check_only=check_only)
+        if entry.changed and not check_only:
+            store.audit(by, entry.action, entry.subject, dict(entry.detail))
     return entry
+
+
+def _check_base(
+    root: Path, store: Store, organisation: str, contact: str | None, base: str
+) -> None:
+    """Raise a StaleEdit naming the entry and its last recorded edit if it changed since `base`."""
+    now = current_version(root, organisation, contact)
+    if now is None or now == base:
+        return  # an entry the file no longer holds: the edit itself says so
+    named = f"{organisation}'s contact {contact}" if contact else organisation
+    subject = f"stakeholders/{organisation}" + (f"/{contact}" if contact else "")
+    recorded = store.audit_log(subject) + store.audit_log("stakeholders")
+    since = ""
+    if recorded:
+        last = max(recorded, key=lambda event: event.id)
+        fields = last.detail.get("fields")
+        what = (
+            f"changed {', '.join(fields)}" if fields else f"imported {last.detail.get('summary')}"
+        )
+        since = f" (last recorded: {last.actor} {what}, at {last.at:%Y-%m-%d %H:%M} UTC)"
+    raise StaleEdit(
+        f"{STAKEHOLDERS}: {named} changed since this form was opened{since}; "
+        "nothing was saved: reload the form to edit it as it is now"
+    )

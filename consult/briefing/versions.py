@@ -28,6 +28,7 @@ from consult.briefing.gathering import gather
 from consult.briefing.labels import load_labels, pack_languages, theme_label
 from consult.briefing.pdf import pdf_bytes
 from consult.briefing.render import LIMITS, Limits, Pack, anonymous, render_pack
+from consult.csvsafe import neutralise_row
 from consult.store import Store
 from consult.workspace.loading import Workspace
 from schemas.training import Training
@@ -193,16 +194,18 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
     for section, items in sections:
         for item in items:
             writer.writerow(
-                [
-                    section,
-                    theme_label(training, item.theme, "en"),
-                    item.kind,
-                    item.severity,
-                    item.number,
-                    source(item),
-                    owner(item),
-                    item.due.isoformat() if item.due else "",
-                    " ".join(item.text.split()),
-                ]
+                neutralise_row(
+                    [
+                        section,
+                        theme_label(training, item.theme, "en"),
+                        item.kind,
+                        item.severity,
+                        item.number,
+                        source(item),
+                        owner(item),
+                        item.due.isoformat() if item.due else "",
+                        " ".join(item.text.split()),
+                    ]
+                )
             )
     return buffer.getvalue()

@@ -13,7 +13,8 @@ desk). The observations leave out every restricted one, as the briefing pack
 does: restricted text never leaves the store; `Table.withheld` counts them.
 
 Names come from stakeholders, so a cell may start with = + - @: a CSV cell
-gets a leading apostrophe, so that no spreadsheet reads it as a formula; an
+gets a leading apostrophe (`write_csv`, by `consult.csvsafe`), so that no
+spreadsheet reads it as a formula; an
 .xlsx cell is stored as text (`write_xlsx`), which no spreadsheet evaluates,
 so it keeps its text exactly. CSV files are UTF-8 with a byte-order mark, so
 Excel shows Georgian and Russian as written.
@@ -39,8 +40,6 @@ from consult.workspace.people import people as people_of
 from consult.workspace.sheets import write_csv, write_xlsx
 from schemas.state import Message
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What a spreadsheet may read as the start of a formula (OWASP's list)."""
 PROBLEMS_FIRST = ("rejected", "failed", "bounced")
 """The ledger's rows in this order first, then the rest."""
 
@@ -177,11 +176,6 @@ def observations_table(workspace: Workspace, store: Store, slug: str) -> Table:
     )
 
 
-def neutralised(cell: str) -> str:
-    """Return a CSV cell that no spreadsheet reads as a formula: "=1+1" -> "'=1+1"."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
-
 def write_table(table: Table, target: Path, format: str) -> None:
     """Write the table to `target` as .csv or .xlsx, so that it is the old file or the new."""
     target = Path(target)
@@ -190,7 +184,7 @@ def write_table(table: Table, target: Path, format: str) -> None:
     if not target.parent.is_dir():
         raise WorkspaceError([Problem(str(target.parent), None, "", None, "is not a folder")])
     if format == "csv":
-        write_csv(target, table.header, ([neutralised(c) for c in row] for row in table.rows))
+        write_csv(target, table.header, table.rows)
     else:
         write_xlsx(target, table.title, table.header, table.rows)
 

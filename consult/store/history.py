@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from consult.actors import UNKNOWN_ACTOR
+from consult.csvsafe import neutralise_row
 from consult.store.tables import audit, claimants, meetings, messages, replies
 
 
@@ -204,12 +205,14 @@ def history_csv(entries: Sequence[Entry], zone: ZoneInfo) -> str:
     writer.writerow(COLUMNS)
     for entry in entries:
         writer.writerow(
-            (
-                entry.at.astimezone(zone).isoformat(timespec="seconds"),
-                entry.actor,
-                entry.action,
-                entry.subject,
-                json.dumps(dict(entry.detail), ensure_ascii=False, sort_keys=True, default=str),
+            neutralise_row(
+                (
+                    entry.at.astimezone(zone).isoformat(timespec="seconds"),
+                    entry.actor,
+                    entry.action,
+                    entry.subject,
+                    json.dumps(dict(entry.detail), ensure_ascii=False, sort_keys=True, default=str),
+                )
             )
         )
     return buffer.getvalue()

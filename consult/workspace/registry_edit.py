@@ -3,10 +3,16 @@
 An edit is a one-row import: the same fields as a spreadsheet's columns, the same
 checks, the same comment-keeping atomic write. It returns the audit entry the caller
 records, so the registry file and the audit log tell the same story.
+
+A form carries the `version` of the entry it shows (a digest of its fields' values);
+`current_version` reads it from the file now, so an edit made on an entry that changed
+since its form was opened can be refused rather than saved over the change.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,9 +21,11 @@ from typing import Any
 
 from consult.errors import Problem, SheetError, WorkspaceError
 from consult.workspace.columns import COLUMNS
+from consult.workspace.registry_export import rows
 from consult.workspace.registry_import import STAKEHOLDERS, Preview, apply_import, plan_import
 from consult.workspace.sheets import Sheet
 from consult.workspace.yamlfile import read_yaml
+from schemas.stakeholders import StakeholdersFile
 
 ORGANISATION_FIELDS = tuple(c.key for c in COLUMNS if c.organisation and c.key != "organisation_id")
 CONTACT_FIELDS = tuple(c.key for c in COLUMNS if not c.organisation and c.key != "email")
@@ -35,6 +43,44 @@ class AuditEntry:
     def changed(self) -> bool:
         """Tell whether the edit changed the file."""
         return bool(self.detail.get("fields"))
+
+
+def entry_fields(
+    registry: StakeholdersFile, org_id: str, email: str | None = None
+) -> dict[str, str] | None:
+    """Return the cells of an organisation's (first) or a contact's row, by column key; or None."""
+    keys = [column.key for column in COLUMNS]
+    for row in rows(registry):
+        cells = dict(zip(keys, row, strict=True))
+        if cells["organisation_id"] == org_id and (
+            email is None or cells["email"].casefold() == email.casefold()
+        ):
+            return cells
+    return None
+
+
+def version(values: Mapping[str, str]) -> str:
+    """Return the version of an entry's values: the SHA-256 of them, keys sorted."""
+    text = json.dumps(dict(values), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def current_version(workspace: Path, org_id: str, email: str | None = None) -> str | None:
+    """Return the version of the entry as stakeholders.yaml holds it now; None if it cannot tell.
+
+    The version covers the fields an edit of the entry sets (its form's), so a change
+    elsewhere in the file, a contact's or another organisation's, leaves it as it was.
+    """
+    data, _, found = read_yaml(Path(workspace) / STAKEHOLDERS, STAKEHOLDERS)
+    try:
+        cells = (
+            None if found else entry_fields(StakeholdersFile.model_validate(data), org_id, email)
+        )
+    except ValueError:
+        return None
+    if cells is None:
+        return None
+    return version({key: cells[key] for key in (CONTACT_FIELDS if email else ORGANISATION_FIELDS)})
 
 
 def update_organisation(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from consult.csvsafe import neutralise, restore
 from consult.errors import Problem, SheetProblem, WorkspaceError
 from consult.workspace.cells import cell_text
 from consult.workspace.yamlwrite import write_atomically
@@ -191,7 +192,7 @@ def _csv_rows(path: Path) -> Iterable[tuple[str, ...]]:
                             )
                         ]
                     )
-            yield tuple(cell.strip() for cell in row)
+            yield tuple(restore(cell.strip()) for cell in row)
     except csv.Error as error:
         raise WorkspaceError(
             [SheetProblem(path.name, number + 1, "", None, f"is not CSV ({error})")]
@@ -214,11 +215,15 @@ def _sheet(file: str, name: str | None, rows: Iterable[tuple[str, ...]]) -> Shee
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    """Write a CSV file in UTF-8 with a byte-order mark, which Excel opens as UTF-8."""
+    """Write a CSV file in UTF-8 with a byte-order mark, which Excel opens as UTF-8.
+
+    No cell is a formula for a spreadsheet (`consult.csvsafe`); reading takes the
+    apostrophe that keeps it so off again.
+    """
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([neutralise(cell) for cell in header])
+    writer.writerows([neutralise(cell) for cell in row] for row in rows)
     write_atomically(path, "\ufeff" + stream.getvalue())
 
 

@@ -4,17 +4,21 @@ ruamel.yaml reads the file as a round-trip document (comments and key order atta
 to its mappings); a change edits that document in place, and what is written differs
 from the file only where the change is. The text goes to a temporary file beside the
 target, is flushed to the disk, and replaces the target in one rename: a reader sees
-the old file or the new one, never a part.
+the old file or the new one, never a part. A writer that reads, changes and writes a
+file holds `locked(path)` throughout, so two writers take turns and neither loses the
+other's change.
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import io
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,27 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 WIDTH = 4096
 """Long lines stay as they are: a name of 200 characters is not folded."""
+
+
+LOCKS = ".consult"
+"""The folder, beside a locked file, of its lock file: `.consult/stakeholders.yaml.lock`."""
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the lock of the file at `path` while the block reads, changes and writes it.
+
+    An OS lock (flock) on a lock file beside it: threads and processes on this machine
+    take turns, and a process that dies lets go of it.
+    """
+    folder = Path(path).parent / LOCKS
+    folder.mkdir(exist_ok=True)
+    with open(folder / f"{Path(path).name}.lock", "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 def write_atomically(path: Path, content: str | bytes) -> None:

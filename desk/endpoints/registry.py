@@ -46,9 +46,15 @@ def _edit(request: Request, fields: Fields | None) -> Response:
     checked = registry_form.save(
         shared.settings.workspace, shared.store, registry_form.read(shown, fields)
     )
-    if checked.error_count:
+    if checked.errors:
+        status = 409 if checked.stale else 422
         return page(
-            request, "registry_edit.html.j2", status=422, form=checked, contacts=contacts, saved={}
+            request,
+            "registry_edit.html.j2",
+            status=status,
+            form=checked,
+            contacts=contacts,
+            saved={},
         )
     target = request.url.replace(query=urlencode({"saved": checked.saved}))
     return RedirectResponse(str(target), status_code=303)

@@ -24,9 +24,9 @@ ORGANISATION = f"/registry/organisations/{ORG}"
 
 
 def as_shown(desk: TestClient, url: str, keys: tuple[str, ...], **changes: str) -> dict[str, str]:
-    """Return the form as a browser posts it: every field as shown, then `changes`."""
+    """Return the form as a browser posts it: every field as shown, its version, then `changes`."""
     page = read_page(desk.get(url).text)
-    return {key: page.value(key) for key in keys} | changes
+    return {key: page.value(key) for key in (*keys, "version")} | changes
 
 
 def registry(workspace: Path) -> bytes:

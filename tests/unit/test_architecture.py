@@ -27,7 +27,7 @@ from consult.errors import ConsultError
 
 ROOT = Path(__file__).resolve().parents[2]
 
-BASE = ("errors", "retry", "http_body", "templating", "settings", "actors")
+BASE = ("errors", "retry", "http_body", "templating", "settings", "actors", "csvsafe")
 """Top-level modules every package may use: they import nothing of consult but errors (and
 http_body, retry's Failure)."""
 TOP = ("cli", "bootstrap", "ui", "demo", "__main__")
@@ -145,7 +145,7 @@ def test_a_wrong_import_is_named_with_the_rule_it_breaks(tmp_path: Path) -> None
         "or TOP in tests/unit/test_architecture.py and docs/architecture.md",
         "consult/planning/plan.py, line 2: consult.planning imports consult.mail.delivery, "
         "but consult.planning may import only errors, retry, http_body, templating, settings, "
-        "actors, workspace, store",
+        "actors, csvsafe, workspace, store",
         "consult/workspace/loading.py, line 2: imports prefect, but the core never imports "
         "prefect, prefect_email, flows, desk, tests, bench",
     ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from consult.coordination.exports import Table, build_table, neutralised, write_table
+from consult.coordination.exports import Table, build_table, write_table
+from consult.csvsafe import neutralise
 from consult.settings import Settings
 from consult.store import Store, open_store
 from consult.workspace.loading import Workspace, load_workspace
@@ -48,8 +50,8 @@ def test_the_answers_name_each_invitee_with_their_answer(golden: tuple[Workspace
 
 
 def test_a_formula_is_neutralised_in_csv_and_kept_as_text_in_xlsx(tmp_path: Path) -> None:
-    assert neutralised("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert neutralised("Nino") == "Nino"
+    assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert neutralise("Nino") == "Nino"
     table = Table("Test", ("Name",), (("=1+1",), ("@SUM(A1)",)))
     write_table(table, tmp_path / "t.csv", "csv")
     assert (tmp_path / "t.csv").read_text("utf-8-sig").splitlines()[1:] == ["'=1+1", "'@SUM(A1)"]
@@ -57,3 +59,11 @@ def test_a_formula_is_neutralised_in_csv_and_kept_as_text_in_xlsx(tmp_path: Path
     sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").active
     assert sheet is not None
     assert [(c.value, c.data_type) for c in sheet["A"][1:]] == [("=1+1", "s"), ("@SUM(A1)", "s")]
+
+
+def test_a_fullwidth_or_indented_formula_is_neutralised_in_csv(tmp_path: Path) -> None:
+    table = Table("Test", ("Name",), (("\uff1d1+1",), ("\uff20SUM(A1)",), (" =1+1",), ("\t-1+1",)))
+    write_table(table, tmp_path / "t.csv", "csv")
+    with (tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as file:
+        cells = [row[0] for row in csv.reader(file)][1:]
+    assert cells == ["'\uff1d1+1", "'\uff20SUM(A1)", "' =1+1", "'\t-1+1"]

@@ -5,9 +5,12 @@ Each test runs on SQLite and on PostgreSQL (see `empty_store_url`).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +18,7 @@ import sqlalchemy as sa
 from consult.store import MeetingPlan, Store, open_store
 from consult.store import tables as store_tables
 from consult.store.engine import create_store_engine
-from consult.store.history import Entry
+from consult.store.history import Entry, history_csv
 from schemas.state import Meeting
 
 START = dt.datetime(2027, 1, 12, 6, tzinfo=dt.UTC)
@@ -249,3 +252,15 @@ def test_a_version_2_store_is_migrated_and_names_its_senders(empty_store_url: st
             ("host:42:abcd1234", 1),
             ("lela", 2),
         ]
+
+
+def test_the_history_as_csv_writes_an_actor_named_as_a_formula_as_text() -> None:
+    at = dt.datetime(2027, 1, 5, 9, 0, tzinfo=dt.UTC)
+    entry = Entry(at, '=HYPERLINK("http://evil.example","x")', "notes.recorded", "t/r/m", {})
+    rows = list(csv.reader(io.StringIO(history_csv([entry], ZoneInfo("Asia/Tbilisi")))))
+    assert rows[1][:4] == [
+        "2027-01-05T13:00:00+04:00",
+        '\'=HYPERLINK("http://evil.example","x")',
+        "notes.recorded",
+        "t/r/m",
+    ]

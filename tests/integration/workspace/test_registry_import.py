@@ -371,3 +371,35 @@ def test_an_error_in_working_hours_is_named_in_its_own_column_beside_working_day
         plan_import(root, sheets, guess_columns(sheets[0].header))
     [problem] = caught.value.problems
     assert str(problem).startswith("hours.csv, row 2, column C (Working hours): "), str(problem)
+
+
+def test_a_contact_named_as_a_formula_is_exported_as_text_and_imported_back_the_same(
+    write_workspace: Write, tmp_path: Path
+) -> None:
+    named = '=HYPERLINK("http://evil.example","x")'
+    root = write_workspace(
+        "organisations:\n"
+        "  - id: mia\n"
+        "    kind: ministry\n"
+        "    country: GE\n"
+        "    name: {en: '\uff1d1+1'}\n"
+        "    contacts:\n"
+        f"      - {{name: '{named}', email: nino@example.org, role: '+cmd|calc!A0',\n"
+        "         language: ka, timezone: Asia/Tbilisi}\n"
+        "  - id: coordinators\n"
+        "    kind: participant_group\n"
+        "    country: GE\n"
+        "    name: {en: Coordinators}\n"
+        "    contacts:\n"
+        "      - {name: Giorgi, email: giorgi@example.org, role: Coordinator, language: ka,\n"
+        "         timezone: Asia/Tbilisi}\n"
+    )
+    target = tmp_path / "registry.csv"
+    export_registry(load_workspace(root).stakeholders, target)
+    with target.open(encoding="utf-8-sig", newline="") as file:
+        row = next(csv.DictReader(file))
+    assert row["Contact name"] == f"'{named}"
+    assert row["Role"] == "'+cmd|calc!A0"
+    assert row["Organisation (en)"] == "'\uff1d1+1"
+    sheets = read_sheets(target)
+    assert plan_import(root, sheets, guess_columns(sheets[0].header)).empty

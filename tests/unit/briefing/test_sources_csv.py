@@ -1,0 +1,43 @@
+"""The pack's sources.csv: every observation it rests on, no cell a spreadsheet evaluates."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from pathlib import Path
+
+from consult.briefing.gathering import gather
+from consult.briefing.versions import sources_csv
+from consult.settings import Settings
+from consult.store import open_store
+from consult.workspace.loading import load_workspace
+from tests.briefing_fixture import NOW, SLUG, fill_store, golden_workspace
+
+FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "=1+1")
+
+
+def test_sources_csv_writes_formulas_in_observations_as_text(tmp_path: Path) -> None:
+    root = golden_workspace(tmp_path)
+    workspace = load_workspace(root)
+    with open_store(Settings(workspace=root).store_url) as store:
+        fill_store(store)
+        analysis = gather(workspace, store, SLUG, NOW)
+    evidence = tuple(
+        dataclasses.replace(item, text=FORMULAS[n % 3], owner="=1+1" if item.owner else None)
+        for n, item in enumerate(analysis.evidence)
+    )
+    by_number = {item.number: item for item in evidence}
+    hostile = dataclasses.replace(
+        analysis,
+        evidence=evidence,
+        actions=tuple(by_number[item.number] for item in analysis.actions),
+        good_practices=tuple(by_number[item.number] for item in analysis.good_practices),
+        recommendations=tuple(by_number[item.number] for item in analysis.recommendations),
+    )
+    rows = list(csv.DictReader(io.StringIO(sources_csv(hostile, workspace.trainings[SLUG]))))
+    assert {row["text"] for row in rows} == {f"'{formula}" for formula in FORMULAS}
+    owners = {row["owner"] for row in rows}
+    assert "'=1+1" in owners
+    assert "=1+1" not in owners
+    assert all(not value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())
