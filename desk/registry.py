@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import get_args
 
-from consult.application.registry import edit_stakeholder
+from consult.application.registry import Entry, edit_stakeholder
 from consult.errors import Problem, StaleEdit, WorkspaceError
 from consult.store import Store
 from consult.workspace.columns import BY_KEY
@@ -206,9 +206,8 @@ def save(root: Path, store: Store, form: RegistryForm) -> RegistryForm:
         entry = edit_stakeholder(
             root,
             store,
-            form.organisation,
+            Entry(form.organisation, form.email),
             form.changes(),
-            contact=form.email,
             by=form.edited_by,
             check_only=bool(form.errors),
             base=form.version or None,

@@ -110,24 +110,32 @@ def export_stakeholders(root: Path, target: Path, format: str | None = None) -> 
     return export_registry(load_workspace(root).stakeholders, target, format)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """An entry of the registry: an organisation, or one of its contacts by address."""
+
+    organisation: str
+    contact: str | None = None
+
+
 def edit_stakeholder(
     root: Path,
     store: Store,
-    organisation: str,
+    edited: Entry,
     changes: Mapping[str, str],
     *,
-    contact: str | None = None,
     by: str,
     check_only: bool = False,
     base: str | None = None,
 ) -> AuditEntry:
-    """Return what editing the organisation's (or its contact's) fields changed, audited as `by`'s.
+    """Return what editing the entry's fields changed, audited as `by`'s.
 
     Raises a WorkspaceError naming every wrong field, and writes nothing then.
     `check_only` checks and writes nothing, in the file or the audit log; an
     edit that changes nothing is not recorded either. `base` is the entry's
     version the edit was made on: a StaleEdit if the entry changed since.
     """
+    organisation, contact = edited.organisation, edited.contact
     with locked(root / STAKEHOLDERS):
         if base is not None and not check_only:
             _check_base(root, store, organisation, contact, base)

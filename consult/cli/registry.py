@@ -130,14 +130,14 @@ def edit_stakeholder(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Edit an organisation's or a contact's fields in stakeholders.yaml, checked and audited."""
-    from consult.application.registry import edit_stakeholder
+    from consult.application.registry import Entry, edit_stakeholder
     from consult.store import open_store
 
     settings = Settings.for_workspace(workspace)
     pairs = {key: value for key, _, value in (change.partition("=") for change in changes)}
     with open_store(settings.store_url, by) as store:
         entry = edit_stakeholder(
-            settings.workspace, store, organisation, pairs, contact=contact, by=by
+            settings.workspace, store, Entry(organisation, contact), pairs, by=by
         )
     if not entry.changed:
         out.print("nothing to change", soft_wrap=True)

@@ -42,7 +42,7 @@ def test_an_edit_waits_for_the_registrys_lock(write_workspace: Write) -> None:
         waits_for_the_lock(
             root,
             lambda: registry.edit_stakeholder(
-                root, store, "mia", {"role": "Deputy"}, contact=NINO, by="lela"
+                root, store, registry.Entry("mia", NINO), {"role": "Deputy"}, by="lela"
             ),
         )
     assert "role: Deputy" in (root / "stakeholders.yaml").read_text(encoding="utf-8")
@@ -67,11 +67,18 @@ def test_an_edit_on_a_version_its_entry_has_left_is_refused_and_not_audited(
     opened = current_version(root, "mia", NINO)
     assert opened is not None
     with open_store(Settings(workspace=root).store_url) as store:
-        registry.edit_stakeholder(root, store, "mia", {"role": "Deputy"}, contact=NINO, by="lela")
+        registry.edit_stakeholder(
+            root, store, registry.Entry("mia", NINO), {"role": "Deputy"}, by="lela"
+        )
         before = (root / "stakeholders.yaml").read_bytes()
         with pytest.raises(StaleEdit) as refused:
             registry.edit_stakeholder(
-                root, store, "mia", {"language": "en"}, contact=NINO, by="giorgi", base=opened
+                root,
+                store,
+                registry.Entry("mia", NINO),
+                {"language": "en"},
+                by="giorgi",
+                base=opened,
             )
         assert [e.actor for e in store.audit_log()] == ["lela"]
     assert str(refused.value).startswith(
