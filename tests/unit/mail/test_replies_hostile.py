@@ -21,6 +21,7 @@ from consult.mail.calendar import MAX_REPLY_BYTES, MAX_REPLY_EVENTS, parse_reply
 from consult.mail.replies import (
     MAX_MESSAGE_BYTES,
     MAX_MIME_DEPTH,
+    MAX_MIME_PARTS,
     has_calendar,
     message_lines,
     read_inbox,
@@ -259,3 +260,23 @@ def test_the_good_replies_among_hostile_files_are_recorded(store: Store, inbox: 
     assert sorted(problem.partition(":")[0] for problem in read.problems) == sorted(
         f"inbox/{name}" for name in [*REJECTED, "deep.eml", "many.ics"]
     )
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        b"--b\nContent-Type: text/plain\n\nx\n",
+        b"--b\n boundary=b\n\n",  # a boundary line the header scan would unfold (the fuzz's)
+    ],
+)
+def test_a_message_of_20000_parts_is_refused_before_it_is_parsed(
+    inbox: Path, work: Work, part: bytes
+) -> None:
+    # 40,000 parts took the email parser 8 s of CPU (the fuzz, issue 27).
+    data = b'Content-Type: multipart/mixed; boundary="b"\n\n' + part * 20_000 + b"--b--\n"
+    (inbox / "parts.eml").write_bytes(data)
+
+    found = problems(inbox)
+
+    assert work.messages == 0
+    assert found == [f"inbox/parts.eml: the message has more than {MAX_MIME_PARTS:,} parts"]
