@@ -13,6 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from consult.errors import StorageError
 from consult.settings import OUT_DIR, STATE_DIR
 from consult.workspace.loading import TRAININGS
 
@@ -57,19 +58,36 @@ def prepare_demo(
 
     Whatever an earlier demo left in `target` (state, outbox) is replaced. With
     `feed_port`, the busy-time feeds point at the demo's feed server on that port.
+    A disk that cannot take it raises StorageError, and no half-made demo is left.
     """
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(STATE_DIR, OUT_DIR))
+    try:
+        _copy_demo(target, today, source, feed_port)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return target
+
+
+def _copy_demo(target: Path, today: dt.date, source: Path, feed_port: int | None) -> None:
+    try:
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(STATE_DIR, OUT_DIR))
+    except OSError as error:
+        raise StorageError.writing(target, error) from error
     for file in sorted((target / TRAININGS).glob("*.yaml")):
-        file.write_text(shift_dates(file.read_text(encoding="utf-8"), today), encoding="utf-8")
+        _write(file, shift_dates(file.read_text(encoding="utf-8"), today))
     if feed_port is not None:
         stakeholders = target / "stakeholders.yaml"
         text = stakeholders.read_text(encoding="utf-8")
-        stakeholders.write_text(
-            text.replace(FEED_HOST, f"http://127.0.0.1:{feed_port}/"), encoding="utf-8"
-        )
-    return target
+        _write(stakeholders, text.replace(FEED_HOST, f"http://127.0.0.1:{feed_port}/"))
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise StorageError.writing(path, error) from error
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -8,6 +8,8 @@
     ├── StaleEdit                  an edit of a registry entry changed since its form was opened:
     │                              nothing saved; says what changed, by whom if recorded
     ├── StoreError                 the state database is unreachable or from a newer consult
+    ├── StorageError               a file or the state database cannot be written: the disk is
+    │                              full, read-only or locked; names the path and what to free
     ├── PlanningError              (ValueError) a round cannot be planned or changed as asked
     │   └── RuleBroken             a meeting's new time breaks planning rules; names each rule
     │                              and party, and offers free times that keep them all
@@ -39,6 +41,8 @@ with (click's habit), so the entry point needs no table of codes.
 
 from __future__ import annotations
 
+import errno
+import os
 import reprlib
 from dataclasses import dataclass
 from typing import ClassVar, Final
@@ -119,6 +123,33 @@ class SheetError(ConsultError, ValueError):
 
 class StoreError(ConsultError):
     """The state database cannot be used as it is."""
+
+
+class StorageError(ConsultError):
+    """A file or the state database cannot be written; nothing was half-written.
+
+    The message names the path and what to do: free space, make it writable, wait.
+    """
+
+    @classmethod
+    def writing(cls, path: str | os.PathLike[str], error: OSError) -> StorageError:
+        """Return the error for an OSError met writing `path`, saying what would let it pass."""
+        folder = os.path.dirname(os.fspath(path)) or "."
+        reason, remedy = _REMEDIES.get(error.errno or 0, (error.strerror or str(error), ""))
+        code = errno.errorcode.get(error.errno or 0)
+        told = f"{reason} ({code})" if code else reason
+        advice = f"; {remedy.format(folder)}" if remedy else ""
+        return cls(f"cannot write {os.fspath(path)}: {told}{advice}")
+
+
+_REMEDIES: Final = {
+    errno.ENOSPC: ("the disk is full", "free space on the disk that holds {}"),
+    errno.EDQUOT: ("the disk quota is used up", "free space in your quota where {} is"),
+    errno.EROFS: ("the file system is read-only", "make {} writable"),
+    errno.EACCES: ("permission denied", "make {} writable"),
+    errno.EPERM: ("operation not permitted", "make {} writable"),
+}
+"""What an errno met while writing means, and what to do about it, for the folder written to."""
 
 
 class PlanningError(ConsultError, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import shutil
@@ -10,7 +11,7 @@ import socketserver
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -180,6 +181,54 @@ def write_workspace(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return write
+
+
+@pytest.fixture
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Call it to fill the disk: files written through os.fdopen or Path.write_* then take
+    half their bytes and raise ENOSPC (until `monkeypatch.undo()`).
+
+    A real full disk cannot be made here without root (no tmpfs of our own), so the
+    failure is made at the edge where Python hands bytes to the system; it comes
+    mid-file, as on a disk that fills while a file is written.
+    """
+    fdopen = os.fdopen
+
+    class Filling:
+        def __init__(self, file: Any) -> None:
+            self._file = file
+
+        def write(self, data: bytes) -> int:
+            self._file.write(data[: len(data) // 2])
+            self._file.flush()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def __enter__(self) -> Filling:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._file.close()
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._file, name)
+
+    def filling_fdopen(fd: int, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        file = fdopen(fd, mode, *args, **kwargs)
+        return Filling(file) if "w" in mode else file
+
+    def write_bytes(path: Path, data: bytes) -> int:
+        with path.open("wb") as file:
+            return Filling(file).write(data)
+
+    def write_text(path: Path, data: str, encoding: str | None = None, **kwargs: Any) -> int:
+        return write_bytes(path, data.encode(encoding or "utf-8"))
+
+    def fill() -> None:
+        monkeypatch.setattr(os, "fdopen", filling_fdopen)
+        monkeypatch.setattr(Path, "write_bytes", write_bytes)
+        monkeypatch.setattr(Path, "write_text", write_text)
+
+    return fill
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@
 Each target writes a mutated seed where its reader looks (a workspace, a notes folder, an
 inbox) or serves it as a response body, and calls the reader. Two outcomes are acceptable:
 success, or an error (raised, or returned as a problem) whose message names the file it is
-about. The run also counts the cases over 5 s and the peak memory of the process.
+about. The run also counts the cases over 5 s of CPU time and the peak memory of the process.
+CPU time, not wall time: a machine busy with other work slows every case alike, and
+must not fail the run.
 
 Seeds are the real files: the demo workspace (consult/demo_workspace/), tests/data/ and the hostile
 corpus under tests/data/hostile/, by suffix. Mutations are hypothesis strategies: byte
@@ -15,7 +17,7 @@ that does not name its file, to a minimal list of mutations of the simplest seed
     python -m tests.fuzzing --cases 20000 [--seed 0]
 
 prints per target and in total the cases run, the uncaught exceptions, the cases over
-5 s, the peak memory and the errors not naming their file, and exits 1 if any of them
+5 s of CPU, the peak memory and the errors not naming their file, and exits 1 if any of them
 is found or the peak passes 300 MB.
 """
 
@@ -59,9 +61,9 @@ from tests.conftest import TINY_STAKEHOLDERS, TINY_TRAINING
 
 ROOT = Path(__file__).resolve().parent.parent
 SLOW_SECONDS = 5.0
-"""A case that takes longer than this is a failure: no reader may make a command hang."""
+"""A case that takes more CPU time than this is a failure: no reader may make a command hang."""
 STOP_SECONDS = 20.0
-"""A case still running after this is stopped (where Python can stop it) and counted slow."""
+"""A case still running after this much CPU time is stopped (where Python can) and counted slow."""
 MEMORY_LIMIT_MB = 300.0
 """The peak resident memory of the fuzzing process that fails the run."""
 
@@ -693,13 +695,13 @@ class Example:
             f"    {self.summary}" + (f"  [{self.where}]" if self.where else ""),
             f"    input: {self.seed} + {changes}",
             f"    bytes: {_show(self.data, 160)}",
-            f"    took {self.seconds:.2f} s, peak {self.peak_mb:.0f} MB",
+            f"    took {self.seconds:.2f} s of CPU, peak {self.peak_mb:.0f} MB",
         ]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one case did: failures found (kind, signature, summary, where), time and memory."""
+    """What one case did: failures found (kind, signature, summary, where), CPU time, memory."""
 
     failures: tuple[tuple[str, tuple[str, ...], str, str], ...]
     seconds: float
@@ -737,7 +739,7 @@ class _Memory:
 
 @contextmanager
 def _stop_after(seconds: float) -> Iterator[None]:
-    """Raise _Stopped in the case if it runs past `seconds` (main thread only)."""
+    """Raise _Stopped in the case if it spends more than `seconds` of CPU (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -745,14 +747,14 @@ def _stop_after(seconds: float) -> Iterator[None]:
     def stop(signum: int, frame: object) -> None:
         raise _Stopped
 
-    previous = signal.signal(signal.SIGALRM, stop)
+    previous = signal.signal(signal.SIGPROF, stop)
     # Again every second: an exception raised inside a gc callback is printed and dropped.
-    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    signal.setitimer(signal.ITIMER_PROF, seconds, 1.0)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def _origin(error: BaseException) -> str:
@@ -794,7 +796,7 @@ def run_case(target: Target, seed: Seed, data: bytes, memory: _Memory) -> Outcom
                 failures.append(("unnamed", (kind, _shape(message)), summary, ""))
 
     memory.reset()
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         with _stop_after(STOP_SECONDS), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -808,10 +810,10 @@ def run_case(target: Target, seed: Seed, data: bytes, memory: _Memory) -> Outcom
     except Exception as error:
         where = _origin(error)
         failures.append(("uncaught", (type(error).__name__, where), _first_line(error), where))
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     if seconds > SLOW_SECONDS:
         stopped = " (stopped)" if seconds >= STOP_SECONDS else ""
-        failures.append(("slow", ("slow",), f"took {seconds:.1f} s{stopped}", ""))
+        failures.append(("slow", ("slow",), f"took {seconds:.1f} s of CPU{stopped}", ""))
     return Outcome(tuple(failures), seconds, memory.peak_mb())
 
 
@@ -864,21 +866,21 @@ class Report:
     def text(self) -> str:
         """Return the report as a person reads it: a table, then one example per failure."""
         header = f"{'target':<10} {'cases':>7} {'uncaught':>9} {'over 5 s':>9} {'no file':>8}"
-        header += f" {'peak MB':>8} {'slowest s':>10}"
+        header += f" {'peak MB':>8} {'slowest CPU s':>14}"
         rows = [header]
         for t in self.targets:
             rows.append(
                 f"{t.name:<10} {t.cases:>7} {t.counts['uncaught']:>9} {t.counts['slow']:>9}"
-                f" {t.counts['unnamed']:>8} {t.peak_mb:>8.0f} {t.slowest:>10.2f}"
+                f" {t.counts['unnamed']:>8} {t.peak_mb:>8.0f} {t.slowest:>14.2f}"
             )
         slowest = max((t.slowest for t in self.targets), default=0.0)
         rows.append(
             f"{'total':<10} {self.cases:>7} {self.total('uncaught'):>9} {self.total('slow'):>9}"
-            f" {self.total('unnamed'):>8} {self.peak_mb:>8.0f} {slowest:>10.2f}"
+            f" {self.total('unnamed'):>8} {self.peak_mb:>8.0f} {slowest:>14.2f}"
         )
         titles = {
             "uncaught": "uncaught exceptions (one example each, shrunk)",
-            "slow": f"cases over {SLOW_SECONDS:g} s (the slowest of each target)",
+            "slow": f"cases over {SLOW_SECONDS:g} s of CPU time (the slowest of each target)",
             "unnamed": "errors whose message does not name their file (one each, shrunk)",
         }
         for kind, title in titles.items():

@@ -29,6 +29,7 @@ from consult.briefing.labels import load_labels, pack_languages, theme_label
 from consult.briefing.pdf import pdf_bytes
 from consult.briefing.render import LIMITS, Limits, Pack, anonymous, render_pack
 from consult.csvsafe import neutralise_row
+from consult.errors import StorageError
 from consult.store import Store
 from consult.workspace.loading import Workspace
 from schemas.training import Training
@@ -134,9 +135,16 @@ def compile_pack(
 def _write(
     folder: Path, slug: str, packs: Sequence[Pack], sources: str
 ) -> dict[str, dict[str, Path]]:
-    """Return the files of each language, written in a temporary folder moved into place."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    """Return the files of each language, written in a temporary folder moved into place.
+
+    Raises StorageError, naming the folder and what to do, when it cannot be written;
+    then nothing of this version is left.
+    """
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    except OSError as error:
+        raise StorageError.writing(folder, error) from error
     files: dict[str, dict[str, Path]] = {}
     try:
         for pack in packs:
@@ -154,8 +162,10 @@ def _write(
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise StorageError.writing(folder, error) from error
         raise
     return files
 

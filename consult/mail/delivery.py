@@ -28,7 +28,8 @@ marked failed with the reason. In all three cases the round goes on.
 When the server itself is the problem (`SmtpServerError`: a refused login, a
 server that cannot be reached after `BACKOFF`), every message would fail
 alike: the run stops at once with that error, and the message at hand goes
-back with the rest of its batch, pending, marked against no recipient.
+back with the rest of its batch, pending, marked against no recipient. So does
+a full or read-only disk under the file outbox (`StorageError`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from consult.errors import (
     InvalidInvite,
     PermanentSendError,
     SmtpServerError,
+    StorageError,
     TemplateError,
     TransientSendError,
     UnsendableMessageError,
@@ -220,6 +222,10 @@ def _deliver_one(
         outcome, reason = _send(transport, item.build(message_id), backoff, sleep)
     except UNBUILDABLE as error:
         outcome, reason = "failed", f"cannot be built: {error}"
+    except StorageError:
+        # The outbox's disk took none of it (its partial file is removed): pending again.
+        ledger.release([claimed.id])
+        raise
     if outcome == "sent":
         # Marked at once, so that a crash can duplicate only the message in flight.
         ledger.sent(claimed.id, message_id)

@@ -355,21 +355,22 @@ def _parse_message(data: bytes) -> Message:
             f"the message is {len(data):,} bytes, "
             f"more than the {MAX_MESSAGE_BYTES:,} a reply may be"
         )
-    shape = _shape_exceeds(data)
+    shape = _shape_exceeds(data, MAX_MIME_DEPTH, MAX_MIME_PARTS)
     if shape is not None:
         raise InvalidCalendar(shape)
     return BytesParser(policy=policy.default).parsebytes(data)
 
 
-def _shape_exceeds(data: bytes) -> str | None:
-    """Return why the message's parts nest too deep or are too many, by scanning its lines.
+def _shape_exceeds(data: bytes, depth: int, parts: int) -> str | None:
+    """Return why the message's parts nest deeper than `depth` or number over `parts`, if so.
 
-    Each multipart or message/* Content-Type opens a level; a boundary line starts a part
-    and closes the levels opened inside the part before it. The scan errs towards depth:
-    a level it cannot close stays open.
+    Each multipart or message/* Content-Type opens a level; a boundary line closes the levels
+    opened inside its part. The scan errs towards depth: a level it cannot close stays open.
+    Parts are counted as the parser finds them: each line that is a boundary declared
+    anywhere, unfolded or not, starts one; it spends a fifth of a millisecond on each.
     """
     opened: list[bytes | None] = []
-    parts = 0
+    declared: set[bytes] = set()
     for line in _FOLD.sub(b" ", data).splitlines():
         if line.startswith(b"--") and opened:
             marker = line.rstrip()
@@ -379,16 +380,16 @@ def _shape_exceeds(data: bytes) -> str | None:
                     continue
                 closing = marker == b"--" + boundary + b"--"
                 del opened[level if closing else level + 1 :]
-                parts += not closing
-                if parts > MAX_MIME_PARTS:
-                    return _TOO_MANY
                 break
         elif _CONTAINER.match(line):
             found = _BOUNDARY.search(line)
             opened.append((found.group(1) or found.group(2)) if found else None)
-            if len(opened) > MAX_MIME_DEPTH:
+            if found:
+                declared.add(opened[-1] or b"")
+            if len(opened) > depth:
                 return _TOO_DEEP
-    return None
+    started = (line.rstrip()[2:] for line in data.splitlines() if line.startswith(b"--"))
+    return _TOO_MANY if sum(marker in declared for marker in started) > parts else None
 
 
 def _leaves(message: Message) -> Iterator[Message]:

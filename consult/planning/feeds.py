@@ -69,6 +69,11 @@ _LIBRARY_FAULTS = (ValueError, TypeError, AttributeError, KeyError)
 _repr = reprlib.Repr()
 _repr.maxstring = 50
 
+MAX_DEPTH = 8
+"""The deepest a feed's components may nest: real ones go three deep (VCALENDAR, VEVENT, VALARM)."""
+MAX_COMPONENTS = 10_000
+"""The most components a feed may hold: icalendar spends about 3 KB and 0.25 ms of CPU on each."""
+
 
 @dataclass(frozen=True)
 class FeedResult:
@@ -160,6 +165,7 @@ def _zone(name: str) -> ZoneInfo:
 
 def _parse(data: bytes) -> Calendar:
     opened: list[tuple[bytes, int]] = []
+    components = 0
     for number, raw in enumerate(data.splitlines(), start=1):
         line = raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw
         if not line.strip() or line[:1] in b" \t":
@@ -170,6 +176,8 @@ def _parse(data: bytes) -> Calendar:
         keyword, _, name = line.strip().upper().partition(b":")
         if keyword == b"BEGIN":
             opened.append((name, number))
+            components += 1
+            _check_size(opened, components)
         elif keyword == b"END":
             if not opened or opened[-1][0] != name:
                 raise InvalidFeed(
@@ -192,6 +200,21 @@ def _parse(data: bytes) -> Calendar:
             f"not an iCalendar feed (its top is {_repr.repr(calendar.name)}, not VCALENDAR)"
         )
     return calendar
+
+
+def _check_size(opened: list[tuple[bytes, int]], components: int) -> None:
+    """Raise InvalidFeed on a feed too big to be real, before icalendar spends seconds on it."""
+    name, number = opened[-1]
+    if len(opened) > MAX_DEPTH:
+        raise InvalidFeed(
+            f"not an iCalendar feed (BEGIN:{name.decode(errors='replace')} on line {number}"
+            f" nests components more than {MAX_DEPTH} deep)"
+        )
+    if components > MAX_COMPONENTS:
+        raise InvalidFeed(
+            f"not an iCalendar feed (more than {MAX_COMPONENTS:,} components, on line {number}:"
+            " export a shorter span of time)"
+        )
 
 
 def _occurrences(calendar: Calendar, start: datetime, end: datetime) -> list[Event]:

@@ -20,24 +20,92 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from consult.errors import StorageError, StoreError
+
 BUSY_TIMEOUT_MS = 30_000
 PG_WRITE_LOCK = 0x636F6E73756C74  # "consult"
 _READ_ONLY = "consult_read_only"
 _PG_LOCK = sa.select(sa.func.pg_advisory_xact_lock(PG_WRITE_LOCK))
 
 
+_SQLITE_FAULTS = (
+    (
+        "database or disk is full",
+        "write",
+        "the disk is full",
+        "free space on the disk that holds {}",
+    ),
+    ("readonly database", "write", "it is read-only", "make {path} and {} writable"),
+    ("unable to open database file", "open", "", "make {} writable"),
+    (
+        "database is locked",
+        "write",
+        f"another process kept it locked over {BUSY_TIMEOUT_MS // 1000} s",
+        "let that process finish, or stop it, and try again",
+    ),
+)
+"""SQLite's messages for a database that cannot be written or opened, and what to do."""
+_PG_FAULTS = {
+    "53100": ("the server's disk is full", "free space on the database server"),
+    "25006": ("the server takes no writes", "connect to the primary server, not a standby"),
+}
+"""PostgreSQL's SQLSTATE codes for a database that cannot be written, and what to do."""
+
+
 def create_store_engine(url: str | sa.URL) -> sa.Engine:
-    """Return an engine for the database at `url`, without connecting to it."""
+    """Return an engine for the database at `url`, without connecting to it.
+
+    A database that cannot be written (a full disk, a read-only file, a lock held too
+    long) raises StorageError from any statement, one that cannot be opened StoreError:
+    each names the database and what to do.
+    """
     url = sa.make_url(url)
     if url.get_backend_name() != "sqlite":
-        return sa.create_engine(url)
+        engine = sa.create_engine(url)
+        sa.event.listen(engine, "handle_error", _postgresql_faults)
+        return engine
     database = url.database or ""
     if database not in ("", ":memory:") and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageError.writing(Path(database).parent, error) from error
     engine = sa.create_engine(url)
     sa.event.listen(engine, "connect", _configure_sqlite, insert=True)
     sa.event.listen(engine, "begin", _begin_sqlite)
+    sa.event.listen(engine, "handle_error", _sqlite_faults)
     return engine
+
+
+def _sqlite_faults(context: sa.engine.ExceptionContext) -> None:
+    error = context.original_exception
+    if not isinstance(error, sqlite3.OperationalError) or context.engine is None:
+        return
+    for text, verb, reason, remedy in _SQLITE_FAULTS:
+        if text in str(error):
+            path = _sqlite_path(context.engine.url)
+            folder = str(Path(path).parent)
+            advice = remedy.format(folder, path=path)
+            # One that cannot be opened is unreachable (StoreError), as when `open_store` meets it.
+            kind = StoreError if verb == "open" else StorageError
+            told = f"{reason} ({error})" if reason else str(error)
+            raise kind(f"cannot {verb} the state database {path}: {told}; {advice}") from error
+
+
+def _postgresql_faults(context: sa.engine.ExceptionContext) -> None:
+    error = context.original_exception
+    fault = _PG_FAULTS.get(str(getattr(error, "sqlstate", "")))
+    if fault is None or context.engine is None:
+        return
+    where = context.engine.url.render_as_string(hide_password=True)
+    reason, advice = fault
+    raise StorageError(f"cannot write the state database {where}: {reason}; {advice}") from error
+
+
+def _sqlite_path(url: sa.URL) -> str:
+    """Return the file of a SQLite URL, as a person would type it (no file: URI, no query)."""
+    database = url.database or ":memory:"
+    return database.removeprefix("file:").partition("?")[0]
 
 
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:

@@ -26,6 +26,8 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from consult.errors import StorageError
+
 WIDTH = 4096
 """Long lines stay as they are: a name of 200 characters is not folded."""
 
@@ -52,13 +54,20 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def write_atomically(path: Path, content: str | bytes) -> None:
-    """Write `content` (text in UTF-8) to `path`, so that it is either the old file or the new."""
+    """Write `content` (text in UTF-8) to `path`, so that it is either the old file or the new.
+
+    Raises StorageError, naming the file and what to do, when it cannot be written
+    (a full disk, a read-only folder); then the old file is as it was.
+    """
     path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
     mode = path.stat().st_mode & 0o777 if path.exists() else None
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise StorageError.writing(path, error) from error
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
@@ -67,8 +76,10 @@ def write_atomically(path: Path, content: str | bytes) -> None:
         if mode is not None:
             os.chmod(temporary, mode)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise StorageError.writing(path, error) from error
         raise
 
 

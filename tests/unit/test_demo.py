@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from consult.demo import prepare_demo, shift_dates
+from consult.errors import StorageError
 from consult.workspace.loading import load_workspace
 
 TODAY = dt.date(2026, 11, 28)
@@ -40,3 +44,19 @@ def test_preparing_the_demo_twice_starts_afresh(tmp_path: Path) -> None:
     (target / ".consult" / "state.db").write_text("old state")
     prepare_demo(target, TODAY)
     assert not (target / ".consult").exists()
+
+
+def test_a_full_disk_leaves_no_half_made_demo_and_names_the_folder_to_free(
+    tmp_path: Path, full_disk: Callable[[], None]
+) -> None:
+    target = tmp_path / "demo"
+    full_disk()
+
+    with pytest.raises(StorageError) as raised:
+        prepare_demo(target, dt.date(2026, 12, 7))
+
+    assert str(raised.value).startswith(f"cannot write {target}/trainings/")
+    assert str(raised.value).endswith(
+        f": the disk is full (ENOSPC); free space on the disk that holds {target}/trainings"
+    )
+    assert not target.exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from consult.errors import UnsendableMessageError
+from consult.errors import StorageError, UnsendableMessageError
 from consult.mail.mime import RawMessage, message_bytes
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=-]{0,150}")
@@ -36,18 +36,27 @@ class FileOutbox:
         return None
 
     def send(self, message: EmailMessage | RawMessage) -> None:
-        """Return once the message is in the folder, whole: written aside, then moved in."""
+        """Return once the message is in the folder, whole: written aside, then moved in.
+
+        Raises StorageError, naming the file and what to do, when the folder cannot take it
+        (a full disk, a read-only folder); then nothing of the message is left in it.
+        """
         path = self.folder / eml_name(message)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+        except OSError as error:
+            raise StorageError.writing(path, error) from error
         try:
             with os.fdopen(descriptor, "wb") as file:
                 file.write(message_bytes(message))
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temporary, path)
-        except BaseException:
+        except BaseException as error:
             Path(temporary).unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise StorageError.writing(path, error) from error
             raise
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.policy
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from consult.errors import UnsendableMessageError
+from consult.errors import StorageError, UnsendableMessageError
 from consult.mail.mime import RawMessage, as_email, message_bytes, prepare_message
 from consult.mail.transports.outbox import FileOutbox, eml_name
 
@@ -97,3 +98,20 @@ def test_a_message_without_a_message_id_is_refused(tmp_path: Path):
 
     with pytest.raises(UnsendableMessageError, match=r"^Message-ID: missing"):
         FileOutbox(tmp_path).send(message)
+
+
+def test_a_full_disk_leaves_no_part_of_a_message_and_names_the_folder_to_free(
+    tmp_path: Path, full_disk: Callable[[], None]
+) -> None:
+    outbox = tmp_path / "outbox"
+    full_disk()
+
+    with pytest.raises(StorageError) as raised:
+        FileOutbox(outbox).send(prepared("<invite-1@consult.example>"))
+
+    assert str(raised.value) == (
+        f"cannot write {outbox / 'invite-1@consult.example.eml'}: the disk is full (ENOSPC);"
+        f" free space on the disk that holds {outbox}"
+    )
+    assert raised.value.exit_code == 1
+    assert list(outbox.iterdir()) == []  # neither the message nor its temporary file

@@ -301,3 +301,24 @@ def test_a_message_of_as_many_parts_as_allowed_is_read_and_one_more_is_refused(
         f"inbox/one-more.eml: the message has more than {MAX_MIME_PARTS:,} MIME parts; "
         "a reply has a few"
     ]
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        b"--b\nContent-Type: text/plain\n\nx\n",
+        b"--b\n boundary=b\n\n",  # a boundary line the header scan would unfold (the fuzz's)
+    ],
+)
+def test_a_message_of_20000_parts_is_refused_before_it_is_parsed(
+    inbox: Path, work: Work, part: bytes
+) -> None:
+    # 40,000 parts took the email parser 8 s of CPU (the fuzz, issue 27).
+    data = b'Content-Type: multipart/mixed; boundary="b"\n\n' + part * 20_000 + b"--b--\n"
+    (inbox / "parts.eml").write_bytes(data)
+
+    found = problems(inbox)
+
+    assert work.messages == 0
+    refused = f"the message has more than {MAX_MIME_PARTS:,} MIME parts; a reply has a few"
+    assert found == [f"inbox/parts.eml: {refused}"]

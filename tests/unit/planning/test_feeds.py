@@ -162,3 +162,33 @@ def test_a_bare_carriage_return_after_begin_is_one_error_not_an_attribute_error(
     assert str(raised.value) == (
         "not an iCalendar feed (its top is 'VCALENDAR\\rSEQUENCE:1', not VCALENDAR)"
     )
+
+
+def test_a_feed_of_deeply_nested_components_is_refused_before_icalendar_reads_it() -> None:
+    # 50,000 nested VEVENTs took icalendar over 2 s and 40 MB; real feeds nest three deep.
+    depth = 50_000
+    data = calendar(*["BEGIN:VEVENT"] * depth, *["END:VEVENT"] * depth)
+
+    with pytest.raises(InvalidFeed) as raised:
+        busy_from_ics(data, *OCTOBER, "UTC")
+
+    assert str(raised.value) == (
+        "not an iCalendar feed (BEGIN:VEVENT on line 11 nests components more than 8 deep)"
+    )
+
+
+def test_a_feed_of_more_components_than_a_busy_calendar_holds_is_refused() -> None:
+    # 100,000 events cost icalendar 260 MB and 26 s of CPU; 10,000 are years of a busy calendar.
+    events = [
+        line
+        for number in range(10_001)
+        for line in event(str(number), "DTSTART:20261020T090000Z", "DURATION:PT1H")
+    ]
+
+    with pytest.raises(InvalidFeed) as raised:
+        busy_from_ics(calendar(*events), *OCTOBER, "UTC")
+
+    assert str(raised.value) == (
+        "not an iCalendar feed (more than 10,000 components, on line 49999:"
+        " export a shorter span of time)"
+    )
