@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
@@ -498,7 +499,13 @@ class _Served(BaseAdapter):
             {"Content-Type": self.content_type, "Content-Length": str(len(self.body))}
         )
         response.encoding = get_encoding_from_headers(response.headers)
-        response.raw = io.BytesIO(self.body)
+        response.raw = urllib3.HTTPResponse(
+            body=io.BytesIO(self.body),
+            headers=dict(response.headers),
+            status=200,
+            preload_content=False,
+            decode_content=False,
+        )
         response.url = request.url or ""
         response.request = request
         return response
