@@ -244,6 +244,9 @@ def _check_rules(events: list[Event], end: datetime) -> None:
             text = rule.to_ical().decode(errors="replace")
             shown = text if len(text) <= 40 else text[:40] + "..."
             where = f"event {str(event.get('UID'))!r} repeats RRULE:{shown}"
+            if not isinstance(rule, vRecur):
+                # icalendar keeps a value it cannot read as a broken property, which fails on use.
+                raise InvalidFeed(f"{where}, a rule that cannot be read")
             frequency = str(rule.get("FREQ", [""])[0]).upper()
             if frequency in REFUSED_FREQUENCIES:
                 raise InvalidFeed(

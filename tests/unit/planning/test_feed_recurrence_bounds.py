@@ -108,3 +108,15 @@ def test_a_rule_that_falls_on_no_day_is_refused_before_dateutil_searches_to_year
     assert str(raised.value) == (
         f"event 'never' repeats RRULE:{rule}; its BYMONTHDAY falls on no day of its months"
     )
+
+
+def test_a_rule_icalendar_cannot_read_is_refused_naming_the_event_not_raised_as_it_is() -> None:
+    # The fuzz found it: a broken RRULE is kept by icalendar as a broken property that
+    # raises BrokenCalendarProperty on use, which the bounds' check met before dateutil did.
+    data = calendar(*repeating("staff", "20261213T090000Z", "FREQ=SEQUENCE:1WEEKLY"))
+
+    with pytest.raises(InvalidFeed) as raised:
+        busy_from_ics(data, *DECEMBER, "Asia/Tbilisi")
+
+    assert str(raised.value).startswith("event 'staff' repeats RRULE:FREQ=SEQUENCE:1WEEKLY")
+    assert "a rule that cannot be read" in str(raised.value)
