@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from consult.briefing.versions import pack_folder
 from consult.store import Store
 from desk.wording import local
 
@@ -18,11 +19,6 @@ class PackVersion:
     digest: str
     created: str
     files: tuple[str, ...]
-
-
-def pack_folder(out_dir: Path, slug: str, version: int) -> Path:
-    """Return the folder the files of a version of the training's pack are in."""
-    return out_dir / "briefing" / slug / f"v{version}"
 
 
 def pack_files(out_dir: Path, slug: str, version: int) -> tuple[str, ...]:

@@ -74,6 +74,11 @@ def content_digest(analysis: Analysis, training: Training, languages: Sequence[s
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def pack_folder(out_dir: Path, slug: str, version: int) -> Path:
+    """Return the folder the files of a version of the training's pack are written to."""
+    return out_dir / "briefing" / slug / f"v{version}"
+
+
 def compile_pack(
     workspace: Workspace,
     store: Store,
@@ -115,7 +120,7 @@ def compile_pack(
             )
             for lang in languages
         ]
-        folder = out_dir / "briefing" / slug / f"v{version}"
+        folder = pack_folder(out_dir, slug, version)
         files = _write(folder, slug, packs, sources_csv(analysis, training))
         recorded, new = store.record_pack(slug, digest)
         if recorded == version:

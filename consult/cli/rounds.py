@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 @app.command()
 def plan(
-    training: Annotated[str, typer.Argument(help="The training's slug (its file name).")],
+    training: TrainingArgument,
     round_id: Annotated[
         str | None, typer.Option("--round", help="The round to plan (default: the first).")
     ] = None,
@@ -42,9 +42,7 @@ def plan(
     by: Annotated[
         str, typer.Option("--by", help="Who plans and decides, for the audit log.")
     ] = USER,
-    workspace: Annotated[
-        Path | None, typer.Option("--workspace", help="The workspace folder.")
-    ] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Plan a consultation round: propose a time for each meeting, and store the proposal."""
     from consult.application.plan import decide_plan, propose_plan
@@ -66,13 +64,11 @@ def plan(
 
 @app.command()
 def send(
-    training: Annotated[str, typer.Argument(help="The training's slug (its file name).")],
+    training: TrainingArgument,
     round_id: Annotated[
         str | None, typer.Option("--round", help="The round (default: the first).")
     ] = None,
-    workspace: Annotated[
-        Path | None, typer.Option("--workspace", help="The workspace folder.")
-    ] = None,
+    workspace: WorkspaceOption = None,
     retry_rejected: Annotated[
         bool,
         typer.Option(

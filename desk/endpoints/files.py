@@ -9,9 +9,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from consult.briefing.versions import pack_folder
 from consult.coordination import export_options, exports
 from desk.endpoints.shared import known, workspace
-from desk.packs import pack_files, pack_folder
+from desk.packs import pack_files
 from desk.resources import resources
 from desk.responses import DeskError
 
