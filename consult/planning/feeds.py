@@ -17,11 +17,9 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import os
 import re
 import reprlib
 import socket
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -36,9 +34,10 @@ import urllib3
 from dateutil.rrule import rrulestr  # type: ignore[import-untyped]
 from icalendar import Calendar, Component, Event, vRecur
 
-from consult.errors import InvalidFeed
+from consult.errors import InvalidFeed, StorageError
 from consult.http_body import ACCEPT_ENCODING, Deadline, read_body, session_cut_at
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
+from consult.workspace.yamlwrite import write_atomically
 
 Interval = tuple[datetime, datetime]
 
@@ -482,12 +481,16 @@ class _Cache:
         return _Body(data, "", meta.get("etag"), meta.get("last_modified"), from_cache=True)
 
     def store(self, body: _Body) -> None:
+        """Keep the body for the next fetch; a cache that cannot be written is skipped.
+
+        The busy time was read already: a full disk or a read-only folder costs the
+        next fetch its 304, never this plan (and leaves no partial file behind).
+        """
         if not body.etag and not body.last_modified:
             return
         meta = {"url": self.url, "etag": body.etag, "last_modified": body.last_modified}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            dir=self.path.parent, prefix=self.path.name, suffix=".partial", delete=False
-        ) as partial:
-            partial.write(json.dumps(meta).encode() + b"\n" + body.data)
-        os.replace(partial.name, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.path, json.dumps(meta).encode() + b"\n" + body.data)
+        except (OSError, StorageError):
+            return

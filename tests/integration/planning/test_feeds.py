@@ -438,3 +438,15 @@ def test_a_session_given_by_the_caller_is_used_and_left_open(feeds: FeedServer) 
         )
         with session.get(url, timeout=5) as again:
             assert again.status_code == 200
+
+
+def test_a_full_disk_skips_the_feed_cache_and_keeps_the_busy_time(
+    feeds: FeedServer, tmp_path: Path, full_disk: Callable[[], None]
+) -> None:
+    url = feeds.script("/feeds/x.ics", Answer(headers={"ETag": '"v1"'}))
+    full_disk()
+
+    result = fetch(url, cache_dir=tmp_path)
+
+    assert result == FeedResult(url, busy=TINY_BUSY)
+    assert list(tmp_path.iterdir()) == []
