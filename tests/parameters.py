@@ -1,8 +1,8 @@
 """Count consult's functions by their parameters: issue 25's two measures of the core's calls.
 
 Walks consult/ (the AST, nothing is imported) and prints how many functions take
-eight parameters or more (self and cls not counted), and how many take a
-workspace, a store and a slug (names `workspace`, `store`, `slug`) — the
+eight parameters or more (self and cls not counted, nor a CLI command's options), and
+how many take a workspace, a store and a slug (names `workspace`, `store`, `slug`) — the
 values the application layer resolves once. With `--list` it names them.
 """
 
@@ -24,12 +24,20 @@ def functions(root: Path) -> Iterator[tuple[str, list[str]]]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if any(_is_command(decorator) for decorator in node.decorator_list):
+                    continue  # a command's parameters are its options, each with its help
                 args = node.args
                 names = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
                 names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
                 names = [n for n in names if n not in ("self", "cls")]
                 where = f"{path.relative_to(root.parent)}:{node.lineno} {node.name}"
                 yield where, names
+
+
+def _is_command(decorator: ast.expr) -> bool:
+    """Tell whether a decorator makes a CLI command (`@app.command()`)."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return isinstance(target, ast.Attribute) and target.attr == "command"
 
 
 def main(argv: list[str]) -> None:

@@ -34,6 +34,15 @@ def validate(workspace: WorkspaceArgument = None) -> None:
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     for notice in loaded.warnings:
         err.print(f"warning: {notice}", markup=False, soft_wrap=True)
+    unsent = [slug for slug, t in loaded.trainings.items() if t.sender is None]
+    if loaded.stakeholders.sender is None and unsent and settings.sender_name is None:
+        err.print(
+            "warning: stakeholders.yaml: no `sender:` block, so the messages of "
+            f"{', '.join(unsent)} would go out as consult's default sender, which sending by "
+            "SMTP refuses; write who they come from (name, email) in a `sender:` block",
+            markup=False,
+            soft_wrap=True,
+        )
     out.print(f"[green]{settings.workspace}: valid[/green]", soft_wrap=True)
 
 

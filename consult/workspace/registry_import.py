@@ -27,7 +27,7 @@ from consult.workspace.registry_rows import Cell, Group, Row, cell_of, column_la
 from consult.workspace.registry_write import STAKEHOLDERS, Change, Edit, Preview, apply_import
 from consult.workspace.sheets import Sheet
 from consult.workspace.slugs import slugify
-from consult.workspace.yamlfile import Loc, path_of, read_yaml
+from consult.workspace.yamlfile import Lines, Loc, path_of, read_yaml
 from schemas.stakeholders import Contact, Organisation, StakeholdersFile
 
 __all__ = ["STAKEHOLDERS", "Change", "Preview", "apply_import", "plan_import", "slugify"]
@@ -95,15 +95,29 @@ def _read_registry(path: Path) -> tuple[dict[str, Any], StakeholdersFile | None,
     data, lines, found = read_yaml(path, STAKEHOLDERS)
     if found:
         raise WorkspaceError(found)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if isinstance(data, dict) and not data.get("organisations"):
+        # A new registry (`consult init`'s): the import brings its first organisations.
+        problems = _problems({**data, "organisations": None}, lines, skip=("organisations",))
+        if problems:
+            raise WorkspaceError(problems)
+        return {**data, "organisations": []}, None, digest
+    problems = _problems(data, lines)
+    if problems:
+        raise WorkspaceError(problems)
+    return data, StakeholdersFile.model_validate(data), digest
+
+
+def _problems(data: object, lines: Lines, skip: tuple[str, ...] = ()) -> list[Problem]:
+    """Return what is wrong with the registry's data, leaving out the fields in `skip`."""
     try:
-        registry = StakeholdersFile.model_validate(data)
+        StakeholdersFile.model_validate(data)
     except ValidationError as error:
-        raise WorkspaceError(
-            problems_from_validation(
-                error, StakeholdersFile, STAKEHOLDERS, lambda loc: (lines.of(loc), path_of(loc))
-            )
-        ) from None
-    return data, registry, hashlib.sha256(path.read_bytes()).hexdigest()
+        found = problems_from_validation(
+            error, StakeholdersFile, STAKEHOLDERS, lambda loc: (lines.of(loc), path_of(loc))
+        )
+        return [problem for problem in found if problem.path not in skip]
+    return []
 
 
 @dataclass

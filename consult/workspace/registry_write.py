@@ -17,10 +17,12 @@ from pydantic import ValidationError
 
 from consult.errors import Problem, WorkspaceError
 from consult.workspace.problems import problems_from_validation
+from consult.workspace.starter import registry_header, registry_text
 from consult.workspace.yamlfile import path_of, read_yaml
 from consult.workspace.yamlwrite import (
     append,
     append_text,
+    block_style,
     dump_document,
     load_document,
     merge,
@@ -114,9 +116,12 @@ def apply_import(root: Path, preview: Preview) -> bool:
     text = raw.decode("utf-8-sig")
     existing = [edit for edit in preview.edits if edit.index is not None]
     added = [edit.patch for edit in preview.edits if edit.index is None]
-    document = load_document(text) if text.strip() else None
+    if not text.strip():
+        text = registry_text(None)
+    document = load_document(text)
     if document is None or not isinstance(document.get("organisations"), list):
         document = plain_to_document({"organisations": []})
+    flow = block_style(document)
     organisations = document["organisations"]
     for edit in existing:
         target = organisations[edit.index]
@@ -125,7 +130,7 @@ def apply_import(root: Path, preview: Preview) -> bool:
             merge(target["contacts"][j], patch)
         for contact in edit.added:
             append(target["contacts"], contact)
-    if added and organisations and list(document)[-1] == "organisations":
+    if added and organisations and not flow and list(document)[-1] == "organisations":
         # New organisations carry no comments: written as text after the file, they
         # spare ruamel.yaml (pure Python, a second per 300 of them) from emitting them.
         written = (dump_document(document, text) if existing else text).rstrip("\n") + "\n"
@@ -134,6 +139,7 @@ def apply_import(root: Path, preview: Preview) -> bool:
         for organisation in added:
             append(organisations, organisation)
         written = dump_document(document, text)
+    written = registry_header(written) + written
     _check_written(path, written)
     write_atomically(path, written)
     return True

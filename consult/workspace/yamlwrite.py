@@ -144,6 +144,32 @@ def plain_to_document(value: Any) -> Any:
     return value
 
 
+def block_style(node: Any) -> bool:
+    """Write `node` in block style, lists of words aside; return whether any of it was flow.
+
+    A registry once written on one line (flow style) is written back one value a line,
+    so that it can be read, reviewed in git, and each warning names a line of its own.
+    """
+    changed = False
+    if isinstance(node, CommentedMap):
+        changed = bool(node.fa.flow_style())
+        node.fa.set_block_style()
+        for value in node.values():
+            changed = block_style(value) or changed
+    elif isinstance(node, CommentedSeq) and not all(_is_scalar(item) for item in node):
+        changed = bool(node.fa.flow_style())
+        node.fa.set_block_style()
+        for value in node:
+            changed = block_style(value) or changed
+    elif isinstance(node, CommentedSeq) and not node:
+        node.fa.set_block_style()
+    return changed
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, CommentedMap | CommentedSeq)
+
+
 def append(sequence: CommentedSeq, value: Any) -> None:
     """Append plain data to a list, the blank line or comment after its last item kept last.
 
@@ -186,6 +212,11 @@ def _scalar(value: str | int | float | bool | None) -> str:
         return f'"{value}"'  # a time, quoted as the workspace's files write times
     text = yaml.dump(value, Dumper=_FAST_DUMPER, allow_unicode=True, width=WIDTH)
     return text.split("\n", 1)[0]
+
+
+def scalar(value: str | int | float | bool | None) -> str:
+    """Return a scalar as YAML writes it on one line: plain, or quoted where plain would mislead."""
+    return _scalar(value)
 
 
 def _block(value: Any, indent: int) -> list[str]:
