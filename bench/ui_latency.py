@@ -68,7 +68,7 @@ def main(trials: int = FULL) -> None:
                 run = trigger(
                     api,
                     "send-invitations",
-                    {"parameters": {"workspace": str(workspace)}},
+                    {"parameters": {"training": SLUG, "workspace": str(workspace)}},
                     session=http,
                 )
                 first = first_message(workspace / "out" / "outbox", started)

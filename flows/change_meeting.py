@@ -12,14 +12,14 @@ from consult.mail.delivery import Delivered, delivery_rows
 from consult.settings import Settings
 from flows.blocks import with_smtp_block
 from flows.failures import one_line_failures
-from flows.parameters import DEMO_TRAINING, RoundId, SmtpBlock, TrainingSlug, WorkspaceFolder
+from flows.parameters import RoundId, SmtpBlock, TrainingSlug, WorkspaceFolder
 from flows.run_names import named
 
 
 class MeetingParameters(BaseModel):
     """Which meeting to change, and who decides."""
 
-    training: TrainingSlug = DEMO_TRAINING
+    training: TrainingSlug
     meeting: str = Field(description="The meeting's id in the round's plan, e.g. 'unhcr-georgia'.")
     round: RoundId = None
     decided_by: str = Field(min_length=1, description="Your name, for the audit log.")

@@ -16,7 +16,6 @@ from flows.blocks import with_smtp_block
 from flows.desk_links import on_the_desk, pack_file_url
 from flows.failures import one_line_failures
 from flows.parameters import (
-    DEMO_TRAINING,
     FlowParameters,
     SmtpBlock,
     TrainingSlug,
@@ -28,7 +27,7 @@ from flows.run_names import named
 class BriefingParameters(FlowParameters):
     """Whose pack to compile, and whether to send it."""
 
-    training: TrainingSlug = DEMO_TRAINING
+    training: TrainingSlug
     workspace: WorkspaceFolder = None
     send: bool = Field(
         default=True,
@@ -48,7 +47,7 @@ def compile_pack(
 
 @flow(name="compile-briefing", flow_run_name=named("brief"))
 @one_line_failures
-def compile_briefing(parameters: BriefingParameters = BriefingParameters()) -> str:
+def compile_briefing(parameters: BriefingParameters) -> str:
     """Compile the briefing pack; publish it in Markdown with a link to the PDF; email it."""
     settings = with_smtp_block(Settings.for_workspace(parameters.workspace), parameters.smtp_block)
     compiled, report = compile_pack(settings, parameters.training, parameters.send)

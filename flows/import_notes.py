@@ -12,14 +12,14 @@ from consult.settings import Settings
 from flows.actor import flow_actor
 from flows.desk_links import on_the_desk
 from flows.failures import one_line_failures
-from flows.parameters import DEMO_TRAINING, FlowParameters, TrainingSlug, WorkspaceFolder
+from flows.parameters import FlowParameters, TrainingSlug, WorkspaceFolder
 from flows.run_names import named
 
 
 class ImportParameters(FlowParameters):
     """Whose notes to import."""
 
-    training: TrainingSlug = DEMO_TRAINING
+    training: TrainingSlug
     workspace: WorkspaceFolder = None
 
 
@@ -33,7 +33,7 @@ def import_files(parameters: ImportParameters) -> ImportReport:
 
 @flow(name="import-notes", flow_run_name=named("import notes"))
 @one_line_failures
-def import_notes(parameters: ImportParameters = ImportParameters()) -> str:
+def import_notes(parameters: ImportParameters) -> str:
     """Import the notes files; publish what was added, updated, unchanged and rejected."""
     settings = Settings.for_workspace(parameters.workspace)
     report = import_files(parameters)

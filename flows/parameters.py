@@ -15,8 +15,6 @@ class FlowParameters(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-DEMO_TRAINING = "intercultural-communication-2027"
-
 TrainingSlug = Annotated[
     str, Field(description="The training's slug: the name of its file in trainings/.")
 ]

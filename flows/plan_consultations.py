@@ -19,7 +19,7 @@ from consult.workspace.loading import Workspace, load_workspace
 from flows.actor import flow_actor
 from flows.desk_links import on_the_desk
 from flows.failures import one_line_failures
-from flows.parameters import DEMO_TRAINING, FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
+from flows.parameters import FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
 from flows.run_names import named
 from schemas.state import Meeting
 
@@ -27,7 +27,7 @@ from schemas.state import Meeting
 class PlanParameters(FlowParameters):
     """Which round to plan, and how."""
 
-    training: TrainingSlug = DEMO_TRAINING
+    training: TrainingSlug
     round: RoundId = None
     replan: bool = Field(
         default=False, description="Move confirmed meetings too, not only proposed ones."
@@ -100,7 +100,7 @@ def decide(
 
 @flow(name="plan-consultations", flow_run_name=named("plan"))
 @one_line_failures
-def plan_consultations(parameters: PlanParameters = PlanParameters()) -> str:
+def plan_consultations(parameters: PlanParameters) -> str:
     """Propose a schedule for a round, publish it, and wait for the coordinator's decision."""
     settings = Settings.for_workspace(parameters.workspace)
     workspace = load(settings)

@@ -19,7 +19,7 @@ from consult.settings import Settings
 from flows.actor import flow_actor
 from flows.desk_links import on_the_desk
 from flows.failures import one_line_failures
-from flows.parameters import DEMO_TRAINING, RoundId, TrainingSlug, WorkspaceFolder
+from flows.parameters import RoundId, TrainingSlug, WorkspaceFolder
 from flows.run_names import named
 from schemas import Attendance, ObservationInput
 
@@ -36,7 +36,7 @@ FORM_HELP = (
 class NotesParameters(BaseModel):
     """Which meeting's notes to record."""
 
-    training: TrainingSlug = DEMO_TRAINING
+    training: TrainingSlug
     meeting: str = Field(description="The meeting's id in the round's plan, e.g. 'unhcr-georgia'.")
     round: RoundId = None
     workspace: WorkspaceFolder = None

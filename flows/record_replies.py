@@ -14,14 +14,14 @@ from consult.settings import Settings
 from flows.actor import flow_actor
 from flows.blocks import with_imap_block
 from flows.failures import one_line_failures
-from flows.parameters import DEMO_TRAINING, FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
+from flows.parameters import FlowParameters, RoundId, TrainingSlug, WorkspaceFolder
 from flows.run_names import named
 
 
 class RepliesParameters(FlowParameters):
     """Whose replies to record."""
 
-    training: TrainingSlug = DEMO_TRAINING
+    training: TrainingSlug
     round: RoundId = None
     workspace: WorkspaceFolder = None
     imap_block: str | None = Field(
@@ -59,7 +59,7 @@ def record(parameters: RepliesParameters) -> tuple[str, str, list[str]]:
 
 @flow(name="record-replies", flow_run_name=named("record replies"))
 @one_line_failures
-def record_replies_flow(parameters: RepliesParameters = RepliesParameters()) -> str:
+def record_replies_flow(parameters: RepliesParameters) -> str:
     """Record the replies in inbox/ (each once) and publish who accepted, declined, or not.
 
     Bounces and automatic replies are recorded too: a bounced address shows in the status

@@ -17,7 +17,6 @@ from consult.settings import Settings
 from flows.blocks import with_smtp_block
 from flows.failures import one_line_failures
 from flows.parameters import (
-    DEMO_TRAINING,
     FlowParameters,
     RoundId,
     SmtpBlock,
@@ -30,7 +29,7 @@ from flows.run_names import named
 class CounterParameters(FlowParameters):
     """Which meeting's counter-proposal to decide."""
 
-    training: TrainingSlug = DEMO_TRAINING
+    training: TrainingSlug
     meeting: str = Field(description="The meeting's id in the round's plan, e.g. 'mia'.")
     round: RoundId = None
     workspace: WorkspaceFolder = None

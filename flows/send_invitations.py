@@ -35,7 +35,6 @@ from flows.blocks import with_smtp_block
 from flows.desk_links import on_the_desk
 from flows.failures import one_line_failures
 from flows.parameters import (
-    DEMO_TRAINING,
     FlowParameters,
     RoundId,
     SmtpBlock,
@@ -48,7 +47,7 @@ from flows.run_names import named
 class SendParameters(FlowParameters):
     """Which round's invitations to send."""
 
-    training: TrainingSlug = DEMO_TRAINING
+    training: TrainingSlug
     round: RoundId = None
     workspace: WorkspaceFolder = None
     smtp_block: SmtpBlock = None
@@ -135,7 +134,7 @@ def publish(settings: Settings, preview: Preview) -> None:
 
 @flow(name="send-invitations", flow_run_name=named("send"))
 @one_line_failures
-def send_invitations(parameters: SendParameters = SendParameters()) -> str:
+def send_invitations(parameters: SendParameters) -> str:
     """Send the invitations, updates and cancellations of a round; publish the delivery table."""
     settings = with_smtp_block(
         Settings.for_workspace(parameters.workspace),

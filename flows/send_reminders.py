@@ -13,14 +13,14 @@ from consult.settings import Settings
 from flows.actor import flow_actor
 from flows.blocks import with_smtp_block
 from flows.failures import one_line_failures
-from flows.parameters import DEMO_TRAINING, FlowParameters, SmtpBlock, TrainingSlug, WorkspaceFolder
+from flows.parameters import FlowParameters, SmtpBlock, TrainingSlug, WorkspaceFolder
 from flows.run_names import named
 
 
 class ReminderParameters(FlowParameters):
     """Whose reminders to send."""
 
-    training: TrainingSlug = DEMO_TRAINING
+    training: TrainingSlug
     workspace: WorkspaceFolder = None
     smtp_block: SmtpBlock = None
 
@@ -38,7 +38,7 @@ def send_due(parameters: ReminderParameters) -> list[Delivered]:
 
 @flow(name="send-reminders", flow_run_name=named("remind"))
 @one_line_failures
-def send_reminders(parameters: ReminderParameters = ReminderParameters()) -> str:
+def send_reminders(parameters: ReminderParameters) -> str:
     """Send what is due today; running it twice sends nothing twice."""
     report = send_due(parameters)
     create_table_artifact(

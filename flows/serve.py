@@ -5,6 +5,9 @@
 Each deployment keeps the name, description, tags, parameters and schedules
 that prefect.yaml gives it; its work pool is left out, since this process runs
 the flows itself. It asks the server for runs every `POLL_SECONDS` seconds.
+
+No form has a training by default: each offers the trainings (and rounds) of the
+workspace it serves as a choice, so a slug that is not there cannot be submitted.
 """
 
 import importlib
@@ -16,7 +19,10 @@ from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Schedule
 
+from consult.errors import ConsultError
+from consult.settings import Settings
 from consult.ui import POLL_SECONDS, PROJECT
+from consult.workspace.loading import Workspace, load_workspace
 
 
 def schedule(entry: dict[str, Any]) -> Schedule:
@@ -26,8 +32,13 @@ def schedule(entry: dict[str, Any]) -> Schedule:
     return Cron(entry["cron"], timezone=entry.get("timezone"), active=entry.get("active", True))
 
 
-def deployments(project: Path = PROJECT) -> list[RunnerDeployment]:
-    """Return the deployments of the project's prefect.yaml, ready to serve."""
+def deployments(
+    project: Path = PROJECT, workspace: Workspace | None = None
+) -> list[RunnerDeployment]:
+    """Return the deployments of the project's prefect.yaml, ready to serve.
+
+    With a `workspace`, each form offers its trainings and rounds as choices.
+    """
     config = yaml.safe_load((project / "prefect.yaml").read_text(encoding="utf-8"))
     served = []
     for entry in config["deployments"]:
@@ -45,14 +56,38 @@ def deployments(project: Path = PROJECT) -> list[RunnerDeployment]:
             paused=False,
         )
         assert isinstance(deployment, RunnerDeployment)  # called from sync code
+        if workspace is not None:
+            offer_choices(deployment, workspace)
         served.append(deployment)
     return served
+
+
+def offer_choices(deployment: RunnerDeployment, workspace: Workspace) -> None:
+    """Make the form's `training` a choice of the workspace's trainings, `round` of its rounds."""
+    trainings = list(workspace.trainings)
+    rounds = sorted({r.id for t in workspace.trainings.values() for r in t.consultation.rounds})
+    if not trainings:
+        return  # nothing to offer: the flow names the workspace's problem
+    for definition in deployment._parameter_openapi_schema.definitions.values():
+        fields = definition.get("properties", {})
+        if "training" in fields:
+            fields["training"]["enum"] = trainings
+        if "round" in fields:
+            fields["round"]["anyOf"] = [{"type": "string", "enum": rounds}, {"type": "null"}]
+
+
+def served_workspace() -> Workspace | None:
+    """Return the workspace the runs work on ($CONSULT_WORKSPACE), or None if it does not load."""
+    try:
+        return load_workspace(Settings().workspace)
+    except (ConsultError, OSError):
+        return None
 
 
 def main() -> None:
     """Serve the deployments until interrupted; their schedules stay on for the next start."""
     serve(
-        *deployments(),
+        *deployments(workspace=served_workspace()),
         query_seconds=POLL_SECONDS,
         pause_on_shutdown=False,
         print_starting_message=False,

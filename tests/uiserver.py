@@ -1,7 +1,8 @@
 """Helpers for the tests and benchmarks that drive a real Prefect server over its REST API.
 
 workspace = approved_demo(tmp_path / "demo")       # the demo, its rounds planned and approved
-run = trigger(api, "send-invitations", {"parameters": {"workspace": str(workspace)}})
+demo = {"training": DEMO_SLUG, "workspace": str(workspace)}
+run = trigger(api, "send-invitations", {"parameters": demo})
 state = wait_for_state(api, run, {"COMPLETED"})
 """
 
@@ -24,6 +25,8 @@ from consult.store import open_store
 from consult.workspace.loading import load_workspace
 
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+DEMO_SLUG = "intercultural-communication-2027"
+"""The demo's training: what the runs these helpers start are for (no form has a default)."""
 
 
 def approved_demo(target: Path, database_url: str | None = None) -> Path:

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import requests
 
 from consult.settings import Settings
 from consult.store import open_store
 from consult.ui import Running
 from tests.browser import browser_page, screenshots
-from tests.uiserver import wait_for_state
+from tests.uiserver import DEMO_SLUG, trigger, wait_for_state
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page, Response
@@ -64,6 +65,11 @@ def test_a_coordinator_plans_a_round_and_approves_it_in_the_prefect_ui(
         page.get_by_text("Custom run").click()
         expect(page.get_by_text("Which round to plan, and how.")).to_be_visible()
         expect(page.get_by_text("How long the proposal waits for a decision.")).to_be_visible()
+        # No training by default: the form offers the workspace's, and one is chosen.
+        choice = page.locator(".schema-form-property-string .p-select-button__control").first
+        choice.press("ArrowDown")  # the choices open from the keyboard, as a listbox
+        page.get_by_role("option", name=DEMO_SLUG, exact=True).click()
+        expect(choice).to_have_text(DEMO_SLUG)
         page.screenshot(path=shots / "1-parameter-form.png", full_page=True)
         created = submit(
             page, lambda: page.get_by_role("button", name="Submit"), "/create_flow_run"
@@ -91,6 +97,10 @@ def test_a_coordinator_plans_a_round_and_approves_it_in_the_prefect_ui(
         page.reload()
         expect(page.get_by_text("Completed").first).to_be_visible()
         page.screenshot(path=shots / "3-completed.png", full_page=True)
+    # A training the workspace does not hold cannot be submitted, even past the form.
+    with pytest.raises(requests.HTTPError) as refused:
+        trigger(api, "plan-consultations", {"parameters": {"training": "no-such-training"}})
+    assert refused.value.response.status_code in (409, 422)
     with open_store(Settings(workspace=workspace).store_url) as store:
         meetings = store.meetings(SLUG)
         decisions = [e for e in store.audit_log() if e.actor == "Nino Beridze"]

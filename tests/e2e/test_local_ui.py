@@ -19,7 +19,7 @@ import requests
 import yaml
 
 from consult.ui import POLL_SECONDS, PROJECT
-from tests.uiserver import approved_demo, picked_up_after, trigger, wait_for_state
+from tests.uiserver import DEMO_SLUG, approved_demo, picked_up_after, trigger, wait_for_state
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +87,8 @@ def test_consult_ui_serves_every_deployment_and_a_triggered_run_sends_at_once(
     api = f"{ui.url}/api"
     assert ui.url.startswith("http://127.0.0.1:")
     config = yaml.safe_load((PROJECT / "prefect.yaml").read_text(encoding="utf-8"))
-    run = trigger(api, "send-invitations", {})  # the form's defaults; the workspace from consult ui
+    demo = {"parameters": {"training": DEMO_SLUG}}  # the workspace: consult ui's
+    run = trigger(api, "send-invitations", demo)
     outbox = workspace / "out" / "outbox"
     deadline = time.monotonic() + 120
     while not list(outbox.glob("*.eml")):
@@ -96,7 +97,7 @@ def test_consult_ui_serves_every_deployment_and_a_triggered_run_sends_at_once(
     assert wait_for_state(api, run, {"COMPLETED"})["state_type"] == "COMPLETED"
     # Picked up within 3 s: the median of three runs, so that one slow moment of a
     # loaded machine does not decide (the runner's default poll, 10 s, fails it).
-    runs = [run] + [trigger(api, "send-invitations", {}) for _ in range(2)]
+    runs = [run] + [trigger(api, "send-invitations", demo) for _ in range(2)]
     for each in runs[1:]:
         assert wait_for_state(api, each, {"COMPLETED"})["state_type"] == "COMPLETED"
     picked_up = sorted(picked_up_after(api, each) for each in runs)

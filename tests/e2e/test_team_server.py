@@ -23,7 +23,7 @@ import requests
 from consult.store import open_store
 from consult.ui import PROJECT, free_port
 from tests import pg
-from tests.uiserver import approved_demo, trigger, wait_for_state
+from tests.uiserver import DEMO_SLUG, approved_demo, trigger, wait_for_state
 
 pytestmark = pytest.mark.e2e
 
@@ -143,7 +143,8 @@ def test_a_team_server_refuses_strangers_and_its_worker_runs_the_deployments(
                 names = {d["name"] for d in http.post(f"{api}/deployments/filter", json={}).json()}
                 assert {"validate-workspace", "send-invitations", "run-due-steps"} <= names
                 checked = trigger(api, "validate-workspace", {}, session=http)
-                sent = trigger(api, "send-invitations", {}, session=http)
+                demo = {"parameters": {"training": DEMO_SLUG}}
+                sent = trigger(api, "send-invitations", demo, session=http)
                 for flow_run in (checked, sent):
                     state = wait_for_state(api, flow_run, {"COMPLETED"}, session=http)
                     assert state["state_type"] == "COMPLETED", log.read_text(errors="replace")

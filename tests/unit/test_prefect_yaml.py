@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 from prefect import Flow
 
+from consult.workspace.loading import load_workspace
 from flows import serve
 from flows.run_due_steps import DEPLOYMENTS
 
@@ -87,3 +91,30 @@ def test_consult_ui_serves_every_deployment_as_prefect_yaml_declares_it() -> Non
         assert served[name].work_pool_name is None  # the serving process runs them itself
     [daily] = served["run-due-steps"].schedules
     assert (daily.schedule.cron, daily.schedule.timezone) == ("0 8 * * *", "Asia/Tbilisi")
+
+
+def test_no_deployment_has_a_training_by_default() -> None:
+    assert all(not d["parameters"] for d in deployments().values())
+    for deployment in serve.deployments(ROOT):
+        schema = deployment._parameter_openapi_schema
+        for definition in schema.definitions.values():
+            training = definition.get("properties", {}).get("training")
+            if training is not None:
+                assert "default" not in training, deployment.name
+                assert "training" in definition["required"], deployment.name
+        assert "intercultural-communication" not in json.dumps(schema.model_dump())
+
+
+def test_the_served_forms_offer_only_the_workspaces_trainings_and_rounds(
+    write_workspace: Callable[..., Path],
+) -> None:
+    workspace = load_workspace(write_workspace())
+    served = {d.name: d for d in serve.deployments(ROOT, workspace=workspace)}
+    schema = served["plan-consultations"]._parameter_openapi_schema
+    fields = schema.definitions["PlanParameters"]["properties"]
+    assert fields["training"]["enum"] == ["winter-2027"]
+    assert fields["round"]["anyOf"] == [{"type": "string", "enum": ["round-1"]}, {"type": "null"}]
+    form = jsonschema.Draft7Validator(schema.model_dump())
+    assert not list(form.iter_errors({"parameters": {"training": "winter-2027"}}))
+    assert list(form.iter_errors({"parameters": {"training": "intercultural-communication-2027"}}))
+    assert list(form.iter_errors({"parameters": {}}))
