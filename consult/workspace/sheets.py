@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -227,6 +228,17 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) 
     write_atomically(path, "\ufeff" + stream.getvalue())
 
 
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,6})?")
+"""A count, a sequence, a severity: a number to sort and sum; "0105" (a code) stays text."""
+
+
+def _number(text: str) -> str | int | float:
+    """Return `text` as the number it writes, or as it is."""
+    if not _NUMBER.fullmatch(text):
+        return text
+    return float(text) if "." in text else int(text)
+
+
 def write_xlsx(
     path: Path, title: str, header: Sequence[str], rows: Iterable[Sequence[str]]
 ) -> None:
@@ -243,10 +255,11 @@ def write_xlsx(
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([_number(text) for text in row])
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
-            cell.data_type = "s"  # text stays text: a name starting with = is no formula
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: a name starting with = is no formula
     stream = io.BytesIO()
     book.save(stream)
     write_atomically(path, stream.getvalue())

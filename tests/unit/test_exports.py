@@ -67,3 +67,24 @@ def test_a_fullwidth_or_indented_formula_is_neutralised_in_csv(tmp_path: Path) -
     with (tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as file:
         cells = [row[0] for row in csv.reader(file)][1:]
     assert cells == ["'\uff1d1+1", "'\uff20SUM(A1)", "' =1+1", "'\t-1+1"]
+
+
+def test_an_xlsx_keeps_numbers_as_numbers_and_codes_as_text(
+    golden: tuple[Workspace, Store], tmp_path: Path
+) -> None:
+    workspace, store = golden
+    table = build_table("observations", workspace, store, SLUG)
+    write_table(table, tmp_path / "observations.xlsx", "xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "observations.xlsx").active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    for name in ("Number", "Severity"):
+        column = [row[header.index(name)] for row in sheet.iter_rows(min_row=2)]
+        assert column
+        assert all(isinstance(c.value, int) and c.data_type == "n" for c in column)
+    codes = Table("Test", ("Code", "Score"), (("0105", "3.5"), ("-2", "1e5")))
+    write_table(codes, tmp_path / "codes.xlsx", "xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "codes.xlsx").active
+    assert sheet is not None
+    assert [(c.value, c.data_type) for c in sheet[2]] == [("0105", "s"), (3.5, "n")]
+    assert [c.value for c in sheet[3]] == [-2, "1e5"]
