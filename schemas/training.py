@@ -248,6 +248,14 @@ class Timeline(Strict):
         le=365,
         description="Send each round's invitations (send-invitations) this many days before.",
     )
+    invite_days_before_round: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="Send a round's invitations at the latest this many days before its "
+        "window opens (`earliest`), even if that is before invite_days_before: the planning's "
+        "lead time and the invitees' time to answer. Its planning moves with them.",
+    )
     daily_reminders: bool = Field(
         default=True,
         description="Send the day's reminders (send-reminders) every day from the invitations "

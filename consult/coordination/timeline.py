@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from consult.store import Store
 from schemas import Training
+from schemas.training import Round
 
 StepKind = Literal["plan", "invite", "remind", "brief"]
 
@@ -55,24 +56,72 @@ class Step:
 
 
 def timeline(slug: str, training: Training) -> list[Step]:
-    """Return every step of the training's preparation, by due day."""
+    """Return every step of the training's preparation, by due day.
+
+    Each round follows its own window: its invitations go out by T-`invite_days_before`,
+    and earlier if need be, `invite_days_before_round` days before the window opens
+    (the planning's lead time and the invitees' time to answer), its planning the same
+    number of days before its invitations as the training's days say (T-45 and T-40: 5).
+    The reminders run daily from the first invitations until the training starts; the
+    pack is compiled at T-`briefing_days_before`, or the day after the last round
+    closes if that is later, and at the latest on the eve of the training.
+    """
     days = training.timeline
     start = training.start
     eve = start - dt.timedelta(days=1)
     steps: list[Step] = []
     for round_ in training.consultation.rounds:
-        plan = start - dt.timedelta(days=days.plan_days_before)
-        invite = start - dt.timedelta(days=days.invite_days_before)
+        invite, plan = round_days(training, round_)
         steps.append(Step(slug, "plan", plan, min(round_.latest, eve), round_.id))
         steps.append(Step(slug, "invite", invite, min(round_.latest, eve), round_.id))
     if days.daily_reminders:
-        first = start - dt.timedelta(days=days.invite_days_before)
+        first = min(step.due for step in steps if step.kind == "invite")
         for offset in range((start - first).days):
             day = first + dt.timedelta(days=offset)
             steps.append(Step(slug, "remind", day, day))
-    brief = start - dt.timedelta(days=days.briefing_days_before)
+    brief = brief_day(training)
     steps.append(Step(slug, "brief", brief, max(brief, eve)))
     return sorted(steps, key=lambda step: (step.due, _ORDER[step.kind]))
+
+
+def round_days(training: Training, round_: Round) -> tuple[dt.date, dt.date]:
+    """Return the day a round's invitations are due, and the day it is planned."""
+    days = training.timeline
+    invite = min(
+        training.start - dt.timedelta(days=days.invite_days_before),
+        round_.earliest - dt.timedelta(days=days.invite_days_before_round),
+    )
+    return invite, invite - dt.timedelta(days=days.plan_days_before - days.invite_days_before)
+
+
+def brief_day(training: Training) -> dt.date:
+    """Return the day the pack is due: at T-n, after the last round closes, before the start."""
+    by_days = training.start - dt.timedelta(days=training.timeline.briefing_days_before)
+    closed = max(r.latest for r in training.consultation.rounds) + dt.timedelta(days=1)
+    return min(max(by_days, closed), training.start - dt.timedelta(days=1))
+
+
+def timeline_warnings(slug: str, training: Training) -> list[str]:
+    """Return, in words, each step of the timeline that cannot fit the training's dates."""
+    file = f"trainings/{slug}.yaml"
+    found = []
+    by_days = training.start - dt.timedelta(days=training.timeline.briefing_days_before)
+    for round_ in training.consultation.rounds:
+        if round_.latest >= by_days:
+            found.append(
+                f"{file}, consultation.rounds {round_.id}: it ends on {round_.latest}, on or "
+                f"after the day the pack is due ({by_days}, T-"
+                f"{training.timeline.briefing_days_before}): the pack waits until "
+                f"{brief_day(training)}, which leaves the trainers "
+                f"{(training.start - brief_day(training)).days} day(s) to read it"
+            )
+        if round_.latest >= training.start:
+            found.append(
+                f"{file}, consultation.rounds {round_.id}: it ends on {round_.latest}, on or "
+                f"after the training starts ({training.start}): its later meetings come too "
+                "late for the pack"
+            )
+    return found
 
 
 _ORDER: dict[StepKind, int] = {"plan": 0, "invite": 1, "remind": 2, "brief": 3}

@@ -50,23 +50,24 @@ def test_due_steps_start_once_each_as_runs_of_their_deployments(
 ) -> None:
     root = write_workspace()
     at = {"workspace": str(root)}
-    t_minus_45 = DueParameters(workspace=str(root), day=dt.date(2026, 12, 12))
-    assert run_due_steps(t_minus_45) == "1 step(s) started"
+    # The round opens on 14 December: planned on the 2nd, invited on the 7th (T-55, T-50).
+    plan_day = DueParameters(workspace=str(root), day=dt.date(2026, 12, 2))
+    assert run_due_steps(plan_day) == "1 step(s) started"
     # The second run of the day; the plan's run was created, its schedule not yet approved.
-    assert run_due_steps(t_minus_45) == (
+    assert run_due_steps(plan_day) == (
         "0 step(s) started; winter-2027: nothing due today; "
         "next: round-1: send the round's invitations, once the schedule is approved"
     )
     assert runs_of("plan-consultations") == [
         {"parameters": {"training": "winter-2027", "round": "round-1", **at}}
     ]
-    t_minus_40 = DueParameters(workspace=str(root), day=dt.date(2026, 12, 17))
-    assert run_due_steps(t_minus_40) == "1 step(s) started"  # the reminders only
+    invite_day = DueParameters(workspace=str(root), day=dt.date(2026, 12, 7))
+    assert run_due_steps(invite_day) == "1 step(s) started"  # the reminders only
     assert runs_of("send-invitations") == []
     with open_store(Settings(workspace=root).store_url) as store:
         store.decide_round("winter-2027", "round-1", approve=True, actor="Nino Beridze")
-    assert run_due_steps(t_minus_40) == "1 step(s) started"  # now the invitations
-    assert run_due_steps(t_minus_40).startswith("0 step(s) started; winter-2027: nothing due")
+    assert run_due_steps(invite_day) == "1 step(s) started"  # now the invitations
+    assert run_due_steps(invite_day).startswith("0 step(s) started; winter-2027: nothing due")
     assert runs_of("send-invitations") == [
         {"parameters": {"training": "winter-2027", "round": "round-1", **at}}
     ]
@@ -79,7 +80,7 @@ def test_due_steps_start_once_each_as_runs_of_their_deployments(
         assert store.started_steps("winter-2027") == {
             "plan/round-1",
             "invite/round-1",
-            "remind/2026-12-17",
+            "remind/2026-12-07",
             "remind/2027-01-19",
             "brief",
         }
@@ -91,11 +92,11 @@ def test_a_round_planned_and_approved_by_hand_is_not_planned_again(
     root = write_workspace()
     with open_store(Settings(workspace=root).store_url) as store:
         store.decide_round("winter-2027", "round-1", approve=True, actor="Nino Beridze")
-    t_minus_44 = DueParameters(workspace=str(root), day=dt.date(2026, 12, 13))
+    before_invitations = DueParameters(workspace=str(root), day=dt.date(2026, 12, 3))
     before = len(runs_of("plan-consultations"))
-    assert run_due_steps(t_minus_44) == (
+    assert run_due_steps(before_invitations) == (
         "0 step(s) started; winter-2027: nothing due today; "
-        "next: round-1: send the round's invitations on 2026-12-17"
+        "next: round-1: send the round's invitations on 2026-12-07"
     )
     assert len(runs_of("plan-consultations")) == before
 
