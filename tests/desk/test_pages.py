@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from starlette.testclient import TestClient
 
+from consult.coordination.timeline import round_days
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
@@ -149,7 +150,7 @@ def test_the_timeline_says_what_is_done_due_and_next_in_the_training_zone(
     desk_demo: Path, open_desk: Callable[..., TestClient]
 ) -> None:
     training = load_workspace(desk_demo).training(SLUG)
-    invite_day = training.start - dt.timedelta(days=training.timeline.invite_days_before)
+    invite_day, _ = round_days(training, training.consultation.rounds[0])
     at = dt.datetime.combine(invite_day, dt.time(0, 30), TBILISI)  # 20:30 UTC the day before
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         store.claim_step(SLUG, "plan/round-1", "test")
