@@ -11,9 +11,8 @@ versions `desk.packs`'.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,15 +33,15 @@ from consult.coordination.timeline import progress as timeline_progress
 from consult.planning.quorum import AtRisk, FeedsOf, at_risk, has_quorum, risk_line
 from consult.settings import LEAD_WORKING_DAYS
 from consult.store import Store
-from consult.store.steps import subject as step_subject
 from consult.workspace.loading import Workspace
 from consult.workspace.people import organisation_names
 from consult.workspace.people import people as people_of
+from desk.audit import FIRST_PAGE, AuditQuery, AuditView, audit_view
 from desk.delivery import Delivery, delivery
 from desk.meetings import MeetingRow, meeting_row
 from desk.packs import PackVersion, pack_versions
-from desk.wording import answer_words, local
-from schemas.state import Attendee, AuditEvent, Meeting
+from desk.wording import answer_words
+from schemas.state import Attendee, Meeting
 from schemas.training import Quorum, Training
 
 QUORUM_ORDER = ("no quorum", "not yet", "met")
@@ -119,17 +118,6 @@ class AnswerRow:
 
 
 @dataclass(frozen=True)
-class AuditRow:
-    """An entry of the audit log, its time in the training's zone."""
-
-    at: str
-    actor: str
-    action: str
-    subject: str
-    detail: str
-
-
-@dataclass(frozen=True)
 class TrainingPage:
     """Everything the training page shows."""
 
@@ -143,7 +131,7 @@ class TrainingPage:
     answer_columns: tuple[str, ...]
     delivery: Delivery
     packs: tuple[PackVersion, ...]
-    audit: tuple[AuditRow, ...]
+    audit: AuditView
     waiting: tuple[str, ...] = field(default=())
     """What waits for the coordinator, one line each."""
     influence: Grid | None = None
@@ -159,6 +147,7 @@ def training_page(
     feeds: FeedsOf,
     *,
     lead_working_days: int = LEAD_WORKING_DAYS,
+    audit: AuditQuery = FIRST_PAGE,
 ) -> TrainingPage:
     """Return the training page of `slug` as it stands at `now` (aware).
 
@@ -215,7 +204,7 @@ def training_page(
         answer_columns=columns,
         delivery=delivery(messages, people_of(workspace, slug, attendees.values()), zone),
         packs=pack_versions(store, slug, out_dir, zone),
-        audit=_audit(store.audit_log(), slug, {m.id for m in meetings}, zone),
+        audit=audit_view(store.audit_log(), slug, {m.id for m in meetings}, zone, audit),
         waiting=_waiting(slug, training, rounds, steps, countered, risks)
         + _nothing_due(slug, training, today, progress),
         influence=grid(planned_organisations(training, workspace.stakeholders.organisations), "en"),
@@ -344,29 +333,3 @@ def _answers(
         for org, counts in sorted(by_org.items())
     )
     return rows, tuple(answer_words(c) for c in columns)
-
-
-def about_training(event: AuditEvent, slug: str, meetings: Iterable[str]) -> bool:
-    """Return whether an audit event is about the training, one of its rounds, steps or meetings."""
-    subject = event.subject
-    return (
-        subject == slug
-        or subject.startswith((f"{slug}/", step_subject(slug, "")))
-        or subject in meetings
-    )
-
-
-def _audit(
-    events: Sequence[AuditEvent], slug: str, meetings: set[str], zone: ZoneInfo
-) -> tuple[AuditRow, ...]:
-    return tuple(
-        AuditRow(
-            at=local(e.at, zone) + e.at.astimezone(zone).strftime(":%S"),
-            actor=e.actor,
-            action=e.action,
-            subject=e.subject,
-            detail=json.dumps(e.detail, ensure_ascii=False, sort_keys=True, default=str),
-        )
-        for e in reversed(events)
-        if about_training(e, slug, meetings)
-    )

@@ -8,6 +8,7 @@ from starlette.responses import HTMLResponse
 from consult.planning.feeds import FeedResult
 from consult.planning.problem import fetch_round_feeds
 from consult.workspace.loading import Workspace
+from desk.audit import AuditQuery
 from desk.endpoints.shared import known, waiting_runs, workspace
 from desk.feeds import Feeds
 from desk.pages import training_list, training_page
@@ -41,6 +42,7 @@ def training(request: Request) -> HTMLResponse:
         shared.settings.out_dir,
         lambda round_id: _feeds(shared, built, slug, round_id),
         lead_working_days=shared.settings.lead_working_days,
+        audit=AuditQuery.of(dict(request.query_params)),
     )
     return page(
         request,

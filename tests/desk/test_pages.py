@@ -14,6 +14,7 @@ from consult.coordination.timeline import round_days
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
+from desk.audit import AUDIT_PAGE
 from tests.desk.conftest import SLUG
 from tests.desk.html import read_page
 
@@ -136,14 +137,40 @@ def test_no_file_but_the_pack_files_is_served(desk_client: TestClient, desk_demo
 
 
 def test_the_audit_log_shows_who_approved_newest_first(desk_client: TestClient) -> None:
-    table = read_page(training_page(desk_client).text).table("audit")
+    rounds = desk_client.get(f"/trainings/{SLUG}", params={"audit_kind": "round"})
+    table = read_page(rounds.text).table("audit")
     assert table.header == ["When", "Who", "What", "About", "Detail"]
-    approved = [row for row in table.rows if row[2] == "round.approved"]
+    approved = [row for row in table.rows if row[2] == "round approved"]
     assert approved
     assert approved[0][1] == "demo"
-    assert approved[0][3] == f"{SLUG}/round-1"
+    assert approved[0][3] == "round-1"
     times = [dt.datetime.strptime(row[0], "%a %d %b %Y %H:%M:%S") for row in table.rows]
     assert times == sorted(times, reverse=True)
+    assert not any(cell.startswith("{") for row in table.rows for cell in row)  # no raw JSON
+
+
+def test_the_audit_log_is_paged_and_filtered_by_kind(
+    desk_client: TestClient, desk_demo: Path
+) -> None:
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        for n in range(AUDIT_PAGE + 5):
+            store.audit("Nino Beridze", "test.entry", SLUG, {"number": n, "note": "x" * 100})
+    first = read_page(training_page(desk_client).text).table("audit")
+    assert len(first.rows) == AUDIT_PAGE
+    assert first.rows[0][2] == "test entry"
+    assert first.rows[0][4].startswith("number: 54; note: …number: 54; note: xxx")
+    tests_only = desk_client.get(
+        f"/trainings/{SLUG}", params={"audit_kind": "test", "audit_page": "2"}
+    )
+    second = read_page(tests_only.text).table("audit")
+    assert [row[4].split(";")[0] for row in second.rows] == [
+        f"number: {n}" for n in range(4, -1, -1)
+    ]
+    assert "<details><summary>" in tests_only.text
+    assert 'href="/trainings/' in tests_only.text
+    assert "audit_page=1#audit" in tests_only.text
+    odd = desk_client.get(f"/trainings/{SLUG}", params={"audit_page": "-3x"})
+    assert odd.status_code == 200
 
 
 def test_the_timeline_says_what_is_done_due_and_next_in_the_training_zone(
