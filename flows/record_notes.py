@@ -30,7 +30,8 @@ FORM_HELP = (
     "recommendation or commitment, each with a theme of the training ({themes}), a severity "
     "from 1 (minor) to 4 (critical), what was said, an optional verbatim quote and the "
     "speaker's role (never a name: a name is refused). Confidentiality: public is quoted as "
-    "is, internal is shown only anonymised, restricted is stored and shown nowhere. Commitments need an owner."
+    "is, internal is shown only anonymised, restricted is stored and shown nowhere. "
+    "Commitments need an owner."
 )
 
 

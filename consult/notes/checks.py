@@ -82,9 +82,9 @@ def known_names(
         for organisation in workspace.stakeholders.organisations
         for contact in organisation.contacts
     ]
-    people += [(a.name, "an invitee") for a in invited]
     people += [(f.name, "a facilitator") for f in training.consultation.facilitators]
     people += [(e.name, "an expert") for e in training.experts]
+    people += [(a.name, "an invitee") for a in invited]
     people += [(a.name, "someone who came") for a in notes.attendance]
     return Names.of(people)
 
