@@ -8,7 +8,6 @@ import-notes` does, at a moment the test chooses.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,12 +19,10 @@ from consult.bootstrap import assemble
 from consult.briefing.gathering import gather
 from consult.mail.invitations import kind_for
 from consult.notes.importing import ImportReport
-from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from schemas import Meeting
-from tests.conftest import PLANNED_AT
 
 SLUG = "winter-2027"
 MEETING = f"{SLUG}/round-1/mia"
@@ -41,16 +38,6 @@ date: {date}
 - [gap] [theme: bias] [severity: 3] [speaker: {role}] Bias indicators are not recorded.
 - [need] [theme: interpreters] [severity: 2] [speaker: head of department] No interpreters.
 """
-
-
-@pytest.fixture
-def root(write_workspace: Callable[..., Path]) -> Path:
-    """The tiny workspace with its round planned and approved: the MIA meeting confirmed."""
-    root = write_workspace()
-    with open_store(Settings(workspace=root).store_url) as store:
-        save_plan(store, plan_round(load_workspace(root), SLUG, "round-1", {}, [], PLANNED_AT), "t")
-        store.decide_round(SLUG, "round-1", approve=True, actor="t")
-    return root
 
 
 def meeting(root: Path) -> Meeting:
