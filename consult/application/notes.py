@@ -70,7 +70,11 @@ def record_meeting_notes(
         held=form.held,
         attendance=tuple(form.attendance),
         others=form.others,
-        observations=tuple(form.observations),
+        # numbered as the desk numbers its rows (o1, o2...): either form updates the other's
+        observations=tuple(
+            o if o.id else o.model_copy(update={"id": f"o{n}"})
+            for n, o in enumerate(form.observations, start=1)
+        ),
     )
     key = form_source(round_.id, planned)
     return store_notes(built.workspace, built.store, round_.slug, [(key, notes)], by, built.now())
