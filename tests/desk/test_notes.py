@@ -276,6 +276,8 @@ def test_a_cancelled_meetings_notes_are_refused_unless_it_was_held_after_all(
     with open_store(Settings(workspace=desk_demo).store_url) as store:
         store.set_meeting_status(MEETING, "cancelled", "test")
     before = attendance(desk_demo)
+    training = desk.get(f"/trainings/{SLUG}").text
+    assert f'{NOTES}">held after all?</a>' in training
     page = read_page(desk.get(NOTES).text)
     assert page.ids["held"]["tag"] == "input"
     assert "It was held after all" in page.html
