@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
+import io
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -88,6 +90,66 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise StorageError.writing(path, error) from error
+
+
+_MEETING_LINE = re.compile(r"^[ \t]*(?:- )?meeting:[ \t]*(?P<id>[\w-]+)[ \t]*$")
+_DATE_LINE = re.compile(r"^(?P<key>[ \t]*(?:- )?date:[ \t]*)(?P<date>\d{4}-\d{2}-\d{2})")
+
+
+def date_notes(folder: Path, days: Mapping[str, dt.date]) -> None:
+    """Date the demo's notes files to the days their meetings were planned on.
+
+    The demo plans afresh every time, so its notes are written with other days:
+    each meeting's `date` becomes its planned day (`days`, by the meeting's id
+    in the plan), and every other date of its notes (commitments' `due`) moves
+    with it. A meeting not in `days` keeps its dates.
+    """
+    for path in sorted(folder.glob("*")):
+        if path.name == "README.md" or path.suffix not in (".md", ".yaml", ".csv"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        dated = _dated_csv(text, days) if path.suffix == ".csv" else _dated_lines(text, days)
+        _write(path, dated)
+
+
+def _moved(text: str, delta: dt.timedelta) -> str:
+    return _DATE.sub(lambda m: (dt.date.fromisoformat(m.group(0)) + delta).isoformat(), text)
+
+
+def _dated_lines(text: str, days: Mapping[str, dt.date]) -> str:
+    """Return Markdown or YAML notes dated to `days`: a `meeting:` line starts a meeting."""
+    lines, meeting, delta = [], "", dt.timedelta(0)
+    for line in text.split("\n"):
+        found = _MEETING_LINE.match(line)
+        if found:
+            meeting, delta = found["id"], dt.timedelta(0)
+        dated = _DATE_LINE.match(line)
+        if dated and meeting in days:
+            delta = days[meeting] - dt.date.fromisoformat(dated["date"])
+            line = f"{dated['key']}{days[meeting].isoformat()}{line[dated.end() :]}"
+        elif not found:
+            line = _moved(line, delta)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _dated_csv(text: str, days: Mapping[str, dt.date]) -> str:
+    """Return CSV notes with each row's date its meeting's day, its due date moved with it."""
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    if not rows:
+        return text
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        day = days.get(row.get("meeting", ""))
+        if day is not None and row.get("date"):
+            delta = day - dt.date.fromisoformat(row["date"])
+            row = {**row, "date": day.isoformat()}
+            if row.get("due"):
+                row["due"] = _moved(row["due"], delta)
+        writer.writerow(row)
+    return out.getvalue()
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

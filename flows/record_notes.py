@@ -1,6 +1,7 @@
 """Flow `record-notes`: the coordinator fills in a meeting's notes as a form in the Prefect UI."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from prefect import flow, runtime, task
 from prefect.artifacts import create_markdown_artifact
@@ -28,8 +29,9 @@ FORM_HELP = (
     "organisation and role. Observations: one per gap, need, challenge, good practice, "
     "recommendation or commitment, each with a theme of the training ({themes}), a severity "
     "from 1 (minor) to 4 (critical), what was said, an optional verbatim quote and the "
-    "speaker's role (never a name). Confidentiality: public is quoted as is, internal is shown "
-    "only anonymised, restricted is stored and shown nowhere. Commitments need an owner."
+    "speaker's role (never a name: a name is refused). Confidentiality: public is quoted as "
+    "is, internal is shown only anonymised, restricted is stored and shown nowhere. "
+    "Commitments need an owner."
 )
 
 
@@ -49,7 +51,21 @@ class NotesForm(RunInput):
     """The notes of one meeting, as the coordinator enters them."""
 
     date: dt.date = Field(description="The day the meeting took place.")
-    attendance: list[Attendance] = Field(default_factory=list, description="Who came.")
+    date_reason: str | None = Field(
+        default=None, description="Why the date is not the meeting's day, if it is not."
+    )
+    held: bool = Field(
+        default=False,
+        description="The meeting was cancelled but held after all (it is then no longer "
+        "cancelled); without it a cancelled meeting's notes are refused.",
+    )
+    attendance: list[Attendance] = Field(
+        default_factory=list,
+        description="Who came, by name: invitees, or people who were not invited.",
+    )
+    others: int = Field(
+        default=0, ge=0, le=10000, description="How many more came, not named (group discussions)."
+    )
     observations: list[ObservationInput] = Field(
         default_factory=list, description="What was learnt."
     )
@@ -71,9 +87,14 @@ def save(parameters: NotesParameters, form: NotesForm) -> ImportReport:
             built,
             _round(built, parameters),
             parameters.meeting,
-            form.date,
-            form.attendance,
-            form.observations,
+            notes.FormNotes(
+                date=form.date,
+                attendance=form.attendance,
+                observations=form.observations,
+                date_reason=form.date_reason or None,
+                others=form.others,
+                held=form.held,
+            ),
             built.store.actor,
         )
 
@@ -111,17 +132,17 @@ def record_notes(parameters: NotesParameters) -> str:
     with services(settings) as built:
         round_ = _round(built, parameters)
         meeting = notes.meeting(built, round_, parameters.meeting)
+    # the meeting's day as its training's zone has it, not UTC's
+    day = meeting.start.astimezone(ZoneInfo(round_.training.training.timezone)).date()
     description = FORM_HELP.format(
         meeting=parameters.meeting,
         organisation=meeting.organisation,
-        date=meeting.start.date().isoformat(),
+        date=day.isoformat(),
         themes=", ".join(theme.id for theme in round_.training.training.themes),
     )
     problems = ""
     while True:
-        form_type = NotesForm.with_initial_data(
-            description=problems + description, date=meeting.start.date()
-        )
+        form_type = NotesForm.with_initial_data(description=problems + description, date=day)
         if runtime.deployment.id:
             # From a deployment the run suspends: no process waits for days. When it is
             # resumed the flow runs again from the top and picks up the same input here.

@@ -60,6 +60,24 @@ class MeetingNotes(Strict):
     meeting: Id = Field(description="The meeting's id in the round's plan.")
     round: Id | None = Field(default=None, description="The round; empty for the first.")
     organisation: Id
-    date: dt.date
-    attendance: tuple[Attendance, ...] = ()
+    date: dt.date = Field(description="The day the meeting took place, in its time zone.")
+    date_reason: OneLine | None = Field(
+        default=None,
+        description="Why `date` is not the meeting's day (e.g. 'held a day late, by phone'); "
+        "without it, a date other than the meeting's is refused.",
+    )
+    held: bool = Field(
+        default=False,
+        description="The meeting was cancelled but held after all: its notes are taken and it "
+        "is no longer cancelled. Without it, a cancelled meeting's notes are refused.",
+    )
+    attendance: tuple[Attendance, ...] = Field(
+        default=(), description="Who came, by name: invitees, or people who were not invited."
+    )
+    others: int = Field(
+        default=0,
+        ge=0,
+        le=10000,
+        description="How many more came, not named (a group discussion of 16 with 3 invited).",
+    )
     observations: tuple[ObservationInput, ...] = ()

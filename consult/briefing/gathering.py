@@ -7,12 +7,16 @@ read here, then `consult.briefing.analysis.analyse` works on the values.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 
 from consult.briefing.analysis import ANONYMITY_K, Analysis, analyse
 from consult.errors import BriefingError
 from consult.store import Store
 from consult.workspace.loading import Workspace
+
+FORMER_SOURCES = re.compile(r"^desk/")
+"""The source the desk's notes form kept before it shared the Prefect UI form's `form/`."""
 
 
 def gather(
@@ -54,9 +58,17 @@ def gather(
 
 
 def _attendance(store: Store, meeting_id: str) -> list[Mapping[str, str]]:
-    """Return who came to the meeting: the latest list from each source of notes, together."""
+    """Return who came to the meeting: the latest list from each source of notes, together.
+
+    Those a source counts without naming them (`others`) are each a person of no
+    name and no role. The desk's form once saved under `desk/`, now under `form/`
+    as the Prefect UI's does: both are the one source of the meeting's forms.
+    """
     latest: dict[str, list[Mapping[str, str]]] = {}
     for event in store.audit_log(meeting_id):
         if event.action == "notes.attendance":
-            latest[str(event.detail.get("source", ""))] = list(event.detail.get("attendance", []))
+            source = str(event.detail.get("source", ""))
+            people = list(event.detail.get("attendance", []))
+            people += [{}] * int(event.detail.get("others", 0))
+            latest[FORMER_SOURCES.sub("form/", source)] = people
     return [person for people in latest.values() for person in people]

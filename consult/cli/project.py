@@ -17,6 +17,7 @@ from consult.settings import Settings
 from consult.ui import DEFAULT_PORT, DESK_PORT
 
 if TYPE_CHECKING:
+    from consult.application.references import RoundRef
     from consult.application.services import Services
 
 
@@ -115,7 +116,7 @@ def _run_demo_training(built: Services, slug: str) -> None:
         decide_plan(built, ref, approve=True, by="demo")
         out.print(f"{slug}, {round_.id}: approved by the demo", soft_wrap=True)
         sent = sum(1 for d in send_round(built, ref) if d.outcome == "sent")
-        notes = import_notes(built, training, "demo")
+        notes = import_notes(_after_the_meetings(built, ref), training, "demo")
         out.print(
             f"{slug}: notes imported from {settings.notes.resolve()}: {notes.summary()}",
             soft_wrap=True,
@@ -132,6 +133,27 @@ def _run_demo_training(built: Services, slug: str) -> None:
         f"{slug}: the pack emailed to {sent} recipients, in {settings.outbox.resolve()}",
         soft_wrap=True,
     )
+
+
+def _after_the_meetings(built: Services, round_: RoundRef) -> Services:
+    """Return the services as on the day after the round's last meeting, its notes dated to it.
+
+    The demo's meetings lie ahead, and notes are taken only once a meeting has
+    been held, on its day: the demo dates its notes files to the meetings just
+    planned and imports them as if the meetings had taken place.
+    """
+    from zoneinfo import ZoneInfo
+
+    from consult.demo import date_notes
+
+    meetings = built.store.meetings(round_.slug, round_.id)
+    if not meetings:
+        return built
+    zone = ZoneInfo(round_.training.training.timezone)
+    days = {m.id.rsplit("/", 1)[-1]: m.start.astimezone(zone).date() for m in meetings}
+    date_notes(built.settings.notes, days)
+    later = max(m.end for m in meetings) + dt.timedelta(days=1)
+    return replace(built, clock=lambda: later)
 
 
 @app.command()

@@ -13,11 +13,14 @@ nowhere: reports name them by key and count, never by their text.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from consult.errors import ConsultError
+from consult.notes.checks import against, meeting_problems, observation_problems
 from consult.notes.files import read_notes_folder
 from consult.notes.kobo import (
     fetch_submissions,
@@ -28,7 +31,7 @@ from consult.notes.kobo import (
 from consult.store import Store
 from consult.workspace.loading import Workspace
 from consult.workspace.rounds import meeting_id, round_of
-from schemas import MeetingNotes
+from schemas import Meeting, MeetingNotes, Training
 
 KOBO_FILE = "kobo.yaml"
 """The workspace file that maps a KoboToolbox form onto notes."""
@@ -63,49 +66,39 @@ def store_notes(
     slug: str,
     items: Sequence[tuple[str, MeetingNotes]],
     actor: str,
+    now: dt.datetime,
     report: ImportReport | None = None,
 ) -> ImportReport:
-    """Return the report after storing each item's observations that fit the plan."""
+    """Return the report after storing each item's observations that fit the plan at `now`.
+
+    A meeting's notes that do not hold (`consult.notes.checks`) are rejected
+    whole; an observation that does not, alone.
+    """
     report = report or ImportReport()
     training = workspace.training(slug)
     themes = {theme.id for theme in training.themes}
     for source, notes in items:
-        try:
-            round_id = round_of(training, slug, notes.round)
-        except ConsultError as error:
-            report.rejected.append(f"{source}: {error}")
-            continue
-        stored = store.get_meeting(meeting_id(slug, round_id, notes.meeting))
+        stored = _meeting_of(store, training, slug, source, notes, report)
         if stored is None:
-            report.rejected.append(
-                f"{source}: meeting {notes.meeting!r} is not planned in {slug}/{round_id} "
-                f"(plan the round first)"
-            )
             continue
-        if notes.organisation != stored.organisation:
-            report.rejected.append(
-                f"{source}: organisation {notes.organisation!r} is not the meeting's "
-                f"({stored.organisation!r})"
-            )
+        context = against(workspace, slug, stored, store.attendees(stored.id), notes, now)
+        problems = meeting_problems(notes, context)
+        if problems:
+            report.rejected += [f"{source}: {name}: {why}" for name, why in problems.items()]
             continue
-        if notes.attendance:
-            store.audit(
-                actor,
-                "notes.attendance",
-                stored.id,
-                {
-                    "source": source,
-                    "date": notes.date.isoformat(),
-                    "attendance": [a.model_dump(exclude_none=True) for a in notes.attendance],
-                },
-            )
+        if stored.status == "cancelled":
+            store.set_meeting_status(stored.id, "held", actor)
+        _store_attendance(store, stored.id, source, notes, actor)
         for position, observation in enumerate(notes.observations, start=1):
             key = f"{source}#{observation.id or position}"
+            problems = observation_problems(observation, context)
             if observation.theme not in themes:
-                report.rejected.append(
-                    f"{key}: theme {observation.theme!r} is not in the training's themes "
+                problems["theme"] = (
+                    f"theme {observation.theme!r} is not in the training's themes "
                     f"({', '.join(sorted(themes))})"
                 )
+            if problems:
+                report.rejected += [_rejection(key, name, why) for name, why in problems.items()]
                 continue
             _, change = store.upsert_observation(
                 key,
@@ -126,15 +119,67 @@ def store_notes(
     return report
 
 
+def _rejection(key: str, name: str, why: str) -> str:
+    return f"{key}: {why}" if name == "theme" else f"{key}: {name}: {why}"
+
+
+def _meeting_of(
+    store: Store,
+    training: Training,
+    slug: str,
+    source: str,
+    notes: MeetingNotes,
+    report: ImportReport,
+) -> Meeting | None:
+    """Return the stored meeting the notes are of; None, its reason reported, if none fits."""
+    try:
+        round_id = round_of(training, slug, notes.round)
+    except ConsultError as error:
+        report.rejected.append(f"{source}: {error}")
+        return None
+    stored = store.get_meeting(meeting_id(slug, round_id, notes.meeting))
+    if stored is None:
+        report.rejected.append(
+            f"{source}: meeting {notes.meeting!r} is not planned in {slug}/{round_id} "
+            f"(plan the round first)"
+        )
+        return None
+    if notes.organisation != stored.organisation:
+        report.rejected.append(
+            f"{source}: organisation {notes.organisation!r} is not the meeting's "
+            f"({stored.organisation!r})"
+        )
+        return None
+    return stored
+
+
+def _store_attendance(
+    store: Store, meeting_id: str, source: str, notes: MeetingNotes, actor: str
+) -> None:
+    """Record who came in the audit log, the latest list of each source counting."""
+    if not notes.attendance and not notes.others:
+        return
+    detail: dict[str, Any] = {
+        "source": source,
+        "date": notes.date.isoformat(),
+        "attendance": [a.model_dump(exclude_none=True) for a in notes.attendance],
+    }
+    if notes.others:
+        detail["others"] = notes.others
+    if notes.date_reason:
+        detail["date_reason"] = notes.date_reason
+    store.audit(actor, "notes.attendance", meeting_id, detail)
+
+
 def import_folder(
-    workspace: Workspace, store: Store, slug: str, folder: Path, actor: str
+    workspace: Workspace, store: Store, slug: str, folder: Path, actor: str, now: dt.datetime
 ) -> ImportReport:
     """Return the report after importing every notes file under `folder`, if there is one."""
     if not folder.exists():
         return ImportReport()
     read = read_notes_folder(folder)
     report = ImportReport(rejected=[str(problem) for problem in read.problems])
-    return store_notes(workspace, store, slug, read.items, actor, report)
+    return store_notes(workspace, store, slug, read.items, actor, now, report)
 
 
 def import_kobo(
@@ -142,6 +187,7 @@ def import_kobo(
     store: Store,
     slug: str,
     actor: str,
+    now: dt.datetime,
     environ: Mapping[str, str] | None = None,
     report: ImportReport | None = None,
 ) -> ImportReport:
@@ -157,4 +203,4 @@ def import_kobo(
     read = fetch_submissions(mapping, token_from_env(mapping, environ))
     items, problems = submissions_to_notes(mapping, read.results)
     report.rejected += [*read.problems, *problems]
-    return store_notes(workspace, store, slug, items, actor, report)
+    return store_notes(workspace, store, slug, items, actor, now, report)

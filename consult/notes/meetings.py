@@ -25,6 +25,9 @@ NoteField = Literal[
     "round",
     "organisation",
     "date",
+    "date_reason",
+    "held",
+    "others",
     "kind",
     "theme",
     "severity",
@@ -37,7 +40,7 @@ NoteField = Literal[
 ]
 """A field of a notes row: the meeting's, then the observation's (CSV columns, Kobo fields)."""
 REQUIRED_FIELDS = ("meeting", "organisation", "date", "kind", "theme", "severity", "text")
-MEETING_FIELDS = ("meeting", "round", "organisation", "date")
+MEETING_FIELDS = ("meeting", "round", "organisation", "date", "date_reason", "held", "others")
 
 _SEVERITY = "a severity from 1 (minor) to 4 (critical)"
 _SEVERITY_ERRORS = (

@@ -17,7 +17,15 @@ import sqlalchemy as sa
 
 from consult.errors import StoreError
 from consult.store.engine import writing
-from consult.store.tables import claimants, inbound, messages, metadata, packs, schema_version
+from consult.store.tables import (
+    claimants,
+    inbound,
+    messages,
+    metadata,
+    observations,
+    packs,
+    schema_version,
+)
 
 Migration = Callable[[sa.Connection], None]
 
@@ -61,7 +69,29 @@ def _inbound(connection: sa.Connection) -> None:
     inbound.create(connection, checkfirst=True)
 
 
-MIGRATIONS: list[Migration] = [_create_all, _ledger_for_packs, _claimants, _inbound]
+def _one_form_source(connection: sa.Connection) -> None:
+    """Version 5: the desk's notes form stores under `form/`, as the Prefect UI's form does.
+
+    Observations stored under `desk/<round>/<meeting>#...` move to `form/...`,
+    unless that key is taken already (then the form's newer save stands).
+    """
+    moved = sa.literal("form/") + sa.func.substr(observations.c.key, 6)
+    other = observations.alias("other")
+    taken = sa.select(other.c.key)
+    connection.execute(
+        sa.update(observations)
+        .where(observations.c.key.like("desk/%"), moved.not_in(taken))
+        .values(key=moved)
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _create_all,
+    _ledger_for_packs,
+    _claimants,
+    _inbound,
+    _one_form_source,
+]
 LATEST = len(MIGRATIONS)
 
 

@@ -26,3 +26,14 @@ def slugify(text: str) -> str:
     ascii_text = latin.encode("ascii", "ignore").decode().replace("'", "")
     words = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     return words[:64].rstrip("-")
+
+
+def latin_words(text: str) -> list[str]:
+    """Return the words of `text` in lowercase Latin letters: `Нино  Беридзе` is nino, beridze.
+
+    Georgian and Russian letters are transliterated as for an id, accents dropped,
+    anything but letters and digits a break between words.
+    """
+    latin = unicodedata.normalize("NFKD", text.casefold().translate(_TRANSLITERATION))
+    ascii_text = latin.encode("ascii", "ignore").decode().replace("'", "")
+    return re.findall(r"[a-z0-9]+", ascii_text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from consult.bootstrap import assemble
 from desk import notes as notes_form
 from desk.endpoints.shared import Fields, form, in_thread, known, workspace
 from desk.resources import resources
@@ -29,9 +30,13 @@ def _notes(request: Request, fields: Fields | None) -> Response:
         return page(request, "notes.html.j2", form=shown, saved=request.query_params)
     if shown.closed:
         return page(request, "notes.html.j2", status=409, form=shown, saved={})
+    now = shared.desk.clock()
     filled = notes_form.read(shown, fields)
+    if not filled.error_count:
+        filled = notes_form.checked(built, shared.store, filled, now)
     if filled.error_count:
         return page(request, "notes.html.j2", status=422, form=filled, saved={})
-    report = notes_form.save(built, shared.store, filled, actor=filled.recorded_by)
+    services = assemble(shared.settings, built, shared.store, lambda: now)
+    report = notes_form.save(services, filled, actor=filled.recorded_by)
     target = request.url_for("meeting_notes", slug=slug, round=round_id, meeting=planned)
     return RedirectResponse(f"{target}?saved={report.summary()}", status_code=303)

@@ -97,7 +97,7 @@ def test_a_coordinator_reads_the_training_page_and_records_notes_correcting_one_
         expect(page.get_by_role("status")).to_contain_text("Saved: 2 added")
         page.screenshot(path=shots / "4-notes-saved.png", full_page=True)
     with open_store(Settings(workspace=desk_demo).store_url) as store:
-        saved = [o for o in store.observations(meeting_id=MEETING) if o.key.startswith("desk/")]
+        saved = [o for o in store.observations(meeting_id=MEETING) if o.key.startswith("form/")]
         attended = [a.name for a in store.attendees(MEETING) if a.attended]
     assert [(o.kind, o.owner) for o in saved] == [("commitment", "UNHCR Georgia"), ("gap", None)]
     assert attended == ["Selin Aydemir"]

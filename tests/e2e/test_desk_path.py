@@ -233,7 +233,7 @@ def test_a_coordinator_walks_from_planning_to_the_pack_on_the_desk(
     meeting = f"{SLUG}/round-1/{MEETING}"
     with open_store(Settings(workspace=workspace).store_url) as store:
         statuses = {m.status for m in store.meetings(SLUG, "round-1")}
-        saved = [o for o in store.observations(meeting_id=meeting) if o.key.startswith("desk/")]
+        saved = [o for o in store.observations(meeting_id=meeting) if o.key.startswith("form/")]
         attended = [a.name for a in store.attendees(meeting) if a.attended]
         decided = {e.action for e in store.audit_log() if e.actor == NAME}
     assert statuses <= {"confirmed", "invited", "accepted"}, statuses

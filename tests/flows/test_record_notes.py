@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from prefect import get_client
@@ -29,12 +31,14 @@ from flows.record_notes import NotesParameters, record_notes
 from tests.conftest import PLANNED_AT
 from tests.flows.conftest import Background
 from tests.flows.runs import paused_run_id
+from tests.held import held_before
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "CANARY-7f3a restricted words that must stay in the store"
 
 
 def planned(write_workspace: Callable[..., Path]) -> tuple[Path, Settings]:
+    """The tiny workspace with its meeting planned, and held before now: its notes may be taken."""
     root = write_workspace()
     settings = Settings(workspace=root)
     with open_store(settings.store_url) as store:
@@ -43,7 +47,15 @@ def planned(write_workspace: Callable[..., Path]) -> tuple[Path, Settings]:
             plan_round(load_workspace(root), "winter-2027", "round-1", {}, [], now=PLANNED_AT),
             "t",
         )
+        held_before(store, "winter-2027", dt.datetime.now(dt.UTC))
     return root, settings
+
+
+def day(settings: Settings) -> str:
+    """The meeting's day in Tbilisi, as the form wants it."""
+    with open_store(settings.store_url) as store:
+        [meeting] = store.meetings("winter-2027")
+    return meeting.start.astimezone(ZoneInfo("Asia/Tbilisi")).date().isoformat()
 
 
 def observation(theme: str, text: str, confidentiality: str = "internal") -> dict[str, Any]:
@@ -68,11 +80,11 @@ def test_notes_entered_in_the_form_are_stored_and_restricted_text_is_shown_nowhe
     run_id = paused_run_id("record-notes", "notes", seen)
     too_severe = {**observation("bias", "x"), "severity": 9}
     with pytest.raises(RuntimeError, match=r"(?i)valid"):  # the form's schema refuses it
-        resume_flow_run(run_id, run_input={"date": "2026-12-15", "observations": [too_severe]})
+        resume_flow_run(run_id, run_input={"date": day(settings), "observations": [too_severe]})
     resume_flow_run(
         run_id,
         run_input={
-            "date": "2026-12-15",
+            "date": day(settings),
             "attendance": [{"name": "Nino", "organisation": "mia", "role": "Head of department"}],
             "observations": [observation("burnout", "not in the taxonomy")],
         },
@@ -82,7 +94,7 @@ def test_notes_entered_in_the_form_are_stored_and_restricted_text_is_shown_nowhe
     resume_flow_run(
         run_id,
         run_input={
-            "date": "2026-12-15",
+            "date": day(settings),
             "observations": [
                 observation("bias", "Bias indicators are not recorded."),
                 observation("interpreters", CANARY, "restricted"),
@@ -148,7 +160,7 @@ def test_from_a_deployment_the_form_suspends_and_no_process_waits(
         resume_flow_run(
             run,
             run_input={
-                "date": "2026-12-15",
+                "date": day(settings),
                 "observations": [observation("bias", "Stored from a form.")],
             },
         )

@@ -10,16 +10,19 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
 
-from consult.demo import prepare_demo
+from consult.demo import date_notes, prepare_demo
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
+from schemas import Meeting
 from tests.conftest import PLANNED_AT
+from tests.held import held_before
 
 pytestmark = pytest.mark.slow
 
@@ -38,14 +41,32 @@ def consult(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def demo_with_plan(tmp_path: Path) -> Path:
-    """The demo workspace with its round planned and approved, notes not yet imported."""
+    """The demo workspace with its round planned, approved and held, notes not yet imported.
+
+    The meetings are moved into the past, so that their notes may be taken, and
+    the notes files are dated to them, as `consult demo` does.
+    """
     root = prepare_demo(tmp_path / "demo", dt.date(2026, 11, 28))
     with open_store(Settings(workspace=root).store_url) as store:
         save_plan(
             store, plan_round(load_workspace(root), SLUG, "round-1", {}, [], now=PLANNED_AT), "test"
         )
         store.decide_round(SLUG, "round-1", approve=True, actor="test")
+        meetings = held_before(store, SLUG, dt.datetime.now(dt.UTC))
+    date_notes(root / "notes", {m.id.rsplit("/", 1)[-1]: day_of(m) for m in meetings})
     return root
+
+
+def day_of(meeting: Meeting) -> dt.date:
+    return meeting.start.astimezone(ZoneInfo("Asia/Tbilisi")).date()
+
+
+def day(root: Path, planned: str) -> dt.date:
+    """The day of the meeting planned as `planned`, in the training's zone."""
+    with open_store(Settings(workspace=root).store_url) as store:
+        found = store.get_meeting(f"{SLUG}/round-1/{planned}")
+    assert found is not None
+    return day_of(found)
 
 
 def test_importing_twice_stores_once_and_an_edit_updates(tmp_path: Path) -> None:
@@ -68,7 +89,7 @@ def test_a_bad_note_is_named_and_the_valid_rest_imported(tmp_path: Path) -> None
     (root / "notes").mkdir()
     (root / "notes" / "mia.md").write_text(
         "---\nmeeting: mia-human-rights-department\norganisation: mia-human-rights-department\n"
-        "date: 2026-12-10\n---\n"
+        f"date: {day(root, 'mia-human-rights-department')}\n---\n"
         "- [gap] [theme: bias-indicators] [severity: 9] Too severe.\n"
         "- [gap] [theme: no-such-theme] [severity: 2] Unknown theme.\n"
         "- [need] [theme: interpreters] [severity: 2] <b>Interpreters</b> {{ at night }}.\n",
@@ -93,7 +114,8 @@ def test_a_bad_note_is_named_and_the_valid_rest_imported(tmp_path: Path) -> None
 def test_a_restricted_observation_appears_in_no_output(tmp_path: Path) -> None:
     root = demo_with_plan(tmp_path)
     (root / "notes" / "canary.md").write_text(
-        "---\nmeeting: unhcr-georgia\norganisation: unhcr-georgia\ndate: 2026-12-10\n---\n"
+        f"---\nmeeting: unhcr-georgia\norganisation: unhcr-georgia\n"
+        f"date: {day(root, 'unhcr-georgia')}\n---\n"
         f"- [challenge] [theme: interpreters] [severity: 4] [confidentiality: restricted] "
         f'{CANARY} [quote: "{CANARY} quoted"]\n',
         encoding="utf-8",

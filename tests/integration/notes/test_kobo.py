@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -29,6 +31,7 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from tests.conftest import PLANNED_AT, TINY_TRAINING
+from tests.held import held_before
 
 FAST = RetryPolicy(attempts=3, backoff=0.0, max_wait=0.05)
 ASSET = "aKobo3pTestForm"
@@ -357,8 +360,8 @@ def test_a_bad_kobo_yaml_names_the_line_field_and_value(tmp_path: Path):
 
     assert [str(p) for p in caught.value.problems] == [
         "kobo.yaml, line 12, fields.mood: got 'mood', expected 'meeting', 'round', "
-        "'organisation', 'date', 'kind', 'theme', 'severity', 'text', 'quote', "
-        "'speaker_role', 'confidentiality', 'owner' or 'due'"
+        "'organisation', 'date', 'date_reason', 'held', 'others', 'kind', 'theme', "
+        "'severity', 'text', 'quote', 'speaker_role', 'confidentiality', 'owner' or 'due'"
     ]
 
 
@@ -387,7 +390,7 @@ def test_an_unset_token_variable_is_a_clear_error():
 
 @pytest.mark.slow
 def test_submissions_are_imported_into_the_round_once_through_the_command(
-    kobo: KoboServer, write_workspace: Callable[..., Path]
+    kobo: KoboServer, write_workspace: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     training = TINY_TRAINING.replace("        - id: mia\n", "        - id: mia-kickoff\n").replace(
         "  - id: interpreters\n", "  - id: referral\n"
@@ -409,6 +412,11 @@ def test_submissions_are_imported_into_the_round_once_through_the_command(
             plan_round(load_workspace(root), "winter-2027", "round-1", {}, [], now=PLANNED_AT),
             "t",
         )
+        # held before the command runs, its notes dated its day
+        [held] = held_before(store, "winter-2027", dt.datetime.now(dt.UTC))
+    day = held.start.astimezone(ZoneInfo("Asia/Tbilisi")).date().isoformat()
+    dated = [[{**answers, "group_meta/date": day} for answers in page] for page in PAGES]
+    monkeypatch.setattr(sys.modules[__name__], "PAGES", dated)
 
     def run() -> subprocess.CompletedProcess[str]:
         return subprocess.run(

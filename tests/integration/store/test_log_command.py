@@ -23,8 +23,10 @@ import pytest
 
 from consult.settings import Settings
 from consult.store import open_store
+from consult.store.meetings import MeetingPlan
 from schemas.state import Meeting
 from tests.conftest import LIVE_TRAINING, TINY_STAKEHOLDERS
+from tests.held import held_before
 from tests.mailserver import Mailbox, running
 
 pytestmark = pytest.mark.slow
@@ -111,13 +113,18 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
         settings.inbox.mkdir()
         (settings.inbox / "lela.ics").write_text(reply(meeting, LELA, "ACCEPTED"))
         run("replies", "winter-2027")
+        # notes are taken once a meeting is held: it is held for them, then back where it was
+        with open_store(settings.store_url) as store:
+            [held] = held_before(store, "winter-2027", dt.datetime.now(dt.UTC))
         settings.notes.mkdir()
         notes = settings.notes / "mia.md"
-        notes.write_text(NOTES.format(date=meeting.start.date()), encoding="utf-8")
+        notes.write_text(NOTES.format(date=held.start.astimezone(TBILISI).date()), "utf-8")
         run("import-notes", "winter-2027", "--by", "Giorgi")
         notes.write_text(notes.read_text().replace("[severity: 3]", "[severity: 4]"), "utf-8")
         run("import-notes", "winter-2027", "--by", "Giorgi")
         run("brief", "winter-2027", "--by", "Ana")
+        with open_store(settings.store_url) as store:
+            store.upsert_meeting(MeetingPlan.of(meeting))
         run("reschedule", "winter-2027", "mia", later_the_same_day(meeting.start), "--by", "Nino")
         run("cancel", "winter-2027", "mia", "--by", "Lela")
         yield root, environment

@@ -546,3 +546,36 @@ def test_a_postgresql_database_that_does_not_exist_is_a_store_error_without_the_
     )
     assert 'database "nowhere" does not exist' in str(caught.value)
     assert "s3cret" not in str(caught.value)
+
+
+def test_notes_the_desk_stored_under_desk_move_to_the_forms_source_unless_taken(
+    empty_store_url: str,
+) -> None:
+    with open_store(empty_store_url) as store:
+        meeting = plan(store)
+        for key in ("desk/round-1/mia#o1", "desk/round-1/mia#o2", "form/round-1/mia#o2"):
+            store.upsert_observation(
+                key,
+                meeting_id=meeting.id,
+                organisation="mia",
+                kind="gap",
+                theme="bias",
+                severity=2,
+                text=key,
+                confidentiality="internal",
+                actor="test",
+            )
+    engine = create_store_engine(empty_store_url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE schema_version SET version = 4")
+        assert migrate(engine) == [5]
+    finally:
+        engine.dispose()
+    with open_store(empty_store_url) as store:
+        kept = {o.key: o.text for o in store.observations(meeting_id=meeting.id)}
+    assert kept == {
+        "form/round-1/mia#o1": "desk/round-1/mia#o1",
+        "desk/round-1/mia#o2": "desk/round-1/mia#o2",
+        "form/round-1/mia#o2": "form/round-1/mia#o2",
+    }

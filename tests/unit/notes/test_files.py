@@ -332,8 +332,8 @@ def test_an_unknown_csv_column_is_named_and_the_file_not_read(write) -> None:
     notes = write("legal.csv", CSV.replace(",severity,", ",severty,", 1))
     assert messages(notes) == [
         "legal.csv, line 1: got 'severty', expected a column among: meeting, round, "
-        "organisation, date, kind, theme, severity, text, quote, speaker_role, "
-        "confidentiality, owner, due, id",
+        "organisation, date, date_reason, held, others, kind, theme, severity, text, quote, "
+        "speaker_role, confidentiality, owner, due, id",
         "legal.csv, line 1, severity: missing, expected a column of this name in the header",
     ]
     assert notes.items == ()
