@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Russian words are written in Cyrillic letters that look Latin)
 """Mail reads in the reader's language to the end: the place, who sends it, the names.
 
 The tiny training's one meeting is planned, approved and sent to a file outbox,
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
