@@ -17,7 +17,15 @@ import sqlalchemy as sa
 
 from consult.errors import StoreError
 from consult.store.engine import writing
-from consult.store.tables import claimants, inbound, messages, metadata, packs, schema_version
+from consult.store.tables import (
+    claimants,
+    inbound,
+    messages,
+    metadata,
+    observations,
+    packs,
+    schema_version,
+)
 
 Migration = Callable[[sa.Connection], None]
 
@@ -61,7 +69,21 @@ def _inbound(connection: sa.Connection) -> None:
     inbound.create(connection, checkfirst=True)
 
 
-MIGRATIONS: list[Migration] = [_create_all, _ledger_for_packs, _claimants, _inbound]
+def _observation_translations(connection: sa.Connection) -> None:
+    """Version 5: `observations.language` and `.translations`, apart from the text as written."""
+    for name in ("language", "translations"):
+        column = observations.c[name]
+        kind = column.type.compile(dialect=connection.dialect)
+        connection.exec_driver_sql(f'ALTER TABLE observations ADD COLUMN "{name}" {kind}')
+
+
+MIGRATIONS: list[Migration] = [
+    _create_all,
+    _ledger_for_packs,
+    _claimants,
+    _inbound,
+    _observation_translations,
+]
 LATEST = len(MIGRATIONS)
 
 
