@@ -5,9 +5,6 @@ The demo training's pack over one prosecutor's office meeting: an English observ
 translated into Georgian, one left in English, and a quote, which is never translated.
 """
 
-# The texts are in Georgian and Russian on purpose.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import datetime as dt
