@@ -35,7 +35,7 @@ from consult.briefing.labels import (
 )
 from consult.briefing.pdf import FONT
 from consult.errors import BriefingError
-from schemas.training import AgendaSession, Training
+from schemas.training import AgendaSession, Expert, Training
 from schemas.types import Language, Localized, LocalizedText
 
 
@@ -264,6 +264,7 @@ class _Wording:
             "local_list": self.local_list,
             "quote_language": self.quote_language,
             "quote_note": self.quote_note,
+            "person": self.person,
             "said": self.said,
             "said_note": self.said_note,
         }
@@ -333,6 +334,10 @@ class _Wording:
 
     def quote_language(self, item: Evidence) -> str | None:
         return script_language(item.quote) if item.quote else None
+
+    def person(self, expert: Expert) -> str:
+        """Return the expert's name as a reader of the pack's language reads it."""
+        return expert.name_for(self.language)  # type: ignore[arg-type]
 
     def _translation(self, item: Evidence) -> tuple[str, str, str | None] | None:
         return next((t for t in item.translations if t[0] == self.language), None)
