@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from consult.notes.importing import ImportReport, store_notes
+from consult.notes.translated import FLAT, flat_key, fold
 from consult.store import Store
 from consult.workspace.loading import Workspace
 from consult.workspace.people import organisation_names
@@ -35,7 +36,10 @@ from consult.workspace.rounds import meeting_id
 from desk.wording import words
 from schemas import Attendance, Meeting, MeetingNotes, ObservationInput
 from schemas.state import Confidentiality, ObservationKind
+from schemas.types import LANGUAGE_NAMES
 
+TRANSLATION_FIELDS: tuple[str, ...] = tuple(FLAT)
+"""An observation's translations, as the form's fields: text_ka, speaker_role_ru..."""
 FIELDS = (
     "kind",
     "theme",
@@ -46,6 +50,7 @@ FIELDS = (
     "speaker_role",
     "owner",
     "due",
+    *TRANSLATION_FIELDS,
 )
 """The fields of an observation row, in the form's order."""
 BLANK_ROWS = 3
@@ -86,6 +91,11 @@ class Row:
             value for name, value in zip(FIELDS, filled, strict=True) if name != "confidentiality"
         )
 
+    @property
+    def translated(self) -> bool:
+        """Return whether a translation is filled in (or wrong): its part of the form opens."""
+        return any(self.values.get(n, "").strip() or n in self.errors for n in TRANSLATION_FIELDS)
+
 
 @dataclass(frozen=True)
 class NotesForm:
@@ -111,6 +121,10 @@ class NotesForm:
     kinds: tuple[tuple[str, str], ...] = tuple((k, words(k)) for k in KINDS)
     severities: tuple[tuple[str, str], ...] = SEVERITIES
     confidentialities: tuple[str, ...] = CONFIDENTIALITIES
+    translation_fields: tuple[tuple[str, str], ...] = tuple(
+        (name, f"{'Text' if field == 'text' else 'Speaker role'} in {LANGUAGE_NAMES[language]}")
+        for name, (language, field) in FLAT.items()
+    )
 
     @property
     def source(self) -> str:
@@ -174,6 +188,11 @@ def load(
                         "speaker_role": o.speaker_role or "",
                         "owner": o.owner or "",
                         "due": o.due.isoformat() if o.due else "",
+                        **{
+                            f"{field}_{language}": value or ""
+                            for language, given in (o.translations or {}).items()
+                            for field, value in given.items()
+                        },
                     }
                 ),
             },
@@ -264,7 +283,9 @@ def _check(row: Row, themes: set[str]) -> dict[str, str]:
         _observation(row)
     except ValidationError as invalid:
         for error in invalid.errors():
-            name = str(error["loc"][0]) if error["loc"] else "owner"
+            name = (flat_key(error["loc"]) or str(error["loc"][0])) if error["loc"] else "owner"
+            if name == "translations":  # about the translations as a whole: the first given
+                name = next((n for n in TRANSLATION_FIELDS if row.values.get(n, "").strip()), name)
             if name not in errors:
                 errors[name] = "required" if not row.values.get(name, "").strip() else error["msg"]
     theme = row.values.get("theme", "")
@@ -274,8 +295,12 @@ def _check(row: Row, themes: set[str]) -> dict[str, str]:
 
 
 def _observation(row: Row) -> ObservationInput:
-    values = {name: value.strip() or None for name, value in row.values.items()}
-    return ObservationInput.model_validate({**values, "id": f"o{row.number}"})
+    values = {
+        name: value.strip() or None
+        for name, value in row.values.items()
+        if name not in FLAT or value.strip()  # a translation left empty is none
+    }
+    return ObservationInput.model_validate({**fold(values), "id": f"o{row.number}"})
 
 
 def save(workspace: Workspace, store: Store, form: NotesForm, actor: str) -> ImportReport:

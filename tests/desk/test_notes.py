@@ -306,3 +306,47 @@ def test_a_form_over_the_limit_or_not_utf8_saves_nothing_and_says_why(
     assert latin.status_code == 400
     assert "the form is not UTF-8: nothing was saved" in latin.text
     assert stored(desk_demo) == []
+
+
+def test_translations_typed_into_the_form_are_stored_apart_and_shown_back(
+    desk: TestClient, desk_demo: Path
+) -> None:
+    row = observation(
+        1,
+        kind="gap",
+        theme="interpreters",
+        severity="3",
+        text="No interpreter for Persian.",
+        speaker_role="protection officer",
+        text_ka="სპარსულის თარჯიმანი არ არის.",
+        speaker_role_ka="დაცვის ოფიცერი",
+    )
+    answer = desk.post(NOTES, data=posted(row))
+    assert answer.status_code == 200, answer.text
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        [saved] = [o for o in store.observations(meeting_id=MEETING) if o.key.startswith("desk/")]
+    assert saved.text == "No interpreter for Persian."
+    assert saved.translations == {
+        "ka": {"text": "სპარსულის თარჯიმანი არ არის.", "speaker_role": "დაცვის ოფიცერი"}
+    }
+    page = read_page(desk.get(NOTES).text)
+    assert page.value("o1-text_ka") == "სპარსულის თარჯიმანი არ არის."
+    assert page.value("o1-speaker_role_ka") == "დაცვის ოფიცერი"
+
+
+def test_a_translated_role_without_its_text_is_an_error_beside_the_text(
+    desk: TestClient, desk_demo: Path
+) -> None:
+    row = observation(
+        1,
+        kind="gap",
+        theme="interpreters",
+        severity="3",
+        text="No interpreter.",
+        speaker_role="protection officer",
+        speaker_role_ru="сотрудник по защите",
+    )
+    answer = desk.post(NOTES, data=posted(row))
+    assert answer.status_code == 422
+    assert read_page(answer.text).text("o1-text_ru-error") == "required"
+    assert stored(desk_demo) == []
