@@ -71,7 +71,10 @@ def _inbound(connection: sa.Connection) -> None:
 
 def _observation_translations(connection: sa.Connection) -> None:
     """Version 5: `observations.language` and `.translations`, apart from the text as written."""
+    present = {column["name"] for column in sa.inspect(connection).get_columns(observations.name)}
     for name in ("language", "translations"):
+        if name in present:  # a table created with them already
+            continue
         column = observations.c[name]
         kind = column.type.compile(dialect=connection.dialect)
         connection.exec_driver_sql(f'ALTER TABLE observations ADD COLUMN "{name}" {kind}')
