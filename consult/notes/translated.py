@@ -9,11 +9,21 @@ CSV columns are flat, so they give each as `text_<language>` and
 
 from __future__ import annotations
 
-from typing import Any, Final, get_args
+from typing import Any, Final, Literal, get_args
 
 from consult.workspace.yamlfile import Loc
 from schemas.types import Language
 
+TranslationField = Literal[
+    "language",
+    "text_ka",
+    "text_en",
+    "text_ru",
+    "speaker_role_ka",
+    "speaker_role_en",
+    "speaker_role_ru",
+]
+"""An observation's language and translations, as a flat field (a KoboToolbox question's)."""
 _TRANSLATED: Final = ("text", "speaker_role")
 FLAT: Final[dict[str, tuple[Language, str]]] = {
     f"{field}_{language}": (language, field)

@@ -8,10 +8,12 @@ YAML gives them as a mapping, Markdown as `[text_ka: ...]` fields and CSV as
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from consult.notes.files import NotesFile, read_notes_file
+from consult.notes.translated import FLAT, TranslationField
 
 YAML = """\
 meeting: unhcr-georgia
@@ -114,3 +116,7 @@ def test_a_role_translated_without_its_text_names_the_flat_field(read) -> None:
     assert [str(problem) for problem in notes.problems] == [
         "legal.csv, line 2, text_ru: missing, expected a value (the field is required)"
     ]
+
+
+def test_every_flat_translation_field_is_one_a_survey_question_may_fill() -> None:
+    assert set(get_args(TranslationField)) == {"language", *FLAT}
