@@ -35,7 +35,7 @@ from consult.workspace.people import organisation_names
 from consult.workspace.rounds import meeting_id
 from desk.wording import words
 from schemas import Attendance, Meeting, MeetingNotes, ObservationInput
-from schemas.state import Confidentiality, ObservationKind
+from schemas.state import Confidentiality, Observation, ObservationKind
 from schemas.types import LANGUAGE_NAMES
 
 TRANSLATION_FIELDS: tuple[str, ...] = tuple(FLAT)
@@ -188,11 +188,7 @@ def load(
                         "speaker_role": o.speaker_role or "",
                         "owner": o.owner or "",
                         "due": o.due.isoformat() if o.due else "",
-                        **{
-                            f"{field}_{language}": value or ""
-                            for language, given in (o.translations or {}).items()
-                            for field, value in given.items()
-                        },
+                        **_translations_shown(o),
                     }
                 ),
             },
@@ -220,6 +216,15 @@ def load(
         elsewhere=len(stored) - len(saved),
         closed=_closed(meeting, when, now),
     )
+
+
+def _translations_shown(observation: Observation) -> dict[str, str]:
+    """Return the observation's translations as the form's fields: text_ka, speaker_role_ru..."""
+    return {
+        f"{field}_{language}": value or ""
+        for language, given in (observation.translations or {}).items()
+        for field, value in given.items()
+    }
 
 
 def _closed(meeting: Meeting, when: str, now: dt.datetime) -> str:
