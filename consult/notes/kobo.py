@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
@@ -52,6 +52,10 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ROOT_UUID = "meta/rootUuid"
 
 
+KoboField = Literal[NoteField, TranslationField]
+"""A field of the notes a question may fill: the meeting's, the observation's, a translation."""
+
+
 class KoboMapping(BaseModel):
     """Where a KoboToolbox form is, and which of its questions fills which field of the notes."""
 
@@ -60,7 +64,7 @@ class KoboMapping(BaseModel):
     base_url: str = Field(description="The server, e.g. https://kf.kobotoolbox.org.")
     asset_uid: str = Field(pattern=r"^[A-Za-z0-9]+$", description="The form's uid.")
     token_env: str = Field(description="The NAME of the environment variable holding the token.")
-    fields: dict[NoteField | TranslationField, str] = Field(
+    fields: dict[KoboField, str] = Field(
         description="Field of the notes -> the question's path, e.g. theme: group_obs/theme; "
         "an observation's translations as text_ka, speaker_role_ru..."
     )
@@ -82,9 +86,7 @@ class KoboMapping(BaseModel):
 
     @field_validator("fields")
     @classmethod
-    def _maps_required(
-        cls, value: dict[NoteField | TranslationField, str]
-    ) -> dict[NoteField | TranslationField, str]:
+    def _maps_required(cls, value: dict[KoboField, str]) -> dict[KoboField, str]:
         missing = [name for name in REQUIRED_FIELDS if name not in value]
         if missing:
             raise ValueError(f"a question for each of {', '.join(missing)}")

@@ -358,7 +358,8 @@ def test_a_bad_kobo_yaml_names_the_line_field_and_value(tmp_path: Path):
     assert [str(p) for p in caught.value.problems] == [
         "kobo.yaml, line 12, fields.mood: got 'mood', expected 'meeting', 'round', "
         "'organisation', 'date', 'kind', 'theme', 'severity', 'text', 'quote', "
-        "'speaker_role', 'confidentiality', 'owner' or 'due'"
+        "'speaker_role', 'confidentiality', 'owner', 'due', 'language', 'text_ka', "
+        "'text_en', 'text_ru', 'speaker_role_ka', 'speaker_role_en' or 'speaker_role_ru'"
     ]
 
 
