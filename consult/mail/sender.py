@@ -10,6 +10,11 @@ may use. Mail sent by SMTP from a domain reserved for examples and tests
 (example.org, example.com, example.net, .example, .invalid, .test, .localhost,
 or a subdomain of one) is refused before anything is sent (`check_smtp_sender`):
 every answer to it would be lost.
+
+A file's sender may give its name and organisation per language (`name: {en: ...,
+ka: ..., ru: ...}`): `Sender.name` and `.organisation` are their English, and
+`name_for` and `organisation_for` what a reader of a language gets (the From's
+display name, the invite's ORGANIZER, the signature). The settings' is English only.
 """
 
 from __future__ import annotations
