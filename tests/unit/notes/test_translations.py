@@ -120,3 +120,17 @@ def test_a_role_translated_without_its_text_names_the_flat_field(read) -> None:
 
 def test_every_flat_translation_field_is_one_a_survey_question_may_fill() -> None:
     assert set(get_args(TranslationField)) == {"language", *FLAT}
+
+
+def test_a_quote_is_never_translated(read) -> None:
+    notes = read(
+        "unhcr.yaml",
+        YAML.replace(
+            "        speaker_role: сотрудник", "        quote: Мы\n        speaker_role: сотрудник"
+        ),
+    )
+    [problem] = [str(problem) for problem in notes.problems]
+    assert problem == (
+        "unhcr.yaml, line 15, observations[0].translations.ru.quote: got 'quote', expected one "
+        "of the known fields: text, speaker_role"
+    )
