@@ -39,6 +39,7 @@ from consult.application.references import round_ref
 from consult.application.services import Services
 from consult.notes.checks import against, meeting_problems, observation_problems
 from consult.notes.importing import ImportReport
+from consult.notes.translated import FLAT, flat_key, fold
 from consult.store import Store
 from consult.workspace.loading import Workspace
 from consult.workspace.people import organisation_names
@@ -46,6 +47,10 @@ from consult.workspace.rounds import meeting_id
 from desk.wording import words
 from schemas import Attendance, Meeting, MeetingNotes, ObservationInput
 from schemas.state import Confidentiality, Observation, ObservationKind
+from schemas.types import LANGUAGE_NAMES
+
+TRANSLATION_FIELDS: tuple[str, ...] = tuple(FLAT)
+"""An observation's translations, as the form's fields: text_ka, speaker_role_ru..."""
 
 FIELDS = (
     "kind",
@@ -57,6 +62,7 @@ FIELDS = (
     "speaker_role",
     "owner",
     "due",
+    *TRANSLATION_FIELDS,
 )
 """The fields of an observation row, in the form's order."""
 BLANK_ROWS = 3
@@ -99,6 +105,11 @@ class Row:
             value for name, value in zip(FIELDS, filled, strict=True) if name != "confidentiality"
         )
 
+    @property
+    def translated(self) -> bool:
+        """Return whether a translation is filled in (or wrong): its part of the form opens."""
+        return any(self.values.get(n, "").strip() or n in self.errors for n in TRANSLATION_FIELDS)
+
 
 @dataclass(frozen=True)
 class NotesForm:
@@ -134,6 +145,10 @@ class NotesForm:
     kinds: tuple[tuple[str, str], ...] = tuple((k, words(k)) for k in KINDS)
     severities: tuple[tuple[str, str], ...] = SEVERITIES
     confidentialities: tuple[str, ...] = CONFIDENTIALITIES
+    translation_fields: tuple[tuple[str, str], ...] = tuple(
+        (name, f"{'Text' if field == 'text' else 'Speaker role'} in {LANGUAGE_NAMES[language]}")
+        for name, (language, field) in FLAT.items()
+    )
 
     @property
     def source(self) -> str:
@@ -228,6 +243,7 @@ def _saved(stored: Sequence[Observation], prefix: str) -> list[Row]:
                         "speaker_role": o.speaker_role or "",
                         "owner": o.owner or "",
                         "due": o.due.isoformat() if o.due else "",
+                        **_translations_shown(o),
                     }
                 ),
             },
@@ -240,6 +256,15 @@ def _saved(stored: Sequence[Observation], prefix: str) -> list[Row]:
 def _blank(saved: Sequence[Row]) -> range:
     start = max((row.number for row in saved), default=0)
     return range(start + 1, start + BLANK_ROWS + 1)
+
+
+def _translations_shown(observation: Observation) -> dict[str, str]:
+    """Return the observation's translations as the form's fields: text_ka, speaker_role_ru..."""
+    return {
+        f"{field}_{language}": value or ""
+        for language, given in (observation.translations or {}).items()
+        for field, value in given.items()
+    }
 
 
 def _closed(meeting: Meeting, when: str, now: dt.datetime) -> str:
@@ -350,7 +375,9 @@ def _check(row: Row, themes: set[str]) -> dict[str, str]:
         _observation(row)
     except ValidationError as invalid:
         for error in invalid.errors():
-            name = str(error["loc"][0]) if error["loc"] else "owner"
+            name = (flat_key(error["loc"]) or str(error["loc"][0])) if error["loc"] else "owner"
+            if name == "translations":  # about the translations as a whole: the first given
+                name = next((n for n in TRANSLATION_FIELDS if row.values.get(n, "").strip()), name)
             if name not in errors:
                 errors[name] = "required" if not row.values.get(name, "").strip() else error["msg"]
     theme = row.values.get("theme", "")
@@ -360,8 +387,12 @@ def _check(row: Row, themes: set[str]) -> dict[str, str]:
 
 
 def _observation(row: Row) -> ObservationInput:
-    values = {name: value.strip() or None for name, value in row.values.items()}
-    return ObservationInput.model_validate({**values, "id": f"o{row.number}"})
+    values = {
+        name: value.strip() or None
+        for name, value in row.values.items()
+        if name not in FLAT or value.strip()  # a translation left empty is none
+    }
+    return ObservationInput.model_validate({**fold(values), "id": f"o{row.number}"})
 
 
 def notes_of(form: NotesForm, store: Store) -> FormNotes:

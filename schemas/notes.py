@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from schemas.state import Confidentiality, ObservationKind
-from schemas.types import Id, OneLine, Strict, Text
+from schemas.types import Id, Language, OneLine, Strict, Text
+
+
+class ObservationTranslation(Strict):
+    """An observation's text, and its speaker's role, in a language other than it was said in.
+
+    A file gives either a plain string, the text, or `{text: ..., speaker_role: ...}`.
+    """
+
+    text: Text = Field(min_length=1, max_length=4000)
+    speaker_role: OneLine | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_string_is_the_text(cls, data: object) -> object:
+        return {"text": data} if isinstance(data, str) else data
 
 
 class ObservationInput(Strict):
@@ -38,12 +53,45 @@ class ObservationInput(Strict):
         default=None, description="Who committed (commitments), or who should answer (questions)."
     )
     due: dt.date | None = Field(default=None, description="By when (commitments only).")
+    language: Language | None = Field(
+        default=None,
+        description="The language the text was written in; without it, the one whose "
+        "letters it is written in (Latin: English).",
+    )
+    translations: dict[Language, ObservationTranslation] | None = Field(
+        default=None,
+        description="The text (and the speaker's role) in other languages, e.g. "
+        "{ka: ..., ru: {text: ..., speaker_role: ...}}; the text stays as written, and a "
+        "quote is never translated.",
+    )
 
     @model_validator(mode="after")
     def _commitments_have_an_owner(self) -> ObservationInput:
         if self.kind == "commitment" and not self.owner:
             raise PydanticCustomError("commitment", "an owner for a commitment")
         return self
+
+    @field_validator("translations")
+    @classmethod
+    def _translations_into_other_languages(
+        cls, translations: dict[Language, ObservationTranslation] | None, info: ValidationInfo
+    ) -> dict[Language, ObservationTranslation] | None:
+        if not translations:
+            return None
+        language = info.data.get("language")
+        if language is not None and language in translations:
+            raise PydanticCustomError(
+                "translations",
+                "translations into other languages than the text's own ({language})",
+                {"language": language},
+            )
+        if info.data.get("speaker_role") is None and any(
+            t.speaker_role for t in translations.values()
+        ):
+            raise PydanticCustomError(
+                "translations", "a speaker_role to translate (a translation gives one)"
+            )
+        return translations
 
 
 class Attendance(Strict):

@@ -11,14 +11,17 @@ from pydantic_core import PydanticCustomError
 
 from schemas.types import (
     Country,
+    CyrillicName,
     Email,
     Id,
     Language,
+    LatinName,
     Localized,
     OneLine,
     Strict,
     TimeZone,
     WorkingHours,
+    spelling_for,
 )
 
 OrganisationKind = Literal[
@@ -67,6 +70,12 @@ class Contact(Strict):
     """A person consult writes to, in their language and time zone."""
 
     name: OneLine
+    name_latin: LatinName | None = Field(
+        default=None, description="The name in Latin letters, for readers of English."
+    )
+    name_cyrillic: CyrillicName | None = Field(
+        default=None, description="The name in Cyrillic letters, for readers of Russian."
+    )
     email: Email
     role: OneLine
     language: Language
@@ -78,6 +87,10 @@ class Contact(Strict):
         default=None,
         description="Where the contact works (a city, a region): a meeting may invite by it.",
     )
+
+    def name_for(self, language: Language) -> str:
+        """Return the spelling of the name that a reader of `language` reads."""
+        return spelling_for(language, self.name, self.name_latin, self.name_cyrillic)
 
 
 class Organisation(Strict):
@@ -121,12 +134,14 @@ class Organisation(Strict):
 class MailSender(Strict):
     """Who the messages come from: the From of every email, the ORGANIZER of every invite."""
 
-    name: OneLine
+    name: Localized = Field(
+        description="The From name and the signature, per language; a plain string is English."
+    )
     email: Email = Field(description="The From address; the calendar replies (RSVPs) go here.")
     reply_to: Email | None = Field(
         default=None, description="Where written answers go, if not to the From address."
     )
-    organisation: OneLine | None = Field(
+    organisation: Localized | None = Field(
         default=None, description="The organisation the messages name as the sender's."
     )
 

@@ -121,6 +121,14 @@ class Observation(State):
     due: dt.date | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
+    language: str | None = Field(
+        default=None, description="The language the text was written in; None: as its letters say."
+    )
+    translations: dict[str, dict[str, str | None]] | None = Field(
+        default=None,
+        description="The text (`text`) and the speaker's role (`speaker_role`) in other "
+        "languages, by language: the text as written stays in `text`.",
+    )
 
 
 class AuditEvent(State):

@@ -10,9 +10,11 @@ from pydantic import AnyHttpUrl, Field, model_validator
 from schemas.stakeholders import MailSender
 from schemas.types import (
     Country,
+    CyrillicName,
     Email,
     Id,
     Language,
+    LatinName,
     Localized,
     LocalizedText,
     LocalTime,
@@ -22,6 +24,7 @@ from schemas.types import (
     TimeZone,
     Weekday,
     WorkingHours,
+    spelling_for,
 )
 
 MeetingFormat = Literal["online", "in_person", "group_discussion"]
@@ -54,12 +57,22 @@ class Expert(Strict):
 
     id: Id
     name: OneLine
+    name_latin: LatinName | None = Field(
+        default=None, description="The name in Latin letters, for readers of English."
+    )
+    name_cyrillic: CyrillicName | None = Field(
+        default=None, description="The name in Cyrillic letters, for readers of Russian."
+    )
     email: Email
     role: Localized
     language: Language = Field(
         default="en", description="The language of the expert's pack and invitations."
     )
     timezone: TimeZone
+
+    def name_for(self, language: Language) -> str:
+        """Return the spelling of the name that a reader of `language` reads."""
+        return spelling_for(language, self.name, self.name_latin, self.name_cyrillic)
 
 
 class Theme(Strict):
@@ -84,6 +97,12 @@ class Facilitator(Strict):
 
     id: Id
     name: OneLine
+    name_latin: LatinName | None = Field(
+        default=None, description="The name in Latin letters, for readers of English."
+    )
+    name_cyrillic: CyrillicName | None = Field(
+        default=None, description="The name in Cyrillic letters, for readers of Russian."
+    )
     email: Email
     language: Language = Field(
         default="en", description="The language of the facilitator's invitations and reminders."
@@ -93,6 +112,10 @@ class Facilitator(Strict):
     working_hours: WorkingHours = WorkingHours()
     max_meetings_per_day: int = Field(default=3, ge=1)
     busy_feed: AnyHttpUrl | None = None
+
+    def name_for(self, language: Language) -> str:
+        """Return the spelling of the name that a reader of `language` reads."""
+        return spelling_for(language, self.name, self.name_latin, self.name_cyrillic)
 
 
 class AttendeeFilter(Strict):
@@ -128,8 +151,10 @@ class PlannedMeeting(Strict):
     format: MeetingFormat
     duration_minutes: int = Field(ge=15, le=480)
     facilitators: tuple[Id, ...] = Field(min_length=1)
-    location: OneLine | None = Field(
-        default=None, description="A room for in-person meetings, or the link of an online one."
+    location: Localized | None = Field(
+        default=None,
+        description="A room for in-person meetings, or the link of an online one; a plain "
+        "string is English, a mapping gives the place per language.",
     )
     attendees: tuple[AttendeeFilter, ...] = Field(
         default=(),

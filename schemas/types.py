@@ -7,7 +7,7 @@ import functools
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Literal
 
 import pycountry
@@ -189,6 +189,68 @@ break or control character."""
 
 
 LANGUAGE_NAMES: dict[Language, str] = {"ka": "Georgian", "en": "English", "ru": "Russian"}
+
+Script = Literal["georgian", "cyrillic", "latin"]
+"""The alphabets people's names are written in, here."""
+
+READABLE: dict[Language, tuple[Script, ...]] = {
+    "ka": ("georgian", "latin"),
+    "en": ("latin",),
+    "ru": ("cyrillic", "latin"),
+}
+"""The scripts a reader of each language reads a name in, the one they prefer first."""
+
+
+def script_of(text: str) -> Script | None:
+    """Return the one script of the letters of `text`, or None for none or several."""
+    found: set[str] = set()
+    for char in text:
+        if char.isalpha():
+            found.add(unicodedata.name(char, "").split(" ")[0].lower())
+    if len(found) == 1 and (script := found.pop()) in ("georgian", "cyrillic", "latin"):
+        return script  # type: ignore[return-value]
+    return None
+
+
+def spelling_for(
+    language: Language, name: str, latin: str | None = None, cyrillic: str | None = None
+) -> str:
+    """Return the spelling of a name that a reader of `language` reads, best first.
+
+    `name` is the name as written, in any script; `latin` and `cyrillic` its spellings in
+    those scripts. Without one the reader reads, the name as written.
+    """
+    spellings = {"latin": latin, "cyrillic": cyrillic}
+    for script in READABLE[language]:
+        if script_of(name) == script:
+            return name
+        if spelled := spellings.get(script):
+            return spelled
+    return name
+
+
+def readable_by(
+    language: Language, name: str, latin: str | None = None, cyrillic: str | None = None
+) -> bool:
+    """Return whether a reader of `language` reads one of the spellings of a name."""
+    return script_of(spelling_for(language, name, latin, cyrillic)) in READABLE[language]
+
+
+def _check_script(script: Script) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if script_of(value) != script:
+            raise PydanticCustomError(
+                "script", "a name in {script} letters only", {"script": script.capitalize()}
+            )
+        return value
+
+    return check
+
+
+LatinName = Annotated[OneLine, AfterValidator(_check_script("latin"))]
+"""A person's name in Latin letters: what English readers read."""
+CyrillicName = Annotated[OneLine, AfterValidator(_check_script("cyrillic"))]
+"""A person's name in Cyrillic letters: what Russian readers read first."""
 
 
 class _Translations(Strict):

@@ -116,6 +116,10 @@ class Evidence:
     due: dt.date | None = None
     attribution: Attribution = STAKEHOLDER
     """Public: the organisation; internal: the level `attribute` allows."""
+    language: str | None = None
+    """The language the text was written in, if the notes said it."""
+    translations: tuple[tuple[str, str, str | None], ...] = ()
+    """(language, text, speaker's role) of each translation the notes give."""
 
 
 @dataclass(frozen=True)
@@ -337,6 +341,11 @@ def _evidence(observation: Observation, organisation_kind: str) -> Evidence:
         public=observation.confidentiality == "public",
         owner=observation.owner,
         due=observation.due,
+        language=observation.language,
+        translations=tuple(
+            (language, given["text"] or "", given.get("speaker_role"))
+            for language, given in (observation.translations or {}).items()
+        ),
     )
 
 

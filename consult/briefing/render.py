@@ -35,7 +35,7 @@ from consult.briefing.labels import (
 )
 from consult.briefing.pdf import FONT
 from consult.errors import BriefingError
-from schemas.training import AgendaSession, Training
+from schemas.training import AgendaSession, Expert, Training
 from schemas.types import Language, Localized, LocalizedText
 
 
@@ -264,6 +264,9 @@ class _Wording:
             "local_list": self.local_list,
             "quote_language": self.quote_language,
             "quote_note": self.quote_note,
+            "person": self.person,
+            "said": self.said,
+            "said_note": self.said_note,
         }
 
     def theme(self, theme_id: str) -> str:
@@ -275,7 +278,9 @@ class _Wording:
 
     def attribution(self, item: Evidence) -> str:
         if item.public:
-            role = f", {item.speaker_role}" if item.speaker_role else ""
+            translated = self._translation(item)
+            speaker = translated[2] if translated and translated[2] else item.speaker_role
+            role = f", {speaker}" if speaker else ""
             return f"{self.organisation(item.organisation)}{role}"
         return anonymous(item, self.labels)
 
@@ -329,6 +334,28 @@ class _Wording:
 
     def quote_language(self, item: Evidence) -> str | None:
         return script_language(item.quote) if item.quote else None
+
+    def person(self, expert: Expert) -> str:
+        """Return the expert's name as a reader of the pack's language reads it."""
+        return expert.name_for(self.language)  # type: ignore[arg-type]
+
+    def _translation(self, item: Evidence) -> tuple[str, str, str | None] | None:
+        return next((t for t in item.translations if t[0] == self.language), None)
+
+    def said(self, item: Evidence) -> str:
+        """Return the observation's text in the pack's language if translated, else as written."""
+        translated = self._translation(item)
+        return translated[1] if translated else item.text
+
+    def said_note(self, item: Evidence) -> str:
+        """Return "(translated from English)" for a translation, "(in English)" for a text as
+        written in another language than the pack's, else nothing."""
+        written = item.language or script_language(item.text)
+        if written is None or written == self.language:
+            return ""
+        if self._translation(item):
+            return self.labels(f"translated_from.{written}")
+        return self.labels(f"quote_languages.{written}")
 
     def quote_note(self, item: Evidence) -> str:
         written = self.quote_language(item)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import replace
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
 from consult.workspace.loading import Workspace
+from schemas.types import Language
 
 
 def pack_messages(
@@ -35,7 +37,10 @@ def pack_messages(
     """Return one message per expert (and the coordinator) with the PDF in their language."""
     training = workspace.training(compiled.training)
     overrides = overrides if overrides is not None else workspace.root / "templates"
-    recipients = [(expert.name, expert.email, expert.language) for expert in training.experts]
+    recipients = [
+        (expert.name_for(expert.language), expert.email, expert.language)
+        for expert in training.experts
+    ]
     coordinator = training.briefing.coordinator_email
     if coordinator and all(coordinator.lower() != r[1].lower() for r in recipients):
         recipients.append((sender.name, coordinator, "en"))
@@ -73,6 +78,12 @@ def send_pack(
     )
 
 
+def _in_language(sender: Sender, language: str) -> Sender:
+    """Return the sender whose name and organisation are those of `language`."""
+    read: Language = "ka" if language == "ka" else "ru" if language == "ru" else "en"
+    return replace(sender, name=sender.name_for(read), organisation=sender.organisation_for(read))
+
+
 def _build_message(
     workspace: Workspace,
     compiled: CompiledPack,
@@ -87,6 +98,7 @@ def _build_message(
     training = workspace.training(compiled.training)
     if labels_file(language, overrides) is None:
         language = "en"
+    sender = _in_language(sender, language)
     labels = load_labels(language, overrides)
     env = environment(overrides.resolve() if overrides is not None else None)
     title = training.title.get(language)  # type: ignore[arg-type]

@@ -278,7 +278,7 @@ def send_declinecounter(
         calendar = build_declinecounter(
             meeting,
             proposer,
-            organizer_name=sender.name,
+            organizer_name=sender.name_for(language),
             organizer_email=sender.email,
             dtstamp=now,
             comment=comment,

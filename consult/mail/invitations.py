@@ -25,7 +25,7 @@ from consult.mail.render import MessageContext, Rendered, meeting_purpose, rende
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
-from schemas import Language, MeetingFormat
+from schemas import Language, MeetingFormat, Training
 from schemas.state import Attendee, Meeting, Message, MessageKind
 
 LANGUAGES: tuple[Language, ...] = ("ka", "en", "ru")
@@ -147,16 +147,18 @@ def prepare(
         context,
         overrides=mail.workspace.root / TEMPLATES,
     )
-    # The invite is the same for every attendee whose language gives the same title and
-    # purpose (a language the texts lack falls back to English): build it once per pair.
-    # Its description says what the meeting is, never whom the email greets.
+    # The invite is the same for every attendee whose language gives the same title,
+    # purpose, place and sender (a language the texts lack falls back to English): built
+    # once per such reading. Its description says what the meeting is, never whom the
+    # email greets.
     title = f"{context.training_title}: {context.organisation_name}"
-    key = f"{title}\n{context.purpose}"
+    organizer = sender.name_for(language)
+    key = "\n".join((title, context.purpose, context.location or "", organizer))
     if calendars is not None and key not in calendars:
         calendars[key] = build_invite(
-            meeting,
+            meeting.model_copy(update={"location": context.location}),
             attendees,
-            organizer_name=sender.name,
+            organizer_name=organizer,
             organizer_email=sender.email,
             method="CANCEL" if kind == "cancellation" else "REQUEST",
             summary=title,
@@ -164,7 +166,7 @@ def prepare(
                 line
                 for line in (
                     context.purpose,
-                    meeting.location or "",
+                    context.location or "",
                     ", ".join(context.facilitators),
                 )
                 if line
@@ -183,7 +185,7 @@ def meeting_context(
     training, sender = mail.training, mail.sender
     language = language_of(recipient)
     organisation = mail.workspace.stakeholders.organisation(meeting.organisation)
-    names = {f.id: f.name for f in training.consultation.facilitators}
+    names = {f.id: f.name_for(language) for f in training.consultation.facilitators}
     return MessageContext(
         recipient_name=recipient.name,
         organisation_name=organisation.name.get(language),
@@ -193,11 +195,11 @@ def meeting_context(
         start=meeting.start,
         end=meeting.end,
         recipient_timezone=recipient.timezone,
-        location=meeting.location,
+        location=place_for(training, meeting, language),
         facilitators=tuple(names.get(f, f) for f in meeting.facilitators),
-        sender_name=sender.name,
-        sender_organisation=sender.organisation,
-        coordinator_name=sender.name,
+        sender_name=sender.name_for(language),
+        sender_organisation=sender.organisation_for(language),
+        coordinator_name=sender.name_for(language),
         reason=reason,
         sent_at=mail.now,
     )
@@ -213,7 +215,7 @@ def addressed(
 ) -> RawMessage:
     """Return the rendered message from `sender` to `recipient`, with the calendar if any."""
     return prepare_message(
-        sender=(sender.name, sender.email),
+        sender=(sender.name_for(language_of(recipient)), sender.email),
         reply_to=sender.reply_to,
         recipient=(recipient.name, recipient.email),
         subject=rendered.subject,
@@ -225,6 +227,24 @@ def addressed(
         domain=sender.domain,
         message_id=message_id,
     )
+
+
+def place_for(training: Training, meeting: Meeting, language: Language) -> str | None:
+    """Return where `meeting` is held, in `language` where the training's file gives it.
+
+    The store keeps the place the attendees were told, in English; the training's file
+    may give it per language. A file whose English no longer says the stored place (an
+    edit not planned yet) gives no translation of it: the stored place goes out as it is.
+    """
+    if meeting.location is None:
+        return None
+    planned_id = meeting.id.rsplit("/", 1)[-1]
+    for round_ in training.consultation.rounds:
+        for planned in round_.meetings if round_.id == meeting.round else ():
+            place = planned.location
+            if planned.id == planned_id and place is not None and place.en == meeting.location:
+                return place.get(language)
+    return meeting.location
 
 
 def language_of(attendee: Attendee) -> Language:

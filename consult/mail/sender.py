@@ -10,6 +10,11 @@ may use. Mail sent by SMTP from a domain reserved for examples and tests
 (example.org, example.com, example.net, .example, .invalid, .test, .localhost,
 or a subdomain of one) is refused before anything is sent (`check_smtp_sender`):
 every answer to it would be lost.
+
+A file's sender may give its name and organisation per language (`name: {en: ...,
+ka: ..., ru: ...}`): `Sender.name` and `.organisation` are their English, and
+`name_for` and `organisation_for` what a reader of a language gets (the From's
+display name, the invite's ORGANIZER, the signature). The settings' is English only.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from consult.settings import Settings
 from consult.workspace.loading import STAKEHOLDERS, TRAININGS, Workspace
 from consult.workspace.yamlfile import read_yaml
 from schemas.stakeholders import MailSender
+from schemas.types import Language, Localized
 
 DEFAULT_NAME = "IOM Georgia consultations"
 DEFAULT_EMAIL = "consultations@example.org"
@@ -51,6 +57,20 @@ class Sender:
     """Where written answers go, when not to `email`."""
     source: str = "the settings"
     """Where the sender was set, to name in an error: a file and field, or a setting."""
+    names: Localized | None = None
+    """`name` per language, when the file gives it so; `name` is its English."""
+    organisations: Localized | None = None
+    """`organisation` per language, when the file gives it so."""
+
+    def name_for(self, language: Language) -> str:
+        """Return the sender's name for a reader of `language` (English without one)."""
+        return self.names.get(language) if self.names is not None else self.name
+
+    def organisation_for(self, language: Language) -> str:
+        """Return the sender's organisation for a reader of `language` (English without one)."""
+        if self.organisations is not None:
+            return self.organisations.get(language)
+        return self.organisation
 
 
 def settings_sender(settings: Settings) -> Sender:
@@ -127,13 +147,16 @@ def reserved_domain(email: str) -> str | None:
 
 
 def _sender(block: MailSender, fallback: Sender, file: str) -> Sender:
+    organisation = block.organisation
     return Sender(
-        block.name,
+        block.name.en,
         block.email,
-        block.organisation or fallback.organisation,
+        organisation.en if organisation is not None else fallback.organisation,
         fallback.domain,
         block.reply_to,
         file,
+        block.name,
+        organisation if organisation is not None else fallback.organisations,
     )
 
 

@@ -23,10 +23,11 @@ from consult.notes.meetings import (
     meeting_notes,
     source_key,
 )
+from consult.notes.translated import FLAT, flat_key, fold
 from consult.workspace.problems import Locate, problems_from_validation
 from schemas.notes import ObservationInput
 
-COLUMNS: tuple[str, ...] = (*get_args(NoteField), "id")
+COLUMNS: tuple[str, ...] = (*get_args(NoteField), "id", "language", *FLAT)
 
 
 @dataclass
@@ -40,7 +41,7 @@ class _Rows:
 
 
 def _at_row(line: int) -> Locate:
-    return lambda loc: (line, str(loc[0]) if loc else "")
+    return lambda loc: (line, (flat_key(loc) or str(loc[0])) if loc else "")
 
 
 def read_csv_notes(text: str, name: str) -> tuple[Items, list[Problem]]:
@@ -123,6 +124,6 @@ def _add_row(
     if isinstance(severity, str) and severity.isdigit():
         observation["severity"] = int(severity)
     try:
-        rows.observations.append(ObservationInput.model_validate(observation))
+        rows.observations.append(ObservationInput.model_validate(fold(observation)))
     except ValidationError as error:
         problems += problems_from_validation(error, ObservationInput, name, _at_row(line), HINTS)

@@ -114,6 +114,11 @@ def store_notes(
                 owner=observation.owner,
                 due=observation.due,
                 actor=actor,
+                language=observation.language,
+                translations={
+                    language: translation.model_dump(exclude_none=True)
+                    for language, translation in (observation.translations or {}).items()
+                },
             )
             setattr(report, change, getattr(report, change) + 1)
     return report

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from consult.errors import KoboError, WorkspaceError
 from consult.http_body import ACCEPT_ENCODING, Deadline, read_body, session_cut_at
 from consult.notes.meetings import HINTS, MEETING_FIELDS, REQUIRED_FIELDS, NoteField
+from consult.notes.translated import TranslationField, flat_key, fold
 from consult.retry import DEFAULT_RETRY, Failure, RetryPolicy, Transient, retry_after, with_retries
 from consult.workspace.problems import problems_from_validation
 from consult.workspace.yamlfile import Loc, path_of, read_yaml
@@ -51,6 +52,10 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ROOT_UUID = "meta/rootUuid"
 
 
+KoboField = Literal[NoteField, TranslationField]
+"""A field of the notes a question may fill: the meeting's, the observation's, a translation."""
+
+
 class KoboMapping(BaseModel):
     """Where a KoboToolbox form is, and which of its questions fills which field of the notes."""
 
@@ -59,8 +64,9 @@ class KoboMapping(BaseModel):
     base_url: str = Field(description="The server, e.g. https://kf.kobotoolbox.org.")
     asset_uid: str = Field(pattern=r"^[A-Za-z0-9]+$", description="The form's uid.")
     token_env: str = Field(description="The NAME of the environment variable holding the token.")
-    fields: dict[NoteField, str] = Field(
-        description="Field of the notes -> the question's path, e.g. theme: group_obs/theme."
+    fields: dict[KoboField, str] = Field(
+        description="Field of the notes -> the question's path, e.g. theme: group_obs/theme; "
+        "an observation's translations as text_ka, speaker_role_ru..."
     )
 
     @field_validator("base_url")
@@ -80,7 +86,7 @@ class KoboMapping(BaseModel):
 
     @field_validator("fields")
     @classmethod
-    def _maps_required(cls, value: dict[NoteField, str]) -> dict[NoteField, str]:
+    def _maps_required(cls, value: dict[KoboField, str]) -> dict[KoboField, str]:
         missing = [name for name in REQUIRED_FIELDS if name not in value]
         if missing:
             raise ValueError(f"a question for each of {', '.join(missing)}")
@@ -216,14 +222,15 @@ def _notes(
     paths = {str(name): path for name, path in mapping.fields.items()}
 
     def locate(loc: Loc) -> tuple[int | None, str]:
-        name = str(loc[-1]) if loc else ""
+        name = (flat_key(loc[2:]) or str(loc[-1])) if loc else ""
         if name == "id":
             return None, "_uuid"
         path = paths.get(name)
         return None, f"{name} ({path})" if path else name
 
     try:
-        return MeetingNotes.model_validate({**meeting, "observations": [observation]}), []
+        observations = [fold(observation)]
+        return MeetingNotes.model_validate({**meeting, "observations": observations}), []
     except ValidationError as error:
         found = problems_from_validation(error, MeetingNotes, source, locate, HINTS)
         return None, [str(problem) for problem in found]

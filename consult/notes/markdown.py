@@ -15,6 +15,7 @@ import yaml
 
 from consult.errors import MISSING, Problem
 from consult.notes.meetings import Items, meeting_notes, valid_entries, within
+from consult.notes.translated import FLAT, flat_key, fold
 from consult.workspace.yamlfile import Lines, Loc, hazards, path_of
 from schemas.notes import ObservationInput
 
@@ -36,6 +37,8 @@ _MARKDOWN_FIELDS = {
     "owner": "owner",
     "due": "due",
     "id": "id",
+    "language": "language",
+    **{key: key for key in FLAT},
 }
 _KINDS = (
     "gap",
@@ -85,12 +88,15 @@ def read_markdown_notes(text: str, name: str) -> tuple[Items, list[Problem]]:
         item = items[loc[1]]
         if len(loc) == 2:
             return item.line, path_of(loc)
+        flat = flat_key(loc[2:])
+        if flat is not None:
+            return item.lines.get(flat, item.line), path_of((*loc[:2], flat))
         target = str(loc[2])
         written = item.written.get(target, target)
         return item.lines.get(target, item.line), path_of((*loc[:2], written, *loc[3:]))
 
     at = within(locate, ("observations",))
-    entries = ((index, item.fields) for index, item in items.items())
+    entries = ((index, fold(item.fields)) for index, item in items.items())
     observations = valid_entries(entries, ObservationInput, name, at, problems)
     if header is None:
         return [], problems

@@ -207,7 +207,7 @@ def _rows(
                 planned.format,
                 placement.start,
                 placement.end,
-                planned.location,
+                planned.location.en if planned.location is not None else None,
                 planned.facilitators,
                 attendees,
                 placement.reason,
@@ -225,7 +225,7 @@ def _attendees(
         Attendee(
             meeting_id=id_,
             email=f.email,
-            name=f.name,
+            name=f.name_for(f.language),
             role="CHAIR",
             organisation=None,
             language=f.language,
@@ -237,7 +237,7 @@ def _attendees(
         Attendee(
             meeting_id=id_,
             email=c.email,
-            name=c.name,
+            name=c.name_for(c.language),
             role="REQ-PARTICIPANT",
             organisation=organisation.id,
             language=c.language,

@@ -85,12 +85,24 @@ def _one_form_source(connection: sa.Connection) -> None:
     )
 
 
+def _observation_translations(connection: sa.Connection) -> None:
+    """Version 6: `observations.language` and `.translations`, apart from the text as written."""
+    present = {column["name"] for column in sa.inspect(connection).get_columns(observations.name)}
+    for name in ("language", "translations"):
+        if name in present:  # a table created with them already
+            continue
+        column = observations.c[name]
+        kind = column.type.compile(dialect=connection.dialect)
+        connection.exec_driver_sql(f'ALTER TABLE observations ADD COLUMN "{name}" {kind}')
+
+
 MIGRATIONS: list[Migration] = [
     _create_all,
     _ledger_for_packs,
     _claimants,
     _inbound,
     _one_form_source,
+    _observation_translations,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from consult.store.audit import append
 from consult.store.meetings import require_meeting
 from consult.store.tables import meetings, observations
 from schemas.state import Observation
@@ -31,6 +32,24 @@ def upsert_observation(
         sa.update(observations).where(observations.c.key == key).values(updated_at=now, **fields)
     )
     return _one(connection, key), "updated"
+
+
+def record_observation(
+    connection: sa.Connection, now: dt.datetime, key: str, fields: dict[str, Any], actor: str
+) -> tuple[Observation, Change]:
+    """Return `upsert_observation`'s answer, an addition or update logged as done by `actor`."""
+    before = get_observation(connection, key)
+    observation, change = upsert_observation(connection, now, key, fields)
+    if change != "unchanged":
+        append(
+            connection,
+            now,
+            actor=actor,
+            action=f"observation.{change}",
+            subject=observation.meeting_id,
+            detail=audit_detail(observation, before),
+        )
+    return observation, change
 
 
 def get_observation(connection: sa.Connection, key: str) -> Observation | None:

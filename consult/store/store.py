@@ -295,9 +295,13 @@ class Store:
         owner: str | None = None,
         due: dt.date | None = None,
         actor: str | None = None,
+        language: str | None = None,
+        translations: Mapping[str, Mapping[str, str | None]] | None = None,
     ) -> tuple[Observation, Change]:
         """Return the observation stored under `key`, and whether it was added, updated or not.
 
+        `language` is the one its text was written in; `translations` its text (and
+        speaker's role) in others, by language, kept apart from the text as written.
         An addition or an update goes to the audit log, by `actor` (or the store's):
         the observation's key, kind and theme and the fields changed, never its text.
         """
@@ -313,21 +317,13 @@ class Store:
             "confidentiality": confidentiality,
             "owner": owner,
             "due": due,
+            "language": language,
+            "translations": {k: dict(v) for k, v in translations.items()} if translations else None,
         }
         with writing(self._engine) as connection:
-            now = _now()
-            before = _observations.get_observation(connection, key)
-            observation, change = _observations.upsert_observation(connection, now, key, fields)
-            if change != "unchanged":
-                _audit.append(
-                    connection,
-                    now,
-                    actor=actor or self.actor,
-                    action=f"observation.{change}",
-                    subject=observation.meeting_id,
-                    detail=_observations.audit_detail(observation, before),
-                )
-            return observation, change
+            return _observations.record_observation(
+                connection, _now(), key, fields, actor or self.actor
+            )
 
     def observations(
         self, training: str | None = None, meeting_id: str | None = None

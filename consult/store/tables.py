@@ -133,6 +133,9 @@ observations = sa.Table(
     sa.Column("due", sa.Date),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # migration 5: the language the text was written in, and its translations by language
+    sa.Column("language", sa.String),
+    sa.Column("translations", sa.JSON),
 )
 
 packs = sa.Table(

@@ -143,8 +143,10 @@ def _is_validator_name(part: str | int) -> bool:
 def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
     """Return the field names of the model found by following `loc` from `model`."""
     current: Any = model
+    keyed = False  # the next part is a key of a mapping of models, not a field
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return []
@@ -152,14 +154,26 @@ def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
         if found is None:
             return []
         current = _inner_model(found.annotation)
+        keyed = _is_mapping(found.annotation)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
     return []
 
 
-def _inner_model(annotation: Any) -> Any:
-    """Return the model inside `tuple[X, ...]`, `X | None` and the like, or the annotation."""
+def _is_mapping(annotation: Any) -> bool:
+    """Return whether the annotation is `dict[K, V]` (or `dict[K, V] | None`)."""
     origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_mapping(argument) for argument in typing.get_args(annotation))
+    return origin is dict
+
+
+def _inner_model(annotation: Any) -> Any:
+    """Return the model inside `tuple[X, ...]`, `X | None`, `dict[K, X]` and the like, or the
+    annotation."""
+    origin = typing.get_origin(annotation)
+    if origin is dict:
+        return _inner_model(typing.get_args(annotation)[1])
     if origin in (tuple, list, typing.Union, types.UnionType):
         for argument in typing.get_args(annotation):
             inner = _inner_model(argument)

@@ -488,3 +488,47 @@ def test_the_desk_and_the_prefect_form_keep_one_meetings_notes_once(
     assert stored(desk_demo) == [
         ("form/round-1/unhcr-georgia#o1", "gap", "interpreters", "No interpreter.")
     ]
+
+
+def test_translations_typed_into_the_form_are_stored_apart_and_shown_back(
+    desk: TestClient, desk_demo: Path, day: str
+) -> None:
+    row = observation(
+        1,
+        kind="gap",
+        theme="interpreters",
+        severity="3",
+        text="No interpreter for Persian.",
+        speaker_role="protection officer",
+        text_ka="სპარსულის თარჯიმანი არ არის.",
+        speaker_role_ka="დაცვის ოფიცერი",
+    )
+    answer = desk.post(NOTES, data=posted(day, row))
+    assert answer.status_code == 200, answer.text
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        [saved] = [o for o in store.observations(meeting_id=MEETING) if o.key.startswith("form/")]
+    assert saved.text == "No interpreter for Persian."
+    assert saved.translations == {
+        "ka": {"text": "სპარსულის თარჯიმანი არ არის.", "speaker_role": "დაცვის ოფიცერი"}
+    }
+    page = read_page(desk.get(NOTES).text)
+    assert page.value("o1-text_ka") == "სპარსულის თარჯიმანი არ არის."
+    assert page.value("o1-speaker_role_ka") == "დაცვის ოფიცერი"
+
+
+def test_a_translated_role_without_its_text_is_an_error_beside_the_text(
+    desk: TestClient, desk_demo: Path, day: str
+) -> None:
+    row = observation(
+        1,
+        kind="gap",
+        theme="interpreters",
+        severity="3",
+        text="No interpreter.",
+        speaker_role="protection officer",
+        speaker_role_ru="сотрудник по защите",
+    )
+    answer = desk.post(NOTES, data=posted(day, row))
+    assert answer.status_code == 422
+    assert read_page(answer.text).text("o1-text_ru-error") == "required"
+    assert stored(desk_demo) == []

@@ -361,7 +361,9 @@ def test_a_bad_kobo_yaml_names_the_line_field_and_value(tmp_path: Path):
     assert [str(p) for p in caught.value.problems] == [
         "kobo.yaml, line 12, fields.mood: got 'mood', expected 'meeting', 'round', "
         "'organisation', 'date', 'date_reason', 'held', 'others', 'kind', 'theme', "
-        "'severity', 'text', 'quote', 'speaker_role', 'confidentiality', 'owner' or 'due'"
+        "'severity', 'text', 'quote', 'speaker_role', 'confidentiality', 'owner', 'due', "
+        "'language', 'text_ka', 'text_en', 'text_ru', 'speaker_role_ka', 'speaker_role_en' "
+        "or 'speaker_role_ru'"
     ]
 
 
@@ -502,3 +504,27 @@ def test_a_next_page_on_another_host_is_not_followed_and_the_page_naming_it_is_s
         f"https://evil.example/steal is not on {base_url}, not followed "
         "(the token is sent to base_url only)"
     ]
+
+
+def test_questions_may_give_an_observations_translations():
+    fields = {**FIELDS, "text_ka": "group_obs/text_ka", "speaker_role_ka": "group_obs/role_ka"}
+    mapping = KoboMapping(
+        base_url="http://127.0.0.1:1", asset_uid=ASSET, token_env="T", fields=fields
+    )
+    answers = submission(
+        1, speaker_role="coordinator", text_ka="დაკვირვება 1", role_ka="კოორდინატორი"
+    )
+
+    items, problems = submissions_to_notes(
+        mapping, [answers, submission(2, role_ka="კოორდინატორი")]
+    )
+
+    assert problems == [
+        f"kobo/{ASSET}/0d299cf7-2b02-460e-aba5-3b295170b602, text_ka (group_obs/text_ka): "
+        "missing, expected a value (the field is required)"
+    ]
+    (observation,) = items[0][1].observations
+    assert observation.text == "Observation 1"
+    assert observation.translations is not None
+    georgian = observation.translations["ka"]
+    assert (georgian.text, georgian.speaker_role) == ("დაკვირვება 1", "კოორდინატორი")

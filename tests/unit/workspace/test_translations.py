@@ -17,7 +17,7 @@ from consult.demo import DEMO_WORKSPACE
 from consult.errors import WorkspaceError
 from consult.workspace.loading import load_workspace
 from consult.workspace.summary import summarise
-from consult.workspace.translations import missing_translations
+from consult.workspace.translations import UnreadableName, missing_translations
 from tests.conftest import TINY_STAKEHOLDERS, TINY_TRAINING
 
 Write = Callable[..., Path]
@@ -34,8 +34,13 @@ LOCALISED_TRAINING = TINY_TRAINING + (
 )
 """The tiny training with a mapping, a plain string, and a mapping without Georgian."""
 
-RUSSIAN_READER = TINY_STAKEHOLDERS.replace("language: ka", "language: ru", 1)
+GEORGIAN_NAME_RUSSIAN_READER = TINY_STAKEHOLDERS.replace("language: ka", "language: ru", 1)
 """The tiny registry whose ministry contact (invited to the one meeting) reads Russian."""
+RUSSIAN_READER = GEORGIAN_NAME_RUSSIAN_READER.replace(
+    "      - name: ნინო ბერიძე\n",
+    "      - name: ნინო ბერიძე\n        name_cyrillic: Нино Беридзе\n",
+)
+"""The same, with the contact's name in Cyrillic letters too."""
 
 
 def test_a_plain_string_is_the_english_text_and_every_language_falls_back_to_it(
@@ -153,3 +158,111 @@ def test_the_summary_that_flows_publish_lists_the_warnings(write_workspace: Writ
         "- trainings/winter-2027.yaml, line 1, title: no Russian (ru) text, "
         "so its Russian readers get the English\n"
     )
+
+
+LOCALISED_SENDER = """\
+sender:
+  name: IOM Georgia consultations
+  email: consultations@iom.example.org
+  organisation: {en: IOM Georgia, ka: IOM საქართველო}
+"""
+"""A sender whose name is English only and whose organisation lacks Russian."""
+
+ROOM = """\
+          format: in_person
+          location: {en: Ministry room 3, ka: სამინისტროს ოთახი 3}
+"""
+
+
+def test_a_place_a_reader_lacks_is_a_warning_naming_its_meeting(write_workspace: Write) -> None:
+    training = TINY_TRAINING.replace("          format: online\n", ROOM)
+    workspace = load_workspace(write_workspace(RUSSIAN_READER, {"winter-2027": training}))
+    assert (
+        "trainings/winter-2027.yaml, line 52, consultation.rounds[0].meetings[0].location: "
+        "no Russian (ru) text, so its Russian readers get the English"
+    ) in [str(warning) for warning in missing_translations(workspace)]
+
+
+def test_a_link_needs_no_translation(write_workspace: Write) -> None:
+    training = TINY_TRAINING.replace(
+        "          format: online\n",
+        "          format: online\n          location: https://meet.example.org/mia\n",
+    )
+    workspace = load_workspace(write_workspace(RUSSIAN_READER, {"winter-2027": training}))
+    assert "location" not in " ".join(str(w) for w in missing_translations(workspace))
+
+
+def test_a_sender_a_reader_lacks_is_a_warning_naming_the_field(write_workspace: Write) -> None:
+    workspace = load_workspace(write_workspace(LOCALISED_SENDER + RUSSIAN_READER))
+    warnings = [str(warning) for warning in missing_translations(workspace)]
+    assert warnings[:2] == [
+        "stakeholders.yaml, line 2, sender.name: no Russian (ru) text, "
+        "so its Russian readers get the English",
+        "stakeholders.yaml, line 4, sender.organisation: no Russian (ru) text, "
+        "so its Russian readers get the English",
+    ]
+
+
+def test_a_trainings_own_sender_is_asked_in_its_readers_languages(
+    write_workspace: Write,
+) -> None:
+    training = TINY_TRAINING + "sender:\n  name: {en: Training team, ru: Команда тренинга}\n"
+    training += "  email: team@iom.example.org\n"
+    workspace = load_workspace(write_workspace(trainings={"winter-2027": training}))
+    assert [str(w) for w in missing_translations(workspace) if "sender" in w.path] == [
+        "trainings/winter-2027.yaml, line 57, sender.name: no Georgian (ka) text, "
+        "so its Georgian readers get the English"
+    ]
+
+
+def test_a_name_in_a_script_its_reader_does_not_read_is_a_warning(
+    write_workspace: Write,
+) -> None:
+    training = TINY_TRAINING.replace("      name: Lela Tsereteli\n", "      name: ლელა წერეთელი\n")
+    stakeholders = GEORGIAN_NAME_RUSSIAN_READER
+    workspace = load_workspace(write_workspace(stakeholders, {"winter-2027": training}))
+    names = [str(w) for w in missing_translations(workspace) if isinstance(w, UnreadableName)]
+    assert names == [
+        "stakeholders.yaml, line 9, organisations[0].contacts[0].name: no spelling that "
+        "Russian (ru) readers read, so they get it in Georgian letters "
+        "(give name_cyrillic or name_latin)",
+        "trainings/winter-2027.yaml, line 37, consultation.facilitators[0].name: no spelling "
+        "that English (en) readers read, so they get it in Georgian letters (give name_latin)",
+        "trainings/winter-2027.yaml, line 37, consultation.facilitators[0].name: no spelling "
+        "that Russian (ru) readers read, so they get it in Georgian letters "
+        "(give name_cyrillic or name_latin)",
+    ]
+
+
+def test_a_latin_or_cyrillic_spelling_is_read_instead(write_workspace: Write) -> None:
+    training = TINY_TRAINING.replace(
+        "      name: Lela Tsereteli\n",
+        "      name: ლელა წერეთელი\n      name_latin: Lela Tsereteli\n",
+    )
+    workspace = load_workspace(write_workspace(RUSSIAN_READER, {"winter-2027": training}))
+    assert not [w for w in missing_translations(workspace) if isinstance(w, UnreadableName)]
+    contact = workspace.stakeholders.organisations[0].contacts[0]
+    assert [contact.name_for(language) for language in ("ka", "en", "ru")] == [
+        "ნინო ბერიძე",
+        "ნინო ბერიძე",
+        "Нино Беридзе",
+    ]
+    lela = workspace.training("winter-2027").consultation.facilitators[0]
+    assert [lela.name_for(language) for language in ("ka", "en", "ru")] == [
+        "ლელა წერეთელი",
+        "Lela Tsereteli",
+        "Lela Tsereteli",
+    ]
+
+
+def test_a_spelling_in_the_wrong_script_is_refused(write_workspace: Write) -> None:
+    training = TINY_TRAINING.replace(
+        "      name: Lela Tsereteli\n",
+        "      name: Lela Tsereteli\n      name_cyrillic: Lela Tsereteli\n",
+    )
+    with pytest.raises(WorkspaceError) as caught:
+        load_workspace(write_workspace(trainings={"winter-2027": training}))
+    assert [str(problem) for problem in caught.value.problems] == [
+        "trainings/winter-2027.yaml, line 38, consultation.facilitators[0].name_cyrillic: "
+        "got 'Lela Tsereteli', expected a name in Cyrillic letters only"
+    ]
