@@ -55,5 +55,5 @@ def test_a_coordinator_who_is_a_facilitator_is_greeted_by_name_in_her_language(
     training["consultation"]["facilitators"][0]["language"] = "ru"
     with path.open("w", encoding="utf-8") as stream:
         yaml.dump(training, stream)
-    found = greetings(root)
-    assert {k.lower(): v for k, v in found.items()}["lela@example.org"] == "Уважаемый(-ая) Lela Tsereteli,"
+    found = {address.lower(): line for address, line in greetings(root).items()}
+    assert found["lela@example.org"] == "Уважаемый(-ая) Lela Tsereteli,"
