@@ -21,9 +21,10 @@ What counts, so that a reader can redo every figure by hand:
 - A gap is *covered* by every agenda session tagged with its theme; a gap that
   no session covers becomes a tailoring recommendation.
 - Kinds *diverge* on a theme when the mean severities given by two kinds
-  differ by `DIVERGENCE` or more; good practices count here too, as the
-  severity their author gave (a ministry that calls a practice good rates the
-  gap low).
+  differ by `DIVERGENCE` or more. Only the observations that raise the theme
+  (gap, need, challenge) rate it: a good practice's severity says how much the
+  practice matters, not how small the gap is, so good practices count neither
+  here nor in the heatmap's cells.
 - *Missing voices* are the planned meetings that were not held with notes:
   never scheduled, cancelled, declined by everyone invited from the
   organisation, held without notes, or not held yet.
@@ -60,8 +61,8 @@ from schemas.training import Training
 
 ISSUE_KINDS: Final = frozenset({"gap", "need", "challenge"})
 """The observation kinds that raise a theme as a gap."""
-RATING_KINDS: Final = ISSUE_KINDS | {"good_practice"}
-"""The observation kinds whose severity counts as a kind's rating of a theme."""
+RATING_KINDS: Final = ISSUE_KINDS
+"""The observation kinds whose severity counts as a kind's rating of a theme: the issues only."""
 ACTION_KINDS: Final = ("commitment", "question")
 PARTICIPANT_WEIGHT: Final = Decimal("1.5")
 DIVERGENCE: Final = Decimal("2.0")

@@ -89,12 +89,12 @@ def test_agenda_coverage_and_the_gaps_no_session_addresses(analysis: Analysis) -
     assert [g.theme for g in analysis.uncovered] == ["burnout", "referral"]
 
 
-def test_divergence_counts_good_practices_as_a_low_rating(analysis: Analysis) -> None:
-    # referral: ministry 1 (good practice #2) against NGO 4 (#7): spread 3.0.
+def test_good_practices_never_count_as_a_divergence(analysis: Analysis) -> None:
+    # referral: the ministry's good practice #2 (severity 1) is no rating of the gap the
+    # NGO raised (#7, 4): only gaps, needs and challenges rate a theme, so no divergence.
     # bias: ministry 2, participants 2, prosecution 3, NGO 4: spread 2.0.
     # interpreters: 3..4, spread 1.0: not a divergence.
     assert [(d.theme, d.by_kind, d.spread) for d in analysis.divergences] == [
-        ("referral", (("ministry", Decimal("1.0")), ("ngo", Decimal("4.0"))), Decimal("3.0")),
         (
             "bias",
             (
