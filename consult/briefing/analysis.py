@@ -28,6 +28,10 @@ What counts, so that a reader can redo every figure by hand:
 - *Missing voices* are the planned meetings that were not held with notes:
   never scheduled, cancelled, declined by everyone invited from the
   organisation, held without notes, or not held yet.
+- A meeting is *heard* (`consultations.heard`) unless it is only proposed or
+  cancelled: the notes of any other meeting count nowhere (no figure, no
+  evidence, no attendance in the log); the pack says how many observations
+  were left out for it (`Analysis.cancelled`).
 
 Restricted observations never enter the analysis: not its figures, not its
 evidence (only their number is reported, so that a reader knows figures leave
@@ -52,6 +56,7 @@ from typing import Final, Literal, cast
 from consult.briefing.consultations import (
     LogEntry,
     MissingVoice,
+    heard,
     meeting_log,
     missing_voices,
 )
@@ -200,6 +205,8 @@ class Analysis:
     organisations: Mapping[str, Organisation] = field(repr=False)
     anonymity_k: int = ANONYMITY_K
     """The k of the anonymity rule the attributions follow."""
+    cancelled: int = 0
+    """Observations left out because their meeting was not held (cancelled, or only proposed)."""
 
     @property
     def uncovered(self) -> tuple[Gap, ...]:
@@ -233,10 +240,15 @@ def analyse(
     kind_of = {org_id: organisation.kind for org_id, organisation in registry.items()}
     theme_order = tuple(theme.id for theme in training.themes)
     shown: list[Evidence] = []
-    withheld = 0
+    withheld = cancelled = 0
+    counted = {meeting.id for meeting in meetings if heard(meeting)}
+    attendance = {m: people for m, people in attendance.items() if m in counted}
     for observation in observations:
         if observation.confidentiality == "restricted":
             withheld += 1
+            continue
+        if observation.meeting_id not in counted:
+            cancelled += 1
             continue
         shown.append(_evidence(observation, kind_of.get(observation.organisation, "")))
     shown = attribute(shown, anonymity_k)
@@ -280,6 +292,7 @@ def analyse(
         observations=len(shown),
         withheld=withheld,
         organisations=registry,
+        cancelled=cancelled,
         anonymity_k=anonymity_k,
     )
 
