@@ -49,7 +49,7 @@ class LogEntry:
     attended: int
     roles: tuple[str, ...]
     observations: int
-    """Observations shown in the pack (restricted ones are not counted)."""
+    """Public observations shown in the pack: internal ones are never counted by meeting."""
     invitees: tuple[str, ...] = ()
     """The names of the people invited from the organisation (its facilitators left out)."""
 
@@ -137,7 +137,8 @@ def meeting_log(
 ) -> tuple[LogEntry, ...]:
     """Return the log of the consultations held or scheduled, by start: who came, what was said.
 
-    `observed` holds the meeting of each observation the pack shows.
+    `observed` holds the meeting of each public observation the pack shows: a count of
+    internal ones by meeting would point to their organisation (the k rule).
     """
     counted = Counter(observed)
     entries = []

@@ -23,6 +23,7 @@ from consult.mail.transports import Transport
 from consult.store import LEASE, Store
 from consult.workspace.loading import Workspace
 from schemas.training import Training
+from schemas.types import Language
 
 
 def pack_messages(
@@ -56,7 +57,7 @@ def pack_messages(
 
 def coordinator_reader(
     workspace: Workspace, training: Training, address: str
-) -> tuple[str, str, str]:
+) -> tuple[str, str, Language]:
     """Return the coordinator as a reader: their name ("" when unknown), address and language.
 
     The address is looked up among the training's facilitators, then the registry's

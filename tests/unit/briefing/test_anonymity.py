@@ -81,7 +81,8 @@ def test_by_default_k_is_3_and_the_golden_internal_notes_are_a_stakeholders(
 def test_a_gaps_sources_name_only_the_meetings_of_its_public_observations(
     golden_store: tuple[Path, Store],
 ) -> None:
-    bias = analysed(golden_store, 3).gaps[0]
+    bias = analysed(golden_store, 3).gap("bias")
+    assert bias is not None
     # bias: #4 po public; #1 mia, #6 ngo-a, #12 coords internal.
     assert bias.public_meetings == (f"{SLUG}/round-1/po",)
     assert bias.internal == 3
