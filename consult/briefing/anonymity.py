@@ -67,7 +67,8 @@ class Column:
     level: ColumnLevel
     name: str
     """The kind or the group; empty for the others and for all."""
-    organisations: frozenset[str]
+    organisations: tuple[str, ...]
+    """Their ids, sorted: the same columns hash the same (the pack's version is by content)."""
 
     @property
     def id(self) -> str:
@@ -122,10 +123,10 @@ def crowds(consulted: Iterable[tuple[str, str]], k: int) -> Crowds:
             continue
         columns += _split(group, members, kind_of, k)
     if len(rest) >= k or (rest and not columns):
-        columns.append(Column("other", "", frozenset(rest)))
+        columns.append(Column("other", "", _ids(rest)))
     elif rest:
         smallest = min(columns, key=lambda column: len(column.organisations))
-        merged = Column("other", "", smallest.organisations | frozenset(rest))
+        merged = Column("other", "", _ids([*smallest.organisations, *rest]))
         columns = [column for column in columns if column is not smallest] + [merged]
     if len(columns) == 1 and columns[0].level == "other":
         columns = [Column("all", "", columns[0].organisations)]
@@ -142,8 +143,12 @@ def _split(group: str, members: list[str], kind_of: Mapping[str, str], k: int) -
     apart = {kind: orgs for kind, orgs in by_kind.items() if len(orgs) >= k}
     left = [organisation for organisation in members if kind_of[organisation] not in apart]
     if not apart or 0 < len(left) < k:
-        return [Column("group", group, frozenset(members))]
-    columns = [Column("kind", kind, frozenset(orgs)) for kind, orgs in apart.items()]
+        return [Column("group", group, _ids(members))]
+    columns = [Column("kind", kind, _ids(orgs)) for kind, orgs in apart.items()]
     if left:
-        columns.append(Column("group", group, frozenset(left)))
+        columns.append(Column("group", group, _ids(left)))
     return columns
+
+
+def _ids(organisations: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(organisations)))
