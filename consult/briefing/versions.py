@@ -108,7 +108,7 @@ def compile_pack(
 
     The version is recorded in the store only once every file is written: a broken
     template or a failed PDF leaves no version behind. `anonymity_k` is the k of the
-    anonymity rule (`consult.briefing.analysis`; the setting CONSULT_ANONYMITY_K).
+    anonymity rule (`consult.briefing.anonymity`; the setting CONSULT_ANONYMITY_K).
     """
     training = workspace.training(slug)
     overrides = overrides if overrides is not None else workspace.root / "templates"
