@@ -24,7 +24,7 @@ DESK_URL = "http://127.0.0.1:4280"
 DESK_HOSTS = ("127.0.0.1", "localhost")
 """The host names the desk answers to by default: its own machine only."""
 ANONYMITY_K = 3
-"""The default k of the pack's anonymity rule (consult.briefing.analysis.ANONYMITY_K)."""
+"""The default k of the pack's anonymity rule (consult.briefing.anonymity.ANONYMITY_K)."""
 
 
 class Settings(BaseSettings):

@@ -5,37 +5,47 @@ What counts, so that a reader can redo every figure by hand:
 - An observation *raises* a theme when its kind is gap, need or challenge
   (`ISSUE_KINDS`). Good practices, recommendations, commitments and questions
   are evidence and actions, not gaps.
-- The matrix counts, for each theme and stakeholder kind, the distinct
-  organisations of that kind that raised the theme, with the mean and the
-  highest severity of their observations (1 minor ... 4 critical).
+- The matrix counts, for each theme and column of stakeholders (a kind, or
+  where fewer than k of a kind were consulted its group, or the others: see
+  `consult.briefing.anonymity`), the distinct organisations of that column
+  that raised the theme, with the mean and the highest severity of their
+  observations (1 minor ... 4 critical).
 - A theme raised at least once is a *gap*. Its priority is
 
       priority = S x (O + K) x P
 
   S the mean severity of the observations that raise it, rounded to one
   decimal; O the number of distinct organisations and K the number of
-  distinct stakeholder kinds that raised it; P = 1.5 when the participants
-  raised it themselves (an organisation of kind participant_group), else 1.
+  distinct columns of stakeholders that raised it; P = 1.5 when the
+  participants raised it themselves (an organisation of kind
+  participant_group, in a public observation or in a column of participants
+  alone), else 1.
   The result is rounded to one decimal. Gaps rank by priority, then by O,
   then in the order of the training's themes.
 - A gap is *covered* by every agenda session tagged with its theme; a gap that
   no session covers becomes a tailoring recommendation.
-- Kinds *diverge* on a theme when the mean severities given by two kinds
-  differ by `DIVERGENCE` or more; good practices count here too, as the
-  severity their author gave (a ministry that calls a practice good rates the
-  gap low).
+- Columns *diverge* on a theme when the mean severities given by two columns
+  differ by `DIVERGENCE` or more. Only the observations that raise the theme
+  (gap, need, challenge) rate it: a good practice's severity says how much the
+  practice matters, not how small the gap is, so good practices count neither
+  here nor in the heatmap's cells.
 - *Missing voices* are the planned meetings that were not held with notes:
   never scheduled, cancelled, declined by everyone invited from the
   organisation, held without notes, or not held yet.
+- A meeting is *heard* (`consultations.heard`) unless it is only proposed or
+  cancelled: the notes of any other meeting count nowhere (no figure, no
+  evidence, no attendance in the log); the pack says how many observations
+  were left out for it (`Analysis.cancelled`).
 
 Restricted observations never enter the analysis: not its figures, not its
 evidence (only their number is reported, so that a reader knows figures leave
-some notes out). Internal ones are evidence without a name: each is attributed
-only at a level that at least k consulted organisations share (`attribute`):
-its kind when k organisations of that kind were consulted, else its kind's
-group (`schemas.stakeholders.KIND_GROUPS`) when k organisations of the group
-were, else "a stakeholder". An organisation counts as consulted when the pack
-shows at least one of its observations: the reader can tell no other apart.
+some notes out). Internal ones are evidence without a name, and every figure
+that groups organisations keeps the k rule: `place` puts each observation in
+the column of its organisation that `consult.briefing.anonymity.crowds` gives
+(a kind, a group of kinds, or the other stakeholders, each of at least k
+consulted organisations), and the matrix, the gaps' kinds (K), the
+divergences and the participants' own themes count by column, never by a
+narrower kind. The log counts only public observations against a meeting.
 """
 
 from __future__ import annotations
@@ -46,44 +56,38 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, Literal, cast
+from typing import Final
 
+from consult.briefing.anonymity import (
+    ANONYMITY_K,
+    PARTICIPANTS,
+    STAKEHOLDER,
+    Attribution,
+    Column,
+    crowds,
+)
 from consult.briefing.consultations import (
     LogEntry,
     MissingVoice,
+    heard,
     meeting_log,
     missing_voices,
 )
-from schemas.stakeholders import KIND_GROUPS, Organisation
+from schemas.stakeholders import Organisation
 from schemas.state import Attendee, Meeting, Observation
 from schemas.training import Training
 
 ISSUE_KINDS: Final = frozenset({"gap", "need", "challenge"})
 """The observation kinds that raise a theme as a gap."""
-RATING_KINDS: Final = ISSUE_KINDS | {"good_practice"}
-"""The observation kinds whose severity counts as a kind's rating of a theme."""
+RATING_KINDS: Final = ISSUE_KINDS
+"""The observation kinds whose severity counts as a kind's rating of a theme: the issues only."""
 ACTION_KINDS: Final = ("commitment", "question")
 PARTICIPANT_WEIGHT: Final = Decimal("1.5")
 DIVERGENCE: Final = Decimal("2.0")
 """The smallest difference between two kinds' mean severities that counts as divergence."""
 EVIDENCE_PER_GAP: Final = 5
 """How many observations a gap shows in full; all of them are referenced."""
-ANONYMITY_K: Final = 3
-"""The fewest consulted organisations an internal observation's attribution may point to."""
-
-AttributionLevel = Literal["organisation", "kind", "group", "stakeholder"]
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """Whom the pack says an observation came from: as precisely as anonymity allows."""
-
-    level: AttributionLevel
-    name: str = ""
-    """The organisation's id, the kind, or the group; empty for "a stakeholder"."""
-
-
-STAKEHOLDER: Final = Attribution("stakeholder")
+__all__ = ["ANONYMITY_K", "STAKEHOLDER", "Attribution", "Column"]
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,11 @@ class Evidence:
     owner: str | None = None
     due: dt.date | None = None
     attribution: Attribution = STAKEHOLDER
-    """Public: the organisation; internal: the level `attribute` allows."""
+    """Public: the organisation; internal: its column's (see `place`)."""
+    column: str = ""
+    """The id of the column it is counted in (`consult.briefing.anonymity.Column.id`)."""
+    key: str = ""
+    """The store's key of its source item: `<source>#<id or position>` (consult.notes)."""
     language: str | None = None
     """The language the text was written in, if the notes said it."""
     translations: tuple[tuple[str, str, str | None], ...] = ()
@@ -132,6 +140,7 @@ class Gap:
     mean_severity: Decimal
     organisations: tuple[str, ...]
     kinds: tuple[str, ...]
+    """The columns of the organisations that raised it (K): kinds, or their groups."""
     participants: bool
     observations: tuple[int, ...]
     """Every observation that raises it, by number."""
@@ -164,11 +173,11 @@ class SessionCoverage:
 
 @dataclass(frozen=True)
 class Divergence:
-    """A theme that kinds of stakeholders rate differently."""
+    """A theme that columns of stakeholders rate differently."""
 
     theme: str
     by_kind: tuple[tuple[str, Decimal], ...]
-    """Each kind's mean severity, lowest first."""
+    """Each column's mean severity, lowest first."""
     spread: Decimal
     observations: tuple[int, ...]
 
@@ -181,7 +190,7 @@ class Analysis:
     as_of: dt.date
     themes: tuple[str, ...]
     kinds: tuple[str, ...]
-    """The stakeholder kinds that were consulted, in the registry's order."""
+    """The ids of the columns of stakeholders consulted (`anonymity.Column.id`), in order."""
     matrix: Mapping[tuple[str, str], Cell]
     gaps: tuple[Gap, ...]
     coverage: tuple[SessionCoverage, ...]
@@ -203,6 +212,17 @@ class Analysis:
     organisations: Mapping[str, Organisation] = field(repr=False)
     anonymity_k: int = ANONYMITY_K
     """The k of the anonymity rule the attributions follow."""
+    cancelled: int = 0
+    """Observations left out because their meeting was not held (cancelled, or only proposed)."""
+    columns: tuple[Column, ...] = ()
+    """The columns the consulted organisations are counted in (`anonymity.crowds`)."""
+    unplaced: int = 0
+    """Internal observations left out: fewer than k organisations were consulted in all."""
+
+    @property
+    def internal(self) -> int:
+        """Return how many internal observations the pack shows: none is counted by meeting."""
+        return sum(not item.public for item in self.evidence)
 
     @property
     def uncovered(self) -> tuple[Gap, ...]:
@@ -236,13 +256,18 @@ def analyse(
     kind_of = {org_id: organisation.kind for org_id, organisation in registry.items()}
     theme_order = tuple(theme.id for theme in training.themes)
     shown: list[Evidence] = []
-    withheld = 0
+    withheld = cancelled = 0
+    counted = {meeting.id for meeting in meetings if heard(meeting)}
+    attendance = {m: people for m, people in attendance.items() if m in counted}
     for observation in observations:
         if observation.confidentiality == "restricted":
             withheld += 1
             continue
+        if observation.meeting_id not in counted:
+            cancelled += 1
+            continue
         shown.append(_evidence(observation, kind_of.get(observation.organisation, "")))
-    shown = attribute(shown, anonymity_k)
+    shown, columns, unplaced = place(shown, anonymity_k)
 
     issues: dict[str, list[Evidence]] = defaultdict(list)
     ratings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -250,13 +275,13 @@ def analyse(
         if item.kind in ISSUE_KINDS:
             issues[item.theme].append(item)
         if item.kind in RATING_KINDS:
-            ratings[item.theme][item.organisation_kind].append(item.severity)
+            ratings[item.theme][item.column].append(item.severity)
 
-    consulted_kinds = {item.organisation_kind for item in shown}
-    kinds = tuple(dict.fromkeys(o.kind for o in registry.values() if o.kind in consulted_kinds))
+    kinds = tuple(column.id for column in columns)
     matrix = _matrix(issues)
     gaps = _rank(issues, theme_order, training)
     observed = [item.meeting_id for item in shown]
+    public = [item.meeting_id for item in shown if item.public]
     return Analysis(
         training=slug,
         as_of=now.astimezone(dt.UTC).date(),
@@ -278,41 +303,40 @@ def analyse(
         good_practices=tuple(item for item in shown if item.kind == "good_practice"),
         recommendations=tuple(item for item in shown if item.kind == "recommendation"),
         evidence=tuple(sorted(shown, key=lambda item: item.number)),
-        log=meeting_log(meetings, attendees, attendance, observed),
+        log=meeting_log(meetings, attendees, attendance, public),
         participant_themes=tuple(gap.theme for gap in gaps if gap.participants),
         observations=len(shown),
         withheld=withheld,
         organisations=registry,
+        cancelled=cancelled,
+        columns=columns,
+        unplaced=unplaced,
         anonymity_k=anonymity_k,
     )
 
 
-def attribute(evidence: Sequence[Evidence], k: int) -> list[Evidence]:
-    """Return the evidence, each attributed: public to its organisation, internal by the k rule.
+def place(evidence: Sequence[Evidence], k: int) -> tuple[list[Evidence], tuple[Column, ...], int]:
+    """Return the evidence the pack may show, each in its column and attributed by the k rule.
 
-    The organisations counted are those `evidence` comes from: the consulted ones
-    whose observations the pack shows.
+    Also the columns, and how many internal observations were left out because fewer
+    than k organisations were consulted in all (`consult.briefing.anonymity`). The
+    organisations counted are those `evidence` comes from: the consulted ones.
     """
-    groups = cast(Mapping[str, str | None], KIND_GROUPS)
-    by_kind: dict[str, set[str]] = defaultdict(set)
-    by_group: dict[str | None, set[str]] = defaultdict(set)
-    for item in evidence:
-        by_kind[item.organisation_kind].add(item.organisation)
-        by_group[groups.get(item.organisation_kind)].add(item.organisation)
-
-    def level(item: Evidence) -> Attribution:
-        if item.public:
-            return Attribution("organisation", item.organisation)
-        kind = item.organisation_kind
-        # Kind `other` is no shared kind: each such organisation says what it is itself.
-        if kind in groups and kind != "other" and len(by_kind[kind]) >= k:
-            return Attribution("kind", kind)
-        group = groups.get(kind)
-        if group is not None and len(by_group[group]) >= k:
-            return Attribution("group", group)
-        return STAKEHOLDER
-
-    return [dataclasses.replace(item, attribution=level(item)) for item in evidence]
+    found = crowds(((item.organisation, item.organisation_kind) for item in evidence), k)
+    unplaced = 0
+    if evidence and not found.columns:
+        unplaced = sum(not item.public for item in evidence)
+        evidence = [item for item in evidence if item.public]
+        found = crowds(((item.organisation, item.organisation_kind) for item in evidence), 1)
+    placed = [
+        dataclasses.replace(
+            item,
+            attribution=found.attribution(item.organisation, item.public),
+            column=found.column(item.organisation).id,
+        )
+        for item in evidence
+    ]
+    return placed, found.columns, unplaced
 
 
 def round_half_up(value: Decimal, places: int = 1) -> Decimal:
@@ -341,6 +365,7 @@ def _evidence(observation: Observation, organisation_kind: str) -> Evidence:
         public=observation.confidentiality == "public",
         owner=observation.owner,
         due=observation.due,
+        key=observation.key,
         language=observation.language,
         translations=tuple(
             (language, given["text"] or "", given.get("speaker_role"))
@@ -357,7 +382,7 @@ def _matrix(issues: Mapping[str, Sequence[Evidence]]) -> dict[tuple[str, str], C
     grouped: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
     for theme, items in issues.items():
         for item in items:
-            grouped[theme, item.organisation_kind].append(item)
+            grouped[theme, item.column].append(item)
     return {
         key: Cell(
             organisations=len({item.organisation for item in items}),
@@ -375,8 +400,8 @@ def _rank(
     unranked = []
     for theme, items in issues.items():
         organisations = tuple(dict.fromkeys(item.organisation for item in items))
-        kinds = tuple(dict.fromkeys(item.organisation_kind for item in items))
-        participants = "participant_group" in kinds
+        kinds = tuple(dict.fromkeys(item.column for item in items))
+        participants = any(_participants(item) for item in items)
         mean = _mean([item.severity for item in items])
         unranked.append(
             (
@@ -419,6 +444,13 @@ def _rank(
             unranked, start=1
         )
     )
+
+
+def _participants(item: Evidence) -> bool:
+    """Return whether the pack may say the participants themselves raised this item."""
+    if item.public:
+        return item.organisation_kind == "participant_group"
+    return item.column in PARTICIPANTS
 
 
 def _coverage(training: Training, gaps: Sequence[Gap]) -> tuple[SessionCoverage, ...]:

@@ -11,11 +11,14 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 from schemas.stakeholders import Organisation
 from schemas.state import Attendee, Meeting
 from schemas.training import Training
+
+HEARD_STATUSES: Final = frozenset({"confirmed", "held", "notes_missing"})
+"""The statuses of a meeting whose notes count: neither only proposed nor cancelled."""
 
 MissingReason = Literal["not scheduled", "cancelled", "declined", "no notes", "not held yet"]
 
@@ -46,9 +49,19 @@ class LogEntry:
     attended: int
     roles: tuple[str, ...]
     observations: int
-    """Observations shown in the pack (restricted ones are not counted)."""
+    """Public observations shown in the pack: internal ones are never counted by meeting."""
     invitees: tuple[str, ...] = ()
     """The names of the people invited from the organisation (its facilitators left out)."""
+
+
+def heard(meeting: Meeting) -> bool:
+    """Return whether the meeting's notes count: the one notion of a meeting held.
+
+    The figures, the evidence, the missing voices and the log all ask this; a
+    cancelled meeting's notes (imported before it was called off, or by mistake)
+    count nowhere, and the pack says how many observations were left out for it.
+    """
+    return meeting.status in HEARD_STATUSES
 
 
 def missing_voices(
@@ -124,7 +137,8 @@ def meeting_log(
 ) -> tuple[LogEntry, ...]:
     """Return the log of the consultations held or scheduled, by start: who came, what was said.
 
-    `observed` holds the meeting of each observation the pack shows.
+    `observed` holds the meeting of each public observation the pack shows: a count of
+    internal ones by meeting would point to their organisation (the k rule).
     """
     counted = Counter(observed)
     entries = []

@@ -29,7 +29,7 @@ def gather(
 ) -> Analysis:
     """Return the gap analysis of the training `slug` from what the store holds.
 
-    `anonymity_k` is the k of the anonymity rule (`consult.briefing.analysis`).
+    `anonymity_k` is the k of the anonymity rule (`consult.briefing.anonymity`).
     """
     training = workspace.training(slug)
     meetings = store.meetings(slug)

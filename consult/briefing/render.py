@@ -149,6 +149,16 @@ def heat(mean: Decimal) -> str:
     return HEAT[index]
 
 
+def column_label(column: str, labels: Labels) -> str:
+    """Return the name of a column of stakeholders (`anonymity.Column.id`): a kind, a group..."""
+    level, _, name = column.partition(":")
+    if level == "kind":
+        return labels(f"kinds.{name}")
+    if level == "group":
+        return labels(f"groups.{name}")
+    return labels(f"columns.{level}")
+
+
 def anonymous(item: Evidence, labels: Labels) -> str:
     """Return the words the pack names an internal observation's source by: its attribution."""
     level, name = item.attribution.level, item.attribution.name
@@ -215,7 +225,7 @@ def _variables(
         **words.functions(),
         "heat": heat,
         "heatmap": lambda: heatmap.layout(
-            [(kind, labels(f"kinds.{kind}")) for kind in analysis.kinds],
+            [(column, column_label(column, labels)) for column in analysis.kinds],
             [(theme_id, words.theme(theme_id)) for theme_id in analysis.themes],
         ),
         "size": heatmap.SIZE,
@@ -258,6 +268,7 @@ class _Wording:
             "numbers": self.numbers,
             "meeting_ref": self.meeting_ref,
             "kinds_text": self.kinds_text,
+            "column_name": self.column,
             "sessions_text": self.sessions_text,
             "meetings_text": self.meetings_text,
             "local": self.local,
@@ -309,8 +320,11 @@ class _Wording:
     def meeting_ref(self, meeting_id: str) -> str:
         return meeting_id.rsplit("/", 1)[-1]
 
-    def kinds_text(self, kinds: Iterable[str]) -> str:
-        return ", ".join(self.labels(f"kinds.{kind}") for kind in kinds)
+    def column(self, column_id: str) -> str:
+        return column_label(column_id, self.labels)
+
+    def kinds_text(self, columns: Iterable[str]) -> str:
+        return ", ".join(self.column(column_id) for column_id in columns)
 
     def sessions_text(self, ids: Iterable[str]) -> str:
         return "; ".join(self.session_title(session_id) for session_id in ids)

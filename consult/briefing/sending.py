@@ -23,6 +23,7 @@ from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
 from consult.workspace.loading import Workspace
+from schemas.training import Training
 from schemas.types import Language
 
 
@@ -43,7 +44,7 @@ def pack_messages(
     ]
     coordinator = training.briefing.coordinator_email
     if coordinator and all(coordinator.lower() != r[1].lower() for r in recipients):
-        recipients.append((sender.name, coordinator, "en"))
+        recipients.append(coordinator_reader(workspace, training, coordinator))
     return [
         Outgoing(
             meeting_id=f"{compiled.training}/briefing",
@@ -56,6 +57,29 @@ def pack_messages(
         )
         for name, email, language in recipients
     ]
+
+
+def coordinator_reader(
+    workspace: Workspace, training: Training, address: str
+) -> tuple[str, str, Language]:
+    """Return the coordinator as a reader: their name ("" when unknown), address and language.
+
+    The address is looked up among the training's facilitators, then the registry's
+    contacts; someone found there is greeted by name in their language. Anyone else
+    gets a neutral greeting in English: the sender's name is never theirs.
+    """
+    people = [
+        (f.name_for(f.language), f.email, f.language) for f in training.consultation.facilitators
+    ]
+    people += [
+        (contact.name_for(contact.language), contact.email, contact.language)
+        for organisation in workspace.stakeholders.organisations
+        for contact in organisation.contacts
+    ]
+    for name, email, language in people:
+        if email.lower() == address.lower():
+            return name, address, language
+    return "", address, "en"
 
 
 def send_pack(
@@ -108,6 +132,11 @@ def _build_message(
     variables = {
         "t": labels,
         "name": recipient[0],
+        "greeting": (
+            labels("email.greeting", name=recipient[0])
+            if recipient[0]
+            else labels("email.greeting_neutral")
+        ),
         "title": title,
         "start": format_date(training.start, "long", locale=locale),
         "end": format_date(training.end, "long", locale=locale),

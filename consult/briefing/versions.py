@@ -36,6 +36,20 @@ from schemas.training import Training
 
 FORMATS: Final = ("html", "pdf", "md")
 SOURCES_FILE: Final = "sources.csv"
+SOURCES_COLUMNS: Final = (
+    "section",
+    "theme",
+    "kind",
+    "severity",
+    "number",
+    "source",
+    "meeting",
+    "file",
+    "owner",
+    "due",
+    "text",
+)
+"""The columns of sources.csv: meeting and file are left empty for internal observations."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +108,7 @@ def compile_pack(
 
     The version is recorded in the store only once every file is written: a broken
     template or a failed PDF leaves no version behind. `anonymity_k` is the k of the
-    anonymity rule (`consult.briefing.analysis`; the setting CONSULT_ANONYMITY_K).
+    anonymity rule (`consult.briefing.anonymity`; the setting CONSULT_ANONYMITY_K).
     """
     training = workspace.training(slug)
     overrides = overrides if overrides is not None else workspace.root / "templates"
@@ -179,7 +193,10 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
     """Return every observation the pack rests on, as CSV: section, theme, number, source, text.
 
     Restricted observations are not in the analysis, so not here either; internal
-    ones are attributed as in the pack, and name no owner.
+    ones are attributed as in the pack, and name no owner, meeting or file (any
+    would point to their organisation). A public one's meeting is its id in the
+    consultation plan (`round-1/mia`), its file the notes file (or form, or
+    KoboToolbox submission) it was imported from: its key up to the `#`.
     """
     labels = load_labels("en", None)
     names = {org_id: org.name.en for org_id, org in analysis.organisations.items()}
@@ -196,9 +213,7 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        ["section", "theme", "kind", "severity", "number", "source", "owner", "due", "text"]
-    )
+    writer.writerow(SOURCES_COLUMNS)
     by_number = {item.number: item for item in analysis.evidence}
     sections: list[tuple[str, Iterable[Evidence]]] = [
         (f"gap {gap.rank}", [by_number[number] for number in gap.observations])
@@ -217,6 +232,7 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
                         item.severity,
                         item.number,
                         source(item),
+                        *_origin(item),
                         owner(item),
                         item.due.isoformat() if item.due else "",
                         " ".join(item.text.split()),
@@ -224,3 +240,10 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
                 )
             )
     return buffer.getvalue()
+
+
+def _origin(item: Evidence) -> tuple[str, str]:
+    """Return a public observation's meeting and source file; nothing of an internal one."""
+    if not item.public:
+        return "", ""
+    return item.meeting_id.split("/", 1)[-1], item.key.split("#", 1)[0]

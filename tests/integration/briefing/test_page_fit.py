@@ -11,8 +11,8 @@ import typing
 import pytest
 
 from consult.briefing.labels import load_labels
-from consult.briefing.render import render_pack
-from schemas.stakeholders import OrganisationKind
+from consult.briefing.render import column_label, render_pack
+from schemas.stakeholders import OrganisationKind, StakeholderGroup
 from tests.integration.briefing.conftest import LANGUAGES, DemoPack
 from tests.integration.briefing.pdfpages import (
     SIDE_MARGIN,
@@ -78,13 +78,16 @@ def test_the_heatmaps_labels_never_overlap_and_stay_in_the_figure(
 def test_the_heatmap_of_every_kind_keeps_each_languages_longest_labels_apart(
     demo_pack: DemoPack, language: str
 ) -> None:
-    # Every kind a column, the demo's themes (the longest in each language) the rows.
-    kinds = tuple(kind for kind in typing.get_args(OrganisationKind) if kind != "other")
-    everyone = dataclasses.replace(demo_pack.analysis, kinds=kinds)
+    # Every kind and every group a column (and the others, and all), the demo's themes
+    # (the longest in each language) the rows.
+    kinds = tuple(f"kind:{kind}" for kind in typing.get_args(OrganisationKind) if kind != "other")
+    groups = tuple(f"group:{group}" for group in typing.get_args(StakeholderGroup))
+    columns = (*kinds, *groups, "other", "all")
+    everyone = dataclasses.replace(demo_pack.analysis, kinds=columns)
     html = render_pack(everyone, demo_pack.training, language, version=1, compiled=TODAY).html
     width, height, boxes = svg_text_boxes(html)
     labels = load_labels(language, None)
     drawn = squeeze("".join(box.text for box in boxes))
-    assert all(squeeze(labels(f"kinds.{kind}")) in drawn for kind in kinds)
+    assert all(squeeze(column_label(column, labels)) in drawn for column in columns)
     assert [box.text for box in boxes if not box.inside(width, height)] == []
     assert [(a.text, b.text) for a, b in itertools.combinations(boxes, 2) if a.overlaps(b)] == []

@@ -12,7 +12,7 @@ from consult.briefing.versions import sources_csv
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
-from tests.briefing_fixture import NOW, SLUG, fill_store, golden_workspace
+from tests.briefing_fixture import NOW, SLUG, fill_store, golden_workspace, meeting_id
 
 FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "=1+1")
 
@@ -41,3 +41,34 @@ def test_sources_csv_writes_formulas_in_observations_as_text(tmp_path: Path) -> 
     assert "'=1+1" in owners
     assert "=1+1" not in owners
     assert all(not value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())
+
+
+def test_sources_csv_names_the_meeting_and_file_of_public_observations_only(
+    tmp_path: Path,
+) -> None:
+    root = golden_workspace(tmp_path)
+    workspace = load_workspace(root)
+    with open_store(Settings(workspace=root).store_url) as store:
+        fill_store(store)
+        store.upsert_observation(
+            "notes/osce.md#late-data",
+            meeting_id=meeting_id("osce"),
+            organisation="osce",
+            kind="gap",
+            theme="data",
+            severity=3,
+            text="Bias motives are lost between the police and the statistics office.",
+            confidentiality="public",
+        )
+        analysis = gather(workspace, store, SLUG, NOW)
+    rows = {
+        int(row["number"]): row
+        for row in csv.DictReader(io.StringIO(sources_csv(analysis, workspace.trainings[SLUG])))
+    }
+    assert list(rows[4])[5:8] == ["source", "meeting", "file"]
+    # #4 is public, from the prosecution's meeting; #15 public, from a notes file.
+    assert (rows[4]["meeting"], rows[4]["file"]) == ("round-1/po", "golden")
+    assert (rows[15]["meeting"], rows[15]["file"]) == ("round-1/osce", "notes/osce.md")
+    # #1 and #6 are internal: their meeting or file would name their organisation.
+    for number in (1, 6):
+        assert (rows[number]["meeting"], rows[number]["file"]) == ("", "")
