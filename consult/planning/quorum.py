@@ -109,7 +109,9 @@ def lack(
     )
     since = max(due, answered_by.date())
     if since > due and quorum.answer_working_days:
-        return Lack(f"{wanted} {quorum.answer_working_days} working days after the invitation", since)
+        return Lack(
+            f"{wanted} {quorum.answer_working_days} working days after the invitation", since
+        )
     return Lack(f"{wanted} {quorum.days_before} days before it", since)
 
 
