@@ -14,7 +14,9 @@ No reminder or nudge goes to an address that bounced (`notices`): each is report
 "bounced" instead, until the contact's address is corrected.
 Nothing is sent about a meeting that has started: a reminder that had not gone
 out by then is reported "too late" (`started_reminders`) by the runs until the
-day after the meeting, when "notes missing" takes over.
+day after the meeting, when "notes missing" takes over; once the meeting has
+ended, as a meeting whose time has passed (for its notes or its cancellation,
+never a new time). A meeting held (notes or attendance recorded) is not reported.
 """
 
 from __future__ import annotations
@@ -84,8 +86,10 @@ def started_reminders(mail: Mailing, store: Store) -> list[Delivered]:
     late = []
     for round_ in training.consultation.rounds:
         for meeting in store.meetings(mail.slug, round_.id):
-            if meeting.status != "confirmed" or not (
-                meeting.start <= now < meeting.end + dt.timedelta(days=1)
+            if (
+                meeting.status != "confirmed"
+                or not meeting.start <= now < meeting.end + dt.timedelta(days=1)
+                or was_held(store, meeting)
             ):
                 continue
             messages = store.messages(meeting.id)
@@ -96,13 +100,20 @@ def started_reminders(mail: Mailing, store: Store) -> list[Delivered]:
                 if (m.kind, m.sequence, m.status) == ("reminder", meeting.sequence, "sent")
             }
             late += [
-                too_late(meeting, attendee.email, "reminder", training.timezone)
+                too_late(meeting, attendee.email, "reminder", training.timezone, now)
                 for attendee in store.attendees(meeting.id)
                 if attendee.email.lower() in invited
                 and attendee.email.lower() not in reminded
                 and attendee.partstat != "DECLINED"
             ]
     return late
+
+
+def was_held(store: Store, meeting: Meeting) -> bool:
+    """Return whether the meeting took place: its status, its notes or its attendance say so."""
+    if meeting.status == "held" or store.observations(meeting_id=meeting.id):
+        return True
+    return any(event.action == "notes.attendance" for event in store.audit_log(meeting.id))
 
 
 def send_due(
