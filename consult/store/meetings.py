@@ -217,6 +217,7 @@ def record_reply(
     sequence: int,
     received_at: dt.datetime,
     source: str,
+    comment: str | None = None,
 ) -> Reply:
     """Return the reply recorded; one to the meeting's current sequence sets the attendee's answer.
 
@@ -234,6 +235,7 @@ def record_reply(
             sequence=sequence,
             received_at=received_at,
             source=source,
+            comment=comment or None,
         )
         .returning(replies)
     ).one()

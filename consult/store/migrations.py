@@ -17,7 +17,15 @@ import sqlalchemy as sa
 
 from consult.errors import StoreError
 from consult.store.engine import writing
-from consult.store.tables import claimants, inbound, messages, metadata, packs, schema_version
+from consult.store.tables import (
+    claimants,
+    inbound,
+    messages,
+    metadata,
+    packs,
+    replies,
+    schema_version,
+)
 
 Migration = Callable[[sa.Connection], None]
 
@@ -61,7 +69,23 @@ def _inbound(connection: sa.Connection) -> None:
     inbound.create(connection, checkfirst=True)
 
 
-MIGRATIONS: list[Migration] = [_create_all, _ledger_for_packs, _claimants, _inbound]
+def _reply_comments(connection: sa.Connection) -> None:
+    """Version 5: `replies.comment`, what an attendee said with an answer (a decline's reason).
+
+    The iTIP COMMENT of the REPLY, else the text of the mail that carried it; replies
+    recorded before have none.
+    """
+    if "comment" not in {c["name"] for c in sa.inspect(connection).get_columns(replies.name)}:
+        connection.exec_driver_sql("ALTER TABLE replies ADD COLUMN comment TEXT")
+
+
+MIGRATIONS: list[Migration] = [
+    _create_all,
+    _ledger_for_packs,
+    _claimants,
+    _inbound,
+    _reply_comments,
+]
 LATEST = len(MIGRATIONS)
 
 

@@ -120,8 +120,7 @@ class Store:
     def set_meeting_status(self, id: str, status: MeetingStatus, actor: str) -> Meeting:
         """Return the meeting with its new status, the change written to the audit log.
 
-        Cancelling a meeting people were told of raises its SEQUENCE. Setting
-        the status it already has changes nothing and logs nothing.
+        Cancelling an announced meeting raises its SEQUENCE; its own status again logs nothing.
         """
         with writing(self._engine) as connection:
             now = _now()
@@ -218,8 +217,9 @@ class Store:
         sequence: int,
         source: str,
         received_at: dt.datetime | None = None,
+        comment: str | None = None,
     ) -> Reply:
-        """Return the reply recorded; one to the current sequence becomes the attendee's answer."""
+        """Return the reply recorded (and its comment); the current sequence's sets the answer."""
         with writing(self._engine) as connection:
             return _meetings.record_reply(
                 connection,
@@ -229,6 +229,7 @@ class Store:
                 sequence=sequence,
                 received_at=received_at or _now(),
                 source=source,
+                comment=comment,
             )
 
     def replies(self, meeting_id: str) -> list[Reply]:
@@ -339,8 +340,7 @@ class Store:
     def record_pack(self, training: str, digest: str, actor: str | None = None) -> tuple[int, bool]:
         """Return the version of the training's pack with this content digest, and if it is new.
 
-        The same digest as the latest version keeps that version; any other starts
-        the next, and the audit log records who compiled it (`actor`, or the store's).
+        The latest version's digest keeps it; another starts the next, audited by `actor`.
         """
         with writing(self._engine) as connection:
             now = _now()
@@ -472,8 +472,7 @@ class Store:
     ) -> list[Meeting]:
         """Return the round's meetings after the coordinator's decision on its proposal.
 
-        Approval confirms every proposed meeting; sending it back leaves them
-        proposed. Either way the decision, its author and comment go to the audit log.
+        Approval confirms the proposed meetings; the decision, author, comment are audited.
         """
         with writing(self._engine) as connection:
             return _rounds.decide_round(
