@@ -24,7 +24,7 @@ def leaves(text: str) -> list[Message]:
         ("Nino Beridze has declined this invitation.\n", ""),
         ("On mission that week, sorry\n\n> You are invited\n", "On mission that week, sorry"),
         (
-            "Будем в командировке.\n\nВ пн, 7 дек. 2026 г. IOM написал:\n> текст",
+            "Будем в командировке.\n\nВ пн, 7 дек. 2026 г. IOM написал:\n> текст",  # noqa: RUF001
             "Будем в командировке.",
         ),
         ("Sorry.\n-----Original Message-----\nFrom: IOM\n", "Sorry."),
