@@ -32,6 +32,8 @@ class Party:
     local: str
     mail: str = ""
     """What the mail read says of them beside their answer: an automatic reply came."""
+    comment: str = ""
+    """What they said with their answer: "On mission that week, sorry"."""
 
 
 @dataclass(frozen=True)
@@ -82,18 +84,21 @@ def round_meetings(
             noted,
             countered=meeting.id in countered,
         )
-        rows.append(with_mail(row, mail_notices(store, sent)))
+        rows.append(with_mail(row, mail_notices(store, sent, [meeting])))
     return tuple(rows)
 
 
 def with_mail(row: MeetingRow, notices: MailNotices) -> MeetingRow:
-    """Return the row with what the mail read says of each invitee beside their answer.
+    """Return the row with what each invitee said with their answer, and what the mail
+    read says of them.
 
     An invitee whose address bounced and who has not answered is shown as bounced, with
     the reason, rather than as waiting for an answer.
     """
     invitees = []
     for party in row.invitees:
+        comment = notices.comments.get((row.id, party.email.lower()), "")
+        party = replace(party, comment=comment)
         said = notices.about(row.id, party.email)
         if said.startswith("bounced") and party.answer == answer_words("NEEDS-ACTION"):
             invitees.append(replace(party, answer=said))

@@ -180,7 +180,7 @@ def training_page(
     names = organisation_names(workspace)
     facilitators = {f.id: f.name for f in training.consultation.facilitators}
     invited = invited_at(messages)
-    notices = mail_notices(store, messages)
+    notices = mail_notices(store, messages, meetings)
     rows = {
         m.id: with_mail(
             meeting_row(

@@ -88,6 +88,8 @@ class MailNotices:
     """By lower-cased address: "bounced 5.1.1 (550 ...) on 2026-12-01", whichever meeting."""
     automatic: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """By meeting and lower-cased address: "automatic reply (...) on 2026-12-01"."""
+    comments: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """By meeting and lower-cased address: what the invitee said with their answer."""
 
     def about(self, meeting_id: str, address: str) -> str:
         """Return what to say beside an invitee's answer; empty when nothing was read."""
@@ -95,8 +97,11 @@ class MailNotices:
         return self.bounced.get(email) or self.automatic.get((meeting_id, email), "")
 
 
-def mail_notices(store: Store, messages: Iterable[Message]) -> MailNotices:
-    """Return the bounces and automatic replies recorded about these messages, as words."""
+def mail_notices(
+    store: Store, messages: Iterable[Message], meetings: Iterable[Meeting] = ()
+) -> MailNotices:
+    """Return the bounces and automatic replies recorded about these messages, as words,
+    and what the invitees of these meetings said with their answers."""
     by_id = {m.id: m for m in messages}
     bounced: dict[str, str] = {}
     automatic: dict[tuple[str, str], str] = {}
@@ -111,7 +116,22 @@ def mail_notices(store: Store, messages: Iterable[Message]) -> MailNotices:
         elif mail.kind == "auto_reply":
             key = (message.meeting_id, message.recipient.lower())
             automatic[key] = _said(mail, "automatic reply", "; subject ", parenthesised=True)
-    return MailNotices(bounced, automatic)
+    return MailNotices(bounced, automatic, answer_comments(store, meetings))
+
+
+def answer_comments(store: Store, meetings: Iterable[Meeting]) -> dict[tuple[str, str], str]:
+    """Return what each invitee said with their answer, by meeting and lower-cased address.
+
+    The comment of their latest reply, if it gave the answer that stands.
+    """
+    comments: dict[tuple[str, str], str] = {}
+    for meeting in meetings:
+        answers = {a.email.lower(): a.partstat for a in store.attendees(meeting.id)}
+        latest = {r.attendee.lower(): r for r in store.replies(meeting.id)}
+        for email, reply in latest.items():
+            if reply.comment and answers.get(email) == reply.partstat:
+                comments[(meeting.id, email)] = reply.comment
+    return comments
 
 
 def _said(mail: InboundMail, what: str, cut: str, parenthesised: bool = False) -> str:

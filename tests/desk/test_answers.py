@@ -69,3 +69,22 @@ def test_a_bounced_invitation_shows_as_bounced_with_the_reason_not_as_waiting(
     line = invitee_line(other, away.email)
     assert "no answer yet" in line
     assert "automatic reply (Auto-Submitted: auto-replied (vacation))" in line
+
+
+def test_a_declines_comment_shows_beside_the_answer(
+    desk_demo: Path, open_desk: Callable[..., TestClient]
+) -> None:
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        [(meeting, nino), *_] = silent(store)
+        store.record_reply(
+            meeting.id,
+            nino.email,
+            "DECLINED",
+            meeting.sequence,
+            "inbox/nino.eml",
+            comment="On mission that week, sorry",
+        )
+    page = read_page(open_desk(desk_demo).get(f"/trainings/{SLUG}").text)
+
+    line = invitee_line(page.text(f"meeting-{meeting.id.rsplit('/', 1)[-1]}"), nino.email)
+    assert "declined · \N{LEFT DOUBLE QUOTATION MARK}On mission that week, sorry" in line
