@@ -120,7 +120,8 @@ class Store:
     def set_meeting_status(self, id: str, status: MeetingStatus, actor: str) -> Meeting:
         """Return the meeting with its new status, the change written to the audit log.
 
-        Cancelling an announced meeting raises its SEQUENCE; its own status again logs nothing.
+        Cancelling a meeting people were told of raises its SEQUENCE. Setting
+        the status it already has changes nothing and logs nothing.
         """
         with writing(self._engine) as connection:
             now = _now()
@@ -221,16 +222,8 @@ class Store:
     ) -> Reply:
         """Return the reply recorded (and its comment); the current sequence's sets the answer."""
         with writing(self._engine) as connection:
-            return _meetings.record_reply(
-                connection,
-                meeting_id=meeting_id,
-                attendee=attendee,
-                partstat=partstat,
-                sequence=sequence,
-                received_at=received_at or _now(),
-                source=source,
-                comment=comment,
-            )
+            answer = _meetings.Answer(attendee, partstat, sequence, source, comment)
+            return _meetings.record_reply(connection, meeting_id, answer, received_at or _now())
 
     def replies(self, meeting_id: str) -> list[Reply]:
         """Return the replies to the meeting, in the order they were recorded."""
@@ -340,7 +333,8 @@ class Store:
     def record_pack(self, training: str, digest: str, actor: str | None = None) -> tuple[int, bool]:
         """Return the version of the training's pack with this content digest, and if it is new.
 
-        The latest version's digest keeps it; another starts the next, audited by `actor`.
+        The same digest as the latest version keeps that version; any other starts
+        the next, and the audit log records who compiled it (`actor`, or the store's).
         """
         with writing(self._engine) as connection:
             now = _now()
@@ -472,7 +466,8 @@ class Store:
     ) -> list[Meeting]:
         """Return the round's meetings after the coordinator's decision on its proposal.
 
-        Approval confirms the proposed meetings; the decision, author, comment are audited.
+        Approval confirms every proposed meeting; sending it back leaves them
+        proposed. Either way the decision, its author and comment go to the audit log.
         """
         with writing(self._engine) as connection:
             return _rounds.decide_round(
