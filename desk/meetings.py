@@ -7,10 +7,10 @@ by its stored name as words, so a state added elsewhere appears here unchanged.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from consult.coordination.states import invited_at, meeting_state
+from consult.coordination.states import MailNotices, invited_at, mail_notices, meeting_state
 from consult.coordination.states import waiting_counters as countered_meetings
 from consult.store import Store
 from consult.workspace.loading import Workspace
@@ -30,6 +30,10 @@ class Party:
     answer: str
     attended: bool | None
     local: str
+    mail: str = ""
+    """What the mail read says of them beside their answer: an automatic reply came."""
+    comment: str = ""
+    """What they said with their answer: "On mission that week, sorry"."""
 
 
 @dataclass(frozen=True)
@@ -66,22 +70,41 @@ def round_meetings(
     countered = countered_meetings(store, f"{slug}/{round_id}/")
     rows = []
     for meeting in store.meetings(slug, round_id):
-        told = invited_at(store.messages(meeting.id, "sent"))
+        sent = store.messages(meeting.id, "sent")
+        told = invited_at(sent)
         noted = len(store.observations(meeting_id=meeting.id))
         attendees = store.attendees(meeting.id)
-        rows.append(
-            meeting_row(
-                meeting,
-                attendees,
-                zone,
-                names,
-                facilitators,
-                told,
-                noted,
-                countered=meeting.id in countered,
-            )
+        row = meeting_row(
+            meeting,
+            attendees,
+            zone,
+            names,
+            facilitators,
+            told,
+            noted,
+            countered=meeting.id in countered,
         )
+        rows.append(with_mail(row, mail_notices(store, sent, [meeting])))
     return tuple(rows)
+
+
+def with_mail(row: MeetingRow, notices: MailNotices) -> MeetingRow:
+    """Return the row with what each invitee said with their answer, and what the mail
+    read says of them.
+
+    An invitee whose address bounced and who has not answered is shown as bounced, with
+    the reason, rather than as waiting for an answer.
+    """
+    invitees = []
+    for party in row.invitees:
+        comment = notices.comments.get((row.id, party.email.lower()), "")
+        party = replace(party, comment=comment)
+        said = notices.about(row.id, party.email)
+        if said.startswith("bounced") and party.answer == answer_words("NEEDS-ACTION"):
+            invitees.append(replace(party, answer=said))
+        else:
+            invitees.append(replace(party, mail=said))
+    return replace(row, invitees=tuple(invitees))
 
 
 def meeting_row(

@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.briefing.influence import Grid, grid, planned_organisations
-from consult.coordination.states import invited_at
+from consult.coordination.states import invited_at, mail_notices
 from consult.coordination.states import waiting_counters as countered_meetings
 from consult.coordination.timeline import (
     Progress,
@@ -38,7 +38,7 @@ from consult.workspace.people import organisation_names
 from consult.workspace.people import people as people_of
 from desk.audit import FIRST_PAGE, AuditQuery, AuditView, audit_view
 from desk.delivery import Delivery, delivery
-from desk.meetings import MeetingRow, meeting_row
+from desk.meetings import MeetingRow, meeting_row, with_mail
 from desk.packs import PackVersion, pack_versions
 from desk.wording import answer_words
 from schemas.state import Attendee, Meeting
@@ -169,18 +169,22 @@ def training_page(
     names = organisation_names(workspace)
     facilitators = {f.id: f.name for f in training.consultation.facilitators}
     invited = invited_at(messages)
+    notices = mail_notices(store, messages, meetings)
     rows = {
-        m.id: meeting_row(
-            m,
-            attendees[m.id],
-            zone,
-            names,
-            facilitators,
-            invited,
-            noted[m.id],
-            lacking.get(m.id, ""),
-            m.id in countered,
-            m.start <= now,
+        m.id: with_mail(
+            meeting_row(
+                m,
+                attendees[m.id],
+                zone,
+                names,
+                facilitators,
+                invited,
+                noted[m.id],
+                lacking.get(m.id, ""),
+                m.id in countered,
+                m.start <= now,
+            ),
+            notices,
         )
         for m in meetings
     }

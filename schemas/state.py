@@ -99,6 +99,8 @@ class Reply(State):
     sequence: int
     received_at: dt.datetime
     source: str
+    comment: str | None = None
+    """What the attendee said with the answer: the iTIP COMMENT, else the mail's own text."""
 
 
 class Observation(State):

@@ -214,6 +214,14 @@ class Quorum(Strict):
         "(in the training's time zone), with the next free times; one every invitee declined "
         "is flagged at once.",
     )
+    answer_working_days: int = Field(
+        default=2,
+        ge=0,
+        le=20,
+        description="The working days (Monday to Friday, in the training's time zone) "
+        "invitees have to answer after their invitation went out: no meeting is flagged for "
+        "lacking acceptances before they have passed, however near its day.",
+    )
 
 
 class ConsultationPlan(Strict):

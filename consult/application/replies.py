@@ -53,6 +53,16 @@ def read_replies(built: Services, skip: Collection[str] = ()) -> InboxRead:
     )
 
 
+def record_answers(built: Services) -> RepliesReport:
+    """Return what became of the answers, bounces and automatic replies read, each recorded once.
+
+    What the daily run does before it reminds, so that nobody who answered is nudged and no
+    reminder goes to an address that bounced. Counter-proposals and REFRESH requests wait
+    for `record_replies` (`consult replies`), which shows them to the coordinator.
+    """
+    return record_inbox(built.store, read_replies(built, skip=built.store.inbound_sources()))
+
+
 def record_replies(built: Services, round_: RoundRef) -> RecordedReplies:
     """Return what became of every answer, counter-proposal and REFRESH read, each recorded once."""
     read = read_replies(built, skip=built.store.inbound_sources())

@@ -24,7 +24,8 @@ from consult.settings import Settings
 def remind(
     training: TrainingArgument, by: ByOption = USER, workspace: WorkspaceOption = None
 ) -> None:
-    """Send the reminders, nudges and notes-missing messages due now, each once."""
+    """Record the replies waiting, then send the reminders, nudges and notes-missing messages
+    due now, each once."""
     from consult.application.references import training_ref
     from consult.application.remind import send_reminders
     from consult.bootstrap import services

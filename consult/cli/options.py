@@ -36,8 +36,9 @@ KindOption = Annotated[
     list[str] | None,
     typer.Option(
         "--kind",
-        help="Only actions of this kind, repeatable: a family (message, reply, round, meeting, "
-        "notes, observation, pack, step) or one action (message.rejected).",
+        help="Only actions of this kind, repeatable: a family (message, reply, mail, round, "
+        "meeting, notes, observation, pack, step) or one action (message.rejected, "
+        "mail.bounce).",
     ),
 ]
 MappingOption = Annotated[

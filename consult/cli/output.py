@@ -88,7 +88,7 @@ def _print_advice(report: list[Delivered], command: str) -> None:
             "each in the registry (stakeholders.yaml), and the new address is invited",
             soft_wrap=True,
         )
-    late = late_meetings(report)
+    late = late_meetings(report, passed=False)
     if late:
         out.print(
             "too late: these meetings had started, so nothing but a cancellation goes to their "
@@ -96,6 +96,15 @@ def _print_advice(report: list[Delivered], command: str) -> None:
             soft_wrap=True,
         )
         for line in late:
+            out.print(f"  {line}", markup=False, soft_wrap=True)
+    passed = late_meetings(report, passed=True)
+    if passed:
+        out.print(
+            "too late: the time of these meetings has passed; for each, record its notes if it "
+            "took place (`consult import-notes`, or the desk), else cancel it (`consult cancel`):",
+            soft_wrap=True,
+        )
+        for line in passed:
             out.print(f"  {line}", markup=False, soft_wrap=True)
     for line in taken_over(report):
         out.print(f"taken over: {line}; this run sent them", markup=False, soft_wrap=True)

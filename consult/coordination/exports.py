@@ -9,8 +9,9 @@ training's zone. The registry is the workspace's, in the columns
 The ledger names the person and organisation beside each address, its
 problems (rejected, failed, bounced) first. The answers are one row per
 meeting and invitee (facilitators and cancelled meetings left out, as on the
-desk). The observations leave out every restricted one, as the briefing pack
-does: restricted text never leaves the store; `Table.withheld` counts them.
+desk), with what the invitee said with their answer (a decline's comment).
+The observations leave out every restricted one, as the briefing pack does:
+restricted text never leaves the store; `Table.withheld` counts them.
 
 Names come from stakeholders, so a cell may start with = + - @: a CSV cell
 gets a leading apostrophe (`write_csv`, by `consult.csvsafe`), so that no
@@ -38,7 +39,7 @@ from consult.workspace.loading import Workspace
 from consult.workspace.people import organisation_names
 from consult.workspace.people import people as people_of
 from consult.workspace.sheets import write_csv, write_xlsx
-from schemas.state import Message
+from schemas.state import Message, Reply
 
 PROBLEMS_FIRST = ("rejected", "failed", "bounced")
 """The ledger's rows in this order first, then the rest."""
@@ -122,7 +123,7 @@ def answers_table(workspace: Workspace, store: Store, slug: str, zone: ZoneInfo)
     for meeting in store.meetings(slug):
         if meeting.status == "cancelled":
             continue
-        answered = {r.attendee.lower(): r.received_at for r in store.replies(meeting.id)}
+        answers = {r.attendee.lower(): r for r in store.replies(meeting.id)}  # the latest
         for a in store.attendees(meeting.id):
             if a.role == "CHAIR":
                 continue
@@ -136,12 +137,14 @@ def answers_table(workspace: Workspace, store: Store, slug: str, zone: ZoneInfo)
                     a.name,
                     a.email,
                     _words(a.partstat.lower().replace("-", "_")),
-                    _when(answered.get(a.email.lower()), zone),
+                    _comment(answers.get(a.email.lower()), a.partstat),
+                    _when(getattr(answers.get(a.email.lower()), "received_at", None), zone),
                     {True: "yes", False: "no", None: ""}[a.attended],
                 )
             )
     header = ("Meeting", f"When ({zone.key})", "Meeting status", "Organisation", "Name", "Email")
-    return Table("Answers", (*header, "Answer", f"Answered ({zone.key})", "Attended"), tuple(rows))
+    columns = (*header, "Answer", "Comment", f"Answered ({zone.key})", "Attended")
+    return Table("Answers", columns, tuple(rows))
 
 
 def observations_table(workspace: Workspace, store: Store, slug: str) -> Table:
@@ -204,6 +207,11 @@ def file_name(slug: str, what: str, format: str) -> str:
 
 def _bad(option: str, value: str, expected: str) -> WorkspaceError:
     return WorkspaceError([Problem("consult export", None, option, value, expected)])
+
+
+def _comment(reply: Reply | None, partstat: str) -> str:
+    """Return what the attendee said with their answer, if their latest reply gave it."""
+    return reply.comment or "" if reply is not None and reply.partstat == partstat else ""
 
 
 def _when(moment: dt.datetime | None, zone: ZoneInfo) -> str:

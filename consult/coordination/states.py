@@ -2,15 +2,19 @@
 
 The stored status, except that a confirmed meeting is said to be invited,
 accepted, declined or counter-proposed by what its invitees were sent, answered
-and proposed, and one with observations "notes in".
+and proposed, and one with observations "notes in". Beside an invitee's answer,
+what the mail read says of them (`mail_notices`): their address bounced, or an
+automatic reply came.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from consult.store import Store
+from consult.store.inbound import InboundMail
 from schemas.state import Attendee, Meeting, Message
 
 
@@ -74,3 +78,64 @@ def meeting_states(store: Store, slug: str) -> dict[str, str]:
         )
         for m in store.meetings(slug)
     }
+
+
+@dataclass(frozen=True)
+class MailNotices:
+    """What the mail read besides answers says of each invitee: a bounce, an automatic reply."""
+
+    bounced: Mapping[str, str] = field(default_factory=dict)
+    """By lower-cased address: "bounced 5.1.1 (550 ...) on 2026-12-01", whichever meeting."""
+    automatic: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """By meeting and lower-cased address: "automatic reply (...) on 2026-12-01"."""
+    comments: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """By meeting and lower-cased address: what the invitee said with their answer."""
+
+    def about(self, meeting_id: str, address: str) -> str:
+        """Return what to say beside an invitee's answer; empty when nothing was read."""
+        email = address.lower()
+        return self.bounced.get(email) or self.automatic.get((meeting_id, email), "")
+
+
+def mail_notices(
+    store: Store, messages: Iterable[Message], meetings: Iterable[Meeting] = ()
+) -> MailNotices:
+    """Return the bounces and automatic replies recorded about these messages, as words,
+    and what the invitees of these meetings said with their answers."""
+    by_id = {m.id: m for m in messages}
+    bounced: dict[str, str] = {}
+    automatic: dict[tuple[str, str], str] = {}
+    for mail in store.inbound():
+        message = by_id.get(mail.message) if mail.message is not None else None
+        if message is None:
+            continue
+        if mail.kind == "bounce":
+            bounced[(mail.address or message.recipient).lower()] = _said(
+                mail, "bounced", "; about "
+            )
+        elif mail.kind == "auto_reply":
+            key = (message.meeting_id, message.recipient.lower())
+            automatic[key] = _said(mail, "automatic reply", "; subject ", parenthesised=True)
+    return MailNotices(bounced, automatic, answer_comments(store, meetings))
+
+
+def answer_comments(store: Store, meetings: Iterable[Meeting]) -> dict[tuple[str, str], str]:
+    """Return what each invitee said with their answer, by meeting and lower-cased address.
+
+    The comment of their latest reply, if it gave the answer that stands.
+    """
+    comments: dict[tuple[str, str], str] = {}
+    for meeting in meetings:
+        answers = {a.email.lower(): a.partstat for a in store.attendees(meeting.id)}
+        latest = {r.attendee.lower(): r for r in store.replies(meeting.id)}
+        for email, reply in latest.items():
+            if reply.comment and answers.get(email) == reply.partstat:
+                comments[(meeting.id, email)] = reply.comment
+    return comments
+
+
+def _said(mail: InboundMail, what: str, cut: str, parenthesised: bool = False) -> str:
+    """Return a recorded mail as words: what it is, why (its detail up to `cut`), and when."""
+    why = mail.detail.split(cut, 1)[0]
+    shown = f"({why})" if parenthesised else why
+    return f"{what} {shown} on {mail.received_at:%Y-%m-%d}"

@@ -39,6 +39,8 @@ MAX_REPLY_BYTES = 1_000_000
 """The largest calendar read as a REPLY: an answer is a few kB, and icalendar reads ~2 s a MB."""
 MAX_REPLY_EVENTS = 50
 """The most VEVENTs one REPLY may answer; a mail client sends one per meeting."""
+MAX_COMMENT = 500
+"""The most characters of an answer's comment kept: "On mission that week, sorry" is 27."""
 MAX_REPLY_COMPONENTS = 500
 """The most components of any kind (VEVENT, VTIMEZONE and its parts, VALARM) in a REPLY."""
 
@@ -59,6 +61,8 @@ class ReplyLine:
     sequence: int
     email: str
     partstat: PartStat
+    comment: str = ""
+    """What the attendee said with the answer (the event's COMMENT), at most MAX_COMMENT long."""
 
 
 def build_invite(
@@ -298,9 +302,22 @@ def _reply_line(event: Component) -> ReplyLine:
     partstat = str(attendees.params.get("PARTSTAT", "NEEDS-ACTION")).upper()
     if partstat not in _PARTSTATS:
         raise InvalidCalendar(f"event {uid!r}: PARTSTAT {partstat!r} is not one for an event")
+    comments = event.get("COMMENT")
+    said = comments if isinstance(comments, list) else [comments] if comments else []
     return ReplyLine(
         uid=uid,
         sequence=sequence,
         email=address[7:].strip().lower(),
         partstat=_PARTSTATS[partstat],
+        comment=clip_comment("\n".join(str(c) for c in said)),
+    )
+
+
+def clip_comment(text: str) -> str:
+    """Return what an attendee said as it is kept: trimmed, at most MAX_COMMENT characters."""
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    return (
+        text
+        if len(text) <= MAX_COMMENT
+        else text[: MAX_COMMENT - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
     )

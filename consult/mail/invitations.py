@@ -34,6 +34,8 @@ TEMPLATES = "templates"
 """The workspace folder whose email/<lang>/ templates override the built-in ones."""
 TOO_LATE = "too late"
 """The outcome of a message not sent because its meeting had started."""
+PASSED = "the meeting's time has passed"
+"""How a too-late report begins when its meeting has ended: no new time is proposed for it."""
 
 
 def kind_for(meeting: Meeting, announced: bool) -> MessageKind | None:
@@ -102,18 +104,34 @@ def started_messages(
     return late
 
 
-def too_late(meeting: Meeting, recipient: str, kind: MessageKind, zone: str) -> Delivered:
-    """Return the report of a `kind` message to `recipient` not sent: the meeting had started."""
+def too_late(
+    meeting: Meeting, recipient: str, kind: MessageKind, zone: str, now: dt.datetime | None = None
+) -> Delivered:
+    """Return the report of a `kind` message to `recipient` not sent: the meeting had started.
+
+    Given `now`, a meeting that has ended by then is said to have passed (`PASSED`): it is
+    for its notes or its cancellation, never for a new time.
+    """
     start = meeting.start.astimezone(ZoneInfo(zone))
-    detail = f"the meeting started {start:%a %Y-%m-%d %H:%M} {zone}"
+    when = f"{start:%a %Y-%m-%d %H:%M} {zone}"
+    if now is not None and meeting.end <= now:
+        detail = f"{PASSED} ({when})"
+    else:
+        detail = f"the meeting started {when}"
     return Delivered(meeting.id, recipient, meeting.sequence, kind, TOO_LATE, detail)
 
 
-def late_meetings(report: Iterable[Delivered]) -> list[str]:
-    """Return one line per meeting whose messages came too late: its id, what, and its start."""
+def late_meetings(report: Iterable[Delivered], *, passed: bool | None = None) -> list[str]:
+    """Return one line per meeting whose messages came too late: its id, what, and its start.
+
+    `passed` keeps only the meetings whose time has passed (True) or those still under way
+    (False); None keeps both.
+    """
     kinds: dict[tuple[str, str], Counter[str]] = {}
     for delivered in report:
-        if delivered.outcome == TOO_LATE:
+        if delivered.outcome == TOO_LATE and (
+            passed is None or delivered.detail.startswith(PASSED) == passed
+        ):
             key = (delivered.meeting_id, delivered.detail)
             kinds.setdefault(key, Counter())[delivered.kind] += 1
     return [

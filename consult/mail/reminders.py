@@ -10,11 +10,17 @@ training:
   has no notes.
 Each is keyed in the ledger like any message (meeting, recipient, SEQUENCE,
 kind), so a daily run sends each at most once per version of the meeting.
+A person gets one message about a meeting per run: when a reminder and a nudge
+are both due, the nudge goes, saying when the meeting takes place, and it
+stands for the reminder (its ledger row is the nudge's; no reminder follows a
+nudge sent within the reminder days).
 No reminder or nudge goes to an address that bounced (`notices`): each is reported
 "bounced" instead, until the contact's address is corrected.
 Nothing is sent about a meeting that has started: a reminder that had not gone
 out by then is reported "too late" (`started_reminders`) by the runs until the
-day after the meeting, when "notes missing" takes over.
+day after the meeting, when "notes missing" takes over; once the meeting has
+ended, as a meeting whose time has passed (for its notes or its cancellation,
+never a new time). A meeting held (notes or attendance recorded) is not reported.
 """
 
 from __future__ import annotations
@@ -36,31 +42,22 @@ from schemas.state import Attendee, Meeting, Message, MessageKind
 def due_messages(mail: Mailing, store: Store) -> Iterator[Outgoing]:
     """Yield the reminders, nudges and notes-missing messages due at the mailing's moment."""
     training, now = mail.training, mail.now
-    settings = training.consultation.reminders
     coordinator = training.briefing.coordinator_email
     for round_ in training.consultation.rounds:
         for meeting in store.meetings(mail.slug, round_.id):
             if meeting.status != "confirmed":
                 continue
             attendees = tuple(store.attendees(meeting.id))
-            invited = _invited(meeting, store.messages(meeting.id))
+            ledger = store.messages(meeting.id)
+            invited = _invited(meeting, ledger)
+            nudged = _nudged(meeting, ledger)
             calendars: dict[str, bytes] = {}
 
             message = partial(_outgoing, mail, meeting, attendees)
-            if meeting.start - dt.timedelta(days=settings.days_before) <= now < meeting.start:
-                for attendee in attendees:
-                    if attendee.email.lower() in invited and attendee.partstat != "DECLINED":
-                        yield message(attendee, "reminder", calendars)
-            nudge_after = dt.timedelta(days=settings.nudge_after_days)
             for attendee in attendees:
-                sent_at = invited.get(attendee.email.lower())
-                if (
-                    sent_at is not None
-                    and attendee.role == "REQ-PARTICIPANT"
-                    and attendee.partstat == "NEEDS-ACTION"
-                    and sent_at + nudge_after <= now < meeting.start
-                ):
-                    yield message(attendee, "nudge", calendars)
+                kind = _follow_up(mail, meeting, attendee, invited, nudged)
+                if kind is not None:
+                    yield message(attendee, kind, calendars)
             if (
                 coordinator
                 and meeting.end + dt.timedelta(days=1) <= now
@@ -71,6 +68,49 @@ def due_messages(mail: Mailing, store: Store) -> Iterator[Outgoing]:
                     "notes_missing",
                     None,
                 )
+
+
+def _follow_up(
+    mail: Mailing,
+    meeting: Meeting,
+    attendee: Attendee,
+    invited: Mapping[str, dt.datetime],
+    nudged: Mapping[str, dt.datetime],
+) -> MessageKind | None:
+    """Return the one follow-up due to the attendee about the meeting now, if any.
+
+    When a nudge and a reminder are both due, the nudge goes: it asks for the answer still
+    owed and says when the meeting is. A nudge sent within the reminder days stands for the
+    reminder, so none follows it; one sent before them does not.
+    """
+    settings, now = mail.training.consultation.reminders, mail.now
+    email = attendee.email.lower()
+    sent_at = invited.get(email)
+    if sent_at is None or now >= meeting.start:
+        return None
+    reminders_from = meeting.start - dt.timedelta(days=settings.days_before)
+    nudged_at = nudged.get(email)
+    reminded = nudged_at is not None and nudged_at >= reminders_from
+    nudge_due = (
+        attendee.role == "REQ-PARTICIPANT"
+        and attendee.partstat == "NEEDS-ACTION"
+        and sent_at + dt.timedelta(days=settings.nudge_after_days) <= now
+    )
+    if nudge_due and (nudged_at is None or reminded):
+        return "nudge"
+    if reminders_from <= now and attendee.partstat != "DECLINED" and not reminded:
+        return "reminder"
+    return "nudge" if nudge_due else None
+
+
+def _nudged(meeting: Meeting, messages: list[Message]) -> dict[str, dt.datetime]:
+    """Return when each attendee's nudge about this version of the meeting went out."""
+    return {
+        m.recipient.lower(): m.sent_at
+        for m in messages
+        if (m.kind, m.sequence, m.status) == ("nudge", meeting.sequence, "sent")
+        and m.sent_at is not None
+    }
 
 
 def started_reminders(mail: Mailing, store: Store) -> list[Delivered]:
@@ -84,25 +124,37 @@ def started_reminders(mail: Mailing, store: Store) -> list[Delivered]:
     late = []
     for round_ in training.consultation.rounds:
         for meeting in store.meetings(mail.slug, round_.id):
-            if meeting.status != "confirmed" or not (
-                meeting.start <= now < meeting.end + dt.timedelta(days=1)
+            if (
+                meeting.status != "confirmed"
+                or not meeting.start <= now < meeting.end + dt.timedelta(days=1)
+                or was_held(store, meeting)
             ):
                 continue
             messages = store.messages(meeting.id)
             invited = _invited(meeting, messages)
+            reminders_from = meeting.start - dt.timedelta(
+                days=training.consultation.reminders.days_before
+            )
             reminded = {
                 m.recipient.lower()
                 for m in messages
                 if (m.kind, m.sequence, m.status) == ("reminder", meeting.sequence, "sent")
-            }
+            } | {email for email, at in _nudged(meeting, messages).items() if at >= reminders_from}
             late += [
-                too_late(meeting, attendee.email, "reminder", training.timezone)
+                too_late(meeting, attendee.email, "reminder", training.timezone, now)
                 for attendee in store.attendees(meeting.id)
                 if attendee.email.lower() in invited
                 and attendee.email.lower() not in reminded
                 and attendee.partstat != "DECLINED"
             ]
     return late
+
+
+def was_held(store: Store, meeting: Meeting) -> bool:
+    """Return whether the meeting took place: its status, its notes or its attendance say so."""
+    if meeting.status == "held" or store.observations(meeting_id=meeting.id):
+        return True
+    return any(event.action == "notes.attendance" for event in store.audit_log(meeting.id))
 
 
 def send_due(

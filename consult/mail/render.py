@@ -23,8 +23,8 @@ that the text and the HTML carry the same facts:
     facilitators_list  the facilitators as a list in prose ("Ana and Levan")
     location_kind    "link" for an https location (or a missing one online), else "place"
     time_changed, place_changed   what an update changed
-    days_until       reminders: calendar days from `sent_at` to the meeting in the
-                     recipient's zone (0 today, 1 tomorrow); None for other kinds
+    days_until       reminders and nudges: calendar days from `sent_at` to the meeting in
+                     the recipient's zone (0 today, 1 tomorrow); None for other kinds
     subject          the rendered subject (in the text and HTML templates)
 
 and the filter `plural` (`{{ n|plural(one="день", few="дня", many="дней") }}`),
@@ -287,7 +287,14 @@ def _list(items: tuple[str, ...], locale: str) -> str:
 
 
 def _days_until(kind: str, context: MessageContext, zone: ZoneInfo) -> int | None:
-    """Return the calendar days in `zone` from `sent_at` to a reminder's meeting; else None."""
+    """Return the calendar days in `zone` from `sent_at` to a reminder's meeting; else None.
+
+    A nudge, which stands for the reminder when both are due, counts them too, if it can.
+    """
+    if kind == "nudge" and context.sent_at is not None and context.sent_at < context.start:
+        return (
+            context.start.astimezone(zone).date() - context.sent_at.astimezone(zone).date()
+        ).days
     if kind != "reminder":
         return None
     if context.sent_at is None:

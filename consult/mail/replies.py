@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from consult.errors import CalendarError, InvalidCalendar
 from consult.mail.bounces import FoundNotice, Notice, read_notice
 from consult.mail.calendar import MAX_REPLY_BYTES, ReplyLine, parse_reply
+from consult.mail.comments import typed_text
 from consult.mail.mime import calendar_method
 from consult.store import Store
 from consult.workspace.loading import Workspace
@@ -301,11 +302,13 @@ def has_calendar(data: bytes) -> bool:
 def message_lines(data: bytes) -> list[ReplyLine]:
     """Return the answers of the REPLY calendars in an email, or InvalidCalendar saying why not.
 
-    A calendar sent both inline and as an attachment gives its answers once.
+    A calendar sent both inline and as an attachment gives its answers once. An answer
+    without a COMMENT takes the text typed in the mail as its comment (`typed_text`).
     """
     lines: list[ReplyLine] = []
     others: set[str] = set()
-    for part in _leaves(_parse_message(data)):
+    leaves = list(_leaves(_parse_message(data)))
+    for part in leaves:
         if not _is_calendar(part):
             continue
         payload = part.get_payload(decode=True)
@@ -319,7 +322,10 @@ def message_lines(data: bytes) -> list[ReplyLine]:
     if not lines:
         why = f" (its calendar's METHOD is {', '.join(sorted(others))})" if others else ""
         raise InvalidCalendar(f"no iTIP REPLY in the message{why}")
-    return lines
+    if all(line.comment for line in lines):
+        return lines
+    typed = typed_text(leaves)  # no COMMENT: the words of the mail say it
+    return [line if line.comment else replace(line, comment=typed) for line in lines]
 
 
 def message_calendars(data: bytes) -> tuple[str, list[tuple[str, bytes]]]:
@@ -444,7 +450,14 @@ def _record(store: Store, meeting: Meeting, item: Found) -> str:
         for r in store.replies(meeting.id)
     ):
         return "already recorded"
-    store.record_reply(meeting.id, attendee.email, line.partstat, line.sequence, item.source)
+    store.record_reply(
+        meeting.id,
+        attendee.email,
+        line.partstat,
+        line.sequence,
+        item.source,
+        comment=line.comment or None,
+    )
     if line.sequence < meeting.sequence:
         return f"outdated (SEQUENCE {line.sequence} < {meeting.sequence})"
     return f"recorded {line.partstat}"

@@ -4,7 +4,11 @@ A meeting has its quorum when at least `consultation.quorum.accepted` (default
 1) of the invitees of its own organisation accepted; the facilitators (CHAIR)
 never count. A confirmed meeting still ahead is at risk when every invitee
 declined, at once, or when it still lacks its quorum `quorum.days_before` days
-(default 3) before its day, counted in the training's time zone. Each meeting
+(default 3) before its day, counted in the training's time zone, and its
+invitees have had a fair window to answer: `quorum.answer_working_days`
+(default 2, as planning's lead time) working days, Monday to Friday, after
+their invitation went out. The day a lack is flagged "since" is never before
+the invitation was sent. Each meeting
 at risk comes with the next free times that keep every planning rule, the
 other meetings unchanged (`consult.planning.changes.free_times`), so the
 coordinator can move it.
@@ -81,12 +85,12 @@ def lack(
     now: dt.datetime,
     *,
     held: bool = False,
-    invited: bool = True,
+    invited_at: dt.datetime | None = None,
 ) -> Lack | None:
     """Return why the meeting lacks its quorum at `now` (aware), or None when it is not at risk.
 
     `held` says its notes are in: it took place, whatever its status says.
-    `invited` says its invitations went out: until then nobody could accept.
+    `invited_at` says when its invitations went out (None: not yet, so nobody could accept).
     """
     if meeting.status != "confirmed" or held or meeting.start <= now:
         return None
@@ -94,13 +98,37 @@ def lack(
     invitees = [a for a in attendees if a.role != "CHAIR"]
     if invitees and all(a.partstat == "DECLINED" for a in invitees):
         return Lack(ALL_DECLINED, day)
+    if invited_at is None or has_quorum(meeting, attendees, quorum):
+        return None
     due = day - dt.timedelta(days=quorum.days_before)
-    if not invited or has_quorum(meeting, attendees, quorum) or now.astimezone(zone).date() < due:
+    answered_by = after_working_days(invited_at.astimezone(zone), quorum.answer_working_days)
+    if now < answered_by or now.astimezone(zone).date() < due:
         return None
     wanted = (
         "no acceptance" if quorum.accepted == 1 else f"fewer than {quorum.accepted} acceptances"
     )
-    return Lack(f"{wanted} {quorum.days_before} days before it", due)
+    since = max(due, answered_by.date())
+    if since > due and quorum.answer_working_days:
+        return Lack(
+            f"{wanted} {quorum.answer_working_days} working days after the invitation", since
+        )
+    return Lack(f"{wanted} {quorum.days_before} days before it", since)
+
+
+def after_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """Return the moment `days` working days (Monday to Friday) after `start`, in its zone.
+
+    A start on a Saturday or Sunday counts from the Monday after, at midnight; 0 days is `start`.
+    """
+    moment = start
+    if days and moment.weekday() >= 5:
+        monday = moment.date() + dt.timedelta(days=7 - moment.weekday())
+        moment = dt.datetime.combine(monday, dt.time(), moment.tzinfo)
+    counted = 0
+    while counted < days:
+        moment += dt.timedelta(days=1)
+        counted += moment.weekday() < 5
+    return moment
 
 
 def at_risk(
@@ -121,9 +149,7 @@ def at_risk(
     training = workspace.training(slug)
     zone = ZoneInfo(training.timezone)
     noted = {o.meeting_id for o in store.observations(slug)}
-    invited = {
-        m.meeting_id for m in store.messages(status="sent") if m.kind in ("invitation", "update")
-    }
+    invited = _invited_at(store)
     fetched: dict[str, Mapping[str, FeedResult]] = {}
     risks = []
     for meeting in store.meetings(slug):
@@ -134,7 +160,7 @@ def at_risk(
             zone,
             now,
             held=meeting.id in noted,
-            invited=meeting.id in invited,
+            invited_at=invited.get((meeting.id, meeting.sequence)),
         )
         if why is None:
             continue
@@ -155,6 +181,17 @@ def at_risk(
             continue
         risks.append(AtRisk(meeting, why.reason, why.day, tuple(offered)))
     return risks
+
+
+def _invited_at(store: Store) -> dict[tuple[str, int], dt.datetime]:
+    """Return when each meeting version's first invitation or update went out."""
+    first: dict[tuple[str, int], dt.datetime] = {}
+    for m in store.messages(status="sent"):
+        if m.kind not in ("invitation", "update") or m.sent_at is None:
+            continue
+        key = (m.meeting_id, m.sequence)
+        first[key] = min(first.get(key, m.sent_at), m.sent_at)
+    return first
 
 
 def risk_line(risk: AtRisk, zone: str) -> str:

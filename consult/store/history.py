@@ -14,7 +14,13 @@ shows up without a change here:
   other status but pending, at the table's `<status>_at` column if it has one
   (else when it was last tried). Its actor is whom its sender acted for
   (`claimants`), or the sender's `claimed_by` if that was never recorded;
-- every reply to its meetings, `reply.<partstat>`, by the attendee.
+- every reply to its meetings, `reply.<partstat>`, by the attendee;
+- every bounce, delayed delivery and automatic reply read about one of its
+  messages (table `inbound`), `mail.<kind>` (`mail.bounce`, `mail.delayed`,
+  `mail.auto_reply`) about that message's meeting, by the address it concerns,
+  with its status code, what the server or the reply said, and where it was read.
+  Unreadable mail, and an automatic reply about no message consult sent, belong
+  to no training.
 
 A column a view does not read by name goes into the entry's detail. The ledger
 keeps a message's latest outcome only: a message rejected, then sent after the
@@ -36,7 +42,7 @@ import sqlalchemy as sa
 
 from consult.actors import UNKNOWN_ACTOR
 from consult.csvsafe import neutralise_row
-from consult.store.tables import audit, claimants, meetings, messages, replies
+from consult.store.tables import audit, claimants, inbound, meetings, messages, replies
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ def history(
     A kind is an action ("message.rejected") or its family ("message").
     """
     entries = [*_audited(connection, training), *_ledger(connection, training)]
-    entries += _replies(connection, training)
+    entries += [*_replies(connection, training), *_inbound(connection, training)]
     entries.sort(key=lambda entry: entry.at)
     return [
         entry
@@ -157,6 +163,25 @@ def _replies(connection: sa.Connection, training: str) -> Iterator[Entry]:
             row["meeting_id"],
             _extras(row, _REPLY_READ),
         )
+
+
+def _inbound(connection: sa.Connection, training: str) -> Iterator[Entry]:
+    query = (
+        sa.select(inbound, messages.c.meeting_id, messages.c.kind.label("about"))
+        .join(messages, messages.c.id == inbound.c.message)
+        .where(messages.c.meeting_id.startswith(f"{training}/", autoescape=True))
+        .order_by(inbound.c.id)
+    )
+    for row in connection.execute(query).mappings():
+        detail = {
+            "address": row["address"],
+            "status": row["status"],
+            "detail": row["detail"],
+            "message": row["about"],
+            "source": row["source"],
+        }
+        actor = row["address"] or UNKNOWN_ACTOR
+        yield Entry(row["received_at"], actor, f"mail.{row['kind']}", row["meeting_id"], detail)
 
 
 def _extras(row: sa.RowMapping, read: Collection[str]) -> dict[str, Any]:

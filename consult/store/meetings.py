@@ -208,43 +208,48 @@ def list_attendees(connection: sa.Connection, meeting_id: str) -> list[Attendee]
     return [Attendee.model_validate(row) for row in rows]
 
 
+@dataclass(frozen=True)
+class Answer:
+    """An attendee's answer as read: who, what, to which SEQUENCE, from where, what they said."""
+
+    attendee: str
+    partstat: PartStat
+    sequence: int
+    source: str
+    comment: str | None = None
+
+
 def record_reply(
-    connection: sa.Connection,
-    *,
-    meeting_id: str,
-    attendee: str,
-    partstat: PartStat,
-    sequence: int,
-    received_at: dt.datetime,
-    source: str,
+    connection: sa.Connection, meeting_id: str, answer: Answer, received_at: dt.datetime
 ) -> Reply:
     """Return the reply recorded; one to the meeting's current sequence sets the attendee's answer.
 
     A reply to an earlier sequence answers a meeting that has since changed: it
     is kept, but does not count as the attendee's answer.
     """
-    require_aware(received_at, f"reply of {attendee!r}: received_at")
+    require_aware(received_at, f"reply of {answer.attendee!r}: received_at")
     meeting = require_meeting(connection, meeting_id)
     row = connection.execute(
         sa.insert(replies)
         .values(
             meeting_id=meeting_id,
-            attendee=attendee,
-            partstat=partstat,
-            sequence=sequence,
+            attendee=answer.attendee,
+            partstat=answer.partstat,
+            sequence=answer.sequence,
             received_at=received_at,
-            source=source,
+            source=answer.source,
+            comment=answer.comment or None,
         )
         .returning(replies)
     ).one()
-    if sequence >= meeting.sequence:
+    if answer.sequence >= meeting.sequence:
         connection.execute(
             sa.update(attendees)
             .where(
                 attendees.c.meeting_id == meeting_id,
-                sa.func.lower(attendees.c.email) == attendee.lower(),
+                sa.func.lower(attendees.c.email) == answer.attendee.lower(),
             )
-            .values(partstat=partstat)
+            .values(partstat=answer.partstat)
         )
     return Reply.model_validate(row)
 

@@ -24,6 +24,7 @@ from consult.store.tables import (
     metadata,
     observations,
     packs,
+    replies,
     schema_version,
 )
 
@@ -96,6 +97,16 @@ def _observation_translations(connection: sa.Connection) -> None:
         connection.exec_driver_sql(f'ALTER TABLE observations ADD COLUMN "{name}" {kind}')
 
 
+def _reply_comments(connection: sa.Connection) -> None:
+    """Version 7: `replies.comment`, what an attendee said with an answer (a decline's reason).
+
+    The iTIP COMMENT of the REPLY, else the text of the mail that carried it; replies
+    recorded before have none.
+    """
+    if "comment" not in {c["name"] for c in sa.inspect(connection).get_columns(replies.name)}:
+        connection.exec_driver_sql("ALTER TABLE replies ADD COLUMN comment TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     _create_all,
     _ledger_for_packs,
@@ -103,6 +114,7 @@ MIGRATIONS: list[Migration] = [
     _inbound,
     _one_form_source,
     _observation_translations,
+    _reply_comments,
 ]
 LATEST = len(MIGRATIONS)
 

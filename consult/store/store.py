@@ -218,18 +218,12 @@ class Store:
         sequence: int,
         source: str,
         received_at: dt.datetime | None = None,
+        comment: str | None = None,
     ) -> Reply:
-        """Return the reply recorded; one to the current sequence becomes the attendee's answer."""
+        """Return the reply recorded (and its comment); the current sequence's sets the answer."""
         with writing(self._engine) as connection:
-            return _meetings.record_reply(
-                connection,
-                meeting_id=meeting_id,
-                attendee=attendee,
-                partstat=partstat,
-                sequence=sequence,
-                received_at=received_at or _now(),
-                source=source,
-            )
+            answer = _meetings.Answer(attendee, partstat, sequence, source, comment)
+            return _meetings.record_reply(connection, meeting_id, answer, received_at or _now())
 
     def replies(self, meeting_id: str) -> list[Reply]:
         """Return the replies to the meeting, in the order they were recorded."""

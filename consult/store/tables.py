@@ -113,6 +113,7 @@ replies = sa.Table(
     sa.Column("sequence", sa.Integer, nullable=False),
     sa.Column("received_at", UTCDateTime, nullable=False),
     sa.Column("source", sa.String, nullable=False),
+    sa.Column("comment", sa.Text),  # what the attendee said with it: iTIP COMMENT or mail text
 )
 
 observations = sa.Table(

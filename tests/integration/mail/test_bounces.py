@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,6 +28,7 @@ from consult.mail.transports.outbox import FileOutbox
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import Store, open_store
+from consult.store.history import history_lines
 from consult.workspace.loading import Workspace, load_workspace
 from tests.conftest import PLANNED_AT, TINY_TRAINING
 
@@ -240,7 +242,7 @@ def test_consult_validate_of_a_workspace_never_sent_from_creates_no_store(
     result = run("validate", str(root))
 
     assert result.returncode == 0, result.stderr
-    assert "warning" not in result.stderr
+    assert "bounced" not in result.stderr
     assert not (root / ".consult").exists()
 
 
@@ -256,3 +258,27 @@ def test_consult_replies_names_the_bounce_and_the_bounced_contact(invited: Round
     assert "| inbox/exim-quoted.eml |" in text
     assert f"| {GIORGI} | bounced 5.1.1 (550 5.1.1 <{GIORGI}>" in text
     assert "| bounced |" in text
+
+
+def test_consult_log_lists_the_bounce_and_the_automatic_reply(invited: Round) -> None:
+    _, settings, store = invited
+    deliver_to_inbox(settings, "office365.eml", "exchange-automatic-reply.eml")
+    record_inbox(store, read_inbox(settings.inbox))
+
+    lines = history_lines(store.history(SLUG), ZoneInfo("Asia/Tbilisi"), SLUG)
+    mail = [line for line in lines if " mail." in line]
+
+    assert len(mail) == 2, lines
+    [bounce] = [line for line in mail if "mail.bounce" in line]
+    assert "round-1/mia" in bounce
+    assert f"address: {NINO}" in bounce
+    assert "status: 5.1.10" in bounce
+    assert "550 5.1.10 RESOLVER.ADR.RecipientNotFound" in bounce
+    assert "source: inbox/office365.eml" in bounce
+    [auto] = [line for line in mail if "mail.auto_reply" in line]
+    assert f"address: {GIORGI}" in auto
+    assert "X-Auto-Response-Suppress: All" in auto
+    assert sorted(e.action for e in store.history(SLUG, kinds=["mail"])) == [
+        "mail.auto_reply",
+        "mail.bounce",
+    ]

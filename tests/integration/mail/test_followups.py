@@ -12,6 +12,7 @@ from pathlib import Path
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 
 from consult.demo import shift_dates
 from consult.errors import PlanningError
@@ -19,13 +20,14 @@ from consult.mail.delivery import deliver
 from consult.mail.invitations import send_round
 from consult.mail.mailing import mailing, round_mailing
 from consult.mail.mime import RawMessage, as_email
-from consult.mail.reminders import due_messages
+from consult.mail.reminders import due_messages, started_reminders
 from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.planning.changes import cancel, find_meeting, reschedule
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import Store, open_store
+from consult.store.tables import messages
 from consult.workspace.loading import Workspace, load_workspace
 from tests.conftest import PLANNED_AT, TINY_TRAINING
 
@@ -125,6 +127,7 @@ def test_a_reminder_goes_to_everyone_who_has_not_declined_once(
     workspace, settings, store = invited
     meeting = find_meeting(store, SLUG, ROUND, "mia")
     store.record_reply(meeting.id, "lela@example.org", "DECLINED", meeting.sequence, "test")
+    store.record_reply(meeting.id, "nino@mia.example.gov.ge", "ACCEPTED", meeting.sequence, "t")
     day_before = meeting.start - dt.timedelta(days=1)
 
     def remind() -> list[tuple[str, str, str]]:
@@ -150,6 +153,74 @@ def test_a_nudge_goes_to_consulted_people_who_have_not_answered(
     meeting = find_meeting(store, SLUG, ROUND, "mia")
     store.record_reply(meeting.id, "nino@mia.example.gov.ge", "ACCEPTED", meeting.sequence, "t")
     assert list(due_messages(mailing(workspace, SLUG, choose_sender(settings), later), store)) == []
+
+
+def texts(settings: Settings, kind: str, to: str) -> list[str]:
+    """Return the plain text of each `kind` message to `to` in the outbox."""
+    found = []
+    for path in sorted(settings.outbox.glob(f"*.{kind}.*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if to not in str(message["To"]):
+            continue
+        body = message.get_body(("plain",))
+        assert body is not None
+        found.append(body.get_content())
+    return found
+
+
+def test_a_reminder_and_a_nudge_due_in_one_run_are_one_message(
+    invited: tuple[Workspace, Settings, Store],
+) -> None:
+    workspace, settings, store = invited
+    meeting = find_meeting(store, SLUG, ROUND, "mia")
+    nino = "nino@mia.example.gov.ge"
+
+    def run(at: dt.datetime) -> list[tuple[str, str]]:
+        report = deliver(
+            store,
+            FileOutbox(settings.outbox),
+            due_messages(mailing(workspace, SLUG, choose_sender(settings), at), store),
+            domain=settings.mail_domain,
+        )
+        return sorted((d.kind, d.outcome) for d in report if d.recipient == nino)
+
+    # Nino (Georgian) has not answered, the meeting is tomorrow: a nudge is due, and so is
+    # a reminder. One message goes: the nudge, which says when the meeting takes place.
+    day_before = meeting.start - dt.timedelta(days=1)
+    assert run(day_before) == [("nudge", "sent")]
+    [nudge] = texts(settings, "nudge", nino)
+    assert "ხვალ" in nudge  # tomorrow
+    assert "თქვენი პასუხი ჯერ არ მიგვიღია" in nudge  # we have not had your reply
+    assert texts(settings, "reminder", nino) == []
+    # the store stamps a send with the real clock; this run was the day before the meeting
+    with store._engine.begin() as connection:
+        connection.execute(
+            sa.update(messages).where(messages.c.kind == "nudge").values(sent_at=day_before)
+        )
+    # The nudge stood for the reminder: once Nino accepts, no reminder follows it.
+    store.record_reply(meeting.id, nino, "ACCEPTED", meeting.sequence, "inbox/nino.ics")
+    assert run(meeting.start - dt.timedelta(hours=2)) == []
+    assert texts(settings, "reminder", nino) == []
+    started = meeting.start + dt.timedelta(minutes=5)
+    late = started_reminders(mailing(workspace, SLUG, choose_sender(settings), started), store)
+    assert [d.recipient for d in late if d.recipient == nino] == []
+
+
+def test_a_nudge_sent_before_the_reminder_days_does_not_stop_the_reminder(
+    invited: tuple[Workspace, Settings, Store],
+) -> None:
+    workspace, settings, store = invited
+    meeting = find_meeting(store, SLUG, ROUND, "mia")
+
+    def due(at: dt.datetime) -> list[tuple[str, str]]:
+        mail = mailing(workspace, SLUG, choose_sender(settings), at)
+        report = deliver(
+            store, FileOutbox(settings.outbox), due_messages(mail, store), domain="x.org"
+        )
+        return [(d.kind, d.outcome) for d in report if d.recipient == "nino@mia.example.gov.ge"]
+
+    assert due(NOW + dt.timedelta(days=4)) == [("nudge", "sent")]
+    assert due(meeting.start - dt.timedelta(days=1)) == [("reminder", "sent")]
 
 
 def test_the_coordinator_hears_the_day_after_a_meeting_without_notes(

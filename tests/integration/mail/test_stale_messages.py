@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from consult.cli.output import print_delivery
 from consult.demo import shift_dates
 from consult.mail.delivery import Delivered
 from consult.mail.invitations import late_meetings, send_round
@@ -166,3 +167,56 @@ def test_consult_send_names_the_meetings_that_started(
     for meeting in meetings:
         assert f"  {meeting.id}: 2 invitations not sent, {started(meeting)}\n" in result.stdout
     assert not settings.outbox.exists() or not list(settings.outbox.glob("*.eml"))
+
+
+def remind(round_: Round, now: dt.datetime) -> list[Delivered]:
+    workspace, settings, store, _, _ = round_
+    mail = mailing(workspace, SLUG, choose_sender(settings), now)
+    return send_due(mail, store, FileOutbox(settings.outbox))
+
+
+def test_a_meeting_held_with_notes_is_never_to_reschedule(
+    confirmed: Round, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, store, earlier, _ = confirmed
+    send(confirmed, NOW)
+    store.upsert_observation(
+        "notes/mia.md#1",
+        meeting_id=earlier.id,
+        organisation=earlier.organisation,
+        kind="gap",
+        theme="bias",
+        severity=3,
+        text="Interpreters are booked too late.",
+        confidentiality="public",
+    )
+    report = remind(confirmed, earlier.start + dt.timedelta(minutes=50))
+    print_delivery("Reminders", report, "consult remind")
+    assert late_meetings(report) == []
+    assert earlier.id not in capsys.readouterr().out.replace("\n", "")
+
+
+def test_a_meeting_with_attendance_recorded_is_never_to_reschedule(confirmed: Round) -> None:
+    _, _, store, earlier, _ = confirmed
+    send(confirmed, NOW)
+    attendance = {"source": "notes/mia.md", "attendance": [{"role": "Head of department"}]}
+    store.audit("Nino", "notes.attendance", earlier.id, attendance)
+    report = remind(confirmed, earlier.start + dt.timedelta(minutes=50))
+    assert late_meetings(report) == []
+
+
+def test_a_meeting_whose_time_passed_is_not_proposed_for_rescheduling(
+    confirmed: Round, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, _, earlier, _ = confirmed
+    send(confirmed, NOW)
+    report = remind(confirmed, earlier.end + dt.timedelta(hours=2))
+    print_delivery("Reminders", report, "consult remind")
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "reschedule" not in printed
+    local = earlier.start.astimezone(ZoneInfo("Asia/Tbilisi"))
+    assert (
+        f"{earlier.id}: 2 reminders not sent, the meeting's time has passed "
+        f"({local:%a %Y-%m-%d %H:%M} Asia/Tbilisi)" in printed
+    )
+    assert "record its notes if it took place (`consult import-notes`, or the desk)" in printed

@@ -517,6 +517,30 @@ def test_reopening_a_store_migrates_nothing_and_keeps_the_data(empty_store_url: 
         assert store.get_meeting(meeting.id) == meeting
 
 
+def test_a_version_4_database_gains_reply_comments_and_keeps_its_replies(
+    empty_store_url: str,
+) -> None:
+    with open_store(empty_store_url) as store:
+        meeting = plan(store)
+        store.record_reply(meeting.id, "nino@example.org", "DECLINED", 0, "inbox/old.ics")
+    engine = create_store_engine(empty_store_url)
+    try:
+        with engine.begin() as connection:  # the replies table as version 4 had it
+            connection.exec_driver_sql("ALTER TABLE replies DROP COLUMN comment")
+            connection.exec_driver_sql("UPDATE schema_version SET version = 4")
+        assert migrate(engine) == list(range(5, LATEST + 1))
+    finally:
+        engine.dispose()
+    with open_store(empty_store_url) as store:
+        [old] = store.replies(meeting.id)
+        assert (old.source, old.comment) == ("inbox/old.ics", None)
+        said = store.record_reply(
+            meeting.id, "nino@example.org", "DECLINED", 0, "inbox/new.eml", comment="Away, sorry"
+        )
+        assert store.replies(meeting.id)[-1] == said
+        assert said.comment == "Away, sorry"
+
+
 def test_a_database_from_a_newer_consult_is_refused_naming_it(
     empty_store_url: str, raw: sa.Engine
 ) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from consult.planning.changes import change_problem
 from consult.planning.plan import plan_round, save_plan
@@ -15,6 +16,7 @@ from consult.planning.problem import bookings
 from consult.planning.quorum import at_risk, risk_line
 from consult.planning.rules import check_slot
 from consult.store import Store, open_store
+from consult.store.tables import messages
 from consult.workspace.loading import Workspace, load_workspace
 from schemas.state import Meeting, PartStat
 from tests.conftest import PLANNED_AT, TINY_STAKEHOLDERS, TINY_TRAINING
@@ -70,12 +72,17 @@ def planned(workspace: Workspace, store: Store, invited: bool = True) -> Meeting
     return meeting
 
 
-def invite(store: Store, meeting: Meeting) -> None:
-    """Record the meeting's invitations as sent to each attendee."""
+def invite(store: Store, meeting: Meeting, at: dt.datetime = PLANNED_AT) -> None:
+    """Record the meeting's invitations as sent to each attendee `at` (the day it was planned)."""
     for attendee in store.attendees(meeting.id):
         claimed = store.claim_message(meeting.id, attendee.email, meeting.sequence, "invitation")
         assert claimed is not None
         store.mark_sent(claimed.id, f"<{attendee.email}@test>")
+    # the store stamps sends with the real clock; these tests run on the plan's calendar
+    with store._engine.begin() as connection:
+        connection.execute(
+            sa.update(messages).where(messages.c.meeting_id == meeting.id).values(sent_at=at)
+        )
 
 
 def answer(store: Store, meeting: Meeting, email: str, partstat: PartStat) -> None:
@@ -206,3 +213,65 @@ def test_the_feeds_are_asked_only_for_a_round_with_a_meeting_at_risk(
     assert asked == []
     at_risk(workspace, store, SLUG, days_before(meeting, 2), feeds)
     assert asked == ["round-1"]
+
+
+def test_no_meeting_is_flagged_minutes_after_its_invitation_nor_since_a_day_before_it(
+    workspace: Workspace, store: Store
+) -> None:
+    # Planned with two working days of lead time, invited after the "3 days before" day:
+    # the rule once flagged it three minutes after the send, "since" a day before the send.
+    meeting = planned(workspace, store, invited=False)
+    sent = days_before(meeting, 2)
+    invite(store, meeting, at=sent)
+
+    assert at_risk(workspace, store, SLUG, sent + dt.timedelta(minutes=3), no_feeds) == []
+
+
+def test_invitees_get_two_working_days_to_answer_before_a_meeting_is_flagged(
+    workspace: Workspace, store: Store
+) -> None:
+    meeting = planned(workspace, store, invited=False)
+    day = meeting.start.astimezone(TBILISI).date()
+    # a Monday meeting invited on the Wednesday before: Thursday and Friday to answer
+    assert day.weekday() == 0
+    sent = dt.datetime.combine(day - dt.timedelta(days=5), dt.time(10), TBILISI)
+    invite(store, meeting, at=sent)
+
+    friday = sent + dt.timedelta(days=2)
+    assert at_risk(workspace, store, SLUG, friday - dt.timedelta(minutes=1), no_feeds) == []
+    [risk] = at_risk(workspace, store, SLUG, friday, no_feeds)
+    assert risk.reason == "no acceptance 3 days before it"
+    assert risk.day == friday.date()
+
+
+def test_a_flag_after_the_answer_window_says_so_and_is_dated_from_its_end(
+    write_workspace: Callable[..., Path], store: Store
+) -> None:
+    training = TINY_TRAINING.replace("briefing:\n", "  quorum:\n    days_before: 7\nbriefing:\n")
+    workspace = workspace_with(write_workspace, training)
+    meeting = planned(workspace, store, invited=False)
+    day = meeting.start.astimezone(TBILISI).date()
+    sent = dt.datetime.combine(day - dt.timedelta(days=5), dt.time(10), TBILISI)  # Wednesday
+    invite(store, meeting, at=sent)
+
+    assert at_risk(workspace, store, SLUG, sent + dt.timedelta(days=1), no_feeds) == []
+    friday = sent + dt.timedelta(days=2)
+    [risk] = at_risk(workspace, store, SLUG, friday, no_feeds)
+    assert risk.reason == "no acceptance 2 working days after the invitation"
+    assert f"(since {friday:%a %d %b %Y})" in risk_line(risk, "Asia/Tbilisi")
+
+
+def test_the_training_sets_the_working_days_invitees_have_to_answer(
+    write_workspace: Callable[..., Path], store: Store
+) -> None:
+    training = TINY_TRAINING.replace(
+        "briefing:\n", "  quorum:\n    answer_working_days: 0\nbriefing:\n"
+    )
+    workspace = workspace_with(write_workspace, training)
+    meeting = planned(workspace, store, invited=False)
+    sent = days_before(meeting, 2)
+    invite(store, meeting, at=sent)
+
+    [risk] = at_risk(workspace, store, SLUG, sent, no_feeds)
+    assert risk.reason == "no acceptance 3 days before it"
+    assert risk.day == sent.date()
