@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from consult.mail.calendar import build_invite
 from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver
 from consult.mail.mailing import Mailing, RoundMailing
 from consult.mail.mime import RawMessage, prepare_message
+from consult.mail.news import News, news_for, proposers
 from consult.mail.render import MessageContext, Rendered, meeting_purpose, render_message
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
 from schemas import Language, MeetingFormat
-from schemas.state import Attendee, Meeting, Message, MessageKind
+from schemas.state import Attendee, Meeting, MeetingVersion, Message, MessageKind
 
 LANGUAGES: tuple[Language, ...] = ("ka", "en", "ru")
 FORMATS: tuple[MeetingFormat, ...] = ("online", "in_person", "group_discussion")
@@ -66,13 +68,15 @@ def round_messages(
     An invitation or update about a meeting that has started by the mailing's moment is left
     out; `started_messages` reports it.
     """
-    for meeting, kind, _ in _calls(store, mail, meetings):
+    for meeting, kind, ledger in _calls(store, mail, meetings):
         if kind != "cancellation" and meeting.start <= mail.now:
             continue
         attendees = tuple(store.attendees(meeting.id))
+        proposed = proposers(meeting, store.counters(meeting.id)) if kind == "update" else None
         calendars: dict[str, bytes] = {}
         for attendee in attendees:
-            build = partial(prepare, mail, meeting, attendees, attendee, kind, calendars)
+            news = news_for(meeting, kind, ledger, proposed or frozenset(), attendee.email)
+            build = partial(prepare, mail, meeting, attendees, attendee, news, calendars)
             yield Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 
 
@@ -129,18 +133,18 @@ def prepare(
     meeting: Meeting,
     attendees: tuple[Attendee, ...],
     attendee: Attendee,
-    kind: MessageKind,
+    news: News,
     calendars: dict[str, bytes] | None,
     message_id: str,
 ) -> RawMessage:
-    """Return the `kind` message about `meeting` to `attendee`, in their language and zone.
+    """Return the message about `meeting` that `news` says, to `attendee`, in their language.
 
     With `calendars` (a cache shared by the meeting's messages) the meeting's
     iTIP invite goes with it; with None, the message carries no calendar.
     """
-    sender, now = mail.sender, mail.now
+    sender, now, kind = mail.sender, mail.now, news.kind
     language = language_of(attendee)
-    context = meeting_context(mail, meeting, attendee)
+    context = meeting_context(mail, meeting, attendee, news=news)
     rendered = render_message(
         kind,
         language,
@@ -177,13 +181,22 @@ def prepare(
 
 
 def meeting_context(
-    mail: Mailing, meeting: Meeting, recipient: Attendee, reason: str | None = None
+    mail: Mailing,
+    meeting: Meeting,
+    recipient: Attendee,
+    reason: str | None = None,
+    news: News | None = None,
 ) -> MessageContext:
-    """Return what a message about `meeting` tells `recipient`, in their language and zone."""
+    """Return what a message about `meeting` tells `recipient`, in their language and zone.
+
+    `news` adds what an update changed since the recipient was last told, and whether
+    its time was theirs; the recipient's answer goes with every message.
+    """
     training, sender = mail.training, mail.sender
     language = language_of(recipient)
     organisation = mail.workspace.stakeholders.organisation(meeting.organisation)
     names = {f.id: f.name for f in training.consultation.facilitators}
+    before = news.before if news is not None else None
     return MessageContext(
         recipient_name=recipient.name,
         organisation_name=organisation.name.get(language),
@@ -200,7 +213,24 @@ def meeting_context(
         coordinator_name=sender.name,
         reason=reason,
         sent_at=mail.now,
+        answer=recipient.partstat,
+        proposed_by_recipient=news is not None and news.proposed,
+        **(_previous(meeting, before, names) if before is not None else {}),
     )
+
+
+def _previous(meeting: Meeting, before: MeetingVersion, names: Mapping[str, str]) -> dict[str, Any]:
+    """Return the context's `previous_*` fields: what `before` was, where it differs."""
+    previous: dict[str, Any] = {}
+    if (before.start, before.end) != (meeting.start, meeting.end):
+        previous |= {"previous_start": before.start, "previous_end": before.end}
+    if before.location != meeting.location:
+        previous["previous_location"] = before.location or ""
+    if before.format != meeting.format and before.format in FORMATS:
+        previous["previous_format"] = before.format
+    if before.facilitators != meeting.facilitators:
+        previous["previous_facilitators"] = tuple(names.get(f, f) for f in before.facilitators)
+    return previous
 
 
 def addressed(

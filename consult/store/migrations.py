@@ -17,7 +17,15 @@ import sqlalchemy as sa
 
 from consult.errors import StoreError
 from consult.store.engine import writing
-from consult.store.tables import claimants, inbound, messages, metadata, packs, schema_version
+from consult.store.tables import (
+    claimants,
+    inbound,
+    meetings,
+    messages,
+    metadata,
+    packs,
+    schema_version,
+)
 
 Migration = Callable[[sa.Connection], None]
 
@@ -61,7 +69,23 @@ def _inbound(connection: sa.Connection) -> None:
     inbound.create(connection, checkfirst=True)
 
 
-MIGRATIONS: list[Migration] = [_create_all, _ledger_for_packs, _claimants, _inbound]
+def _meeting_versions(connection: sa.Connection) -> None:
+    """Version 5: `meetings.versions`, what each meeting was at its earlier SEQUENCEs.
+
+    Meetings changed before it keep none: their updates say what they are now.
+    """
+    column = meetings.c.versions
+    kind = column.type.compile(dialect=connection.dialect)
+    connection.exec_driver_sql(f'ALTER TABLE meetings ADD COLUMN "{column.name}" {kind}')
+
+
+MIGRATIONS: list[Migration] = [
+    _create_all,
+    _ledger_for_packs,
+    _claimants,
+    _inbound,
+    _meeting_versions,
+]
 LATEST = len(MIGRATIONS)
 
 

@@ -346,7 +346,7 @@ def test_an_update_that_moves_only_the_place_names_the_previous_place(english):
     rendered = render_message("update", "en", context)
 
     assert "Previous time" not in rendered.text
-    assert "The place or link has changed. Previously: Room 3" in rendered.text
+    assert f"New link: {LINK}\nPrevious place: Room 3" in rendered.text
 
 
 def test_a_cancellation_gives_the_reason_only_when_there_is_one(english):
