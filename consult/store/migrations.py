@@ -75,6 +75,8 @@ def _meeting_versions(connection: sa.Connection) -> None:
     Meetings changed before it keep none: their updates say what they are now.
     """
     column = meetings.c.versions
+    if column.name in {c["name"] for c in sa.inspect(connection).get_columns(meetings.name)}:
+        return
     kind = column.type.compile(dialect=connection.dialect)
     connection.exec_driver_sql(f'ALTER TABLE meetings ADD COLUMN "{column.name}" {kind}')
 
