@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from consult.errors import UnsendableMessageError
 from consult.mail.calendar import build_invite
 from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver
 from consult.mail.mailing import Mailing, RoundMailing
@@ -27,7 +28,9 @@ from consult.mail.render import MessageContext, Rendered, meeting_purpose, rende
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
-from schemas import Language, MeetingFormat
+from consult.workspace.links import meeting_location
+from consult.workspace.loading import TRAININGS
+from schemas import Language, MeetingFormat, Training
 from schemas.state import Attendee, Meeting, MeetingVersion, Message, MessageKind
 
 LANGUAGES: tuple[Language, ...] = ("ka", "en", "ru")
@@ -143,6 +146,14 @@ def prepare(
     iTIP invite goes with it; with None, the message carries no calendar.
     """
     sender, now, kind = mail.sender, mail.now, news.kind
+    located = meeting_location(mail.training, meeting)
+    if located is None and meeting.format == "online" and kind != "cancellation":
+        raise UnsendableMessageError(
+            f"{meeting.id}: an online meeting without a link; give it its https link "
+            f"(location) in {TRAININGS}/{meeting.training}.yaml, or the training a "
+            "consultation.meeting_link"
+        )
+    meeting = meeting.model_copy(update={"location": located})
     language = language_of(attendee)
     context = meeting_context(mail, meeting, attendee, news=news)
     rendered = render_message(
@@ -206,7 +217,7 @@ def meeting_context(
         start=meeting.start,
         end=meeting.end,
         recipient_timezone=recipient.timezone,
-        location=meeting.location,
+        location=meeting_location(training, meeting),
         facilitators=tuple(names.get(f, f) for f in meeting.facilitators),
         sender_name=sender.name,
         sender_organisation=sender.organisation,
@@ -215,17 +226,23 @@ def meeting_context(
         sent_at=mail.now,
         answer=recipient.partstat,
         proposed_by_recipient=news is not None and news.proposed,
-        **(_previous(meeting, before, names) if before is not None else {}),
+        **(_previous(training, meeting, before) if before is not None else {}),
     )
 
 
-def _previous(meeting: Meeting, before: MeetingVersion, names: Mapping[str, str]) -> dict[str, Any]:
-    """Return the context's `previous_*` fields: what `before` was, where it differs."""
+def _previous(training: Training, meeting: Meeting, before: MeetingVersion) -> dict[str, Any]:
+    """Return the context's `previous_*` fields: what `before` was, where it differs.
+
+    An online meeting without a location of its own is where the training's
+    meeting_link takes it, then as now.
+    """
+    names = {f.id: f.name for f in training.consultation.facilitators}
+    was = meeting_location(training, meeting.model_copy(update=before.model_dump()))
     previous: dict[str, Any] = {}
     if (before.start, before.end) != (meeting.start, meeting.end):
         previous |= {"previous_start": before.start, "previous_end": before.end}
-    if before.location != meeting.location:
-        previous["previous_location"] = before.location or ""
+    if was != meeting_location(training, meeting):
+        previous["previous_location"] = was or ""
     if before.format != meeting.format and before.format in FORMATS:
         previous["previous_format"] = before.format
     if before.facilitators != meeting.facilitators:

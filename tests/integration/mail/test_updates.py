@@ -52,9 +52,6 @@ STAKEHOLDERS = TINY_STAKEHOLDERS.replace(
     1,
 )
 TRAINING = TINY_TRAINING.replace(
-    "          facilitators: [lela]\n",
-    "          facilitators: [lela]\n          location: https://meet.example.org/winter/mia\n",
-).replace(
     "  rounds:\n",
     """\
     - id: levan
@@ -177,7 +174,7 @@ def test_an_update_names_the_place_format_and_facilitators_that_changed(
     sending.send_round(invited, round_1(invited))
     got = texts(invited.settings.outbox, "update")
     assert "New place: Ministry, room 12" in got[JOHN]
-    assert "Previous link: https://meet.example.org/winter/mia" in got[JOHN]
+    assert "Previous link: https://meet.example.org/winter-2027/mia" in got[JOHN]
     assert "New format: In-person meeting\nPrevious format: Online meeting" in got[JOHN]
     assert "Now facilitated by: Lela Tsereteli and Levan Abashidze" in got[JOHN]
     assert "Previously facilitated by: Lela Tsereteli" in got[JOHN]
@@ -228,3 +225,49 @@ def test_a_cancellation_to_who_never_answered_tells_them_no_answer_is_needed(
     assert "You need not answer the invitation any more." in got[JOHN]
     assert "Вам больше не нужно отвечать на приглашение." in got[OLGA]
     assert "მოწვევაზე პასუხის გაცემა აღარ არის საჭირო." in got[NINO]
+
+
+def test_the_trainings_meeting_link_gives_every_online_invitation_its_link(
+    write_workspace: Callable[..., Path],
+) -> None:
+    training = TINY_TRAINING.replace(
+        "          location: https://meet.example.org/winter-2027/mia\n", ""
+    ).replace(
+        "  rounds:\n", "  meeting_link: https://meet.jit.si/{training}-{meeting}\n  rounds:\n"
+    )
+    root = write_workspace(STAKEHOLDERS, {"winter-2027": training})
+    workspace = load_workspace(root)
+    settings = Settings(workspace=root)
+    with open_store(settings.store_url) as store:
+        plan = plan_round(workspace, "winter-2027", "round-1", {}, [], now=PLANNED_AT)
+        save_plan(store, plan, "test")
+        store.decide_round("winter-2027", "round-1", approve=True, actor="test")
+        built = assemble(settings, workspace, store, lambda: PLANNED_AT)
+        sending.send_round(built, round_1(built))
+        [meeting] = store.meetings("winter-2027", "round-1")
+    assert meeting.location == "https://meet.jit.si/winter-2027-mia"
+    got = texts(settings.outbox, "invitation")
+    assert "Link: https://meet.jit.si/winter-2027-mia" in got[JOHN]
+    assert "Ссылка: https://meet.jit.si/winter-2027-mia" in got[OLGA]
+    assert "ბმული: https://meet.jit.si/winter-2027-mia" in got[NINO]
+
+
+def test_nothing_but_a_cancellation_is_sent_about_an_online_meeting_without_a_link(
+    invited: Services,
+) -> None:
+    [meeting] = invited.store.meetings("winter-2027", "round-1")
+    invited.store.upsert_meeting(dataclasses.replace(MeetingPlan.of(meeting), location=None))
+    report = sending.send_round(invited, round_1(invited))
+    assert {(d.kind, d.outcome) for d in report} == {("update", "failed")}
+    assert report[0].detail == (
+        "cannot be built: winter-2027/round-1/mia: an online meeting without a link; give it "
+        "its https link (location) in trainings/winter-2027.yaml, or the training a "
+        "consultation.meeting_link"
+    )
+    changes.cancel(invited, round_1(invited), "mia", "Nino")
+    got = texts(invited.settings.outbox, "cancellation")
+    assert sorted(got) == [JOHN, "lela@example.org", NINO, OLGA]
+    for text in got.values():
+        assert "link" not in text.lower()
+        assert "ბმულ" not in text
+        assert "сылк" not in text

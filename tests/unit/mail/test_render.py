@@ -92,7 +92,7 @@ def test_every_kind_renders_in_every_language_with_local_time_zone_and_place(kin
     for part in (rendered.text, rendered.html):
         assert "10:00–11:00" in part
         assert zone in part
-        assert LINK in part
+        assert (LINK in part) == (kind != "cancellation")
         assert "Andreea Vasilescu" in part
 
 
@@ -212,16 +212,30 @@ def test_an_https_location_is_a_link_in_html_and_anything_else_is_plain_text(eng
     assert "Place: javascript:alert(1)" in plain.text
 
 
-def test_a_missing_location_says_what_will_follow(english):
-    online = render_message("invitation", "en", dataclasses.replace(english, location=None))
+def test_no_message_promises_a_link_and_a_missing_place_is_to_be_confirmed(english):
     in_person = render_message(
         "invitation",
         "en",
         dataclasses.replace(english, location=None, meeting_format="in_person"),
     )
 
-    assert "Link: we will send you the link before the meeting" in online.text
     assert "Place: to be confirmed" in in_person.text
+    for language in ("en", "ka", "ru"):
+        online = render_message("invitation", language, dataclasses.replace(english, location=None))
+        for text in (online.text, online.html):
+            assert "send you the link" not in text
+            assert "ბმულს შეხვედრამდე გამოგიგზავნით" not in text
+            assert "ссылку мы пришлём" not in text
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Link"), ("ka", "ბმული"), ("ru", "Ссылка")])
+def test_a_cancellation_shows_no_link(english, language, label):
+    cancelled = render_message("cancellation", language, english)
+
+    assert LINK not in cancelled.text
+    assert LINK not in cancelled.html
+    assert f"{label}:" not in cancelled.text
+    assert f"<th>{label}</th>" not in cancelled.html
 
 
 def test_css_is_inlined_into_style_attributes_and_no_style_block_is_left(english):

@@ -64,7 +64,7 @@ def test_a_translation_without_english_names_file_line_and_field(write_workspace
     with pytest.raises(WorkspaceError) as caught:
         load_workspace(write_workspace(trainings={"winter-2027": training}))
     assert [str(problem) for problem in caught.value.problems] == [
-        "trainings/winter-2027.yaml, line 62, terms_of_reference.en: missing, "
+        "trainings/winter-2027.yaml, line 63, terms_of_reference.en: missing, "
         "expected a value (the field is required)"
     ]
 
@@ -76,7 +76,7 @@ def test_a_plain_string_with_a_control_character_names_the_field_itself(
     with pytest.raises(WorkspaceError) as caught:
         load_workspace(write_workspace(trainings={"winter-2027": training}))
     [problem] = [str(problem) for problem in caught.value.problems]
-    assert problem.startswith("trainings/winter-2027.yaml, line 56, terms_of_reference: got ")
+    assert problem.startswith("trainings/winter-2027.yaml, line 57, terms_of_reference: got ")
     assert problem.endswith("U+202E (RIGHT-TO-LEFT OVERRIDE) is one")
 
 
@@ -107,7 +107,7 @@ def test_a_text_is_asked_only_in_its_readers_languages(write_workspace: Write) -
     assert [str(warning) for warning in missing_translations(workspace)] == [
         "trainings/winter-2027.yaml, line 1, title: no Georgian (ka) text, "
         "so its Georgian readers get the English",
-        "trainings/winter-2027.yaml, line 61, terms_of_reference: no Georgian (ka) text, "
+        "trainings/winter-2027.yaml, line 62, terms_of_reference: no Georgian (ka) text, "
         "so its Georgian readers get the English",
     ]
 
