@@ -75,10 +75,11 @@ def round_messages(
         if kind != "cancellation" and meeting.start <= mail.now:
             continue
         attendees = tuple(store.attendees(meeting.id))
-        proposed = proposers(meeting, store.counters(meeting.id)) if kind == "update" else None
+        counters = store.counters(meeting.id) if kind == "update" else []
+        proposed = proposers(meeting, counters)
         calendars: dict[str, bytes] = {}
         for attendee in attendees:
-            news = news_for(meeting, kind, ledger, proposed or frozenset(), attendee.email)
+            news = news_for(meeting, kind, ledger, proposed, attendee.email)
             build = partial(prepare, mail, meeting, attendees, attendee, news, calendars)
             yield Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 
