@@ -438,3 +438,12 @@ def test_the_built_in_templates_exist_for_every_kind_and_language():
         for kind in KINDS:
             for suffix in ("subject.j2", "txt.j2", "html.j2"):
                 assert (root / language / f"{kind}.{suffix}").is_file()
+
+
+@pytest.mark.parametrize("language", ["ka", "en", "ru"])
+def test_the_place_and_the_facilitators_are_two_lines(english, language):
+    in_person = dataclasses.replace(english, meeting_format="in_person", location="Room 3")
+    text = render_message("invitation", language, in_person).text
+
+    [place] = [line for line in text.splitlines() if "Room 3" in line]
+    assert place.endswith(": Room 3")
