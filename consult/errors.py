@@ -19,7 +19,7 @@
     ├── InvalidCalendar            (ValueError) the bytes are not the iTIP calendar expected
     ├── HeaderError                (ValueError) a value no mail header may hold
     ├── CalendarError              (ValueError) a calendar that cannot go into an invitation
-    ├── UnsendableMessageError     (ValueError) a message without a From, one To or an ID
+    ├── UnsendableMessageError     (ValueError) a message without a From, one To, an ID or its link
     ├── TransportSettingsError     (ValueError) a transport configured with bad values
     ├── SenderError                (ValueError) a From address SMTP must not send from
     ├── SendNotConfirmed           a round's first send, not confirmed: nothing was sent
@@ -199,7 +199,7 @@ class CalendarError(ConsultError, ValueError):
 
 
 class UnsendableMessageError(ConsultError, ValueError):
-    """The message lacks what a transport needs: a From, exactly one To, a Message-ID."""
+    """The message lacks what it needs: a From, exactly one To, a Message-ID, an online link."""
 
 
 class TransportSettingsError(ConsultError, ValueError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MeetingStatus = Literal["proposed", "confirmed", "cancelled", "held", "notes_missing"]
 MessageKind = Literal[
@@ -41,6 +41,17 @@ class State(BaseModel):
     model_config = ConfigDict(frozen=True, from_attributes=True)
 
 
+class MeetingVersion(State):
+    """What a meeting was at one SEQUENCE: its time, place, format and facilitators then."""
+
+    sequence: int = Field(ge=0)
+    format: str
+    start: dt.datetime = Field(description="UTC")
+    end: dt.datetime = Field(description="UTC")
+    location: str | None = None
+    facilitators: tuple[str, ...] = ()
+
+
 class Meeting(State):
     """A scheduled consultation: one per organisation or group discussion of a round."""
 
@@ -57,6 +68,34 @@ class Meeting(State):
     location: str | None = None
     facilitators: tuple[str, ...] = ()
     updated_at: dt.datetime
+    versions: tuple[MeetingVersion, ...] = Field(
+        default=(),
+        description="What the meeting was at each earlier SEQUENCE, kept when a change raised "
+        "it: what people told of it then hold. Empty for changes made before version 5.",
+    )
+
+    @field_validator("versions", mode="before")
+    @classmethod
+    def _no_versions(cls, value: object) -> object:
+        """Return no versions for a meeting stored before they were kept (NULL)."""
+        return () if value is None else value
+
+    def current(self) -> MeetingVersion:
+        """Return the meeting as it is, at its own SEQUENCE."""
+        return MeetingVersion(
+            sequence=self.sequence,
+            format=self.format,
+            start=self.start,
+            end=self.end,
+            location=self.location,
+            facilitators=self.facilitators,
+        )
+
+    def version(self, sequence: int) -> MeetingVersion | None:
+        """Return the meeting as it was at `sequence` (as it is, at its own); None if not kept."""
+        if sequence == self.sequence:
+            return self.current()
+        return next((v for v in self.versions if v.sequence == sequence), None)
 
 
 class Attendee(State):

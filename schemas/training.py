@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import string
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, Field, model_validator
+from pydantic import AfterValidator, AnyHttpUrl, Field, model_validator
 
 from schemas.stakeholders import MailSender
 from schemas.types import (
@@ -28,6 +30,37 @@ from schemas.types import (
 )
 
 MeetingFormat = Literal["online", "in_person", "group_discussion"]
+LINK_FIELDS = ("training", "round", "meeting")
+"""What a meeting-link template may name: the training's, the round's and the meeting's ids."""
+LINK_EXAMPLE = "https://meet.jit.si/{training}-{round}-{meeting}"
+
+
+def _check_meeting_link(value: str) -> str:
+    """Return the template if it names only LINK_FIELDS and makes an https URL."""
+    expected = (
+        f"an https URL in which only {{training}}, {{round}} and {{meeting}} stand for the ids, "
+        f"e.g. {LINK_EXAMPLE}"
+    )
+    try:
+        named = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        made = value.format(**dict.fromkeys(LINK_FIELDS, "x"))
+    except (ValueError, KeyError, IndexError):
+        raise ValueError(expected) from None
+    if not named <= set(LINK_FIELDS) or not is_https_link(made):
+        raise ValueError(expected)
+    return value
+
+
+def is_https_link(text: str) -> bool:
+    """Return whether `text` is an https URL with a host and no white space."""
+    return (
+        text.startswith("https://")
+        and bool(urlsplit(text).netloc)
+        and not any(c.isspace() for c in text)
+    )
+
+
+MeetingLink = Annotated[str, Field(min_length=1), AfterValidator(_check_meeting_link)]
 
 
 class Venue(Strict):
@@ -153,8 +186,9 @@ class PlannedMeeting(Strict):
     facilitators: tuple[Id, ...] = Field(min_length=1)
     location: Localized | None = Field(
         default=None,
-        description="A room for in-person meetings, or the link of an online one; a plain "
-        "string is English, a mapping gives the place per language.",
+        description="A room for in-person meetings (a plain string is English, a mapping gives "
+        "the place per language), or the https link of an online one (which needs it, unless "
+        "the consultation has a meeting_link).",
     )
     attendees: tuple[AttendeeFilter, ...] = Field(
         default=(),
@@ -233,6 +267,12 @@ class ConsultationPlan(Strict):
         default=None,
         description="What the meetings are for, as the invitations say it; without it, the "
         "first sentence of the terms of reference.",
+    )
+    meeting_link: MeetingLink | None = Field(
+        default=None,
+        description="The link of every online meeting without a location of its own: an https "
+        "URL in which {training}, {round} and {meeting} stand for their ids, e.g. "
+        f"{LINK_EXAMPLE}.",
     )
     buffer_minutes: int = Field(default=30, ge=0, le=240)
     slot_step_minutes: int = Field(default=30, ge=5, le=120)

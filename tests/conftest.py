@@ -108,6 +108,7 @@ consultation:
           format: online
           duration_minutes: 60
           facilitators: [lela]
+          location: https://meet.example.org/winter-2027/mia
 briefing:
   due: 2027-01-19
 """

@@ -27,6 +27,7 @@ from consult.mail.delivery import Delivered, Outgoing, deliver
 from consult.mail.invitations import TEMPLATES, addressed, language_of, meeting_context, prepare
 from consult.mail.mailing import Mailing, mailing
 from consult.mail.mime import RawMessage
+from consult.mail.news import news_for
 from consult.mail.render import render_message
 from consult.mail.replies import REQUEST_METHODS, SUFFIXES, message_calendars
 from consult.mail.sender import Sender
@@ -313,6 +314,7 @@ def answer_refreshes(
             continue
         kind: MessageKind = "invitation" if meeting.sequence == 0 else "update"
         mail = mailing(workspace, meeting.training, sender, now)
-        build = partial(prepare, mail, meeting, attendees, asking[0], kind, {})
+        news = news_for(meeting, kind, store.messages(meeting.id), frozenset(), asking[0].email)
+        build = partial(prepare, mail, meeting, attendees, asking[0], news, {})
         outgoing.append(Outgoing(meeting.id, asking[0].email, meeting.sequence, "refresh", build))
     return deliver(store, transport, outgoing, domain=sender.domain) if outgoing else []

@@ -15,18 +15,23 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from consult.errors import UnsendableMessageError
 from consult.mail.calendar import build_invite
 from consult.mail.delivery import BACKOFF, Delivered, Outgoing, deliver
 from consult.mail.mailing import Mailing, RoundMailing
 from consult.mail.mime import RawMessage, prepare_message
+from consult.mail.news import News, news_for, proposers
 from consult.mail.render import MessageContext, Rendered, meeting_purpose, render_message
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
+from consult.workspace.links import meeting_location
+from consult.workspace.loading import TRAININGS
 from schemas import Language, MeetingFormat, Training
-from schemas.state import Attendee, Meeting, Message, MessageKind
+from schemas.state import Attendee, Meeting, MeetingVersion, Message, MessageKind
 
 LANGUAGES: tuple[Language, ...] = ("ka", "en", "ru")
 FORMATS: tuple[MeetingFormat, ...] = ("online", "in_person", "group_discussion")
@@ -68,13 +73,16 @@ def round_messages(
     An invitation or update about a meeting that has started by the mailing's moment is left
     out; `started_messages` reports it.
     """
-    for meeting, kind, _ in _calls(store, mail, meetings):
+    for meeting, kind, ledger in _calls(store, mail, meetings):
         if kind != "cancellation" and meeting.start <= mail.now:
             continue
         attendees = tuple(store.attendees(meeting.id))
+        counters = store.counters(meeting.id) if kind == "update" else []
+        proposed = proposers(meeting, counters)
         calendars: dict[str, bytes] = {}
         for attendee in attendees:
-            build = partial(prepare, mail, meeting, attendees, attendee, kind, calendars)
+            news = news_for(meeting, kind, ledger, proposed, attendee.email)
+            build = partial(prepare, mail, meeting, attendees, attendee, news, calendars)
             yield Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 
 
@@ -147,18 +155,26 @@ def prepare(
     meeting: Meeting,
     attendees: tuple[Attendee, ...],
     attendee: Attendee,
-    kind: MessageKind,
+    news: News,
     calendars: dict[str, bytes] | None,
     message_id: str,
 ) -> RawMessage:
-    """Return the `kind` message about `meeting` to `attendee`, in their language and zone.
+    """Return the message about `meeting` that `news` says, to `attendee`, in their language.
 
     With `calendars` (a cache shared by the meeting's messages) the meeting's
     iTIP invite goes with it; with None, the message carries no calendar.
     """
-    sender, now = mail.sender, mail.now
+    sender, now, kind = mail.sender, mail.now, news.kind
+    located = meeting_location(mail.training, meeting)
+    if located is None and meeting.format == "online" and kind != "cancellation":
+        raise UnsendableMessageError(
+            f"{meeting.id}: an online meeting without a link; give it its https link "
+            f"(location) in {TRAININGS}/{meeting.training}.yaml, or the training a "
+            "consultation.meeting_link"
+        )
+    meeting = meeting.model_copy(update={"location": located})
     language = language_of(attendee)
-    context = meeting_context(mail, meeting, attendee)
+    context = meeting_context(mail, meeting, attendee, news=news)
     rendered = render_message(
         kind,
         language,
@@ -197,13 +213,22 @@ def prepare(
 
 
 def meeting_context(
-    mail: Mailing, meeting: Meeting, recipient: Attendee, reason: str | None = None
+    mail: Mailing,
+    meeting: Meeting,
+    recipient: Attendee,
+    reason: str | None = None,
+    news: News | None = None,
 ) -> MessageContext:
-    """Return what a message about `meeting` tells `recipient`, in their language and zone."""
+    """Return what a message about `meeting` tells `recipient`, in their language and zone.
+
+    `news` adds what an update changed since the recipient was last told, and whether
+    its time was theirs; the recipient's answer goes with every message.
+    """
     training, sender = mail.training, mail.sender
     language = language_of(recipient)
     organisation = mail.workspace.stakeholders.organisation(meeting.organisation)
     names = {f.id: f.name_for(language) for f in training.consultation.facilitators}
+    before = news.before if news is not None else None
     return MessageContext(
         recipient_name=recipient.name,
         organisation_name=organisation.name.get(language),
@@ -220,7 +245,33 @@ def meeting_context(
         coordinator_name=sender.name_for(language),
         reason=reason,
         sent_at=mail.now,
+        answer=recipient.partstat,
+        proposed_by_recipient=news is not None and news.proposed,
+        **(_previous(training, meeting, before, language) if before is not None else {}),
     )
+
+
+def _previous(
+    training: Training, meeting: Meeting, before: MeetingVersion, language: Language
+) -> dict[str, Any]:
+    """Return the context's `previous_*` fields: what `before` was, where it differs.
+
+    An online meeting without a location of its own is where the training's
+    meeting_link takes it, then as now. Places are compared as stored (in English),
+    and the one before is shown in the reader's language where the file still gives it.
+    """
+    names = {f.id: f.name_for(language) for f in training.consultation.facilitators}
+    then = meeting.model_copy(update=before.model_dump())
+    previous: dict[str, Any] = {}
+    if (before.start, before.end) != (meeting.start, meeting.end):
+        previous |= {"previous_start": before.start, "previous_end": before.end}
+    if meeting_location(training, then) != meeting_location(training, meeting):
+        previous["previous_location"] = place_for(training, then, language) or ""
+    if before.format != meeting.format and before.format in FORMATS:
+        previous["previous_format"] = before.format
+    if before.facilitators != meeting.facilitators:
+        previous["previous_facilitators"] = tuple(names.get(f, f) for f in before.facilitators)
+    return previous
 
 
 def addressed(
@@ -255,7 +306,7 @@ def place_for(training: Training, meeting: Meeting, language: Language) -> str |
     edit not planned yet) gives no translation of it: the stored place goes out as it is.
     """
     if meeting.location is None:
-        return None
+        return meeting_location(training, meeting)  # an online meeting's made link, or none
     planned_id = meeting.id.rsplit("/", 1)[-1]
     for round_ in training.consultation.rounds:
         for planned in round_.meetings if round_.id == meeting.round else ():

@@ -32,6 +32,7 @@ from functools import partial
 from consult.mail.delivery import BOUNCED, Delivered, Outgoing, bounce_words, deliver
 from consult.mail.invitations import prepare, too_late
 from consult.mail.mailing import Mailing
+from consult.mail.news import News
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
@@ -203,7 +204,7 @@ def _outgoing(
     kind: MessageKind,
     calendars: dict[str, bytes] | None,
 ) -> Outgoing:
-    build = partial(prepare, mail, meeting, attendees, attendee, kind, calendars)
+    build = partial(prepare, mail, meeting, attendees, attendee, News(kind), calendars)
     return Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 
 

@@ -22,9 +22,12 @@ that the text and the HTML carry the same facts:
     reply_by_date    `reply_by` as a long local date
     facilitators_list  the facilitators as a list in prose ("Ana and Levan")
     location_kind    "link" for an https location (or a missing one online), else "place"
-    time_changed, place_changed   what an update changed
-    days_until       reminders and nudges: calendar days from `sent_at` to the meeting in
-                     the recipient's zone (0 today, 1 tomorrow); None for other kinds
+    time_changed, place_changed, format_changed, facilitators_changed
+                     what an update changed since the recipient was last told
+    previous_location_kind   like `location_kind`, for the place or link before
+    previous_facilitators_list   like `facilitators_list`, for those before
+    days_until       reminders and nudges: calendar days from `sent_at` to the meeting in the
+                     recipient's zone (0 today, 1 tomorrow); None for other kinds
     subject          the rendered subject (in the text and HTML templates)
 
 and the filter `plural` (`{{ n|plural(one="день", few="дня", many="дней") }}`),
@@ -52,6 +55,7 @@ from babel.lists import format_list
 
 from consult import templating
 from consult.errors import TemplateError
+from schemas.state import PartStat
 from schemas.training import MeetingFormat, Training
 from schemas.types import Language
 
@@ -104,7 +108,15 @@ class MessageContext:
     previous_end: dt.datetime | None = None
     """Updates: where it ended before; None means it lasted as long as it does now."""
     previous_location: str | None = None
-    """Updates: the place or link before; None when it did not change."""
+    """Updates: the place or link before ("" for none); None when it did not change."""
+    previous_format: MeetingFormat | None = None
+    """Updates: the format before; None when it did not change."""
+    previous_facilitators: tuple[str, ...] | None = None
+    """Updates: who facilitated it before; None when they did not change."""
+    proposed_by_recipient: bool = False
+    """Updates: the new time is the one the recipient proposed (an accepted counter-proposal)."""
+    answer: PartStat = "NEEDS-ACTION"
+    """The recipient's answer to the meeting so far (a cancellation's wording depends on it)."""
     reason: str | None = None
     """Cancellations: why, if the recipient should know."""
     sent_at: dt.datetime | None = None
@@ -114,8 +126,10 @@ class MessageContext:
         for name in _REQUIRED_TEXT:
             if not str(getattr(self, name)).strip():
                 _reject(name, getattr(self, name), "a non-empty text")
-        if self.meeting_format not in _FORMATS:
-            _reject("meeting_format", self.meeting_format, f"one of {', '.join(_FORMATS)}")
+        for name in ("meeting_format", "previous_format"):
+            value = getattr(self, name)
+            if value is not None and value not in _FORMATS:
+                _reject(name, value, f"one of {', '.join(_FORMATS)}")
         for name in ("start", "end", "previous_start", "previous_end", "sent_at"):
             value = getattr(self, name)
             if value is not None and (value.tzinfo is None or value.utcoffset() is None):
@@ -244,8 +258,21 @@ def _variables(kind: str, language: Language, context: MessageContext) -> dict[s
         location_kind="link" if location_is_link or online_without_link else "place",
         time_changed=time_changed,
         place_changed=(
-            context.previous_location is not None and context.previous_location != context.location
+            context.previous_location is not None
+            and context.previous_location != (context.location or "")
         ),
+        previous_location_kind=(
+            "link" if (context.previous_location or "").startswith("https://") else "place"
+        ),
+        format_changed=(
+            context.previous_format is not None
+            and context.previous_format != context.meeting_format
+        ),
+        facilitators_changed=(
+            context.previous_facilitators is not None
+            and context.previous_facilitators != context.facilitators
+        ),
+        previous_facilitators_list=_list(context.previous_facilitators or (), locale),
         days_until=_days_until(kind, context, zone),
     )
     return variables

@@ -31,6 +31,7 @@ from consult.planning.solver import solve
 from consult.settings import LEAD_WORKING_DAYS
 from consult.store import Proposal, Store
 from consult.workspace.invitees import invitees
+from consult.workspace.links import planned_location
 from consult.workspace.loading import TRAININGS, Workspace
 from consult.workspace.rounds import meeting_id
 from consult.workspace.yamlfile import path_of, read_yaml
@@ -207,7 +208,7 @@ def _rows(
                 planned.format,
                 placement.start,
                 placement.end,
-                planned.location.en if planned.location is not None else None,
+                planned_location(training, slug, round_id, planned),
                 planned.facilitators,
                 attendees,
                 placement.reason,

@@ -1,8 +1,11 @@
 """Reads and writes meetings, their attendees and the attendees' replies, within a transaction.
 
 A meeting's iCalendar SEQUENCE rises when a change reaches people who were
-already told: its start, end or place changes, or it is cancelled, after it
-was confirmed or a message about its current sequence went out.
+already told: its start, end, place, format or facilitators change, or it is
+cancelled, after it was confirmed or a message about its current sequence went
+out. The meeting as it was at the sequence left behind is kept (`versions`), so
+that an update can tell each attendee what changed since they were last told,
+however late or often it is rendered.
 """
 
 from __future__ import annotations
@@ -120,14 +123,20 @@ def upsert_meeting(connection: sa.Connection, now: dt.datetime, plan: MeetingPla
         )
         return require_meeting(connection, meeting_id)
     before = existing.model_dump(include=set(fields))
-    if before == {**fields, "facilitators": tuple(plan.facilitators)}:
+    after = {**fields, "facilitators": tuple(plan.facilitators)}
+    if before == after:
         return existing
-    moved = (existing.start, existing.end, existing.location) != (start, end, plan.location)
-    bump = moved and _announced(connection, existing)
+    told = ("start", "end", "location", "format", "facilitators")
+    bump = any(before[k] != after[k] for k in told) and _announced(connection, existing)
     connection.execute(
         sa.update(meetings)
         .where(meetings.c.id == meeting_id)
-        .values(sequence=existing.sequence + int(bump), updated_at=now, **fields)
+        .values(
+            sequence=existing.sequence + int(bump),
+            updated_at=now,
+            **fields,
+            **(_kept(existing) if bump else {}),
+        )
     )
     return require_meeting(connection, meeting_id)
 
@@ -143,9 +152,20 @@ def set_meeting_status(
     connection.execute(
         sa.update(meetings)
         .where(meetings.c.id == meeting_id)
-        .values(status=status, sequence=before.sequence + int(bump), updated_at=now)
+        .values(
+            status=status,
+            sequence=before.sequence + int(bump),
+            updated_at=now,
+            **(_kept(before) if bump else {}),
+        )
     )
     return before, require_meeting(connection, meeting_id)
+
+
+def _kept(meeting: Meeting) -> dict[str, object]:
+    """Return the `versions` column with the meeting as it is now added, its sequence left."""
+    kept = (*meeting.versions, meeting.current())
+    return {"versions": [v.model_dump(mode="json") for v in kept]}
 
 
 def _announced(connection: sa.Connection, meeting: Meeting) -> bool:

@@ -20,6 +20,7 @@ from consult.store.engine import writing
 from consult.store.tables import (
     claimants,
     inbound,
+    meetings,
     messages,
     metadata,
     observations,
@@ -107,6 +108,18 @@ def _reply_comments(connection: sa.Connection) -> None:
         connection.exec_driver_sql("ALTER TABLE replies ADD COLUMN comment TEXT")
 
 
+def _meeting_versions(connection: sa.Connection) -> None:
+    """Version 8: `meetings.versions`, what each meeting was at its earlier SEQUENCEs.
+
+    Meetings changed before it keep none: their updates say what they are now.
+    """
+    column = meetings.c.versions
+    if column.name in {c["name"] for c in sa.inspect(connection).get_columns(meetings.name)}:
+        return
+    kind = column.type.compile(dialect=connection.dialect)
+    connection.exec_driver_sql(f'ALTER TABLE meetings ADD COLUMN "{column.name}" {kind}')
+
+
 MIGRATIONS: list[Migration] = [
     _create_all,
     _ledger_for_packs,
@@ -115,6 +128,7 @@ MIGRATIONS: list[Migration] = [
     _one_form_source,
     _observation_translations,
     _reply_comments,
+    _meeting_versions,
 ]
 LATEST = len(MIGRATIONS)
 

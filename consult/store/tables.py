@@ -65,6 +65,9 @@ meetings = sa.Table(
     sa.Column("location", sa.String),
     sa.Column("facilitators", sa.JSON, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # What the meeting was at each earlier SEQUENCE (`schemas.state.MeetingVersion`, as JSON),
+    # so that an update tells each attendee what changed since they were last told.
+    sa.Column("versions", sa.JSON),
 )
 
 attendees = sa.Table(

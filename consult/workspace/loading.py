@@ -14,13 +14,14 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from consult.errors import Problem, WorkspaceError
+from consult.errors import MISSING, Problem, WorkspaceError
 from consult.workspace.countries import holiday_warnings
 from consult.workspace.invitees import unmatched
 from consult.workspace.problems import locate_in, problems_from_validation
 from consult.workspace.salvage import salvage
 from consult.workspace.yamlfile import Lines, Loc, path_of, read_yaml
 from schemas import Organisation, Round, StakeholdersFile, Training
+from schemas.training import LINK_EXAMPLE, PlannedMeeting, is_https_link
 from schemas.types import ID_PATTERN
 
 STAKEHOLDERS = "stakeholders.yaml"
@@ -393,6 +394,8 @@ def _check_round(
         elif meeting.organisation in organisations:
             for k, key, value, expected in unmatched(meeting, organisations[meeting.organisation]):
                 yield (*at, "meetings", j, "attendees", k, key), value, expected
+        if meeting.format == "online":
+            yield from _check_link(training, (*at, "meetings", j, "location"), meeting)
         for k, facilitator in enumerate(meeting.facilitators):
             if facilitator not in facilitators:
                 yield (
@@ -400,6 +403,15 @@ def _check_round(
                     facilitator,
                     _one_of("a facilitator id from consultation.facilitators", facilitators),
                 )
+
+
+def _check_link(training: Training, at: Loc, meeting: PlannedMeeting) -> Found:
+    """Yield an online meeting without its https link, or without a training's meeting_link."""
+    what = f"the https link of online meeting {meeting.id!r}"
+    if meeting.location is None and training.consultation.meeting_link is None:
+        yield at, MISSING, f"{what}, or a consultation.meeting_link such as {LINK_EXAMPLE}"
+    elif meeting.location is not None and not is_https_link(meeting.location.en):
+        yield at, meeting.location.en, f"{what} (https://...)"
 
 
 def _one_of(what: str, known: Iterable[str]) -> str:

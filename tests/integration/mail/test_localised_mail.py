@@ -24,6 +24,9 @@ from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from tests.conftest import PLANNED_AT, TINY_STAKEHOLDERS, TINY_TRAINING
 
+LINK = "          location: https://meet.example.org/winter-2027/mia\n"
+"""The tiny meeting's link: a test that makes it an in-person meeting drops it."""
+
 SENDER = """\
 sender:
   name:
@@ -58,11 +61,15 @@ PLACE = """\
             ru: Министерство внутренних дел, Тбилиси - переговорная 3
 """
 
-TRAINING = TINY_TRAINING.replace("          format: online\n", PLACE).replace(
-    "      name: Lela Tsereteli\n",
-    "      name: ლელა წერეთელი\n"
-    "      name_latin: Lela Tsereteli\n"
-    "      name_cyrillic: Лела Церетели\n",
+TRAINING = (
+    TINY_TRAINING.replace(LINK, "")
+    .replace("          format: online\n", PLACE)
+    .replace(
+        "      name: Lela Tsereteli\n",
+        "      name: ლელა წერეთელი\n"
+        "      name_latin: Lela Tsereteli\n"
+        "      name_cyrillic: Лела Церетели\n",
+    )
 )
 
 

@@ -56,6 +56,7 @@ SECOND_MEETING = """\
           format: online
           duration_minutes: 60
           facilitators: [claire]
+          location: https://meet.example.org/winter-2027/coord
 """
 
 

@@ -166,6 +166,41 @@ def test_moving_a_meeting_after_an_invitation_went_out_raises_its_sequence(
     assert plan(store, start=START - dt.timedelta(minutes=30)).sequence == 1
 
 
+def test_a_change_people_were_told_of_keeps_the_meeting_as_it_was(
+    store: Store, meeting: Meeting
+) -> None:
+    store.set_meeting_status(meeting.id, "confirmed", actor="coordinator")
+    plan(store, start=START + dt.timedelta(days=1), end=END + dt.timedelta(days=1))
+    later = dt.timedelta(days=2)
+    moved = plan(store, facilitators=["ana@example.org"], start=START + later, end=END + later)
+    assert moved.sequence == 2
+    first, second = moved.version(0), moved.version(1)
+    assert first is not None
+    assert second is not None
+    assert (first.start, first.facilitators) == (START, ("lela@example.org",))
+    assert second.start == START + dt.timedelta(days=1)
+    cancelled = store.set_meeting_status(meeting.id, "cancelled", actor="coordinator")
+    assert cancelled.version(2) == moved.current()
+
+
+@sqlite_only
+def test_a_version_4_store_gains_the_meetings_versions_and_keeps_its_meetings(
+    empty_store_url: str,
+) -> None:
+    with open_store(empty_store_url) as store:
+        plan(store)
+    engine = create_store_engine(empty_store_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE meetings DROP COLUMN versions")
+        connection.exec_driver_sql("UPDATE schema_version SET version = 4")
+    engine.dispose()
+    with open_store(empty_store_url) as store:
+        [kept] = store.meetings("winter-2027")
+        assert (kept.start, kept.versions) == (START, ())
+        store.set_meeting_status(kept.id, "confirmed", actor="coordinator")
+        assert plan(store, location="Room 4").version(0) == kept.current()
+
+
 def test_renaming_a_confirmed_meeting_keeps_its_sequence(store: Store, meeting: Meeting) -> None:
     store.set_meeting_status(meeting.id, "confirmed", actor="coordinator")
     assert plan(store, organisation="mia-hq").sequence == 0

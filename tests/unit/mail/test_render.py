@@ -92,7 +92,7 @@ def test_every_kind_renders_in_every_language_with_local_time_zone_and_place(kin
     for part in (rendered.text, rendered.html):
         assert "10:00–11:00" in part
         assert zone in part
-        assert LINK in part
+        assert (LINK in part) == (kind != "cancellation")
         assert "Andreea Vasilescu" in part
 
 
@@ -212,16 +212,30 @@ def test_an_https_location_is_a_link_in_html_and_anything_else_is_plain_text(eng
     assert "Place: javascript:alert(1)" in plain.text
 
 
-def test_a_missing_location_says_what_will_follow(english):
-    online = render_message("invitation", "en", dataclasses.replace(english, location=None))
+def test_no_message_promises_a_link_and_a_missing_place_is_to_be_confirmed(english):
     in_person = render_message(
         "invitation",
         "en",
         dataclasses.replace(english, location=None, meeting_format="in_person"),
     )
 
-    assert "Link: we will send you the link before the meeting" in online.text
     assert "Place: to be confirmed" in in_person.text
+    for language in ("en", "ka", "ru"):
+        online = render_message("invitation", language, dataclasses.replace(english, location=None))
+        for text in (online.text, online.html):
+            assert "send you the link" not in text
+            assert "ბმულს შეხვედრამდე გამოგიგზავნით" not in text
+            assert "ссылку мы пришлём" not in text
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Link"), ("ka", "ბმული"), ("ru", "Ссылка")])
+def test_a_cancellation_shows_no_link(english, language, label):
+    cancelled = render_message("cancellation", language, english)
+
+    assert LINK not in cancelled.text
+    assert LINK not in cancelled.html
+    assert f"{label}:" not in cancelled.text
+    assert f"<th>{label}</th>" not in cancelled.html
 
 
 def test_css_is_inlined_into_style_attributes_and_no_style_block_is_left(english):
@@ -346,7 +360,7 @@ def test_an_update_that_moves_only_the_place_names_the_previous_place(english):
     rendered = render_message("update", "en", context)
 
     assert "Previous time" not in rendered.text
-    assert "The place or link has changed. Previously: Room 3" in rendered.text
+    assert f"New link: {LINK}\nPrevious place: Room 3" in rendered.text
 
 
 def test_a_cancellation_gives_the_reason_only_when_there_is_one(english):
@@ -424,3 +438,12 @@ def test_the_built_in_templates_exist_for_every_kind_and_language():
         for kind in KINDS:
             for suffix in ("subject.j2", "txt.j2", "html.j2"):
                 assert (root / language / f"{kind}.{suffix}").is_file()
+
+
+@pytest.mark.parametrize("language", ["ka", "en", "ru"])
+def test_the_place_and_the_facilitators_are_two_lines(english, language):
+    in_person = dataclasses.replace(english, meeting_format="in_person", location="Room 3")
+    text = render_message("invitation", language, in_person).text
+
+    [place] = [line for line in text.splitlines() if "Room 3" in line]
+    assert place.endswith(": Room 3")

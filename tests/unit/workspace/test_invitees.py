@@ -83,7 +83,7 @@ def test_an_attendee_who_is_no_contact_of_the_organisation_names_file_line_field
     with pytest.raises(WorkspaceError) as raised:
         load_workspace(root)
     assert str(raised.value).endswith(
-        "trainings/winter-2027.yaml, line 59, "
+        "trainings/winter-2027.yaml, line 60, "
         "consultation.rounds[0].meetings[1].attendees[0].email: got 'nino@mia.example.gov.ge', "
         "expected the email of a contact of coordinators "
         "(giorgi@mia.example.gov.ge, maka@mia.example.gov.ge)"
@@ -99,11 +99,11 @@ def test_a_filter_that_matches_nobody_names_its_field_and_the_known_values(
         load_workspace(root)
     message = str(raised.value)
     assert (
-        "trainings/winter-2027.yaml, line 60, consultation.rounds[0].meetings[1].attendees[0]"
+        "trainings/winter-2027.yaml, line 61, consultation.rounds[0].meetings[1].attendees[0]"
         ".location: got 'Batumi', expected the location of a contact of coordinators (Tbilisi)"
     ) in message
     assert (
-        "line 61, consultation.rounds[0].meetings[1].attendees[1].role: got 'Judge', "
+        "line 62, consultation.rounds[0].meetings[1].attendees[1].role: got 'Judge', "
         "expected a part of the role of a contact of coordinators "
         "(Coordinator, Batumi, Senior coordinator, Tbilisi)"
     ) in message

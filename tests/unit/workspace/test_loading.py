@@ -167,7 +167,7 @@ def test_dates_must_be_in_order(write_workspace: Write) -> None:
         "expected a date on or after the start (2027-01-26)",
         "trainings/winter-2027.yaml, line 47, consultation.rounds[0].latest: got '2027-02-15', "
         "expected a date before the training starts (2027-01-26)",
-        "trainings/winter-2027.yaml, line 55, briefing.due: got '2027-02-19', "
+        "trainings/winter-2027.yaml, line 56, briefing.due: got '2027-02-19', "
         "expected a date on or before the training starts (2027-01-26)",
     ]
 
@@ -248,3 +248,44 @@ def test_working_hours_with_a_zone_are_refused(write_workspace: Write) -> None:
         "got '09:00+04:00', expected a time of day without a zone, such as '09:00' (it is read "
         "in the party's own time zone)"
     ]
+
+
+def test_an_online_meeting_without_a_link_names_the_file_the_meeting_and_the_field(
+    write_workspace: Write,
+) -> None:
+    training = TINY_TRAINING.replace(
+        "          location: https://meet.example.org/winter-2027/mia\n", ""
+    )
+    assert problems_of(write_workspace(trainings={"winter-2027": training})) == [
+        "trainings/winter-2027.yaml, line 49, consultation.rounds[0].meetings[0].location: "
+        "missing, expected the https link of online meeting 'mia', or a "
+        "consultation.meeting_link such as https://meet.jit.si/{training}-{round}-{meeting}"
+    ]
+
+
+def test_an_online_meetings_location_must_be_an_https_link(write_workspace: Write) -> None:
+    training = TINY_TRAINING.replace("https://meet.example.org/winter-2027/mia", "Zoom, ID 123 456")
+    assert problems_of(write_workspace(trainings={"winter-2027": training})) == [
+        "trainings/winter-2027.yaml, line 54, consultation.rounds[0].meetings[0].location: "
+        "got 'Zoom, ID 123 456', expected the https link of online meeting 'mia' (https://...)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "http://meet.example.org/{meeting}",
+        "https://meet.example.org/{organisation}",
+        "meet.example.org/{meeting}",
+    ],
+)
+def test_a_meeting_link_template_must_make_an_https_link_of_the_ids(
+    write_workspace: Write, template: str
+) -> None:
+    training = TINY_TRAINING.replace("  rounds:\n", f"  meeting_link: {template}\n  rounds:\n")
+    [problem] = problems_of(write_workspace(trainings={"winter-2027": training}))
+    assert problem.startswith(
+        "trainings/winter-2027.yaml, line 44, consultation.meeting_link: "
+        f"got {template!r}, expected an https URL in which only {{training}}, {{round}} and "
+        "{meeting} stand for the ids"
+    )

@@ -20,6 +20,9 @@ from consult.workspace.summary import summarise
 from consult.workspace.translations import UnreadableName, missing_translations
 from tests.conftest import TINY_STAKEHOLDERS, TINY_TRAINING
 
+LINK = "          location: https://meet.example.org/winter-2027/mia\n"
+"""The tiny meeting's link: a test that makes it an in-person meeting drops it."""
+
 Write = Callable[..., Path]
 
 LOCALISED_TRAINING = TINY_TRAINING + (
@@ -69,7 +72,7 @@ def test_a_translation_without_english_names_file_line_and_field(write_workspace
     with pytest.raises(WorkspaceError) as caught:
         load_workspace(write_workspace(trainings={"winter-2027": training}))
     assert [str(problem) for problem in caught.value.problems] == [
-        "trainings/winter-2027.yaml, line 62, terms_of_reference.en: missing, "
+        "trainings/winter-2027.yaml, line 63, terms_of_reference.en: missing, "
         "expected a value (the field is required)"
     ]
 
@@ -81,7 +84,7 @@ def test_a_plain_string_with_a_control_character_names_the_field_itself(
     with pytest.raises(WorkspaceError) as caught:
         load_workspace(write_workspace(trainings={"winter-2027": training}))
     [problem] = [str(problem) for problem in caught.value.problems]
-    assert problem.startswith("trainings/winter-2027.yaml, line 56, terms_of_reference: got ")
+    assert problem.startswith("trainings/winter-2027.yaml, line 57, terms_of_reference: got ")
     assert problem.endswith("U+202E (RIGHT-TO-LEFT OVERRIDE) is one")
 
 
@@ -112,7 +115,7 @@ def test_a_text_is_asked_only_in_its_readers_languages(write_workspace: Write) -
     assert [str(warning) for warning in missing_translations(workspace)] == [
         "trainings/winter-2027.yaml, line 1, title: no Georgian (ka) text, "
         "so its Georgian readers get the English",
-        "trainings/winter-2027.yaml, line 61, terms_of_reference: no Georgian (ka) text, "
+        "trainings/winter-2027.yaml, line 62, terms_of_reference: no Georgian (ka) text, "
         "so its Georgian readers get the English",
     ]
 
@@ -175,7 +178,7 @@ ROOM = """\
 
 
 def test_a_place_a_reader_lacks_is_a_warning_naming_its_meeting(write_workspace: Write) -> None:
-    training = TINY_TRAINING.replace("          format: online\n", ROOM)
+    training = TINY_TRAINING.replace(LINK, "").replace("          format: online\n", ROOM)
     workspace = load_workspace(write_workspace(RUSSIAN_READER, {"winter-2027": training}))
     assert (
         "trainings/winter-2027.yaml, line 52, consultation.rounds[0].meetings[0].location: "
@@ -184,10 +187,7 @@ def test_a_place_a_reader_lacks_is_a_warning_naming_its_meeting(write_workspace:
 
 
 def test_a_link_needs_no_translation(write_workspace: Write) -> None:
-    training = TINY_TRAINING.replace(
-        "          format: online\n",
-        "          format: online\n          location: https://meet.example.org/mia\n",
-    )
+    training = TINY_TRAINING  # its online meeting's location is its link
     workspace = load_workspace(write_workspace(RUSSIAN_READER, {"winter-2027": training}))
     assert "location" not in " ".join(str(w) for w in missing_translations(workspace))
 
@@ -210,7 +210,7 @@ def test_a_trainings_own_sender_is_asked_in_its_readers_languages(
     training += "  email: team@iom.example.org\n"
     workspace = load_workspace(write_workspace(trainings={"winter-2027": training}))
     assert [str(w) for w in missing_translations(workspace) if "sender" in w.path] == [
-        "trainings/winter-2027.yaml, line 57, sender.name: no Georgian (ka) text, "
+        "trainings/winter-2027.yaml, line 58, sender.name: no Georgian (ka) text, "
         "so its Georgian readers get the English"
     ]
 
