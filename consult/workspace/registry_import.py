@@ -98,26 +98,27 @@ def _read_registry(path: Path) -> tuple[dict[str, Any], StakeholdersFile | None,
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if isinstance(data, dict) and not data.get("organisations"):
         # A new registry (`consult init`'s): the import brings its first organisations.
-        problems = _problems({**data, "organisations": None}, lines, skip=("organisations",))
+        _, problems = _validated({**data, "organisations": None}, lines, skip=("organisations",))
         if problems:
             raise WorkspaceError(problems)
         return {**data, "organisations": []}, None, digest
-    problems = _problems(data, lines)
-    if problems:
+    registry, problems = _validated(data, lines)
+    if registry is None:
         raise WorkspaceError(problems)
-    return data, StakeholdersFile.model_validate(data), digest
+    return data, registry, digest
 
 
-def _problems(data: object, lines: Lines, skip: tuple[str, ...] = ()) -> list[Problem]:
-    """Return what is wrong with the registry's data, leaving out the fields in `skip`."""
+def _validated(
+    data: object, lines: Lines, skip: tuple[str, ...] = ()
+) -> tuple[StakeholdersFile | None, list[Problem]]:
+    """Return the registry's model, or what is wrong with it (the fields in `skip` left out)."""
     try:
-        StakeholdersFile.model_validate(data)
+        return StakeholdersFile.model_validate(data), []
     except ValidationError as error:
         found = problems_from_validation(
             error, StakeholdersFile, STAKEHOLDERS, lambda loc: (lines.of(loc), path_of(loc))
         )
-        return [problem for problem in found if problem.path not in skip]
-    return []
+        return None, [problem for problem in found if problem.path not in skip]
 
 
 @dataclass
