@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -60,14 +60,29 @@ class TrainingRow:
     end: dt.date
     timezone: str
     meetings: int
-    waiting: int
+    waiting: tuple[str, ...] = ()
+    """What waits for the coordinator, as the training's page lists it."""
 
 
-def training_list(workspace: Workspace, store: Store) -> list[TrainingRow]:
-    """Return every training of the workspace, by start date."""
+def training_list(
+    workspace: Workspace,
+    store: Store,
+    now: dt.datetime,
+    feeds: Callable[[str], FeedsOf],
+    *,
+    lead_working_days: int = LEAD_WORKING_DAYS,
+) -> list[TrainingRow]:
+    """Return every training of the workspace, by start date, with what waits in each.
+
+    `feeds(slug)` gives a training's busy-time feeds, asked only for a meeting
+    without its quorum (to offer it free times), as on the training's page.
+    """
     rows = []
     for slug, training in workspace.trainings.items():
-        meetings = [m for m in store.meetings(slug) if m.status != "cancelled"]
+        meetings = store.meetings(slug)
+        risks = at_risk(
+            workspace, store, slug, now, feeds(slug), lead_working_days=lead_working_days
+        )
         rows.append(
             TrainingRow(
                 slug=slug,
@@ -75,11 +90,29 @@ def training_list(workspace: Workspace, store: Store) -> list[TrainingRow]:
                 start=training.start,
                 end=training.end,
                 timezone=training.timezone,
-                meetings=len(meetings),
-                waiting=len({m.round for m in meetings if m.status == "proposed"}),
+                meetings=sum(m.status != "cancelled" for m in meetings),
+                waiting=waiting_lines(store, slug, training, meetings, now, risks),
             )
         )
     return sorted(rows, key=lambda row: (row.start, row.slug))
+
+
+def waiting_lines(
+    store: Store,
+    slug: str,
+    training: Training,
+    meetings: Sequence[Meeting],
+    now: dt.datetime,
+    risks: Sequence[AtRisk],
+) -> tuple[str, ...]:
+    """Return what waits for the coordinator in a training: the home and its page say the same."""
+    today = local_day(training, now)
+    progress = timeline_progress(store, slug)
+    steps = _timeline_rows(slug, training, today, progress)
+    proposed = {m.round for m in meetings if m.status == "proposed"}
+    waiting = tuple(r.id for r in training.consultation.rounds if r.id in proposed)
+    countered = countered_meetings(store, f"{slug}/")
+    return _waiting(slug, training, waiting, steps, countered, risks)
 
 
 @dataclass(frozen=True)
@@ -209,7 +242,9 @@ def training_page(
         delivery=delivery(messages, people_of(workspace, slug, attendees.values()), zone),
         packs=pack_versions(store, slug, out_dir, zone),
         audit=audit_view(store.audit_log(), slug, {m.id for m in meetings}, zone, audit),
-        waiting=_waiting(slug, training, rounds, steps, countered, risks)
+        waiting=_waiting(
+            slug, training, [r.id for r in rounds if r.waiting], steps, countered, risks
+        )
         + _nothing_due(slug, training, today, progress),
         influence=grid(planned_organisations(training, workspace.stakeholders.organisations), "en"),
     )
@@ -234,14 +269,14 @@ def _rounds(
 def _waiting(
     slug: str,
     training: Training,
-    rounds: Sequence[RoundView],
+    proposed: Sequence[str],
     steps: Sequence[TimelineRow],
     countered: Mapping[str, str],
     risks: Sequence[AtRisk],
 ) -> tuple[str, ...]:
     """Return what waits for the coordinator: schedules, steps due, counter-proposals, risks."""
     lines = tuple(
-        f"{r.id}: the proposed schedule waits for your decision" for r in rounds if r.waiting
+        f"{round_id}: the proposed schedule waits for your decision" for round_id in proposed
     ) + tuple(f"{s.what}: due since {s.due.isoformat()}" for s in steps if s.state == "due")
     lines += tuple(
         f"{meeting_id.removeprefix(f'{slug}/')}: {proposer} proposes another time; "

@@ -18,15 +18,18 @@ from desk.responses import page
 
 def trainings(request: Request) -> HTMLResponse:
     """The trainings, with how many schedules and Prefect decisions wait for each."""
+    shared = resources(request)
     built = workspace(request)
     runs = waiting_runs(request)
     decisions = {slug: sum(run.training == slug for run in runs) for slug in built.trainings}
-    return page(
-        request,
-        "trainings.html.j2",
-        trainings=training_list(built, resources(request).store),
-        decisions=decisions,
+    listed = training_list(
+        built,
+        shared.store,
+        shared.desk.clock(),
+        lambda slug: lambda round_id: _feeds(shared, built, slug, round_id),
+        lead_working_days=shared.settings.lead_working_days,
     )
+    return page(request, "trainings.html.j2", trainings=listed, decisions=decisions)
 
 
 def training(request: Request) -> HTMLResponse:

@@ -221,7 +221,7 @@ def test_a_first_send_waits_with_who_gets_what_and_one_example_per_language(
         f"1 decision waits for you in Prefect: {run.name}"
     )
     trainings = read_page(http.get(url, timeout=60).text)
-    assert trainings.text(f"waits-{SLUG}") == "1 decision in Prefect"
+    assert "1 decision in Prefect" in trainings.text(f"waits-{SLUG}")
 
     not_sent = post_form(
         http, f"{url}/decisions/{run.id}", {"decision": "do not send", "decided_by": "Nino Beridze"}

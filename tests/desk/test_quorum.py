@@ -63,3 +63,15 @@ def test_a_meeting_every_invitee_declined_is_flagged_with_free_times(
     assert quorum[names[meeting.organisation]] == "no quorum"
     assert quorum[names[accepting.organisation]] == "met"
     assert set(quorum.values()) <= {"no quorum", "not yet", "met", ""}
+
+    # The home page lists the same things that wait, not "nothing".
+    home = read_page(client.get("/").text)
+    listed = home.html.split(f'id="waits-{SLUG}"', 1)[1].split("</td>", 1)[0]
+    on_page = [
+        line for line in waiting.split("<li>")[1:] if not line.startswith("nothing due today")
+    ]
+    assert on_page
+    for line in on_page:
+        assert line.split("</li>", 1)[0] in listed
+    assert f"{len(on_page)} thing" in home.text(f"waits-{SLUG}")
+    assert "nothing" not in home.text(f"waits-{SLUG}").split()
