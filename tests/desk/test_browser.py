@@ -54,6 +54,8 @@ def test_a_coordinator_reads_the_training_page_and_records_notes_correcting_one_
     with browser_page(1280, 900, timeout_ms=30_000) as page:
         page.goto(login_url(url, SECRET))  # the link `consult ui` prints: it opens the session
         assert page.url == f"{url}/"
+        page.keyboard.press("Tab")  # the first stop: past the menu, to the content
+        expect(page.get_by_role("link", name="Skip to the content")).to_be_focused()
         page.screenshot(path=shots / "1-trainings.png", full_page=True)
         page.get_by_role("link", name="Intercultural Communication").click()
         expect(page.get_by_role("heading", name="Meetings")).to_be_visible()
@@ -84,8 +86,12 @@ def test_a_coordinator_reads_the_training_page_and_records_notes_correcting_one_
         page.locator("#o2-text").fill("No checklist of bias indicators in use.")
         page.get_by_role("button", name="Save notes").click()
 
-        # The commitment has no owner: the form comes back whole, the error beside it.
+        # The commitment has no owner: the form comes back whole, the error beside it,
+        # the focus on the summary of what to correct, whose link leads to the field.
         expect(page.locator("#o1-owner-error")).to_have_text("required")
+        expect(page.locator("#error-summary")).to_be_focused()
+        page.get_by_role("link", name="observation 1, owner: required").click()
+        assert page.url.endswith("#o1-owner")
         expect(page.locator("#o1-text")).to_have_value(
             "UNHCR will share its list of vetted interpreters."
         )
