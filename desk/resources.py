@@ -29,6 +29,7 @@ from consult.templating import environment
 from desk.feeds import FeedCache
 from desk.prefect_api import PrefectApi
 from desk.security import new_secret
+from desk.wording import breakable
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -91,7 +92,9 @@ def lifespan(
     async def opened(app: Starlette) -> AsyncIterator[dict[str, Resources]]:
         store = await run_in_threadpool(open_store, desk.settings.store_url)
         try:
-            yield {"resources": Resources(desk, store, environment(TEMPLATES), FeedCache())}
+            templates = environment(TEMPLATES)
+            templates.filters["breakable"] = breakable
+            yield {"resources": Resources(desk, store, templates, FeedCache())}
         finally:
             store.close()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
+
 from schemas.state import Meeting
 
 DASH = "\N{EN DASH}"
@@ -34,3 +36,13 @@ def span(meeting: Meeting, zone: ZoneInfo) -> str:
     end = meeting.end.astimezone(zone)
     day = "" if end.date() == start.date() else end.strftime("%a %d %b ")
     return f"{start:%a %d %b %Y %H:%M}{DASH}{day}{end:%H:%M}"
+
+
+def breakable(text: object) -> Markup:
+    """Return an address escaped, with a line break allowed after its @ and before each dot.
+
+    A narrow window then wraps `levan.kavtaradze@iom.example.org` at its parts, never
+    in the middle of a name.
+    """
+    escaped = str(escape(str(text)))
+    return Markup(escaped.replace("@", "@<wbr>").replace(".", "<wbr>."))

@@ -127,7 +127,32 @@ def test_the_pages_need_no_sideways_scroll_and_keep_each_meeting_time_whole(
         page.goto(f"{url}/trainings/{SLUG}")
         when = page.locator("#meeting-unhcr-georgia td.when").first
         assert "(Asia/Tbilisi)" in when.inner_text()
+        # No word is broken inside (an address wraps at its @ and dots, an id at its
+        # hyphens), and the page stays short: its long sections are folded.
+        assert page.evaluate(BROKEN_WORDS) == []
+        tall = page.evaluate("document.documentElement.scrollHeight")
+        assert tall <= 8_000, f"the training page is {tall} px tall in a {width} px window"
 
+
+BROKEN_WORDS = """() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.checkVisibility()) continue;  // folded away
+    const text = node.textContent;
+    for (const found of text.matchAll(/[^\\s\\/@.,;\\-\u2013]{4,}/gu)) {
+      const range = document.createRange();
+      range.setStart(node, found.index);
+      range.setEnd(node, found.index + found[0].length);
+      const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+      if (tops.size > 1) broken.push(found[0]);
+    }
+  }
+  return broken;
+}"""
+"""The words of the page that a line break cuts in two: each a run of 4+ characters
+without a space, slash, @, dot, comma, semicolon, hyphen or en dash, where a break is
+a sensible one."""
 
 ATTACKER_FORM = """<!doctype html><title>win a prize</title>
 <form id="f" method="post" action="{action}">{fields}</form>
