@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from schemas.state import Confidentiality, ObservationKind
@@ -64,6 +64,21 @@ class ObservationInput(Strict):
         "{ka: ..., ru: {text: ..., speaker_role: ...}}; the text stays as written, and a "
         "quote is never translated.",
     )
+    _line: int | None = PrivateAttr(default=None)
+
+    @property
+    def line(self) -> int | None:
+        """The line of its notes file where it starts; None from a form or KoboToolbox.
+
+        Not a field: the reader of a file says it (`written_at`), never what was written.
+        """
+        return self._line
+
+    def written_at(self, line: int | None) -> ObservationInput:
+        """Return this observation as read from `line` of its notes file."""
+        placed = self.model_copy()
+        placed._line = line
+        return placed
 
     @model_validator(mode="after")
     def _commitments_have_an_owner(self) -> ObservationInput:

@@ -170,6 +170,11 @@ class Observation(State):
         description="The text (`text`) and the speaker's role (`speaker_role`) in other "
         "languages, by language: the text as written stays in `text`.",
     )
+    line: int | None = Field(
+        default=None,
+        description="The line of its notes file where it starts; None for the forms and "
+        "KoboToolbox, which have no lines.",
+    )
 
 
 class AuditEvent(State):

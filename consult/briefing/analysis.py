@@ -128,6 +128,8 @@ class Evidence:
     """The language the text was written in, if the notes said it."""
     translations: tuple[tuple[str, str, str | None], ...] = ()
     """(language, text, speaker's role) of each translation the notes give."""
+    line: int | None = None
+    """The line of its notes file where it starts; None from a form or KoboToolbox."""
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,7 @@ def _evidence(observation: Observation, organisation_kind: str) -> Evidence:
             (language, given["text"] or "", given.get("speaker_role"))
             for language, given in (observation.translations or {}).items()
         ),
+        line=observation.line,
     )
 
 

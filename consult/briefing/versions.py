@@ -45,11 +45,12 @@ SOURCES_COLUMNS: Final = (
     "source",
     "meeting",
     "file",
+    "line",
     "owner",
     "due",
     "text",
 )
-"""The columns of sources.csv: meeting and file are left empty for internal observations."""
+"""The columns of sources.csv: meeting, file and line are left empty for internal observations."""
 
 
 @dataclass(frozen=True)
@@ -193,10 +194,11 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
     """Return every observation the pack rests on, as CSV: section, theme, number, source, text.
 
     Restricted observations are not in the analysis, so not here either; internal
-    ones are attributed as in the pack, and name no owner, meeting or file (any
-    would point to their organisation). A public one's meeting is its id in the
-    consultation plan (`round-1/mia`), its file the notes file (or form, or
-    KoboToolbox submission) it was imported from: its key up to the `#`.
+    ones are attributed as in the pack, and name no owner, meeting, file or line
+    (any would point to their organisation). A public one's meeting is its id in
+    the consultation plan (`round-1/mia`), its file the notes file (or form, or
+    KoboToolbox submission) it was imported from: its key up to the `#`; its line
+    the one of that file where it starts (none from a form or KoboToolbox).
     """
     labels = load_labels("en", None)
     names = {org_id: org.name.en for org_id, org in analysis.organisations.items()}
@@ -242,8 +244,9 @@ def sources_csv(analysis: Analysis, training: Training) -> str:
     return buffer.getvalue()
 
 
-def _origin(item: Evidence) -> tuple[str, str]:
-    """Return a public observation's meeting and source file; nothing of an internal one."""
+def _origin(item: Evidence) -> tuple[str, str, str]:
+    """Return a public observation's meeting, source file and line; nothing of an internal one."""
     if not item.public:
-        return "", ""
-    return item.meeting_id.split("/", 1)[-1], item.key.split("#", 1)[0]
+        return "", "", ""
+    line = "" if item.line is None else str(item.line)
+    return item.meeting_id.split("/", 1)[-1], item.key.split("#", 1)[0], line

@@ -124,6 +124,7 @@ def _add_row(
     if isinstance(severity, str) and severity.isdigit():
         observation["severity"] = int(severity)
     try:
-        rows.observations.append(ObservationInput.model_validate(fold(observation)))
+        checked = ObservationInput.model_validate(fold(observation))
+        rows.observations.append(checked.written_at(line))
     except ValidationError as error:
         problems += problems_from_validation(error, ObservationInput, name, _at_row(line), HINTS)

@@ -119,6 +119,7 @@ def store_notes(
                     language: translation.model_dump(exclude_none=True)
                     for language, translation in (observation.translations or {}).items()
                 },
+                line=observation.line,
             )
             setattr(report, change, getattr(report, change) + 1)
     return report

@@ -74,18 +74,27 @@ def valid_entries(
     locate: Locate,
     problems: list[Problem],
 ) -> list[Any]:
-    """Return the entries that are a valid `model`; each invalid one adds its problems."""
+    """Return the entries that are a valid `model`; each invalid one adds its problems.
+
+    An observation read here from what was written (a mapping) is placed at the line
+    where its entry starts; one checked already keeps the line its reader gave it.
+    """
     valid = []
     for index, entry in entries:
-        if model is ObservationInput and isinstance(entry, dict) and not entry.get("id"):
+        written = model is ObservationInput and isinstance(entry, dict)
+        if written and not entry.get("id"):
             # its place in the file, counting items that are invalid now: a fix to one
             # item never shifts the key of another
             entry = {**entry, "id": str(index + 1)}
+        at = within(locate, (index,))
         try:
-            valid.append(model.model_validate(entry))
+            checked = model.model_validate(entry)
         except ValidationError as error:
-            at = within(locate, (index,))
             problems += problems_from_validation(error, model, file, at, HINTS)
+            continue
+        if written and isinstance(checked, ObservationInput):
+            checked = checked.written_at(at(())[0])
+        valid.append(checked)
     return valid
 
 

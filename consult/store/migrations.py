@@ -120,6 +120,19 @@ def _meeting_versions(connection: sa.Connection) -> None:
     connection.exec_driver_sql(f'ALTER TABLE meetings ADD COLUMN "{column.name}" {kind}')
 
 
+def _observation_lines(connection: sa.Connection) -> None:
+    """Version 9: `observations.line`, where each starts in its notes file (sources.csv).
+
+    Observations stored before have none until their file is imported again; those of
+    the forms and KoboToolbox never have one.
+    """
+    column = observations.c.line
+    if column.name in {c["name"] for c in sa.inspect(connection).get_columns(observations.name)}:
+        return
+    kind = column.type.compile(dialect=connection.dialect)
+    connection.exec_driver_sql(f'ALTER TABLE observations ADD COLUMN "{column.name}" {kind}')
+
+
 MIGRATIONS: list[Migration] = [
     _create_all,
     _ledger_for_packs,
@@ -129,6 +142,7 @@ MIGRATIONS: list[Migration] = [
     _observation_translations,
     _reply_comments,
     _meeting_versions,
+    _observation_lines,
 ]
 LATEST = len(MIGRATIONS)
 

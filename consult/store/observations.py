@@ -14,6 +14,9 @@ from schemas.state import Observation
 
 Change = Literal["added", "updated", "unchanged"]
 
+PLACE = ("line",)
+"""Where an observation is written, not what it says: a move alone leaves it unchanged."""
+
 
 def upsert_observation(
     connection: sa.Connection, now: dt.datetime, key: str, fields: dict[str, Any]
@@ -26,8 +29,14 @@ def upsert_observation(
             sa.insert(observations).values(key=key, created_at=now, updated_at=now, **fields)
         )
         return _one(connection, key), "added"
-    if all(getattr(row, name) == value for name, value in fields.items()):
-        return Observation.model_validate(row), "unchanged"
+    said = {name: value for name, value in fields.items() if name not in PLACE}
+    if all(getattr(row, name) == value for name, value in said.items()):
+        moved = {name: fields[name] for name in PLACE if getattr(row, name) != fields.get(name)}
+        if not moved:
+            return Observation.model_validate(row), "unchanged"
+        # the same words, elsewhere in its file: its place follows, nothing is logged
+        connection.execute(sa.update(observations).where(observations.c.key == key).values(**moved))
+        return _one(connection, key), "unchanged"
     connection.execute(
         sa.update(observations).where(observations.c.key == key).values(updated_at=now, **fields)
     )
@@ -90,7 +99,7 @@ def audit_detail(after: Observation, before: Observation | None) -> dict[str, An
         changed = [
             name
             for name in Observation.model_fields
-            if name not in ("id", "created_at", "updated_at")
+            if name not in ("id", "created_at", "updated_at", *PLACE)
             and getattr(before, name) != getattr(after, name)
         ]
         detail["changed"] = changed

@@ -291,11 +291,13 @@ class Store:
         actor: str | None = None,
         language: str | None = None,
         translations: Mapping[str, Mapping[str, str | None]] | None = None,
+        line: int | None = None,
     ) -> tuple[Observation, Change]:
         """Return the observation stored under `key`, and whether it was added, updated or not.
 
         `language` is the one its text was written in; `translations` its text (and
         speaker's role) in others, by language, kept apart from the text as written.
+        `line` is where it starts in its notes file: a move alone is no change.
         An addition or an update goes to the audit log, by `actor` (or the store's):
         the observation's key, kind and theme and the fields changed, never its text.
         """
@@ -313,6 +315,7 @@ class Store:
             "due": due,
             "language": language,
             "translations": {k: dict(v) for k, v in translations.items()} if translations else None,
+            "line": line,
         }
         with writing(self._engine) as connection:
             return _observations.record_observation(

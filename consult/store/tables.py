@@ -140,6 +140,8 @@ observations = sa.Table(
     # migration 5: the language the text was written in, and its translations by language
     sa.Column("language", sa.String),
     sa.Column("translations", sa.JSON),
+    # migration 9: the line of its notes file where it starts; None for forms and KoboToolbox
+    sa.Column("line", sa.Integer),
 )
 
 packs = sa.Table(

@@ -417,6 +417,6 @@ def test_sources_csv_keeps_the_k_rule_for_every_internal_observation(case: Case)
     for observation in facts.internal():
         row = by_number[observation.id]
         assert row["source"] == facts.expected(observation, labels)
-        assert (row["meeting"], row["file"]) == ("", "")
+        assert (row["meeting"], row["file"], row["line"]) == ("", "", "")
     narrow = set(facts.narrow_columns(labels)) | set(facts.too_few(labels))
     assert not {row["source"] for row in rows if row["source"] in narrow}

@@ -501,6 +501,22 @@ def test_an_observation_is_added_then_unchanged_then_updated(
     assert store.observations() == [updated]
 
 
+def test_an_observation_keeps_the_line_of_its_notes_file_and_a_move_changes_nothing_else(
+    store: Store, meeting: Meeting
+) -> None:
+    added, change = observe(store, line=6)
+    assert (change, added.line) == ("added", 6)
+    events = len(store.audit_log())
+    moved, change = observe(store, line=9)
+    assert (change, moved.line, moved.updated_at) == ("unchanged", 9, added.updated_at)
+    assert store.observations() == [moved]
+    assert len(store.audit_log()) == events  # where it is written is no change to log
+    edited, change = observe(store, line=9, severity=4)
+    assert (change, edited.line) == ("updated", 9)
+    assert "line" not in store.audit_log()[-1].detail["changed"]
+    assert observe(store, "form/round-1/mia#o1")[0].line is None
+
+
 def test_observations_are_filtered_by_training_and_meeting(store: Store, meeting: Meeting) -> None:
     other = plan(store, id="spring-2027/round-1/mia", training="spring-2027")
     mine, _ = observe(store, "a")
@@ -574,6 +590,26 @@ def test_a_version_4_database_gains_reply_comments_and_keeps_its_replies(
         )
         assert store.replies(meeting.id)[-1] == said
         assert said.comment == "Away, sorry"
+
+
+def test_a_version_8_database_gains_observation_lines_and_keeps_its_observations(
+    empty_store_url: str,
+) -> None:
+    with open_store(empty_store_url) as store:
+        plan(store)
+        kept, _ = observe(store)
+    engine = create_store_engine(empty_store_url)
+    try:
+        with engine.begin() as connection:  # the observations table as version 8 had it
+            connection.exec_driver_sql("ALTER TABLE observations DROP COLUMN line")
+            connection.exec_driver_sql("UPDATE schema_version SET version = 8")
+        assert migrate(engine) == [9] == list(range(9, LATEST + 1))
+    finally:
+        engine.dispose()
+    with open_store(empty_store_url) as store:
+        [old] = store.observations()
+        assert (old.key, old.text, old.line) == (kept.key, kept.text, None)
+        assert observe(store, line=12)[0].line == 12
 
 
 def test_a_database_from_a_newer_consult_is_refused_naming_it(

@@ -43,7 +43,7 @@ def test_sources_csv_writes_formulas_in_observations_as_text(tmp_path: Path) -> 
     assert all(not value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())
 
 
-def test_sources_csv_names_the_meeting_and_file_of_public_observations_only(
+def test_sources_csv_names_the_meeting_file_and_line_of_public_observations_only(
     tmp_path: Path,
 ) -> None:
     root = golden_workspace(tmp_path)
@@ -59,16 +59,33 @@ def test_sources_csv_names_the_meeting_and_file_of_public_observations_only(
             severity=3,
             text="Bias motives are lost between the police and the statistics office.",
             confidentiality="public",
+            line=8,
+        )
+        store.upsert_observation(
+            "notes/osce.md#hidden",
+            meeting_id=meeting_id("osce"),
+            organisation="osce",
+            kind="gap",
+            theme="data",
+            severity=2,
+            text="Hate crimes are filed as hooliganism.",
+            confidentiality="internal",
+            line=9,
         )
         analysis = gather(workspace, store, SLUG, NOW)
     rows = {
         int(row["number"]): row
         for row in csv.DictReader(io.StringIO(sources_csv(analysis, workspace.trainings[SLUG])))
     }
-    assert list(rows[4])[5:8] == ["source", "meeting", "file"]
-    # #4 is public, from the prosecution's meeting; #15 public, from a notes file.
-    assert (rows[4]["meeting"], rows[4]["file"]) == ("round-1/po", "golden")
-    assert (rows[15]["meeting"], rows[15]["file"]) == ("round-1/osce", "notes/osce.md")
-    # #1 and #6 are internal: their meeting or file would name their organisation.
-    for number in (1, 6):
-        assert (rows[number]["meeting"], rows[number]["file"]) == ("", "")
+    assert list(rows[4])[5:9] == ["source", "meeting", "file", "line"]
+    # #4 is public, from the prosecution's meeting, stored without a line (as from a form);
+    # #15 public, from line 8 of a notes file.
+    assert (rows[4]["meeting"], rows[4]["file"], rows[4]["line"]) == ("round-1/po", "golden", "")
+    assert (rows[15]["meeting"], rows[15]["file"], rows[15]["line"]) == (
+        "round-1/osce",
+        "notes/osce.md",
+        "8",
+    )
+    # #1, #6 and #16 are internal: their meeting, file or line would name their organisation.
+    for number in (1, 6, 16):
+        assert (rows[number]["meeting"], rows[number]["file"], rows[number]["line"]) == ("", "", "")

@@ -132,6 +132,25 @@ def test_a_markdown_file_gives_one_meeting_with_its_observations(write) -> None:
     assert commitment.text == "Draft a one-page referral form."
 
 
+def test_each_observation_keeps_the_line_where_it_starts_in_its_file(write) -> None:
+    markdown = write("east.md", MARKDOWN)
+    assert [o.line for o in markdown.items[0][1].observations] == [16, 19]
+    # the gap of severity 9 (line 16) is refused: the challenge after it keeps its own line
+    yaml_two = write("io.yml", YAML_TWO)
+    assert [[o.line for o in notes.observations] for _, notes in yaml_two.items] == [[7], [20]]
+    csv = write("legal.csv", CSV)
+    assert [[o.line for o in notes.observations] for _, notes in csv.items] == [[2, 3], [4]]
+
+
+def test_the_line_is_the_readers_never_a_field_of_the_notes(write) -> None:
+    notes = write("unhcr.yaml", YAML_ONE + "    line: 3\n")
+    [problem] = notes.problems
+    assert str(problem).startswith(
+        "unhcr.yaml, line 10, observations[0].line: got 'line', expected one of the known fields"
+    )
+    assert notes.items[0][1].observations == ()
+
+
 def test_a_yaml_file_may_hold_one_meeting(write) -> None:
     notes = write("unhcr.yaml", YAML_ONE)
     assert messages(notes) == []
