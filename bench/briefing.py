@@ -147,6 +147,7 @@ def write_workspace(root: Path, sizes: Sizes) -> None:
                             "format": "online",
                             "duration_minutes": 60,
                             "facilitators": ["lela"],
+                            "location": f"https://meet.example.org/org-{i:02d}",
                         }
                         for i in range(sizes.organisations)
                     ],
