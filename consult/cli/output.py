@@ -71,6 +71,21 @@ def print_delivery(title: str, report: list[Delivered], command: str) -> None:
         raise SystemExit(1)
 
 
+_TOO_LATE = (
+    (
+        False,
+        "too late: these meetings had started, so nothing but a cancellation goes to their "
+        "people; reschedule (`consult reschedule`) or cancel (`consult cancel`) each:",
+    ),
+    (
+        True,
+        "too late: the time of these meetings has passed; for each, record its notes if it "
+        "took place (`consult import-notes`, or the desk), else cancel it (`consult cancel`):",
+    ),
+)
+"""Whether a meeting's time has passed (not only started) -> what the coordinator can do."""
+
+
 def _print_advice(report: list[Delivered], command: str) -> None:
     from consult.mail.delivery import BOUNCED, counts, taken_over, waiting
     from consult.mail.invitations import late_meetings
@@ -88,24 +103,12 @@ def _print_advice(report: list[Delivered], command: str) -> None:
             "each in the registry (stakeholders.yaml), and the new address is invited",
             soft_wrap=True,
         )
-    late = late_meetings(report, passed=False)
-    if late:
-        out.print(
-            "too late: these meetings had started, so nothing but a cancellation goes to their "
-            "people; reschedule (`consult reschedule`) or cancel (`consult cancel`) each:",
-            soft_wrap=True,
-        )
-        for line in late:
-            out.print(f"  {line}", markup=False, soft_wrap=True)
-    passed = late_meetings(report, passed=True)
-    if passed:
-        out.print(
-            "too late: the time of these meetings has passed; for each, record its notes if it "
-            "took place (`consult import-notes`, or the desk), else cancel it (`consult cancel`):",
-            soft_wrap=True,
-        )
-        for line in passed:
-            out.print(f"  {line}", markup=False, soft_wrap=True)
+    for passed, advice in _TOO_LATE:
+        late = late_meetings(report, passed=passed)
+        if late:
+            out.print(advice, soft_wrap=True)
+            for line in late:
+                out.print(f"  {line}", markup=False, soft_wrap=True)
     for line in taken_over(report):
         out.print(f"taken over: {line}; this run sent them", markup=False, soft_wrap=True)
     for line in waiting(report):

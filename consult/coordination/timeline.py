@@ -106,14 +106,15 @@ def timeline_warnings(slug: str, training: Training) -> list[str]:
     file = f"trainings/{slug}.yaml"
     found = []
     by_days = training.start - dt.timedelta(days=training.timeline.briefing_days_before)
+    briefed = brief_day(training)
     for round_ in training.consultation.rounds:
         if round_.latest >= by_days:
             found.append(
                 f"{file}, consultation.rounds {round_.id}: it ends on {round_.latest}, on or "
                 f"after the day the pack is due ({by_days}, T-"
                 f"{training.timeline.briefing_days_before}): the pack waits until "
-                f"{brief_day(training)}, which leaves the trainers "
-                f"{(training.start - brief_day(training)).days} day(s) to read it"
+                f"{briefed}, which leaves the trainers "
+                f"{(training.start - briefed).days} day(s) to read it"
             )
         if round_.latest >= training.start:
             found.append(
