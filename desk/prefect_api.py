@@ -31,6 +31,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
+from flows.choices import offered_deployment
 from flows.run_names import run_name as flow_run_name
 
 STEPS: Mapping[str, tuple[str, str]] = {
@@ -159,11 +160,21 @@ class PrefectApi:
         reason = getattr(result.details, "reason", None) or result.status.value.lower()
         return f"Prefect did not resume the run: {reason}"
 
-    def start(self, deployment: str, parameters: Mapping[str, Any], name: str) -> str:
-        """Return the id of a new run of the deployment (flow and deployment share the name)."""
+    def start(
+        self,
+        deployment: str,
+        parameters: Mapping[str, Any],
+        name: str,
+        choices: tuple[list[str], list[str]] | None = None,
+    ) -> str:
+        """Return the id of a new run of the deployment (flow and deployment share the name).
+
+        With `choices` (the workspace's trainings and rounds), the deployment's form offers
+        them first: a training added since the runner started is then not refused.
+        """
         try:
             with self._client() as client:
-                found = client.read_deployment_by_name(f"{deployment}/{deployment}")
+                found = offered_deployment(client, f"{deployment}/{deployment}", choices)
                 run = client.create_flow_run_from_deployment(
                     found.id, parameters=dict(parameters), name=name
                 )

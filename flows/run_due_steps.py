@@ -11,7 +11,7 @@ run cannot be created is released, for the next run to try again.
 import datetime as dt
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_client, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun
@@ -22,6 +22,7 @@ from consult.application.steps import claim_step, find_due_steps, record_step_ru
 from consult.bootstrap import services
 from consult.coordination.timeline import Step, StepKind
 from consult.settings import Settings
+from flows.choices import offered_deployment, workspace_choices
 from flows.failures import one_line_failures
 from flows.parameters import FlowParameters, WorkspaceFolder
 from flows.run_names import named
@@ -67,6 +68,20 @@ def find_due(parameters: DueParameters) -> tuple[list[Step], list[str]]:
 
 
 @task(cache_policy=NO_CACHE)
+def offer(parameters: DueParameters, names: set[str]) -> None:
+    """Have these deployments' forms offer the workspace's trainings and rounds as they are
+    now: a training added since the runner started would be refused by the old choices."""
+    with services(Settings.for_workspace(parameters.workspace)) as built:
+        choices = workspace_choices(built.workspace)
+    with get_client(sync_client=True) as client:
+        for name in sorted(names):
+            try:
+                offered_deployment(client, name, choices)
+            except Exception as error:  # starting the step says what is wrong with it
+                get_run_logger().warning("the form of %s was not updated: %s", name, error)
+
+
+@task(cache_policy=NO_CACHE)
 def claim(parameters: DueParameters, step: Step) -> bool:
     """Return whether this run claims the step; False if another run started it already."""
     with services(Settings.for_workspace(parameters.workspace)) as built:
@@ -90,6 +105,8 @@ def run_due_steps(parameters: DueParameters = DueParameters()) -> str:
     due, idle = find_due(parameters)
     for line in idle:
         logger.info("%s", line)
+    if due:
+        offer(parameters, {DEPLOYMENTS[step.kind] for step in due})
     for step in due:
         row = {
             "training": step.training,

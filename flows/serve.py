@@ -23,6 +23,7 @@ from consult.errors import ConsultError
 from consult.settings import Settings
 from consult.ui import POLL_SECONDS, PROJECT
 from consult.workspace.loading import Workspace, load_workspace
+from flows.choices import set_choices, workspace_choices
 
 
 def schedule(entry: dict[str, Any]) -> Schedule:
@@ -64,16 +65,8 @@ def deployments(
 
 def offer_choices(deployment: RunnerDeployment, workspace: Workspace) -> None:
     """Make the form's `training` a choice of the workspace's trainings, `round` of its rounds."""
-    trainings = list(workspace.trainings)
-    rounds = sorted({r.id for t in workspace.trainings.values() for r in t.consultation.rounds})
-    if not trainings:
-        return  # nothing to offer: the flow names the workspace's problem
-    for definition in deployment._parameter_openapi_schema.definitions.values():
-        fields = definition.get("properties", {})
-        if "training" in fields:
-            fields["training"]["enum"] = trainings
-        if "round" in fields:
-            fields["round"]["anyOf"] = [{"type": "string", "enum": rounds}, {"type": "null"}]
+    trainings, rounds = workspace_choices(workspace)
+    set_choices(deployment._parameter_openapi_schema.definitions.values(), trainings, rounds)
 
 
 def served_workspace() -> Workspace | None:

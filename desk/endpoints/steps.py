@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from desk.endpoints.shared import Fields, form, in_thread, known, prefect, workspace
 from desk.prefect_api import STEPS, PrefectUnavailable, run_name
 from desk.responses import DeskError
+from flows.choices import workspace_choices
 
 
 async def start_step(request: Request) -> Response:
@@ -31,7 +32,9 @@ def _start(request: Request, fields: Fields) -> Response:
         parameters["round"] = round_id
     name = run_name(kind, slug, round_id or None)
     try:
-        run = prefect(request).start(STEPS[kind][0], {"parameters": parameters}, name)
+        run = prefect(request).start(
+            STEPS[kind][0], {"parameters": parameters}, name, workspace_choices(built)
+        )
     except PrefectUnavailable as unavailable:
         raise DeskError(503, str(unavailable)) from None
     target = request.url_for("training", slug=slug)

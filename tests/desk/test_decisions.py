@@ -276,3 +276,40 @@ def test_a_counter_proposal_waits_with_the_proposed_time_checked_against_the_rul
     thread.join(timeout=120)
     assert str(outcome.get("result", "")).startswith("declined by Nino Beridze"), outcome
     assert prefect_api.waiting() == []
+
+
+def test_a_training_added_after_the_runner_started_can_be_started_from_the_desk(
+    prefect_api: PrefectApi, desk_demo: Path, open_desk: Callable[..., TestClient], tmp_path: Path
+) -> None:
+    """The runner offered the trainings it saw at its start; a training the coordinator adds
+    later (at the desk) is offered too, and a run of it is not refused by the form's choices."""
+    import shutil
+
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.deployments.runner import RunnerDeployment
+
+    from consult.workspace.loading import load_workspace
+    from flows.serve import deployments
+
+    earlier = tmp_path / "earlier"
+    shutil.copytree(desk_demo / "trainings", earlier / "trainings")
+    shutil.copy(desk_demo / "stakeholders.yaml", earlier / "stakeholders.yaml")
+    (earlier / "trainings" / f"{SLUG}.yaml").rename(earlier / "trainings" / "earlier-2027.yaml")
+    [plan] = [
+        d for d in deployments(workspace=load_workspace(earlier)) if d.name == "plan-consultations"
+    ]
+    assert isinstance(plan, RunnerDeployment)
+    plan.apply()
+    desk = open_desk(desk_demo, prefect=prefect_api)
+    answer = desk.post(f"/trainings/{SLUG}/start", data={"step": "plan/round-1"})
+    assert answer.status_code == 200, answer.text
+    assert f"Started: plan · {SLUG} · round-1" in read_page(answer.text).text("start")
+    with SyncPrefectClient(prefect_api.url) as client:
+        found = client.read_deployment_by_name("plan-consultations/plan-consultations")
+    schema = found.parameter_openapi_schema or {}
+    offered = [
+        definition["properties"]["training"]["enum"]
+        for definition in schema.get("definitions", {}).values()
+        if "training" in definition.get("properties", {})
+    ]
+    assert offered and all(SLUG in each for each in offered), offered
