@@ -35,11 +35,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO
 
-import requests
-import yaml
-
 from consult.errors import UiError
-from consult.settings import STATE_DIR, Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
 """The project folder: where prefect.yaml and the flows are."""
@@ -70,6 +66,8 @@ class LocalUi:
         cls, workspace: Path | None, port: int = DEFAULT_PORT, desk_port: int = DESK_PORT
     ) -> LocalUi:
         """Return the local UI of a workspace ($CONSULT_WORKSPACE by default), home inside it."""
+        from consult.settings import STATE_DIR, Settings
+
         settings = Settings.for_workspace(workspace)
         home = (settings.workspace / STATE_DIR / "prefect").resolve()
         return cls(
@@ -241,6 +239,8 @@ def _start(
 
 
 def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
+    import requests
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -255,6 +255,8 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float, log
 
 
 def _wait_answering(running: Running, timeout: float) -> None:
+    import requests
+
     # Any answer will do (403 without the desk's session; 401 without a team's credentials).
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -271,17 +273,23 @@ def _wait_answering(running: Running, timeout: float) -> None:
 
 def deployment_names(project: Path) -> set[str]:
     """Return the names of the deployments that the project's prefect.yaml declares."""
+    import yaml
+
     config = yaml.safe_load((project / "prefect.yaml").read_text(encoding="utf-8"))
     return {deployment["name"] for deployment in config["deployments"]}
 
 
 def _server_time(url: str) -> str:
+    import requests
+
     # The server's clock, to the second (its HTTP Date header): it stamps the deployments.
     now: str = requests.get(f"{url}/api/admin/version", timeout=10).headers["date"]
     return now
 
 
 def _wait_served(running: Running, names: set[str], since: str, timeout: float) -> None:
+    import requests
+
     # Until the runner has (re)registered every deployment, a Run clicked in the UI
     # may start an old version or meet a busy database: say the address only then.
     deadline = time.monotonic() + timeout

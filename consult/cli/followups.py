@@ -15,9 +15,9 @@ from consult.cli.options import (
     SinceOption,
     TrainingArgument,
     WorkspaceOption,
+    settings_for,
 )
 from consult.cli.output import print_delivery, print_pack
-from consult.settings import Settings
 
 
 @app.command()
@@ -30,7 +30,7 @@ def remind(
     from consult.application.remind import send_reminders
     from consult.bootstrap import services
 
-    with services(Settings.for_workspace(workspace), actor=by) as built:
+    with services(settings_for(workspace), actor=by) as built:
         report = send_reminders(built, training_ref(built.workspace, training))
     print_delivery(f"Reminders: {training}", report, "consult remind")
 
@@ -49,7 +49,7 @@ def replies(
     from consult.mail.replies import status_markdown
     from consult.planning.quorum import risk_line
 
-    with services(Settings.for_workspace(workspace)) as built:
+    with services(settings_for(workspace)) as built:
         round_ = round_ref(built.workspace, training, round_id)
         recorded = record_replies(built, round_)
         risks = meetings_at_risk(built, round_)
@@ -83,7 +83,7 @@ def import_notes(
     from consult.application.references import training_ref
     from consult.bootstrap import services
 
-    with services(Settings.for_workspace(workspace), actor=by) as built:
+    with services(settings_for(workspace), actor=by) as built:
         report = import_into_store(built, training_ref(built.workspace, training), by)
     for reason in report.rejected:
         err.print(reason, markup=False, soft_wrap=True)
@@ -107,7 +107,7 @@ def brief(
     from consult.application.references import training_ref
     from consult.bootstrap import services
 
-    with services(Settings.for_workspace(workspace), actor=by) as built:
+    with services(settings_for(workspace), actor=by) as built:
         compiled, report = compile_briefing(
             built, training_ref(built.workspace, training), send=send
         )
@@ -129,7 +129,7 @@ def log_(
     from consult.bootstrap import services
     from consult.store.history import history_csv, history_lines
 
-    with services(Settings.for_workspace(workspace)) as built:
+    with services(settings_for(workspace)) as built:
         zone = training_ref(built.workspace, training).zone
         start = None if since is None else since.replace(tzinfo=zone)
         entries = built.store.history(training, since=start, kinds=kind or ())

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from consult.actors import default_actor
+
+if TYPE_CHECKING:
+    from consult.settings import Settings
 
 USER = default_actor()
 """Who the audit log names when --by is not given: the operating-system user."""
@@ -52,3 +55,11 @@ MappingOption = Annotated[
 YesOption = Annotated[
     bool, typer.Option("--yes", help="Take the column mapping and the changes without asking.")
 ]
+
+
+def settings_for(workspace: Path | None) -> Settings:
+    """Return the settings of the workspace (or $CONSULT_WORKSPACE), imported only now: the
+    command line names its commands and options without pydantic (`consult --help`)."""
+    from consult.settings import Settings
+
+    return Settings.for_workspace(workspace)

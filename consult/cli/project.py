@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from consult.cli.app import app, err, out
-from consult.cli.options import WorkspaceArgument, WorkspaceOption
+from consult.cli.options import WorkspaceArgument, WorkspaceOption, settings_for
 from consult.cli.output import print_pack, print_summary
 from consult.errors import ConsultError, UiError
-from consult.settings import Settings
 from consult.ui import DEFAULT_PORT, DESK_PORT
 
 if TYPE_CHECKING:
@@ -29,7 +28,7 @@ def validate(workspace: WorkspaceArgument = None) -> None:
     from consult.workspace.loading import load_workspace
     from consult.workspace.summary import summarise
 
-    settings = Settings.for_workspace(workspace)
+    settings = settings_for(workspace)
     loaded = load_workspace(settings.workspace)
     print_summary(summarise(loaded))
     for warning in bounce_warnings(settings, loaded):
@@ -85,7 +84,7 @@ def demo(
 
     with serve_feeds() as port:
         workspace = prepare_demo(target, dt.date.today(), feed_port=port)
-        settings = Settings(workspace=workspace)
+        settings = settings_for(workspace)
         with services(settings, actor="demo") as built:
             built.store.audit("demo", "workspace.prepared", str(workspace), {})
             print_summary(summarise(built.workspace))

@@ -17,10 +17,10 @@ from consult.cli.options import (
     TrainingArgument,
     WorkspaceOption,
     YesOption,
+    settings_for,
 )
 from consult.coordination.export_options import FORMATS, TABLES
 from consult.errors import ConsultError
-from consult.settings import Settings
 
 
 @app.command(name="import-stakeholders")
@@ -36,7 +36,7 @@ def import_stakeholders(
     from consult.store import open_store
     from consult.workspace.sheets import read_sheets
 
-    settings = Settings.for_workspace(workspace)
+    settings = settings_for(workspace)
     root = settings.workspace
     sheets = read_sheets(file)
     columns = registry.import_columns(root, sheets, mapping)
@@ -77,7 +77,7 @@ def export_stakeholders(
     """Write the registry as a spreadsheet, in the columns import-stakeholders reads."""
     from consult.application.registry import export_stakeholders
 
-    settings = Settings.for_workspace(workspace)
+    settings = settings_for(workspace)
     count = export_stakeholders(settings.workspace, target, format)
     out.print(f"{target}: {count} contacts", soft_wrap=True)
 
@@ -106,7 +106,7 @@ def export_table(
         if value not in choices:
             expected = f"expected one of {', '.join(choices)}"
             raise typer.BadParameter(f"got {value!r}, {expected}", param_hint=option)
-    settings = Settings.for_workspace(workspace)
+    settings = settings_for(workspace)
     with services(settings) as built:
         table = build_table(what, built.workspace, built.store, training)
     if target is None:
@@ -133,7 +133,7 @@ def edit_stakeholder(
     from consult.application.registry import Entry, edit_stakeholder
     from consult.store import open_store
 
-    settings = Settings.for_workspace(workspace)
+    settings = settings_for(workspace)
     pairs = {key: value for key, _, value in (change.partition("=") for change in changes)}
     with open_store(settings.store_url, by) as store:
         entry = edit_stakeholder(

@@ -16,10 +16,10 @@ from consult.cli.options import (
     RoundOption,
     TrainingArgument,
     WorkspaceOption,
+    settings_for,
 )
 from consult.cli.output import print_delivery, print_preview
 from consult.errors import SendNotConfirmed
-from consult.settings import Settings
 
 if TYPE_CHECKING:
     from consult.application.references import RoundRef
@@ -50,7 +50,7 @@ def plan(
     from consult.bootstrap import services
     from consult.planning.plan import schedule_markdown
 
-    with services(Settings.for_workspace(workspace), actor=by) as built:
+    with services(settings_for(workspace), actor=by) as built:
         round_ = round_ref(built.workspace, training, round_id)
         result = propose_plan(built, round_, replan=replan, by=by)
         out.print(schedule_markdown(built.workspace, result), soft_wrap=True, markup=False)
@@ -98,7 +98,7 @@ def send(
     from consult.application.references import round_ref
     from consult.bootstrap import services
 
-    with services(Settings.for_workspace(workspace), actor=by) as built:
+    with services(settings_for(workspace), actor=by) as built:
         round_ = round_ref(built.workspace, training, round_id)
         if dry_run:
             done = sending.dry_run(built, round_, retry_rejected)
@@ -161,7 +161,7 @@ def reschedule(
     from consult.application.references import round_ref
     from consult.bootstrap import services
 
-    with services(Settings.for_workspace(workspace), actor=by) as built:
+    with services(settings_for(workspace), actor=by) as built:
         round_ = round_ref(built.workspace, training, round_id)
         moved = move(built, round_, meeting, start, by, force=force or "")
     title = f"Updates: {moved.meeting.id} (SEQUENCE {moved.meeting.sequence})"
@@ -181,7 +181,7 @@ def free_slots(
     from consult.application.references import round_ref
     from consult.bootstrap import services
 
-    with services(Settings.for_workspace(workspace)) as built:
+    with services(settings_for(workspace)) as built:
         round_ = round_ref(built.workspace, training, round_id)
         found, offered = free_times(built, round_, meeting, count)
     zone = round_.training.timezone
@@ -206,7 +206,7 @@ def cancel(
     from consult.application.references import round_ref
     from consult.bootstrap import services
 
-    with services(Settings.for_workspace(workspace), actor=by) as built:
+    with services(settings_for(workspace), actor=by) as built:
         cancelled = call_off(built, round_ref(built.workspace, training, round_id), meeting, by)
     print_delivery(f"Cancellations: {cancelled.meeting.id}", cancelled.report, "consult send")
 
@@ -239,7 +239,7 @@ def counter(
 
     if accept and decline:
         raise typer.BadParameter("give --accept or --decline, not both")
-    with services(Settings.for_workspace(workspace)) as built:
+    with services(settings_for(workspace)) as built:
         round_ = round_ref(built.workspace, training, round_id)
         if not (accept or decline):
             found, reviews = meeting_counters(built, round_, meeting)

@@ -109,3 +109,39 @@ def test_the_help_of_consult_imports_neither_the_database_nor_the_solver(
         timeout=60,
     )
     assert loaded.stdout.splitlines()[-1].split() == ["LOADED"]
+
+
+CLI_HEAVY = (
+    "pydantic_settings",
+    "sqlalchemy",
+    "requests",
+    "yaml",
+    "jinja2",
+    "icalendar",
+    *HEAVY,
+)
+"""What a command imports only when it needs it: `consult --help` (and every command's
+parsing of its arguments) names the commands and their options without any of these.
+Not pydantic itself: typer imports it to coerce a command's arguments."""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["validate", "--help"], ["send", "--help"]])
+def test_the_command_line_parses_its_arguments_without_the_heavy_libraries(
+    argv: list[str],
+) -> None:
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom consult.cli import app\n"
+            f"try:\n    app({argv!r}, prog_name='consult')\nexcept SystemExit:\n    pass\n"
+            f"print('loaded:', *[m for m in {CLI_HEAVY!r} if m in sys.modules])",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "Usage" in loaded.stdout
+    assert loaded.stdout.split("loaded:")[-1].split() == []
