@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from consult.settings import Settings
+from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from consult.workspace.training_file import file_version
 from tests.desk.conftest import DeskClient
@@ -89,6 +91,12 @@ def error_beside(html: str, field: str) -> str:
     return found.group(1) if found else ""
 
 
+def audited(workspace: Path) -> list[tuple[str, str, str]]:
+    """Return the audit log's entries: who, what, about what."""
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        return [(e.actor, e.action, e.subject) for e in store.audit_log()]
+
+
 def test_an_empty_workspace_home_page_links_to_the_new_training_form(client: DeskClient) -> None:
     home = client.get("/")
     assert home.status_code == 200, home.text
@@ -118,6 +126,7 @@ def test_a_valid_form_writes_a_training_that_validate_passes(
         [sys.executable, "-m", "consult", "validate", str(fresh)], capture_output=True, text=True
     )
     assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert audited(fresh) == [("Nino", "training.created", SLUG)]
     page = client.get(answer.headers["location"])
     assert page.status_code == 200
     assert f"to {path}" in text_of(page.text)
@@ -210,6 +219,7 @@ def test_adding_a_round_keeps_the_comments_of_a_hand_written_file(
         "city-court",
         "public-defender",
     ]
+    assert audited(fresh)[-1] == ("Nino", "training.round_added", f"{SLUG}/round-2")
     page = client.get(answer.headers["location"])
     assert "round round-2" in text_of(page.text)
 
@@ -257,3 +267,83 @@ def test_a_training_file_with_problems_is_listed_on_the_home_page(
     assert f"trainings/{SLUG}.yaml" in said and "end" in said and "2027-02-30" in said
     assert f'href="/trainings/{SLUG}/rounds/new"' in home.text  # the desk wrote it
     assert 'href="/trainings/new"' in home.text
+
+
+@pytest.mark.e2e
+def test_in_chromium_a_coordinator_creates_a_training_with_a_round_of_four_meetings(
+    fresh: Path, serve_desk: Callable[..., str], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from desk.security import login_url
+    from tests.browser import browser_page, screenshots
+    from tests.desk.conftest import SECRET
+    from tests.desk.flows_browser import (
+        Meeting,
+        NewRound,
+        NewTraining,
+        add_round,
+        fill_new_training,
+        open_new_training,
+    )
+
+    url = serve_desk(fresh)
+    shots = screenshots(tmp_path)
+    first = NewRound(
+        "round-1",
+        "2027-01-11",
+        "2027-02-26",
+        [
+            Meeting("public-defender"),
+            Meeting("prosecutors-office", minutes=90),
+            Meeting("city-court", location="Court, room 12"),
+            Meeting("victim-support-ngo", "online", location="https://meet.jit.si/vsn-round-1"),
+        ],
+    )
+    training = NewTraining(
+        title_en="Interview techniques for case workers",
+        slug=SLUG,
+        start="2027-03-15",
+        end="2027-03-17",
+        venue_name="Hotel Intourist",
+        venue_city="Batumi",
+        participants="case-workers",
+        facilitator=("Levan Kavtaradze", "levan@iom.example.org"),
+        expert=("Andreea Vasilescu", "andreea@iom.example.org"),
+        first_round=first,
+        briefing_due="2027-03-08",
+        languages=("ka",),
+        titles={"ka": "ინტერვიუს ტექნიკა"},
+    )
+    with browser_page(800, 900, timeout_ms=30_000) as page:
+        page.goto(login_url(url, SECRET))
+        expect(page.locator("#no-training")).to_be_visible()
+        page.screenshot(path=shots / "1-empty-home.png", full_page=True)
+        open_new_training(page)
+        fill_new_training(page, training)
+        page.fill("#m4_location", "http://not-https.example.org")  # a mistake first
+        page.get_by_role("button", name="Write the training").click()
+        expect(page.locator("#error-summary")).to_be_visible()
+        expect(page.locator("#m4_location-error")).to_contain_text("https")
+        page.screenshot(path=shots / "2-new-training-invalid.png", full_page=True)
+        page.locator("#error-summary a").first.click()
+        page.fill("#m4_location", "https://meet.jit.si/vsn-round-1")
+        page.fill("#edited_by", "Nino Beridze")
+        page.get_by_role("button", name="Write the training").click()
+        expect(page.locator("#written")).to_contain_text(f"{SLUG}.yaml")
+        expect(page.locator("#rounds h3").first).to_contain_text("round-1")
+        page.screenshot(path=shots / "3-training.png", full_page=True)
+        add_round(
+            page,
+            NewRound(
+                "round-2",
+                "2027-02-01",
+                "2027-02-20",
+                [Meeting("city-court", "online", location="https://meet.jit.si/court-2")],
+            ),
+        )
+        expect(page.locator("#written")).to_contain_text("round round-2")
+        expect(page.locator("#rounds")).to_contain_text("round-2")
+        page.screenshot(path=shots / "4-training-two-rounds.png", full_page=True)
+    rounds = load_workspace(fresh).trainings[SLUG].consultation.rounds
+    assert [len(r.meetings) for r in rounds] == [4, 1]
