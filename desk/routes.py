@@ -63,6 +63,12 @@ ROUTES: list[Route | Mount] = [
         name="new_round",
     ),
     Route(
+        "/trainings/{slug}/rounds/{round}/meetings/new",
+        Endpoint("training_files:create_meetings"),
+        methods=FORM,
+        name="new_meeting",
+    ),
+    Route(
         "/trainings/{slug}/packs/{version:int}/{name}",
         Endpoint("files:pack_file"),
         methods=GET,

@@ -67,6 +67,49 @@ def organisations(root: Path) -> tuple[Organisation, ...]:
 
 
 @dataclass(frozen=True)
+class Outline:
+    """What the round forms read of a training file, even one with problems."""
+
+    slug: str
+    title: str
+    start: dt.date | None
+    rounds: Mapping[str, tuple[str, ...]]
+    """Each round's id -> its meetings' ids, in the file's order."""
+    facilitators: tuple[str, ...]
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def outline(path: Path, slug: str) -> Outline:
+    """Return the title, start, rounds and facilitators of the training file at `path`."""
+    data, _, _ = read_yaml(path, path.name)
+    data = _mapping(data)
+    consultation = _mapping(data.get("consultation"))
+    title = _mapping(data.get("title")).get("en")
+    start = data.get("start")
+    rounds = {
+        str(r["id"]): tuple(str(m.get("id")) for m in _list(r.get("meetings")))
+        for r in _list(consultation.get("rounds"))
+        if isinstance(r.get("id"), str)
+    }
+    return Outline(
+        slug,
+        title if isinstance(title, str) and title else slug,
+        start if isinstance(start, dt.date) else None,
+        rounds,
+        tuple(
+            f["id"] for f in _list(consultation.get("facilitators")) if isinstance(f.get("id"), str)
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class TrainingForm:
     """The new-training form, or the new-round form: values as typed, errors by field."""
 
@@ -206,11 +249,17 @@ class Built:
     """The form's row number of each item written, in order."""
 
 
-def read_round(values: Mapping[str, str], facilitators: Sequence[str]) -> Built:
-    """Return the round the form's round fields make: a meeting of each row with an organisation."""
+def read_round(
+    values: Mapping[str, str], facilitators: Sequence[str], taken: Sequence[str] = ()
+) -> Built:
+    """Return the round the form's round fields make: a meeting of each row with an organisation.
+
+    A meeting's id is its organisation's, numbered when the round has one of that id
+    (`taken`) or the form names the organisation twice.
+    """
     meetings: list[dict[str, Any]] = []
     rows: list[int] = []
-    used: set[str] = set()
+    used: set[str] = set(taken)
     for row in range(1, MEETING_ROWS + 1):
         organisation = _text(values, f"m{row}_organisation")
         if not organisation:

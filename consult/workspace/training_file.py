@@ -1,41 +1,36 @@
-"""Writes a training file from the desk: a new one whole, or a round added to one kept as written.
+"""A training file written from the desk: a new one whole, or rounds and meetings added to one.
 
-    problems = new_training(root, store, slug, data, by="nino")   # [] and written, or why not
-    problems = add_round(root, store, slug, round_data, base=version, by="nino")
+    text = training_text(data, languages)         # block style, under init's header comment
+    text = with_round(path.read_text(), round_data)  # its comments, order and layout kept
 
-Both check what they would write as `consult validate` does (the same models, the
-same checks across the registry, `loading.check_training`), and write nothing
-while anything is wrong. A new file is block style under the header comment
-`consult init` writes (`starter.training_header`); a round is added to the file
-read as a round-trip document, so its comments, key order and layout stay. Each
-holds the file's lock from reading to the audit entry; an edit made on a `base`
-version of the file is refused (StaleEdit) when the file changed since.
+A new file is block style under the header comment `consult init` writes
+(`starter.training_header`); a round or meetings are added to the file read as a
+round-trip document, so its comments, key order and layout stay. Checking, writing
+and auditing them is consult.application.trainings'.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from consult.errors import Problem, StaleEdit
-from consult.store import Store
-from consult.workspace.loading import TRAININGS, check_training
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from consult.errors import Problem
+from consult.workspace.loading import TRAININGS
 from consult.workspace.starter import training_header
 from consult.workspace.yamlwrite import (
     append,
+    block_style,
     block_text,
     dump_document,
     load_document,
-    locked,
-    write_atomically,
+    plain_to_document,
 )
 from schemas.types import ID_PATTERN
 
-CREATED = "training.created"
-ROUND_ADDED = "training.round_added"
-"""The audit log's actions for a training file written, and a round added to one."""
 WRITTEN_BY = "the desk (consult ui)"
 DESK_NEXT_STEP = (
     "Add rounds from the training's page,\n"
@@ -98,81 +93,54 @@ def slug_problems(root: Path, slug: str) -> list[Problem]:
     return []
 
 
-def new_training(
-    root: Path,
-    store: Store,
-    slug: str,
-    data: Mapping[str, Any],
-    languages: tuple[str, ...],
-    *,
-    by: str,
-    check_only: bool = False,
-) -> list[Problem]:
-    """Return the problems of the training `data` would make; none: written and audited.
+def with_round(text: str, round_data: Mapping[str, Any]) -> str:
+    """Return a training file's text with this round added after its rounds, all else kept."""
 
-    Nothing is written when there is a problem, or with `check_only`.
-    """
-    problems = slug_problems(root, slug)
-    text = training_text(data, languages)
-    problems += check_training(root, slug if not problems else "new-training", text)
-    if problems or check_only:
-        return problems
-    path = path_of(root, slug)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with locked(path):
-        if path.exists():
-            return slug_problems(root, slug)
-        write_atomically(path, text)
-        store.audit(by, CREATED, slug, {"file": f"{TRAININGS}/{slug}.yaml"})
-    return []
-
-
-def add_round(
-    root: Path,
-    store: Store,
-    slug: str,
-    round_data: Mapping[str, Any],
-    *,
-    by: str,
-    base: str | None = None,
-    check_only: bool = False,
-) -> list[Problem]:
-    """Return the problems of the training with this round added; none: written and audited.
-
-    Raises StaleEdit when the file is no longer the `base` version the form showed.
-    """
-    path = path_of(root, slug)
-    with locked(path):
-        if base and file_version(path) != base:
-            raise StaleEdit(
-                f"{TRAININGS}/{slug}.yaml changed since this form was opened; nothing was "
-                "saved: reload the form to add the round to the file as it is now"
-            )
-        text = path.read_text(encoding="utf-8")
-        document = load_document(text)
-        consultation = document.setdefault("consultation", {})
+    def change(document: CommentedMap) -> None:
+        consultation = document.get("consultation")
+        if not isinstance(consultation, CommentedMap):
+            consultation = document["consultation"] = CommentedMap()
         rounds = consultation.get("rounds")
-        if rounds is None:
-            consultation["rounds"] = [dict(round_data)]
-            changed = dump_document(document, text)
-            changed = dump_document(load_document(changed), text)
-        else:
+        if isinstance(rounds, CommentedSeq):
             append(rounds, dict(round_data))
-            changed = dump_document(document, text)
-        changed = _block_rounds(changed, text)
-        problems = check_training(root, slug, changed)
-        if problems or check_only:
-            return problems
-        write_atomically(path, changed)
-        store.audit(by, ROUND_ADDED, f"{slug}/{round_data['id']}", {"file": path.name})
-    return []
+        else:
+            consultation["rounds"] = plain_to_document([dict(round_data)])
+
+    return _changed(text, change)
 
 
-def _block_rounds(text: str, like: str) -> str:
-    """Return `text` with every list of mappings in block style (ruamel keeps new ones so)."""
-    from consult.workspace.yamlwrite import block_style
+def with_meetings(text: str, round_id: str, meetings: Sequence[Mapping[str, Any]]) -> str:
+    """Return a training file's text with these meetings added to a round, all else kept.
 
+    Raises KeyError when the file has no round `round_id`.
+    """
+
+    def change(document: CommentedMap) -> None:
+        consultation = document.get("consultation")
+        rounds = consultation.get("rounds") if isinstance(consultation, CommentedMap) else None
+        found = next(
+            (r for r in rounds or () if isinstance(r, CommentedMap) and r.get("id") == round_id),
+            None,
+        )
+        if found is None:
+            raise KeyError(round_id)
+        if not isinstance(found.get("meetings"), CommentedSeq):
+            found["meetings"] = plain_to_document([])
+        for meeting in meetings:
+            append(found["meetings"], dict(meeting))
+
+    return _changed(text, change)
+
+
+def _changed(text: str, change: Callable[[CommentedMap], None]) -> str:
+    """Return `text` read as a round-trip document, changed, in block style, written back.
+
+    Comments, key order and layout are kept; a file that holds no mapping is as it was
+    (its check says so).
+    """
     document = load_document(text)
-    if block_style(document):
-        return dump_document(document, like)
-    return text
+    if not isinstance(document, CommentedMap):
+        return text
+    change(document)
+    block_style(document)
+    return dump_document(document, text)

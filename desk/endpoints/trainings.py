@@ -80,6 +80,9 @@ def _written(shared: Resources, slug: str, what: str, rounds: set[str]) -> str:
         return f"Written: the new training, to {file}."
     if what.startswith("round ") and what.removeprefix("round ") in rounds:
         return f"Written: {what} and its meetings, added to {file}; its comments are kept."
+    if what.startswith("meetings ") and what.removeprefix("meetings ") in rounds:
+        named = what.removeprefix("meetings ")
+        return f"Written: the meetings added to round {named}, in {file}; its comments are kept."
     return ""
 
 

@@ -85,7 +85,7 @@ def fill_round(page: Page, round_: NewRound) -> None:
 
 
 def fill_new_training(page: Page, training: NewTraining) -> None:
-    """Fill the new-training form with `training`; the fields it does not name keep their defaults."""
+    """Fill the new-training form with `training`; the fields it leaves keep their defaults."""
     page.get_by_label("Title in English").fill(training.title_en)
     for language in training.languages:
         page.locator(f"#lang-{language}").check()

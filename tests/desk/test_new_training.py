@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def client(fresh: Path, open_desk: Callable[..., DeskClient]) -> DeskClient:
 
 def text_of(html: str) -> str:
     """Return a page's words, tags left out, spaces collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def error_beside(html: str, field: str) -> str:
@@ -162,7 +163,9 @@ def test_each_invalid_field_comes_back_beside_it_and_nothing_is_written(
 
 
 def test_a_slug_that_exists_is_refused(client: DeskClient, fresh: Path) -> None:
-    assert client.post("/trainings/new", data=valid_form(), follow_redirects=False).status_code == 303
+    assert (
+        client.post("/trainings/new", data=valid_form(), follow_redirects=False).status_code == 303
+    )
     before = (fresh / "trainings" / f"{SLUG}.yaml").read_bytes()
     again = client.post("/trainings/new", data=valid_form(title_en="Another"))
     assert again.status_code == 422
@@ -264,7 +267,7 @@ def test_a_training_file_with_problems_is_listed_on_the_home_page(
     home = client.get("/")
     assert home.status_code == 200
     said = text_of(home.text)
-    assert f"trainings/{SLUG}.yaml" in said and "end" in said and "2027-02-30" in said
+    assert f"trainings/{SLUG}.yaml, line 13, end: got '2027-02-30'" in said
     assert f'href="/trainings/{SLUG}/rounds/new"' in home.text  # the desk wrote it
     assert 'href="/trainings/new"' in home.text
 
@@ -347,3 +350,55 @@ def test_in_chromium_a_coordinator_creates_a_training_with_a_round_of_four_meeti
         page.screenshot(path=shots / "4-training-two-rounds.png", full_page=True)
     rounds = load_workspace(fresh).trainings[SLUG].consultation.rounds
     assert [len(r.meetings) for r in rounds] == [4, 1]
+
+
+def test_meetings_added_to_a_round_keep_its_own_and_take_ids_of_their_own(
+    client: DeskClient, fresh: Path
+) -> None:
+    client.post("/trainings/new", data=valid_form(), follow_redirects=False)
+    path = fresh / "trainings" / f"{SLUG}.yaml"
+    address = f"/trainings/{SLUG}/rounds/round-1/meetings/new"
+    assert f'href="{address}"' in client.get(f"/trainings/{SLUG}").text
+    shown = client.get(address)
+    assert shown.status_code == 200
+    assert 'id="round_id"' not in shown.text  # the round is the one named
+    fields = {
+        "version": file_version(path),
+        "m1_organisation": "city-court",  # a second meeting with the court
+        "m1_format": "group_discussion",
+        "m1_duration": "120",
+        "edited_by": "Nino",
+    }
+    answer = client.post(address, data=fields, follow_redirects=False)
+    assert answer.status_code == 303, text_of(answer.text)
+    meetings = load_workspace(fresh).trainings[SLUG].round("round-1").meetings
+    assert [m.id for m in meetings] == [*MEETINGS, "city-court-2"]
+    assert audited(fresh)[-1] == ("Nino", "training.meetings_added", f"{SLUG}/round-1")
+    said = text_of(client.get(answer.headers["location"]).text)
+    assert "the meetings added to round round-1" in said
+
+
+def test_a_meeting_row_with_a_mistake_is_refused_beside_it(client: DeskClient, fresh: Path) -> None:
+    client.post("/trainings/new", data=valid_form(), follow_redirects=False)
+    path = fresh / "trainings" / f"{SLUG}.yaml"
+    before = path.read_bytes()
+    address = f"/trainings/{SLUG}/rounds/round-1/meetings/new"
+    fields = {
+        "version": file_version(path),
+        "m1_organisation": "city-court",
+        "m1_format": "in_person",
+        "m1_duration": "60",
+        "m2_organisation": "public-defender",
+        "m2_format": "online",
+        "m2_duration": "60",
+        "edited_by": "Nino",
+    }
+    answer = client.post(address, data=fields)
+    assert answer.status_code == 422
+    assert "https link" in error_beside(answer.text, "m2_location")
+    assert not error_beside(answer.text, "m1_organisation")
+    nothing = client.post(address, data={"version": file_version(path), "edited_by": "Nino"})
+    assert nothing.status_code == 422
+    assert "choose its organisation" in error_beside(nothing.text, "m1_organisation")
+    assert path.read_bytes() == before
+    assert client.get(f"/trainings/{SLUG}/rounds/round-9/meetings/new").status_code == 404
