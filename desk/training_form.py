@@ -289,6 +289,25 @@ def read_round(
     return Built(round_data, meetings=rows)
 
 
+def _filled(values: Mapping[str, str], prefix: str, count: int) -> list[int]:
+    """Return the numbers of the rows of people with a name or an email typed."""
+    return [
+        row
+        for row in range(1, count + 1)
+        if _text(values, f"{prefix}{row}_name") or _text(values, f"{prefix}{row}_email")
+    ]
+
+
+def _person(values: Mapping[str, str], prefix: str, row: int, what: str) -> dict[str, Any]:
+    """Return a person's id (made of their name), name and email, from a row of the form."""
+    name = _text(values, f"{prefix}{row}_name")
+    return {
+        "id": slugify(name) or f"{what}-{row}",
+        "name": name,
+        "email": _text(values, f"{prefix}{row}_email"),
+    }
+
+
 def read_training(form: TrainingForm) -> Built:
     """Return the data of the training file the new-training form describes."""
     values = form.values
@@ -296,40 +315,26 @@ def read_training(form: TrainingForm) -> Built:
     country = _text(values, "venue_country").upper()
     title = {lang: _text(values, f"title_{lang}") for lang in LANGUAGES}
     title = {lang: text for lang, text in title.items() if text}
-    facilitators: list[dict[str, Any]] = []
-    facilitator_rows: list[int] = []
-    for row in range(1, FACILITATOR_ROWS + 1):
-        name, email = _text(values, f"f{row}_name"), _text(values, f"f{row}_email")
-        if not (name or email):
-            continue
-        facilitators.append(
-            {
-                "id": slugify(name) or f"facilitator-{row}",
-                "name": name,
-                "email": email,
-                "language": form.languages[-1] if len(form.languages) > 1 else "en",
-                "timezone": timezone,
-                "country": country,
-            }
-        )
-        facilitator_rows.append(row)
-    experts: list[dict[str, Any]] = []
-    expert_rows: list[int] = []
-    for row in range(1, EXPERT_ROWS + 1):
-        name, email = _text(values, f"e{row}_name"), _text(values, f"e{row}_email")
-        if not (name or email):
-            continue
-        experts.append(
-            {
-                "id": slugify(name) or f"expert-{row}",
-                "name": name,
-                "email": email,
-                "role": {"en": _text(values, f"e{row}_role") or "Trainer"},
-                "language": _text(values, f"e{row}_language") or "en",
-                "timezone": timezone,
-            }
-        )
-        expert_rows.append(row)
+    facilitator_rows = _filled(values, "f", FACILITATOR_ROWS)
+    facilitators = [
+        {
+            **_person(values, "f", row, "facilitator"),
+            "language": next((lang for lang in form.languages if lang != "en"), "en"),
+            "timezone": timezone,
+            "country": country,
+        }
+        for row in facilitator_rows
+    ]
+    expert_rows = _filled(values, "e", EXPERT_ROWS)
+    experts = [
+        {
+            **_person(values, "e", row, "expert"),
+            "role": {"en": _text(values, f"e{row}_role") or "Trainer"},
+            "language": _text(values, f"e{row}_language") or "en",
+            "timezone": timezone,
+        }
+        for row in expert_rows
+    ]
     themes = [
         {"id": slugify(line) or f"theme-{i + 1}", "label": {"en": line.strip()}}
         for i, line in enumerate(_text(values, "themes").splitlines())
