@@ -223,6 +223,12 @@ def posted(form: TrainingForm, fields: Mapping[str, Sequence[str]]) -> TrainingF
     )
 
 
+def with_slug(form: TrainingForm) -> TrainingForm:
+    """Return the posted form with its slug, made of the English title when left empty."""
+    slug = _text(form.values, "slug") or slugify(_text(form.values, "title_en"))
+    return dataclasses.replace(form, values={**form.values, "slug": slug})
+
+
 def _text(values: Mapping[str, str], name: str) -> str:
     return values.get(name, "").strip()
 

@@ -34,8 +34,8 @@ def _create(request: Request, fields: Fields | None) -> Response:
     blank = training_form.blank_training(root, shared.desk.clock().date())
     if fields is None:
         return page(request, "new_training.html.j2", label_of=training_form.label_of, form=blank)
-    shown = training_form.posted(blank, fields)
-    slug = shown.value("slug").strip()
+    shown = training_form.with_slug(training_form.posted(blank, fields))
+    slug = shown.value("slug")
     built = training_form.read_training(shown)
     problems = trainings.create_training(
         root,

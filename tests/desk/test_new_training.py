@@ -173,6 +173,19 @@ def test_a_slug_that_exists_is_refused(client: DeskClient, fresh: Path) -> None:
     assert (fresh / "trainings" / f"{SLUG}.yaml").read_bytes() == before
 
 
+def test_a_slug_left_empty_is_made_of_the_english_title(client: DeskClient, fresh: Path) -> None:
+    answer = client.post(
+        "/trainings/new",
+        data=valid_form(slug="", title_en="Victims' Rights 2027"),
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, text_of(answer.text)
+    assert (fresh / "trainings" / "victims-rights-2027.yaml").is_file()
+    wrong = client.post("/trainings/new", data=valid_form(slug="", title_en="Victims' Rights 2027"))
+    assert 'value="victims-rights-2027"' in wrong.text  # shown, to change
+    assert "no training of the workspace has" in error_beside(wrong.text, "slug")
+
+
 def round_form(version: str, **changes: str) -> dict[str, Any]:
     """Return the fields of a valid new-round form: round-2 of two meetings."""
     fields = {
