@@ -10,6 +10,7 @@ versions `desk.packs`'.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -385,9 +386,10 @@ class WorkspaceProblem:
     line: int | None
     field: str
     said: str
-    """The whole problem in words: file, line, field, value and what is expected."""
+    """What is wrong: the value, and what is expected."""
     round_form: str = ""
-    """The slug of a training file the desk wrote, whose new-round form can complete it."""
+    """The slug of a training file the desk wrote, when the problem is one of its rounds':
+    its new-round form can add the round it lacks or replace one."""
 
 
 def workspace_problems(root: Path, problems: Sequence[Problem]) -> tuple[WorkspaceProblem, ...]:
@@ -399,5 +401,11 @@ def workspace_problems(root: Path, problems: Sequence[Problem]) -> tuple[Workspa
             candidate = problem.file.removeprefix(f"{TRAININGS}/").removesuffix(".yaml")
             if ID_PATTERN.match(candidate) and written_by_desk(Path(root) / problem.file):
                 slug = candidate
-        shown.append(WorkspaceProblem(problem.file, problem.line, problem.path, str(problem), slug))
+        bare = str(dataclasses.replace(problem, file="", line=None, path="")).removeprefix(": ")
+        about_rounds = problem.path.startswith("consultation.rounds")
+        shown.append(
+            WorkspaceProblem(
+                problem.file, problem.line, problem.path, bare, slug if about_rounds else ""
+            )
+        )
     return tuple(shown)

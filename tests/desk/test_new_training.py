@@ -273,14 +273,15 @@ def test_a_training_file_with_problems_is_listed_on_the_home_page(
 ) -> None:
     client.post("/trainings/new", data=valid_form(), follow_redirects=False)
     path = fresh / "trainings" / f"{SLUG}.yaml"
+    text = path.read_text(encoding="utf-8").replace("end: 2027-03-17", "end: 2027-02-30")
     path.write_text(
-        path.read_text(encoding="utf-8").replace("end: 2027-03-17", "end: 2027-02-30"),
-        encoding="utf-8",
+        text.replace("duration_minutes: 60", "duration_minutes: 5", 1), encoding="utf-8"
     )
     home = client.get("/")
     assert home.status_code == 200
     said = text_of(home.text)
-    assert f"trainings/{SLUG}.yaml, line 13, end: got '2027-02-30'" in said
+    assert f"trainings/{SLUG}.yaml 13 end got '2027-02-30', expected a valid date" in said
+    assert "consultation.rounds[0].meetings[0].duration_minutes got 5" in said
     assert f'href="/trainings/{SLUG}/rounds/new"' in home.text  # the desk wrote it
     assert 'href="/trainings/new"' in home.text
 
