@@ -162,6 +162,21 @@ def test_each_invalid_field_comes_back_beside_it_and_nothing_is_written(
     assert not list((fresh / "trainings").glob("*.yaml"))
 
 
+def test_a_training_without_facilitators_experts_themes_or_meetings_is_refused_row_by_row(
+    client: DeskClient, fresh: Path
+) -> None:
+    empty = {f"m{row}_organisation": "" for row in range(1, len(MEETINGS) + 1)}
+    fields = valid_form(f1_name="", f1_email="", e1_name="", e1_email="", themes=" \n", **empty)
+    fields["title_en"] = "<script>alert(1)</script>"
+    answer = client.post("/trainings/new", data=fields)
+    assert answer.status_code == 422
+    for field in ("f1_name", "e1_name", "themes", "m1_organisation"):
+        assert "at least 1 item" in error_beside(answer.text, field), field
+    assert "<script>alert" not in answer.text  # what was typed comes back as text
+    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in answer.text
+    assert not list((fresh / "trainings").glob("*.yaml"))
+
+
 def test_a_slug_that_exists_is_refused(client: DeskClient, fresh: Path) -> None:
     assert (
         client.post("/trainings/new", data=valid_form(), follow_redirects=False).status_code == 303
