@@ -23,7 +23,6 @@ from consult.workspace.loading import TRAININGS
 from consult.workspace.starter import training_header
 from consult.workspace.yamlwrite import (
     append,
-    block_style,
     block_text,
     dump_document,
     load_document,
@@ -133,14 +132,50 @@ def with_meetings(text: str, round_id: str, meetings: Sequence[Mapping[str, Any]
 
 
 def _changed(text: str, change: Callable[[CommentedMap], None]) -> str:
-    """Return `text` read as a round-trip document, changed, in block style, written back.
+    """Return `text` read as a round-trip document, changed, and written back.
 
-    Comments, key order and layout are kept; a file that holds no mapping is as it was
+    Comments, key order and layout are kept (a value written in flow style stays so);
+    what the change adds is block style. A file that holds no mapping is as it was
     (its check says so).
     """
     document = load_document(text)
     if not isinstance(document, CommentedMap):
         return text
+    _hoist(document)
     change(document)
-    block_style(document)
     return dump_document(document, text)
+
+
+def _hoist(node: Any) -> None:
+    """Move the comment lines that close a mapping's value to before the key that follows.
+
+    ruamel.yaml keeps the comment before a key (`# What the pack needs.` above
+    `briefing:`) at the end of the list that precedes it, however deep; an item added
+    to that list would come after the comment. Held before the next key, it stays there.
+    """
+    if isinstance(node, CommentedSeq):
+        for item in node:
+            _hoist(item)
+        return
+    if not isinstance(node, CommentedMap):
+        return
+    keys = list(node)
+    for index, key in enumerate(keys):
+        _hoist(node[key])
+        if index + 1 < len(keys) and (tokens := _closing(node[key])):
+            slot = node.ca.items.setdefault(keys[index + 1], [None, None, None, None])
+            slot[1] = [*tokens, *(slot[1] or [])]
+
+
+def _closing(node: Any) -> list[Any]:
+    """Take and return the comment lines at the end of the last list in `node`, at its deepest."""
+    if isinstance(node, CommentedMap) and node:
+        return _closing(node[list(node)[-1]])
+    if isinstance(node, CommentedSeq) and node:
+        found = _closing(node[-1])
+        if found or not node.ca.end:
+            return found
+        tokens = list(node.ca.end)
+        node.ca.end = []
+        return tokens
+    return []
