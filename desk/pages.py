@@ -10,6 +10,7 @@ versions `desk.packs`'.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -30,12 +31,14 @@ from consult.coordination.timeline import (
     timeline,
 )
 from consult.coordination.timeline import progress as timeline_progress
+from consult.errors import Problem
 from consult.planning.quorum import AtRisk, FeedsOf, at_risk, has_quorum, risk_line
 from consult.settings import LEAD_WORKING_DAYS
 from consult.store import Store
-from consult.workspace.loading import Workspace
+from consult.workspace.loading import TRAININGS, Workspace
 from consult.workspace.people import organisation_names
 from consult.workspace.people import people as people_of
+from consult.workspace.training_file import written_by_desk
 from desk.audit import FIRST_PAGE, AuditQuery, AuditView, audit_view
 from desk.delivery import Delivery, delivery
 from desk.meetings import MeetingRow, meeting_row, with_mail
@@ -43,6 +46,7 @@ from desk.packs import PackVersion, pack_versions
 from desk.wording import answer_words
 from schemas.state import Attendee, Meeting
 from schemas.training import Quorum, Training
+from schemas.types import ID_PATTERN
 
 QUORUM_ORDER = ("no quorum", "not yet", "met")
 """An organisation's quorum is its worst meeting's: one at risk makes it "no quorum"."""
@@ -372,3 +376,36 @@ def _answers(
         for org, counts in sorted(by_org.items())
     )
     return rows, tuple(answer_words(c) for c in columns)
+
+
+@dataclass(frozen=True)
+class WorkspaceProblem:
+    """A problem that stops the workspace from loading, as `consult validate` says it."""
+
+    file: str
+    line: int | None
+    field: str
+    said: str
+    """What is wrong: the value, and what is expected."""
+    round_form: str = ""
+    """The slug of a training file the desk wrote, when the problem is one of its rounds':
+    its new-round form can add the round it lacks or replace one."""
+
+
+def workspace_problems(root: Path, problems: Sequence[Problem]) -> tuple[WorkspaceProblem, ...]:
+    """Return the problems of a workspace that does not load, each with the desk's form if any."""
+    shown = []
+    for problem in problems:
+        slug = ""
+        if problem.file.startswith(f"{TRAININGS}/") and problem.file.endswith(".yaml"):
+            candidate = problem.file.removeprefix(f"{TRAININGS}/").removesuffix(".yaml")
+            if ID_PATTERN.match(candidate) and written_by_desk(Path(root) / problem.file):
+                slug = candidate
+        bare = str(dataclasses.replace(problem, file="", line=None, path="")).removeprefix(": ")
+        about_rounds = problem.path.startswith("consultation.rounds")
+        shown.append(
+            WorkspaceProblem(
+                problem.file, problem.line, problem.path, bare, slug if about_rounds else ""
+            )
+        )
+    return tuple(shown)

@@ -49,7 +49,25 @@ GET, POST, FORM = ["GET"], ["POST"], ["GET", "POST"]
 
 ROUTES: list[Route | Mount] = [
     Route("/", Endpoint("trainings:trainings"), methods=GET, name="trainings"),
+    Route(
+        "/trainings/new",
+        Endpoint("training_files:create_training"),
+        methods=FORM,
+        name="new_training",
+    ),
     Route("/trainings/{slug}", Endpoint("trainings:training"), methods=GET, name="training"),
+    Route(
+        "/trainings/{slug}/rounds/new",
+        Endpoint("training_files:create_round"),
+        methods=FORM,
+        name="new_round",
+    ),
+    Route(
+        "/trainings/{slug}/rounds/{round}/meetings/new",
+        Endpoint("training_files:create_meetings"),
+        methods=FORM,
+        name="new_meeting",
+    ),
     Route(
         "/trainings/{slug}/packs/{version:int}/{name}",
         Endpoint("files:pack_file"),

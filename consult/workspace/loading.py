@@ -6,6 +6,7 @@ completely and consistently, or raises one `WorkspaceError` listing them all.
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -58,8 +59,12 @@ class Workspace:
         return self.trainings[slug]
 
 
-def load_workspace(root: Path) -> Workspace:
-    """Return the workspace at `root`, or raise a WorkspaceError with every problem in it."""
+def load_workspace(root: Path, *, require_training: bool = True) -> Workspace:
+    """Return the workspace at `root`, or raise a WorkspaceError with every problem in it.
+
+    `require_training=False` takes a workspace without any training as whole (the desk's
+    first page, before its first training is written).
+    """
     root = Path(root)
     if not root.is_dir():
         raise WorkspaceError([Problem(str(root), None, "", None, "is not a workspace folder")])
@@ -73,7 +78,7 @@ def load_workspace(root: Path) -> Workspace:
     trainings: dict[str, Training] = {}
     training_lines: dict[str, Lines] = {}
     files = sorted((root / TRAININGS).glob("*.yaml")) if (root / TRAININGS).is_dir() else []
-    if not files:
+    if not files and require_training:
         problems.append(
             Problem(
                 f"{TRAININGS}/",
@@ -116,6 +121,27 @@ def load_workspace(root: Path) -> Workspace:
         trainings=dict(sorted(trainings.items())),
         warnings=tuple(_warnings(stakeholders, stakeholder_lines, trainings, training_lines)),
     )
+
+
+def check_training(root: Path, slug: str, text: str) -> list[Problem]:
+    """Return what `consult validate` finds in `text` as the file of training `slug` at `root`.
+
+    The training is checked with its model and across the workspace's registry as it
+    is now; the registry's own problems, and the other trainings', are not its.
+    """
+    name = f"{TRAININGS}/{slug}.yaml"
+    problems: list[Problem] = []
+    _, _, registry = _load(Path(root) / STAKEHOLDERS, STAKEHOLDERS, StakeholdersFile, [])
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / f"{slug}.yaml"
+        file.write_text(text, encoding="utf-8")
+        _, lines, checkable = _load(file, name, Training, problems, _UNCHECKED)
+    if checkable is not None:
+        problems += [
+            _problem(name, lines, loc, value, expected)
+            for loc, value, expected in _check_training(checkable, registry)
+        ]
+    return problems
 
 
 def _warnings(

@@ -166,8 +166,9 @@ def training_text(answers: TrainingAnswers) -> str:
     latest = answers.start - dt.timedelta(weeks=2)
     due = answers.start - dt.timedelta(days=7)
     return TRAINING_TEMPLATE.format(
-        title_en=answers.title["en"],
-        languages=", ".join(answers.languages),
+        header=training_header(
+            answers.title["en"], answers.languages, "`consult init`", INIT_NEXT_STEP
+        ),
         title=title,
         start=answers.start.isoformat(),
         end=answers.end.isoformat(),
@@ -188,21 +189,22 @@ def _localized(texts: Mapping[Language, str], indent: str) -> str:
     return "".join(f"{indent}{language}: {scalar(text)}\n" for language, text in texts.items())
 
 
-def _facilitator_id(name: str, index: int) -> str:
+def person_id(name: str, index: int, fallback: str = "facilitator") -> str:
+    """Return an id made of a name: `Nino Beridze` is `nino-beridze`; `<fallback>-<n>` if none."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].strip("-")
-    return slug if slug and ID_PATTERN.match(slug) else f"facilitator-{index + 1}"
+    return slug if slug and ID_PATTERN.match(slug) else f"{fallback}-{index + 1}"
 
 
 def _first_id(answers: TrainingAnswers) -> str:
     if not answers.facilitators:
         return "project-officer"
-    return _facilitator_id(answers.facilitators[0][0], 0)
+    return person_id(answers.facilitators[0][0], 0)
 
 
 def _facilitator(name: str, email: str, answers: TrainingAnswers, index: int) -> str:
     language = answers.languages[0]
     return (
-        f"    - id: {_facilitator_id(name, index)}\n"
+        f"    - id: {person_id(name, index)}\n"
         f"      name: {scalar(name)}\n"
         f"      email: {scalar(email)}\n"
         f"      language: {language}              # of the messages they get\n"
@@ -241,7 +243,7 @@ def _check_training_answers(answers: TrainingAnswers, file: str) -> None:
     problems += _problems(Venue, _venue(answers.venue), file, "venue")
     for index, (name, email) in enumerate(answers.facilitators):
         facilitator = {
-            "id": _facilitator_id(name, index),
+            "id": person_id(name, index),
             "name": name,
             "email": email,
             "timezone": answers.timezone,
@@ -298,15 +300,35 @@ FACILITATOR_EXAMPLE = """\
     #   country: GE
 """
 
-TRAINING_TEMPLATE = """\
+TRAINING_HEADER = """\
 # Training: {title_en} (model: schemas.training.Training; the file name is its slug).
 #
-# Written by `consult init`. Fill in the parts marked TO FILL IN (docs/workspace.md
-# explains every field), then run `consult validate`: it lists each part still missing
-# with its line. Texts read by stakeholders and experts are written in each of the
-# training's languages ({languages}); English is the fallback of every text.
+# Written by {written_by}. {next_step} Texts read by stakeholders and experts are written
+# in each of the training's languages ({languages}); English is the fallback of every text.
 # Dates are in the training's time zone; working hours in each facilitator's own.
+"""
+"""The header comment of a training file consult writes: `consult init`'s and the desk's."""
+INIT_NEXT_STEP = (
+    "Fill in the parts marked TO FILL IN (docs/workspace.md\n"
+    "# explains every field), then run `consult validate`: it lists each part still missing\n"
+    "# with its line."
+)
 
+
+def training_header(
+    title_en: str, languages: Sequence[str], written_by: str, next_step: str
+) -> str:
+    """Return the header comment of a training file written by `written_by`."""
+    return TRAINING_HEADER.format(
+        title_en=title_en,
+        languages=", ".join(languages),
+        written_by=written_by,
+        next_step=next_step,
+    )
+
+
+TRAINING_TEMPLATE = """\
+{header}
 title:
 {title}start: {start}
 end: {end}

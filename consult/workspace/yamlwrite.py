@@ -240,6 +240,11 @@ def _block(value: Any, indent: int) -> list[str]:
     return lines
 
 
+def block_text(value: Mapping[str, Any], indent: int = 0) -> str:
+    """Return a mapping as block-style YAML text: one value a line, lists of words in brackets."""
+    return "\n".join(_block(value, indent)) + "\n"
+
+
 def append_text(items: list[dict[str, Any]], like: str) -> str:
     """Return list items as YAML text to add after the last item of the file's top-level list.
 

@@ -26,7 +26,7 @@ Fields = dict[str, list[str]]
 
 def workspace(request: Request) -> Workspace:
     """Return the workspace, read afresh: an edited file shows at once."""
-    return load_workspace(resources(request).settings.workspace)
+    return load_workspace(resources(request).settings.workspace, require_training=False)
 
 
 def known(built: Workspace, slug: str) -> str:

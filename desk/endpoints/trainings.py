@@ -5,13 +5,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from consult.errors import WorkspaceError
 from consult.planning.feeds import FeedResult
 from consult.planning.problem import fetch_round_feeds
-from consult.workspace.loading import Workspace
+from consult.workspace.loading import TRAININGS, Workspace
 from desk.audit import AuditQuery
 from desk.endpoints.shared import known, waiting_runs, workspace
 from desk.feeds import Feeds
-from desk.pages import training_list, training_page
+from desk.pages import training_list, training_page, workspace_problems
 from desk.resources import Resources, resources
 from desk.responses import page
 
@@ -19,7 +20,16 @@ from desk.responses import page
 def trainings(request: Request) -> HTMLResponse:
     """The trainings, with how many schedules and Prefect decisions wait for each."""
     shared = resources(request)
-    built = workspace(request)
+    try:
+        built = workspace(request)
+    except WorkspaceError as error:
+        return page(
+            request,
+            "trainings.html.j2",
+            trainings=(),
+            decisions={},
+            problems=workspace_problems(shared.settings.workspace, error.problems),
+        )
     runs = waiting_runs(request)
     decisions = {slug: sum(run.training == slug for run in runs) for slug in built.trainings}
     listed = training_list(
@@ -29,7 +39,7 @@ def trainings(request: Request) -> HTMLResponse:
         lambda slug: lambda round_id: _feeds(shared, built, slug, round_id),
         lead_working_days=shared.settings.lead_working_days,
     )
-    return page(request, "trainings.html.j2", trainings=listed, decisions=decisions)
+    return page(request, "trainings.html.j2", trainings=listed, decisions=decisions, problems=())
 
 
 def training(request: Request) -> HTMLResponse:
@@ -54,7 +64,26 @@ def training(request: Request) -> HTMLResponse:
         started=request.query_params.get("started", ""),
         run=request.query_params.get("run", ""),
         decisions=tuple(run for run in waiting_runs(request) if run.training == slug),
+        written=_written(
+            shared,
+            slug,
+            request.query_params.get("written", ""),
+            {r.id for r in built.trainings[slug].consultation.rounds},
+        ),
     )
+
+
+def _written(shared: Resources, slug: str, what: str, rounds: set[str]) -> str:
+    """Return the sentence that says what the desk just wrote into the training's file."""
+    file = shared.settings.workspace / TRAININGS / f"{slug}.yaml"
+    if what == "training":
+        return f"Written: the new training, to {file}."
+    if what.startswith("round ") and what.removeprefix("round ") in rounds:
+        return f"Written: {what} and its meetings, added to {file}; its comments are kept."
+    if what.startswith("meetings ") and what.removeprefix("meetings ") in rounds:
+        named = what.removeprefix("meetings ")
+        return f"Written: the meetings added to round {named}, in {file}; its comments are kept."
+    return ""
 
 
 def _feeds(shared: Resources, built: Workspace, slug: str, round_id: str) -> Feeds:
