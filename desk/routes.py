@@ -71,6 +71,18 @@ ROUTES: list[Route | Mount] = [
     Route("/trainings/{slug}/start", Endpoint("steps:start_step"), methods=POST, name="start_step"),
     Route("/registry", Endpoint("registry:registry"), methods=GET, name="registry"),
     Route(
+        "/registry/import",
+        Endpoint("registry:registry_import"),
+        methods=FORM,
+        name="registry_import",
+    ),
+    Route(
+        "/registry/import/{upload}",
+        Endpoint("registry:registry_import_preview"),
+        methods=FORM,
+        name="registry_import_preview",
+    ),
+    Route(
         "/registry/organisations/{org}",
         Endpoint("registry:registry_edit"),
         methods=FORM,

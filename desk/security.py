@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from html import escape
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -255,7 +255,7 @@ async def _urlencoded_token(body: bytes) -> str | None:
 async def _multipart_token(headers: Headers, body: bytes) -> str | None:
     """Return the token of a multipart form ("" without one); None if it does not parse."""
 
-    async def stream() -> AsyncIterator[bytes]:
+    async def stream() -> AsyncGenerator[bytes, None]:
         yield body
 
     try:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlencode
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from consult.application import registry as registry_core
+from consult.errors import WorkspaceError
 from desk import registry as registry_form
+from desk import registry_import as importing
 from desk.endpoints.shared import Fields, form, in_thread, workspace
 from desk.resources import resources
 from desk.responses import DeskError, page
@@ -16,7 +21,8 @@ from desk.responses import DeskError, page
 def registry(request: Request) -> HTMLResponse:
     """The registry's organisations, each with its contacts."""
     organisations = registry_form.registry_list(workspace(request))
-    return page(request, "registry.html.j2", organisations=organisations)
+    imported = request.query_params.get("imported", "")
+    return page(request, "registry.html.j2", organisations=organisations, imported=imported)
 
 
 async def registry_edit(request: Request) -> Response:
@@ -58,3 +64,79 @@ def _edit(request: Request, fields: Fields | None) -> Response:
         )
     target = request.url.replace(query=urlencode({"saved": checked.saved}))
     return RedirectResponse(str(target), status_code=303)
+
+
+async def registry_import(request: Request) -> Response:
+    """The form to upload a spreadsheet (GET), or the upload kept and its preview's address."""
+    if request.method != "POST":
+        return page(request, "registry_import.html.j2", error="")
+    async with request.form(max_files=1, max_fields=10) as data:
+        sent = data.get("sheet")
+        if not isinstance(sent, UploadFile) or not sent.filename:
+            return page(
+                request,
+                "registry_import.html.j2",
+                status=422,
+                error="choose a spreadsheet (.xlsx or .csv) to upload",
+            )
+        name, content = sent.filename, await sent.read()
+    return await in_thread(_keep, request, name, content)
+
+
+def _keep(request: Request, name: str, content: bytes) -> Response:
+    try:
+        upload = importing.keep(resources(request).settings.workspace, name, content)
+    except importing.UploadRefused as refused:
+        return page(request, "registry_import.html.j2", status=422, error=str(refused))
+    target = request.url_for("registry_import_preview", upload=upload.id)
+    return RedirectResponse(str(target.path), status_code=303)
+
+
+async def registry_import_preview(request: Request) -> Response:
+    """An upload's preview or problems (GET); its cells corrected, or its import confirmed."""
+    fields = await form(request) if request.method == "POST" else None
+    return await in_thread(_preview, request, fields)
+
+
+def _preview(request: Request, fields: Fields | None) -> Response:
+    shared = resources(request)
+    root = shared.settings.workspace
+    upload = importing.kept(root, request.path_params["upload"])
+    if upload is None:
+        raise DeskError(
+            404,
+            "this upload is not kept any more (an upload is kept for an hour, and until its "
+            "import is written): upload the spreadsheet again",
+        )
+    if fields is None:
+        return page(request, "registry_import_preview.html.j2", view=importing.plan(root, upload))
+    if (fields.get("action") or [""])[0] == "correct":
+        importing.corrected(upload, fields)
+        return RedirectResponse(request.url.path, status_code=303)
+    shown = importing.plan(root, upload)
+    edited_by = (fields.get("edited_by") or [""])[0].strip()
+    errors, status = {} if edited_by else {"edited_by": "your name, for the audit log"}, 422
+    if shown.preview is None:
+        errors[""] = "correct the problems below first: nothing was imported"
+    elif (fields.get("fingerprint") or [""])[0] != shown.fingerprint:
+        errors[""] = (
+            "the import is no longer the one previewed (the registry or its columns changed "
+            "since): check the preview below and confirm again; nothing was imported"
+        )
+        status = 409
+    if errors or shown.preview is None:
+        view = dataclasses.replace(shown, errors=errors, edited_by=edited_by)
+        return page(request, "registry_import_preview.html.j2", status=status, view=view)
+    if shown.columns.source == "guessed":
+        registry_core.save_columns(shown.columns)
+    try:
+        registry_core.apply_import(root, shared.store, shown.preview, edited_by)
+    except WorkspaceError as error:
+        view = dataclasses.replace(
+            shown, errors={"": f"{error}; nothing was imported"}, edited_by=edited_by
+        )
+        return page(request, "registry_import_preview.html.j2", status=409, view=view)
+    importing.forget(upload)
+    said = "nothing to change" if shown.preview.empty else shown.preview.summary()
+    target = request.url_for("registry").path + "?" + urlencode({"imported": said})
+    return RedirectResponse(target, status_code=303)
