@@ -83,6 +83,30 @@ ROUTES: list[Route | Mount] = [
         name="registry_import_preview",
     ),
     Route(
+        "/registry/organisations/new",
+        Endpoint("registry:registry_new"),
+        methods=FORM,
+        name="registry_organisation_new",
+    ),
+    Route(
+        "/registry/organisations/{org}/remove",
+        Endpoint("registry:registry_remove"),
+        methods=FORM,
+        name="registry_organisation_remove",
+    ),
+    Route(
+        "/registry/organisations/{org}/contacts/new",
+        Endpoint("registry:registry_new"),
+        methods=FORM,
+        name="registry_contact_new",
+    ),
+    Route(
+        "/registry/organisations/{org}/contacts/{email}/remove",
+        Endpoint("registry:registry_remove"),
+        methods=FORM,
+        name="registry_contact_remove",
+    ),
+    Route(
         "/registry/organisations/{org}",
         Endpoint("registry:registry_edit"),
         methods=FORM,

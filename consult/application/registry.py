@@ -260,13 +260,21 @@ def remove_entry(
 
 
 def change_email(
-    root: Path, store: Store, organisation: str, old: str, new: str, *, by: str
+    root: Path,
+    store: Store,
+    organisation: str,
+    old: str,
+    new: str,
+    *,
+    by: str,
+    check_only: bool = False,
 ) -> AuditEntry:
     """Return the contact's email corrected in the registry and the trainings, audited as `by`'s.
 
     The store's messages and replies keep the old address: they are what was sent.
     """
     with locked(root / STAKEHOLDERS):
-        entry = registry_entries.change_email(root, organisation, old, new)
-        store.audit(by, entry.action, entry.subject, dict(entry.detail))
+        entry = registry_entries.change_email(root, organisation, old, new, check_only=check_only)
+        if not check_only:
+            store.audit(by, entry.action, entry.subject, dict(entry.detail))
     return entry

@@ -179,7 +179,9 @@ def remove_contact(workspace: Path, org_id: str, email: str) -> AuditEntry:
     )
 
 
-def change_email(workspace: Path, org_id: str, old: str, new: str) -> AuditEntry:
+def change_email(
+    workspace: Path, org_id: str, old: str, new: str, *, check_only: bool = False
+) -> AuditEntry:
     """Correct a contact's email in the registry and in every training's attendees naming it.
 
     Raises a WorkspaceError if the new address is not an email, or another contact's;
@@ -204,6 +206,8 @@ def change_email(workspace: Path, org_id: str, old: str, new: str) -> AuditEntry
                 for p in error.problems
             ]
         ) from None
+    if check_only:
+        return AuditEntry("registry.contact.email_changed", f"stakeholders/{org_id}/{known}")
     folder = Path(workspace) / TRAININGS
     with ExitStack() as held:
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:

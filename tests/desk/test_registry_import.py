@@ -65,7 +65,7 @@ def test_an_upload_shows_the_clis_preview_and_confirm_writes_exactly_it(
     assert done.status_code == 200
     assert done.url.path == "/registry"
     summary = page.text("summary")
-    assert f"Imported: {summary}." in read_page(done.text).text("imported")
+    assert f"Imported: {summary}." in read_page(done.text).text("done")
     text = registry(desk_demo).decode()
     assert "eka@example.gov.ge" in text
     assert "giorgi@example.gov.ge" in text
