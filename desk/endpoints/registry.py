@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import UploadFile
@@ -192,7 +193,7 @@ def _remove(request: Request, fields: Fields | None) -> Response:
     shared = resources(request)
     root = shared.settings.workspace
     used = registry_core.uses(root, shared.store, org_id, shown.email)
-    variables = {"form": shown, "used": used, "edited_by": "", "errors": {}}
+    variables: dict[str, Any] = {"form": shown, "used": used, "edited_by": "", "errors": {}}
     if fields is None:
         return page(request, "registry_remove.html.j2", **variables)
     edited_by = (fields.get("edited_by") or [""])[0].strip()
