@@ -29,7 +29,13 @@ from consult.workspace.registry_import import STAKEHOLDERS, apply_import
 from consult.workspace.registry_write import _check_written
 from consult.workspace.starter import registry_header
 from consult.workspace.yamlfile import read_yaml
-from consult.workspace.yamlwrite import dump_document, load_document, locked, write_atomically
+from consult.workspace.yamlwrite import (
+    dump_document,
+    load_document,
+    locked,
+    remove,
+    write_atomically,
+)
 
 NEW_ORGANISATION_FIELDS = ("organisation_id", *ORGANISATION_FIELDS)
 NEW_CONTACT_FIELDS = ("email", *CONTACT_FIELDS)
@@ -141,7 +147,7 @@ def remove_organisation(workspace: Path, org_id: str) -> AuditEntry:
     organisations = document["organisations"]
     index = next(i for i, o in enumerate(organisations) if o.get("id") == org_id)
     emails = [str(c.get("email")) for c in organisations[index].get("contacts") or []]
-    del organisations[index]
+    remove(organisations, index)
     _write(workspace, document, text)
     return AuditEntry(
         "registry.organisation.removed",
@@ -170,7 +176,7 @@ def remove_contact(workspace: Path, org_id: str, email: str) -> AuditEntry:
             ]
         )
     index = next(i for i, c in enumerate(contacts) if str(c.get("email")) == known)
-    del contacts[index]
+    remove(contacts, index)
     _write(workspace, document, text)
     return AuditEntry(
         "registry.contact.removed",
