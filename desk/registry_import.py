@@ -15,6 +15,7 @@ import is written, or an hour after it came.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -28,6 +29,7 @@ from pathlib import Path
 from consult.application.registry import Columns, import_columns, preview_import
 from consult.errors import Problem, SheetError, WorkspaceError
 from consult.settings import STATE_DIR
+from consult.workspace.columns import COLUMNS, KEYS
 from consult.workspace.registry_import import Preview
 from consult.workspace.sheets import FORMATS, MAX_FILE_BYTES, Sheet, read_sheets
 from consult.workspace.yamlwrite import write_atomically
@@ -55,6 +57,8 @@ class Upload:
     name: str
     corrections: Mapping[str, str] = field(default_factory=dict)
     """`cell-<sheet>-<row>-<column>` (0-based sheet and column, the row as shown) -> value."""
+    columns: Mapping[str, str] | None = None
+    """The column mapping chosen in the page (header -> field); None: saved or guessed."""
 
     @property
     def file(self) -> Path:
@@ -119,6 +123,7 @@ def _write_meta(upload: Upload, digest: str, at: float) -> None:
         "sha256": digest,
         "at": at,
         "corrections": dict(upload.corrections),
+        "columns": dict(upload.columns) if upload.columns is not None else None,
     }
     write_atomically(upload.folder / META, json.dumps(meta, ensure_ascii=False, indent=1))
 
@@ -132,7 +137,14 @@ def kept(root: Path, upload_id: str) -> Upload | None:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
         if time.time() - float(meta["at"]) > KEPT_SECONDS:
             return None
-        upload = Upload(upload_id, folder, str(meta["name"]), dict(meta["corrections"]))
+        chosen = meta.get("columns")
+        upload = Upload(
+            upload_id,
+            folder,
+            str(meta["name"]),
+            dict(meta["corrections"]),
+            dict(chosen) if chosen is not None else None,
+        )
         if hashlib.sha256(upload.file.read_bytes()).hexdigest() != meta["sha256"]:
             return None
     except (OSError, ValueError, KeyError, TypeError):
@@ -146,10 +158,34 @@ def corrected(upload: Upload, fields: Mapping[str, Sequence[str]]) -> Upload:
     for key, values in fields.items():
         if _CELL.fullmatch(key) and values:
             corrections[key] = values[0].strip()
+    return _rewrite(dataclasses.replace(upload, corrections=corrections))
+
+
+def with_columns(
+    upload: Upload, headers: Sequence[str], fields: Mapping[str, Sequence[str]]
+) -> tuple[Upload, str]:
+    """Return the upload with the columns chosen (`column-<n>`: the n-th header's field), kept.
+
+    Or the upload as it was and why not: two headers chosen for one field.
+    """
+    chosen: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        key = (fields.get(f"column-{index}") or [""])[0]
+        if key in KEYS:
+            twice = [h for h, k in chosen.items() if k == key]
+            if twice:
+                return upload, (
+                    f"{twice[0]} and {header} both read as {key}: choose one, and nothing for "
+                    "the other; the columns are as they were"
+                )
+            chosen[header] = key
+    return _rewrite(dataclasses.replace(upload, columns=chosen)), ""
+
+
+def _rewrite(upload: Upload) -> Upload:
     meta = json.loads((upload.folder / META).read_text(encoding="utf-8"))
-    done = Upload(upload.id, upload.folder, upload.name, corrections)
-    _write_meta(done, meta["sha256"], meta["at"])
-    return done
+    _write_meta(upload, meta["sha256"], meta["at"])
+    return upload
 
 
 def forget(upload: Upload) -> None:
@@ -196,6 +232,13 @@ def _with_cell(sheet: Sheet, number: int, column: int, value: str) -> Sheet:
     return Sheet(sheet.file, sheet.name, sheet.header, tuple(rows))
 
 
+FIELD_CHOICES: tuple[tuple[str, str], ...] = (
+    ("", "(ignored)"),
+    *((column.key, f"{column.key} ({column.header})") for column in COLUMNS),
+)
+"""The fields a header may be read as, for the page's drop-downs."""
+
+
 @dataclass(frozen=True)
 class WrongCell:
     """A problem of the import, and the cell to correct when it names one."""
@@ -239,6 +282,11 @@ class ImportPage:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     @property
+    def field_choices(self) -> tuple[tuple[str, str], ...]:
+        """Return the fields a header may be read as: the drop-downs' options."""
+        return FIELD_CHOICES
+
+    @property
     def cells(self) -> tuple[WrongCell, ...]:
         """Return the problems that name a cell, one per cell: the fields to correct."""
         seen: dict[str, WrongCell] = {}
@@ -252,6 +300,8 @@ def plan(root: Path, upload: Upload) -> ImportPage:
     """Return the import's page: the columns and what the import would change, or its problems."""
     sheets = sheets_of(upload)
     columns = import_columns(root, sheets)
+    if upload.columns is not None:
+        columns = Columns(dict(upload.columns), "given", columns.saved)
     headers = tuple(
         (header, columns.columns.get(header, "(ignored)"))
         for header in dict.fromkeys(h for sheet in sheets for h in sheet.header if h.strip())

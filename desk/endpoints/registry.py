@@ -115,10 +115,18 @@ def _preview(request: Request, fields: Fields | None) -> Response:
         )
     if fields is None:
         return page(request, "registry_import_preview.html.j2", view=importing.plan(root, upload))
-    if (fields.get("action") or [""])[0] == "correct":
+    action = (fields.get("action") or [""])[0]
+    if action == "correct":
         importing.corrected(upload, fields)
         return RedirectResponse(request.url.path, status_code=303)
     shown = importing.plan(root, upload)
+    if action == "columns":
+        headers = [header for header, _ in shown.headers]
+        _, refused = importing.with_columns(upload, headers, fields)
+        if refused:
+            view = dataclasses.replace(shown, errors={"": refused})
+            return page(request, "registry_import_preview.html.j2", status=422, view=view)
+        return RedirectResponse(request.url.path, status_code=303)
     edited_by = (fields.get("edited_by") or [""])[0].strip()
     errors, status = {} if edited_by else {"edited_by": "your name, for the audit log"}, 422
     if shown.preview is None:
@@ -132,7 +140,7 @@ def _preview(request: Request, fields: Fields | None) -> Response:
     if errors or shown.preview is None:
         view = dataclasses.replace(shown, errors=errors, edited_by=edited_by)
         return page(request, "registry_import_preview.html.j2", status=status, view=view)
-    if shown.columns.source == "guessed":
+    if shown.columns.source != "saved":
         registry_core.save_columns(shown.columns)
     try:
         registry_core.apply_import(root, shared.store, shown.preview, edited_by)

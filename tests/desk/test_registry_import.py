@@ -9,6 +9,7 @@ import pytest
 import desk.security
 from consult.settings import Settings
 from consult.store import open_store
+from consult.workspace.loading import load_workspace
 from desk.registry_import import uploads
 from desk.security import CSRF_FIELD
 from tests.desk.conftest import DeskClient, form_token
@@ -173,3 +174,28 @@ def test_an_unknown_or_forged_upload_id_is_a_404(desk_client: DeskClient) -> Non
         assert answer.status_code == 404
         assert "upload the spreadsheet again" in answer.text
     assert desk_client.get(f"{IMPORT}/../../stakeholders.yaml").status_code == 404
+
+
+def test_the_columns_are_chosen_in_the_page_and_saved_with_the_import(
+    desk_client: DeskClient, desk_demo: Path
+) -> None:
+    sheet = SHEET.replace("Position", "Job")  # a header the guess leaves out
+    answer = upload(desk_client, sheet)
+    preview = answer.url.path
+    page = read_page(answer.text)
+    assert page.value("column-3") == ""
+    assert "role (no such column)" in page.text("problems")
+    columns = {f"column-{n}": page.value(f"column-{n}") for n in range(6)}
+    twice = desk_client.post(preview, data=columns | {"action": "columns", "column-3": "email"})
+    assert twice.status_code == 422
+    assert "E-mail and Job both read as email" in twice.text
+    chosen = desk_client.post(preview, data=columns | {"action": "columns", "column-3": "role"})
+    assert read_page(chosen.text).value("column-3") == "role"
+    assert "contacts 2 added" in read_page(chosen.text).text("summary")
+    confirm(desk_client, preview, edited_by="Nino")
+    built = load_workspace(desk_demo)
+    eka = next(
+        c for o in built.stakeholders.organisations for c in o.contacts if c.name == "Eka Lomidze"
+    )
+    assert eka.role == "Analyst"
+    assert "Job: role" in (desk_demo / "registry-columns.yaml").read_text(encoding="utf-8")
