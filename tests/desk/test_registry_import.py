@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,19 @@ def test_the_columns_are_chosen_in_the_page_and_saved_with_the_import(
     )
     assert eka.role == "Analyst"
     assert "Job: role" in (desk_demo / "registry-columns.yaml").read_text(encoding="utf-8")
+
+
+def test_an_upload_over_an_hour_old_is_gone_and_the_next_upload_removes_it(
+    desk_client: DeskClient, desk_demo: Path
+) -> None:
+    old = upload(desk_client, SHEET).url.path
+    [folder] = uploads(desk_demo).iterdir()
+    meta = folder / "upload.json"
+    kept = json.loads(meta.read_text(encoding="utf-8"))
+    meta.write_text(json.dumps(kept | {"at": kept["at"] - 3601}), encoding="utf-8")
+    answer = desk_client.get(old)
+    assert answer.status_code == 404
+    assert "upload the spreadsheet again" in answer.text
+    upload(desk_client, SHEET)
+    assert folder not in list(uploads(desk_demo).iterdir())
+    assert len(list(uploads(desk_demo).iterdir())) == 1
