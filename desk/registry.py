@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import get_args
 
-from consult.application.registry import Entry, edit_stakeholder
+from consult.application.registry import Entry, change_email, edit_stakeholder
 from consult.errors import Problem, StaleEdit, WorkspaceError
 from consult.store import Store
 from consult.workspace.columns import BY_KEY
@@ -104,6 +104,13 @@ class RegistryForm:
     """The version of the entry the form was opened on (`registry_edit.version`)."""
     stale: bool = False
     """Refused: the entry changed since the form was opened."""
+    new_email: str = ""
+    """A contact's email as typed: another than `email` corrects it (`change_email`)."""
+
+    @property
+    def email_changed(self) -> bool:
+        """Tell whether the form corrects the contact's email."""
+        return bool(self.email) and self.new_email not in ("", self.email)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -178,6 +185,7 @@ def load(workspace: Workspace, org_id: str, email: str | None = None) -> Registr
         current=current,
         values=current,
         version=version(current),
+        new_email=row["email"] if email is not None else "",
     )
 
 
@@ -191,8 +199,16 @@ def read(form: RegistryForm, fields: Mapping[str, Sequence[str]]) -> RegistryFor
     edited_by = (fields.get("edited_by") or [""])[0].strip()
     errors = {} if edited_by else {"edited_by": "your name, for the audit log"}
     opened_on = (fields.get("version") or [""])[0] or form.version
+    new_email = (fields.get("new_email") or [form.new_email])[0].strip()
+    if form.email and not new_email:
+        errors["new_email"] = "the contact's email (a contact cannot be without one)"
     return dataclasses.replace(
-        form, values=values, edited_by=edited_by, errors=errors, version=opened_on
+        form,
+        values=values,
+        edited_by=edited_by,
+        errors=errors,
+        version=opened_on,
+        new_email=new_email or form.new_email,
     )
 
 
@@ -201,7 +217,16 @@ def save(root: Path, store: Store, form: RegistryForm) -> RegistryForm:
 
     A form without the editor's name is still checked, so it comes back with all its
     errors at once; a saved edit that changed the file is recorded in the audit log.
+    A corrected email is checked with the rest and written after the other fields.
     """
+    errors = dict(form.errors)
+    if form.email_changed and form.email:
+        try:
+            change_email(
+                root, store, form.organisation, form.email, form.new_email, by="", check_only=True
+            )
+        except WorkspaceError as error:
+            errors["new_email"] = "; ".join(_message(p) for p in error.problems)
     try:
         entry = edit_stakeholder(
             root,
@@ -209,19 +234,20 @@ def save(root: Path, store: Store, form: RegistryForm) -> RegistryForm:
             Entry(form.organisation, form.email),
             form.changes(),
             by=form.edited_by,
-            check_only=bool(form.errors),
+            check_only=bool(errors),
             base=form.version or None,
         )
     except StaleEdit as error:
         return dataclasses.replace(form, errors={"": str(error)}, stale=True)
     except WorkspaceError as error:
-        return dataclasses.replace(
-            form, errors={**_field_errors(form, error.problems), **form.errors}
-        )
-    if form.errors:
-        return form
-    said = f"{', '.join(entry.detail['fields'])} changed" if entry.changed else "nothing changed"
-    return dataclasses.replace(form, saved=said)
+        return dataclasses.replace(form, errors={**_field_errors(form, error.problems), **errors})
+    if errors:
+        return dataclasses.replace(form, errors=errors)
+    said = [f"{', '.join(entry.detail['fields'])} changed"] if entry.changed else []
+    if form.email_changed and form.email:
+        change_email(root, store, form.organisation, form.email, form.new_email, by=form.edited_by)
+        said.append(f"email corrected from {form.email} to {form.new_email}")
+    return dataclasses.replace(form, saved="; ".join(said) or "nothing changed")
 
 
 def _field_errors(form: RegistryForm, problems: Sequence[Problem]) -> dict[str, str]:

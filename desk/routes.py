@@ -89,6 +89,42 @@ ROUTES: list[Route | Mount] = [
     Route("/trainings/{slug}/start", Endpoint("steps:start_step"), methods=POST, name="start_step"),
     Route("/registry", Endpoint("registry:registry"), methods=GET, name="registry"),
     Route(
+        "/registry/import",
+        Endpoint("registry:registry_import"),
+        methods=FORM,
+        name="registry_import",
+    ),
+    Route(
+        "/registry/import/{upload}",
+        Endpoint("registry:registry_import_preview"),
+        methods=FORM,
+        name="registry_import_preview",
+    ),
+    Route(
+        "/registry/organisations/new",
+        Endpoint("registry:registry_new"),
+        methods=FORM,
+        name="registry_organisation_new",
+    ),
+    Route(
+        "/registry/organisations/{org}/remove",
+        Endpoint("registry:registry_remove"),
+        methods=FORM,
+        name="registry_organisation_remove",
+    ),
+    Route(
+        "/registry/organisations/{org}/contacts/new",
+        Endpoint("registry:registry_new"),
+        methods=FORM,
+        name="registry_contact_new",
+    ),
+    Route(
+        "/registry/organisations/{org}/contacts/{email}/remove",
+        Endpoint("registry:registry_remove"),
+        methods=FORM,
+        name="registry_contact_remove",
+    ),
+    Route(
         "/registry/organisations/{org}",
         Endpoint("registry:registry_edit"),
         methods=FORM,

@@ -13,7 +13,9 @@ answer, with no token asked.
 Every request that is not a GET or HEAD is a form, and it must carry the
 session's CSRF token (a hidden field of every form, `csrf_token`) and an
 Origin that is the desk's own (a missing one and `null` are refused): checked
-here, before any endpoint sees the body. Both the cookie and the token are
+here, before any endpoint sees the body. A form is urlencoded, up to FORM_LIMIT
+bytes, or multipart (a spreadsheet uploaded to the registry's import), up to
+UPLOAD_LIMIT: the token is read from its parts the same way. Both the cookie and the token are
 HMAC-SHA256 of the secret, so the desk keeps no sessions and a restart with a
 new secret closes every one.
 """
@@ -23,10 +25,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import AsyncGenerator
 from html import escape
 from urllib.parse import parse_qs, quote, urlencode
 
 from starlette.datastructures import URL, Headers, QueryParams
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,6 +40,10 @@ TOKEN_PARAMETER = "token"
 """The query parameter of the first address, which carries the desk's secret."""
 FORM_LIMIT = 1_000_000
 """The largest form body the desk reads, in bytes: a meeting's notes are far smaller."""
+UPLOAD_LIMIT = 50_000_000 + FORM_LIMIT
+"""The largest multipart form the desk reads: a spreadsheet as large as the CLI reads one
+(`consult.workspace.sheets.MAX_FILE_BYTES`, 50 MB) and a form's fields beside it."""
+MULTIPART = "multipart/form-data"
 CSRF_KEY = "consult.desk.csrf"
 """The key of the request's scope that holds its session's CSRF token, once the door let it in."""
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -188,25 +196,31 @@ class SessionGuard:
         if origin != f"{url.scheme}://{url.netloc}":
             await _refuse(send, 403, f"a form from {origin} is not the desk's: nothing was saved")
             return None
-        body = b""
+        multipart = headers.get("content-type", "").startswith(MULTIPART)
+        limit = UPLOAD_LIMIT if multipart else FORM_LIMIT
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(send, 413, _too_large(limit, multipart))
+            return None
+        parts: list[bytes] = []
+        size = 0
         more = True
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return None
-            body += message.get("body", b"")
+            parts.append(message.get("body", b""))
+            size += len(parts[-1])
             more = message.get("more_body", False)
-            if len(body) > FORM_LIMIT:
-                await _refuse(
-                    send, 413, f"the form is over {FORM_LIMIT:,} bytes: nothing was saved"
-                )
+            if size > limit:
+                await _refuse(send, 413, _too_large(limit, multipart))
                 return None
-        try:
-            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
-        except UnicodeDecodeError:
-            await _refuse(send, 400, "the form is not UTF-8: nothing was saved")
+        body = b"".join(parts)
+        given = await (_multipart_token(headers, body) if multipart else _urlencoded_token(body))
+        if given is None:
+            kind = "multipart form the desk reads" if multipart else "UTF-8"
+            await _refuse(send, 400, f"the form is not {kind}: nothing was saved")
             return None
-        given = (fields.get(CSRF_FIELD) or [""])[0]
         expected = csrf_token(self.secret, session)
         if not secrets.compare_digest(given.encode(), expected.encode()):
             await _refuse(
@@ -217,6 +231,42 @@ class SessionGuard:
             )
             return None
         return body
+
+
+def _too_large(limit: int, multipart: bool) -> str:
+    """Return the sentence of a refused form over `limit` bytes."""
+    if multipart:
+        return (
+            f"the upload is over {limit:,} bytes, more than a spreadsheet consult reads "
+            "(50 MB): nothing was saved"
+        )
+    return f"the form is over {limit:,} bytes: nothing was saved"
+
+
+async def _urlencoded_token(body: bytes) -> str | None:
+    """Return the token of an urlencoded form ("" without one); None if it is not UTF-8."""
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return None
+    return (fields.get(CSRF_FIELD) or [""])[0]
+
+
+async def _multipart_token(headers: Headers, body: bytes) -> str | None:
+    """Return the token of a multipart form ("" without one); None if it does not parse."""
+
+    async def stream() -> AsyncGenerator[bytes, None]:
+        yield body
+
+    try:
+        parsed = await MultiPartParser(headers, stream(), max_files=2, max_fields=1000).parse()
+    except (MultiPartException, UnicodeDecodeError):
+        return None
+    try:
+        given = parsed.get(CSRF_FIELD)
+        return given if isinstance(given, str) else ""
+    finally:
+        await parsed.close()
 
 
 def _replay(body: bytes, then: Receive) -> Receive:

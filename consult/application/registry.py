@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from consult.errors import StaleEdit
+from consult.errors import Problem, StaleEdit, WorkspaceError
 from consult.store import Store
-from consult.workspace import registry_import
+from consult.workspace import registry_entries, registry_import
 from consult.workspace.columns import (
     MAPPING_FILE,
     covers,
@@ -45,6 +45,7 @@ from consult.workspace.registry_edit import (
 from consult.workspace.registry_export import export_registry
 from consult.workspace.registry_import import Preview
 from consult.workspace.sheets import Sheet
+from consult.workspace.yamlfile import read_yaml
 from consult.workspace.yamlwrite import locked
 
 STAKEHOLDERS = "stakeholders.yaml"
@@ -170,3 +171,110 @@ def _check_base(
         f"{STAKEHOLDERS}: {named} changed since this form was opened{since}; "
         "nothing was saved: reload the form to edit it as it is now"
     )
+
+
+def add_entry(
+    root: Path,
+    store: Store,
+    organisation: str | None,
+    values: Mapping[str, str],
+    *,
+    by: str,
+    check_only: bool = False,
+) -> AuditEntry:
+    """Return the organisation added (`organisation` None) or its contact added, audited as `by`'s.
+
+    Raises a WorkspaceError naming every wrong field; nothing is written then, nor with
+    `check_only`.
+    """
+    with locked(root / STAKEHOLDERS):
+        if organisation is None:
+            entry = registry_entries.add_organisation(root, values, check_only=check_only)
+        else:
+            entry = registry_entries.add_contact(root, organisation, values, check_only=check_only)
+        if not check_only:
+            store.audit(by, entry.action, entry.subject, dict(entry.detail))
+    return entry
+
+
+def uses(root: Path, store: Store, organisation: str, contact: str | None = None) -> list[str]:
+    """Return where an organisation or a contact is used: trainings' meetings, messages sent.
+
+    One line each; an entry used anywhere is not removed (`remove_entry`).
+    """
+    found = registry_entries.training_uses(root, organisation, contact)
+    emails = {contact.casefold()} if contact else _emails_of(root, organisation)
+    sent: dict[str, int] = {}
+    for message in store.messages():
+        if message.recipient.casefold() in emails:
+            sent[message.recipient] = sent.get(message.recipient, 0) + 1
+    found += [
+        f"{count} message{'s' if count != 1 else ''} to {email} in the store's ledger"
+        for email, count in sorted(sent.items())
+    ]
+    return found
+
+
+def _emails_of(root: Path, organisation: str) -> set[str]:
+    data, _, found = read_yaml(root / STAKEHOLDERS, STAKEHOLDERS)
+    if found or not isinstance(data, dict):
+        return set()
+    return {
+        str(c.get("email", "")).casefold()
+        for o in data.get("organisations") or []
+        if isinstance(o, dict) and o.get("id") == organisation
+        for c in o.get("contacts") or []
+        if isinstance(c, dict)
+    }
+
+
+def remove_entry(
+    root: Path, store: Store, organisation: str, contact: str | None = None, *, by: str
+) -> AuditEntry:
+    """Return the organisation or contact removed, audited as `by`'s.
+
+    Refused with a WorkspaceError saying where it is used, if a training's meeting
+    names it or the store has messages to it: its history would lose its name.
+    """
+    with locked(root / STAKEHOLDERS):
+        used = uses(root, store, organisation, contact)
+        if used:
+            named = f"contact {contact}" if contact else f"organisation {organisation}"
+            raise WorkspaceError(
+                [
+                    Problem(
+                        STAKEHOLDERS,
+                        None,
+                        "",
+                        None,
+                        f"the {named} is used ({'; '.join(used)}), so it is not removed",
+                    )
+                ]
+            )
+        if contact is None:
+            entry = registry_entries.remove_organisation(root, organisation)
+        else:
+            entry = registry_entries.remove_contact(root, organisation, contact)
+        store.audit(by, entry.action, entry.subject, dict(entry.detail))
+    return entry
+
+
+def change_email(
+    root: Path,
+    store: Store,
+    organisation: str,
+    old: str,
+    new: str,
+    *,
+    by: str,
+    check_only: bool = False,
+) -> AuditEntry:
+    """Return the contact's email corrected in the registry and the trainings, audited as `by`'s.
+
+    The store's messages and replies keep the old address: they are what was sent.
+    """
+    with locked(root / STAKEHOLDERS):
+        entry = registry_entries.change_email(root, organisation, old, new, check_only=check_only)
+        if not check_only:
+            store.audit(by, entry.action, entry.subject, dict(entry.detail))
+    return entry

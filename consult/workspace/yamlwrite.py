@@ -185,6 +185,23 @@ def append(sequence: CommentedSeq, value: Any) -> None:
     sequence.append(item)
 
 
+def remove(sequence: CommentedSeq, index: int) -> None:
+    """Remove an item of a list, the blank line or comment after the list's last item kept last.
+
+    The mirror of `append`: the last item removed leaves what followed it (the gap before
+    the next section, or nothing at the end of the file) to the item now last, in place
+    of the gap that was between them.
+    """
+    if index == len(sequence) - 1 and index > 0:
+        old = _last_key(sequence[index])
+        new = _last_key(sequence[index - 1])
+        if old is not None and new is not None:
+            new[0].ca.items.pop(new[1], None)
+            if old[1] in old[0].ca.items:
+                new[0].ca.items[new[1]] = old[0].ca.items.pop(old[1])
+    del sequence[index]
+
+
 def _last_key(node: Any) -> tuple[CommentedMap, Any] | None:
     """Return the mapping and key of the last value written in `node`, at its deepest."""
     if not isinstance(node, CommentedMap) or not node:

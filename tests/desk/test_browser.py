@@ -257,3 +257,39 @@ def test_another_site_cannot_post_the_desks_forms_nor_reach_it_by_a_name_of_its_
         timeout=30,
     )
     assert rebound_get.status_code == 400
+
+
+def test_a_coordinator_imports_a_spreadsheet_correcting_two_mistakes_in_the_page(
+    desk_demo: Path, serve_desk: Callable[..., str], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.desk.registry_browser import confirm_import, correct_cells, problems, upload_sheet
+    from tests.desk.test_registry_import import TWO_MISTAKES
+
+    sheet = tmp_path / "contacts.csv"
+    sheet.write_text(TWO_MISTAKES, encoding="utf-8")
+    url = serve_desk(desk_demo)
+    shots = screenshots(tmp_path)
+    with browser_page(800, 900, timeout_ms=30_000) as page:
+        page.goto(login_url(url, SECRET))
+        upload_sheet(page, url, sheet)
+        found = problems(page)
+        assert len(found) == 2, found
+        assert "column C (E-mail): got 'eka-at-example.gov.ge'" in found[0]
+        page.screenshot(path=shots / "import-problems.png", full_page=True)
+        correct_cells(
+            page,
+            {
+                "contacts.csv, row 2, column C (E-mail)": "eka@example.gov.ge",
+                "contacts.csv, row 3, column F (Time zone)": "Europe/Berlin",
+            },
+        )
+        assert problems(page) == []
+        expect(page.locator("#summary")).to_contain_text("contacts 2 added, 0 changed")
+        page.screenshot(path=shots / "import-preview.png", full_page=True)
+        done = confirm_import(page, "Nino Beridze")
+        assert "contacts 2 added" in done
+    text = (desk_demo / "stakeholders.yaml").read_text(encoding="utf-8")
+    assert "eka@example.gov.ge" in text
+    assert "Europe/Berlin" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -11,7 +12,7 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from consult.workspace.registry_edit import CONTACT_FIELDS, ORGANISATION_FIELDS
-from tests.desk.html import read_page
+from tests.desk.html import forms, read_page
 
 ORG = "prosecutors-office"
 LASHA = "l.gelashvili@example.gov.ge"
@@ -228,3 +229,174 @@ def test_kind_other_without_a_label_is_named_beside_the_label_field(
     assert page.ids["kind_label_en"]["aria-invalid"] == "true"
     assert "form-error" not in page.ids
     assert registry(desk_demo) == before
+
+
+# Adding and removing organisations and contacts, and correcting an email.
+
+NEW_CONTACT = f"/registry/organisations/{ORG}/contacts/new"
+EKA = {
+    "email": "eka@example.gov.ge",
+    "name": "Eka Lomidze",
+    "role": "Analyst",
+    "language": "en",
+    "timezone": "Asia/Tbilisi",
+}
+
+
+def comments(text: bytes) -> list[str]:
+    return [line.strip() for line in text.decode().splitlines() if line.strip().startswith("#")]
+
+
+def actions(workspace: Path, subject: str) -> list[tuple[str, str]]:
+    with open_store(Settings(workspace=workspace).store_url) as store:
+        return [(e.actor, e.action) for e in store.audit_log(subject)]
+
+
+def add_eka(desk: TestClient, **changes: str) -> Any:
+    return desk.post(NEW_CONTACT, data=EKA | {"edited_by": "Nino"} | changes)
+
+
+def test_a_contact_added_is_written_keeping_the_comments_and_audited(
+    desk_client: TestClient, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    assert desk_client.get(NEW_CONTACT).status_code == 200
+    answer = add_eka(desk_client)
+    assert answer.status_code == 200
+    assert answer.url.path == f"/registry/organisations/{ORG}/contacts/eka@example.gov.ge"
+    assert read_page(answer.text).value("role") == "Analyst"
+    after = registry(desk_demo)
+    assert comments(after) == comments(before)
+    assert all(line[:1] == "+" for line in changed_lines(before, after))
+    contact = f"stakeholders/{ORG}/eka@example.gov.ge"
+    assert actions(desk_demo, contact) == [("Nino", "registry.contact.added")]
+
+
+def test_a_new_contact_with_mistakes_comes_back_with_each_beside_its_field(
+    desk_client: TestClient, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    answer = add_eka(desk_client, timezone="Europe/Berlyn", language="xx", edited_by="")
+    assert answer.status_code == 422
+    page = read_page(answer.text)
+    assert "an IANA time zone" in page.text("timezone-error")
+    assert "'ka', 'en' or 'ru'" in page.text("language-error")
+    assert "your name" in page.text("edited_by-error")
+    assert page.value("timezone") == "Europe/Berlyn"
+    taken = add_eka(desk_client, email=LASHA)
+    assert taken.status_code == 422
+    assert f"a contact of {ORG} has it" in read_page(taken.text).text("email-error")
+    assert registry(desk_demo) == before
+
+
+def test_an_organisation_added_with_its_first_contact_then_removed(
+    desk_client: TestClient, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    new = {
+        "organisation_id": "tbilisi-bar",
+        "organisation_en": "Tbilisi Bar Association",
+        "kind": "ngo",
+        "country": "GE",
+    }
+    answer = desk_client.post("/registry/organisations/new", data=new | EKA | {"edited_by": "Nino"})
+    assert answer.status_code == 200
+    assert answer.url.path == "/registry/organisations/tbilisi-bar"
+    built = load_workspace(desk_demo)
+    added = next(o for o in built.stakeholders.organisations if o.id == "tbilisi-bar")
+    assert [c.email for c in added.contacts] == ["eka@example.gov.ge"]
+    assert actions(desk_demo, "stakeholders/tbilisi-bar") == [
+        ("Nino", "registry.organisation.added")
+    ]
+    again = desk_client.post("/registry/organisations/new", data=new | EKA | {"edited_by": "Nino"})
+    assert again.status_code == 422
+    assert "an id no organisation has" in read_page(again.text).text("organisation_id-error")
+    removed = desk_client.post(
+        "/registry/organisations/tbilisi-bar/remove", data={"edited_by": "N"}
+    )
+    assert removed.url.path == "/registry"
+    assert registry(desk_demo) == before
+    assert actions(desk_demo, "stakeholders/tbilisi-bar")[-1] == (
+        "N",
+        "registry.organisation.removed",
+    )
+
+
+def test_a_contact_or_organisation_in_use_is_not_removed_and_the_page_says_where(
+    desk_client: TestClient, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    page = desk_client.get(f"{CONTACT}/remove")
+    assert page.status_code == 200
+    assert f"1 message to {LASHA} in the store" in read_page(page.text).text("used")
+    assert not [f for f in forms(page.text) if f["method"] == "post"]
+    refused = desk_client.post(f"{CONTACT}/remove", data={"edited_by": "Nino"})
+    assert refused.status_code == 409
+    organisation = read_page(desk_client.get(f"{ORGANISATION}/remove").text).text("used")
+    assert f"round round-1, meeting {ORG}" in organisation
+    assert desk_client.post(f"{ORGANISATION}/remove", data={"edited_by": "N"}).status_code == 409
+    assert registry(desk_demo) == before
+
+
+def test_a_contact_no_one_used_is_removed_keeping_the_files_comments(
+    desk_client: TestClient, desk_demo: Path
+) -> None:
+    before = registry(desk_demo)
+    add_eka(desk_client)
+    eka = f"/registry/organisations/{ORG}/contacts/eka@example.gov.ge"
+    assert read_page(desk_client.get(f"{eka}/remove").text).ids.get("used") is None
+    answer = desk_client.post(f"{eka}/remove", data={"edited_by": "Nino"})
+    assert answer.status_code == 200
+    assert answer.url.path == "/registry"
+    assert "Removed: Eka Lomidze" in read_page(answer.text).text("done")
+    assert registry(desk_demo) == before  # added then removed: the file as it was
+    assert actions(desk_demo, f"stakeholders/{ORG}/eka@example.gov.ge")[-1] == (
+        "Nino",
+        "registry.contact.removed",
+    )
+
+
+def test_an_email_corrected_in_the_contacts_form_changes_the_trainings_that_name_it(
+    desk_client: TestClient, desk_demo: Path
+) -> None:
+    add_eka(desk_client)
+    training = next((desk_demo / "trainings").glob("*.yaml"))
+    text = training.read_text(encoding="utf-8")
+    named = text.replace(
+        f"          organisation: {ORG}\n",
+        f"          organisation: {ORG}\n          attendees:\n            - eka@example.gov.ge\n",
+        1,
+    )
+    training.write_text(named, encoding="utf-8")
+    eka = f"/registry/organisations/{ORG}/contacts/eka@example.gov.ge"
+    page = read_page(desk_client.get(eka).text)
+    assert "keep the old address in the store's history" in page.text("new_email-hint")
+    form = as_shown(desk_client, eka, CONTACT_FIELDS)
+    wrong = desk_client.post(eka, data=form | {"new_email": "eka-at-example", "edited_by": "N"})
+    assert wrong.status_code == 422
+    assert "an email address" in read_page(wrong.text).text("new_email-error")
+    answer = desk_client.post(
+        eka, data=form | {"new_email": "eka.lomidze@example.gov.ge", "edited_by": "Nino"}
+    )
+    assert answer.status_code == 200
+    assert answer.url.path == f"/registry/organisations/{ORG}/contacts/eka.lomidze@example.gov.ge"
+    assert "email corrected from eka@example.gov.ge to eka.lomidze@example.gov.ge" in answer.text
+    assert "eka@example.gov.ge" not in registry(desk_demo).decode()
+    assert training.read_text(encoding="utf-8") == named.replace(
+        "- eka@example.gov.ge", "- eka.lomidze@example.gov.ge"
+    )
+    assert ("Nino", "registry.contact.email_changed") in actions(
+        desk_demo, f"stakeholders/{ORG}/eka@example.gov.ge"
+    )
+
+
+def test_an_email_corrected_on_a_contact_changed_since_is_refused_409(
+    desk_client: TestClient, desk_demo: Path
+) -> None:
+    form = as_shown(desk_client, CONTACT, CONTACT_FIELDS)
+    desk_client.post(CONTACT, data=form | {"role": "Changed meanwhile", "edited_by": "Other"})
+    late = desk_client.post(
+        CONTACT, data=form | {"new_email": "l.g@example.gov.ge", "edited_by": "N"}
+    )
+    assert late.status_code == 409
+    assert LASHA in registry(desk_demo).decode()

@@ -55,6 +55,12 @@ def test_a_form_without_the_desks_token_writes_nothing_even_from_its_own_origin(
         (NOTES, {"date": "2026-12-08", "recorded_by": "M", "o1-text": "planted"}),
         (f"/trainings/{SLUG}/start", {"step": "plan/round-1"}),
         ("/decisions/00000000-0000-0000-0000-000000000000", {"decision": "approve"}),
+        ("/registry/import", {"sheet": "Organisation ID,Email"}),
+        ("/registry/import/" + "x" * 22, {"action": "confirm", "edited_by": "Mallory"}),
+        ("/registry/organisations/new", {"organisation_id": "pwned", "edited_by": "Mallory"}),
+        (f"{ORGANISATION}/contacts/new", {"email": "m@evil.example", "edited_by": "Mallory"}),
+        (f"{CONTACT}/remove", {"edited_by": "Mallory"}),
+        (f"{ORGANISATION}/remove", {"edited_by": "Mallory"}),
     ):
         answer = desk_client.post(url, data=form, token=False, follow_redirects=False)
         assert answer.status_code == 403, url
@@ -93,7 +99,15 @@ def test_every_form_of_the_desks_pages_carries_its_sessions_token(
     desk = open_desk(desk_demo, clock=lambda: held)
     token = form_token(desk.cookies)
     assert token
-    pages = {f"/trainings/{SLUG}": 1, NOTES: 1, ORGANISATION: 1, CONTACT: 1}
+    pages = {
+        f"/trainings/{SLUG}": 1,
+        NOTES: 1,
+        ORGANISATION: 1,
+        CONTACT: 1,
+        "/registry/import": 1,
+        "/registry/organisations/new": 1,
+        f"{ORGANISATION}/contacts/new": 1,
+    }
     for path, count in pages.items():
         posted = [f for f in forms(desk.get(path).text) if f["method"] == "post"]
         assert len(posted) == count, path
