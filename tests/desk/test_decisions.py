@@ -312,4 +312,5 @@ def test_a_training_added_after_the_runner_started_can_be_started_from_the_desk(
         for definition in schema.get("definitions", {}).values()
         if "training" in definition.get("properties", {})
     ]
-    assert offered and all(SLUG in each for each in offered), offered
+    assert offered
+    assert all(SLUG in each for each in offered), offered
