@@ -153,7 +153,10 @@ class StakeholdersFile(Strict):
         default=None,
         description="Who the workspace's messages come from; a training's `sender` overrides it.",
     )
-    organisations: tuple[Organisation, ...] = Field(min_length=1)
+    organisations: tuple[Organisation, ...] = Field(
+        description="The organisations consulted; none yet in a workspace just started "
+        "(`consult init`), which `consult validate` then names."
+    )
 
     def organisation(self, organisation_id: str) -> Organisation:
         """Return the organisation with this id."""

@@ -78,6 +78,17 @@ def load_workspace(root: Path, *, require_training: bool = True) -> Workspace:
     trainings: dict[str, Training] = {}
     training_lines: dict[str, Lines] = {}
     files = sorted((root / TRAININGS).glob("*.yaml")) if (root / TRAININGS).is_dir() else []
+    if stakeholders is not None and not stakeholders.organisations and require_training:
+        problems.append(
+            Problem(
+                STAKEHOLDERS,
+                stakeholder_lines.of(("organisations",)),
+                "organisations",
+                [],
+                "at least 1 organisation: import a spreadsheet of contacts "
+                "(consult import-stakeholders) or add one",
+            )
+        )
     if not files and require_training:
         problems.append(
             Problem(

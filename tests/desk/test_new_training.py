@@ -16,12 +16,14 @@ from typing import Any
 
 import pytest
 
+from consult.errors import WorkspaceError
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
+from consult.workspace.starter import InitAnswers, init_workspace
 from consult.workspace.training_file import file_version
 from tests.desk.conftest import DeskClient
-from tests.desk.workspaces import init_with_registry
+from tests.desk.workspaces import SENDER, init_with_registry
 
 SLUG = "interview-techniques-2027"
 MEETINGS = ("public-defender", "prosecutors-office", "city-court", "victim-support-ngo")
@@ -108,6 +110,29 @@ def test_an_empty_workspace_home_page_links_to_the_new_training_form(client: Des
     assert form.status_code == 200
     assert 'value="case-workers"' in form.text  # the participant group offered
     assert "Practice today" in form.text  # the default themes, to keep or change
+
+
+def test_a_workspace_just_made_by_init_opens_on_the_desk_and_the_registry_takes_an_import(
+    tmp_path: Path, open_desk: Callable[..., DeskClient]
+) -> None:
+    # `consult init` without organisations: the desk's first page, not a problem to correct
+    root = tmp_path / "workspace"
+    init_workspace(root, InitAnswers(sender=SENDER))
+    client = open_desk(root)
+    home = client.get("/")
+    assert home.status_code == 200, home.text
+    assert "no training yet" in text_of(home.text)
+    assert "problem" not in text_of(home.text)
+    registry = client.get("/registry")
+    assert registry.status_code == 200, registry.text
+    assert 'href="/registry/import"' in registry.text
+    # `consult validate` still names the empty registry, with its line
+    with pytest.raises(WorkspaceError) as raised:
+        load_workspace(root)
+    assert any(
+        p.path == "organisations" and p.line and "at least 1 organisation" in p.expected
+        for p in raised.value.problems
+    ), raised.value.problems
 
 
 def test_a_valid_form_writes_a_training_that_validate_passes(
