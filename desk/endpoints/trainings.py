@@ -8,6 +8,7 @@ from starlette.responses import HTMLResponse
 from consult.planning.feeds import FeedResult
 from consult.planning.problem import fetch_round_feeds
 from consult.workspace.loading import Workspace
+from desk.actions import counter_rows, sent_packs
 from desk.audit import AuditQuery
 from desk.endpoints.shared import known, waiting_runs, workspace
 from desk.feeds import Feeds
@@ -47,10 +48,21 @@ def training(request: Request) -> HTMLResponse:
         lead_working_days=shared.settings.lead_working_days,
         audit=AuditQuery.of(dict(request.query_params)),
     )
+    counters = counter_rows(
+        built,
+        shared.store,
+        slug,
+        shared.desk.clock(),
+        lambda round_id: _feeds(shared, built, slug, round_id),
+        lead_working_days=shared.settings.lead_working_days,
+    )
     return page(
         request,
         "training.html.j2",
         page=shown,
+        counters=counters,
+        result=shared.results.get(slug, request.query_params.get("done", "")),
+        sent_packs=sent_packs(shared.store, slug),
         started=request.query_params.get("started", ""),
         run=request.query_params.get("run", ""),
         decisions=tuple(run for run in waiting_runs(request) if run.training == slug),
