@@ -30,7 +30,7 @@ from consult.application.services import Services
 from consult.briefing.sending import send_pack
 from consult.briefing.versions import load_pack
 from consult.mail.delivery import Delivered
-from consult.planning.changes import check_time
+from consult.planning.changes import check_time, find_meeting
 from consult.store import Store
 from consult.store.proposals import Counter as Proposal
 from consult.workspace.loading import Workspace
@@ -133,7 +133,7 @@ def cancel_meeting(
     built: Services, round_: RoundRef, planned: str, by: str, reason: str
 ) -> ActionResult:
     """Call the meeting off and send the cancellations; the reason goes to the audit log only."""
-    found = changes.changes.find_meeting(built.store, round_.slug, round_.id, planned)
+    found = find_meeting(built.store, round_.slug, round_.id, planned)
     if found.status == "cancelled":
         return failed("Meeting not cancelled", f"{planned} is cancelled already: nothing was sent.")
     changed = changes.cancel(built, round_, planned, by, reason)

@@ -51,9 +51,7 @@ def reschedule(
     return Changed(moved, send_round(built, round_, meetings={moved.id}))
 
 
-def cancel(
-    built: Services, round_: RoundRef, planned: str, by: str, reason: str = ""
-) -> Changed:
+def cancel(built: Services, round_: RoundRef, planned: str, by: str, reason: str = "") -> Changed:
     """Return the meeting called off and the delivery of its cancellations.
 
     `reason` goes to the audit log only: the emails to the attendees do not carry it.

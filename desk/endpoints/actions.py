@@ -23,6 +23,7 @@ from consult.application.references import round_ref
 from consult.application.services import Services
 from consult.bootstrap import services
 from consult.errors import ConsultError, RuleBroken
+from consult.mail.transports.smtp import SmtpTransport
 from consult.workspace.loading import Workspace
 from desk import actions
 from desk.endpoints.shared import Fields, form, in_thread, known, workspace
@@ -52,12 +53,10 @@ def _run(
     request: Request, title: str, by: str, action: Callable[[Services], ActionResult]
 ) -> ActionResult:
     """Return what `action` did; a ConsultError is its one sentence, nothing else done."""
-    shared = resources(request)
     if not by:
         return failed(title, NAME_MISSING[0].upper() + NAME_MISSING[1:] + ".")
     try:
-        with services(shared.settings, actor=by) as opened:
-            return action(dataclasses.replace(opened, clock=shared.desk.clock))
+        return _run_raising(request, by, action)
     except ConsultError as error:
         return failed(title, str(error))
 
@@ -274,8 +273,11 @@ def _start_of(values: dict[str, str], offered: list[str], errors: dict[str, str]
 def _run_raising(
     request: Request, by: str, action: Callable[[Services], ActionResult]
 ) -> ActionResult:
+    """Return what `action` did, the SMTP server asked first: if it is down, nothing is done."""
     shared = resources(request)
     with services(shared.settings, actor=by) as opened:
+        if isinstance(opened.transport, SmtpTransport):
+            opened.transport.check()
         return action(dataclasses.replace(opened, clock=shared.desk.clock))
 
 
