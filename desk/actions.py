@@ -21,14 +21,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from consult.application import changes
-from consult.application.brief import compile_briefing
+from consult.application.brief import compile_briefing, send_version
 from consult.application.counter_proposals import decide_counter
 from consult.application.references import RoundRef, round_ref, training_ref
 from consult.application.remind import send_reminders
 from consult.application.replies import record_replies
 from consult.application.services import Services
-from consult.briefing.sending import send_pack
-from consult.briefing.versions import load_pack
 from consult.mail.delivery import Delivered
 from consult.planning.changes import check_time, find_meeting
 from consult.store import Store
@@ -205,24 +203,7 @@ def compile_pack(built: Services, slug: str) -> tuple[ActionResult, int]:
 
 def send_pack_version(built: Services, slug: str, version: int) -> ActionResult:
     """Send version `version` of the pack to the experts: each message once, whatever the clicks."""
-    loaded = load_pack(
-        built.workspace,
-        built.store,
-        slug,
-        built.settings.out_dir,
-        version,
-        built.now(),
-        anonymity_k=built.settings.anonymity_k,
-    )
-    report = send_pack(
-        built.store,
-        built.transport,
-        built.sender(slug),
-        built.workspace,
-        loaded,
-        now=built.now(),
-        lease=built.settings.claim_lease,
-    )
+    report = send_version(built, training_ref(built.workspace, slug), version)
     return ActionResult(
         f"Briefing pack v{version} sent",
         (delivery_sentence(report, "pack emails"),),

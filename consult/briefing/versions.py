@@ -29,7 +29,7 @@ from consult.briefing.labels import load_labels, pack_languages, theme_label
 from consult.briefing.pdf import pdf_bytes
 from consult.briefing.render import LIMITS, Limits, Pack, anonymous, render_pack
 from consult.csvsafe import neutralise_row
-from consult.errors import ConsultError, StorageError
+from consult.errors import StorageError
 from consult.store import Store
 from consult.workspace.loading import Workspace
 from schemas.training import Training
@@ -252,40 +252,14 @@ def _origin(item: Evidence) -> tuple[str, str, str]:
     return item.meeting_id.split("/", 1)[-1], item.key.split("#", 1)[0], line
 
 
-def load_pack(
-    workspace: Workspace,
-    store: Store,
-    slug: str,
-    out_dir: Path,
-    version: int,
-    now: dt.datetime,
-    *,
-    anonymity_k: int = ANONYMITY_K,
-) -> CompiledPack:
-    """Return a version of the pack compiled before, its files as they are on disk.
-
-    The analysis (the email's top three gaps) is gathered at `now`. Raises
-    ConsultError naming the version when the store has no such version or its
-    folder holds no English PDF (compile it again).
-    """
-    known = {number for number, _, _ in store.pack_versions(slug)}
+def compiled_files(out_dir: Path, slug: str, version: int) -> dict[str, dict[str, Path]]:
+    """Return the files of a version compiled before, per language and format; {} if none."""
     folder = pack_folder(out_dir, slug, version)
-    files: dict[str, dict[str, Path]] = {}
-    for pdf in sorted(folder.glob(f"briefing-{slug}-*.pdf")) if folder.is_dir() else ():
-        language = pdf.stem.removeprefix(f"briefing-{slug}-")
-        files[language] = {ext: folder / f"{pdf.stem}.{ext}" for ext in FORMATS}
-    if version not in known or "en" not in files:
-        raise ConsultError(
-            f"{slug}: got pack version {version}, expected one compiled with its files in "
-            f"{folder.parent} (versions {', '.join(map(str, sorted(known))) or 'none'}): "
-            "compile the pack again"
-        )
-    return CompiledPack(
-        training=slug,
-        version=version,
-        new=False,
-        folder=folder,
-        files=files,
-        markdown=files["en"]["md"].read_text(encoding="utf-8"),
-        analysis=gather(workspace, store, slug, now, anonymity_k=anonymity_k),
-    )
+    if not folder.is_dir():
+        return {}
+    return {
+        pdf.stem.removeprefix(f"briefing-{slug}-"): {
+            ext: folder / f"{pdf.stem}.{ext}" for ext in FORMATS
+        }
+        for pdf in sorted(folder.glob(f"briefing-{slug}-*.pdf"))
+    }

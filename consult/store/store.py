@@ -136,12 +136,8 @@ class Store:
                     actor=actor,
                     action="meeting.status",
                     subject=id,
-                    detail={
-                        "from": before.status,
-                        "to": after.status,
-                        "sequence": after.sequence,
-                        **({"reason": reason} if reason else {}),
-                    },
+                    detail={"from": before.status, "to": after.status, "sequence": after.sequence}
+                    | ({"reason": reason} if reason else {}),
                 )
             return after
 
