@@ -18,6 +18,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consult.application import changes
@@ -293,3 +294,21 @@ def sent_packs(store: Store, slug: str) -> dict[int, int]:
         if message.meeting_id == f"{slug}/briefing" and message.status == "sent":
             sent[message.sequence] += 1
     return dict(sent)
+
+
+def inbox_unread(inbox: Path, store: Store, slugs: Iterable[str]) -> int:
+    """Return how many calendar files of inbox/ no reading has recorded yet (all trainings)."""
+    if not inbox.is_dir():
+        return 0
+    read = set(store.inbound_sources())
+    for slug in slugs:
+        read |= {c.source for c in store.counters(f"{slug}/")}
+        for meeting in store.meetings(slug):
+            read |= {r.source for r in store.replies(meeting.id)}
+    return sum(
+        1
+        for path in inbox.iterdir()
+        if path.is_file()
+        and path.suffix.lower() in (".eml", ".ics")
+        and f"{inbox.name}/{path.name}" not in read
+    )

@@ -8,7 +8,7 @@ from starlette.responses import HTMLResponse
 from consult.planning.feeds import FeedResult
 from consult.planning.problem import fetch_round_feeds
 from consult.workspace.loading import Workspace
-from desk.actions import counter_rows, sent_packs
+from desk.actions import counter_rows, inbox_unread, sent_packs
 from desk.audit import AuditQuery
 from desk.endpoints.shared import known, waiting_runs, workspace
 from desk.feeds import Feeds
@@ -30,7 +30,8 @@ def trainings(request: Request) -> HTMLResponse:
         lambda slug: lambda round_id: _feeds(shared, built, slug, round_id),
         lead_working_days=shared.settings.lead_working_days,
     )
-    return page(request, "trainings.html.j2", trainings=listed, decisions=decisions)
+    unread = inbox_unread(shared.settings.inbox, shared.store, built.trainings)
+    return page(request, "trainings.html.j2", trainings=listed, decisions=decisions, unread=unread)
 
 
 def training(request: Request) -> HTMLResponse:
@@ -61,6 +62,7 @@ def training(request: Request) -> HTMLResponse:
         "training.html.j2",
         page=shown,
         counters=counters,
+        unread=inbox_unread(shared.settings.inbox, shared.store, built.trainings),
         result=shared.results.get(slug, request.query_params.get("done", "")),
         sent_packs=sent_packs(shared.store, slug),
         started=request.query_params.get("started", ""),

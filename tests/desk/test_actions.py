@@ -162,6 +162,8 @@ def test_reading_replies_records_an_answer_and_a_counter_proposal_once(setup: Se
     inbox.mkdir(exist_ok=True)
     (inbox / "yes.eml").write_bytes(reply_eml(meeting, who, "ACCEPTED"))
     drop_counter(setup)
+    home = read_page(setup.client.get("/").text)
+    assert "inbox/ holds 2 calendar files not read yet" in home.text("unread")
 
     first = read(setup)
     said = setup.result(first)
@@ -175,6 +177,11 @@ def test_reading_replies_records_an_answer_and_a_counter_proposal_once(setup: Se
     assert who in page.text("waiting")
     assert "keeps every planning rule" in page.text("waiting")
     assert "review-counter-proposal run" not in first.text
+    assert 'id="unread"' not in first.text
+    # The home page lists the counter-proposal too, linked to where it is decided.
+    home_html = setup.client.get("/").text
+    assert f'href="/trainings/{SLUG}#counters"' in home_html
+    assert "proposes another time" in read_page(home_html).text(f"waits-{SLUG}")
 
     again = setup.result(read(setup))
     assert "already recorded before" in again
