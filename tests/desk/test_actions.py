@@ -403,3 +403,70 @@ def test_smtp_down_is_said_per_message_and_nothing_is_lost(desk_demo: Path) -> N
         still = store.get_meeting(meeting.id)
     assert still is not None
     assert still.status == meeting.status
+
+
+@pytest.mark.e2e
+def test_a_coordinator_clicks_through_every_action_after_the_first_send(
+    desk_demo: Path, tmp_path: Path
+) -> None:
+    from desk.security import login_url
+    from desk.serving import served
+    from tests.browser import browser_page, screenshots
+    from tests.desk import actions_browser as steps
+
+    send_from(desk_demo)
+    with open_store(Settings(workspace=desk_demo).store_url) as store:
+        meeting = store.get_meeting(f"{SLUG}/round-1/{PLANNED}")
+        assert meeting is not None
+        who = next(a.email for a in store.attendees(meeting.id) if a.role != "CHAIR")
+    now = meeting.start - dt.timedelta(days=2)
+    training = desk_demo / "trainings" / f"{SLUG}.yaml"
+    text = training.read_text(encoding="utf-8")
+    training.write_text(text.replace("Kachreti Vineyard Hotel", "Kachreti Hotel", 1), "utf-8")
+    handler = Mailbox()
+    shots = screenshots(tmp_path)
+    with running(handler) as port:
+        settings = Settings(
+            workspace=desk_demo,
+            transport="smtp",
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_security="none",
+        )
+        desk = Desk(settings=settings, secret=SECRET, clock=lambda: now)
+        with served(create_app(desk)) as url, browser_page(800, 900, timeout_ms=60_000) as page:
+            page.goto(login_url(url, SECRET))
+            # a counter-proposal for the first free time the Move form offers
+            page.goto(f"{url}/trainings/{SLUG}/meetings/round-1/{PLANNED}/reschedule")
+            first = page.locator('input[name="choice"]').first.get_attribute("value")
+            assert first
+            start = dt.datetime.fromisoformat(first).replace(tzinfo=ZONE)
+            (desk_demo / "inbox").mkdir(exist_ok=True)
+            (desk_demo / "inbox" / "counter.ics").write_text(
+                counter_ics(meeting, who, start), encoding="utf-8"
+            )
+            (desk_demo / "inbox" / "yes.eml").write_bytes(reply_eml(meeting, who, "ACCEPTED"))
+            steps.open_training(page, url, SLUG)
+
+            assert "counter-proposals recorded" in steps.read_replies(page)
+            page.screenshot(path=shots / "1-replies.png", full_page=True)
+            accepted = steps.accept_counter(page, "Nino")
+            assert "Counter-proposal accepted" in accepted
+            assert who in accepted
+            moved = steps.reschedule_to_offered(page, PLANNED, "Nino")
+            assert "Meeting moved" in moved
+            page.screenshot(path=shots / "2-moved.png", full_page=True)
+            assert "Meeting cancelled" in steps.cancel_meeting(
+                page, PLANNED, "the ministry closed for a holiday", "Nino"
+            )
+            assert "Reminders" in steps.send_reminders(page)
+            version = steps.compile_pack(page)
+            assert version == 2
+            sent = steps.send_pack(page, version, "Nino")
+            assert re.search(r"\d+ pack emails: \d+ sent", sent)
+            page.screenshot(path=shots / "3-pack-sent.png", full_page=True)
+    ids = [
+        email.message_from_bytes(d.content, policy=email.policy.default)["Message-ID"]
+        for d in handler.deliveries
+    ]
+    assert len(ids) == len(set(ids))
