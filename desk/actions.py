@@ -53,15 +53,15 @@ def delivery_sentence(report: Sequence[Delivered], what: str) -> str:
 
 
 def reply_kind(outcome: str) -> str:
-    """Return the kind of answer a reply's outcome says it was, for the counts."""
+    """Return what a reply's outcome says it was, for the counts: 'accepted', 'bounce'."""
     if outcome.startswith("recorded "):
-        return "answers recorded (" + outcome.removeprefix("recorded ").lower() + ")"
+        return outcome.removeprefix("recorded ").lower()
     if outcome.startswith("bounced"):
-        return "bounces"
+        return "bounce"
     if outcome.startswith("delayed"):
-        return "delay notices"
+        return "delay notice"
     if outcome.startswith("automatic reply"):
-        return "automatic replies"
+        return "automatic reply"
     if outcome == "already recorded":
         return "already recorded before"
     return f"ignored ({outcome.removeprefix('ignored: ')})"
@@ -72,9 +72,9 @@ def read_replies(built: Services, slug: str) -> ActionResult:
     recorded = record_replies(built, round_ref(built.workspace, slug))
     kinds = Counter(reply_kind(row.outcome) for row in recorded.report.rows)
     counters = Counter(
-        "counter-proposals recorded"
+        "counter-proposal recorded"
         if line.endswith(": recorded")
-        else "counter-proposals " + line.rsplit(": ", 1)[-1]
+        else "counter-proposal " + line.rsplit(": ", 1)[-1]
         for line in recorded.requests.outcomes
     )
     read = sum(kinds.values()) + sum(counters.values())
