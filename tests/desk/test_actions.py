@@ -322,6 +322,8 @@ def test_cancelling_tells_the_attendees_and_audits_the_reason_only(setup: Setup)
             if e.action == "meeting.status" and e.detail.get("to") == "cancelled"
         ]
     assert (event.actor, event.detail["reason"]) == ("Nino", reason)
+    audit = read_page(setup.client.get(f"/trainings/{SLUG}?audit_kind=meeting").text)
+    assert reason in audit.text("audit")
 
     sent = len(setup.mailbox.deliveries)
     again = setup.client.post(url, data={"by": "Nino", "reason": reason})
