@@ -29,6 +29,7 @@ from consult.application.remind import send_reminders
 from consult.application.replies import record_replies
 from consult.application.services import Services
 from consult.mail.delivery import Delivered
+from consult.mail.replies import ReplyOutcome
 from consult.planning.changes import check_time, find_meeting
 from consult.store import Store
 from consult.store.proposals import Counter as Proposal
@@ -67,10 +68,45 @@ def reply_kind(outcome: str) -> str:
     return f"ignored ({outcome.removeprefix('ignored: ')})"
 
 
+PLURALS = {
+    "bounce": "bounces",
+    "delay notice": "delay notices",
+    "automatic reply": "automatic replies",
+    "counter-proposal": "counter-proposals",
+}
+
+
+def counted(number: int, what: str) -> str:
+    """Return '2 bounces', '1 accepted', '3 counter-proposals recorded'."""
+    if number != 1:
+        for one, many in PLURALS.items():
+            if what.startswith(one):
+                what = many + what.removeprefix(one)
+                break
+    return f"{number} {what}"
+
+
+def _commented(store: Store, rows: Iterable[ReplyOutcome]) -> set[tuple[str, str]]:
+    """Return the (source, UID) of the answers just recorded that came with a comment."""
+    found = set()
+    for row in rows:
+        if not row.outcome.startswith("recorded "):
+            continue
+        meeting = store.meeting_by_uid(row.uid)
+        replies = store.replies(meeting.id) if meeting else []
+        if any(r.source == row.source and r.comment for r in replies):
+            found.add((row.source, row.uid))
+    return found
+
+
 def read_replies(built: Services, slug: str) -> ActionResult:
     """Record the answers of inbox/ (and IMAP) as `consult replies` does: what came of them."""
     recorded = record_replies(built, round_ref(built.workspace, slug))
-    kinds = Counter(reply_kind(row.outcome) for row in recorded.report.rows)
+    commented = _commented(built.store, recorded.report.rows)
+    kinds = Counter(
+        reply_kind(row.outcome) + (" with a comment" if (row.source, row.uid) in commented else "")
+        for row in recorded.report.rows
+    )
     counters = Counter(
         "counter-proposal recorded"
         if line.endswith(": recorded")
@@ -81,7 +117,7 @@ def read_replies(built: Services, slug: str) -> ActionResult:
     sentences = [
         f"{read} answer{'s' if read != 1 else ''} read"
         + (
-            ": " + "; ".join(f"{n} {k}" for k, n in (kinds + counters).most_common())
+            ": " + "; ".join(counted(n, k) for k, n in (kinds + counters).most_common())
             if read
             else ""
         )

@@ -86,20 +86,21 @@ def setup(desk_demo: Path) -> Iterator[Setup]:
         yield Setup(desk_demo, client, handler, now)
 
 
-def reply_eml(meeting: Meeting, who: str, partstat: str) -> bytes:
-    """An Outlook-style answer to the meeting's invitation."""
+def reply_eml(meeting: Meeting, who: str, partstat: str, comment: str = "") -> bytes:
+    """An Outlook-style answer to the meeting's invitation, with the attendee's comment."""
+    said = f"COMMENT:{comment}\r\n" if comment else ""
     calendar = (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Outlook//EN\r\nMETHOD:REPLY\r\n"
         f"BEGIN:VEVENT\r\nUID:{meeting.uid}\r\nSEQUENCE:{meeting.sequence}\r\n"
-        "DTSTAMP:20261201T090000Z\r\n"
+        f"DTSTAMP:20261201T090000Z\r\n{said}"
         f"ATTENDEE;PARTSTAT={partstat}:mailto:{who}\r\n"
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
     message = email.message.EmailMessage()
     message["From"] = who
     message["To"] = "consultations@consult-mail.net"
-    message["Subject"] = "Accepted"
-    message.set_content("Accepted.")
+    message["Subject"] = partstat.capitalize()
+    message.set_content(comment)  # a calendar's answer without words has no text
     message.add_alternative(calendar.encode(), "text", "calendar", params={"method": "REPLY"})
     return message.as_bytes()
 
@@ -156,18 +157,21 @@ def counter_form(setup: Setup) -> str:
 
 
 def test_reading_replies_records_an_answer_and_a_counter_proposal_once(setup: Setup) -> None:
-    meeting = setup.meeting()
-    who = guests(setup)[0]
+    meeting, elsewhere = setup.meeting(), setup.meeting("scmi-secretariat")
+    who, other = guests(setup)[0], guests(setup, "scmi-secretariat")[0]
     inbox = setup.root / "inbox"
     inbox.mkdir(exist_ok=True)
     (inbox / "yes.eml").write_bytes(reply_eml(meeting, who, "ACCEPTED"))
+    (inbox / "no.eml").write_bytes(reply_eml(elsewhere, other, "DECLINED", "We are abroad then"))
     drop_counter(setup)
     home = read_page(setup.client.get("/").text)
-    assert "inbox/ holds 2 calendar files not read yet" in home.text("unread")
+    assert "inbox/ holds 3 calendar files not read yet" in home.text("unread")
 
     first = read(setup)
     said = setup.result(first)
-    assert "2 answers read: 1 accepted; 1 counter-proposal recorded." in said
+    assert "3 answers read: " in said
+    for kind in ("1 accepted;", "1 declined with a comment;", "1 counter-proposal recorded."):
+        assert kind in said
     assert "1 counter-proposal waits for your decision" in said
     with open_store(Settings(workspace=setup.root).store_url) as store:
         partstats = {a.email: a.partstat for a in store.attendees(meeting.id)}
