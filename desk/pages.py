@@ -284,7 +284,7 @@ def _waiting(
     ) + tuple(f"{s.what}: due since {s.due.isoformat()}" for s in steps if s.state == "due")
     lines += tuple(
         f"{meeting_id.removeprefix(f'{slug}/')}: {proposer} proposes another time; "
-        "decide it on the review-counter-proposal run, or with consult counter"
+        "accept or decline it under Counter-proposals"
         for meeting_id, proposer in sorted(countered.items())
     )
     return lines + tuple(risk_line(risk, training.timezone) for risk in risks)

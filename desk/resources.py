@@ -28,6 +28,7 @@ from consult.store import Store, open_store
 from consult.templating import environment
 from desk.feeds import FeedCache
 from desk.prefect_api import PrefectApi
+from desk.results import ActionResults
 from desk.security import new_secret
 from desk.wording import breakable
 
@@ -71,6 +72,8 @@ class Resources:
     templates: jinja2.Environment
     """consult's sandboxed, autoescaped Jinja environment, on desk/templates."""
     feeds: FeedCache
+    results: ActionResults = field(default_factory=ActionResults)
+    """What the desk's actions did, for the page each redirects to (desk.results)."""
 
     @property
     def settings(self) -> Settings:

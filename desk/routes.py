@@ -86,7 +86,46 @@ ROUTES: list[Route | Mount] = [
         methods=FORM,
         name="meeting_notes",
     ),
+    Route(
+        "/trainings/{slug}/meetings/{round}/{meeting}/reschedule",
+        Endpoint("actions:reschedule"),
+        methods=FORM,
+        name="reschedule_meeting",
+    ),
+    Route(
+        "/trainings/{slug}/meetings/{round}/{meeting}/cancel",
+        Endpoint("actions:cancel"),
+        methods=FORM,
+        name="cancel_meeting",
+    ),
     Route("/trainings/{slug}/start", Endpoint("steps:start_step"), methods=POST, name="start_step"),
+    Route(
+        "/trainings/{slug}/replies", Endpoint("actions:read_replies"), methods=POST, name="replies"
+    ),
+    Route(
+        "/trainings/{slug}/reminders",
+        Endpoint("actions:send_reminders"),
+        methods=POST,
+        name="reminders",
+    ),
+    Route(
+        "/trainings/{slug}/counters/{counter}",
+        Endpoint("actions:decide_counter"),
+        methods=POST,
+        name="decide_counter",
+    ),
+    Route(
+        "/trainings/{slug}/pack",
+        Endpoint("actions:compile_pack"),
+        methods=POST,
+        name="compile_pack",
+    ),
+    Route(
+        "/trainings/{slug}/packs/{version:int}/send",
+        Endpoint("actions:send_pack"),
+        methods=POST,
+        name="send_pack",
+    ),
     Route("/registry", Endpoint("registry:registry"), methods=GET, name="registry"),
     Route(
         "/registry/import",

@@ -51,10 +51,13 @@ def reschedule(
     return Changed(moved, send_round(built, round_, meetings={moved.id}))
 
 
-def cancel(built: Services, round_: RoundRef, planned: str, by: str) -> Changed:
-    """Return the meeting called off and the delivery of its cancellations."""
+def cancel(built: Services, round_: RoundRef, planned: str, by: str, reason: str = "") -> Changed:
+    """Return the meeting called off and the delivery of its cancellations.
+
+    `reason` goes to the audit log only: the emails to the attendees do not carry it.
+    """
     found = changes.find_meeting(built.store, round_.slug, round_.id, planned)
-    cancelled = changes.cancel(built.store, found, by)
+    cancelled = changes.cancel(built.store, found, by, reason)
     return Changed(cancelled, send_round(built, round_, meetings={cancelled.id}))
 
 

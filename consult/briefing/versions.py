@@ -250,3 +250,16 @@ def _origin(item: Evidence) -> tuple[str, str, str]:
         return "", "", ""
     line = "" if item.line is None else str(item.line)
     return item.meeting_id.split("/", 1)[-1], item.key.split("#", 1)[0], line
+
+
+def compiled_files(out_dir: Path, slug: str, version: int) -> dict[str, dict[str, Path]]:
+    """Return the files of a version compiled before, per language and format; {} if none."""
+    folder = pack_folder(out_dir, slug, version)
+    if not folder.is_dir():
+        return {}
+    return {
+        pdf.stem.removeprefix(f"briefing-{slug}-"): {
+            ext: folder / f"{pdf.stem}.{ext}" for ext in FORMATS
+        }
+        for pdf in sorted(folder.glob(f"briefing-{slug}-*.pdf"))
+    }

@@ -116,6 +116,24 @@ def brief(
         print_delivery(f"Briefing pack v{compiled.version}: {training}", report, "consult brief")
 
 
+@app.command(name="send-pack")
+def send_pack(
+    training: TrainingArgument,
+    version: Annotated[int, typer.Argument(help="The compiled version to send, e.g. 2.")],
+    by: ByOption = USER,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Email a version of the pack compiled before (`consult brief --no-send`) to the experts,
+    each once."""
+    from consult.application.brief import send_version
+    from consult.application.references import training_ref
+    from consult.bootstrap import services
+
+    with services(settings_for(workspace), actor=by) as built:
+        report = send_version(built, training_ref(built.workspace, training), version)
+    print_delivery(f"Briefing pack v{version}: {training}", report, "consult send-pack")
+
+
 @app.command(name="log")
 def log_(
     training: TrainingArgument,

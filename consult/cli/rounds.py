@@ -198,6 +198,9 @@ def cancel(
     training: TrainingArgument,
     meeting: MeetingArgument,
     round_id: RoundOption = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, for the audit log (never in the emails).")
+    ] = "",
     by: ByOption = USER,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -207,7 +210,8 @@ def cancel(
     from consult.bootstrap import services
 
     with services(settings_for(workspace), actor=by) as built:
-        cancelled = call_off(built, round_ref(built.workspace, training, round_id), meeting, by)
+        round_ = round_ref(built.workspace, training, round_id)
+        cancelled = call_off(built, round_, meeting, by, reason)
     print_delivery(f"Cancellations: {cancelled.meeting.id}", cancelled.report, "consult send")
 
 

@@ -251,8 +251,11 @@ def reschedule(
     return moved
 
 
-def cancel(store: Store, meeting: Meeting, actor: str) -> Meeting:
-    """Return the meeting cancelled; people told of it get a cancellation on the next send."""
+def cancel(store: Store, meeting: Meeting, actor: str, reason: str = "") -> Meeting:
+    """Return the meeting cancelled; people told of it get a cancellation on the next send.
+
+    `reason` goes to the audit log with the cancellation, never into the emails.
+    """
     if meeting.status == "cancelled":
         return meeting
-    return store.set_meeting_status(meeting.id, "cancelled", actor)
+    return store.set_meeting_status(meeting.id, "cancelled", actor, reason.strip())

@@ -117,11 +117,14 @@ class Store:
         with reading(self._engine) as connection:
             return _meetings.list_booked(connection, statuses)
 
-    def set_meeting_status(self, id: str, status: MeetingStatus, actor: str) -> Meeting:
+    def set_meeting_status(
+        self, id: str, status: MeetingStatus, actor: str, reason: str = ""
+    ) -> Meeting:
         """Return the meeting with its new status, the change written to the audit log.
 
         Cancelling a meeting people were told of raises its SEQUENCE. Setting
-        the status it already has changes nothing and logs nothing.
+        the status it already has changes nothing and logs nothing. `reason`,
+        if given, goes to the audit log with the change (never into an email).
         """
         with writing(self._engine) as connection:
             now = _now()
@@ -133,7 +136,8 @@ class Store:
                     actor=actor,
                     action="meeting.status",
                     subject=id,
-                    detail={"from": before.status, "to": after.status, "sequence": after.sequence},
+                    detail={"from": before.status, "to": after.status, "sequence": after.sequence}
+                    | ({"reason": reason} if reason else {}),
                 )
             return after
 

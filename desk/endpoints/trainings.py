@@ -9,6 +9,7 @@ from consult.errors import WorkspaceError
 from consult.planning.feeds import FeedResult
 from consult.planning.problem import fetch_round_feeds
 from consult.workspace.loading import TRAININGS, Workspace
+from desk.actions import counter_rows, inbox_unread, sent_packs
 from desk.audit import AuditQuery
 from desk.endpoints.shared import known, waiting_runs, workspace
 from desk.feeds import Feeds
@@ -29,6 +30,7 @@ def trainings(request: Request) -> HTMLResponse:
             trainings=(),
             decisions={},
             problems=workspace_problems(shared.settings.workspace, error.problems),
+            unread=0,
         )
     runs = waiting_runs(request)
     decisions = {slug: sum(run.training == slug for run in runs) for slug in built.trainings}
@@ -39,7 +41,15 @@ def trainings(request: Request) -> HTMLResponse:
         lambda slug: lambda round_id: _feeds(shared, built, slug, round_id),
         lead_working_days=shared.settings.lead_working_days,
     )
-    return page(request, "trainings.html.j2", trainings=listed, decisions=decisions, problems=())
+    unread = inbox_unread(shared.settings.inbox, shared.store, built.trainings)
+    return page(
+        request,
+        "trainings.html.j2",
+        trainings=listed,
+        decisions=decisions,
+        problems=(),
+        unread=unread,
+    )
 
 
 def training(request: Request) -> HTMLResponse:
@@ -57,10 +67,22 @@ def training(request: Request) -> HTMLResponse:
         lead_working_days=shared.settings.lead_working_days,
         audit=AuditQuery.of(dict(request.query_params)),
     )
+    counters = counter_rows(
+        built,
+        shared.store,
+        slug,
+        shared.desk.clock(),
+        lambda round_id: _feeds(shared, built, slug, round_id),
+        lead_working_days=shared.settings.lead_working_days,
+    )
     return page(
         request,
         "training.html.j2",
         page=shown,
+        counters=counters,
+        unread=inbox_unread(shared.settings.inbox, shared.store, built.trainings),
+        result=shared.results.get(slug, request.query_params.get("done", "")),
+        sent_packs=sent_packs(shared.store, slug),
         started=request.query_params.get("started", ""),
         run=request.query_params.get("run", ""),
         decisions=tuple(run for run in waiting_runs(request) if run.training == slug),

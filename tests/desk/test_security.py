@@ -99,14 +99,18 @@ def test_every_form_of_the_desks_pages_carries_its_sessions_token(
     desk = open_desk(desk_demo, clock=lambda: held)
     token = form_token(desk.cookies)
     assert token
+    # The training page: compile the pack, read replies, send reminders, start a step.
+    meeting = f"/trainings/{SLUG}/meetings/round-1/pm-human-rights-advisor"
     pages = {
-        f"/trainings/{SLUG}": 1,
+        f"/trainings/{SLUG}": 4,
         NOTES: 1,
         ORGANISATION: 1,
         CONTACT: 1,
         "/registry/import": 1,
         "/registry/organisations/new": 1,
         f"{ORGANISATION}/contacts/new": 1,
+        f"{meeting}/reschedule": 1,
+        f"{meeting}/cancel": 1,
     }
     for path, count in pages.items():
         posted = [f for f in forms(desk.get(path).text) if f["method"] == "post"]

@@ -93,6 +93,14 @@ class SmtpTransport:
     def __repr__(self) -> str:
         return f"SmtpTransport({self.host!r}, {self.port!r}, security={self.security!r})"
 
+    def check(self) -> None:
+        """Connect, log in and quit: raise the SmtpServerError sending would meet, before acting.
+
+        What an action that changes something then tells people calls first, so that a
+        server that is down or refuses the login leaves nothing changed (the desk's actions).
+        """
+        _close_quietly(self._connect())
+
     def __enter__(self) -> Self:
         self._in_batch = True
         return self

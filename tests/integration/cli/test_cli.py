@@ -105,3 +105,32 @@ def test_ui_on_a_workspace_with_problems_starts_nothing_and_says_why(
     assert "stakeholders.yaml, line 10, organisations[0].contacts[0].email" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "home").exists()
+
+
+def test_a_pack_compiled_without_sending_is_sent_later_by_its_version_once(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "demo"
+    assert consult("demo", "--into", str(root)).returncode == 0
+    slug = "intercultural-communication-2027"
+    training = root / "trainings" / f"{slug}.yaml"
+    text = training.read_text(encoding="utf-8")
+    training.write_text(text.replace("Kachreti Vineyard Hotel", "Kachreti Hotel", 1), "utf-8")
+    compiled = consult("brief", slug, "--no-send", "--workspace", str(root))
+    assert compiled.returncode == 0, compiled.stderr
+    assert (root / "out" / "briefing" / slug / "v2").is_dir()
+    outbox = root / "out" / "outbox"
+    before = set(outbox.rglob("*.eml"))
+
+    sent = consult("send-pack", slug, "2", "--workspace", str(root))
+    assert sent.returncode == 0, sent.stderr
+    emailed = set(outbox.rglob("*.eml")) - before
+    assert len(emailed) == 3
+    again = consult("send-pack", slug, "2", "--workspace", str(root))
+    assert again.returncode == 0, again.stderr
+    assert set(outbox.rglob("*.eml")) - before == emailed
+
+    missing = consult("send-pack", slug, "9", "--workspace", str(root))
+    assert missing.returncode == 1
+    assert "got pack version 9" in missing.stderr
+    assert "Traceback" not in missing.stderr

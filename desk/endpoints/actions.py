@@ -1,0 +1,332 @@
+"""The actions after the first send: replies, reschedule, cancel, counters, reminders, pack.
+
+Each runs in-process, in a worker thread, through the same use cases as the CLI
+and the flows (desk.actions), with the store acting for the coordinator named
+in the form. A POST acts, keeps its result (desk.results) and redirects (303)
+to the training page, which shows it under `?done=<id>`: a reload shows it
+again and does nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from consult.application import changes
+from consult.application.references import round_ref
+from consult.application.services import Services
+from consult.bootstrap import services
+from consult.errors import ConsultError, RuleBroken
+from consult.mail.transports.smtp import SmtpTransport
+from consult.workspace.loading import Workspace
+from desk import actions
+from desk.endpoints.shared import Fields, form, in_thread, known, workspace
+from desk.resources import resources
+from desk.responses import DeskError, page
+from desk.results import ActionResult, failed
+
+NAME_MISSING = "give your name, for the audit log: nothing was done"
+
+
+def _one(fields: Fields, name: str) -> str:
+    return (fields.get(name) or [""])[0].strip()
+
+
+def _act(
+    request: Request, slug: str, title: str, by: str, action: Callable[[Services], ActionResult]
+) -> Response:
+    """Run `action` with the services acting for `by`, keep its result, redirect to the page."""
+    shared = resources(request)
+    result = _run(request, title, by, action)
+    key = shared.results.keep(slug, result)
+    target = request.url_for("training", slug=slug)
+    return RedirectResponse(f"{target}?done={key}#done", 303)
+
+
+def _run(
+    request: Request, title: str, by: str, action: Callable[[Services], ActionResult]
+) -> ActionResult:
+    """Return what `action` did; a ConsultError is its one sentence, nothing else done."""
+    if not by:
+        return failed(title, NAME_MISSING[0].upper() + NAME_MISSING[1:] + ".")
+    try:
+        return _run_raising(request, by, action)
+    except ConsultError as error:
+        return failed(title, str(error))
+
+
+def _slug(request: Request) -> tuple[Workspace, str]:
+    built = workspace(request)
+    return built, known(built, request.path_params["slug"])
+
+
+async def read_replies(request: Request) -> Response:
+    """Record the answers of inbox/ (and IMAP), as `consult replies`."""
+    fields = await form(request)
+    return await in_thread(_replies, request, fields)
+
+
+def _replies(request: Request, fields: Fields) -> Response:
+    _, slug = _slug(request)
+    by = _one(fields, "by") or "desk"
+    return _act(request, slug, "Replies read", by, lambda built: actions.read_replies(built, slug))
+
+
+async def send_reminders(request: Request) -> Response:
+    """Send the reminders due now, as `consult remind`."""
+    fields = await form(request)
+    return await in_thread(_reminders, request, fields)
+
+
+def _reminders(request: Request, fields: Fields) -> Response:
+    _, slug = _slug(request)
+    by = _one(fields, "by") or "desk"
+    return _act(
+        request, slug, "Reminders", by, lambda built: actions.send_due_reminders(built, slug)
+    )
+
+
+async def decide_counter(request: Request) -> Response:
+    """Accept or decline a waiting counter-proposal, as `consult counter`."""
+    fields = await form(request)
+    return await in_thread(_decide, request, fields)
+
+
+def _decide(request: Request, fields: Fields) -> Response:
+    _, slug = _slug(request)
+    decision = _one(fields, "decision")
+    if decision not in ("accept", "decline"):
+        raise DeskError(400, f"got decision {decision!r}, expected accept or decline")
+    accept = decision == "accept"
+    ident = request.path_params["counter"]
+    title = "Counter-proposal accepted" if accept else "Counter-proposal declined"
+    return _act(
+        request,
+        slug,
+        title,
+        _one(fields, "by"),
+        lambda built: actions.decide(built, slug, ident, accept=accept, by=_one(fields, "by")),
+    )
+
+
+async def compile_pack(request: Request) -> Response:
+    """Compile the briefing pack without sending it."""
+    fields = await form(request)
+    return await in_thread(_compile, request, fields)
+
+
+def _compile(request: Request, fields: Fields) -> Response:
+    _, slug = _slug(request)
+    by = _one(fields, "by") or "desk"
+    return _act(
+        request, slug, "Briefing pack", by, lambda built: actions.compile_pack(built, slug)[0]
+    )
+
+
+async def send_pack(request: Request) -> Response:
+    """Send a compiled version of the pack to the experts, each message once."""
+    fields = await form(request)
+    return await in_thread(_send_pack, request, fields)
+
+
+def _send_pack(request: Request, fields: Fields) -> Response:
+    _, slug = _slug(request)
+    version = int(request.path_params["version"])
+    return _act(
+        request,
+        slug,
+        f"Briefing pack v{version}",
+        _one(fields, "by"),
+        lambda built: actions.send_pack_version(built, slug, version),
+    )
+
+
+# --- a meeting: reschedule and cancel, each a form of its own ---------------------------------
+
+
+def _meeting(request: Request, built: Workspace, slug: str) -> tuple[str, str]:
+    round_id, planned = request.path_params["round"], request.path_params["meeting"]
+    if round_id not in {r.id for r in built.trainings[slug].consultation.rounds}:
+        raise DeskError(404, f"training {slug!r} has no round {round_id!r}")
+    return round_id, planned
+
+
+def _stored(request: Request, slug: str, round_id: str, planned: str) -> Any:
+    found = resources(request).store.get_meeting(f"{slug}/{round_id}/{planned}")
+    if found is None:
+        raise DeskError(404, f"round {round_id!r} of {slug!r} has no meeting {planned!r}")
+    return found
+
+
+async def reschedule(request: Request) -> Response:
+    """The form that moves a meeting (GET), and the move with its updates (POST)."""
+    fields = await form(request) if request.method == "POST" else None
+    return await in_thread(_reschedule, request, fields)
+
+
+def _offered(
+    request: Request, built: Workspace, slug: str, round_id: str, planned: str
+) -> list[str]:
+    """Return the local starts ('2027-01-12T10:00') the meeting could move to, within the rules."""
+    shared = resources(request)
+    with services(shared.settings, workspace=built) as opened:
+        opened = dataclasses.replace(opened, clock=shared.desk.clock)
+        round_ = round_ref(built, slug, round_id)
+        _, times = changes.free_times(opened, round_, planned)
+    zone = round_.training.zone
+    return [t.astimezone(zone).strftime("%Y-%m-%dT%H:%M") for t in times]
+
+
+def _reschedule(request: Request, fields: Fields | None) -> Response:
+    built, slug = _slug(request)
+    round_id, planned = _meeting(request, built, slug)
+    meeting = _stored(request, slug, round_id, planned)
+    training = built.trainings[slug]
+    values = {"choice": "", "date": "", "time": "", "force_reason": "", "by": ""}
+    errors: dict[str, str] = {}
+    breaches: list[str] = []
+    if meeting.status not in ("proposed", "confirmed"):
+        errors[""] = f"{planned} is {meeting.status}: it cannot move"
+    offered = _offered(request, built, slug, round_id, planned) if not errors else []
+    if fields is not None and not errors:
+        values = {name: _one(fields, name) for name in values}
+        start = _start_of(values, offered, errors)
+        if not values["by"]:
+            errors["by"] = NAME_MISSING
+        if not errors:
+            try:
+                result = _run_raising(
+                    request,
+                    values["by"],
+                    lambda s: actions.reschedule_meeting(
+                        s,
+                        round_ref(s.workspace, slug, round_id),
+                        planned,
+                        start,
+                        values["by"],
+                        force=values["force_reason"],
+                    ),
+                )
+            except RuleBroken as broken:
+                breaches = broken.breaches
+                errors["force_reason"] = (
+                    "this time breaks the planning rules listed above: give the reason to "
+                    "force it, or choose another time"
+                )
+            except ConsultError as error:
+                errors[""] = str(error)
+            else:
+                key = resources(request).results.keep(slug, result)
+                target = request.url_for("training", slug=slug)
+                return RedirectResponse(f"{target}?done={key}#done", 303)
+    return page(
+        request,
+        "reschedule.html.j2",
+        status=400 if errors else 200,
+        slug=slug,
+        round=round_id,
+        planned=planned,
+        now=_local(meeting.start, training.timezone),
+        timezone=training.timezone,
+        offered=offered,
+        values=values,
+        errors=errors,
+        breaches=breaches,
+    )
+
+
+def _local(moment: dt.datetime, zone: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(zone)):%a %Y-%m-%d %H:%M}"
+
+
+def _start_of(values: dict[str, str], offered: list[str], errors: dict[str, str]) -> str:
+    """Return the local start the form asks for; else '' with the error beside its field."""
+    choice = values["choice"]
+    if choice == "own":
+        try:
+            day = dt.date.fromisoformat(values["date"])
+        except ValueError:
+            errors["date"] = f"got {values['date']!r}, expected a date such as 2027-01-12"
+            return ""
+        try:
+            hour = dt.time.fromisoformat(values["time"])
+        except ValueError:
+            errors["time"] = f"got {values['time']!r}, expected a time such as 10:00"
+            return ""
+        return f"{day.isoformat()}T{hour:%H:%M}"
+    if choice in offered:
+        return choice
+    errors["choice"] = (
+        f"got {choice!r}, expected one of the free times or a time of your own"
+        if choice
+        else "choose one of the free times or a time of your own"
+    )
+    return ""
+
+
+def _run_raising(
+    request: Request, by: str, action: Callable[[Services], ActionResult]
+) -> ActionResult:
+    """Return what `action` did, the SMTP server asked first: if it is down, nothing is done."""
+    shared = resources(request)
+    with services(shared.settings, actor=by) as opened:
+        if isinstance(opened.transport, SmtpTransport):
+            opened.transport.check()
+        return action(dataclasses.replace(opened, clock=shared.desk.clock))
+
+
+async def cancel(request: Request) -> Response:
+    """The confirmation of a cancellation, with who will be told (GET); the cancellation (POST)."""
+    fields = await form(request) if request.method == "POST" else None
+    return await in_thread(_cancel, request, fields)
+
+
+def _cancel(request: Request, fields: Fields | None) -> Response:
+    built, slug = _slug(request)
+    round_id, planned = _meeting(request, built, slug)
+    meeting = _stored(request, slug, round_id, planned)
+    shared = resources(request)
+    told = [(a.name, a.email) for a in shared.store.attendees(meeting.id)]
+    values = {"reason": "", "by": ""}
+    errors: dict[str, str] = {}
+    if meeting.status == "cancelled":
+        errors[""] = f"{planned} is cancelled already: nothing to do"
+    if fields is not None and not errors:
+        values = {name: _one(fields, name) for name in values}
+        if not values["reason"]:
+            errors["reason"] = "say why the meeting is cancelled, for the audit log"
+        if not values["by"]:
+            errors["by"] = NAME_MISSING
+        if not errors:
+            return _act(
+                request,
+                slug,
+                "Meeting not cancelled",
+                values["by"],
+                lambda s: actions.cancel_meeting(
+                    s,
+                    round_ref(s.workspace, slug, round_id),
+                    planned,
+                    values["by"],
+                    values["reason"],
+                ),
+            )
+    return page(
+        request,
+        "cancel.html.j2",
+        status=400 if errors and fields is not None else 200,
+        slug=slug,
+        round=round_id,
+        planned=planned,
+        now=_local(meeting.start, built.trainings[slug].timezone),
+        timezone=built.trainings[slug].timezone,
+        told=told,
+        values=values,
+        errors=errors,
+    )
