@@ -25,6 +25,7 @@ from consult.store import history as _history
 from consult.store import inbound as _inbound
 from consult.store import meetings as _meetings
 from consult.store import messages as _messages
+from consult.store import notes as _notes
 from consult.store import observations as _observations
 from consult.store import packs as _packs
 from consult.store import proposals as _proposals
@@ -321,6 +322,40 @@ class Store:
             return _observations.record_observation(
                 connection, _now(), key, fields, actor or self.actor
             )
+
+    def notes_meetings(self, ids: Sequence[str]) -> dict[str, tuple[Meeting, list[Attendee]]]:
+        """Return each stored meeting of `ids` with its attendees, by id, read at once."""
+        with reading(self._engine) as connection:
+            found = _notes.meetings_and_attendees(connection, ids)
+        return {
+            id: (meeting, [Attendee.model_validate(row) for row in rows])
+            for id, (meeting, rows) in found.items()
+        }
+
+    def store_notes(
+        self,
+        steps: Sequence[_notes.Step],
+        actor: str | None = None,
+        record: _notes.NotesFileRecord | None = None,
+    ) -> list[Change]:
+        """Return the change of each observation of `steps`, all stored in one transaction.
+
+        As `upsert_observation` stores one, with the same audit entries (`consult.store.notes`);
+        `record`, if given, is the notes file they are the whole of, for its next import.
+        """
+        with writing(self._engine) as connection:
+            return _notes.store_batch(connection, _now(), steps, actor or self.actor, record)
+
+    def unchanged_notes_file(self, training: str, name: str, digest: str) -> int | None:
+        """Return how many observations a notes file stored, if it was imported whole with this
+        digest and its meetings and attendees are as they were then; else None."""
+        with reading(self._engine) as connection:
+            return _notes.unchanged_file(connection, training, name, digest)
+
+    def forget_notes_file(self, training: str, name: str) -> None:
+        """Drop the record of a notes file: its next import checks and stores it whole."""
+        with writing(self._engine) as connection:
+            _notes.forget_file(connection, training, name)
 
     def observations(
         self, training: str | None = None, meeting_id: str | None = None

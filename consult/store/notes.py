@@ -1,0 +1,291 @@
+"""Stores a batch of notes in one transaction: a notes file's observations, attendance, meetings.
+
+A batch is the steps one notes file (or form, or KoboToolbox import) asks for, in order:
+a meeting held after all, who came, each observation. They are applied as
+`Store.upsert_observation` applies one, with the same changes and audit entries, but
+in a bounded number of statements: the batch's observations read once, inserts,
+updates and audit entries each written with one executemany. A notes file imported
+whole is recorded with the digest of its bytes (and of the plan it was checked
+against) and of its meetings and attendees as stored, so that importing it again
+unchanged is a comparison of digests (`unchanged_file`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from consult.store.meetings import set_meeting_status
+from consult.store.observations import PLACE, Change, audit_detail
+from consult.store.tables import attendees, audit, meetings, notes_files, observations
+from schemas.state import Meeting, Observation
+
+CHUNK = 500
+"""Keys asked for in one `IN (...)`: under SQLite's oldest limit of 999 parameters."""
+
+
+@dataclass(frozen=True)
+class Held:
+    """A cancelled meeting whose notes say it was held: its status becomes `held`."""
+
+    meeting_id: str
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Who came to a meeting, for the audit log (`notes.attendance`)."""
+
+    meeting_id: str
+    detail: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """An observation to store under `key`, its columns as `Store.upsert_observation` takes."""
+
+    key: str
+    fields: Mapping[str, Any]
+
+
+Step = Held | Attendance | Upsert
+
+
+@dataclass(frozen=True)
+class NotesFileRecord:
+    """A notes file imported whole, every observation stored: what its next import compares."""
+
+    training: str
+    name: str
+    digest: str
+    meetings: tuple[str, ...]
+    observations: int
+    whole: bool = True
+    """Every item of the file stored, nothing rejected: else its record is dropped."""
+
+
+def meetings_and_attendees(
+    connection: sa.Connection, ids: Iterable[str]
+) -> dict[str, tuple[Meeting, list[Any]]]:
+    """Return each meeting of `ids` that is stored, with its attendees' rows, in two queries."""
+    wanted = sorted(set(ids))
+    found: dict[str, tuple[Meeting, list[Any]]] = {}
+    for part in _chunks(wanted):
+        for row in connection.execute(sa.select(meetings).where(meetings.c.id.in_(part))):
+            found[row.id] = (Meeting.model_validate(row), [])
+        rows = connection.execute(
+            sa.select(attendees)
+            .where(attendees.c.meeting_id.in_(part))
+            .order_by(attendees.c.meeting_id, attendees.c.email)
+        )
+        for row in rows:
+            if row.meeting_id in found:
+                found[row.meeting_id][1].append(row)
+    return found
+
+
+def context_digest(connection: sa.Connection, ids: Iterable[str]) -> str:
+    """Return the digest of these meetings and their attendees as stored (missing ones too)."""
+    found = meetings_and_attendees(connection, ids)
+    hashed = hashlib.sha256()
+    for meeting_id in sorted(set(ids)):
+        if meeting_id not in found:
+            hashed.update(f"{meeting_id}: none\n".encode())
+            continue
+        meeting, rows = found[meeting_id]
+        hashed.update(meeting.model_dump_json().encode())
+        for row in rows:
+            hashed.update(repr(tuple(row)).encode())
+        hashed.update(b"\n")
+    return hashed.hexdigest()
+
+
+def unchanged_file(connection: sa.Connection, training: str, name: str, digest: str) -> int | None:
+    """Return how many observations the file stored, if it was imported whole with this digest
+    and its meetings and attendees are as they were then; else None."""
+    row = connection.execute(
+        sa.select(notes_files).where(notes_files.c.training == training, notes_files.c.name == name)
+    ).first()
+    if row is None or row.digest != digest:
+        return None
+    if context_digest(connection, row.meetings) != row.context:
+        return None
+    return int(row.observations)
+
+
+def store_batch(
+    connection: sa.Connection,
+    now: dt.datetime,
+    steps: Sequence[Step],
+    actor: str,
+    record: NotesFileRecord | None = None,
+) -> list[Change]:
+    """Return the change of each `Upsert` of `steps`, all applied in order on `connection`.
+
+    `record`, if given, is the notes file the steps come from: recorded after them if they
+    are its whole (nothing rejected), else its record dropped, so that its next import is
+    a full one.
+    """
+    ids = {
+        step.fields["meeting_id"] if isinstance(step, Upsert) else step.meeting_id for step in steps
+    }
+    stored = set(meetings_and_attendees(connection, ids)) if ids else set()
+    if missing := sorted(ids - stored):
+        raise ValueError(f"no meeting {missing[0]!r} in the store")
+    keys = keys_in_order([step.key for step in steps if isinstance(step, Upsert)])
+    existing: set[str] = set()
+    state: dict[str, dict[str, Any]] = {}
+    for part in _chunks(sorted(keys)):
+        rows = connection.execute(sa.select(observations).where(observations.c.key.in_(part)))
+        state |= {row.key: dict(row._mapping) for row in rows}
+    existing = set(state)
+    dirty: set[str] = set()
+    logged: list[dict[str, Any]] = []
+    changes: list[Change] = []
+    for step in steps:
+        if isinstance(step, Held):
+            _flush_audit(connection, logged)
+            _hold(connection, now, step.meeting_id, actor)
+        elif isinstance(step, Attendance):
+            logged.append(_entry(now, actor, "notes.attendance", step.meeting_id, step.detail))
+        else:
+            before = state.get(step.key)
+            change, write = _apply(state, now, step.key, dict(step.fields))
+            changes.append(change)
+            if write:
+                dirty.add(step.key)
+            if change != "unchanged":
+                after = _observation(state[step.key])
+                detail = audit_detail(after, None if before is None else _observation(before))
+                logged.append(_entry(now, actor, f"observation.{change}", after.meeting_id, detail))
+    added = [_columns(state[key]) for key in keys if key not in existing]
+    updated = [_columns(state[key]) for key in keys if key in existing and key in dirty]
+    if added:
+        connection.execute(sa.insert(observations), added)
+    if updated:
+        names = [c for c in updated[0] if c != "key"]
+        connection.execute(
+            sa.update(observations)
+            .where(observations.c.key == sa.bindparam("b_key"))
+            .values({name: sa.bindparam(f"b_{name}") for name in names}),
+            [{f"b_{name}": value for name, value in row.items()} for row in updated],
+        )
+    _flush_audit(connection, logged)
+    if record is not None and record.whole:
+        _record_file(connection, now, record)
+    elif record is not None:
+        forget_file(connection, record.training, record.name)
+    return changes
+
+
+def forget_file(connection: sa.Connection, training: str, name: str) -> None:
+    """Drop the record of a notes file, so that its next import checks and stores it whole."""
+    connection.execute(
+        sa.delete(notes_files).where(notes_files.c.training == training, notes_files.c.name == name)
+    )
+
+
+def keys_in_order(keys: Sequence[str]) -> list[str]:
+    """Return each key once, where it first comes."""
+    return list(dict.fromkeys(keys))
+
+
+def _apply(
+    state: dict[str, dict[str, Any]], now: dt.datetime, key: str, fields: dict[str, Any]
+) -> tuple[Change, bool]:
+    """Return the change `upsert_observation` would make, and whether its row is to be
+    written, the change made to `state` (the rows by key; a changed row is a new dict)."""
+    row = state.get(key)
+    if row is None:
+        state[key] = {"id": 0, "key": key, "created_at": now, "updated_at": now, **fields}
+        return "added", True
+    said = {name: value for name, value in fields.items() if name not in PLACE}
+    if all(row.get(name) == value for name, value in said.items()):
+        moved = {name: fields[name] for name in PLACE if row.get(name) != fields.get(name)}
+        # the same words, elsewhere in its file: its place follows, nothing is logged
+        state[key] = row | moved
+        return "unchanged", bool(moved)
+    state[key] = row | {"updated_at": now, **fields}
+    return "updated", True
+
+
+def _columns(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in row.items() if name != "id"}
+
+
+def _observation(row: Mapping[str, Any]) -> Observation:
+    return Observation.model_validate(row)
+
+
+def _entry(
+    now: dt.datetime, actor: str, action: str, subject: str, detail: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {"at": now, "actor": actor, "action": action, "subject": subject, "detail": dict(detail)}
+
+
+def _flush_audit(connection: sa.Connection, logged: list[dict[str, Any]]) -> None:
+    if logged:
+        connection.execute(sa.insert(audit), logged)
+        logged.clear()
+
+
+def _hold(connection: sa.Connection, now: dt.datetime, meeting_id: str, actor: str) -> None:
+    """Set a meeting's status to held, logged as `Store.set_meeting_status` logs it."""
+    before, after = set_meeting_status(connection, now, meeting_id, "held")
+    if after != before:
+        connection.execute(
+            sa.insert(audit),
+            [
+                _entry(
+                    now,
+                    actor,
+                    "meeting.status",
+                    meeting_id,
+                    {"from": before.status, "to": after.status, "sequence": after.sequence},
+                )
+            ],
+        )
+
+
+def _record_file(connection: sa.Connection, now: dt.datetime, record: NotesFileRecord) -> None:
+    values = {
+        "digest": record.digest,
+        "context": context_digest(connection, record.meetings),
+        "meetings": sorted(set(record.meetings)),
+        "observations": record.observations,
+        "imported_at": now,
+    }
+    done = connection.execute(
+        sa.update(notes_files)
+        .where(notes_files.c.training == record.training, notes_files.c.name == record.name)
+        .values(**values)
+    )
+    if done.rowcount == 0:
+        connection.execute(
+            sa.insert(notes_files).values(training=record.training, name=record.name, **values)
+        )
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def digest_of(*parts: bytes | str) -> str:
+    """Return the SHA-256 of these parts, each length-prefixed so that no two runs collide."""
+    hashed = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        hashed.update(f"{len(data)}:".encode())
+        hashed.update(data)
+    return hashed.hexdigest()
+
+
+def canonical(value: Any) -> str:
+    """Return `value` as canonical JSON, for a digest."""
+    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
