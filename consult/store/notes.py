@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from consult.store.meetings import set_meeting_status
-from consult.store.observations import PLACE, Change, audit_detail
+from consult.store.observations import AUDITED, PLACE, Change
 from consult.store.tables import attendees, audit, meetings, notes_files, observations
 from schemas.state import Meeting, Observation
 
@@ -160,9 +160,11 @@ def store_batch(
             if write:
                 dirty.add(step.key)
             if change != "unchanged":
-                after = _observation(state[step.key])
-                detail = audit_detail(after, None if before is None else _observation(before))
-                logged.append(_entry(now, actor, f"observation.{change}", after.meeting_id, detail))
+                after = state[step.key]
+                detail = _detail(after, before)
+                logged.append(
+                    _entry(now, actor, f"observation.{change}", after["meeting_id"], detail)
+                )
     added = [_columns(state[key]) for key in keys if key not in existing]
     updated = [_columns(state[key]) for key in keys if key in existing and key in dirty]
     if added:
@@ -218,8 +220,21 @@ def _columns(row: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in row.items() if name != "id"}
 
 
-def _observation(row: Mapping[str, Any]) -> Observation:
-    return Observation.model_validate(row)
+_COMPARED = tuple(
+    name
+    for name in Observation.model_fields
+    if name not in ("id", "created_at", "updated_at", *PLACE)
+)
+"""The fields an update's audit entry says were changed, in their order."""
+
+
+def _detail(after: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return what `audit_detail` says of the rows of an observation, without their models."""
+    detail: dict[str, Any] = {"key": after["key"]}
+    detail |= {name: after[name] for name in AUDITED}
+    if before is not None:
+        detail["changed"] = [name for name in _COMPARED if before.get(name) != after.get(name)]
+    return detail
 
 
 def _entry(

@@ -9,8 +9,10 @@ INSERT, no UPDATE, a few SELECTs. On SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -116,6 +118,13 @@ def test_a_files_observations_are_stored_in_one_transaction_of_bounded_statement
             "observation.added": FILES * per_file,
             "observation.updated": FILES * per_file,
         }
+        # the entries Store.upsert_observation writes: what changed, never the text
+        said = {"kind": "gap", "theme": "bias", "severity": 3, "confidentiality": "public"}
+        key = "notes/part-0.csv#round-1/mia#1"
+        assert [(e.actor, e.detail) for e in log if e.detail["key"] == key] == [
+            ("test", {"key": key, **said}),
+            ("test", {"key": key, **said, "changed": ["text"]}),
+        ]
 
 
 def test_importing_unchanged_files_again_writes_nothing_and_reads_little(
@@ -130,6 +139,28 @@ def test_importing_unchanged_files_again_writes_nothing_and_reads_little(
         assert counts["INSERT"] == counts["UPDATE"] == counts["DELETE"] == counts["WRITE"] == 0
         assert counts["SELECT"] <= 4 * FILES + 4, counts
         assert len(store.audit_log()) == audit_rows
+
+
+def test_two_imports_at_once_lose_no_write(root: Path, store_url: str) -> None:
+    with open_store(store_url) as store:
+        write_notes(root, meeting_day(store), 40)
+    other = root.parent / "other"
+    shutil.copytree(root, other)
+    for number in range(FILES):  # the other workspace's files: other names, other words
+        part = other / "notes" / f"part-{number}.csv"
+        part.rename(part.with_name(f"other-{number}.csv"))
+    with ThreadPoolExecutor(2) as pool:
+        summaries = list(pool.map(lambda at: _import_into(at, store_url), [root, other]))
+    assert summaries == [f"{FILES * 40} added, 0 updated, 0 unchanged, 0 rejected"] * 2
+    with open_store(store_url) as store:
+        assert len(store.observations(SLUG)) == 2 * FILES * 40
+        added = [e for e in store.audit_log(MEETING) if e.action == "observation.added"]
+        assert len(added) == 2 * FILES * 40
+
+
+def _import_into(root: Path, url: str) -> str:
+    with open_store(url) as store:
+        return run_import(root, store)[0]
 
 
 def test_a_rejected_observation_is_reported_again_and_the_rest_of_its_file_stays_stored(
