@@ -216,15 +216,18 @@ def import_folder(
         return ImportReport(rejected=[str(found)])
     report = ImportReport()
     plan = _plan_digest(workspace, slug)
+    digests = {name: _file_digest(path, plan) for path, name in found}
+    unchanged = store.unchanged_notes_files(
+        slug, {name: digest for name, digest in digests.items() if digest}
+    )
     read: list[tuple[NotesFile, str, str]] = []
     for path, name in found:
-        digest = _file_digest(path, plan)
-        if digest is not None and (count := store.unchanged_notes_file(slug, name, digest)):
-            report.unchanged += count
+        if name in unchanged:
+            report.unchanged += unchanged[name]
             continue
         notes = read_notes_file(path, name)
         report.rejected += [str(problem) for problem in notes.problems]
-        read.append((notes, name, digest or ""))
+        read.append((notes, name, digests[name] or ""))
     for notes, name, digest in read:
         whole = digest if digest and not notes.problems else ""
         store_notes(workspace, store, slug, notes.items, actor, now, report, (name, whole))

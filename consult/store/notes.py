@@ -89,33 +89,49 @@ def meetings_and_attendees(
     return found
 
 
-def context_digest(connection: sa.Connection, ids: Iterable[str]) -> str:
-    """Return the digest of these meetings and their attendees as stored (missing ones too)."""
-    found = meetings_and_attendees(connection, ids)
-    hashed = hashlib.sha256()
-    for meeting_id in sorted(set(ids)):
+def meeting_digests(connection: sa.Connection, ids: Iterable[str]) -> dict[str, str]:
+    """Return the digest of each of these meetings and its attendees as stored (of none if
+    it is not stored), all read in two queries."""
+    wanted = set(ids)
+    found = meetings_and_attendees(connection, wanted)
+    digests = {}
+    for meeting_id in wanted:
         if meeting_id not in found:
-            hashed.update(f"{meeting_id}: none\n".encode())
+            digests[meeting_id] = digest_of(meeting_id, "none")
             continue
         meeting, rows = found[meeting_id]
-        hashed.update(meeting.model_dump_json().encode())
-        for row in rows:
-            hashed.update(repr(tuple(row)).encode())
-        hashed.update(b"\n")
-    return hashed.hexdigest()
+        digests[meeting_id] = digest_of(
+            meeting.model_dump_json(), *(repr(tuple(row)) for row in rows)
+        )
+    return digests
 
 
-def unchanged_file(connection: sa.Connection, training: str, name: str, digest: str) -> int | None:
-    """Return how many observations the file stored, if it was imported whole with this digest
-    and its meetings and attendees are as they were then; else None."""
-    row = connection.execute(
-        sa.select(notes_files).where(notes_files.c.training == training, notes_files.c.name == name)
-    ).first()
-    if row is None or row.digest != digest:
-        return None
-    if context_digest(connection, row.meetings) != row.context:
-        return None
-    return int(row.observations)
+def context_digest(digests: Mapping[str, str], ids: Iterable[str]) -> str:
+    """Return the digest of these meetings and their attendees, from `meeting_digests`."""
+    return digest_of(*(f"{id}={digests[id]}" for id in sorted(set(ids))))
+
+
+def unchanged_files(
+    connection: sa.Connection, training: str, digests: Mapping[str, str]
+) -> dict[str, int]:
+    """Return, of the notes files named with their digests, each imported whole with that
+    digest whose meetings and attendees are as they were then, with how many observations
+    it stored: in three queries, whatever the number of files."""
+    rows = [
+        row
+        for row in connection.execute(
+            sa.select(notes_files).where(notes_files.c.training == training)
+        )
+        if digests.get(row.name) == row.digest
+    ]
+    if not rows:
+        return {}
+    meetings_now = meeting_digests(connection, {id for row in rows for id in row.meetings})
+    return {
+        row.name: int(row.observations)
+        for row in rows
+        if context_digest(meetings_now, row.meetings) == row.context
+    }
 
 
 def store_batch(
@@ -270,7 +286,7 @@ def _hold(connection: sa.Connection, now: dt.datetime, meeting_id: str, actor: s
 def _record_file(connection: sa.Connection, now: dt.datetime, record: NotesFileRecord) -> None:
     values = {
         "digest": record.digest,
-        "context": context_digest(connection, record.meetings),
+        "context": context_digest(meeting_digests(connection, record.meetings), record.meetings),
         "meetings": sorted(set(record.meetings)),
         "observations": record.observations,
         "imported_at": now,

@@ -346,11 +346,12 @@ class Store:
         with writing(self._engine) as connection:
             return _notes.store_batch(connection, _now(), steps, actor or self.actor, record)
 
-    def unchanged_notes_file(self, training: str, name: str, digest: str) -> int | None:
-        """Return how many observations a notes file stored, if it was imported whole with this
-        digest and its meetings and attendees are as they were then; else None."""
+    def unchanged_notes_files(self, training: str, digests: Mapping[str, str]) -> dict[str, int]:
+        """Return, of the notes files named with their digests, those imported whole with that
+        digest whose meetings and attendees are as they were then, each with how many
+        observations it stored."""
         with reading(self._engine) as connection:
-            return _notes.unchanged_file(connection, training, name, digest)
+            return _notes.unchanged_files(connection, training, digests)
 
     def forget_notes_file(self, training: str, name: str) -> None:
         """Drop the record of a notes file: its next import checks and stores it whole."""
