@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from consult.errors import ConsultError, Problem
-from consult.notes.checks import against, meeting_problems, observation_problems
+from consult.notes.checks import (
+    against,
+    meeting_problems,
+    observation_problems,
+    workspace_names,
+)
 from consult.notes.files import NotesFile, notes_paths, read_notes_file, size_limit
 from consult.notes.kobo import (
     fetch_submissions,
@@ -69,18 +74,41 @@ def store_notes(
     actor: str,
     now: dt.datetime,
     report: ImportReport | None = None,
-    file: tuple[str, str] | None = None,
 ) -> ImportReport:
     """Return the report after storing each item's observations that fit the plan at `now`.
 
     A meeting's notes that do not hold (`consult.notes.checks`) are rejected
     whole; an observation that does not, alone. The items' meetings are read at
     once and what holds is stored in one transaction (`Store.store_notes`).
+    """
+    target = _Target(workspace, store, slug, actor, now)
+    return _store_items(target, items, report or ImportReport())
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where and when notes are stored, and by whom."""
+
+    workspace: Workspace
+    store: Store
+    slug: str
+    actor: str
+    now: dt.datetime
+
+
+def _store_items(
+    target: _Target,
+    items: Sequence[tuple[str, MeetingNotes]],
+    report: ImportReport,
+    file: tuple[str, str] | None = None,
+) -> ImportReport:
+    """Return the report after `store_notes` of the items in one transaction.
+
     `file`, if given, is the notes file (name, digest) the items are the whole of:
     recorded when nothing of it is rejected, so that importing it unchanged again
     is a comparison of digests.
     """
-    report = report or ImportReport()
+    workspace, store, slug, now = target.workspace, target.store, target.slug, target.now
     rejected = len(report.rejected)
     training = workspace.training(slug)
     themes = {theme.id for theme in training.themes}
@@ -95,6 +123,7 @@ def store_notes(
         wanted[number] = meeting_id(slug, rounds[number], notes.meeting)
     found = store.notes_meetings(list(wanted.values())) if wanted else {}
     steps: list[Step] = []
+    names = workspace_names(workspace, slug)
     for number, (source, notes) in enumerate(items):
         if number not in wanted:
             continue
@@ -103,7 +132,7 @@ def store_notes(
         stored = _meeting_of(known[0] if known else None, where, source, notes, report)
         if stored is None or known is None:
             continue
-        context = against(workspace, slug, stored, known[1], notes, now)
+        context = against(workspace, slug, stored, known[1], notes, now, names)
         problems = meeting_problems(notes, context)
         if problems:
             report.rejected += [f"{source}: {name}: {why}" for name, why in problems.items()]
@@ -132,7 +161,7 @@ def store_notes(
         meetings = tuple(sorted(set(wanted.values())))
         record = NotesFileRecord(slug, name, digest, meetings, upserts, whole)
     if steps or record is not None:
-        for change in store.store_notes(steps, actor, record):
+        for change in store.store_notes(steps, target.actor, record):
             setattr(report, change, getattr(report, change) + 1)
     return report
 
@@ -215,6 +244,7 @@ def import_folder(
     if isinstance(found, Problem):
         return ImportReport(rejected=[str(found)])
     report = ImportReport()
+    target = _Target(workspace, store, slug, actor, now)
     plan = _plan_digest(workspace, slug)
     digests = {name: _file_digest(path, plan) for path, name in found}
     unchanged = store.unchanged_notes_files(
@@ -230,7 +260,7 @@ def import_folder(
         read.append((notes, name, digests[name] or ""))
     for notes, name, digest in read:
         whole = digest if digest and not notes.problems else ""
-        store_notes(workspace, store, slug, notes.items, actor, now, report, (name, whole))
+        _store_items(target, notes.items, report, (name, whole))
     return report
 
 

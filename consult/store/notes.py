@@ -21,10 +21,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from consult.store.engine import reading, writing
 from consult.store.meetings import set_meeting_status
 from consult.store.observations import AUDITED, PLACE, Change
 from consult.store.tables import attendees, audit, meetings, notes_files, observations
-from schemas.state import Meeting, Observation
+from schemas.state import Attendee, Meeting, Observation
 
 CHUNK = 500
 """Keys asked for in one `IN (...)`: under SQLite's oldest limit of 999 parameters."""
@@ -320,3 +321,49 @@ def digest_of(*parts: bytes | str) -> str:
 def canonical(value: Any) -> str:
     """Return `value` as canonical JSON, for a digest."""
     return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class NotesMethods:
+    """The store's methods for notes files and their batches (`Store` has them)."""
+
+    _engine: sa.Engine
+    actor: str
+
+    def notes_meetings(self, ids: Sequence[str]) -> dict[str, tuple[Meeting, list[Attendee]]]:
+        """Return each stored meeting of `ids` with its attendees, by id, read at once."""
+        with reading(self._engine) as connection:
+            found = meetings_and_attendees(connection, ids)
+        return {
+            id: (meeting, [Attendee.model_validate(row) for row in rows])
+            for id, (meeting, rows) in found.items()
+        }
+
+    def store_notes(
+        self,
+        steps: Sequence[Step],
+        actor: str | None = None,
+        record: NotesFileRecord | None = None,
+    ) -> list[Change]:
+        """Return the change of each observation of `steps`, all stored in one transaction.
+
+        As `upsert_observation` stores one, with the same audit entries (`consult.store.notes`);
+        `record`, if given, is the notes file they are the whole of, for its next import.
+        """
+        with writing(self._engine) as connection:
+            return store_batch(connection, _utcnow(), steps, actor or self.actor, record)
+
+    def unchanged_notes_files(self, training: str, digests: Mapping[str, str]) -> dict[str, int]:
+        """Return, of the notes files named with their digests, those imported whole with that
+        digest whose meetings and attendees are as they were then, each with how many
+        observations it stored."""
+        with reading(self._engine) as connection:
+            return unchanged_files(connection, training, digests)
+
+    def forget_notes_file(self, training: str, name: str) -> None:
+        """Drop the record of a notes file: its next import checks and stores it whole."""
+        with writing(self._engine) as connection:
+            forget_file(connection, training, name)

@@ -25,7 +25,6 @@ from consult.store import history as _history
 from consult.store import inbound as _inbound
 from consult.store import meetings as _meetings
 from consult.store import messages as _messages
-from consult.store import notes as _notes
 from consult.store import observations as _observations
 from consult.store import packs as _packs
 from consult.store import proposals as _proposals
@@ -38,6 +37,7 @@ from consult.store.inbound import InboundKind, InboundMail
 from consult.store.meetings import MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
+from consult.store.notes import NotesMethods
 from consult.store.observations import Change
 from consult.store.rounds import Proposal
 from schemas.state import (
@@ -78,7 +78,7 @@ def open_store(url: str, actor: str | None = None) -> Store:
     return Store(engine, actor)
 
 
-class Store:
+class Store(NotesMethods):
     """The state database behind an engine; build it with `open_store`, end it with `close`."""
 
     def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:
@@ -322,41 +322,6 @@ class Store:
             return _observations.record_observation(
                 connection, _now(), key, fields, actor or self.actor
             )
-
-    def notes_meetings(self, ids: Sequence[str]) -> dict[str, tuple[Meeting, list[Attendee]]]:
-        """Return each stored meeting of `ids` with its attendees, by id, read at once."""
-        with reading(self._engine) as connection:
-            found = _notes.meetings_and_attendees(connection, ids)
-        return {
-            id: (meeting, [Attendee.model_validate(row) for row in rows])
-            for id, (meeting, rows) in found.items()
-        }
-
-    def store_notes(
-        self,
-        steps: Sequence[_notes.Step],
-        actor: str | None = None,
-        record: _notes.NotesFileRecord | None = None,
-    ) -> list[Change]:
-        """Return the change of each observation of `steps`, all stored in one transaction.
-
-        As `upsert_observation` stores one, with the same audit entries (`consult.store.notes`);
-        `record`, if given, is the notes file they are the whole of, for its next import.
-        """
-        with writing(self._engine) as connection:
-            return _notes.store_batch(connection, _now(), steps, actor or self.actor, record)
-
-    def unchanged_notes_files(self, training: str, digests: Mapping[str, str]) -> dict[str, int]:
-        """Return, of the notes files named with their digests, those imported whole with that
-        digest whose meetings and attendees are as they were then, each with how many
-        observations it stored."""
-        with reading(self._engine) as connection:
-            return _notes.unchanged_files(connection, training, digests)
-
-    def forget_notes_file(self, training: str, name: str) -> None:
-        """Drop the record of a notes file: its next import checks and stores it whole."""
-        with writing(self._engine) as connection:
-            _notes.forget_file(connection, training, name)
 
     def observations(
         self, training: str | None = None, meeting_id: str | None = None
