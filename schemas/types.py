@@ -126,8 +126,17 @@ def _code_point(char: str) -> str:
     return f"U+{ord(char):04X} ({name})" if name else f"U+{ord(char):04X}"
 
 
+_SUSPECT = re.compile(
+    "[\x00-\x1f\x7f-\x9f" + "".join(re.escape(char) for char in sorted(_HIDDEN_FORMATS)) + "]"
+)
+"""Every character `_check_characters` may refuse: the Cc category is U+0000-001F and
+U+007F-009F, for good; a text with none of them is let through without a look at each."""
+
+
 def _check_characters(value: str, allowed: frozenset[str]) -> None:
     """Raise for the first control character of `value` that is not `allowed` or a line break."""
+    if _SUSPECT.search(value) is None:
+        return
     for char in value:
         if char in allowed or char in _LINE_BREAKS:
             continue

@@ -72,10 +72,8 @@ class Names:
         return next((self.parts[w] for w in sorted(_words(text)) if w in self.parts), None)
 
 
-def known_names(
-    workspace: Workspace, slug: str, invited: Iterable[Attendee], notes: MeetingNotes
-) -> Names:
-    """Return the names of every contact, invitee, facilitator and expert, and who came."""
+def workspace_names(workspace: Workspace, slug: str) -> Names:
+    """Return the names of every contact, facilitator and expert: the same for every meeting."""
     training = workspace.training(slug)
     people = [
         (contact.name, f"a contact of {organisation.id}")
@@ -84,9 +82,27 @@ def known_names(
     ]
     people += [(f.name, "a facilitator") for f in training.consultation.facilitators]
     people += [(e.name, "an expert") for e in training.experts]
-    people += [(a.name, "an invitee") for a in invited]
-    people += [(a.name, "someone who came") for a in notes.attendance]
     return Names.of(people)
+
+
+def known_names(
+    workspace: Workspace,
+    slug: str,
+    invited: Iterable[Attendee],
+    notes: MeetingNotes,
+    known: Names | None = None,
+) -> Names:
+    """Return the names of every contact, invitee, facilitator and expert, and who came.
+
+    `known` is `workspace_names(workspace, slug)`, when the caller has it already.
+    """
+    base = known if known is not None else workspace_names(workspace, slug)
+    people = [(a.name, "an invitee") for a in invited]
+    people += [(a.name, "someone who came") for a in notes.attendance]
+    parts = dict(base.parts)
+    for word, who in Names.of(people).parts.items():
+        parts.setdefault(word, who)
+    return Names(parts)
 
 
 @dataclass(frozen=True)
@@ -111,8 +127,12 @@ def against(
     invited: Iterable[Attendee],
     notes: MeetingNotes,
     now: dt.datetime,
+    known: Names | None = None,
 ) -> Context:
-    """Return what `notes` of `meeting` are checked against at `now`."""
+    """Return what `notes` of `meeting` are checked against at `now`.
+
+    `known` is `workspace_names(workspace, slug)`, when the caller has it already.
+    """
     training = workspace.training(slug)
     invited = list(invited)
     zone = ZoneInfo(training.timezone)
@@ -126,7 +146,7 @@ def against(
         training_end=training.end,
         today=now.astimezone(zone).date(),
         now=now,
-        names=known_names(workspace, slug, invited, notes),
+        names=known_names(workspace, slug, invited, notes, known),
     )
 
 

@@ -19,9 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from consult.errors import ConsultError
-from consult.notes.checks import against, meeting_problems, observation_problems
-from consult.notes.files import read_notes_folder
+from consult.errors import ConsultError, Problem
+from consult.notes.checks import (
+    against,
+    meeting_problems,
+    observation_problems,
+    workspace_names,
+)
+from consult.notes.files import NotesFile, notes_paths, read_notes_file, size_limit
 from consult.notes.kobo import (
     fetch_submissions,
     load_kobo_mapping,
@@ -29,9 +34,10 @@ from consult.notes.kobo import (
     token_from_env,
 )
 from consult.store import Store
+from consult.store.notes import Attendance, Held, NotesFileRecord, Step, Upsert, digest_of
 from consult.workspace.loading import Workspace
 from consult.workspace.rounds import meeting_id, round_of
-from schemas import Meeting, MeetingNotes, Training
+from schemas import Meeting, MeetingNotes, ObservationInput
 
 KOBO_FILE = "kobo.yaml"
 """The workspace file that maps a KoboToolbox form onto notes."""
@@ -72,23 +78,69 @@ def store_notes(
     """Return the report after storing each item's observations that fit the plan at `now`.
 
     A meeting's notes that do not hold (`consult.notes.checks`) are rejected
-    whole; an observation that does not, alone.
+    whole; an observation that does not, alone. The items' meetings are read at
+    once and what holds is stored in one transaction (`Store.store_notes`).
     """
-    report = report or ImportReport()
+    target = _Target(workspace, store, slug, actor, now)
+    return _store_items(target, items, report or ImportReport())
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where and when notes are stored, and by whom."""
+
+    workspace: Workspace
+    store: Store
+    slug: str
+    actor: str
+    now: dt.datetime
+
+
+def _store_items(
+    target: _Target,
+    items: Sequence[tuple[str, MeetingNotes]],
+    report: ImportReport,
+    file: tuple[str, str] | None = None,
+) -> ImportReport:
+    """Return the report after `store_notes` of the items in one transaction.
+
+    `file`, if given, is the notes file (name, digest) the items are the whole of:
+    recorded when nothing of it is rejected, so that importing it unchanged again
+    is a comparison of digests.
+    """
+    workspace, store, slug, now = target.workspace, target.store, target.slug, target.now
+    rejected = len(report.rejected)
     training = workspace.training(slug)
     themes = {theme.id for theme in training.themes}
-    for source, notes in items:
-        stored = _meeting_of(store, training, slug, source, notes, report)
-        if stored is None:
+    wanted: dict[int, str] = {}
+    rounds: dict[int, str] = {}
+    for number, (source, notes) in enumerate(items):
+        try:
+            rounds[number] = round_of(training, slug, notes.round)
+        except ConsultError as error:
+            report.rejected.append(f"{source}: {error}")
             continue
-        context = against(workspace, slug, stored, store.attendees(stored.id), notes, now)
+        wanted[number] = meeting_id(slug, rounds[number], notes.meeting)
+    found = store.notes_meetings(list(wanted.values())) if wanted else {}
+    steps: list[Step] = []
+    names = workspace_names(workspace, slug)
+    for number, (source, notes) in enumerate(items):
+        if number not in wanted:
+            continue
+        known = found.get(wanted[number])
+        where = f"{slug}/{rounds[number]}"
+        stored = _meeting_of(known[0] if known else None, where, source, notes, report)
+        if stored is None or known is None:
+            continue
+        context = against(workspace, slug, stored, known[1], notes, now, names)
         problems = meeting_problems(notes, context)
         if problems:
             report.rejected += [f"{source}: {name}: {why}" for name, why in problems.items()]
             continue
         if stored.status == "cancelled":
-            store.set_meeting_status(stored.id, "held", actor)
-        _store_attendance(store, stored.id, source, notes, actor)
+            steps.append(Held(stored.id))
+            found[stored.id] = (stored.model_copy(update={"status": "held"}), known[1])
+        steps += _attendance(stored.id, source, notes)
         for position, observation in enumerate(notes.observations, start=1):
             key = f"{source}#{observation.id or position}"
             problems = observation_problems(observation, context)
@@ -100,29 +152,42 @@ def store_notes(
             if problems:
                 report.rejected += [_rejection(key, name, why) for name, why in problems.items()]
                 continue
-            _, change = store.upsert_observation(
-                key,
-                meeting_id=stored.id,
-                organisation=stored.organisation,
-                kind=observation.kind,
-                theme=observation.theme,
-                severity=observation.severity,
-                text=observation.text,
-                confidentiality=observation.confidentiality,
-                quote=observation.quote,
-                speaker_role=observation.speaker_role,
-                owner=observation.owner,
-                due=observation.due,
-                actor=actor,
-                language=observation.language,
-                translations={
-                    language: translation.model_dump(exclude_none=True)
-                    for language, translation in (observation.translations or {}).items()
-                },
-                line=observation.line,
-            )
+            steps.append(Upsert(key, _fields(stored, observation)))
+    record = None
+    if file is not None:
+        name, digest = file
+        upserts = sum(isinstance(step, Upsert) for step in steps)
+        whole = bool(digest) and len(report.rejected) == rejected
+        meetings = tuple(sorted(set(wanted.values())))
+        record = NotesFileRecord(slug, name, digest, meetings, upserts, whole)
+    if steps or record is not None:
+        for change in store.store_notes(steps, target.actor, record):
             setattr(report, change, getattr(report, change) + 1)
     return report
+
+
+def _fields(stored: Meeting, observation: ObservationInput) -> dict[str, Any]:
+    """Return the columns of an observation of the meeting (`Store.upsert_observation`)."""
+    translations = {
+        language: translation.model_dump(exclude_none=True)
+        for language, translation in (observation.translations or {}).items()
+    }
+    return {
+        "meeting_id": stored.id,
+        "organisation": stored.organisation,
+        "kind": observation.kind,
+        "theme": observation.theme,
+        "severity": observation.severity,
+        "text": observation.text,
+        "quote": observation.quote,
+        "speaker_role": observation.speaker_role,
+        "confidentiality": observation.confidentiality,
+        "owner": observation.owner,
+        "due": observation.due,
+        "language": observation.language,
+        "translations": translations or None,
+        "line": observation.line,
+    }
 
 
 def _rejection(key: str, name: str, why: str) -> str:
@@ -130,24 +195,12 @@ def _rejection(key: str, name: str, why: str) -> str:
 
 
 def _meeting_of(
-    store: Store,
-    training: Training,
-    slug: str,
-    source: str,
-    notes: MeetingNotes,
-    report: ImportReport,
+    stored: Meeting | None, where: str, source: str, notes: MeetingNotes, report: ImportReport
 ) -> Meeting | None:
     """Return the stored meeting the notes are of; None, its reason reported, if none fits."""
-    try:
-        round_id = round_of(training, slug, notes.round)
-    except ConsultError as error:
-        report.rejected.append(f"{source}: {error}")
-        return None
-    stored = store.get_meeting(meeting_id(slug, round_id, notes.meeting))
     if stored is None:
         report.rejected.append(
-            f"{source}: meeting {notes.meeting!r} is not planned in {slug}/{round_id} "
-            f"(plan the round first)"
+            f"{source}: meeting {notes.meeting!r} is not planned in {where} (plan the round first)"
         )
         return None
     if notes.organisation != stored.organisation:
@@ -159,12 +212,10 @@ def _meeting_of(
     return stored
 
 
-def _store_attendance(
-    store: Store, meeting_id: str, source: str, notes: MeetingNotes, actor: str
-) -> None:
-    """Record who came in the audit log, the latest list of each source counting."""
+def _attendance(meeting_id: str, source: str, notes: MeetingNotes) -> list[Step]:
+    """Return who came, for the audit log, the latest list of each source counting."""
     if not notes.attendance and not notes.others:
-        return
+        return []
     detail: dict[str, Any] = {
         "source": source,
         "date": notes.date.isoformat(),
@@ -174,18 +225,68 @@ def _store_attendance(
         detail["others"] = notes.others
     if notes.date_reason:
         detail["date_reason"] = notes.date_reason
-    store.audit(actor, "notes.attendance", meeting_id, detail)
+    return [Attendance(meeting_id, detail)]
 
 
 def import_folder(
     workspace: Workspace, store: Store, slug: str, folder: Path, actor: str, now: dt.datetime
 ) -> ImportReport:
-    """Return the report after importing every notes file under `folder`, if there is one."""
+    """Return the report after importing every notes file under `folder`, if there is one.
+
+    Each file is stored in one transaction. A file imported whole before, unchanged
+    since (its bytes, the training and stakeholders it was checked against, its
+    meetings and their attendees as stored), is not read again: its observations
+    count as unchanged.
+    """
     if not folder.exists():
         return ImportReport()
-    read = read_notes_folder(folder)
-    report = ImportReport(rejected=[str(problem) for problem in read.problems])
-    return store_notes(workspace, store, slug, read.items, actor, now, report)
+    found = notes_paths(folder)
+    if isinstance(found, Problem):
+        return ImportReport(rejected=[str(found)])
+    report = ImportReport()
+    target = _Target(workspace, store, slug, actor, now)
+    plan = _plan_digest(workspace, slug)
+    digests = {name: _file_digest(path, plan) for path, name in found}
+    unchanged = store.unchanged_notes_files(
+        slug, {name: digest for name, digest in digests.items() if digest}
+    )
+    read: list[tuple[NotesFile, str, str]] = []
+    for path, name in found:
+        if name in unchanged:
+            report.unchanged += unchanged[name]
+            continue
+        notes = read_notes_file(path, name)
+        report.rejected += [str(problem) for problem in notes.problems]
+        read.append((notes, name, digests[name] or ""))
+    for notes, name, digest in read:
+        whole = digest if digest and not notes.problems else ""
+        _store_items(target, notes.items, report, (name, whole))
+    return report
+
+
+FORMAT = "1"
+"""The version of what a file's digest covers: a new one makes every file be imported whole."""
+
+
+def _plan_digest(workspace: Workspace, slug: str) -> str:
+    """Return the digest of what notes are checked against in the workspace: the training
+    and the stakeholders (the names no speaker's role may give)."""
+    return digest_of(
+        FORMAT,
+        slug,
+        workspace.training(slug).model_dump_json(),
+        workspace.stakeholders.model_dump_json(),
+    )
+
+
+def _file_digest(path: Path, plan: str) -> str | None:
+    """Return the digest of a notes file's bytes and the plan; None if it cannot be read whole."""
+    try:
+        if path.stat().st_size > size_limit(path):
+            return None
+        return digest_of(plan, path.read_bytes())
+    except OSError:
+        return None
 
 
 def import_kobo(

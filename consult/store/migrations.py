@@ -23,6 +23,7 @@ from consult.store.tables import (
     meetings,
     messages,
     metadata,
+    notes_files,
     observations,
     packs,
     replies,
@@ -133,6 +134,14 @@ def _observation_lines(connection: sa.Connection) -> None:
     connection.exec_driver_sql(f'ALTER TABLE observations ADD COLUMN "{column.name}" {kind}')
 
 
+def _notes_files(connection: sa.Connection) -> None:
+    """Version 10: `notes_files`, the digest of each notes file imported whole.
+
+    Files imported before have none: their next import stores them as before and records it.
+    """
+    notes_files.create(connection, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     _create_all,
     _ledger_for_packs,
@@ -143,6 +152,7 @@ MIGRATIONS: list[Migration] = [
     _reply_comments,
     _meeting_versions,
     _observation_lines,
+    _notes_files,
 ]
 LATEST = len(MIGRATIONS)
 

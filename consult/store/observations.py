@@ -87,14 +87,14 @@ def _one(connection: sa.Connection, key: str) -> Observation:
     return Observation.model_validate(row)
 
 
-_OBSERVATION_FIELDS = ("kind", "theme", "severity", "confidentiality")
+AUDITED = ("kind", "theme", "severity", "confidentiality")
 """What the audit log says of an observation; its text, quote and speaker stay in its row."""
 
 
 def audit_detail(after: Observation, before: Observation | None) -> dict[str, Any]:
     """Return what the audit log says of an observation added or updated: never its text."""
     detail: dict[str, Any] = {"key": after.key}
-    detail |= {name: getattr(after, name) for name in _OBSERVATION_FIELDS}
+    detail |= {name: getattr(after, name) for name in AUDITED}
     if before is not None:
         changed = [
             name

@@ -37,6 +37,7 @@ from consult.store.inbound import InboundKind, InboundMail
 from consult.store.meetings import MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
+from consult.store.notes import NotesMethods
 from consult.store.observations import Change
 from consult.store.rounds import Proposal
 from schemas.state import (
@@ -77,7 +78,7 @@ def open_store(url: str, actor: str | None = None) -> Store:
     return Store(engine, actor)
 
 
-class Store:
+class Store(NotesMethods):
     """The state database behind an engine; build it with `open_store`, end it with `close`."""
 
     def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:

@@ -144,6 +144,20 @@ observations = sa.Table(
     sa.Column("line", sa.Integer),
 )
 
+# migration 10: each notes file imported whole, and what it was checked against, so that
+# importing it again unchanged is a comparison of digests (`consult.store.notes`)
+notes_files = sa.Table(
+    "notes_files",
+    metadata,
+    sa.Column("training", sa.String, primary_key=True),
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("digest", sa.String, nullable=False),  # of its bytes and the workspace's plan
+    sa.Column("context", sa.String, nullable=False),  # of its meetings and attendees, as stored
+    sa.Column("meetings", sa.JSON, nullable=False),  # the ids of its meetings
+    sa.Column("observations", sa.Integer, nullable=False),
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+)
+
 packs = sa.Table(
     "packs",
     metadata,

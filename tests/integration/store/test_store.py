@@ -602,14 +602,36 @@ def test_a_version_8_database_gains_observation_lines_and_keeps_its_observations
     try:
         with engine.begin() as connection:  # the observations table as version 8 had it
             connection.exec_driver_sql("ALTER TABLE observations DROP COLUMN line")
+            connection.exec_driver_sql("DROP TABLE notes_files")
             connection.exec_driver_sql("UPDATE schema_version SET version = 8")
-        assert migrate(engine) == [9] == list(range(9, LATEST + 1))
+        assert migrate(engine) == [9, 10] == list(range(9, LATEST + 1))
     finally:
         engine.dispose()
     with open_store(empty_store_url) as store:
         [old] = store.observations()
         assert (old.key, old.text, old.line) == (kept.key, kept.text, None)
         assert observe(store, line=12)[0].line == 12
+
+
+def test_a_version_9_database_gains_the_notes_files_record_and_keeps_its_observations(
+    empty_store_url: str,
+) -> None:
+    with open_store(empty_store_url) as store:
+        plan(store)
+        kept, _ = observe(store)
+    engine = create_store_engine(empty_store_url)
+    try:
+        with engine.begin() as connection:  # no notes_files, as version 9 had it
+            connection.exec_driver_sql("DROP TABLE notes_files")
+            connection.exec_driver_sql("UPDATE schema_version SET version = 9")
+        assert migrate(engine) == [10] == list(range(10, LATEST + 1))
+        with engine.connect() as connection:
+            assert sa.inspect(connection).has_table("notes_files")
+    finally:
+        engine.dispose()
+    with open_store(empty_store_url) as store:
+        [old] = store.observations()
+        assert (old.key, old.text) == (kept.key, kept.text)
 
 
 def test_a_database_from_a_newer_consult_is_refused_naming_it(

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from consult.demo import DEMO_WORKSPACE
-from consult.notes.files import NotesFile, read_notes_file, read_notes_folder
+from consult.notes.files import CSV_MAX_BYTES, NotesFile, read_notes_file, read_notes_folder
+from consult.workspace.yamlfile import MAX_BYTES
 
 FRONT = """\
 ---
@@ -402,3 +403,41 @@ def test_a_file_that_is_not_utf8_is_one_problem(tmp_path: Path) -> None:
 def test_a_folder_that_does_not_exist_is_one_problem(tmp_path: Path) -> None:
     notes = read_notes_folder(tmp_path / "missing")
     assert messages(notes) == [f"{tmp_path / 'missing'}: is not a folder"]
+
+
+CSV_HEADER = "meeting,round,organisation,date,kind,theme,severity,text,confidentiality\n"
+
+
+def test_a_csv_notes_file_of_10_000_rows_is_read_whole(tmp_path: Path) -> None:
+    rows = "".join(
+        f"mia,round-1,mia,2027-01-10,gap,bias,3,"
+        f'"Observation {n}: what was said, in a sentence or two of plain text, and more.",public\n'
+        for n in range(10_000)
+    )
+    path = tmp_path / "notes.csv"
+    path.write_text(CSV_HEADER + rows, encoding="utf-8")
+    assert path.stat().st_size > 1_000_000  # over the limit of YAML and Markdown files
+    read = read_notes_file(path, "notes/notes.csv")
+    assert read.problems == ()
+    [(_, notes)] = read.items
+    assert len(notes.observations) == 10_000
+
+
+@pytest.mark.parametrize(
+    ("suffix", "size", "limit", "kind"),
+    [
+        (".csv", CSV_MAX_BYTES + 1, CSV_MAX_BYTES, "CSV"),
+        (".md", MAX_BYTES + 1, MAX_BYTES, "Markdown or YAML"),
+    ],
+)
+def test_a_notes_file_over_its_kinds_limit_is_one_problem_naming_both_limits(
+    tmp_path: Path, suffix: str, size: int, limit: int, kind: str
+) -> None:
+    path = tmp_path / f"big{suffix}"
+    path.write_bytes(b" " * size)
+    read = read_notes_file(path, f"notes/big{suffix}")
+    assert read.items == ()
+    assert [str(problem) for problem in read.problems] == [
+        f"notes/big{suffix}: is {size:,} bytes, more than the {limit:,} consult reads in a "
+        f"{kind} notes file (CSV: 10,000,000; Markdown and YAML: 1,000,000)"
+    ]

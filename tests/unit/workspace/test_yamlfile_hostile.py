@@ -221,5 +221,6 @@ def test_a_notes_file_over_the_size_limit_is_refused_naming_it(tmp_path: Path) -
     path.write_bytes(b"x" * (MAX_BYTES + 1))
     notes = read_notes_file(path, path.name)
     assert [str(p) for p in notes.problems] == [
-        "east.md: is 1,000,001 bytes, more than the 1,000,000 consult reads"
+        "east.md: is 1,000,001 bytes, more than the 1,000,000 consult reads in a Markdown or "
+        "YAML notes file (CSV: 10,000,000; Markdown and YAML: 1,000,000)"
     ]
