@@ -139,7 +139,8 @@ class Progress:
     invited: Collection[str] = frozenset()
     """The rounds whose every meeting going ahead has its invitations sent, by whatever means."""
     packed: bool = False
-    """Whether a version of the briefing pack was compiled, by whatever means."""
+    """Whether a version of the briefing pack went to the experts, by whatever means (a
+    version compiled only to be looked at first does not count: they have nothing yet)."""
 
     def done(self, step: Step) -> bool:
         """Return whether the step needs no (more) starting."""
@@ -163,9 +164,14 @@ def progress(store: Store, slug: str) -> Progress:
     has every invitation sent; then `consult send` or the flow started by hand did it.
     """
     sent: dict[str, set[str]] = {}  # sent, or rejected for good: nothing more to send
+    briefed = False
     for message in store.messages():
-        if message.kind == "invitation" and message.status in ("sent", "rejected"):
+        if message.status not in ("sent", "rejected"):
+            continue
+        if message.kind == "invitation":
             sent.setdefault(message.meeting_id, set()).add(message.recipient.lower())
+        elif message.kind == "briefing" and message.meeting_id == f"{slug}/briefing":
+            briefed = True
     rounds: dict[str, bool] = {}
     for meeting in store.meetings(slug):
         if meeting.status == "cancelled":
@@ -177,7 +183,7 @@ def progress(store: Store, slug: str) -> Progress:
         started=frozenset(store.started_steps(slug)),
         schedules=store.round_schedules(slug),
         invited=frozenset(r for r, complete in rounds.items() if complete),
-        packed=bool(store.pack_versions(slug)),
+        packed=briefed,
     )
 
 

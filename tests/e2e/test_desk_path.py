@@ -26,6 +26,7 @@ from consult.settings import Settings
 from consult.store import MeetingPlan, open_store
 from consult.ui import Running
 from tests.browser import browser_page, screenshots
+from tests.desk.actions_browser import compile_pack
 from tests.e2e.test_browser import SLUG
 from tests.uiserver import wait_for_state
 
@@ -219,10 +220,11 @@ def test_a_coordinator_walks_from_planning_to_the_pack_on_the_desk(
 
         # The pack: compiled by its step, then its PDF downloaded from the training page.
         walk.training()
-        brief = walk.start("Compile the briefing pack and send it", f"brief · {SLUG}")
-        walk.wait_for(brief, {"COMPLETED"})
-        walk.training()
-        walk.reload_until("#pack tbody tr")
+        # Compiled on the desk, which sends nothing: the experts get it by a decision of its own.
+        expect(
+            page.get_by_role("button", name="Compile the briefing pack and send it")
+        ).to_have_count(0)
+        assert compile_pack(page) == 1
         expect(page.locator("#pack tbody tr").first).to_contain_text("v1")
         walk.shot("training-pack")
         with page.expect_download() as downloading:

@@ -56,3 +56,27 @@ def test_planning_an_approved_round_again_by_hand_leaves_it_approved(
         assert progress(store, "winter-2027").schedules["round-1"] == "approved"
         actions = [e.action for e in store.audit_log("winter-2027/round-1")]
     assert actions.count("round.proposed") == 1
+
+
+def test_a_pack_compiled_without_sending_leaves_the_brief_step_due_until_it_is_sent(
+    write_workspace: Callable[..., Path],
+) -> None:
+    # The desk (and `consult brief --no-send`) compile a pack to look at it first: the
+    # experts have nothing yet, so the daily run must still compile and send it.
+    from consult.application.brief import compile_briefing, send_version
+    from consult.application.references import training_ref
+
+    root = write_workspace()
+    settings, workspace = Settings(workspace=root), load_workspace(root)
+    [brief] = [
+        s for s in timeline("winter-2027", workspace.training("winter-2027")) if s.kind == "brief"
+    ]
+    with open_store(settings.store_url) as store:
+        built = assemble(settings, workspace, store)
+        training = training_ref(workspace, "winter-2027")
+        compiled, _ = compile_briefing(built, training, send=False)
+        looked = progress(store, "winter-2027")
+        send_version(built, training, compiled.version)
+        sent = progress(store, "winter-2027")
+    assert looked.done(brief) is False
+    assert sent.done(brief) is True
