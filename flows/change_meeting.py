@@ -27,6 +27,16 @@ class MeetingParameters(BaseModel):
     smtp_block: SmtpBlock = None
 
 
+class CancelParameters(MeetingParameters):
+    """The meeting to call off, and why."""
+
+    reason: str = Field(
+        min_length=1,
+        description="Why it is called off, for the audit log (the attendees' cancellation does "
+        "not carry it: it is sent in each one's language).",
+    )
+
+
 class RescheduleParameters(MeetingParameters):
     """The meeting to move, and where to."""
 
@@ -52,7 +62,10 @@ def change(parameters: MeetingParameters, cancelled: bool) -> list[Delivered]:
     with services(_settings(parameters), actor=parameters.decided_by) as built:
         round_ = round_ref(built.workspace, parameters.training, parameters.round)
         if cancelled:
-            return changes.cancel(built, round_, parameters.meeting, parameters.decided_by).report
+            assert isinstance(parameters, CancelParameters)
+            return changes.cancel(
+                built, round_, parameters.meeting, parameters.decided_by, parameters.reason
+            ).report
         assert isinstance(parameters, RescheduleParameters)
         return changes.reschedule(
             built,
@@ -77,7 +90,7 @@ def reschedule_meeting(parameters: RescheduleParameters) -> str:
 
 @flow(name="cancel-meeting", flow_run_name=named("cancel"))
 @one_line_failures
-def cancel_meeting(parameters: MeetingParameters) -> str:
+def cancel_meeting(parameters: CancelParameters) -> str:
     """Call a meeting off and send every attendee who was told of it the cancellation."""
     report = change(parameters, cancelled=True)
     create_table_artifact(

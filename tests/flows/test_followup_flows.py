@@ -17,7 +17,7 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from flows.change_meeting import (
-    MeetingParameters,
+    CancelParameters,
     RescheduleParameters,
     cancel_meeting,
     reschedule_meeting,
@@ -71,17 +71,25 @@ def test_a_moved_then_cancelled_meeting_reaches_every_attendee(
     )
     assert moved == "2 updates sent"
     called_off = cancel_meeting(
-        MeetingParameters(
+        CancelParameters(
             training="winter-2027",
             meeting="mia",
             decided_by="Nino",
             workspace=str(root),
+            reason="The ministry's team is on mission",
         )
     )
     assert called_off == "2 cancellations sent"
     with open_store(settings.store_url) as store:
         [meeting_now] = store.meetings("winter-2027", "round-1")
+        [cancelled] = [
+            e
+            for e in store.audit_log()
+            if e.action == "meeting.status" and e.detail["to"] == "cancelled"
+        ]
     assert (meeting_now.status, meeting_now.sequence) == ("cancelled", 2)
+    # the reason, asked on the Prefect form as on the desk and the command, is in the audit log
+    assert cancelled.detail["reason"] == "The ministry's team is on mission"
 
 
 def test_reminders_run_twice_send_nothing_twice(write_workspace: Callable[..., Path]) -> None:
