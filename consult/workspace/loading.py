@@ -134,6 +134,25 @@ def load_workspace(root: Path, *, require_training: bool = True) -> Workspace:
     )
 
 
+def load_registry(root: Path) -> Workspace:
+    """Return the workspace's registry alone (no training), or raise its own problems.
+
+    For the registry's pages: a training file waiting for a correction must not keep the
+    coordinator from the registry, which may be what it needs.
+    """
+    root = Path(root)
+    problems: list[Problem] = []
+    stakeholders, lines, registry = _load(
+        root / STAKEHOLDERS, STAKEHOLDERS, StakeholdersFile, problems
+    )
+    if registry is not None:
+        problems += _check_stakeholders(registry.data, lines)
+    if problems:
+        raise WorkspaceError(problems)
+    assert stakeholders is not None
+    return Workspace(root=root, stakeholders=stakeholders, trainings={})
+
+
 def check_training(root: Path, slug: str, text: str) -> list[Problem]:
     """Return what `consult validate` finds in `text` as the file of training `slug` at `root`.
 

@@ -15,16 +15,23 @@ from consult.errors import WorkspaceError
 from desk import registry as registry_form
 from desk import registry_entries as entries
 from desk import registry_import as importing
-from desk.endpoints.shared import Fields, form, in_thread, workspace
+from desk.endpoints.shared import Fields, form, in_thread, registry_workspace
 from desk.resources import resources
 from desk.responses import DeskError, page
 
 
 def registry(request: Request) -> HTMLResponse:
     """The registry's organisations, each with its contacts."""
-    organisations = registry_form.registry_list(workspace(request))
+    built, waiting = registry_workspace(request)
+    organisations = registry_form.registry_list(built)
     done = request.query_params.get("done", "")
-    return page(request, "registry.html.j2", organisations=organisations, done=done)
+    return page(
+        request,
+        "registry.html.j2",
+        organisations=organisations,
+        done=done,
+        waiting=sorted({p.file for p in waiting}),
+    )
 
 
 async def registry_edit(request: Request) -> Response:
@@ -34,7 +41,7 @@ async def registry_edit(request: Request) -> Response:
 
 
 def _edit(request: Request, fields: Fields | None) -> Response:
-    built = workspace(request)
+    built = registry_workspace(request)[0]
     org_id: str = request.path_params["org"]
     email: str | None = request.path_params.get("email")
     shown = registry_form.load(built, org_id, email)
@@ -165,7 +172,9 @@ def _new(request: Request, fields: Fields | None) -> Response:
     org_id: str | None = request.path_params.get("org")
     name = ""
     if org_id is not None:
-        found = [o for o in registry_form.registry_list(workspace(request)) if o.id == org_id]
+        found = [
+            o for o in registry_form.registry_list(registry_workspace(request)[0]) if o.id == org_id
+        ]
         if not found:
             raise DeskError(404, f"there is no organisation {org_id!r} in the registry")
         name = found[0].name
@@ -194,7 +203,7 @@ async def registry_remove(request: Request) -> Response:
 def _remove(request: Request, fields: Fields | None) -> Response:
     org_id: str = request.path_params["org"]
     email: str | None = request.path_params.get("email")
-    shown = registry_form.load(workspace(request), org_id, email)
+    shown = registry_form.load(registry_workspace(request)[0], org_id, email)
     if shown is None:
         named = f"contact {email!r} of {org_id!r}" if email else f"organisation {org_id!r}"
         raise DeskError(404, f"there is no {named} in the registry")

@@ -14,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from consult.workspace.loading import Workspace, load_workspace
+from consult.errors import Problem, WorkspaceError
+from consult.workspace.loading import STAKEHOLDERS, Workspace, load_registry, load_workspace
 from desk.prefect_api import PrefectApi, PrefectUnavailable, WaitingRun
 from desk.resources import resources
 from desk.responses import DeskError
@@ -27,6 +28,22 @@ Fields = dict[str, list[str]]
 def workspace(request: Request) -> Workspace:
     """Return the workspace, read afresh: an edited file shows at once."""
     return load_workspace(resources(request).settings.workspace, require_training=False)
+
+
+def registry_workspace(request: Request) -> tuple[Workspace, tuple[Problem, ...]]:
+    """Return the workspace for the registry's pages, and the trainings' problems if any.
+
+    When only training files have problems, the registry alone (no training): the
+    registry may be what a training needs corrected, so it stays open.
+    """
+    root = resources(request).settings.workspace
+    try:
+        return load_workspace(root, require_training=False), ()
+    except WorkspaceError as error:
+        waiting = tuple(p for p in error.problems if p.file != STAKEHOLDERS)
+        if len(waiting) == len(error.problems):
+            return load_registry(root), waiting
+        raise
 
 
 def known(built: Workspace, slug: str) -> str:

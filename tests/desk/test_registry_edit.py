@@ -400,3 +400,26 @@ def test_an_email_corrected_on_a_contact_changed_since_is_refused_409(
     )
     assert late.status_code == 409
     assert LASHA in registry(desk_demo).decode()
+
+
+def test_the_registry_opens_and_saves_while_a_training_file_has_a_problem(
+    desk_client: TestClient, desk_demo: Path
+) -> None:
+    # A hand-edited training file that does not load (here, an organisation it names that the
+    # registry lacks) must not lock the coordinator out of the registry that may fix it.
+    [training] = sorted((desk_demo / "trainings").glob("*.yaml"))
+    text = training.read_text(encoding="utf-8")
+    training.write_text(
+        text.replace("organisation: prosecutors-office", "organisation: bar-association", 1),
+        encoding="utf-8",
+    )
+    assert desk_client.get("/").status_code == 200  # the home page lists the problem
+    listed = desk_client.get("/registry")
+    assert listed.status_code == 200, listed.text
+    assert f'href="/registry/organisations/{ORG}"' in listed.text
+    assert "trainings/" in listed.text  # it says a training file waits for a correction
+    form = as_shown(desk_client, CONTACT, CONTACT_FIELDS, role="Senior Prosecutor")
+    answer = desk_client.post(CONTACT, data=form | {"edited_by": "Nino Beridze"})
+    assert answer.status_code == 200, answer.text
+    assert "Saved: role changed." in answer.text
+    assert b"role: Senior Prosecutor" in registry(desk_demo)
