@@ -23,6 +23,8 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from consult.errors import MISSING, Problem, WorkspaceError
+from consult.workspace.problems import problems_from_validation
+from consult.workspace.yamlfile import path_of
 from consult.workspace.yamlwrite import scalar, write_atomically
 from schemas.stakeholders import MailSender
 from schemas.training import Facilitator, Venue
@@ -267,27 +269,14 @@ def _check(model: type[BaseModel], data: Mapping[str, object], file: str, where:
 def _problems(
     model: type[BaseModel], data: Mapping[str, object], file: str, where: str
 ) -> list[Problem]:
+    """Return what is wrong with one answer, named as `consult validate` names it."""
     try:
         model.model_validate(data)
     except ValidationError as error:
-        return [
-            Problem(
-                file,
-                None,
-                ".".join((where, *(str(part) for part in issue["loc"]))),
-                MISSING if issue["type"] == "missing" else _value(data, issue["loc"]),
-                issue["msg"],
-            )
-            for issue in error.errors()
-        ]
+        return problems_from_validation(
+            error, model, file, lambda loc: (None, f"{where}.{path_of(loc)}" if loc else where)
+        )
     return []
-
-
-def _value(data: Mapping[str, object], loc: Sequence[object]) -> object:
-    value: object = data
-    for part in loc:
-        value = value.get(str(part)) if isinstance(value, Mapping) else None
-    return value
 
 
 FACILITATOR_EXAMPLE = """\
