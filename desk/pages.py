@@ -194,11 +194,11 @@ def training_page(
     training = workspace.training(slug)
     zone = ZoneInfo(training.timezone)
     meetings = store.meetings(slug)
-    attendees = {m.id: store.attendees(m.id) for m in meetings}
+    attendees = store.attendees_of([m.id for m in meetings])
     messages = [
         m for m in store.messages() if m.meeting_id == slug or m.meeting_id.startswith(f"{slug}/")
     ]
-    noted = Counter(o.meeting_id for o in store.observations(slug))
+    noted = Counter(store.observation_counts(slug))
     today = local_day(training, now)
     risks = at_risk(workspace, store, slug, now, feeds, lead_working_days=lead_working_days)
     lacking = {risk.meeting.id: risk.reason for risk in risks}

@@ -148,14 +148,16 @@ def at_risk(
     """
     training = workspace.training(slug)
     zone = ZoneInfo(training.timezone)
-    noted = {o.meeting_id for o in store.observations(slug)}
+    noted = store.observation_counts(slug)
     invited = _invited_at(store)
     fetched: dict[str, Mapping[str, FeedResult]] = {}
     risks = []
-    for meeting in store.meetings(slug):
+    meetings = store.meetings(slug)
+    attendees = store.attendees_of([m.id for m in meetings])
+    for meeting in meetings:
         why = lack(
             meeting,
-            store.attendees(meeting.id),
+            attendees[meeting.id],
             training.consultation.quorum,
             zone,
             now,

@@ -11,7 +11,7 @@ every datetime among them aware and in UTC. Bad input raises a ValueError
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
@@ -152,6 +152,12 @@ class Store(NotesMethods):
         with reading(self._engine) as connection:
             return _meetings.list_attendees(connection, meeting_id)
 
+    def attendees_of(self, meeting_ids: Collection[str]) -> dict[str, list[Attendee]]:
+        """Return the attendees of each of these meetings, by email, all in one reading;
+        a meeting without any has an empty list."""
+        with reading(self._engine) as connection:
+            return _meetings.attendees_of(connection, meeting_ids)
+
     def claim_message(
         self,
         meeting_id: str,
@@ -234,6 +240,12 @@ class Store(NotesMethods):
         """Return the replies to the meeting, in the order they were recorded."""
         with reading(self._engine) as connection:
             return _meetings.list_replies(connection, meeting_id)
+
+    def replies_of(self, meeting_ids: Collection[str]) -> dict[str, list[Reply]]:
+        """Return the replies to each of these meetings, in the order they were recorded,
+        all in one reading; a meeting without any has an empty list."""
+        with reading(self._engine) as connection:
+            return _meetings.replies_of(connection, meeting_ids)
 
     def record_inbound(
         self,
@@ -333,6 +345,12 @@ class Store(NotesMethods):
         """Return the observations (of a training, of a meeting, if given), oldest first."""
         with reading(self._engine) as connection:
             return _observations.list_observations(connection, training, meeting_id)
+
+    def observation_counts(self, training: str) -> dict[str, int]:
+        """Return how many observations each meeting of the training has (counted by the
+        database); a meeting without any is left out."""
+        with reading(self._engine) as connection:
+            return _observations.observation_counts(connection, training)
 
     def record_pack(self, training: str, digest: str, actor: str | None = None) -> tuple[int, bool]:
         """Return the version of the training's pack with this content digest, and if it is new.
