@@ -173,10 +173,10 @@ def progress(store: Store, slug: str) -> Progress:
         elif message.kind == "briefing" and message.meeting_id == f"{slug}/briefing":
             briefed = True
     rounds: dict[str, bool] = {}
-    for meeting in store.meetings(slug):
-        if meeting.status == "cancelled":
-            continue
-        invitees = {a.email.lower() for a in store.attendees(meeting.id) if a.role != "CHAIR"}
+    ahead = [m for m in store.meetings(slug) if m.status != "cancelled"]
+    attendees = store.attendees_of([m.id for m in ahead])
+    for meeting in ahead:
+        invitees = {a.email.lower() for a in attendees[meeting.id] if a.role != "CHAIR"}
         complete = bool(invitees) and invitees <= sent.get(meeting.id, set())
         rounds[meeting.round] = rounds.get(meeting.round, True) and complete
     return Progress(
