@@ -91,7 +91,7 @@ def observation_counts(connection: sa.Connection, training: str) -> dict[str, in
         .where(meetings.c.training == training)
         .group_by(observations.c.meeting_id)
     )
-    return {str(meeting_id): int(count) for meeting_id, count in rows.tuples()}
+    return {str(meeting_id): int(count) for meeting_id, count in rows}
 
 
 def _one(connection: sa.Connection, key: str) -> Observation:
