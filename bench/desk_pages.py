@@ -241,7 +241,7 @@ def generate(root: Path, organisations: int, observations: int) -> Settings:
                         organisation=f"org-{i:02d}",
                         language="en",
                         timezone="Asia/Tbilisi",
-                        partstat=ANSWERS_CYCLE[i % len(ANSWERS_CYCLE)],  # type: ignore[arg-type]
+                        partstat=ANSWERS_CYCLE[i % len(ANSWERS_CYCLE)],
                     ),
                 ],
             )

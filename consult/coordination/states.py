@@ -99,10 +99,14 @@ class MailNotices:
 
 
 def mail_notices(
-    store: Store, messages: Iterable[Message], meetings: Iterable[Meeting] = ()
+    store: Store,
+    messages: Iterable[Message],
+    meetings: Iterable[Meeting] = (),
+    attendees: Mapping[str, Sequence[Attendee]] | None = None,
 ) -> MailNotices:
     """Return the bounces and automatic replies recorded about these messages, as words,
-    and what the invitees of these meetings said with their answers."""
+    and what the invitees of these meetings said with their answers (`attendees`: theirs
+    as the caller read them)."""
     by_id = {m.id: m for m in messages}
     bounced: dict[str, str] = {}
     automatic: dict[tuple[str, str], str] = {}
@@ -117,16 +121,22 @@ def mail_notices(
         elif mail.kind == "auto_reply":
             key = (message.meeting_id, message.recipient.lower())
             automatic[key] = _said(mail, "automatic reply", "; subject ", parenthesised=True)
-    return MailNotices(bounced, automatic, answer_comments(store, meetings))
+    return MailNotices(bounced, automatic, answer_comments(store, meetings, attendees))
 
 
-def answer_comments(store: Store, meetings: Iterable[Meeting]) -> dict[tuple[str, str], str]:
+def answer_comments(
+    store: Store,
+    meetings: Iterable[Meeting],
+    attendees: Mapping[str, Sequence[Attendee]] | None = None,
+) -> dict[tuple[str, str], str]:
     """Return what each invitee said with their answer, by meeting and lower-cased address.
 
-    The comment of their latest reply, if it gave the answer that stands.
+    The comment of their latest reply, if it gave the answer that stands; `attendees`:
+    the meetings' as the caller read them.
     """
     ids = [meeting.id for meeting in meetings]
-    attendees = store.attendees_of(ids)
+    if attendees is None:
+        attendees = store.attendees_of(ids)
     replies = store.replies_of(ids)
     comments: dict[tuple[str, str], str] = {}
     for meeting_id in ids:

@@ -402,6 +402,21 @@ class Store(NotesMethods):
         with reading(self._engine) as connection:
             return _audit.log(connection, subject)
 
+    def audit_page(
+        self,
+        subjects: Collection[str],
+        prefixes: Sequence[str] = (),
+        *,
+        kind: str = "",
+        page: int = 1,
+        size: int = 50,
+    ) -> _audit.AuditPage:
+        """Return a page of the audit entries about these subjects or under these prefixes,
+        newest first, of one family of actions (`kind`) or all; counted and paged by the
+        database, whatever the log's length."""
+        with reading(self._engine) as connection:
+            return _audit.page_about(connection, subjects, prefixes, kind, page, size)
+
     def record_counter(self, meeting_id: str, key: str, detail: Mapping[str, Any]) -> bool:
         """Return whether an attendee's counter-proposal is recorded now; False if it was before."""
         with writing(self._engine) as connection:
