@@ -202,7 +202,7 @@ def training_page(
     zone = ZoneInfo(training.timezone)
     known = Known.read(store, slug)
     meetings, attendees, messages = known.meetings, known.attendees, known.messages
-    noted = Counter(store.observation_counts(slug))
+    noted = Counter(known.noted)
     today = local_day(training, now)
     risks = at_risk(
         workspace, store, slug, now, feeds, lead_working_days=lead_working_days, known=known

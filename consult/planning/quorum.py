@@ -151,7 +151,7 @@ def at_risk(
     training = workspace.training(slug)
     zone = ZoneInfo(training.timezone)
     known = known or Known.read(store, slug)
-    noted = store.observation_counts(slug)
+    noted = known.noted
     invited = _invited_at(known.messages)
     fetched: dict[str, Mapping[str, FeedResult]] = {}
     risks = []

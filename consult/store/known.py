@@ -1,4 +1,4 @@
-"""A training's meetings, their attendees and its messages, read once for a whole page.
+"""A training's meetings, attendees, messages and observations counted, read once for a page.
 
     known = Known.read(store, slug)
     at_risk(..., known=known); progress(store, slug, known)
@@ -30,10 +30,12 @@ class Known:
     """Each meeting's attendees, by email."""
     messages: Sequence[Message]
     """The training's messages (its meetings' and its briefing's), oldest first."""
+    noted: Mapping[str, int]
+    """How many observations each meeting has; one without any is left out."""
 
     @classmethod
     def read(cls, store: Store, slug: str) -> Known:
-        """Return what the store holds of the training `slug`, in three readings."""
+        """Return what the store holds of the training `slug`, in four readings."""
         meetings = store.meetings(slug)
         return cls(
             meetings,
@@ -43,4 +45,5 @@ class Known:
                 for m in store.messages()
                 if m.meeting_id == slug or m.meeting_id.startswith(f"{slug}/")
             ],
+            store.observation_counts(slug),
         )
