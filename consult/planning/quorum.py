@@ -131,6 +131,10 @@ def after_working_days(start: dt.datetime, days: int) -> dt.datetime:
     return moment
 
 
+OFFERED = 3
+"""How many free times a meeting at risk is offered to move to."""
+
+
 def at_risk(
     workspace: Workspace,
     store: Store,
@@ -139,12 +143,11 @@ def at_risk(
     feeds: FeedsOf,
     *,
     lead_working_days: int = LEAD_WORKING_DAYS,
-    count: int = 3,
     known: Known | None = None,
 ) -> list[AtRisk]:
     """Return the training's meetings at `now` (aware) that lack their quorum, by start.
 
-    Each with up to `count` free times that keep every rule; the feeds of a
+    Each with up to OFFERED free times that keep every rule; the feeds of a
     round are asked once, and only when one of its meetings is at risk. `known`: the
     training's meetings, attendees and messages as the caller already read them.
     """
@@ -178,7 +181,7 @@ def at_risk(
                 fetched[meeting.round],
                 now=now,
                 lead_working_days=lead_working_days,
-                count=count,
+                count=OFFERED,
             )
         except PlanningError as error:
             risks.append(AtRisk(meeting, why.reason, why.day, (), unplaced=str(error)))

@@ -6,15 +6,22 @@
 The desk's training page asks several functions what they each read from the store
 (which meetings lack their quorum, how far the timeline got, what the mail said);
 given `known`, they use what was read once instead of reading it again (issue 29).
+`PageMethods` are the store's readings of many meetings at once that pages use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from schemas.state import Attendee, Meeting, Message
+import sqlalchemy as sa
+
+from consult.store import audit as _audit
+from consult.store import meetings as _meetings
+from consult.store import observations as _observations
+from consult.store.engine import reading
+from schemas.state import Attendee, Meeting, Message, Reply
 
 if TYPE_CHECKING:
     from consult.store.store import Store
@@ -47,3 +54,43 @@ class Known:
             ],
             store.observation_counts(slug),
         )
+
+
+class PageMethods:
+    """The store's readings for many meetings at once, and of the audit log by the page
+    (`Store` has them): a page's work does not grow with the meetings it counts."""
+
+    _engine: sa.Engine
+
+    def attendees_of(self, meeting_ids: Collection[str]) -> dict[str, list[Attendee]]:
+        """Return the attendees of each of these meetings, by email, all in one reading;
+        a meeting without any has an empty list."""
+        with reading(self._engine) as connection:
+            return _meetings.attendees_of(connection, meeting_ids)
+
+    def replies_of(self, meeting_ids: Collection[str]) -> dict[str, list[Reply]]:
+        """Return the replies to each of these meetings, in the order they were recorded,
+        all in one reading; a meeting without any has an empty list."""
+        with reading(self._engine) as connection:
+            return _meetings.replies_of(connection, meeting_ids)
+
+    def observation_counts(self, training: str) -> dict[str, int]:
+        """Return how many observations each meeting of the training has (counted by the
+        database); a meeting without any is left out."""
+        with reading(self._engine) as connection:
+            return _observations.observation_counts(connection, training)
+
+    def audit_page(
+        self,
+        subjects: Collection[str],
+        prefixes: Sequence[str] = (),
+        *,
+        kind: str = "",
+        page: int = 1,
+        size: int = 50,
+    ) -> _audit.AuditPage:
+        """Return a page of the audit entries about these subjects or under these prefixes,
+        newest first, of one family of actions (`kind`) or all; counted and paged by the
+        database, whatever the log's length."""
+        with reading(self._engine) as connection:
+            return _audit.page_about(connection, subjects, prefixes, kind, page, size)

@@ -11,7 +11,7 @@ every datetime among them aware and in UTC. Bad input raises a ValueError
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
@@ -34,6 +34,7 @@ from consult.store.claims import holder_id
 from consult.store.engine import create_store_engine, reading, writing
 from consult.store.history import Entry
 from consult.store.inbound import InboundKind, InboundMail
+from consult.store.known import PageMethods
 from consult.store.meetings import MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
@@ -78,7 +79,7 @@ def open_store(url: str, actor: str | None = None) -> Store:
     return Store(engine, actor)
 
 
-class Store(NotesMethods):
+class Store(NotesMethods, PageMethods):
     """The state database behind an engine; build it with `open_store`, end it with `close`."""
 
     def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:
@@ -151,12 +152,6 @@ class Store(NotesMethods):
         """Return the attendees of the meeting, by email."""
         with reading(self._engine) as connection:
             return _meetings.list_attendees(connection, meeting_id)
-
-    def attendees_of(self, meeting_ids: Collection[str]) -> dict[str, list[Attendee]]:
-        """Return the attendees of each of these meetings, by email, all in one reading;
-        a meeting without any has an empty list."""
-        with reading(self._engine) as connection:
-            return _meetings.attendees_of(connection, meeting_ids)
 
     def claim_message(
         self,
@@ -240,12 +235,6 @@ class Store(NotesMethods):
         """Return the replies to the meeting, in the order they were recorded."""
         with reading(self._engine) as connection:
             return _meetings.list_replies(connection, meeting_id)
-
-    def replies_of(self, meeting_ids: Collection[str]) -> dict[str, list[Reply]]:
-        """Return the replies to each of these meetings, in the order they were recorded,
-        all in one reading; a meeting without any has an empty list."""
-        with reading(self._engine) as connection:
-            return _meetings.replies_of(connection, meeting_ids)
 
     def record_inbound(
         self,
@@ -346,12 +335,6 @@ class Store(NotesMethods):
         with reading(self._engine) as connection:
             return _observations.list_observations(connection, training, meeting_id)
 
-    def observation_counts(self, training: str) -> dict[str, int]:
-        """Return how many observations each meeting of the training has (counted by the
-        database); a meeting without any is left out."""
-        with reading(self._engine) as connection:
-            return _observations.observation_counts(connection, training)
-
     def record_pack(self, training: str, digest: str, actor: str | None = None) -> tuple[int, bool]:
         """Return the version of the training's pack with this content digest, and if it is new.
 
@@ -401,21 +384,6 @@ class Store(NotesMethods):
         """Return the audit log (about one subject, if given), oldest first."""
         with reading(self._engine) as connection:
             return _audit.log(connection, subject)
-
-    def audit_page(
-        self,
-        subjects: Collection[str],
-        prefixes: Sequence[str] = (),
-        *,
-        kind: str = "",
-        page: int = 1,
-        size: int = 50,
-    ) -> _audit.AuditPage:
-        """Return a page of the audit entries about these subjects or under these prefixes,
-        newest first, of one family of actions (`kind`) or all; counted and paged by the
-        database, whatever the log's length."""
-        with reading(self._engine) as connection:
-            return _audit.page_about(connection, subjects, prefixes, kind, page, size)
 
     def record_counter(self, meeting_id: str, key: str, detail: Mapping[str, Any]) -> bool:
         """Return whether an attendee's counter-proposal is recorded now; False if it was before."""
