@@ -15,6 +15,15 @@ training page's own HTML, fixed, so that it costs the sending of the same bytes 
 nothing else. Prints each page's median and 90th percentile, the median as a ratio to
 the baseline's, and whether it meets the target (median < 200 ms). Exits 1 if a page
 answers with another status than its own. `--quick`: 5 requests a page after 1.
+
+Then the training page at scale (issue 29), in-process (Starlette's TestClient, no
+socket): a generated workspace (`generate`: bench/briefing.py's organisations, one
+held meeting each with its contact invited and answered, a sent invitation each, the
+observations and their audit entries in bulk) at 1x, 10x and 30x the demo (12, 120
+and 360 organisations; 1,000, 10,000 and 30,000 observations). Each size's median is
+printed with its SQL statements per page and its size, as a ratio to a static page of
+the same bytes answered the same way (the baseline, measured in the same run), and
+how it grows from 1x. `--quick`: 1x and 3x, 3 requests each.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
+from collections.abc import Callable
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from io import StringIO
@@ -31,6 +42,7 @@ from pathlib import Path
 
 import requests
 from starlette.applications import Starlette
+from starlette.exceptions import StarletteDeprecationWarning
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -39,13 +51,21 @@ if not __package__:
     # Run by its path (python bench/desk_pages.py): the project root on the path, as with -m.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import sqlalchemy as sa
+
 from bench._args import options
+from bench.briefing import NOW as HELD_BY
+from bench.briefing import ROUND, Sizes, fill_store, write_workspace
+from bench.briefing import SLUG as BENCH_SLUG
 from consult.cli import demo
 from consult.settings import Settings
 from consult.store import open_store
+from consult.store.engine import create_store_engine
+from consult.store.tables import audit, messages
 from desk.app import Desk, create_app
 from desk.security import login_url
 from desk.serving import served
+from schemas.state import Attendee
 
 FULL, QUICK = (30, 5), (5, 1)
 """(requests timed, requests to warm up) per page."""
@@ -170,5 +190,162 @@ def main(size: tuple[int, int] = FULL) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class Scale:
+    """A generated workspace's size: organisations (one held meeting each), observations."""
+
+    name: str
+    organisations: int
+    observations: int
+
+
+SCALES = (Scale("1x", 12, 1_000), Scale("10x", 120, 10_000), Scale("30x", 360, 30_000))
+QUICK_SCALES = (Scale("1x", 12, 1_000), Scale("3x", 36, 3_000))
+SCALE_REQUESTS = {False: (11, 2), True: (3, 1)}
+"""(requests timed, requests to warm up) per size, full and --quick."""
+BENCH_PAGE = f"/trainings/{BENCH_SLUG}"
+ANSWERS_CYCLE = ("ACCEPTED", "ACCEPTED", "TENTATIVE", "DECLINED", "NEEDS-ACTION")
+
+
+def generate(root: Path, organisations: int, observations: int) -> Settings:
+    """Write a workspace of this size at `root` and fill its store; return its settings.
+
+    bench/briefing.py's training ("bench", one round, a held meeting per organisation,
+    the observations); each meeting's contact invited with an answer and its facilitator
+    as chair, one sent invitation each, one audit entry per observation.
+    """
+    write_workspace(root, Sizes(organisations, 25, observations))
+    settings = Settings(workspace=root)
+    fill_store(settings.store_url, Sizes(organisations, 25, observations))
+    with open_store(settings.store_url) as store:
+        for i in range(organisations):
+            meeting_id = f"{BENCH_SLUG}/{ROUND}/org-{i:02d}"
+            store.set_attendees(
+                meeting_id,
+                [
+                    Attendee(
+                        meeting_id=meeting_id,
+                        email="lela@example.org",
+                        name="Lela Tsereteli",
+                        role="CHAIR",
+                        organisation=None,
+                        language="en",
+                        timezone="Asia/Tbilisi",
+                        partstat="ACCEPTED",
+                    ),
+                    Attendee(
+                        meeting_id=meeting_id,
+                        email=f"contact{i:02d}@example.org",
+                        name=f"Contact {i:02d}",
+                        role="REQ-PARTICIPANT",
+                        organisation=f"org-{i:02d}",
+                        language="en",
+                        timezone="Asia/Tbilisi",
+                        partstat=ANSWERS_CYCLE[i % len(ANSWERS_CYCLE)],
+                    ),
+                ],
+            )
+    sent = HELD_BY - dt.timedelta(days=60)
+    engine = create_store_engine(settings.store_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(messages),
+            [
+                {
+                    "meeting_id": f"{BENCH_SLUG}/{ROUND}/org-{i:02d}",
+                    "recipient": f"contact{i:02d}@example.org",
+                    "sequence": 0,
+                    "kind": "invitation",
+                    "status": "sent",
+                    "message_id": f"<bench-{i}@example.org>",
+                    "attempts": 1,
+                    "created_at": sent,
+                    "sent_at": sent,
+                }
+                for i in range(organisations)
+            ],
+        )
+        connection.execute(
+            sa.insert(audit),
+            [
+                {
+                    "at": HELD_BY,
+                    "actor": "bench",
+                    "action": "observation.created",
+                    "subject": f"bench#{n}",
+                    "detail": {"kind": "gap", "theme": "theme-00", "severity": 2},
+                }
+                for n in range(observations)
+            ],
+        )
+    engine.dispose()
+    return settings
+
+
+def scale_figures(quick: bool) -> list[str]:
+    """Return the lines of the training page's figures at each generated size."""
+    with warnings.catch_warnings():
+        # Starlette asks for httpx2 in its TestClient and warns when it finds httpx (Prefect's).
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        from starlette.testclient import TestClient
+
+    count, warmup = SCALE_REQUESTS[quick]
+    lines = [
+        f"the training page at scale, in-process (TestClient), {count} requests after "
+        f"{warmup} to warm up; baseline: a static page of the same bytes, the same way"
+    ]
+    first: float | None = None
+    for scale in QUICK_SCALES if quick else SCALES:
+        with tempfile.TemporaryDirectory() as folder:
+            settings = generate(Path(folder) / "ws", scale.organisations, scale.observations)
+            desk = Desk(settings=settings, clock=lambda: HELD_BY, hosts=("testserver",))
+            with TestClient(create_app(desk)) as client:
+                client.get("/", params={"token": desk.secret})
+                html = client.get(BENCH_PAGE).text
+                statements = _counted(lambda: client.get(BENCH_PAGE))
+                with TestClient(static_app(html)) as static:
+                    times = _times(lambda: client.get(BENCH_PAGE), count, warmup)
+                    baseline = _times(lambda: static.get("/"), count, warmup)
+        median = statistics.median(times)
+        first = first or median
+        lines.append(
+            f"{scale.name:>4} ({scale.organisations} meetings, {scale.observations:,} "
+            f"observations): {median:7.1f} ms median, {median / statistics.median(baseline):5.1f}x "
+            f"static ({statistics.median(baseline):.1f} ms), {statements} SQL statements, "
+            f"{len(html.encode()) / 1024:6.1f} KiB, {median / first:4.1f}x the 1x time; "
+            f"target < {TARGET_MS:.0f} ms: {'met' if median < TARGET_MS else 'NOT met'}"
+        )
+    return lines
+
+
+def _times(ask: Callable[[], object], count: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        ask()
+    took = []
+    for _ in range(count):
+        started = time.perf_counter()
+        ask()
+        took.append((time.perf_counter() - started) * 1000)
+    return took
+
+
+def _counted(ask: Callable[[], object]) -> int:
+    """Return how many SQL statements one call of `ask` issues, on every engine."""
+    seen = [0]
+
+    def count(*_: object) -> None:
+        seen[0] += 1
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
+    try:
+        ask()
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+    return seen[0]
+
+
 if __name__ == "__main__":
-    sys.exit(main(QUICK if options(__doc__).quick else FULL))
+    quick = options(__doc__).quick
+    status = main(QUICK if quick else FULL)
+    print("\n".join(scale_figures(quick)))
+    sys.exit(status)

@@ -1,6 +1,6 @@
 """The training page's audit log, in words: who did what, when, about what; newest first, paged.
 
-    view = audit_view(store.audit_log(), slug, meeting_ids, zone, AuditQuery(kind="message"))
+    view = audit_view(store, slug, meeting_ids, zone, AuditQuery(kind="message"))
 
 Each action reads as words ("round.sent_back" is "round sent back"), its subject
 without the training's prefix, its detail as `name: value` pairs folded behind
@@ -10,14 +10,14 @@ family of actions (message, round, meeting, notes...).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from consult.store import Store
 from consult.store.history import describe
 from consult.store.steps import subject as step_subject
 from desk.wording import local
-from schemas.state import AuditEvent
 
 AUDIT_PAGE = 50
 """Entries on one page of the audit log: the page stays short whatever the log's length."""
@@ -83,30 +83,26 @@ def action_words(action: str) -> str:
     return action.replace(".", " ").replace("_", " ")
 
 
-def about_training(event: AuditEvent, slug: str, meetings: Iterable[str]) -> bool:
-    """Return whether an audit event is about the training, one of its rounds, steps or meetings."""
-    subject = event.subject
-    return (
-        subject == slug
-        or subject.startswith((f"{slug}/", step_subject(slug, "")))
-        or subject in meetings
-    )
+def training_subjects(slug: str, meetings: Iterable[str]) -> tuple[set[str], tuple[str, ...]]:
+    """Return the audit subjects about the training, and the prefixes of those under it:
+    the training, its rounds, steps and meetings."""
+    prefixes = (f"{slug}/", step_subject(slug, ""))
+    subjects = {slug} | {m for m in meetings if not m.startswith(prefixes)}
+    return subjects, prefixes
 
 
 def audit_view(
-    events: Sequence[AuditEvent],
+    store: Store,
     slug: str,
     meetings: set[str],
     zone: ZoneInfo,
     query: AuditQuery,
 ) -> AuditView:
-    """Return the page of the training's audit log the query asks for, newest first."""
-    about = [e for e in reversed(events) if about_training(e, slug, meetings)]
-    kinds = tuple(sorted({e.action.split(".", 1)[0] for e in about}))
-    kept = [e for e in about if not query.kind or e.action.split(".", 1)[0] == query.kind]
-    pages = max(1, -(-len(kept) // AUDIT_PAGE))
-    page = min(query.page, pages)
-    shown = kept[(page - 1) * AUDIT_PAGE : page * AUDIT_PAGE]
+    """Return the page of the training's audit log the query asks for, newest first; only
+    that page is read from the store."""
+    subjects, prefixes = training_subjects(slug, meetings)
+    found = store.audit_page(subjects, prefixes, kind=query.kind, page=query.page, size=AUDIT_PAGE)
+    kinds = tuple(sorted({action.split(".", 1)[0] for action in found.actions}))
     rows = tuple(
         AuditRow(
             at=local(e.at, zone) + e.at.astimezone(zone).strftime(":%S"),
@@ -115,6 +111,6 @@ def audit_view(
             subject=e.subject.removeprefix(f"{slug}/") if e.subject != slug else "the training",
             detail=describe(e.detail),
         )
-        for e in shown
+        for e in found.events
     )
-    return AuditView(rows, len(kept), kinds, AuditQuery(query.kind, page), pages)
+    return AuditView(rows, found.total, kinds, AuditQuery(query.kind, found.page), found.pages)

@@ -68,23 +68,26 @@ def round_meetings(
     names = organisation_names(workspace)
     facilitators = {f.id: f.name for f in training.consultation.facilitators}
     countered = countered_meetings(store, f"{slug}/{round_id}/")
+    meetings = store.meetings(slug, round_id)
+    ids = {m.id for m in meetings}
+    sent = [m for m in store.messages(status="sent") if m.meeting_id in ids]
+    told = invited_at(sent)
+    noted = store.observation_counts(slug)
+    attendees = store.attendees_of(ids)
+    notices = mail_notices(store, sent, meetings)
     rows = []
-    for meeting in store.meetings(slug, round_id):
-        sent = store.messages(meeting.id, "sent")
-        told = invited_at(sent)
-        noted = len(store.observations(meeting_id=meeting.id))
-        attendees = store.attendees(meeting.id)
+    for meeting in meetings:
         row = meeting_row(
             meeting,
-            attendees,
+            attendees[meeting.id],
             zone,
             names,
             facilitators,
             told,
-            noted,
+            noted.get(meeting.id, 0),
             countered=meeting.id in countered,
         )
-        rows.append(with_mail(row, mail_notices(store, sent, [meeting])))
+        rows.append(with_mail(row, notices))
     return tuple(rows)
 
 

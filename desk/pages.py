@@ -34,7 +34,7 @@ from consult.coordination.timeline import progress as timeline_progress
 from consult.errors import Problem
 from consult.planning.quorum import AtRisk, FeedsOf, at_risk, has_quorum, risk_line
 from consult.settings import LEAD_WORKING_DAYS
-from consult.store import Store
+from consult.store import Known, Store
 from consult.workspace.loading import TRAININGS, Workspace
 from consult.workspace.people import organisation_names
 from consult.workspace.people import people as people_of
@@ -83,9 +83,16 @@ def training_list(
     """
     rows = []
     for slug, training in workspace.trainings.items():
-        meetings = store.meetings(slug)
+        known = Known.read(store, slug)
+        meetings = known.meetings
         risks = at_risk(
-            workspace, store, slug, now, feeds(slug), lead_working_days=lead_working_days
+            workspace,
+            store,
+            slug,
+            now,
+            feeds(slug),
+            lead_working_days=lead_working_days,
+            known=known,
         )
         rows.append(
             TrainingRow(
@@ -95,7 +102,7 @@ def training_list(
                 end=training.end,
                 timezone=training.timezone,
                 meetings=sum(m.status != "cancelled" for m in meetings),
-                waiting=waiting_lines(store, slug, training, meetings, now, risks),
+                waiting=waiting_lines(store, slug, training, known, now, risks),
             )
         )
     return sorted(rows, key=lambda row: (row.start, row.slug))
@@ -105,15 +112,15 @@ def waiting_lines(
     store: Store,
     slug: str,
     training: Training,
-    meetings: Sequence[Meeting],
+    known: Known,
     now: dt.datetime,
     risks: Sequence[AtRisk],
 ) -> tuple[str, ...]:
     """Return what waits for the coordinator in a training: the home and its page say the same."""
     today = local_day(training, now)
-    progress = timeline_progress(store, slug)
+    progress = timeline_progress(store, slug, known)
     steps = _timeline_rows(slug, training, today, progress)
-    proposed = {m.round for m in meetings if m.status == "proposed"}
+    proposed = {m.round for m in known.meetings if m.status == "proposed"}
     waiting = tuple(r.id for r in training.consultation.rounds if r.id in proposed)
     countered = countered_meetings(store, f"{slug}/")
     return _waiting(slug, training, waiting, steps, countered, risks)
@@ -193,20 +200,19 @@ def training_page(
     """
     training = workspace.training(slug)
     zone = ZoneInfo(training.timezone)
-    meetings = store.meetings(slug)
-    attendees = {m.id: store.attendees(m.id) for m in meetings}
-    messages = [
-        m for m in store.messages() if m.meeting_id == slug or m.meeting_id.startswith(f"{slug}/")
-    ]
-    noted = Counter(o.meeting_id for o in store.observations(slug))
+    known = Known.read(store, slug)
+    meetings, attendees, messages = known.meetings, known.attendees, known.messages
+    noted = Counter(known.noted)
     today = local_day(training, now)
-    risks = at_risk(workspace, store, slug, now, feeds, lead_working_days=lead_working_days)
+    risks = at_risk(
+        workspace, store, slug, now, feeds, lead_working_days=lead_working_days, known=known
+    )
     lacking = {risk.meeting.id: risk.reason for risk in risks}
     countered = countered_meetings(store, f"{slug}/")
     names = organisation_names(workspace)
     facilitators = {f.id: f.name for f in training.consultation.facilitators}
     invited = invited_at(messages)
-    notices = mail_notices(store, messages, meetings)
+    notices = mail_notices(store, messages, meetings, attendees)
     rows = {
         m.id: with_mail(
             meeting_row(
@@ -226,7 +232,7 @@ def training_page(
         for m in meetings
     }
     rounds = _rounds(training, meetings, rows)
-    progress = timeline_progress(store, slug)
+    progress = timeline_progress(store, slug, known)
     steps = _timeline_rows(slug, training, today, progress)
     ahead = {
         m.id for m in meetings if m.status == "confirmed" and m.start > now and not noted[m.id]
@@ -245,7 +251,7 @@ def training_page(
         answer_columns=columns,
         delivery=delivery(messages, people_of(workspace, slug, attendees.values()), zone),
         packs=pack_versions(store, slug, out_dir, zone),
-        audit=audit_view(store.audit_log(), slug, {m.id for m in meetings}, zone, audit),
+        audit=audit_view(store, slug, {m.id for m in meetings}, zone, audit),
         waiting=_waiting(
             slug, training, [r.id for r in rounds if r.waiting], steps, countered, risks
         )

@@ -7,7 +7,8 @@
 
 The lifespan yields them as Starlette's lifespan state, which every request
 sees as `request.state`: the Desk (settings, clock, Prefect), the one Store,
-the Jinja environment of the templates and the cache of busy-time feeds.
+the Jinja environment of the templates, the cache of busy-time feeds and the
+workspace as last read (desk.workspaces).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from desk.prefect_api import PrefectApi
 from desk.results import ActionResults
 from desk.security import new_secret
 from desk.wording import breakable
+from desk.workspaces import WorkspaceCache
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -72,6 +74,8 @@ class Resources:
     templates: jinja2.Environment
     """consult's sandboxed, autoescaped Jinja environment, on desk/templates."""
     feeds: FeedCache
+    workspaces: WorkspaceCache
+    """The workspace as last read, kept while its files are unchanged (desk.workspaces)."""
     results: ActionResults = field(default_factory=ActionResults)
     """What the desk's actions did, for the page each redirects to (desk.results)."""
 
@@ -97,7 +101,8 @@ def lifespan(
         try:
             templates = environment(TEMPLATES)
             templates.filters["breakable"] = breakable
-            yield {"resources": Resources(desk, store, templates, FeedCache())}
+            kept = WorkspaceCache(desk.settings.workspace)
+            yield {"resources": Resources(desk, store, templates, FeedCache(), kept)}
         finally:
             store.close()
 

@@ -9,7 +9,6 @@ automatic reply came.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -70,13 +69,15 @@ def meeting_state(
 def meeting_states(store: Store, slug: str) -> dict[str, str]:
     """Return the state of each meeting of the training, by its id, from what the store holds."""
     sent = invited_at(store.messages(status="sent"))
-    noted = Counter(o.meeting_id for o in store.observations(slug))
+    noted = store.observation_counts(slug)
     waiting = waiting_counters(store, f"{slug}/")
+    meetings = store.meetings(slug)
+    attendees = store.attendees_of([m.id for m in meetings])
     return {
         m.id: meeting_state(
-            m, store.attendees(m.id), (m.id, m.sequence) in sent, noted[m.id], m.id in waiting
+            m, attendees[m.id], (m.id, m.sequence) in sent, noted.get(m.id, 0), m.id in waiting
         )
-        for m in store.meetings(slug)
+        for m in meetings
     }
 
 
@@ -98,10 +99,14 @@ class MailNotices:
 
 
 def mail_notices(
-    store: Store, messages: Iterable[Message], meetings: Iterable[Meeting] = ()
+    store: Store,
+    messages: Iterable[Message],
+    meetings: Iterable[Meeting] = (),
+    attendees: Mapping[str, Sequence[Attendee]] | None = None,
 ) -> MailNotices:
     """Return the bounces and automatic replies recorded about these messages, as words,
-    and what the invitees of these meetings said with their answers."""
+    and what the invitees of these meetings said with their answers (`attendees`: theirs
+    as the caller read them)."""
     by_id = {m.id: m for m in messages}
     bounced: dict[str, str] = {}
     automatic: dict[tuple[str, str], str] = {}
@@ -116,21 +121,30 @@ def mail_notices(
         elif mail.kind == "auto_reply":
             key = (message.meeting_id, message.recipient.lower())
             automatic[key] = _said(mail, "automatic reply", "; subject ", parenthesised=True)
-    return MailNotices(bounced, automatic, answer_comments(store, meetings))
+    return MailNotices(bounced, automatic, answer_comments(store, meetings, attendees))
 
 
-def answer_comments(store: Store, meetings: Iterable[Meeting]) -> dict[tuple[str, str], str]:
+def answer_comments(
+    store: Store,
+    meetings: Iterable[Meeting],
+    attendees: Mapping[str, Sequence[Attendee]] | None = None,
+) -> dict[tuple[str, str], str]:
     """Return what each invitee said with their answer, by meeting and lower-cased address.
 
-    The comment of their latest reply, if it gave the answer that stands.
+    The comment of their latest reply, if it gave the answer that stands; `attendees`:
+    the meetings' as the caller read them.
     """
+    ids = [meeting.id for meeting in meetings]
+    if attendees is None:
+        attendees = store.attendees_of(ids)
+    replies = store.replies_of(ids)
     comments: dict[tuple[str, str], str] = {}
-    for meeting in meetings:
-        answers = {a.email.lower(): a.partstat for a in store.attendees(meeting.id)}
-        latest = {r.attendee.lower(): r for r in store.replies(meeting.id)}
+    for meeting_id in ids:
+        answers = {a.email.lower(): a.partstat for a in attendees[meeting_id]}
+        latest = {r.attendee.lower(): r for r in replies[meeting_id]}
         for email, reply in latest.items():
             if reply.comment and answers.get(email) == reply.partstat:
-                comments[(meeting.id, email)] = reply.comment
+                comments[(meeting_id, email)] = reply.comment
     return comments
 
 

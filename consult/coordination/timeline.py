@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from consult.store import Store
+from consult.store import Known, Store
 from schemas import Training
 from schemas.training import Round
 
@@ -157,15 +157,17 @@ class Progress:
         return step.kind == "invite" and self.schedules.get(step.round or "") != "approved"
 
 
-def progress(store: Store, slug: str) -> Progress:
+def progress(store: Store, slug: str, known: Known | None = None) -> Progress:
     """Return what the training's preparation has done: by the timeline, or by hand.
 
     A round counts as invited once each of its meetings going ahead (not cancelled)
     has every invitation sent; then `consult send` or the flow started by hand did it.
+    `known`: the training's meetings, attendees and messages as the caller read them.
     """
+    known = known or Known.read(store, slug)
     sent: dict[str, set[str]] = {}  # sent, or rejected for good: nothing more to send
     briefed = False
-    for message in store.messages():
+    for message in known.messages:
         if message.status not in ("sent", "rejected"):
             continue
         if message.kind == "invitation":
@@ -173,10 +175,10 @@ def progress(store: Store, slug: str) -> Progress:
         elif message.kind == "briefing" and message.meeting_id == f"{slug}/briefing":
             briefed = True
     rounds: dict[str, bool] = {}
-    for meeting in store.meetings(slug):
+    for meeting in known.meetings:
         if meeting.status == "cancelled":
             continue
-        invitees = {a.email.lower() for a in store.attendees(meeting.id) if a.role != "CHAIR"}
+        invitees = {a.email.lower() for a in known.attendees[meeting.id] if a.role != "CHAIR"}
         complete = bool(invitees) and invitees <= sent.get(meeting.id, set())
         rounds[meeting.round] = rounds.get(meeting.round, True) and complete
     return Progress(

@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 from consult.errors import PlanningError
 from consult.planning.changes import free_times
 from consult.settings import LEAD_WORKING_DAYS
-from consult.store import Store
+from consult.store import Known, Store
 from consult.workspace.loading import Workspace
-from schemas.state import Attendee, Meeting
+from schemas.state import Attendee, Meeting, Message
 from schemas.training import Quorum
 
 if TYPE_CHECKING:
@@ -131,6 +131,10 @@ def after_working_days(start: dt.datetime, days: int) -> dt.datetime:
     return moment
 
 
+OFFERED = 3
+"""How many free times a meeting at risk is offered to move to."""
+
+
 def at_risk(
     workspace: Workspace,
     store: Store,
@@ -139,23 +143,26 @@ def at_risk(
     feeds: FeedsOf,
     *,
     lead_working_days: int = LEAD_WORKING_DAYS,
-    count: int = 3,
+    known: Known | None = None,
 ) -> list[AtRisk]:
     """Return the training's meetings at `now` (aware) that lack their quorum, by start.
 
-    Each with up to `count` free times that keep every rule; the feeds of a
-    round are asked once, and only when one of its meetings is at risk.
+    Each with up to OFFERED free times that keep every rule; the feeds of a
+    round are asked once, and only when one of its meetings is at risk. `known`: the
+    training's meetings, attendees and messages as the caller already read them.
     """
     training = workspace.training(slug)
     zone = ZoneInfo(training.timezone)
-    noted = {o.meeting_id for o in store.observations(slug)}
-    invited = _invited_at(store)
+    known = known or Known.read(store, slug)
+    noted = known.noted
+    invited = _invited_at(known.messages)
     fetched: dict[str, Mapping[str, FeedResult]] = {}
     risks = []
-    for meeting in store.meetings(slug):
+    attendees = known.attendees
+    for meeting in known.meetings:
         why = lack(
             meeting,
-            store.attendees(meeting.id),
+            attendees[meeting.id],
             training.consultation.quorum,
             zone,
             now,
@@ -174,7 +181,7 @@ def at_risk(
                 fetched[meeting.round],
                 now=now,
                 lead_working_days=lead_working_days,
-                count=count,
+                count=OFFERED,
             )
         except PlanningError as error:
             risks.append(AtRisk(meeting, why.reason, why.day, (), unplaced=str(error)))
@@ -183,11 +190,11 @@ def at_risk(
     return risks
 
 
-def _invited_at(store: Store) -> dict[tuple[str, int], dt.datetime]:
+def _invited_at(messages: Sequence[Message]) -> dict[tuple[str, int], dt.datetime]:
     """Return when each meeting version's first invitation or update went out."""
     first: dict[tuple[str, int], dt.datetime] = {}
-    for m in store.messages(status="sent"):
-        if m.kind not in ("invitation", "update") or m.sent_at is None:
+    for m in messages:
+        if m.status != "sent" or m.kind not in ("invitation", "update") or m.sent_at is None:
             continue
         key = (m.meeting_id, m.sequence)
         first[key] = min(first.get(key, m.sent_at), m.sent_at)

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from consult.store.tables import attendees, meetings, messages, replies
 from schemas.state import Attendee, Meeting, MeetingStatus, PartStat, Reply
+
+CHUNK = 500
+"""Meetings asked of in one query (an IN list), well within every database's limit."""
 
 _NO_ANSWER: PartStat = "NEEDS-ACTION"
 
@@ -239,6 +242,24 @@ class Answer:
     comment: str | None = None
 
 
+def attendees_of(
+    connection: sa.Connection, meeting_ids: Collection[str]
+) -> dict[str, list[Attendee]]:
+    """Return the attendees of each of these meetings, by email, in one query per CHUNK
+    meetings; a meeting without attendees (or not stored) has an empty list."""
+    found: dict[str, list[Attendee]] = {meeting_id: [] for meeting_id in meeting_ids}
+    wanted = sorted(found)
+    for start in range(0, len(wanted), CHUNK):
+        rows = connection.execute(
+            sa.select(attendees)
+            .where(attendees.c.meeting_id.in_(wanted[start : start + CHUNK]))
+            .order_by(attendees.c.meeting_id, attendees.c.email)
+        )
+        for row in rows:
+            found[row.meeting_id].append(Attendee.model_validate(row))
+    return found
+
+
 def record_reply(
     connection: sa.Connection, meeting_id: str, answer: Answer, received_at: dt.datetime
 ) -> Reply:
@@ -280,6 +301,22 @@ def list_replies(connection: sa.Connection, meeting_id: str) -> list[Reply]:
         sa.select(replies).where(replies.c.meeting_id == meeting_id).order_by(replies.c.id)
     )
     return [Reply.model_validate(row) for row in rows]
+
+
+def replies_of(connection: sa.Connection, meeting_ids: Collection[str]) -> dict[str, list[Reply]]:
+    """Return the replies to each of these meetings, in the order they were recorded, in one
+    query per CHUNK meetings; a meeting without replies has an empty list."""
+    found: dict[str, list[Reply]] = {meeting_id: [] for meeting_id in meeting_ids}
+    wanted = sorted(found)
+    for start in range(0, len(wanted), CHUNK):
+        rows = connection.execute(
+            sa.select(replies)
+            .where(replies.c.meeting_id.in_(wanted[start : start + CHUNK]))
+            .order_by(replies.c.id)
+        )
+        for row in rows:
+            found[row.meeting_id].append(Reply.model_validate(row))
+    return found
 
 
 def list_booked(

@@ -82,6 +82,18 @@ def list_observations(
     return [Observation.model_validate(row) for row in rows]
 
 
+def observation_counts(connection: sa.Connection, training: str) -> dict[str, int]:
+    """Return how many observations each meeting of the training has, counted in SQL;
+    a meeting without any is left out."""
+    rows = connection.execute(
+        sa.select(observations.c.meeting_id, sa.func.count())
+        .join(meetings, meetings.c.id == observations.c.meeting_id)
+        .where(meetings.c.training == training)
+        .group_by(observations.c.meeting_id)
+    )
+    return {str(meeting_id): int(count) for meeting_id, count in rows}
+
+
 def _one(connection: sa.Connection, key: str) -> Observation:
     row = connection.execute(sa.select(observations).where(observations.c.key == key)).one()
     return Observation.model_validate(row)

@@ -34,6 +34,7 @@ from consult.store.claims import holder_id
 from consult.store.engine import create_store_engine, reading, writing
 from consult.store.history import Entry
 from consult.store.inbound import InboundKind, InboundMail
+from consult.store.known import PageMethods
 from consult.store.meetings import MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
@@ -78,7 +79,7 @@ def open_store(url: str, actor: str | None = None) -> Store:
     return Store(engine, actor)
 
 
-class Store(NotesMethods):
+class Store(NotesMethods, PageMethods):
     """The state database behind an engine; build it with `open_store`, end it with `close`."""
 
     def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:

@@ -15,7 +15,7 @@ from consult.errors import WorkspaceError
 from desk import registry as registry_form
 from desk import registry_entries as entries
 from desk import registry_import as importing
-from desk.endpoints.shared import Fields, form, in_thread, registry_workspace
+from desk.endpoints.shared import Fields, form, in_thread, registry_workspace, writing_thread
 from desk.resources import resources
 from desk.responses import DeskError, page
 
@@ -37,7 +37,7 @@ def registry(request: Request) -> HTMLResponse:
 async def registry_edit(request: Request) -> Response:
     """The form of an organisation or a contact (GET), or the posted edit saved or refused."""
     fields = await form(request) if request.method == "POST" else None
-    return await in_thread(_edit, request, fields)
+    return await writing_thread(request, _edit, request, fields)
 
 
 def _edit(request: Request, fields: Fields | None) -> Response:
@@ -107,7 +107,7 @@ def _keep(request: Request, name: str, content: bytes) -> Response:
 async def registry_import_preview(request: Request) -> Response:
     """An upload's preview or problems (GET); its cells corrected, or its import confirmed."""
     fields = await form(request) if request.method == "POST" else None
-    return await in_thread(_preview, request, fields)
+    return await writing_thread(request, _preview, request, fields)
 
 
 def _preview(request: Request, fields: Fields | None) -> Response:
@@ -165,7 +165,7 @@ def _preview(request: Request, fields: Fields | None) -> Response:
 async def registry_new(request: Request) -> Response:
     """The form of a new organisation, or of a new contact of one (GET); the entry added."""
     fields = await form(request) if request.method == "POST" else None
-    return await in_thread(_new, request, fields)
+    return await writing_thread(request, _new, request, fields)
 
 
 def _new(request: Request, fields: Fields | None) -> Response:
@@ -197,7 +197,7 @@ def _new(request: Request, fields: Fields | None) -> Response:
 async def registry_remove(request: Request) -> Response:
     """What removing an organisation or a contact would remove, or where it is used (GET); done."""
     fields = await form(request) if request.method == "POST" else None
-    return await in_thread(_remove, request, fields)
+    return await writing_thread(request, _remove, request, fields)
 
 
 def _remove(request: Request, fields: Fields | None) -> Response:

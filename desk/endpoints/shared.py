@@ -1,4 +1,4 @@
-"""What the endpoints share: the workspace read afresh, a known training, a form, Prefect.
+"""What the endpoints share: the workspace (kept while unchanged), a training, a form, Prefect.
 
 Forms are posted urlencoded; desk.security let one through only with its
 session's token, from the desk's own origin, up to FORM_LIMIT bytes, UTF-8.
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from consult.errors import Problem, WorkspaceError
-from consult.workspace.loading import STAKEHOLDERS, Workspace, load_registry, load_workspace
+from consult.workspace.loading import STAKEHOLDERS, Workspace, load_registry
 from desk.prefect_api import PrefectApi, PrefectUnavailable, WaitingRun
 from desk.resources import resources
 from desk.responses import DeskError
@@ -26,8 +26,9 @@ Fields = dict[str, list[str]]
 
 
 def workspace(request: Request) -> Workspace:
-    """Return the workspace, read afresh: an edited file shows at once."""
-    return load_workspace(resources(request).settings.workspace, require_training=False)
+    """Return the workspace, read again whenever one of its files changed: an edited file
+    shows at once (desk.workspaces)."""
+    return resources(request).workspaces.workspace()
 
 
 def registry_workspace(request: Request) -> tuple[Workspace, tuple[Problem, ...]]:
@@ -36,13 +37,12 @@ def registry_workspace(request: Request) -> tuple[Workspace, tuple[Problem, ...]
     When only training files have problems, the registry alone (no training): the
     registry may be what a training needs corrected, so it stays open.
     """
-    root = resources(request).settings.workspace
     try:
-        return load_workspace(root, require_training=False), ()
+        return workspace(request), ()
     except WorkspaceError as error:
         waiting = tuple(p for p in error.problems if p.file != STAKEHOLDERS)
         if len(waiting) == len(error.problems):
-            return load_registry(root), waiting
+            return load_registry(resources(request).settings.workspace), waiting
         raise
 
 
@@ -75,6 +75,18 @@ def waiting_runs(request: Request) -> tuple[WaitingRun, ...]:
 async def in_thread(function: Callable[..., Response], *args: Any) -> Response:
     """Return what `function` answers, run in a worker thread (it reads files and the store)."""
     return await run_in_threadpool(function, *args)
+
+
+async def writing_thread(
+    request: Request, function: Callable[..., Response], *args: Any
+) -> Response:
+    """Return what `function` answers, run in a worker thread; it may write the workspace's
+    files, so the workspace kept is dropped once it is done, whatever it answered."""
+    try:
+        return await run_in_threadpool(function, *args)
+    finally:
+        if request.method == "POST":
+            resources(request).workspaces.forget()
 
 
 async def form(request: Request) -> Fields:

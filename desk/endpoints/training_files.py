@@ -15,7 +15,7 @@ from consult.application import trainings
 from consult.errors import MISSING, Problem, StaleEdit
 from consult.workspace.training_file import file_version, path_of
 from desk import training_form
-from desk.endpoints.shared import Fields, form, in_thread
+from desk.endpoints.shared import Fields, form, writing_thread
 from desk.resources import resources
 from desk.responses import DeskError, page
 from desk.routes import url_path
@@ -25,7 +25,7 @@ from schemas.types import ID_PATTERN
 async def create_training(request: Request) -> Response:
     """The new-training form (GET), or the posted training written or refused."""
     fields = await form(request) if request.method == "POST" else None
-    return await in_thread(_create, request, fields)
+    return await writing_thread(request, _create, request, fields)
 
 
 def _create(request: Request, fields: Fields | None) -> Response:
@@ -59,7 +59,7 @@ def _create(request: Request, fields: Fields | None) -> Response:
 async def create_round(request: Request) -> Response:
     """The new-round form of a training (GET), or the posted round added or refused."""
     fields = await form(request) if request.method == "POST" else None
-    return await in_thread(_round, request, fields)
+    return await writing_thread(request, _round, request, fields)
 
 
 def _training_file(request: Request) -> tuple[Path, training_form.Outline]:
@@ -104,7 +104,7 @@ def _round(request: Request, fields: Fields | None) -> Response:
 async def create_meetings(request: Request) -> Response:
     """The form of meetings to add to a round (GET), or the posted meetings added or refused."""
     fields = await form(request) if request.method == "POST" else None
-    return await in_thread(_meetings, request, fields)
+    return await writing_thread(request, _meetings, request, fields)
 
 
 def _meetings(request: Request, fields: Fields | None) -> Response:
