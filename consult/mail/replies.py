@@ -31,7 +31,8 @@ from consult.mail.bounces import FoundNotice, Notice, read_notice
 from consult.mail.calendar import MAX_REPLY_BYTES, ReplyLine, parse_reply
 from consult.mail.comments import typed_text
 from consult.mail.mime import calendar_method
-from consult.store import Store
+from consult.store import Answer, Store
+from consult.store.meetings import AnswerRecorded
 from consult.workspace.loading import Workspace
 from schemas.state import Attendee, Meeting, MeetingStatus, PartStat
 
@@ -73,9 +74,34 @@ class InboxRead:
     """The bounces and automatic replies, which are no answers."""
     unreadable: list[Unreadable] = field(default_factory=list)
     """The mailbox's messages that could not be read at all (also among `problems`)."""
-    requests: list[tuple[str, bytes]] = field(default_factory=list)
-    """The mailbox's messages holding a COUNTER or a REFRESH, with where each was, for
-    `consult.mail.attendee_requests.read_messages` (inbox/ files are read there by name)."""
+    asks: list[Ask] = field(default_factory=list)
+    """The COUNTER and REFRESH calendars found, each with where it was and who sent it, for
+    `consult.mail.attendee_requests.read_asks`: taken out of the message read once."""
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A calendar asking the organiser something (a COUNTER or REFRESH): where, who, what."""
+
+    source: str
+    sender: str
+    """The From address of the email that carried it, lower-cased; "" for a bare `.ics` file."""
+    calendar: bytes
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What one email holds, from one parse: a bounce or automatic reply, or its calendars."""
+
+    notice: Notice | None
+    lines: list[ReplyLine]
+    """The answers of its REPLY calendars (none if it is a notice, or `problem` says why)."""
+    asks: list[bytes]
+    """Its COUNTER and REFRESH calendars."""
+    sender: str
+    has_calendar: bool
+    problem: str = ""
+    """Why it holds no answer, when it holds none (and is no notice)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +171,7 @@ def read_inbox(folder: Path) -> InboxRead:
     found: list[Found] = []
     problems: list[str] = []
     notices: list[FoundNotice] = []
+    asks: list[Ask] = []
     files = sorted(
         path for path in folder.iterdir() if path.suffix.lower() in SUFFIXES and path.is_file()
     )
@@ -153,11 +180,17 @@ def read_inbox(folder: Path) -> InboxRead:
         is_message = path.suffix.lower() == ".eml"
         try:
             data = _read_file(path, MAX_MESSAGE_BYTES if is_message else MAX_REPLY_BYTES)
-            notice = notice_in(data) if is_message else None
-            if notice is not None:
-                notices.append(FoundNotice(source, notice))
-                continue
-            lines = message_lines(data) if is_message else parse_reply(data)
+            if not is_message:
+                lines = _file_lines(source, data, asks)
+            else:
+                letter = read_letter(data)
+                asks += [Ask(source, letter.sender, calendar) for calendar in letter.asks]
+                if letter.notice is not None:
+                    notices.append(FoundNotice(source, letter.notice))
+                    continue
+                if letter.problem:
+                    raise InvalidCalendar(letter.problem)
+                lines = letter.lines
         except (InvalidCalendar, OSError) as error:
             problems.append(f"{source}: {error}")
             continue
@@ -165,7 +198,62 @@ def read_inbox(folder: Path) -> InboxRead:
             problems.append(f"{source}: {unreadable(error)}")
             continue
         found += [Found(source=source, line=line) for line in lines]
-    return InboxRead(found=found, problems=problems, notices=notices)
+    return InboxRead(found=found, problems=problems, notices=notices, asks=asks)
+
+
+def _file_lines(source: str, data: bytes, asks: list[Ask]) -> list[ReplyLine]:
+    """Return the answers of a bare `.ics` file; a COUNTER or REFRESH goes to `asks` unparsed."""
+    try:
+        method = calendar_method(data)
+    except CalendarError:
+        method = ""
+    if method in REQUEST_METHODS:
+        asks.append(Ask(source, "", data))
+        raise InvalidCalendar(f"not an iTIP REPLY: METHOD is {method}")
+    return parse_reply(data)
+
+
+def read_letter(data: bytes) -> Letter:
+    """Return what an email holds, parsing it once: a notice, its answers, its requests.
+
+    Raises InvalidCalendar for a message too large or too deeply nested to be read.
+    An answer without a COMMENT takes the text typed in the mail as its comment.
+    """
+    message = _parse_message(data)
+    notice = read_notice(message)
+    sender = parseaddr(str(message.get("From", "")))[1].strip().lower()
+    leaves = list(_leaves(message))
+    calendars = []
+    for part in leaves:
+        payload = part.get_payload(decode=True) if _is_calendar(part) else None
+        if isinstance(payload, bytes):
+            calendars.append((_declared_method(part) or _calendar_method(payload), payload))
+    asks = [payload for method, payload in calendars if method in REQUEST_METHODS]
+    if notice is not None:
+        return Letter(notice, [], asks, sender, bool(calendars))
+    try:
+        lines = _reply_lines(calendars, leaves)
+    except InvalidCalendar as error:
+        return Letter(None, [], asks, sender, bool(calendars), str(error))
+    return Letter(None, lines, asks, sender, True)
+
+
+def _reply_lines(calendars: list[tuple[str, bytes]], leaves: list[Message]) -> list[ReplyLine]:
+    """Return the answers of an email's REPLY calendars, or InvalidCalendar saying why none."""
+    lines: list[ReplyLine] = []
+    others: set[str] = set()
+    for method, payload in calendars:
+        if method != "REPLY":
+            others.add(method)
+            continue
+        lines += [line for line in parse_reply(payload) if line not in lines]
+    if not lines:
+        why = f" (its calendar's METHOD is {', '.join(sorted(others))})" if others else ""
+        raise InvalidCalendar(f"no iTIP REPLY in the message{why}")
+    if all(line.comment for line in lines):
+        return lines
+    typed = typed_text(leaves)  # no COMMENT: the words of the mail say it
+    return [line if line.comment else replace(line, comment=typed) for line in lines]
 
 
 def record_replies(store: Store, found: Sequence[Found]) -> RepliesReport:
@@ -175,12 +263,24 @@ def record_replies(store: Store, found: Sequence[Found]) -> RepliesReport:
     ignored. One to an earlier SEQUENCE is kept, but the store leaves the attendee's answer
     as it is. An answer recorded before from the same file is not recorded again.
     """
-    rows = []
-    for item in found:
-        line = item.line
-        meeting = store.meeting_by_uid(line.uid)
-        outcome = "ignored: unknown UID" if meeting is None else _record(store, meeting, item)
-        rows.append(ReplyOutcome(item.source, line.uid, line.email, outcome))
+    answers = [
+        (
+            item.line.uid,
+            Answer(
+                item.line.email,
+                item.line.partstat,
+                item.line.sequence,
+                item.source,
+                item.line.comment or None,
+            ),
+        )
+        for item in found
+    ]
+    done = store.record_answers(answers)  # one transaction for them all
+    rows = [
+        ReplyOutcome(item.source, item.line.uid, item.line.email, _outcome(item.line, recorded))
+        for item, recorded in zip(found, done, strict=True)
+    ]
     return RepliesReport(rows=rows)
 
 
@@ -305,27 +405,14 @@ def message_lines(data: bytes) -> list[ReplyLine]:
     A calendar sent both inline and as an attachment gives its answers once. An answer
     without a COMMENT takes the text typed in the mail as its comment (`typed_text`).
     """
-    lines: list[ReplyLine] = []
-    others: set[str] = set()
-    leaves = list(_leaves(_parse_message(data)))
+    message = _parse_message(data)
+    leaves = list(_leaves(message))
+    calendars = []
     for part in leaves:
-        if not _is_calendar(part):
-            continue
-        payload = part.get_payload(decode=True)
-        if not isinstance(payload, bytes):
-            continue
-        method = _declared_method(part) or _calendar_method(payload)
-        if method != "REPLY":
-            others.add(method)
-            continue
-        lines += [line for line in parse_reply(payload) if line not in lines]
-    if not lines:
-        why = f" (its calendar's METHOD is {', '.join(sorted(others))})" if others else ""
-        raise InvalidCalendar(f"no iTIP REPLY in the message{why}")
-    if all(line.comment for line in lines):
-        return lines
-    typed = typed_text(leaves)  # no COMMENT: the words of the mail say it
-    return [line if line.comment else replace(line, comment=typed) for line in lines]
+        payload = part.get_payload(decode=True) if _is_calendar(part) else None
+        if isinstance(payload, bytes):
+            calendars.append((_declared_method(part) or _calendar_method(payload), payload))
+    return _reply_lines(calendars, leaves)
 
 
 def message_calendars(data: bytes) -> tuple[str, list[tuple[str, bytes]]]:
@@ -437,27 +524,15 @@ def _calendar_method(payload: bytes) -> str:
         return "missing or unreadable"
 
 
-def _record(store: Store, meeting: Meeting, item: Found) -> str:
-    """Return what became of the answer to `meeting` after recording it if it is new."""
-    line = item.line
-    invited = {a.email.lower(): a for a in store.attendees(meeting.id)}
-    attendee = invited.get(line.email.lower())
-    if attendee is None:
+def _outcome(line: ReplyLine, recorded: AnswerRecorded) -> str:
+    """Return what became of the answer, in words."""
+    meeting = recorded.meeting
+    if meeting is None:
+        return "ignored: unknown UID"
+    if recorded.attendee is None:
         return "ignored: not invited"
-    key = (attendee.email.lower(), line.partstat, line.sequence, item.source)
-    if any(
-        (r.attendee.lower(), r.partstat, r.sequence, r.source) == key
-        for r in store.replies(meeting.id)
-    ):
+    if not recorded.new:
         return "already recorded"
-    store.record_reply(
-        meeting.id,
-        attendee.email,
-        line.partstat,
-        line.sequence,
-        item.source,
-        comment=line.comment or None,
-    )
     if line.sequence < meeting.sequence:
         return f"outdated (SEQUENCE {line.sequence} < {meeting.sequence})"
     return f"recorded {line.partstat}"

@@ -230,6 +230,20 @@ class Store(NotesMethods):
             answer = _meetings.Answer(attendee, partstat, sequence, source, comment)
             return _meetings.record_reply(connection, meeting_id, answer, received_at or _now())
 
+    def record_answers(
+        self,
+        answers: Sequence[tuple[str, _meetings.Answer]],
+        received_at: dt.datetime | None = None,
+    ) -> list[_meetings.AnswerRecorded]:
+        """Return what became of each (meeting UID, answer), recorded in one transaction.
+
+        Each answer is recorded once: one read before from the same file is not again.
+        """
+        if not answers:
+            return []
+        with writing(self._engine) as connection:
+            return _meetings.record_answers(connection, answers, received_at or _now())
+
     def replies(self, meeting_id: str) -> list[Reply]:
         """Return the replies to the meeting, in the order they were recorded."""
         with reading(self._engine) as connection:

@@ -137,7 +137,7 @@ def test_the_daily_run_records_the_answers_in_one_write_transaction(
         # a fresh meeting state: earlier runs' files are gone, these have new names
         for path in invited.settings.inbox.glob("answer-*.eml"):
             path.rename(path.with_name(f"run{answers}-{path.name}"))
-        engine = invited.store._engine  # noqa: SLF001 - counting the statements it runs
+        engine = invited.store._engine  # counting the statements it runs
         with Statements(engine) as seen:
             report = record_answers(invited)
         assert [r.outcome.split()[0] for r in report.rows] == ["recorded"] * answers
@@ -155,7 +155,7 @@ def test_recording_replies_grows_by_a_few_statements_per_answer(invited: Service
         fill_inbox(invited, answers)
         for path in invited.settings.inbox.glob("answer-*.eml"):
             path.rename(path.with_name(f"run{answers}-{path.name}"))
-        engine = invited.store._engine  # noqa: SLF001 - counting the statements it runs
+        engine = invited.store._engine  # counting the statements it runs
         with Statements(engine) as seen:
             record_replies(invited, round_ref(invited.workspace, "winter-2027"))
         statements.append(len(seen.seen))
