@@ -80,9 +80,7 @@ def store_round(store: Store, meetings: int) -> list[tuple[str, list[str]]]:
         )
     store.propose_round(SLUG, ROUND, proposals, [], "bench")
     store.decide_round(SLUG, ROUND, approve=True, actor="bench")
-    return [
-        (m.uid, [a.email for a in store.attendees(m.id)]) for m in store.meetings(SLUG, ROUND)
-    ]
+    return [(m.uid, [a.email for a in store.attendees(m.id)]) for m in store.meetings(SLUG, ROUND)]
 
 
 def answer(uid: str, email: str, partstat: str) -> bytes:

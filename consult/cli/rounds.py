@@ -116,7 +116,8 @@ def _confirm_first_send(
     """Return once a round's first send is confirmed (or needs no confirmation)."""
     from consult.application import send as sending
 
-    preview = sending.first_send_preview(built, round_, retry_rejected)
+    # Confirmed beforehand (--yes): the confirmation records the counts, nothing is rendered.
+    preview = sending.first_send_preview(built, round_, retry_rejected, examples=not yes)
     if preview is None:
         return
     if not yes:
