@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 
+from consult.store.engine import writing
 from consult.store.tables import attendees, meetings, messages, replies
 from schemas.state import Attendee, Meeting, MeetingStatus, PartStat, Reply
 
@@ -396,3 +397,21 @@ def _insert_answer(
             )
             .values(partstat=answer.partstat)
         )
+
+
+class AnswerMethods:
+    """The store's method for a run's answers, recorded as one batch (`Store` has it)."""
+
+    _engine: sa.Engine
+
+    def record_answers(
+        self, answers: Sequence[tuple[str, Answer]], received_at: dt.datetime | None = None
+    ) -> list[AnswerRecorded]:
+        """Return what became of each (meeting UID, answer), all recorded in one transaction.
+
+        Each answer is recorded once: one read before from the same file is not again.
+        """
+        if not answers:
+            return []
+        with writing(self._engine) as connection:
+            return record_answers(connection, answers, received_at or dt.datetime.now(dt.UTC))

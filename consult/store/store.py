@@ -34,7 +34,7 @@ from consult.store.claims import holder_id
 from consult.store.engine import create_store_engine, reading, writing
 from consult.store.history import Entry
 from consult.store.inbound import InboundKind, InboundMail
-from consult.store.meetings import MeetingPlan
+from consult.store.meetings import AnswerMethods, MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
 from consult.store.notes import NotesMethods
@@ -78,7 +78,7 @@ def open_store(url: str, actor: str | None = None) -> Store:
     return Store(engine, actor)
 
 
-class Store(NotesMethods):
+class Store(NotesMethods, AnswerMethods):
     """The state database behind an engine; build it with `open_store`, end it with `close`."""
 
     def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:
@@ -229,20 +229,6 @@ class Store(NotesMethods):
         with writing(self._engine) as connection:
             answer = _meetings.Answer(attendee, partstat, sequence, source, comment)
             return _meetings.record_reply(connection, meeting_id, answer, received_at or _now())
-
-    def record_answers(
-        self,
-        answers: Sequence[tuple[str, _meetings.Answer]],
-        received_at: dt.datetime | None = None,
-    ) -> list[_meetings.AnswerRecorded]:
-        """Return what became of each (meeting UID, answer), recorded in one transaction.
-
-        Each answer is recorded once: one read before from the same file is not again.
-        """
-        if not answers:
-            return []
-        with writing(self._engine) as connection:
-            return _meetings.record_answers(connection, answers, received_at or _now())
 
     def replies(self, meeting_id: str) -> list[Reply]:
         """Return the replies to the meeting, in the order they were recorded."""

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 import consult.mail.calendar
-import consult.mail.replies
+import consult.mail.letters
 from consult.application.references import round_ref
 from consult.application.replies import record_answers, record_replies
 from consult.application.services import Services
@@ -111,7 +111,7 @@ def counted(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int
 
 def test_each_inbox_file_is_parsed_once(invited: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     files = fill_inbox(invited, 9)
-    emails = counted(monkeypatch, consult.mail.replies, "_parse_message")
+    emails = counted(monkeypatch, consult.mail.letters, "_parse_message")
     calendars = counted(monkeypatch, consult.mail.calendar, "_parse")
 
     recorded = record_replies(invited, round_ref(invited.workspace, "winter-2027"))
