@@ -21,14 +21,13 @@ from consult.application.send import send_round
 from consult.application.services import Services
 from consult.errors import PlanningError
 from consult.mail.attendee_requests import (
-    Requests,
     answer_refreshes,
-    read_messages,
-    read_requests,
+    read_asks,
     record_counters,
     send_declinecounter,
 )
 from consult.mail.delivery import Delivered
+from consult.mail.replies import Ask, read_inbox
 from consult.planning.changes import check_time, find_meeting, move
 from consult.planning.problem import fetch_round_feeds
 from consult.store.proposals import Counter
@@ -57,21 +56,15 @@ class CounterReview:
     breaches: list[str]
 
 
-def read_inbox_requests(
-    built: Services, messages: Sequence[tuple[str, bytes]] = ()
-) -> InboxRequests:
-    """Return what became of the counter-proposals and refresh requests of inbox/ and `messages`.
+def read_inbox_requests(built: Services, asks: Sequence[Ask] | None = None) -> InboxRequests:
+    """Return what became of the counter-proposals and refresh requests of inbox/, or of `asks`.
 
-    `messages` are the emails with a COUNTER or REFRESH that the IMAP mailbox held
-    (`InboxRead.requests`). Each counter-proposal is recorded once; each REFRESH is
+    `asks` are the COUNTER and REFRESH calendars the inbox and the IMAP mailbox held
+    (`InboxRead.asks`), taken out of the messages when they were read; without them
+    the inbox/ folder is read. Each counter-proposal is recorded once; each REFRESH is
     answered with the meeting's current REQUEST, once per SEQUENCE.
     """
-    folder, mailbox = read_requests(built.settings.inbox), read_messages(messages)
-    found = Requests(
-        folder.counters + mailbox.counters,
-        folder.refreshes + mailbox.refreshes,
-        folder.problems + mailbox.problems,
-    )
+    found = read_asks(read_inbox(built.settings.inbox).asks if asks is None else asks)
     outcomes = record_counters(built.store, found.counters)
     refreshed = answer_refreshes(
         built.workspace,

@@ -7,6 +7,7 @@ clear error an unknown one gets, and every function after takes the result.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -59,3 +60,20 @@ def round_ref(workspace: Workspace, slug: str, round_id: str | None = None) -> R
     """Return the round asked for, or the training's first; raise an error naming the known ones."""
     training = training_ref(workspace, slug)
     return RoundRef(training, round_of(training.training, slug, round_id))
+
+
+def round_refs(
+    workspace: Workspace, slug: str, round_ids: Sequence[str] = (), *, every: bool = False
+) -> list[RoundRef]:
+    """Return the rounds asked for, in the order given (once each), every round, or the first.
+
+    Each is checked before any is returned: an unknown one raises the error naming the
+    known ones, so that a command acting on several does nothing rather than a part.
+    """
+    training = training_ref(workspace, slug)
+    if every:
+        return [RoundRef(training, r.id) for r in training.training.consultation.rounds]
+    if not round_ids:
+        return [round_ref(workspace, slug)]
+    asked = list(dict.fromkeys(round_ids))
+    return [RoundRef(training, round_of(training.training, slug, r)) for r in asked]

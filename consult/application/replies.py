@@ -49,7 +49,7 @@ def read_replies(built: Services, skip: Collection[str] = ()) -> InboxRead:
         problems=read.problems + remote.problems,
         notices=read.notices + remote.notices,
         unreadable=read.unreadable + remote.unreadable,
-        requests=read.requests + remote.requests,
+        asks=read.asks + remote.asks,
     )
 
 
@@ -67,7 +67,7 @@ def record_replies(built: Services, round_: RoundRef) -> RecordedReplies:
     """Return what became of every answer, counter-proposal and REFRESH read, each recorded once."""
     read = read_replies(built, skip=built.store.inbound_sources())
     report = record_inbox(built.store, read)
-    requests = read_inbox_requests(built, read.requests)
+    requests = read_inbox_requests(built, read.asks)
     reviews = review_counters(built, round_.training)
     status = round_status(built.workspace, built.store, round_.slug, round_.id)
     # a COUNTER or REFRESH is no REPLY, but no problem either: read_inbox_requests read it

@@ -59,9 +59,16 @@ def send_round(
     )
 
 
-def preview_round(built: Services, round_: RoundRef, retry_rejected: bool = False) -> Preview:
-    """Return what sending the round now would put out; nothing is claimed or sent."""
-    return preview.preview_round(mailing(built, round_), built.store, retry_rejected=retry_rejected)
+def preview_round(
+    built: Services, round_: RoundRef, retry_rejected: bool = False, *, examples: bool = True
+) -> Preview:
+    """Return what sending the round now would put out; nothing is claimed or sent.
+
+    Without `examples`, no message is rendered: the recipients only.
+    """
+    return preview.preview_round(
+        mailing(built, round_), built.store, retry_rejected=retry_rejected, examples=examples
+    )
 
 
 def preview_folder(settings: Settings, round_: RoundRef) -> Path:
@@ -82,16 +89,17 @@ def dry_run(built: Services, round_: RoundRef, retry_rejected: bool = False) -> 
 
 
 def first_send_preview(
-    built: Services, round_: RoundRef, retry_rejected: bool = False
+    built: Services, round_: RoundRef, retry_rejected: bool = False, *, examples: bool = True
 ) -> Preview | None:
     """Return what the round's first send would put out, or None when it needs no confirmation.
 
     It needs none when the round sent before or a confirmation is recorded, and
-    when nothing would go out.
+    when nothing would go out. Without `examples` (confirmed beforehand: `--yes`)
+    no message is rendered for it, the recipients are counted.
     """
     if not preview.first_send(built.store, round_.slug, round_.id):
         return None
-    shown = preview_round(built, round_, retry_rejected)
+    shown = preview_round(built, round_, retry_rejected, examples=examples)
     return shown if shown.recipients else None
 
 

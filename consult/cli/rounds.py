@@ -27,12 +27,34 @@ if TYPE_CHECKING:
     from consult.mail.preview import Preview
 
 
+RoundsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--round",
+        help="A round to act on; give it again for several (default: the training's first).",
+    ),
+]
+AllRoundsOption = Annotated[
+    bool, typer.Option("--all-rounds", help="Act on every round of the training, in its order.")
+]
+
+
+def _rounds(
+    built: Services, training: str, round_ids: list[str] | None, all_rounds: bool
+) -> list[RoundRef]:
+    """Return the rounds a command acts on, each checked before anything is done."""
+    from consult.application.references import round_refs
+
+    if all_rounds and round_ids:
+        raise typer.BadParameter("give --round or --all-rounds, not both", param_hint="--round")
+    return round_refs(built.workspace, training, round_ids or (), every=all_rounds)
+
+
 @app.command()
 def plan(
     training: TrainingArgument,
-    round_id: Annotated[
-        str | None, typer.Option("--round", help="The round to plan (default: the first).")
-    ] = None,
+    round_ids: RoundsOption = None,
+    all_rounds: AllRoundsOption = False,
     approve: Annotated[
         bool, typer.Option("--approve", help="Confirm the proposal at once, without review.")
     ] = False,
@@ -44,30 +66,35 @@ def plan(
     ] = USER,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Plan a consultation round: propose a time for each meeting, and store the proposal."""
+    """Plan a consultation round: propose a time for each meeting, and store the proposal.
+
+    --round again, or --all-rounds, plans several rounds in one run, in turn.
+    """
     from consult.application.plan import decide_plan, propose_plan
-    from consult.application.references import round_ref
     from consult.bootstrap import services
     from consult.planning.plan import schedule_markdown
 
+    # The workspace is loaded once, whatever the number of rounds.
     with services(settings_for(workspace), actor=by) as built:
-        round_ = round_ref(built.workspace, training, round_id)
-        result = propose_plan(built, round_, replan=replan, by=by)
-        out.print(schedule_markdown(built.workspace, result), soft_wrap=True, markup=False)
-        if approve:
-            meetings = decide_plan(built, round_, approve=True, by=by)
-            confirmed = sum(1 for m in meetings if m.status == "confirmed")
-            out.print(f"approved by {by}: {confirmed} meetings confirmed", soft_wrap=True)
-        else:
-            out.print("proposed; approve with --approve or in the Prefect UI", soft_wrap=True)
+        rounds = _rounds(built, training, round_ids, all_rounds)
+        for round_ in rounds:
+            if len(rounds) > 1:
+                out.print(f"## {training}, {round_.id}", soft_wrap=True, markup=False)
+            result = propose_plan(built, round_, replan=replan, by=by)
+            out.print(schedule_markdown(built.workspace, result), soft_wrap=True, markup=False)
+            if approve:
+                meetings = decide_plan(built, round_, approve=True, by=by)
+                confirmed = sum(1 for m in meetings if m.status == "confirmed")
+                out.print(f"approved by {by}: {confirmed} meetings confirmed", soft_wrap=True)
+            else:
+                out.print("proposed; approve with --approve or in the Prefect UI", soft_wrap=True)
 
 
 @app.command()
 def send(
     training: TrainingArgument,
-    round_id: Annotated[
-        str | None, typer.Option("--round", help="The round (default: the first).")
-    ] = None,
+    round_ids: RoundsOption = None,
+    all_rounds: AllRoundsOption = False,
     workspace: WorkspaceOption = None,
     retry_rejected: Annotated[
         bool,
@@ -93,21 +120,30 @@ def send(
     """Send the invitations, updates and cancellations a round calls for, each once.
 
     A round's first send shows what will go out and asks first (or needs --yes).
+    --round again, or --all-rounds, sends several rounds in one run, in turn.
     """
     from consult.application import send as sending
-    from consult.application.references import round_ref
     from consult.bootstrap import services
 
+    rerun = False
+    # The workspace is loaded once, whatever the number of rounds; each round is sent
+    # (and its delivery shown) before the next, so that one waiting for a confirmation
+    # stops the command with the rounds before it sent and told.
     with services(settings_for(workspace), actor=by) as built:
-        round_ = round_ref(built.workspace, training, round_id)
-        if dry_run:
-            done = sending.dry_run(built, round_, retry_rejected)
-            print_preview(done.preview)
-            out.print(done.summary(), soft_wrap=True, markup=False)
-            return
-        _confirm_first_send(built, round_, retry_rejected, yes, by)
-        report = sending.send_round(built, round_, retry_rejected=retry_rejected)
-    print_delivery(f"Delivery: {training}, {round_.id}", report, "consult send")
+        for round_ in _rounds(built, training, round_ids, all_rounds):
+            if dry_run:
+                done = sending.dry_run(built, round_, retry_rejected)
+                print_preview(done.preview)
+                out.print(done.summary(), soft_wrap=True, markup=False)
+                continue
+            _confirm_first_send(built, round_, retry_rejected, yes, by)
+            report = sending.send_round(built, round_, retry_rejected=retry_rejected)
+            try:
+                print_delivery(f"Delivery: {training}, {round_.id}", report, "consult send")
+            except SystemExit:
+                rerun = True  # the next rounds are sent all the same; the exit says rerun
+    if rerun:
+        raise SystemExit(1)
 
 
 def _confirm_first_send(
@@ -116,7 +152,8 @@ def _confirm_first_send(
     """Return once a round's first send is confirmed (or needs no confirmation)."""
     from consult.application import send as sending
 
-    preview = sending.first_send_preview(built, round_, retry_rejected)
+    # Confirmed beforehand (--yes): the confirmation records the counts, nothing is rendered.
+    preview = sending.first_send_preview(built, round_, retry_rejected, examples=not yes)
     if preview is None:
         return
     if not yes:

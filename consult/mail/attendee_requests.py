@@ -29,7 +29,7 @@ from consult.mail.mailing import Mailing, mailing
 from consult.mail.mime import RawMessage
 from consult.mail.news import news_for
 from consult.mail.render import render_message
-from consult.mail.replies import REQUEST_METHODS, SUFFIXES, message_calendars
+from consult.mail.replies import REQUEST_METHODS, Ask, read_inbox
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import Store
@@ -158,40 +158,24 @@ def _counter(event: Component, uid: str, proposer: str) -> CounterLine:
 
 def read_requests(folder: Path) -> Requests:
     """Return the COUNTERs and REFRESHes in the folder's `*.eml` and `*.ics` files, by name."""
+    return read_asks(read_inbox(folder).asks)
+
+
+def read_asks(asks: Sequence[Ask]) -> Requests:
+    """Return the COUNTERs and REFRESHes of the calendars taken out of the messages read.
+
+    Each calendar is parsed here, once; a bad one is a problem naming where it was.
+    """
     requests = Requests([], [], [])
-    if not folder.is_dir():
-        return requests
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES):
-        source = f"{folder.name}/{path.name}"
+    for ask in asks:
         try:
-            _add(requests, source, path.read_bytes(), path.suffix.lower() == ".eml")
-        except OSError as error:
-            requests.problems.append(f"{source}: {error}")
+            counters, refreshes = parse_requests(ask.calendar, ask.sender)
+        except InvalidCalendar as error:
+            requests.problems.append(f"{ask.source}: {error}")
+            continue
+        requests.counters.extend((ask.source, line) for line in counters)
+        requests.refreshes.extend((ask.source, line) for line in refreshes)
     return requests
-
-
-def read_messages(messages: Sequence[tuple[str, bytes]]) -> Requests:
-    """Return the COUNTERs and REFRESHes of emails read elsewhere (the IMAP mailbox), by source."""
-    requests = Requests([], [], [])
-    for source, data in messages:
-        _add(requests, source, data, True)
-    return requests
-
-
-def _add(requests: Requests, source: str, data: bytes, is_message: bool) -> None:
-    """Add the requests of one email (or bare calendar) to `requests`, or the problem with it."""
-    try:
-        if is_message:
-            sender, parts = message_calendars(data)
-            calendars = [payload for method, payload in parts if method in METHODS]
-        else:
-            sender, calendars = "", [data]
-        for calendar in calendars:
-            counters, refreshes = parse_requests(calendar, sender)
-            requests.counters.extend((source, line) for line in counters)
-            requests.refreshes.extend((source, line) for line in refreshes)
-    except InvalidCalendar as error:
-        requests.problems.append(f"{source}: {error}")
 
 
 def record_counters(store: Store, found: Sequence[tuple[str, CounterLine]]) -> list[str]:

@@ -29,14 +29,11 @@ from typing import Literal
 from consult.errors import ImapError, InvalidCalendar
 from consult.mail.bounces import FoundNotice
 from consult.mail.replies import (
-    REQUEST_METHODS,
+    Ask,
     Found,
     InboxRead,
     Unreadable,
-    has_calendar,
-    message_calendars,
-    message_lines,
-    notice_in,
+    read_letter,
     unreadable,
 )
 
@@ -122,7 +119,7 @@ def _read(
     problems: list[str] = []
     notices: list[FoundNotice] = []
     broken: list[Unreadable] = []
-    requests: list[tuple[str, bytes]] = []
+    asks: list[Ask] = []
     for start in range(0, len(uids), BATCH):
         batch = ",".join(uids[start : start + BATCH])
         status, data = client.uid("FETCH", batch, "(UID BODY.PEEK[])")
@@ -136,14 +133,16 @@ def _read(
             source = mailbox.url(uidvalidity, uid.group(1).decode() if uid else "?")
             body = item[1]
             try:
-                notice = notice_in(body)
-                if notice is not None:
-                    notices.append(FoundNotice(source, notice))
-                elif _asks(body):
+                letter = read_letter(body)  # the one parse of this message
+                if letter.notice is not None:
+                    notices.append(FoundNotice(source, letter.notice))
+                elif letter.asks:
                     # A COUNTER or REFRESH: read by consult.mail.attendee_requests, answered once
-                    requests.append((source, body))
-                elif has_calendar(body):
-                    found += [Found(source=source, line=line) for line in message_lines(body)]
+                    asks += [Ask(source, letter.sender, calendar) for calendar in letter.asks]
+                elif letter.problem and letter.has_calendar:
+                    raise InvalidCalendar(letter.problem)
+                elif letter.has_calendar:
+                    found += [Found(source=source, line=line) for line in letter.lines]
             except InvalidCalendar as error:
                 reason = str(error)
             except Exception as error:  # one malformed message must not stop the mailbox
@@ -153,14 +152,7 @@ def _read(
             # A message in the mailbox never changes: what cannot be read now never can.
             problems.append(f"{source}: {reason}")
             broken.append(Unreadable(source, reason))
-    return InboxRead(
-        found=found, problems=problems, notices=notices, unreadable=broken, requests=requests
-    )
-
-
-def _asks(body: bytes) -> bool:
-    """Return whether an email's calendars hold a COUNTER or a REFRESH (no answer, a request)."""
-    return any(method in REQUEST_METHODS for method, _ in message_calendars(body)[1])
+    return InboxRead(found=found, problems=problems, notices=notices, unreadable=broken, asks=asks)
 
 
 def _quoted(folder: str) -> str:

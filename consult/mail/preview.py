@@ -126,15 +126,23 @@ def preview_round(
     store: Store,
     meetings: Collection[str] | None = None,
     retry_rejected: bool = False,
+    *,
+    examples: bool = True,
 ) -> Preview:
-    """Return what a send of the round (or of those meetings) would put out now."""
+    """Return what a send of the round (or of those meetings) would put out now.
+
+    Without `examples` no message is rendered: who gets what, counted from the ledger
+    and the attendees, is all a confirmation given beforehand (`consult send --yes`) needs.
+    """
     found = pending(mail, store, meetings, retry_rejected)
-    examples: dict[Language, RawMessage] = {}
+    if not examples:
+        return Preview(mail.slug, mail.round_id, mail.sender, tuple(r for _, r in found), {})
+    shown: dict[Language, RawMessage] = {}
     # A stakeholder's message first: the one to check is what the organisations read.
     for item, recipient in sorted(found, key=lambda pair: pair[1].organisation == FACILITATOR):
-        if recipient.language not in examples:
-            examples[recipient.language] = _built(item, mail.sender)
-    return Preview(mail.slug, mail.round_id, mail.sender, tuple(r for _, r in found), examples)
+        if recipient.language not in shown:
+            shown[recipient.language] = _built(item, mail.sender)
+    return Preview(mail.slug, mail.round_id, mail.sender, tuple(r for _, r in found), shown)
 
 
 def write_preview(

@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 
+from consult.store.engine import writing
 from consult.store.tables import attendees, meetings, messages, replies
 from schemas.state import Attendee, Meeting, MeetingStatus, PartStat, Reply
 
@@ -333,3 +334,121 @@ def list_booked(
     for meeting_id, email in connection.execute(people.where(meetings.c.status.in_(statuses))):
         emails[meeting_id].append(email)
     return [(Meeting.model_validate(row), tuple(emails[row.id])) for row in rows]
+
+
+@dataclass(frozen=True)
+class AnswerRecorded:
+    """What became of one answer of a batch: its meeting, who it is from, whether it is new.
+
+    `meeting` is None when no meeting has the UID, `attendee` (the invited address as
+    stored) None when the meeting does not invite the sender; `new` is False for an
+    answer recorded before from the same file.
+    """
+
+    meeting: Meeting | None
+    attendee: str | None
+    new: bool
+
+
+_CHUNK = 500
+"""The most values bound in one IN (...): well under SQLite's limit on parameters."""
+
+
+def record_answers(
+    connection: sa.Connection, answers: Sequence[tuple[str, Answer]], received_at: dt.datetime
+) -> list[AnswerRecorded]:
+    """Return what became of each (UID, answer), after recording those new, in this transaction.
+
+    The meetings, their attendees and their replies are read once for the whole batch;
+    each new answer then costs an INSERT, and an UPDATE of the attendee's answer when it
+    is to the meeting's current SEQUENCE (one to an earlier one is kept, but not counted).
+    """
+    require_aware(received_at, "replies: received_at")
+    by_uid: dict[str, Meeting] = {}
+    uids = sorted({uid for uid, _ in answers})
+    for start in range(0, len(uids), _CHUNK):
+        rows = connection.execute(
+            sa.select(meetings).where(meetings.c.uid.in_(uids[start : start + _CHUNK]))
+        )
+        by_uid.update((row.uid, Meeting.model_validate(row)) for row in rows)
+    ids = sorted(m.id for m in by_uid.values())
+    invited: dict[str, dict[str, str]] = {id: {} for id in ids}
+    seen: set[tuple[str, str, str, int, str]] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        people = connection.execute(
+            sa.select(attendees.c.meeting_id, attendees.c.email)
+            .where(attendees.c.meeting_id.in_(chunk))
+            .order_by(attendees.c.email)
+        )
+        for meeting_id, email in people:
+            invited[meeting_id][email.lower()] = email
+        known = connection.execute(
+            sa.select(
+                replies.c.meeting_id,
+                replies.c.attendee,
+                replies.c.partstat,
+                replies.c.sequence,
+                replies.c.source,
+            ).where(replies.c.meeting_id.in_(chunk))
+        )
+        seen.update((m, a.lower(), p, s, src) for m, a, p, s, src in known)
+    done = []
+    for uid, answer in answers:
+        meeting = by_uid.get(uid)
+        email = None if meeting is None else invited[meeting.id].get(answer.attendee.lower())
+        if meeting is None or email is None:
+            done.append(AnswerRecorded(meeting, email, False))
+            continue
+        key = (meeting.id, email.lower(), answer.partstat, answer.sequence, answer.source)
+        if key in seen:
+            done.append(AnswerRecorded(meeting, email, False))
+            continue
+        seen.add(key)
+        _insert_answer(connection, meeting, replace(answer, attendee=email), received_at)
+        done.append(AnswerRecorded(meeting, email, True))
+    return done
+
+
+def _insert_answer(
+    connection: sa.Connection, meeting: Meeting, answer: Answer, received_at: dt.datetime
+) -> None:
+    """Insert the answer; one to the meeting's current SEQUENCE sets the attendee's answer."""
+    connection.execute(
+        sa.insert(replies).values(
+            meeting_id=meeting.id,
+            attendee=answer.attendee,
+            partstat=answer.partstat,
+            sequence=answer.sequence,
+            received_at=received_at,
+            source=answer.source,
+            comment=answer.comment or None,
+        )
+    )
+    if answer.sequence >= meeting.sequence:
+        connection.execute(
+            sa.update(attendees)
+            .where(
+                attendees.c.meeting_id == meeting.id,
+                sa.func.lower(attendees.c.email) == answer.attendee.lower(),
+            )
+            .values(partstat=answer.partstat)
+        )
+
+
+class AnswerMethods:
+    """The store's method for a run's answers, recorded as one batch (`Store` has it)."""
+
+    _engine: sa.Engine
+
+    def record_answers(
+        self, answers: Sequence[tuple[str, Answer]], received_at: dt.datetime | None = None
+    ) -> list[AnswerRecorded]:
+        """Return what became of each (meeting UID, answer), all recorded in one transaction.
+
+        Each answer is recorded once: one read before from the same file is not again.
+        """
+        if not answers:
+            return []
+        with writing(self._engine) as connection:
+            return record_answers(connection, answers, received_at or dt.datetime.now(dt.UTC))

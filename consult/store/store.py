@@ -35,7 +35,7 @@ from consult.store.engine import create_store_engine, reading, writing
 from consult.store.history import Entry
 from consult.store.inbound import InboundKind, InboundMail
 from consult.store.known import PageMethods
-from consult.store.meetings import MeetingPlan
+from consult.store.meetings import AnswerMethods, MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
 from consult.store.notes import NotesMethods
@@ -79,7 +79,7 @@ def open_store(url: str, actor: str | None = None) -> Store:
     return Store(engine, actor)
 
 
-class Store(NotesMethods, PageMethods):
+class Store(NotesMethods, PageMethods, AnswerMethods):
     """The state database behind an engine; build it with `open_store`, end it with `close`."""
 
     def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:

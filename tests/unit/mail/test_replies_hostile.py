@@ -16,7 +16,7 @@ import pytest
 
 from consult.errors import InvalidCalendar
 from consult.mail import calendar as calendar_module
-from consult.mail import replies as replies_module
+from consult.mail import letters as letters_module
 from consult.mail.calendar import MAX_REPLY_BYTES, MAX_REPLY_EVENTS, parse_reply
 from consult.mail.replies import (
     MAX_MESSAGE_BYTES,
@@ -109,7 +109,7 @@ def work(monkeypatch: pytest.MonkeyPatch) -> Work:
         return read_bytes(path)
 
     monkeypatch.setattr(calendar_module, "_parse", parse_counted)
-    monkeypatch.setattr(replies_module, "BytesParser", CountingParser)
+    monkeypatch.setattr(letters_module, "BytesParser", CountingParser)  # the one parser of emails
     monkeypatch.setattr(Path, "read_bytes", read_counted)
     return done
 
