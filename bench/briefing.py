@@ -164,14 +164,12 @@ def write_workspace(root: Path, sizes: Sizes) -> None:
     )
 
 
-def fill_store(url: str, sizes: Sizes) -> None:
-    """Store one held meeting per organisation and the observations of `sizes`, in bulk."""
-    rng = random.Random(7)
+def plan_meetings(url: str, sizes: Sizes, start: dt.datetime, every: dt.timedelta) -> None:
+    """Store one confirmed online meeting an hour long per organisation, `every` apart."""
     with open_store(url) as store:
-        start = dt.datetime(2026, 12, 1, 7, tzinfo=dt.UTC)
         for i in range(sizes.organisations):
             meeting_id = f"{SLUG}/{ROUND}/org-{i:02d}"
-            begins = start + dt.timedelta(hours=i)
+            begins = start + every * i
             store.upsert_meeting(
                 MeetingPlan(
                     id=meeting_id,
@@ -184,6 +182,12 @@ def fill_store(url: str, sizes: Sizes) -> None:
                 )
             )
             store.set_meeting_status(meeting_id, "confirmed", "bench")
+
+
+def fill_store(url: str, sizes: Sizes) -> None:
+    """Store one held meeting per organisation and the observations of `sizes`, in bulk."""
+    rng = random.Random(7)
+    plan_meetings(url, sizes, dt.datetime(2026, 12, 1, 7, tzinfo=dt.UTC), dt.timedelta(hours=1))
     rows = []
     for n in range(sizes.observations):
         org = rng.randrange(sizes.organisations)

@@ -29,9 +29,9 @@ if not __package__:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._args import options
-from bench.briefing import OBSERVATION_KINDS, ROUND, SLUG, Sizes, write_workspace
+from bench.briefing import OBSERVATION_KINDS, ROUND, SLUG, Sizes, plan_meetings, write_workspace
 from consult.notes.importing import import_folder
-from consult.store import MeetingPlan, open_store
+from consult.store import open_store
 from consult.store.engine import create_store_engine
 from consult.store.tables import audit, observations
 from consult.workspace.loading import load_workspace
@@ -44,27 +44,9 @@ QUICK = (Sizes(organisations=20, themes=5, observations=1_000),)
 ROWS_PER_FILE = 1_000
 NOW = dt.datetime(2027, 1, 20, 8, tzinfo=dt.UTC)
 START = dt.datetime(2026, 12, 1, 7, tzinfo=dt.UTC)
+EVERY = dt.timedelta(minutes=10)
+"""One held meeting per organisation, ten minutes apart from START (one day)."""
 HEADER = "meeting,round,organisation,date,kind,theme,severity,text,confidentiality\n"
-
-
-def plan_meetings(url: str, sizes: Sizes) -> None:
-    """Store one held meeting per organisation, ten minutes apart from START (one day)."""
-    with open_store(url) as store:
-        for i in range(sizes.organisations):
-            begins = START + dt.timedelta(minutes=10 * i)
-            meeting_id = f"{SLUG}/{ROUND}/org-{i:02d}"
-            store.upsert_meeting(
-                MeetingPlan(
-                    id=meeting_id,
-                    training=SLUG,
-                    round=ROUND,
-                    organisation=f"org-{i:02d}",
-                    format="online",
-                    start=begins,
-                    end=begins + dt.timedelta(hours=1),
-                )
-            )
-            store.set_meeting_status(meeting_id, "confirmed", "bench")
 
 
 def write_notes(folder: Path, sizes: Sizes) -> int:
@@ -108,7 +90,7 @@ def measure(sizes: Sizes, tmp: Path) -> None:
     files = write_notes(root / "notes", sizes)
     workspace = load_workspace(root)
     url = f"sqlite:///{root / '.consult' / 'state.db'}"
-    plan_meetings(url, sizes)
+    plan_meetings(url, sizes, START, EVERY)
     with open_store(url) as store:
         began = time.perf_counter()
         first = import_folder(workspace, store, SLUG, root / "notes", "bench", NOW)
@@ -134,7 +116,7 @@ def measure(sizes: Sizes, tmp: Path) -> None:
         ]
     engine.dispose()
     bound_url = f"sqlite:///{tmp / f'bound-{sizes.observations}' / 'state.db'}"
-    plan_meetings(bound_url, sizes)
+    plan_meetings(bound_url, sizes, START, EVERY)
     bound = lower_bound(bound_url, rows, logged)
     print(
         f"{sizes.observations:,} observations in {files} CSV files "
