@@ -325,10 +325,7 @@ def counter_rows(
 
 def sent_packs(store: Store, slug: str) -> dict[int, int]:
     """Return, per version of the pack, how many of its emails were sent."""
-    sent: Counter[int] = Counter()
-    for message in store.messages():
-        if message.meeting_id == f"{slug}/briefing" and message.status == "sent":
-            sent[message.sequence] += 1
+    sent = Counter(m.sequence for m in store.messages(f"{slug}/briefing", "sent"))
     return dict(sent)
 
 
@@ -339,8 +336,8 @@ def inbox_unread(inbox: Path, store: Store, slugs: Iterable[str]) -> int:
     read = set(store.inbound_sources())
     for slug in slugs:
         read |= {c.source for c in store.counters(f"{slug}/")}
-        for meeting in store.meetings(slug):
-            read |= {r.source for r in store.replies(meeting.id)}
+        replies = store.replies_of([m.id for m in store.meetings(slug)])
+        read |= {r.source for answers in replies.values() for r in answers}
     return sum(
         1
         for path in inbox.iterdir()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from consult.workspace.people import UNKNOWN, Person
+from desk.paging import Window, window
 from desk.wording import local, words
 from schemas.state import Message
 
@@ -37,10 +38,15 @@ class Delivery:
     totals: Mapping[str, int]
     kinds: Mapping[str, int]
     messages: tuple[MessageRow, ...]
+    """The rows of the page `shown`."""
+    shown: Window
 
 
-def delivery(messages: Sequence[Message], people: Mapping[str, Person], zone: ZoneInfo) -> Delivery:
-    """Return the ledger of `messages`, each recipient named from `people` (by lower-case email)."""
+def delivery(
+    messages: Sequence[Message], people: Mapping[str, Person], zone: ZoneInfo, page: int = 1
+) -> Delivery:
+    """Return the ledger of `messages`, each recipient named from `people` (by lower-case
+    email): its totals, and the rows of page `page` (failures first)."""
     ordered = sorted(
         messages,
         key=lambda m: (
@@ -50,6 +56,7 @@ def delivery(messages: Sequence[Message], people: Mapping[str, Person], zone: Zo
             m.id,
         ),
     )
+    shown = window(len(ordered), page)
     rows = tuple(
         MessageRow(
             status=words(m.status),
@@ -62,7 +69,7 @@ def delivery(messages: Sequence[Message], people: Mapping[str, Person], zone: Zo
             error=m.error or "",
             sent_at=local(m.sent_at, zone) if m.sent_at else "",
         )
-        for m in ordered
+        for m in ordered[shown.start : shown.stop]
     )
     totals = Counter(words(m.status) for m in ordered)
     quiet = [words(s) for s in QUIET_STATUSES]
@@ -71,4 +78,5 @@ def delivery(messages: Sequence[Message], people: Mapping[str, Person], zone: Zo
         totals={status: totals[status] for status in order},
         kinds=dict(sorted(Counter(words(m.kind) for m in ordered).items())),
         messages=rows,
+        shown=shown,
     )

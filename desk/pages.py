@@ -43,6 +43,7 @@ from desk.audit import FIRST_PAGE, AuditQuery, AuditView, audit_view
 from desk.delivery import Delivery, delivery
 from desk.meetings import MeetingRow, meeting_row, with_mail
 from desk.packs import PackVersion, pack_versions
+from desk.paging import FIRST, Paging, Window, window
 from desk.wording import answer_words
 from schemas.state import Attendee, Meeting
 from schemas.training import Quorum, Training
@@ -145,8 +146,10 @@ class RoundView:
     earliest: dt.date
     latest: dt.date
     meetings: tuple[MeetingRow, ...]
+    """The rows of the page shown (`shown`) of the round's meetings."""
     waiting: bool
     """Its schedule is proposed and waits for the coordinator's decision."""
+    shown: Window = field(default_factory=lambda: window(0, 1))
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,7 @@ class TrainingPage:
     steps: tuple[TimelineRow, ...]
     rounds: tuple[RoundView, ...]
     answers: tuple[AnswerRow, ...]
+    """The page `answers_shown` of the answers per organisation."""
     answer_columns: tuple[str, ...]
     delivery: Delivery
     packs: tuple[PackVersion, ...]
@@ -180,6 +184,7 @@ class TrainingPage:
     """What waits for the coordinator, one line each."""
     influence: Grid | None = None
     """The training's organisations by influence and interest, as the pack's annex has them."""
+    answers_shown: Window = field(default_factory=lambda: window(0, 1))
 
 
 def training_page(
@@ -192,15 +197,16 @@ def training_page(
     *,
     lead_working_days: int = LEAD_WORKING_DAYS,
     audit: AuditQuery = FIRST_PAGE,
+    paging: Paging = FIRST,
 ) -> TrainingPage:
     """Return the training page of `slug` as it stands at `now` (aware).
 
     A meeting without its quorum waits for the coordinator with the free times
-    it could move to: only then are its round's busy-time `feeds` asked.
+    it could move to: only then are its round's busy-time `feeds` asked. Long tables
+    hold the page `paging` asks for (`desk.paging`).
     """
-    training = workspace.training(slug)
+    training, known = workspace.training(slug), Known.read(store, slug)
     zone = ZoneInfo(training.timezone)
-    known = Known.read(store, slug)
     meetings, attendees, messages = known.meetings, known.attendees, known.messages
     noted = Counter(known.noted)
     today = local_day(training, now)
@@ -211,10 +217,10 @@ def training_page(
     countered = countered_meetings(store, f"{slug}/")
     names = organisation_names(workspace)
     facilitators = {f.id: f.name for f in training.consultation.facilitators}
-    invited = invited_at(messages)
-    notices = mail_notices(store, messages, meetings, attendees)
-    rows = {
-        m.id: with_mail(
+    invited, notices = invited_at(messages), mail_notices(store, messages, meetings, attendees)
+
+    def row(m: Meeting) -> MeetingRow:
+        return with_mail(
             meeting_row(
                 m,
                 attendees[m.id],
@@ -229,9 +235,8 @@ def training_page(
             ),
             notices,
         )
-        for m in meetings
-    }
-    rounds = _rounds(training, meetings, rows)
+
+    rounds = _rounds(training, meetings, row, paging)
     progress = timeline_progress(store, slug, known)
     steps = _timeline_rows(slug, training, today, progress)
     ahead = {
@@ -240,6 +245,7 @@ def training_page(
     answers, columns = _answers(
         meetings, attendees, names, training.consultation.quorum, lacking, ahead
     )
+    shown = window(len(answers), paging.answers)
     return TrainingPage(
         slug=slug,
         training=training,
@@ -247,9 +253,12 @@ def training_page(
         today=today,
         steps=steps,
         rounds=rounds,
-        answers=answers,
+        answers=answers[shown.start : shown.stop],
+        answers_shown=shown,
         answer_columns=columns,
-        delivery=delivery(messages, people_of(workspace, slug, attendees.values()), zone),
+        delivery=delivery(
+            messages, people_of(workspace, slug, attendees.values()), zone, paging.delivery
+        ),
         packs=pack_versions(store, slug, out_dir, zone),
         audit=audit_view(store, slug, {m.id for m in meetings}, zone, audit),
         waiting=_waiting(
@@ -261,19 +270,31 @@ def training_page(
 
 
 def _rounds(
-    training: Training, meetings: Sequence[Meeting], rows: Mapping[str, MeetingRow]
+    training: Training,
+    meetings: Sequence[Meeting],
+    row: Callable[[Meeting], MeetingRow],
+    paging: Paging,
 ) -> tuple[RoundView, ...]:
-    """Return each round of the training with its meetings' rows, in the order of `meetings`."""
-    return tuple(
-        RoundView(
-            round_.id,
-            round_.earliest,
-            round_.latest,
-            tuple(rows[m.id] for m in meetings if m.round == round_.id),
-            any(m.status == "proposed" for m in meetings if m.round == round_.id),
+    """Return each round of the training with the rows of the page `paging` asks for of its
+    meetings (in the order of `meetings`); rows are built for those alone."""
+    by_round: dict[str, list[Meeting]] = {}
+    for m in meetings:
+        by_round.setdefault(m.round, []).append(m)
+    views = []
+    for round_ in training.consultation.rounds:
+        own = by_round.get(round_.id, [])
+        shown = window(len(own), paging.of_round(round_.id))
+        views.append(
+            RoundView(
+                round_.id,
+                round_.earliest,
+                round_.latest,
+                tuple(row(m) for m in own[shown.start : shown.stop]),
+                any(m.status == "proposed" for m in own),
+                shown,
+            )
         )
-        for round_ in training.consultation.rounds
-    )
+    return tuple(views)
 
 
 def _waiting(

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from consult.store.prefixes import starts_with
 from consult.store.tables import audit, claimants
 from schemas.state import AuditEvent
 
@@ -73,7 +74,7 @@ def page_about(
     empty: all), in three queries whatever the log's length."""
     about = sa.or_(
         audit.c.subject.in_(sorted(subjects)),
-        *(audit.c.subject.startswith(prefix, autoescape=True) for prefix in prefixes),
+        *(starts_with(audit.c.subject, prefix) for prefix in prefixes),
     )
     actions = frozenset(
         connection.execute(sa.select(audit.c.action).where(about).distinct()).scalars()
@@ -82,7 +83,7 @@ def page_about(
     if kind:
         kept = sa.and_(
             about,
-            sa.or_(audit.c.action == kind, audit.c.action.startswith(f"{kind}.", autoescape=True)),
+            sa.or_(audit.c.action == kind, starts_with(audit.c.action, f"{kind}.")),
         )
     total = connection.execute(sa.select(sa.func.count()).select_from(audit).where(kept)).scalar()
     pages = max(1, -(-(total or 0) // size))

@@ -42,6 +42,7 @@ import sqlalchemy as sa
 
 from consult.actors import UNKNOWN_ACTOR
 from consult.csvsafe import neutralise_row
+from consult.store.prefixes import starts_with
 from consult.store.tables import audit, claimants, inbound, meetings, messages, replies
 
 
@@ -90,8 +91,8 @@ def of_kind(action: str, kinds: Collection[str]) -> bool:
 def _audited(connection: sa.Connection, training: str) -> Iterator[Entry]:
     about = sa.or_(
         audit.c.subject == training,
-        audit.c.subject.startswith(f"{training}/", autoescape=True),
-        audit.c.subject.startswith(f"timeline/{training}/", autoescape=True),
+        starts_with(audit.c.subject, f"{training}/"),
+        starts_with(audit.c.subject, f"timeline/{training}/"),
     )
     for row in connection.execute(sa.select(audit).where(about).order_by(audit.c.id)):
         yield Entry(row.at, row.actor, row.action, row.subject, dict(row.detail or {}))
@@ -121,7 +122,7 @@ def _ledger(connection: sa.Connection, training: str) -> Iterator[Entry]:
     query = (
         sa.select(messages, claimants.c.actor.label("claimant"))
         .outerjoin(claimants, claimants.c.claimed_by == messages.c.claimed_by)
-        .where(messages.c.meeting_id.startswith(f"{training}/", autoescape=True))
+        .where(starts_with(messages.c.meeting_id, f"{training}/"))
         .where(messages.c.status != "pending")
         .order_by(messages.c.id)
     )
@@ -169,7 +170,7 @@ def _inbound(connection: sa.Connection, training: str) -> Iterator[Entry]:
     query = (
         sa.select(inbound, messages.c.meeting_id, messages.c.kind.label("about"))
         .join(messages, messages.c.id == inbound.c.message)
-        .where(messages.c.meeting_id.startswith(f"{training}/", autoescape=True))
+        .where(starts_with(messages.c.meeting_id, f"{training}/"))
         .order_by(inbound.c.id)
     )
     for row in connection.execute(query).mappings():

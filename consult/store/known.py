@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from consult.store import audit as _audit
 from consult.store import meetings as _meetings
+from consult.store import messages as _messages
 from consult.store import observations as _observations
 from consult.store.engine import reading
 from schemas.state import Attendee, Meeting, Message, Reply
@@ -47,11 +48,7 @@ class Known:
         return cls(
             meetings,
             store.attendees_of([m.id for m in meetings]),
-            [
-                m
-                for m in store.messages()
-                if m.meeting_id == slug or m.meeting_id.startswith(f"{slug}/")
-            ],
+            store.training_messages(slug),
             store.observation_counts(slug),
         )
 
@@ -73,6 +70,12 @@ class PageMethods:
         all in one reading; a meeting without any has an empty list."""
         with reading(self._engine) as connection:
             return _meetings.replies_of(connection, meeting_ids)
+
+    def training_messages(self, training: str) -> list[Message]:
+        """Return the messages of the training (its meetings' and its briefing's), oldest
+        first, read by the index of their meetings."""
+        with reading(self._engine) as connection:
+            return _messages.training_messages(connection, training)
 
     def observation_counts(self, training: str) -> dict[str, int]:
         """Return how many observations each meeting of the training has (counted by the

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from consult.store.claims import abandoned
 from consult.store.engine import writing_on
 from consult.store.meetings import require_meeting
+from consult.store.prefixes import starts_with
 from consult.store.tables import meetings, messages
 from schemas.state import Message, MessageKind, MessageStatus
 
@@ -346,6 +347,17 @@ def list_messages(
         query = query.where(messages.c.meeting_id == meeting_id)
     if status is not None:
         query = query.where(messages.c.status == status)
+    rows = connection.execute(query.order_by(messages.c.id))
+    return [Message.model_validate(row) for row in rows]
+
+
+def training_messages(connection: sa.Connection, training: str) -> list[Message]:
+    """Return the messages of a training (its meetings' and its briefing's), oldest first."""
+    query = sa.select(messages).where(
+        sa.or_(
+            messages.c.meeting_id == training, starts_with(messages.c.meeting_id, f"{training}/")
+        )
+    )
     rows = connection.execute(query.order_by(messages.c.id))
     return [Message.model_validate(row) for row in rows]
 

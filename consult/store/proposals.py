@@ -19,6 +19,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from consult.store.audit import append
+from consult.store.prefixes import starts_with
 from consult.store.tables import audit
 
 PROPOSED = "counter.proposed"
@@ -117,7 +118,7 @@ def list_counters(connection: sa.Connection, prefix: str) -> list[Counter]:
     """Return the counter-proposals of the meetings whose ids start with `prefix`, oldest first."""
     rows = connection.execute(
         sa.select(audit)
-        .where(audit.c.subject.startswith(prefix, autoescape=True))
+        .where(starts_with(audit.c.subject, prefix))
         .where(audit.c.action.in_(_ACTIONS))
         .order_by(audit.c.id)
     )

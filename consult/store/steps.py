@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from consult.store.audit import append
+from consult.store.prefixes import starts_with
 from consult.store.tables import audit
 
 STARTED = "step.started"
@@ -54,7 +55,7 @@ def started_steps(connection: sa.Connection, training: str) -> set[str]:
     prefix = subject(training, "")
     rows = connection.execute(
         sa.select(audit.c.subject, audit.c.action)
-        .where(audit.c.subject.startswith(prefix, autoescape=True))
+        .where(starts_with(audit.c.subject, prefix))
         .where(audit.c.action.in_((STARTED, RELEASED)))
         .order_by(audit.c.id)
     )
@@ -78,7 +79,7 @@ def round_schedules(connection: sa.Connection, training: str) -> dict[str, str]:
     prefix = f"{training}/"
     rows = connection.execute(
         sa.select(audit.c.subject, audit.c.action)
-        .where(audit.c.subject.startswith(prefix, autoescape=True))
+        .where(starts_with(audit.c.subject, prefix))
         .where(audit.c.action.in_(tuple(SCHEDULE_ACTIONS)))
         .order_by(audit.c.id)
     )

@@ -14,6 +14,7 @@ from desk.audit import AuditQuery
 from desk.endpoints.shared import known, waiting_runs, workspace
 from desk.feeds import Feeds
 from desk.pages import training_list, training_page, workspace_problems
+from desk.paging import Paging
 from desk.resources import Resources, resources
 from desk.responses import page
 
@@ -66,6 +67,7 @@ def training(request: Request) -> HTMLResponse:
         lambda round_id: _feeds(shared, built, slug, round_id),
         lead_working_days=shared.settings.lead_working_days,
         audit=AuditQuery.of(dict(request.query_params)),
+        paging=Paging.of(request.query_params),
     )
     counters = counter_rows(
         built,

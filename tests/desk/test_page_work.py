@@ -9,6 +9,7 @@ after one of its files changed or the desk wrote it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,3 +151,62 @@ def test_a_workspace_that_does_not_load_is_never_kept(desk_demo: Path) -> None:
     registry.write_bytes(good)
     assert kept.workspace().stakeholders.organisations
     assert kept.reads == 3
+
+
+def test_a_round_of_120_meetings_is_shown_50_at_a_time_and_the_pager_reaches_every_one(
+    tmp_path: Path, open_desk: Callable[..., DeskClient]
+) -> None:
+    settings = generate(tmp_path / "ws", 120, 1_000)
+    client = open_desk(settings.workspace, clock=lambda: HELD_BY)
+    first = client.get(BENCH_PAGE)
+    assert first.status_code == 200
+    seen: set[str] = set()
+    url = BENCH_PAGE
+    for page in (1, 2, 3):
+        html = client.get(url).text
+        rows = set(re.findall(r'<tr id="meeting-(org-\d+)">', html))
+        assert len(rows) == (50 if page < 3 else 20), (page, len(rows))
+        assert not rows & seen
+        seen |= rows
+        assert f"page {page} of 3" in html
+        pager = re.search(r'href="([^"]*round_page=\d+)#round-round-1">Next', html)
+        if page < 3:
+            assert pager is not None
+            url = pager.group(1).replace("&amp;", "&")
+        else:
+            assert pager is None
+    assert seen == {f"org-{i:02d}" for i in range(120)}
+
+
+def test_the_training_page_stays_the_same_size_from_60_meetings_to_150(
+    tmp_path: Path, open_desk: Callable[..., DeskClient]
+) -> None:
+    sizes = {}
+    for meetings in (60, 150):
+        settings = generate(tmp_path / str(meetings), meetings, meetings * 5)
+        client = open_desk(settings.workspace, clock=lambda: HELD_BY)
+        sizes[meetings] = len(client.get(BENCH_PAGE).content)
+    # 50 meetings, 50 answer rows, 50 messages of the ledger and 50 audit entries either way:
+    # the only growth is in the digits of the counts.
+    assert abs(sizes[150] - sizes[60]) < 0.02 * sizes[60], sizes
+
+
+SECOND_OF_70 = "51\N{EN DASH}70 of 70; page 2 of 2"
+
+
+def test_the_answers_and_the_ledger_page_past_their_first_50_rows(
+    tmp_path: Path, open_desk: Callable[..., DeskClient]
+) -> None:
+    settings = generate(tmp_path / "ws", 70, 500)
+    client = open_desk(settings.workspace, clock=lambda: HELD_BY)
+    second = client.get(BENCH_PAGE, params={"answers_page": "2", "delivery_page": "2"}).text
+    answers = second[second.index('id="answers"') : second.index('id="delivery"')]
+    ledger = second[second.index('id="delivery"') : second.index('id="influence"')]
+    assert SECOND_OF_70 in answers
+    assert SECOND_OF_70 in ledger
+    assert answers.count("<tr><td>") == 20
+    assert ledger.count('<tr class="status-') == 20
+    assert '<details class="fold" open>' in answers
+    assert '<details class="fold" open>' in ledger
+    past = client.get(BENCH_PAGE, params={"answers_page": "9", "delivery_page": "x"}).text
+    assert SECOND_OF_70 in past[past.index('id="answers"') : past.index('id="delivery"')]
