@@ -85,7 +85,10 @@ def trigger(
         if answer.status_code not in (429, 502, 503):
             break
         time.sleep(0.5 * (attempt + 1))
-    answer.raise_for_status()
+    if answer.status_code >= 400:
+        raise requests.HTTPError(
+            f"{answer.status_code} starting {name}: {answer.text}", response=answer
+        )
     run: str = answer.json()["id"]
     return run
 

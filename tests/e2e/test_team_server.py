@@ -8,103 +8,28 @@ with PREFECT_API_AUTH_STRING, CONSULT_DATABASE_URL on the worker.
 
 from __future__ import annotations
 
-import os
-import secrets
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
 from consult.store import open_store
-from consult.ui import PROJECT, free_port
+from consult.ui import PROJECT
 from tests import pg
+from tests.teamprefect import PREFECT, USER, TeamServer, run
+from tests.teamprefect import team_server as started
 from tests.uiserver import DEMO_SLUG, approved_demo, trigger, wait_for_state
 
 pytestmark = pytest.mark.e2e
-
-PREFECT = str(Path(sys.executable).parent / "prefect")
-USER = "consult"
-
-
-@dataclass
-class TeamServer:
-    """A running Prefect server with basic auth, and how clients reach it."""
-
-    api: str
-    auth_string: str
-    client_env: dict[str, str]
-
-
-def prefect_free_environment() -> dict[str, str]:
-    """Return this process's environment without Prefect's or consult's settings."""
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("PREFECT_", "CONSULT_"))
-    }
-
-
-def run(argv: list[str], env: dict[str, str], cwd: Path = PROJECT) -> str:
-    done = subprocess.run(
-        argv, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
-    assert done.returncode == 0, f"{argv} exited {done.returncode}:\n{done.stdout}{done.stderr}"
-    return done.stdout
-
-
-def wait_healthy(api: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        assert server.poll() is None, log.read_text(errors="replace")
-        try:
-            if requests.get(f"{api}/health", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    pytest.fail("the Prefect server did not start:\n" + log.read_text(errors="replace"))
 
 
 @pytest.fixture
 def team_server(postgres_url: str, tmp_path: Path) -> Iterator[TeamServer]:
     """A Prefect server on a PostgreSQL database, with basic auth, on 127.0.0.1."""
-    database = pg.create_database(postgres_url).replace("+psycopg://", "+asyncpg://")
-    auth_string = f"{USER}:{secrets.token_urlsafe(16)}"
-    port = free_port(0)
-    api = f"http://127.0.0.1:{port}/api"
-    base = {**prefect_free_environment(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    server_env = {
-        **base,
-        "PREFECT_HOME": str(tmp_path / "server-home"),
-        "PREFECT_API_DATABASE_CONNECTION_URL": database,
-        "PREFECT_SERVER_API_AUTH_STRING": auth_string,
-    }
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=server_env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        try:
-            wait_healthy(api, server, log)
-            client_env = {
-                **base,
-                "PREFECT_HOME": str(tmp_path / "client-home"),
-                "PREFECT_API_URL": api,
-                "PREFECT_API_AUTH_STRING": auth_string,
-            }
-            yield TeamServer(api, auth_string, client_env)
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+    with started(postgres_url, tmp_path) as server:
+        yield server
 
 
 def test_a_team_server_refuses_strangers_and_its_worker_runs_the_deployments(
