@@ -41,6 +41,12 @@ def print_preview(preview: Preview) -> None:
         out.print("---", markup=False)
 
 
+LISTED = 20
+"""A delivery of more messages lists only those that need a look: not sent (failed, waiting,
+rejected...), or sent with a detail (a bounce known for the address)."""
+QUIET_OUTCOMES = ("sent", "already sent")
+
+
 def print_delivery(title: str, report: list[Delivered], command: str) -> None:
     """Print the delivery table and what each outcome asks of the coordinator.
 
@@ -58,10 +64,21 @@ def print_delivery(title: str, report: list[Delivered], command: str) -> None:
         title=title,
         title_justify="left",
     )
-    for row in delivery_rows(report):
-        table.add_row(*row.values())
-    out.print(table)
+    rows = delivery_rows(report)
+    quiet = [r for r in rows if _quiet(r)] if len(rows) > LISTED else []
+    for row in rows:
+        if not quiet or not _quiet(row):
+            table.add_row(*row.values())
+    if not quiet or len(quiet) < len(rows):
+        out.print(table)
     out.print(summary(report), soft_wrap=True)
+    if quiet:
+        out.print(
+            f"{len(quiet):,} messages sent or sent before are not listed; the ledger has every "
+            f"one (consult export TRAINING --what ledger)",
+            markup=False,
+            soft_wrap=True,
+        )
     _print_advice(report, command)
     tally = counts(report)
     # A rejection is final (only the registry can change it), and so is a message too late
@@ -69,6 +86,11 @@ def print_delivery(title: str, report: list[Delivered], command: str) -> None:
     # calls for a rerun.
     if tally.get("failed") or tally.get("will retry") or tally.get(WAITING):
         raise SystemExit(1)
+
+
+def _quiet(row: dict[str, str]) -> bool:
+    """Tell whether a row of the delivery table needs no look: sent, with nothing to add."""
+    return row["outcome"] in QUIET_OUTCOMES and not row["detail"]
 
 
 _TOO_LATE = (

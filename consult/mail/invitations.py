@@ -55,11 +55,15 @@ def kind_for(meeting: Meeting, announced: bool) -> MessageKind | None:
 def _calls(
     store: Store, mail: RoundMailing, meetings: Collection[str] | None
 ) -> Iterator[tuple[Meeting, MessageKind, list[Message]]]:
-    """Yield each meeting of the round (or those ids) that calls for a message, its ledger rows."""
+    """Yield each meeting of the round (or those ids) that calls for a message, its ledger rows
+    (the round's ledger read once, when the first is asked for)."""
+    ledgers: dict[str, list[Message]] = {}
+    for message in store.messages_under(f"{mail.slug}/{mail.round_id}/"):
+        ledgers.setdefault(message.meeting_id, []).append(message)
     for meeting in store.meetings(mail.slug, mail.round_id):
         if meetings is not None and meeting.id not in meetings:
             continue
-        ledger = store.messages(meeting.id)
+        ledger = ledgers.get(meeting.id, [])
         kind = kind_for(meeting, any(m.status == "sent" for m in ledger))
         if kind is not None:
             yield meeting, kind, ledger

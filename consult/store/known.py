@@ -21,7 +21,9 @@ from consult.store import audit as _audit
 from consult.store import meetings as _meetings
 from consult.store import messages as _messages
 from consult.store import observations as _observations
+from consult.store import tables
 from consult.store.engine import reading
+from consult.store.prefixes import starts_with
 from schemas.state import Attendee, Meeting, Message, Reply
 
 if TYPE_CHECKING:
@@ -76,6 +78,14 @@ class PageMethods:
         first, read by the index of their meetings."""
         with reading(self._engine) as connection:
             return _messages.training_messages(connection, training)
+
+    def messages_under(self, prefix: str) -> list[Message]:
+        """Return the messages of the meetings whose ids start with `prefix` (a round's:
+        "<training>/<round>/"), oldest first, in one reading by the index."""
+        with reading(self._engine) as connection:
+            return _messages.messages_where(
+                connection, starts_with(tables.messages.c.meeting_id, prefix)
+            )
 
     def observation_counts(self, training: str) -> dict[str, int]:
         """Return how many observations each meeting of the training has (counted by the

@@ -353,12 +353,17 @@ def list_messages(
 
 def training_messages(connection: sa.Connection, training: str) -> list[Message]:
     """Return the messages of a training (its meetings' and its briefing's), oldest first."""
-    query = sa.select(messages).where(
+    return messages_where(
+        connection,
         sa.or_(
             messages.c.meeting_id == training, starts_with(messages.c.meeting_id, f"{training}/")
-        )
+        ),
     )
-    rows = connection.execute(query.order_by(messages.c.id))
+
+
+def messages_where(connection: sa.Connection, where: sa.ColumnElement[bool]) -> list[Message]:
+    """Return the messages that meet `where`, oldest first."""
+    rows = connection.execute(sa.select(messages).where(where).order_by(messages.c.id))
     return [Message.model_validate(row) for row in rows]
 
 
