@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from icalendar import Calendar, Component, Event, vCalAddress
 
@@ -179,18 +180,53 @@ def read_asks(asks: Sequence[Ask]) -> Requests:
 
 
 def record_counters(store: Store, found: Sequence[tuple[str, CounterLine]]) -> list[str]:
-    """Return what became of each counter-proposal after storing those new to the store."""
-    outcomes = []
+    """Return what became of each counter-proposal after storing those new to the store,
+    all in one transaction."""
+    checked = []
     for source, line in found:
         meeting = store.meeting_by_uid(line.uid)
-        outcome = (
-            "ignored: unknown UID" if meeting is None else _record(store, meeting, source, line)
+        checked.append(
+            (
+                source,
+                line,
+                "ignored: unknown UID" if meeting is None else _check(store, meeting, line),
+            )
         )
+    to_record = [
+        (outcome.meeting_id, outcome.key, outcome.detail(source, line))
+        for source, line, outcome in checked
+        if isinstance(outcome, _Counter)
+    ]
+    new = iter(store.record_counters(to_record))
+    outcomes = []
+    for source, line, outcome in checked:
+        if isinstance(outcome, _Counter):
+            outcome = "recorded" if next(new) else "already recorded"
         outcomes.append(f"{source}: counter-proposal of {line.proposer}: {outcome}")
     return outcomes
 
 
-def _record(store: Store, meeting: Meeting, source: str, line: CounterLine) -> str:
+@dataclass(frozen=True)
+class _Counter:
+    """A counter-proposal to record: its meeting and key."""
+
+    meeting_id: str
+    key: str
+
+    @staticmethod
+    def detail(source: str, line: CounterLine) -> dict[str, Any]:
+        return {
+            "proposer": line.proposer,
+            "start": line.start.isoformat(),
+            "end": line.end.isoformat(),
+            "sequence": line.sequence,
+            "comment": line.comment,
+            "source": source,
+        }
+
+
+def _check(store: Store, meeting: Meeting, line: CounterLine) -> str | _Counter:
+    """Return why the counter-proposal is ignored, or what to record of it."""
     if line.proposer not in {a.email.lower() for a in store.attendees(meeting.id)}:
         return "ignored: not invited"
     if line.sequence < meeting.sequence:
@@ -198,15 +234,7 @@ def _record(store: Store, meeting: Meeting, source: str, line: CounterLine) -> s
     if meeting.status not in ("proposed", "confirmed"):
         return f"ignored: the meeting is {meeting.status}"
     key = counter_key(line.proposer, line.sequence, line.start, line.end, line.stamp)
-    detail = {
-        "proposer": line.proposer,
-        "start": line.start.isoformat(),
-        "end": line.end.isoformat(),
-        "sequence": line.sequence,
-        "comment": line.comment,
-        "source": source,
-    }
-    return "recorded" if store.record_counter(meeting.id, key, detail) else "already recorded"
+    return _Counter(meeting.id, key)
 
 
 def build_declinecounter(

@@ -12,7 +12,7 @@ it (`reminders`), is flagged in the round's status and the delivery tables, and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from consult.errors import StoreError
@@ -21,6 +21,7 @@ from consult.mail.delivery import bounce_words
 from consult.mail.replies import InboxRead, RepliesReport, ReplyOutcome, record_replies
 from consult.settings import Settings
 from consult.store import Store, open_store
+from consult.store.inbound import InboundRecord
 from consult.workspace.loading import STAKEHOLDERS, Workspace
 from consult.workspace.yamlfile import read_yaml
 
@@ -29,23 +30,43 @@ def record_inbox(store: Store, read: InboxRead) -> RepliesReport:
     """Return what became of each answer, bounce and automatic reply read, after recording them.
 
     The mailbox's unreadable messages are recorded too, so that they are not read again.
+    The answers are recorded in one transaction, the rest in another.
     """
     report = record_replies(store, read.found)
-    for item in read.unreadable:
-        store.record_inbound(item.source, "unreadable", item.reason)
-    return replace(report, rows=[*report.rows, *record_notices(store, read.notices)])
+    unreadable = [InboundRecord(i.source, "unreadable", i.reason) for i in read.unreadable]
+    return replace(report, rows=[*report.rows, *record_notices(store, read.notices, unreadable)])
 
 
-def record_notices(store: Store, notices: Sequence[FoundNotice]) -> list[ReplyOutcome]:
-    """Return what became of each bounce and automatic reply, after recording each once."""
-    rows = []
+def record_notices(
+    store: Store, notices: Sequence[FoundNotice], also: Sequence[InboundRecord] = ()
+) -> list[ReplyOutcome]:
+    """Return what became of each bounce and automatic reply, after recording each once,
+    with the records `also` (unreadable mail), all in one transaction."""
+    found: list[ReplyOutcome | _Pending] = []
     for item in notices:
         notice = item.notice
         if isinstance(notice, Bounce):
-            rows.append(_record_bounce(store, item.source, notice))
+            found.append(_bounce(store, item.source, notice))
         else:
-            rows.append(_record_auto_reply(store, item.source, notice))
-    return rows
+            found.append(_auto_reply(store, item.source, notice))
+    pending = [f for f in found if isinstance(f, _Pending)]
+    new = iter(store.record_inbounds([p.record for p in pending] + list(also)))
+    return [
+        f if isinstance(f, ReplyOutcome) else f.outcome if next(new) else f.recorded_before
+        for f in found
+    ]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A notice to record, and what is said of it once it is recorded."""
+
+    record: InboundRecord
+    outcome: ReplyOutcome
+
+    @property
+    def recorded_before(self) -> ReplyOutcome:
+        return replace(self.outcome, outcome="already recorded")
 
 
 def bounce_warnings(settings: Settings, workspace: Workspace) -> list[str]:
@@ -85,7 +106,7 @@ def bounced_contacts(workspace: Workspace, store: Store) -> list[str]:
     return warnings
 
 
-def _record_bounce(store: Store, source: str, bounce: Bounce) -> ReplyOutcome:
+def _bounce(store: Store, source: str, bounce: Bounce) -> ReplyOutcome | _Pending:
     message = store.sent_message(bounce.message_ids, bounce.recipient)
     if message is None:
         why = "ignored: a bounce about no message consult sent"
@@ -93,7 +114,7 @@ def _record_bounce(store: Store, source: str, bounce: Bounce) -> ReplyOutcome:
     meeting = store.get_meeting(message.meeting_id)
     uid = meeting.uid if meeting is not None else ""
     about = f"the {message.kind} of {message.meeting_id}"
-    new = store.record_inbound(
+    record = InboundRecord(
         source,
         "bounce" if bounce.failed else "delayed",
         f"{bounce.reason()}; about {about}",
@@ -105,12 +126,12 @@ def _record_bounce(store: Store, source: str, bounce: Bounce) -> ReplyOutcome:
         outcome = f"bounced {bounce.reason()}: {about}; no reminder or nudge goes to this address"
     else:
         outcome = f"delayed {bounce.reason()}: not a bounce, the server still tries"
-    return ReplyOutcome(source, uid, message.recipient, outcome if new else "already recorded")
+    return _Pending(record, ReplyOutcome(source, uid, message.recipient, outcome))
 
 
-def _record_auto_reply(store: Store, source: str, reply: AutoReply) -> ReplyOutcome:
+def _auto_reply(store: Store, source: str, reply: AutoReply) -> _Pending:
     message = store.sent_message(reply.message_ids, "")
-    new = store.record_inbound(
+    record = InboundRecord(
         source,
         "auto_reply",
         f"{reply.why}; subject {reply.subject!r}",
@@ -118,4 +139,4 @@ def _record_auto_reply(store: Store, source: str, reply: AutoReply) -> ReplyOutc
         address=reply.sender,
     )
     outcome = f"automatic reply ({reply.why}): no answer; not answered"
-    return ReplyOutcome(source, "", reply.sender, outcome if new else "already recorded")
+    return _Pending(record, ReplyOutcome(source, "", reply.sender, outcome))

@@ -36,6 +36,18 @@ class InboundMail:
     received_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class InboundRecord:
+    """A bounce, automatic reply or unreadable mail to record: its fields."""
+
+    source: str
+    kind: InboundKind
+    detail: str
+    message: int | None = None
+    address: str | None = None
+    status: str | None = None
+
+
 def record_inbound(
     connection: sa.Connection,
     now: dt.datetime,

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from consult.demo import shift_dates
 from consult.mail.invitations import send_round
@@ -282,3 +283,33 @@ def test_consult_log_lists_the_bounce_and_the_automatic_reply(invited: Round) ->
         "mail.auto_reply",
         "mail.bounce",
     ]
+
+
+def test_the_bounces_automatic_replies_and_unreadable_mail_of_a_run_take_one_write(
+    invited: Round,
+) -> None:
+    """Issue 29: each bounce, automatic reply and unreadable mail was its own transaction."""
+    _, settings, store = invited
+    deliver_to_inbox(settings, *BOUNCED, "auto-submitted.eml", "x-autoreply.eml")
+    settings.inbox.joinpath("garbled.eml").write_bytes(b"\xff\xfe not a mail at all")
+    begins: list[str] = []
+
+    def count(_c: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.strip().upper() == "BEGIN IMMEDIATE":
+            begins.append(statement)
+
+    engine = store._engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = record_inbox(store, read_inbox(settings.inbox))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    bounced = [r for r in report.rows if r.outcome.startswith("bounced")]
+    assert len(bounced) == len(BOUNCED)
+    assert len([r for r in report.rows if r.outcome.startswith("automatic reply")]) == 2
+    assert len(store.inbound()) >= len(BOUNCED) + 2
+    assert len(begins) <= 2, begins  # the answers' transaction (none here) and the notices'
+    again = record_inbox(store, read_inbox(settings.inbox))
+    assert {r.outcome for r in again.rows if r.source.endswith(tuple(BOUNCED))} == {
+        "already recorded"
+    }

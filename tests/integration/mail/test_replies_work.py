@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 import consult.mail.calendar
 import consult.mail.letters
+from consult.application.counter_proposals import read_inbox_requests
 from consult.application.references import round_ref
 from consult.application.replies import record_answers, record_replies
 from consult.application.services import Services
@@ -160,3 +161,22 @@ def test_recording_replies_grows_by_a_few_statements_per_answer(invited: Service
             record_replies(invited, round_ref(invited.workspace, "winter-2027"))
         statements.append(len(seen.seen))
     assert (statements[1] - statements[0]) / 12 <= 3, statements
+
+
+def test_the_counter_proposals_of_a_run_are_recorded_in_one_write_transaction(
+    invited: Services,
+) -> None:
+    [meeting] = invited.store.meetings("winter-2027", "round-1")
+    inbox = invited.settings.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    for n in range(4):  # the same proposal sent four times: recorded once
+        (inbox / f"counter-{n}.eml").write_bytes(counter_message(meeting.uid))
+    with Statements(invited.store._engine) as statements:
+        requests = read_inbox_requests(invited)
+    assert statements.writes == 1
+    assert sorted(o.rsplit(": ", 1)[1] for o in requests.outcomes) == [
+        "already recorded",
+        "already recorded",
+        "already recorded",
+        "recorded",
+    ]
