@@ -202,6 +202,11 @@ def meeting_purpose(training: Training, language: Language) -> str:
     return training.title.get(language)
 
 
+def local_when(start: dt.datetime, end: dt.datetime, timezone: str, language: Language) -> str:
+    """Return an interval as the messages say it: local date, times and zone name, in `language`."""
+    return _when(start, end, ZoneInfo(timezone), _LOCALES[language])
+
+
 def _reject(field: str, value: object, expected: str) -> NoReturn:
     """Raise TemplateError naming the context's field, its value and what was expected."""
     raise TemplateError(f"MessageContext.{field}: got {value!r}, expected {expected}")
