@@ -16,7 +16,8 @@ import uvicorn
 
 from consult.settings import Settings
 from consult.ui import HOST, PUBLIC_PORT
-from public.app import Public, create_app
+from public.app import create_app
+from public.resources import Public
 
 ANY_ADDRESS = ("0.0.0.0", "::", "")
 

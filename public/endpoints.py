@@ -26,11 +26,16 @@ from consult.workspace.loading import load_workspace
 from public.resources import path_params, resources
 from public.security import CSRF_FIELD, CSRF_KEY
 from public.wording import words
+from schemas import Confidentiality
 
 MAX_COMMENT = 2000
 MAX_TEXT = 4000
 DONE = ("ACCEPTED", "DECLINED", "proposed", "written")
-CONFIDENTIALITY = ("public", "internal", "restricted")
+CONFIDENTIALITY: dict[str, Confidentiality] = {
+    "public": "public",
+    "internal": "internal",
+    "restricted": "restricted",
+}
 SEVERITIES = ("1", "2", "3", "4")
 
 
@@ -196,21 +201,36 @@ async def written(request: Request) -> Response:
         if not entries and not errors:
             first = page.themes()[0][0]
             errors[f"text-{first}"] = w["error_nothing"]
-        confidentiality = form.get("confidentiality", "")
-        if confidentiality not in CONFIDENTIALITY:
+        confidentiality = CONFIDENTIALITY.get(form.get("confidentiality", ""))
+        if confidentiality is None:
             errors["confidentiality-public"] = w["error_confidentiality"]
         if form.get("consent") != "yes":
             errors["consent"] = w["error_consent"]
-        if errors:
+        if errors or confidentiality is None:
             return _show(request, built, page, errors, form)
         consent = w["consent"].format(
             sender=built.sender(page.training.slug).organisation_for(page.language),
             training=page.title(),
         )
-        record_written(built, page, entries, confidentiality, consent)
+        report = record_written(built, page, entries, confidentiality, consent)
+        if report.rejected:
+            return _show(request, built, page, _rejected(page, report.rejected), form)
         return _done(request, page, "written")
 
     return await run_in_threadpool(recorded)
+
+
+def _rejected(page: answers.PersonalPage, rejected: list[str]) -> dict[str, str]:
+    """Return the checks' refusals of written input, each beside its theme's text."""
+    w = words(page.language)
+    themes = [theme for theme, _ in page.themes()]
+    errors = {}
+    for reason in rejected:
+        key, _, why = reason.partition(": ")
+        theme = key.rpartition("#")[2]
+        name = f"text-{theme}" if theme in themes else f"text-{themes[0]}"
+        errors[name] = w["error_rejected"].format(why=why)
+    return errors
 
 
 async def done(request: Request) -> Response:

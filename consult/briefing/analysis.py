@@ -69,10 +69,13 @@ from consult.briefing.anonymity import (
 from consult.briefing.consultations import (
     LogEntry,
     MissingVoice,
+    WrittenVoice,
     heard,
+    in_writing_only,
     meeting_log,
     missing_voices,
 )
+from consult.store.observations import written
 from schemas.stakeholders import Organisation
 from schemas.state import Attendee, Meeting, Observation
 from schemas.training import Training
@@ -220,6 +223,8 @@ class Analysis:
     """The columns the consulted organisations are counted in (`anonymity.crowds`)."""
     unplaced: int = 0
     """Internal observations left out: fewer than k organisations were consulted in all."""
+    written: tuple[WrittenVoice, ...] = ()
+    """The organisations heard in writing only (a personal page's written input, no notes)."""
 
     @property
     def internal(self) -> int:
@@ -257,19 +262,11 @@ def analyse(
     registry = {organisation.id: organisation for organisation in organisations}
     kind_of = {org_id: organisation.kind for org_id, organisation in registry.items()}
     theme_order = tuple(theme.id for theme in training.themes)
-    shown: list[Evidence] = []
-    withheld = cancelled = 0
     counted = {meeting.id for meeting in meetings if heard(meeting)}
     attendance = {m: people for m, people in attendance.items() if m in counted}
-    for observation in observations:
-        if observation.confidentiality == "restricted":
-            withheld += 1
-            continue
-        if observation.meeting_id not in counted:
-            cancelled += 1
-            continue
-        shown.append(_evidence(observation, kind_of.get(observation.organisation, "")))
-    shown, columns, unplaced = place(shown, anonymity_k)
+    sorted_out = _sort_out(observations, counted, kind_of)
+    withheld, cancelled = sorted_out.withheld, sorted_out.cancelled
+    shown, columns, unplaced = place(sorted_out.shown, anonymity_k)
 
     issues: dict[str, list[Evidence]] = defaultdict(list)
     ratings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -296,6 +293,7 @@ def analyse(
         missing=missing_voices(
             training, slug, meetings, attendees, observed, attendance, now, registry
         ),
+        written=in_writing_only(meetings, sorted_out.written, sorted_out.noted, attendance),
         actions=tuple(
             sorted(
                 (item for item in shown if item.kind in ACTION_KINDS),
@@ -315,6 +313,43 @@ def analyse(
         unplaced=unplaced,
         anonymity_k=anonymity_k,
     )
+
+
+@dataclass(frozen=True)
+class _SortedOut:
+    """The observations the pack shows, and how many it leaves out, and why."""
+
+    shown: list[Evidence]
+    withheld: int
+    cancelled: int
+    written: frozenset[str]
+    """The meetings of which written input is shown."""
+    noted: frozenset[str]
+    """The meetings of which notes (not written input) are shown."""
+
+
+def _sort_out(
+    observations: Iterable[Observation], counted: set[str], kind_of: Mapping[str, str]
+) -> _SortedOut:
+    """Return the observations shown: neither restricted nor of a meeting not held.
+
+    Written input counts whether or not its meeting was held: it was written apart.
+    """
+    shown: list[Evidence] = []
+    withheld = cancelled = 0
+    in_writing: set[str] = set()
+    noted: set[str] = set()
+    for observation in observations:
+        if observation.confidentiality == "restricted":
+            withheld += 1
+            continue
+        by_hand = written(observation.key)
+        if observation.meeting_id not in counted and not by_hand:
+            cancelled += 1
+            continue
+        (in_writing if by_hand else noted).add(observation.meeting_id)
+        shown.append(_evidence(observation, kind_of.get(observation.organisation, "")))
+    return _SortedOut(shown, withheld, cancelled, frozenset(in_writing), frozenset(noted))
 
 
 def place(evidence: Sequence[Evidence], k: int) -> tuple[list[Evidence], tuple[Column, ...], int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -52,6 +52,28 @@ class LogEntry:
     """Public observations shown in the pack: internal ones are never counted by meeting."""
     invitees: tuple[str, ...] = ()
     """The names of the people invited from the organisation (its facilitators left out)."""
+
+
+@dataclass(frozen=True)
+class WrittenVoice:
+    """An organisation heard in writing only: written input from its meeting's page, no notes."""
+
+    meeting_id: str
+    organisation: str
+
+
+def in_writing_only(
+    meetings: Sequence[Meeting],
+    written: Collection[str],
+    noted: Collection[str],
+    attendance: Mapping[str, Sequence[Mapping[str, str]]],
+) -> tuple[WrittenVoice, ...]:
+    """Return the meetings whose organisation the pack hears only through written input."""
+    return tuple(
+        WrittenVoice(meeting.id, meeting.organisation)
+        for meeting in meetings
+        if meeting.id in written and meeting.id not in noted and not attendance.get(meeting.id)
+    )
 
 
 def heard(meeting: Meeting) -> bool:
@@ -115,12 +137,12 @@ def _missing_reason(
     with_notes: set[str],
     now: dt.datetime,
 ) -> MissingReason | None:
+    if meeting is not None and meeting.id in with_notes:
+        return None  # notes, or written input (which counts even when the meeting was not held)
     if meeting is None or meeting.status == "proposed":
         return "not scheduled"
     if meeting.status == "cancelled":
         return "cancelled"
-    if meeting.id in with_notes:
-        return None
     guests = [a for a in invited if a.role != "CHAIR"]
     if guests and all(a.partstat == "DECLINED" for a in guests):
         return "declined"

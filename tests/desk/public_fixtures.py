@@ -71,6 +71,3 @@ def post(client: TestClient, url: str, html: str, data: dict[str, str], **option
     """POST a form of a page as a browser does: the page's Origin and its token."""
     fields = {CSRF_FIELD: form_token(html), **data}
     return client.post(url, data=fields, headers={"Origin": PUBLIC_URL}, **options)
-
-
-
