@@ -95,7 +95,7 @@ def _show(
             page.meeting.format, w["group"]
         ),
         "link": page.link(),
-        "place": None if page.link() else (page.meeting.location or w["to_be_confirmed"]),
+        "place": None if page.link() else (page.place() or w["to_be_confirmed"]),
         "answer": w.get(page.attendee.partstat, w["NEEDS-ACTION"]),
         "pending": w["pending"].format(when=page.when(pending.start)) if pending else None,
         "closed": None if page.open else w["closed"].format(status=page.meeting.status),

@@ -203,7 +203,7 @@ def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
             headers = [
                 *message.get("headers", []),
                 *extra,
-                (b"referrer-policy", b"no-referrer"),
+                (b"referrer-policy", b"same-origin"),
                 (b"cache-control", b"no-store"),
                 (b"x-frame-options", b"DENY"),
             ]

@@ -26,7 +26,7 @@ from consult.application.references import RoundRef, TrainingRef, training_ref
 from consult.application.services import Services
 from consult.errors import ConsultError
 from consult.mail.attendee_requests import CounterLine, record_counters
-from consult.mail.invitations import language_of
+from consult.mail.invitations import language_of, place_for
 from consult.mail.render import local_when, meeting_purpose
 from consult.store.meetings import Answer
 from consult.store.proposals import Counter
@@ -91,6 +91,10 @@ class PersonalPage:
         """Return the online meeting's https link, if it has one."""
         located = meeting_location(self.training.training, self.meeting)
         return located if located and located.startswith("https://") else None
+
+    def place(self) -> str | None:
+        """Return where an in-person meeting is held, in the reader's language where given."""
+        return place_for(self.training.training, self.meeting, self.language)
 
     def themes(self) -> list[tuple[str, str]]:
         """Return the training's themes, each (id, label in the reader's language)."""

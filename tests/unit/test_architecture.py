@@ -181,9 +181,7 @@ def test_every_consult_error_is_defined_in_the_errors_module_and_drawn_in_its_tr
     assert drawn == {sub.__name__ for sub in _subclasses(ConsultError)}
 
 
-def too_long(
-    root: Path, packages: tuple[str, ...] = ("consult", "desk", "public")
-) -> list[str]:
+def too_long(root: Path, packages: tuple[str, ...] = ("consult", "desk", "public")) -> list[str]:
     """Return one sentence per module or function under `root`'s packages over its limit."""
     found = []
     for package in packages:
