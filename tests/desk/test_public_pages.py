@@ -295,3 +295,14 @@ def test_written_input_becomes_observations_with_its_consent_and_the_pack_hears_
     assert "briefing pack" in consent[-1].detail["consent"]
     assert meeting.id not in [m.meeting_id for m in after.missing]
     assert meeting.id in [w.meeting_id for w in after.written]
+
+
+def test_every_form_of_the_public_templates_carries_the_token() -> None:
+    templates = Path(__file__).resolve().parents[2] / "public" / "templates"
+    hidden = '<input type="hidden" name="{{ csrf_field }}" value="{{ csrf_token }}">'
+    for path in sorted(templates.glob("*.j2")):
+        text = path.read_text(encoding="utf-8")
+        for form in re.findall(r"<form\b.*?</form>", text, flags=re.DOTALL):
+            assert 'method="post"' in form, path.name
+            assert hidden in form, path.name
+    assert "<form" in (templates / "page.html.j2").read_text(encoding="utf-8")
