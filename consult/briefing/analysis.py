@@ -74,8 +74,8 @@ from consult.briefing.consultations import (
     in_writing_only,
     meeting_log,
     missing_voices,
+    sort_out,
 )
-from consult.store.observations import written
 from schemas.stakeholders import Organisation
 from schemas.state import Attendee, Meeting, Observation
 from schemas.training import Training
@@ -264,9 +264,10 @@ def analyse(
     theme_order = tuple(theme.id for theme in training.themes)
     counted = {meeting.id for meeting in meetings if heard(meeting)}
     attendance = {m: people for m, people in attendance.items() if m in counted}
-    sorted_out = _sort_out(observations, counted, kind_of)
+    sorted_out = sort_out(observations, counted)
     withheld, cancelled = sorted_out.withheld, sorted_out.cancelled
-    shown, columns, unplaced = place(sorted_out.shown, anonymity_k)
+    kept = [_evidence(o, kind_of.get(o.organisation, "")) for o in sorted_out.kept]
+    shown, columns, unplaced = place(kept, anonymity_k)
 
     issues: dict[str, list[Evidence]] = defaultdict(list)
     ratings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -313,43 +314,6 @@ def analyse(
         unplaced=unplaced,
         anonymity_k=anonymity_k,
     )
-
-
-@dataclass(frozen=True)
-class _SortedOut:
-    """The observations the pack shows, and how many it leaves out, and why."""
-
-    shown: list[Evidence]
-    withheld: int
-    cancelled: int
-    written: frozenset[str]
-    """The meetings of which written input is shown."""
-    noted: frozenset[str]
-    """The meetings of which notes (not written input) are shown."""
-
-
-def _sort_out(
-    observations: Iterable[Observation], counted: set[str], kind_of: Mapping[str, str]
-) -> _SortedOut:
-    """Return the observations shown: neither restricted nor of a meeting not held.
-
-    Written input counts whether or not its meeting was held: it was written apart.
-    """
-    shown: list[Evidence] = []
-    withheld = cancelled = 0
-    in_writing: set[str] = set()
-    noted: set[str] = set()
-    for observation in observations:
-        if observation.confidentiality == "restricted":
-            withheld += 1
-            continue
-        by_hand = written(observation.key)
-        if observation.meeting_id not in counted and not by_hand:
-            cancelled += 1
-            continue
-        (in_writing if by_hand else noted).add(observation.meeting_id)
-        shown.append(_evidence(observation, kind_of.get(observation.organisation, "")))
-    return _SortedOut(shown, withheld, cancelled, frozenset(in_writing), frozenset(noted))
 
 
 def place(evidence: Sequence[Evidence], k: int) -> tuple[list[Evidence], tuple[Column, ...], int]:
