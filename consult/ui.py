@@ -9,7 +9,7 @@ The server keeps its SQLite database under `home` (by default the workspace's
 (`python -m flows.serve`) polls the server every `POLL_SECONDS`, so a run
 triggered in the UI starts within that. The desk (`python -m desk`, beside
 flows/) serves consult's own pages on a port of its own, and the stakeholders' pages
-(`python -m public`) answer on another (`Running.public_url`), which
+(`python -m answers_web`) answer on another (`Running.public_url`), which
 CONSULT_PUBLIC_URL names to the outside. consult itself never
 imports Prefect or the desk: this module starts the three processes and
 watches them over HTTP.
@@ -46,7 +46,7 @@ DEFAULT_PORT = 4200
 DESK_PORT = 4280
 """The desk's port when free (else any free one)."""
 PUBLIC_PORT = 4290
-"""The stakeholders' pages' port when free (else any free one): `python -m public`."""
+"""The stakeholders' pages' port when free (else any free one): `python -m answers_web`."""
 POLL_SECONDS = 2
 """How often the runner asks the server for runs to start (Prefect's default: 10 s)."""
 
@@ -116,7 +116,7 @@ class Running:
     """The secret of the desk's first address, which opens its session in a browser."""
     public: subprocess.Popen[bytes] | None = None
     public_url: str | None = None
-    """Where the stakeholders' pages answer (`python -m public`), on 127.0.0.1."""
+    """Where the stakeholders' pages answer (`python -m answers_web`), on 127.0.0.1."""
 
     @property
     def desk_login(self) -> str | None:
@@ -199,7 +199,7 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
         public_command = [
             sys.executable,
             "-m",
-            "public",
+            "answers_web",
             "--host",
             HOST,
             "--port",

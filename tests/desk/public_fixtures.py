@@ -14,12 +14,12 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
+from answers_web.app import create_app
+from answers_web.resources import Public
+from answers_web.security import CSRF_FIELD
 from consult.answers.tokens import PageLinks
 from consult.settings import Settings
 from consult.store import open_store
-from public.app import create_app
-from public.resources import Public
-from public.security import CSRF_FIELD
 from schemas.state import Attendee, Meeting
 from tests.desk.conftest import SLUG
 

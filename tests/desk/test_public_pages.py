@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from answers_web.security import CSRF_FIELD, RateLimits
 from consult.briefing.gathering import gather
 from consult.mail.replies import round_status
 from consult.settings import Settings
@@ -20,7 +21,6 @@ from consult.store.meetings import Answer
 from consult.store.notes import CONSENT
 from consult.workspace.loading import load_workspace
 from desk.routes import ROUTES as DESK_ROUTES
-from public.security import CSRF_FIELD, RateLimits
 from tests.desk.conftest import SLUG
 from tests.desk.public_fixtures import (
     PUBLIC_URL,
@@ -298,7 +298,7 @@ def test_written_input_becomes_observations_with_its_consent_and_the_pack_hears_
 
 
 def test_every_form_of_the_public_templates_carries_the_token() -> None:
-    templates = Path(__file__).resolve().parents[2] / "public" / "templates"
+    templates = Path(__file__).resolve().parents[2] / "answers_web" / "templates"
     hidden = '<input type="hidden" name="{{ csrf_field }}" value="{{ csrf_token }}">'
     for path in sorted(templates.glob("*.j2")):
         text = path.read_text(encoding="utf-8")

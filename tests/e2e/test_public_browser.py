@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from answers_web.app import create_app
+from answers_web.resources import Public
 from consult.cli import demo
 from consult.settings import Settings
 from consult.store import open_store
 from consult.ui import free_port
 from desk.serving import served
-from public.app import create_app
-from public.resources import Public
 from tests.browser import browser_page, screenshots
 
 if TYPE_CHECKING:

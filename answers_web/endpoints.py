@@ -16,6 +16,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from answers_web.resources import path_params, resources
+from answers_web.security import CSRF_FIELD, CSRF_KEY
+from answers_web.wording import words
 from consult.application import page_answers as answers
 from consult.application.services import Services
 from consult.application.written import WrittenEntry, record_written
@@ -23,9 +26,6 @@ from consult.bootstrap import assemble
 from consult.errors import ConsultError
 from consult.templating import render
 from consult.workspace.loading import load_workspace
-from public.resources import path_params, resources
-from public.security import CSRF_FIELD, CSRF_KEY
-from public.wording import words
 from schemas import Confidentiality
 
 MAX_COMMENT = 2000

@@ -1,4 +1,4 @@
-"""Serves the stakeholders' pages: `python -m public [--host 127.0.0.1] [--port 4290]`.
+"""Serves the stakeholders' pages: `python -m answers_web [--host 127.0.0.1] [--port 4290]`.
 
 The workspace and store come from consult's settings (CONSULT_WORKSPACE,
 CONSULT_DATABASE_URL), the hosts it answers to from CONSULT_PUBLIC_HOSTS and
@@ -14,17 +14,17 @@ import argparse
 
 import uvicorn
 
+from answers_web.app import create_app
+from answers_web.resources import Public
 from consult.settings import Settings
 from consult.ui import HOST, PUBLIC_PORT
-from public.app import create_app
-from public.resources import Public
 
 ANY_ADDRESS = ("0.0.0.0", "::", "")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Serve the public pages until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m public", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m answers_web", description=__doc__)
     parser.add_argument("--host", default=HOST, help="the address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=PUBLIC_PORT, help="the port to listen on")
     parser.add_argument(

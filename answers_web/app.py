@@ -2,8 +2,8 @@
 
     app = create_app(Public(settings=Settings(workspace=Path("workspace"))))
 
-Its addresses are public.routes' only. Every request must name one of its
-hosts (400 otherwise: no DNS rebinding); public.security limits the rate per
+Its addresses are answers_web.routes' only. Every request must name one of its
+hosts (400 otherwise: no DNS rebinding); answers_web.security limits the rate per
 address and per token and takes a form only with its session's token. Each
 request reads the workspace afresh and works on the one store the lifespan
 opened; nothing here talks to Prefect.
@@ -20,14 +20,14 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from answers_web.endpoints import error_page
+from answers_web.resources import TEMPLATES, Public, Resources
+from answers_web.routes import ROUTES
+from answers_web.security import PublicGuard
 from consult.answers.tokens import page_secret
 from consult.errors import ConsultError
 from consult.store import open_store
 from consult.templating import environment
-from public.endpoints import error_page
-from public.resources import TEMPLATES, Public, Resources
-from public.routes import ROUTES
-from public.security import PublicGuard
 
 
 def create_app(public: Public) -> Starlette:

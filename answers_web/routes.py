@@ -3,7 +3,7 @@
     url_path("personal_page", token="...")   # '/i/...'
 
 A new page (a poll's vote page, say) is one more Route here, its endpoint a
-function of public.endpoints (or a module beside it); the guard (public.security)
+function of answers_web.endpoints (or a module beside it); the guard (answers_web.security)
 applies to it as to every other: hosts, rate limits, CSRF on every form.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
-from public import endpoints
-from public.resources import path_params
+from answers_web import endpoints
+from answers_web.resources import path_params
 
 STATIC = Path(__file__).resolve().parent / "static"
 GET, POST = ["GET"], ["POST"]

@@ -15,10 +15,10 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from starlette.requests import Request
 
+from answers_web.security import RateLimits
 from consult.application.services import utc_now
 from consult.settings import Settings
 from consult.store import Store
-from public.security import RateLimits
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
