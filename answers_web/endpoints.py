@@ -111,7 +111,7 @@ def _show(
         intro=w["intro"].format(organisation=page.organisation(built), training=page.title()),
         facts=facts,
         times=[(t.isoformat(), page.when(t)) for t in offered],
-        themes=page.themes(),
+        themes=page.themes() if page.consulted else [],
         consent=w["consent"].format(
             sender=built.sender(page.training.slug).organisation_for(page.language),
             training=page.title(),
@@ -195,6 +195,8 @@ async def written(request: Request) -> Response:
 
     def recorded() -> Response:
         built, page = _open(request)
+        if not page.consulted:
+            raise HTTPException(404)  # a facilitator's page has no written input
         w = words(page.language)
         errors: dict[str, str] = {}
         entries = _written_entries(page, form, errors)

@@ -68,6 +68,12 @@ class PersonalPage:
         """Return whether the page still takes an answer: the meeting is planned and to come."""
         return self.meeting.status in OPEN
 
+    @property
+    def consulted(self) -> bool:
+        """Return whether the reader is among those consulted (not a facilitator who chairs):
+        only they send written input, which becomes their organisation's observations."""
+        return self.attendee.role != "CHAIR"
+
     def when(self, start: dt.datetime | None = None) -> str:
         """Return the meeting's time (or the same length from `start`) in the reader's words."""
         begin = start or self.meeting.start

@@ -306,3 +306,23 @@ def test_every_form_of_the_public_templates_carries_the_token() -> None:
             assert 'method="post"' in form, path.name
             assert hidden in form, path.name
     assert "<form" in (templates / "page.html.j2").read_text(encoding="utf-8")
+
+
+def test_a_facilitators_page_answers_but_takes_no_written_input(desk_demo: Path) -> None:
+    meeting, _ = silent_invitee(desk_demo)
+    with store_of(desk_demo) as store:
+        [chair, *_] = [a for a in store.attendees(meeting.id) if a.role == "CHAIR"]
+    path = page_path(desk_demo, meeting, chair.email)
+    with public_client(desk_demo) as client:
+        html = client.get(path).text
+        written = post(
+            client,
+            f"{path}/written",
+            html,
+            {"text-x": "planted", "severity-x": "1", "confidentiality": "public", "consent": "yes"},
+        )
+        answered = post(client, f"{path}/answer", html, {"answer": "accept"})
+    assert 'name="confidentiality"' not in html
+    assert written.status_code == 404
+    assert answered.status_code == 200
+    assert partstat_of(desk_demo, meeting.id, chair.email) == "ACCEPTED"
