@@ -9,6 +9,7 @@ beside its field and a summary linking to them, nothing recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -57,6 +58,16 @@ def _open(request: Request) -> tuple[Services, answers.PersonalPage]:
     return built, page
 
 
+def _offered(request: Request, built: Services, page: answers.PersonalPage) -> list[dt.datetime]:
+    """Return the times the page offers, from its round's feeds as fetched within ten minutes."""
+    if not page.open:
+        return []
+    feeds = resources(request).feeds.get(
+        page.training.slug, page.meeting.round, lambda: answers.round_feeds(built, page)
+    )
+    return answers.offered_times(built, page, feeds)
+
+
 def _html(request: Request, name: str, status: int = 200, **variables: Any) -> HTMLResponse:
     shared = resources(request)
 
@@ -87,7 +98,7 @@ def _show(
     """Return the personal page, with a form's mistakes and values when it came back."""
     w = words(page.language)
     pending = answers.pending_counter(built, page)
-    offered = answers.offered_times(built, page)
+    offered = _offered(request, built, page)
     facts = {
         "when": page.when(),
         "purpose": page.purpose(),
@@ -153,7 +164,7 @@ async def answer(request: Request) -> Response:
             errors["comment"] = w["error_text"]
         start = None
         if choice == "propose" and not errors:
-            offered = {t.isoformat(): t for t in answers.offered_times(built, page)}
+            offered = {t.isoformat(): t for t in _offered(request, built, page)}
             start = offered.get(form.get("time", ""))
             if start is None:
                 errors["time-0"] = w["error_time"]

@@ -19,6 +19,7 @@ from answers_web.security import RateLimits
 from consult.application.services import utc_now
 from consult.settings import Settings
 from consult.store import Store
+from desk.feeds import FeedCache
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -49,6 +50,8 @@ class Resources:
     public: Public
     store: Store
     templates: jinja2.Environment
+    feeds: FeedCache = field(default_factory=FeedCache)
+    """Each round's busy-time feeds, kept ten minutes for the free times the pages offer."""
 
 
 def resources(request: Request) -> Resources:

@@ -17,23 +17,30 @@ it must be one of the free times offered, which keep every planning rule.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from consult.answers.tokens import PageToken, page_secret, read_token
-from consult.application.changes import free_times
 from consult.application.references import RoundRef, TrainingRef, training_ref
 from consult.application.services import Services
 from consult.errors import ConsultError
 from consult.mail.attendee_requests import CounterLine, record_counters
 from consult.mail.invitations import language_of, place_for
 from consult.mail.render import local_when, meeting_purpose
+from consult.planning import changes
+from consult.planning.problem import fetch_round_feeds
 from consult.store.meetings import Answer
 from consult.store.proposals import Counter
 from consult.workspace.links import meeting_location
 from schemas import Language
 from schemas.state import Attendee, Meeting
 
+if TYPE_CHECKING:
+    from consult.planning.feeds import FeedResult
+
+Feeds = Mapping[str, "FeedResult"]
+"""A round's busy-time feeds, by feed URL."""
 PAGE_SOURCE = "personal page"
 """How an answer or a counter-proposal from a personal page names where it came from."""
 OPEN = ("proposed", "confirmed")
@@ -149,12 +156,34 @@ def answer_on_page(built: Services, page: PersonalPage, partstat: PageAnswer, co
     return bool(done and done[0].new)
 
 
-def offered_times(built: Services, page: PersonalPage, count: int = 5) -> list[dt.datetime]:
-    """Return the starts (UTC) the meeting could move to keeping every rule; none when closed."""
+def offered_times(
+    built: Services, page: PersonalPage, feeds: Feeds | None = None, count: int = 5
+) -> list[dt.datetime]:
+    """Return the starts (UTC) the meeting could move to keeping every rule; none when closed.
+
+    `feeds` are the round's busy-time feeds fetched a moment ago (the pages keep them a
+    while); without them they are fetched now, as the desk's move form does.
+    """
     if not page.open:
         return []
-    _, offered = free_times(built, page.round, page.planned, count=count)
-    return offered
+    if feeds is None:
+        feeds = round_feeds(built, page)
+    return changes.free_times(
+        built.workspace,
+        built.store,
+        page.meeting,
+        feeds,
+        now=built.now(),
+        lead_working_days=built.settings.lead_working_days,
+        count=count,
+    )
+
+
+def round_feeds(built: Services, page: PersonalPage) -> Feeds:
+    """Return the busy-time feeds of the page's round, fetched now (or read from their cache)."""
+    return fetch_round_feeds(
+        built.workspace, page.training.slug, page.meeting.round, cache_dir=built.settings.feed_cache
+    )
 
 
 def propose_on_page(built: Services, page: PersonalPage, start: dt.datetime, comment: str) -> str:
