@@ -80,6 +80,22 @@ class Settings(BaseSettings):
         "name, `*.example.org` for its subdomains); any other Host header gets 400, so no "
         "other site can reach the desk through a name of its own (DNS rebinding).",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The address stakeholders reach the public pages at (e.g. "
+        "https://consult.example.org); set, every invitation, update and reminder carries "
+        "the link of the recipient's personal page. Empty: no links, messages as before.",
+    )
+    public_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=DESK_HOSTS,
+        description="The host names the public pages answer to, comma-separated (the public "
+        "URL's host is added); any other Host header gets 400.",
+    )
+    page_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret that signs the personal pages' links; empty: a random one "
+        "kept in the workspace's .consult/page-secret (0600). Changing it voids every link.",
+    )
     lead_working_days: int = Field(
         default=LEAD_WORKING_DAYS,
         ge=0,
@@ -101,7 +117,7 @@ class Settings(BaseSettings):
         "longer than any one send takes.",
     )
 
-    @field_validator("desk_hosts", mode="before")
+    @field_validator("desk_hosts", "public_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

@@ -1,4 +1,4 @@
-"""A local Prefect server, a runner serving every deployment of prefect.yaml, and the desk.
+"""A local Prefect server, a runner serving every deployment of prefect.yaml, the desk, the pages.
 
     with local_ui(LocalUi.for_workspace(None)) as running:
         print(running.url)         # the Prefect UI, on 127.0.0.1 only
@@ -8,7 +8,9 @@ The server keeps its SQLite database under `home` (by default the workspace's
 .consult/prefect/), so the runs shown survive a restart. The runner
 (`python -m flows.serve`) polls the server every `POLL_SECONDS`, so a run
 triggered in the UI starts within that. The desk (`python -m desk`, beside
-flows/) serves consult's own pages on a port of its own. consult itself never
+flows/) serves consult's own pages on a port of its own, and the stakeholders' pages
+(`python -m answers_web`) answer on another (`Running.public_url`), which
+CONSULT_PUBLIC_URL names to the outside. consult itself never
 imports Prefect or the desk: this module starts the three processes and
 watches them over HTTP.
 
@@ -43,6 +45,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 4200
 DESK_PORT = 4280
 """The desk's port when free (else any free one)."""
+PUBLIC_PORT = 4290
+"""The stakeholders' pages' port when free (else any free one): `python -m answers_web`."""
 POLL_SECONDS = 2
 """How often the runner asks the server for runs to start (Prefect's default: 10 s)."""
 
@@ -58,6 +62,7 @@ class LocalUi:
     port: int = DEFAULT_PORT
     workspace: Path | None = None
     desk_port: int = DESK_PORT
+    public_port: int = PUBLIC_PORT
     project: Path = PROJECT
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -109,6 +114,9 @@ class Running:
     desk_url: str | None = None
     desk_secret: str | None = field(default=None, repr=False)
     """The secret of the desk's first address, which opens its session in a browser."""
+    public: subprocess.Popen[bytes] | None = None
+    public_url: str | None = None
+    """Where the stakeholders' pages answer (`python -m answers_web`), on 127.0.0.1."""
 
     @property
     def desk_login(self) -> str | None:
@@ -122,6 +130,8 @@ class Running:
         processes = [("server", self.server), ("runner", self.runner)]
         if self.desk is not None:
             processes.append(("desk", self.desk))
+        if self.public is not None:
+            processes.append(("public pages", self.public))
         for name, process in processes:
             code = process.poll()
             if code is not None:
@@ -158,6 +168,8 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
     port = free_port(ui.port)
     desk_port = free_port(ui.desk_port)
     desk_url = f"http://{HOST}:{desk_port}"
+    public_port = free_port(ui.public_port)
+    public_url = f"http://{HOST}:{public_port}"
     env = {**ui.environment(port), "CONSULT_DESK_URL": desk_url}
     logs = ui.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -166,6 +178,7 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
         server_log = stack.enter_context((logs / "server.log").open("ab"))
         runner_log = stack.enter_context((logs / "runner.log").open("ab"))
         desk_log = stack.enter_context((logs / "desk.log").open("ab"))
+        public_log = stack.enter_context((logs / "public.log").open("ab"))
         prefect = Path(sys.executable).parent / "prefect"
         command = [str(prefect), "server", "start", "--host", HOST, "--port", str(port)]
         server = _start(command, ui.project, env, server_log)
@@ -183,6 +196,17 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
         ]
         desk = _start(desk_command, ui.project, env, desk_log)
         stack.callback(_stop, desk)
+        public_command = [
+            sys.executable,
+            "-m",
+            "answers_web",
+            "--host",
+            HOST,
+            "--port",
+            str(public_port),
+        ]
+        public = _start(public_command, ui.project, env, public_log)
+        stack.callback(_stop, public)
         running = Running(
             url=url,
             server=server,
@@ -191,6 +215,8 @@ def local_ui(ui: LocalUi, startup_timeout: float = 180) -> Iterator[Running]:
             desk=desk,
             desk_url=desk_url,
             desk_secret=desk_secret,
+            public=public,
+            public_url=public_url,
         )
         _wait_answering(running, startup_timeout)
         _wait_served(running, deployment_names(ui.project), started, startup_timeout)
@@ -265,6 +291,8 @@ def _wait_answering(running: Running, timeout: float) -> None:
             raise UiError(exited)
         try:
             requests.get(f"{running.desk_url}/", timeout=2)
+            if running.public_url is not None:
+                requests.get(f"{running.public_url}/static/public.css", timeout=2)
             return
         except requests.RequestException:
             time.sleep(0.2)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from consult.answers.tokens import PageLinks
 from consult.application.references import TrainingRef
 from consult.mail.imap import ImapMailbox
 from consult.mail.mailing import Mailing
@@ -62,5 +63,10 @@ class Services:
         The training is the one its reference resolved: a send looks it up no more.
         """
         return Mailing(
-            self.workspace, training.slug, training.training, self.sender(training.slug), self.now()
+            self.workspace,
+            training.slug,
+            training.training,
+            self.sender(training.slug),
+            self.now(),
+            links=PageLinks.of(self.settings),
         )

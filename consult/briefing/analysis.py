@@ -69,9 +69,12 @@ from consult.briefing.anonymity import (
 from consult.briefing.consultations import (
     LogEntry,
     MissingVoice,
+    WrittenVoice,
     heard,
+    in_writing_only,
     meeting_log,
     missing_voices,
+    sort_out,
 )
 from schemas.stakeholders import Organisation
 from schemas.state import Attendee, Meeting, Observation
@@ -220,6 +223,8 @@ class Analysis:
     """The columns the consulted organisations are counted in (`anonymity.crowds`)."""
     unplaced: int = 0
     """Internal observations left out: fewer than k organisations were consulted in all."""
+    written: tuple[WrittenVoice, ...] = ()
+    """The organisations heard in writing only (a personal page's written input, no notes)."""
 
     @property
     def internal(self) -> int:
@@ -257,19 +262,12 @@ def analyse(
     registry = {organisation.id: organisation for organisation in organisations}
     kind_of = {org_id: organisation.kind for org_id, organisation in registry.items()}
     theme_order = tuple(theme.id for theme in training.themes)
-    shown: list[Evidence] = []
-    withheld = cancelled = 0
     counted = {meeting.id for meeting in meetings if heard(meeting)}
     attendance = {m: people for m, people in attendance.items() if m in counted}
-    for observation in observations:
-        if observation.confidentiality == "restricted":
-            withheld += 1
-            continue
-        if observation.meeting_id not in counted:
-            cancelled += 1
-            continue
-        shown.append(_evidence(observation, kind_of.get(observation.organisation, "")))
-    shown, columns, unplaced = place(shown, anonymity_k)
+    sorted_out = sort_out(observations, counted)
+    withheld, cancelled = sorted_out.withheld, sorted_out.cancelled
+    kept = [_evidence(o, kind_of.get(o.organisation, "")) for o in sorted_out.kept]
+    shown, columns, unplaced = place(kept, anonymity_k)
 
     issues: dict[str, list[Evidence]] = defaultdict(list)
     ratings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -296,6 +294,7 @@ def analyse(
         missing=missing_voices(
             training, slug, meetings, attendees, observed, attendance, now, registry
         ),
+        written=in_writing_only(meetings, sorted_out.written, sorted_out.noted, attendance),
         actions=tuple(
             sorted(
                 (item for item in shown if item.kind in ACTION_KINDS),

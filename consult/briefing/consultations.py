@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from consult.store.observations import written
 from schemas.stakeholders import Organisation
-from schemas.state import Attendee, Meeting
+from schemas.state import Attendee, Meeting, Observation
 from schemas.training import Training
 
 HEARD_STATUSES: Final = frozenset({"confirmed", "held", "notes_missing"})
@@ -52,6 +53,66 @@ class LogEntry:
     """Public observations shown in the pack: internal ones are never counted by meeting."""
     invitees: tuple[str, ...] = ()
     """The names of the people invited from the organisation (its facilitators left out)."""
+
+
+@dataclass(frozen=True)
+class WrittenVoice:
+    """An organisation heard in writing only: written input from its meeting's page, no notes."""
+
+    meeting_id: str
+    organisation: str
+
+
+def in_writing_only(
+    meetings: Sequence[Meeting],
+    written: Collection[str],
+    noted: Collection[str],
+    attendance: Mapping[str, Sequence[Mapping[str, str]]],
+) -> tuple[WrittenVoice, ...]:
+    """Return the meetings whose organisation the pack hears only through written input."""
+    return tuple(
+        WrittenVoice(meeting.id, meeting.organisation)
+        for meeting in meetings
+        if meeting.id in written and meeting.id not in noted and not attendance.get(meeting.id)
+    )
+
+
+@dataclass(frozen=True)
+class SortedOut:
+    """The observations the pack shows, how many it leaves out and why, and whose they are."""
+
+    kept: list[Observation]
+    withheld: int
+    """Restricted ones."""
+    cancelled: int
+    """Of a meeting not held."""
+    written: frozenset[str]
+    """The meetings of which written input is kept."""
+    noted: frozenset[str]
+    """The meetings of which notes (not written input) are kept."""
+
+
+def sort_out(observations: Iterable[Observation], counted: Collection[str]) -> SortedOut:
+    """Return the observations the pack shows: neither restricted nor of a meeting not held.
+
+    Written input (consult.answers' pages) counts whether or not its meeting was held:
+    it was written apart from it.
+    """
+    kept: list[Observation] = []
+    withheld = cancelled = 0
+    in_writing: set[str] = set()
+    noted: set[str] = set()
+    for observation in observations:
+        if observation.confidentiality == "restricted":
+            withheld += 1
+            continue
+        by_hand = written(observation.key)
+        if observation.meeting_id not in counted and not by_hand:
+            cancelled += 1
+            continue
+        (in_writing if by_hand else noted).add(observation.meeting_id)
+        kept.append(observation)
+    return SortedOut(kept, withheld, cancelled, frozenset(in_writing), frozenset(noted))
 
 
 def heard(meeting: Meeting) -> bool:
@@ -115,12 +176,12 @@ def _missing_reason(
     with_notes: set[str],
     now: dt.datetime,
 ) -> MissingReason | None:
+    if meeting is not None and meeting.id in with_notes:
+        return None  # notes, or written input (which counts even when the meeting was not held)
     if meeting is None or meeting.status == "proposed":
         return "not scheduled"
     if meeting.status == "cancelled":
         return "cancelled"
-    if meeting.id in with_notes:
-        return None
     guests = [a for a in invited if a.role != "CHAIR"]
     if guests and all(a.partstat == "DECLINED" for a in guests):
         return "declined"

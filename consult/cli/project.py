@@ -183,9 +183,10 @@ def ui(
         with interruptible(), local_ui(local) as running:
             out.print(f"Prefect UI: {running.url}", soft_wrap=True)
             out.print(f"Desk: {running.desk_login}", soft_wrap=True)
+            out.print(f"Stakeholders' pages: {running.public_url}", soft_wrap=True)
             out.print(
                 f"serving the deployments of {local.project / 'prefect.yaml'} on workspace "
-                f"{local.workspace}; logs in {running.logs}. Ctrl-C stops all three.",
+                f"{local.workspace}; logs in {running.logs}. Ctrl-C stops them all.",
                 soft_wrap=True,
             )
             why = wait(running)

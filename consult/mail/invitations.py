@@ -11,6 +11,7 @@ messages are reported "too late", and `late_meetings` names their meetings.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -36,6 +37,8 @@ from schemas.state import Attendee, Meeting, MeetingVersion, Message, MessageKin
 LANGUAGES: tuple[Language, ...] = ("ka", "en", "ru")
 FORMATS: tuple[MeetingFormat, ...] = ("online", "in_person", "group_discussion")
 TEMPLATES = "templates"
+PAGE_KINDS = frozenset({"invitation", "update", "reminder", "nudge"})
+"""The messages that carry the link of the recipient's personal page, when there are links."""
 """The workspace folder whose email/<lang>/ templates override the built-in ones."""
 TOO_LATE = "too late"
 """The outcome of a message not sent because its meeting had started."""
@@ -179,6 +182,9 @@ def prepare(
     meeting = meeting.model_copy(update={"location": located})
     language = language_of(attendee)
     context = meeting_context(mail, meeting, attendee, news=news)
+    if mail.links is not None and kind in PAGE_KINDS:
+        url = mail.links.url(meeting.id, attendee.email, mail.training.end)
+        context = dataclasses.replace(context, page_url=url)
     rendered = render_message(
         kind,
         language,

@@ -10,8 +10,9 @@ never look it up again.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from consult.answers.tokens import PageLinks
 from consult.mail.sender import Sender
 from consult.workspace.loading import Workspace
 from schemas import Training
@@ -26,11 +27,19 @@ class Mailing:
     training: Training
     sender: Sender
     now: dt.datetime
+    links: PageLinks | None = field(default=None, kw_only=True)
+    """The addresses of the recipients' personal pages; None: the messages carry no link."""
 
     def round(self, round_id: str) -> RoundMailing:
         """Return the same mailing for one round of the training."""
         return RoundMailing(
-            self.workspace, self.slug, self.training, self.sender, self.now, round_id
+            self.workspace,
+            self.slug,
+            self.training,
+            self.sender,
+            self.now,
+            round_id,
+            links=self.links,
         )
 
 

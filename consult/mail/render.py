@@ -29,6 +29,8 @@ that the text and the HTML carry the same facts:
     days_until       reminders and nudges: calendar days from `sent_at` to the meeting in the
                      recipient's zone (0 today, 1 tomorrow); None for other kinds
     subject          the rendered subject (in the text and HTML templates)
+    page_url         the recipient's personal page, where they answer on the web; None
+                     without a public base URL (CONSULT_PUBLIC_URL) and in cancellations
 
 and the filter `plural` (`{{ n|plural(one="день", few="дня", many="дней") }}`),
 which picks the form by the language's plural rules.
@@ -121,6 +123,8 @@ class MessageContext:
     """Cancellations: why, if the recipient should know."""
     sent_at: dt.datetime | None = None
     """When the message goes out; reminders count the days to the meeting from it."""
+    page_url: str | None = None
+    """The address of the recipient's personal page (consult.answers); None: no link."""
 
     def __post_init__(self) -> None:
         for name in _REQUIRED_TEXT:
@@ -196,6 +200,11 @@ def meeting_purpose(training: Training, language: Language) -> str:
         text = " ".join(training.terms_of_reference.get(language).split())
         return text.split(". ")[0].rstrip(".") + "."
     return training.title.get(language)
+
+
+def local_when(start: dt.datetime, end: dt.datetime, timezone: str, language: Language) -> str:
+    """Return an interval as the messages say it: local date, times and zone name, in `language`."""
+    return _when(start, end, ZoneInfo(timezone), _LOCALES[language])
 
 
 def _reject(field: str, value: object, expected: str) -> NoReturn:

@@ -34,7 +34,16 @@ from consult.notes.kobo import (
     token_from_env,
 )
 from consult.store import Store
-from consult.store.notes import Attendance, Held, NotesFileRecord, Step, Upsert, digest_of
+from consult.store.notes import (
+    Attendance,
+    Consent,
+    Held,
+    NotesFileRecord,
+    Step,
+    Upsert,
+    digest_of,
+)
+from consult.store.observations import WRITTEN
 from consult.workspace.loading import Workspace
 from consult.workspace.rounds import meeting_id, round_of
 from schemas import Meeting, MeetingNotes, ObservationInput
@@ -164,6 +173,58 @@ def _store_items(
         for change in store.store_notes(steps, target.actor, record):
             setattr(report, change, getattr(report, change) + 1)
     return report
+
+
+def store_written(
+    target: WrittenTarget, observations: Sequence[ObservationInput], consent: Mapping[str, Any]
+) -> ImportReport:
+    """Return the report after storing written input as observations of the meeting, or none.
+
+    Each observation is checked as a notes file's is (`observation_problems`, the
+    training's themes); the meeting's own checks (its day, its having started) are
+    not asked of input written before it. Stored all or nothing, under the keys
+    `written/<round>/<meeting>/<email>#<theme>` (sending again updates them), with the
+    consent given (`written.consent` in the audit log), in one transaction.
+    """
+    meeting, store, now = target.meeting, target.store, target.now
+    slug, planned = meeting.training, meeting.id.rsplit("/", 1)[-1]
+    report = ImportReport()
+    themes = {theme.id for theme in target.workspace.training(slug).themes}
+    notes = MeetingNotes(
+        meeting=planned,
+        round=meeting.round,
+        organisation=meeting.organisation,
+        date=now.date(),
+        observations=tuple(observations),
+    )
+    invited = store.attendees(meeting.id)
+    context = against(target.workspace, slug, meeting, invited, notes, now)
+    source = f"{WRITTEN}{meeting.round}/{planned}/{target.email.lower()}"
+    steps: list[Step] = [Consent(meeting.id, {**consent, "source": source})]
+    for observation in observations:
+        key = f"{source}#{observation.id or observation.theme}"
+        problems = observation_problems(observation, context)
+        if observation.theme not in themes:
+            problems["theme"] = f"theme {observation.theme!r} is not in the training's themes"
+        report.rejected += [_rejection(key, name, why) for name, why in problems.items()]
+        steps.append(Upsert(key, _fields(meeting, observation)))
+    if report.rejected:
+        return report
+    for change in store.store_notes(steps, target.actor, None):
+        setattr(report, change, getattr(report, change) + 1)
+    return report
+
+
+@dataclass(frozen=True)
+class WrittenTarget:
+    """Where written input is stored: the workspace, the store, the meeting, who wrote, when."""
+
+    workspace: Workspace
+    store: Store
+    meeting: Meeting
+    email: str
+    actor: str
+    now: dt.datetime
 
 
 def _fields(stored: Meeting, observation: ObservationInput) -> dict[str, Any]:

@@ -47,6 +47,18 @@ class Attendance:
 
 
 @dataclass(frozen=True)
+class Consent:
+    """The consent given with written input from a personal page, for the audit log."""
+
+    meeting_id: str
+    detail: Mapping[str, Any]
+
+
+CONSENT = "written.consent"
+"""The audit log's action of the consent recorded with a personal page's written input."""
+
+
+@dataclass(frozen=True)
 class Upsert:
     """An observation to store under `key`, its columns as `Store.upsert_observation` takes."""
 
@@ -54,7 +66,7 @@ class Upsert:
     fields: Mapping[str, Any]
 
 
-Step = Held | Attendance | Upsert
+Step = Held | Attendance | Consent | Upsert
 
 
 @dataclass(frozen=True)
@@ -170,6 +182,8 @@ def store_batch(
             _hold(connection, now, step.meeting_id, actor)
         elif isinstance(step, Attendance):
             logged.append(_entry(now, actor, "notes.attendance", step.meeting_id, step.detail))
+        elif isinstance(step, Consent):
+            logged.append(_entry(now, actor, CONSENT, step.meeting_id, step.detail))
         else:
             before = state.get(step.key)
             change, write = _apply(state, now, step.key, dict(step.fields))

@@ -15,6 +15,17 @@ from schemas.state import Observation
 Change = Literal["added", "updated", "unchanged"]
 
 PLACE = ("line",)
+WRITTEN = "written/"
+"""How the key of an observation of source "written submission" (from a personal page) begins:
+`written/<round>/<meeting>/<email>#<theme>`. The pack counts it even when the meeting was not
+held, and marks its organisation as heard in writing."""
+
+
+def written(key: str) -> bool:
+    """Return whether an observation's key is that of a written submission."""
+    return key.startswith(WRITTEN)
+
+
 """Where an observation is written, not what it says: a move alone leaves it unchanged."""
 
 

@@ -1,4 +1,5 @@
-"""`consult ui` starts the desk with the Prefect server and the runner; one Ctrl-C stops all."""
+"""`consult ui` starts the desk and the stakeholders' pages with the Prefect server and the
+runner; one Ctrl-C stops all."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ def test_consult_ui_serves_the_desk_on_loopback_and_ctrl_c_stops_it_too(
         first = said.removeprefix("Desk: ").strip()
         desk, _, secret = first.partition("/?token=")
         assert len(secret) >= 40, first
+        said = ui.lines.get(timeout=30)
+        assert said.startswith("Stakeholders' pages: http://127.0.0.1:"), said
+        pages = said.removeprefix("Stakeholders' pages: ").strip()
+        assert pages != desk
+        assert requests.get(f"{pages}/", timeout=30).status_code == 404  # none of the desk's
+        assert requests.get(f"{pages}/trainings/{SLUG}", timeout=30).status_code == 404
         refused = requests.get(f"{desk}/trainings/{SLUG}", timeout=30)
         assert refused.status_code == 403
         assert "the link `consult ui` printed" in refused.text
@@ -44,7 +51,7 @@ def test_consult_ui_serves_the_desk_on_loopback_and_ctrl_c_stops_it_too(
         ui.process.send_signal(signal.SIGINT)
         assert ui.process.wait(timeout=90) == 0
         assert not (home / "desk-token").exists()
-        for url in (ui.url, desk):
+        for url in (ui.url, desk, pages):
             port = int(url.rsplit(":", 1)[1])
             with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
                 probe.connect(("127.0.0.1", port))

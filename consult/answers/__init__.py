@@ -1,0 +1,1 @@
+"""Stakeholders' answers on the web: the signed links of their personal pages."""

@@ -1,0 +1,82 @@
+"""Written input from a personal page: observations of source "written submission".
+
+An invitee (whether they attend or not) writes, per theme of the training, what
+the training should address, with a severity and the confidentiality they
+choose, after consenting to how it is used. It is stored as the notes' import
+stores observations (`consult.notes.importing.store_written`): checked as every
+note is, then counted by the pack (`consult.briefing`), where an organisation
+heard only in writing is no missing voice and is marked as heard in writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from consult.application.page_answers import PersonalPage
+from consult.application.services import Services
+from consult.notes.importing import ImportReport, WrittenTarget, store_written
+from schemas import Confidentiality, ObservationInput
+
+WRITTEN_SOURCE = "written submission"
+"""The source the pack and the audit log name written input by."""
+KIND = "need"
+"""What a written entry is, among the observations' kinds: what the training should address."""
+
+
+@dataclass(frozen=True)
+class WrittenEntry:
+    """What an invitee wrote on one theme, and how serious it is (1 minor ... 4 critical)."""
+
+    theme: str
+    text: str
+    severity: int
+
+
+def record_written(
+    built: Services,
+    page: PersonalPage,
+    entries: Sequence[WrittenEntry],
+    confidentiality: Confidentiality,
+    consent: str,
+) -> ImportReport:
+    """Return the report after storing the entries, with the consent text the writer agreed to.
+
+    Nothing is stored when one entry does not hold (the report's `rejected` says why).
+    """
+    try:
+        observations = [
+            ObservationInput(
+                id=entry.theme,
+                kind=KIND,
+                theme=entry.theme,
+                severity=entry.severity,
+                text=entry.text,
+                confidentiality=confidentiality,
+                language=page.language,
+            )
+            for entry in entries
+        ]
+    except ValidationError as error:
+        first = error.errors()[0]
+        return ImportReport(
+            rejected=[f"{first['loc'][0] if first['loc'] else 'text'}: {first['msg']}"]
+        )
+    target = WrittenTarget(
+        built.workspace,
+        built.store,
+        page.meeting,
+        page.attendee.email,
+        actor=page.attendee.email,
+        now=built.now(),
+    )
+    detail = {
+        "by": page.attendee.email,
+        "language": page.language,
+        "consent": consent,
+        "confidentiality": confidentiality,
+        "kind": WRITTEN_SOURCE,
+    }
+    return store_written(target, observations, detail)
