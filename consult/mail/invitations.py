@@ -5,15 +5,19 @@ meeting's iTIP calendar (REQUEST, or CANCEL) inline and as invite.ics. What
 to send follows from the store: a confirmed meeting at SEQUENCE 0 is invited,
 one whose SEQUENCE rose is updated, a cancelled one that people were told of
 is cancelled. The delivery ledger (`consult.mail.delivery`) sends each once.
+A meeting planned as a date poll calls, while its poll waits for the pick, for
+a `poll` message to each consulted invitee instead: its options in their zone,
+no calendar (`poll_messages`); once picked, for the invitation as any other.
 Nothing but a cancellation goes out about a meeting that has started: those
 messages are reported "too late", and `late_meetings` names their meetings.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +32,7 @@ from consult.mail.render import MessageContext, Rendered, meeting_purpose, rende
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
+from consult.store.polls import PollState
 from consult.workspace.links import meeting_location
 from consult.workspace.loading import TRAININGS
 from schemas import Language, MeetingFormat, Training
@@ -41,6 +46,8 @@ TOO_LATE = "too late"
 """The outcome of a message not sent because its meeting had started."""
 PASSED = "the meeting's time has passed"
 """How a too-late report begins when its meeting has ended: no new time is proposed for it."""
+PageLinks = Callable[[Meeting, Attendee], str | None]
+"""Gives the link of a recipient's personal page about a meeting, or None: no link in the mail."""
 
 
 def kind_for(meeting: Meeting, announced: bool) -> MessageKind | None:
@@ -56,8 +63,10 @@ def _calls(
     store: Store, mail: RoundMailing, meetings: Collection[str] | None
 ) -> Iterator[tuple[Meeting, MessageKind, list[Message]]]:
     """Yield each meeting of the round (or those ids) that calls for a message, its ledger rows."""
-    for meeting in store.meetings(mail.slug, mail.round_id):
-        if meetings is not None and meeting.id not in meetings:
+    found = store.meetings(mail.slug, mail.round_id)
+    polling = {i for i, poll in store.polls_of([m.id for m in found]).items() if poll.open}
+    for meeting in found:
+        if (meetings is not None and meeting.id not in meetings) or meeting.id in polling:
             continue
         ledger = store.messages(meeting.id)
         kind = kind_for(meeting, any(m.status == "sent" for m in ledger))
@@ -66,13 +75,23 @@ def _calls(
 
 
 def round_messages(
-    mail: RoundMailing, store: Store, meetings: Collection[str] | None = None
+    mail: RoundMailing,
+    store: Store,
+    meetings: Collection[str] | None = None,
+    links: PageLinks | None = None,
 ) -> Iterator[Outgoing]:
     """Yield every message the round's meetings (or those ids) call for, built once claimed.
 
     An invitation or update about a meeting that has started by the mailing's moment is left
-    out; `started_messages` reports it.
+    out; `started_messages` reports it. The date polls' messages come last (`poll_messages`).
     """
+    yield from _meeting_messages(mail, store, meetings)
+    yield from poll_messages(mail, store, meetings, links)
+
+
+def _meeting_messages(
+    mail: RoundMailing, store: Store, meetings: Collection[str] | None
+) -> Iterator[Outgoing]:
     for meeting, kind, ledger in _calls(store, mail, meetings):
         if kind != "cancellation" and meeting.start <= mail.now:
             continue
@@ -110,6 +129,72 @@ def started_messages(
             if attendee.email.lower() not in sent
         ]
     return late
+
+
+def poll_messages(
+    mail: RoundMailing,
+    store: Store,
+    meetings: Collection[str] | None = None,
+    links: PageLinks | None = None,
+) -> Iterator[Outgoing]:
+    """Yield a `poll` message to each consulted invitee of each confirmed meeting whose poll waits.
+
+    Nothing once voting has closed (the poll's deadline) or the meeting's time has passed.
+    `links` gives each recipient's personal page, where they vote; without it, the message
+    asks them to answer by email.
+    """
+    found = store.meetings(mail.slug, mail.round_id)
+    polls = store.polls_of([m.id for m in found])
+    for meeting in found:
+        poll = polls.get(meeting.id)
+        if (
+            poll is None
+            or not poll.open
+            or meeting.status != "confirmed"
+            or (meetings is not None and meeting.id not in meetings)
+            or poll.deadline <= mail.now
+        ):
+            continue
+        for attendee in store.attendees(meeting.id):
+            if attendee.role == "REQ-PARTICIPANT":
+                yield poll_outgoing(mail, meeting, attendee, poll, "poll", links)
+
+
+def poll_outgoing(
+    mail: Mailing,
+    meeting: Meeting,
+    attendee: Attendee,
+    poll: PollState,
+    kind: MessageKind,
+    links: PageLinks | None,
+) -> Outgoing:
+    """Return the `poll` or `poll_nudge` message to `attendee`, keyed like any message."""
+    link = links(meeting, attendee) if links is not None else None
+    build = partial(prepare_poll, mail, meeting, attendee, poll, kind, link)
+    return Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
+
+
+def prepare_poll(
+    mail: Mailing,
+    meeting: Meeting,
+    attendee: Attendee,
+    poll: PollState,
+    kind: MessageKind,
+    link: str | None,
+    message_id: str,
+) -> RawMessage:
+    """Return the date poll's message to `attendee`: its options in their language and zone."""
+    located = meeting.model_copy(update={"location": meeting_location(mail.training, meeting)})
+    context = dataclasses.replace(
+        meeting_context(mail, located, attendee),
+        options=tuple((o.start, o.end) for o in poll.options),
+        poll_deadline=poll.deadline,
+        page_link=link,
+    )
+    rendered = render_message(
+        kind, language_of(attendee), context, overrides=mail.workspace.root / TEMPLATES
+    )
+    return addressed(mail.sender, attendee, rendered, None, mail.now, message_id)
 
 
 def too_late(
@@ -340,14 +425,17 @@ def send_round(
     meetings: Collection[str] | None = None,
     backoff: Sequence[float] = BACKOFF,
     retry_rejected: bool = False,
+    links: PageLinks | None = None,
 ) -> list[Delivered]:
     """Return what happened to each message of the round (of some meetings) after sending.
+
+    `links` gives the personal pages the date polls' messages link to (see `poll_messages`).
 
     Invitations and updates about meetings that had started by the mailing's
     moment are not sent: they come first in the report, "too late".
     """
     late = started_messages(mail, store, meetings)
-    outgoing = round_messages(mail, store, meetings)
+    outgoing = round_messages(mail, store, meetings, links)
     delivered = deliver(
         store,
         transport,
