@@ -28,7 +28,7 @@ that the text and the HTML carry the same facts:
     previous_facilitators_list   like `facilitators_list`, for those before
     days_until       reminders and nudges: calendar days from `sent_at` to the meeting in the
                      recipient's zone (0 today, 1 tomorrow); None for other kinds
-    options_when     a date poll's options, each like `when`
+    options_when     a date poll's options, each like `when` (without options: `when` alone)
     vote_by_date     the last day of a date poll's voting, as a long local date
     subject          the rendered subject (in the text and HTML templates)
 
@@ -290,7 +290,8 @@ def _variables(kind: str, language: Language, context: MessageContext) -> dict[s
         ),
         previous_facilitators_list=_list(context.previous_facilitators or (), locale),
         days_until=_days_until(kind, context, zone),
-        options_when=[_when(start, end, zone, locale) for start, end in context.options],
+        options_when=[_when(start, end, zone, locale) for start, end in context.options]
+        or [_when(context.start, context.end, zone, locale)],
         vote_by_date=(
             format_date(
                 (context.poll_deadline - dt.timedelta(seconds=1)).astimezone(zone),
