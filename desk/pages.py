@@ -43,6 +43,7 @@ from desk.audit import FIRST_PAGE, AuditQuery, AuditView, audit_view
 from desk.delivery import Delivery, delivery
 from desk.meetings import MeetingRow, meeting_row, with_mail
 from desk.packs import PackVersion, pack_versions
+from desk.polls import stored_poll_view
 from desk.wording import answer_words
 from schemas.state import Attendee, Meeting
 from schemas.training import Quorum, Training
@@ -231,6 +232,7 @@ def training_page(
         )
         for m in meetings
     }
+    rows |= _polls(store, meetings, attendees, rows, zone)
     rounds = _rounds(training, meetings, rows)
     progress = timeline_progress(store, slug, known)
     steps = _timeline_rows(slug, training, today, progress)
@@ -258,6 +260,29 @@ def training_page(
         + _nothing_due(slug, training, today, progress),
         influence=grid(planned_organisations(training, workspace.stakeholders.organisations), "en"),
     )
+
+
+def _polls(
+    store: Store,
+    meetings: Sequence[Meeting],
+    attendees: Mapping[str, Sequence[Attendee]],
+    rows: Mapping[str, MeetingRow],
+    zone: ZoneInfo,
+) -> dict[str, MeetingRow]:
+    """Return the rows of the date polls' meetings with their votes; those voting, so named."""
+    found = store.polls_of([m.id for m in meetings])
+    polled = {}
+    for meeting in meetings:
+        state = found.get(meeting.id)
+        if state is None:
+            continue
+        row = dataclasses.replace(
+            rows[meeting.id], poll=stored_poll_view(meeting, state, attendees, zone)
+        )
+        if state.open and meeting.status == "confirmed":
+            row = dataclasses.replace(row, state="voting")
+        polled[meeting.id] = row
+    return polled
 
 
 def _rounds(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,8 +46,6 @@ TOO_LATE = "too late"
 """The outcome of a message not sent because its meeting had started."""
 PASSED = "the meeting's time has passed"
 """How a too-late report begins when its meeting has ended: no new time is proposed for it."""
-PageLinks = Callable[[Meeting, Attendee], str | None]
-"""Gives the link of a recipient's personal page about a meeting, or None: no link in the mail."""
 
 
 def kind_for(meeting: Meeting, announced: bool) -> MessageKind | None:
@@ -75,10 +73,7 @@ def _calls(
 
 
 def round_messages(
-    mail: RoundMailing,
-    store: Store,
-    meetings: Collection[str] | None = None,
-    links: PageLinks | None = None,
+    mail: RoundMailing, store: Store, meetings: Collection[str] | None = None
 ) -> Iterator[Outgoing]:
     """Yield every message the round's meetings (or those ids) call for, built once claimed.
 
@@ -86,7 +81,7 @@ def round_messages(
     out; `started_messages` reports it. The date polls' messages come last (`poll_messages`).
     """
     yield from _meeting_messages(mail, store, meetings)
-    yield from poll_messages(mail, store, meetings, links)
+    yield from poll_messages(mail, store, meetings)
 
 
 def _meeting_messages(
@@ -132,16 +127,13 @@ def started_messages(
 
 
 def poll_messages(
-    mail: RoundMailing,
-    store: Store,
-    meetings: Collection[str] | None = None,
-    links: PageLinks | None = None,
+    mail: RoundMailing, store: Store, meetings: Collection[str] | None = None
 ) -> Iterator[Outgoing]:
     """Yield a `poll` message to each consulted invitee of each confirmed meeting whose poll waits.
 
     Nothing once voting has closed (the poll's deadline) or the meeting's time has passed.
-    `links` gives each recipient's personal page, where they vote; without it, the message
-    asks them to answer by email.
+    The mailing's `links` give each recipient's personal page, where they vote; without
+    them, the message asks them to answer by email.
     """
     found = store.meetings(mail.slug, mail.round_id)
     polls = store.polls_of([m.id for m in found])
@@ -157,7 +149,7 @@ def poll_messages(
             continue
         for attendee in store.attendees(meeting.id):
             if attendee.role == "REQ-PARTICIPANT":
-                yield poll_outgoing(mail, meeting, attendee, poll, "poll", links)
+                yield poll_outgoing(mail, meeting, attendee, poll, "poll")
 
 
 def poll_outgoing(
@@ -166,10 +158,12 @@ def poll_outgoing(
     attendee: Attendee,
     poll: PollState,
     kind: MessageKind,
-    links: PageLinks | None,
 ) -> Outgoing:
-    """Return the `poll` or `poll_nudge` message to `attendee`, keyed like any message."""
-    link = links(meeting, attendee) if links is not None else None
+    """Return the `poll` or `poll_nudge` message to `attendee`, keyed like any message.
+
+    It links to the recipient's personal page when the mailing has `links`.
+    """
+    link = mail.links(meeting, attendee) if mail.links is not None else None
     build = partial(prepare_poll, mail, meeting, attendee, poll, kind, link)
     return Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
 
@@ -425,17 +419,14 @@ def send_round(
     meetings: Collection[str] | None = None,
     backoff: Sequence[float] = BACKOFF,
     retry_rejected: bool = False,
-    links: PageLinks | None = None,
 ) -> list[Delivered]:
     """Return what happened to each message of the round (of some meetings) after sending.
-
-    `links` gives the personal pages the date polls' messages link to (see `poll_messages`).
 
     Invitations and updates about meetings that had started by the mailing's
     moment are not sent: they come first in the report, "too late".
     """
     late = started_messages(mail, store, meetings)
-    outgoing = round_messages(mail, store, meetings, links)
+    outgoing = round_messages(mail, store, meetings)
     delivered = deliver(
         store,
         transport,

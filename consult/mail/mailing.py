@@ -10,11 +10,16 @@ never look it up again.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from consult.mail.sender import Sender
 from consult.workspace.loading import Workspace
 from schemas import Training
+from schemas.state import Attendee, Meeting
+
+PageLinks = Callable[[Meeting, Attendee], str | None]
+"""Gives the link of a recipient's personal page about a meeting, or None: no link in the mail."""
 
 
 @dataclass(frozen=True)
@@ -26,11 +31,19 @@ class Mailing:
     training: Training
     sender: Sender
     now: dt.datetime
+    links: PageLinks | None = field(default=None, kw_only=True)
+    """The recipients' personal pages, which the date polls' messages link to; None: no links."""
 
     def round(self, round_id: str) -> RoundMailing:
         """Return the same mailing for one round of the training."""
         return RoundMailing(
-            self.workspace, self.slug, self.training, self.sender, self.now, round_id
+            self.workspace,
+            self.slug,
+            self.training,
+            self.sender,
+            self.now,
+            round_id,
+            links=self.links,
         )
 
 

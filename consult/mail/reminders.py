@@ -93,7 +93,7 @@ def _poll_nudges(mail: Mailing, store: Store, round_id: str) -> Iterator[Outgoin
             email = attendee.email.lower()
             sent_at = asked.get(email)
             if sent_at is not None and sent_at + after <= mail.now and email not in poll.votes:
-                yield poll_outgoing(mail, meeting, attendee, poll, "poll_nudge", None)
+                yield poll_outgoing(mail, meeting, attendee, poll, "poll_nudge")
 
 
 def _follow_up(

@@ -13,7 +13,6 @@ import pytest
 from consult.application.polls import close_due_polls, pick, poll_of, record_vote
 from consult.application.services import Services
 from consult.bootstrap import assemble
-from consult.demo import shift_dates
 from consult.errors import PollError
 from consult.mail.invitations import send_round
 from consult.mail.mailing import mailing, round_mailing
@@ -21,46 +20,20 @@ from consult.mail.reminders import send_due
 from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
 from consult.planning.changes import check_time
-from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
-from tests.conftest import PLANNED_AT, TINY_STAKEHOLDERS, TINY_TRAINING
-
-SLUG, ROUND = "winter-2027", "round-1"
-MEETING = f"{SLUG}/{ROUND}/mia"
-NINO, ANNA, IVAN = "nino@mia.example.gov.ge", "anna@mia.example.gov.ge", "ivan@mia.example.gov.ge"
-STAKEHOLDERS = TINY_STAKEHOLDERS.replace(
-    "        timezone: Asia/Tbilisi\n  - id: coordinators",
-    """        timezone: Asia/Tbilisi
-      - name: Anna Smith
-        email: anna@mia.example.gov.ge
-        role: Adviser
-        language: en
-        timezone: Europe/London
-      - name: Иван Петров
-        email: ivan@mia.example.gov.ge
-        role: Analyst
-        language: ru
-        timezone: Europe/Moscow
-  - id: coordinators""",
-)
-POLL_TRAINING = TINY_TRAINING.replace(
-    "      latest: 2027-01-15\n",
-    "      latest: 2027-01-15\n      poll:\n        options: 3\n        deadline: 2026-12-10\n",
-)
+from tests.conftest import PLANNED_AT
+from tests.polls import ANNA, IVAN, MEETING, NINO, ROUND, SLUG, planned_poll
 
 
 @pytest.fixture
 def polled(write_workspace: Callable[..., Path]) -> Iterator[Services]:
     """A round of one meeting planned as a poll, approved, dated from today (the store's clock)."""
-    training = shift_dates(POLL_TRAINING, dt.date.today() + dt.timedelta(weeks=3))
-    root = write_workspace(stakeholders=STAKEHOLDERS, trainings={SLUG: training})
-    workspace, settings = load_workspace(root), Settings(workspace=root)
+    root = planned_poll(write_workspace)
+    settings = Settings(workspace=root)
     with open_store(settings.store_url) as store:
-        save_plan(store, plan_round(workspace, SLUG, ROUND, {}, [], now=PLANNED_AT), "test")
-        store.decide_round(SLUG, ROUND, approve=True, actor="test")
-        yield assemble(settings, workspace, store)
+        yield assemble(settings, load_workspace(root), store)
 
 
 def send(built: Services, now: dt.datetime | None = None) -> list[tuple[str, str, str]]:
