@@ -141,3 +141,44 @@ def test_the_vote_recorded_on_the_desk_is_the_one_the_invitee_gave_not_a_guess(
     assert poll is not None
     assert poll.votes[NINO] == {1: "yes", 2: "yes", 3: "if_need_be"}
     assert IVAN not in poll.votes
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("width", [800])
+def test_in_chromium_the_coordinator_reads_the_votes_and_picks_the_time_then_it_is_invited(
+    polled: Path, serve_desk: Callable[..., str], tmp_path: Path, width: int
+) -> None:
+    from playwright.sync_api import expect
+
+    from desk.security import login_url
+    from tests.browser import browser_page, screenshots
+    from tests.desk.conftest import SECRET
+
+    url = serve_desk(polled)
+    shots = screenshots(tmp_path)
+    with browser_page(width, 900, timeout_ms=30_000) as page:
+        page.goto(login_url(url, SECRET))
+        page.goto(f"{url}/trainings/{SLUG}")
+        votes = page.locator("#poll-mia")
+        expect(votes).to_contain_text("Votes on the times of mia")
+        expect(votes).to_contain_text("ნინო ბერიძე")
+        page.screenshot(path=shots / "1-poll-votes.png", full_page=True)
+        votes.get_by_role("link", name="Pick the time").click()
+        expect(page.get_by_role("heading", name="Date poll of mia")).to_be_visible()
+        # no name: the form comes back, the focus on the summary, the error beside the field
+        page.get_by_role("radio", name="2.").check()
+        page.get_by_role("button", name="Pick this time and send the invitations").click()
+        expect(page.locator("#error-summary")).to_be_focused()
+        expect(page.locator("#by-error")).to_contain_text("give your name")
+        expect(page.get_by_role("radio", name="2.")).to_be_checked()
+        page.screenshot(path=shots / "2-pick-with-a-mistake.png", full_page=True)
+        page.get_by_label("Your name, for the audit log").first.fill("Nino Beridze")
+        page.get_by_role("button", name="Pick this time and send the invitations").click()
+        expect(page.locator("#done")).to_contain_text("option 2 picked")
+        expect(page.locator("#done")).to_contain_text("4 invitations: 4 sent.")
+        expect(page.locator("#poll-mia")).to_contain_text("option 2 picked by Nino Beridze")
+        wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert not wide, "the training page scrolls sideways with a poll on it"
+        page.screenshot(path=shots / "3-picked.png", full_page=True)
+    assert len(outbox(polled, "invitation")) == 4
+    assert len(outbox(polled, "poll")) == 3
