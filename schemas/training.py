@@ -232,19 +232,6 @@ class Round(Strict):
         "voted on by the invitees before the calendar invitation goes out.",
     )
 
-    @model_validator(mode="after")
-    def _polls_close_before_the_window(self) -> Round:
-        polls = [("poll", self.poll)] + [
-            (f"meetings[{i}].poll", m.poll) for i, m in enumerate(self.meetings)
-        ]
-        for where, poll in polls:
-            if poll is not None and poll.deadline >= self.earliest:
-                raise ValueError(
-                    f"{where}.deadline: got {poll.deadline}, expected a day before the "
-                    f"round's window opens (earliest: {self.earliest})"
-                )
-        return self
-
     def poll_of(self, planned: str) -> Poll | None:
         """Return the poll of the round's meeting `planned`: its own, else the round's; None."""
         for meeting in self.meetings:
