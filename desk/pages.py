@@ -44,7 +44,7 @@ from desk.delivery import Delivery, delivery
 from desk.meetings import MeetingRow, meeting_row, with_mail
 from desk.packs import PackVersion, pack_versions
 from desk.polls import stored_poll_view
-from desk.wording import answer_words
+from desk.wording import answer_words, local
 from schemas.state import Attendee, Meeting
 from schemas.training import Quorum, Training
 from schemas.types import ID_PATTERN
@@ -124,7 +124,9 @@ def waiting_lines(
     proposed = {m.round for m in known.meetings if m.status == "proposed"}
     waiting = tuple(r.id for r in training.consultation.rounds if r.id in proposed)
     countered = countered_meetings(store, f"{slug}/")
-    return _waiting(slug, training, waiting, steps, countered, risks)
+    return _waiting(slug, training, waiting, steps, countered, risks) + _voting(
+        store, slug, known.meetings, ZoneInfo(training.timezone)
+    )
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,7 @@ def training_page(
         waiting=_waiting(
             slug, training, [r.id for r in rounds if r.waiting], steps, countered, risks
         )
+        + _voting(store, slug, meetings, zone)
         + _nothing_due(slug, training, today, progress),
         influence=grid(planned_organisations(training, workspace.stakeholders.organisations), "en"),
     )
@@ -319,6 +322,19 @@ def _waiting(
         for meeting_id, proposer in sorted(countered.items())
     )
     return lines + tuple(risk_line(risk, training.timezone) for risk in risks)
+
+
+def _voting(
+    store: Store, slug: str, meetings: Sequence[Meeting], zone: ZoneInfo
+) -> tuple[str, ...]:
+    """Return a line for each confirmed meeting whose date poll waits for its pick."""
+    polls = store.polls_of([m.id for m in meetings])
+    return tuple(
+        f"{m.id.removeprefix(f'{slug}/')}: its date poll waits for your pick (or the best "
+        f"time is picked when voting closes, {local(polls[m.id].deadline, zone)})"
+        for m in meetings
+        if m.id in polls and polls[m.id].open and m.status == "confirmed"
+    )
 
 
 def _nothing_due(

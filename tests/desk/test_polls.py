@@ -45,6 +45,7 @@ def test_the_training_page_shows_the_poll_times_and_each_invitees_votes(
     answer = open_desk(polled).get(f"/trainings/{SLUG}")
     assert answer.status_code == 200, answer.text
     page = read_page(answer.text)
+    assert "round-1/mia: its date poll waits for your pick" in answer.text
     assert "Date poll: 3 times" in page.text("meeting-mia")
     assert "voting" in page.text("meeting-mia")
     votes = page.text("poll-mia")

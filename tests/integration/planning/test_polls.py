@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -176,3 +177,20 @@ def test_those_who_have_not_voted_are_nudged_once(polled: Services) -> None:
     assert "not yet received your answer" in text_to(polled, "poll_nudge", IVAN).replace(
         "\n", " "
     ) or "пока не получили ответа" in text_to(polled, "poll_nudge", IVAN)
+
+
+def test_given_the_personal_pages_the_poll_message_links_to_the_recipients_own(
+    polled: Services,
+) -> None:
+    mail = dataclasses.replace(
+        round_mailing(polled.workspace, SLUG, ROUND, choose_sender(polled.settings), polled.now()),
+        links=lambda meeting, attendee: f"https://consult.example.org/p/{attendee.email}",
+    )
+    send_round(mail, polled.store, FileOutbox(polled.settings.outbox))
+    english = text_to(polled, "poll", ANNA)
+    assert f"on your page:\r\nhttps://consult.example.org/p/{ANNA}" in english
+    assert "reply to this email, saying" not in english
+    [html] = [m for m in outbox(polled, "poll") if ANNA in str(m["To"])]
+    body = html.get_body(("html",))
+    assert body is not None
+    assert f'href="https://consult.example.org/p/{ANNA}"' in str(body.get_content())
