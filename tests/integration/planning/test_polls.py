@@ -14,13 +14,13 @@ import pytest
 from consult.application.polls import close_due_polls, pick, poll_of, record_vote
 from consult.application.services import Services
 from consult.bootstrap import assemble
-from consult.errors import PollError
+from consult.errors import PlanningError, PollError
 from consult.mail.invitations import send_round
 from consult.mail.mailing import mailing, round_mailing
 from consult.mail.reminders import send_due
 from consult.mail.sender import choose_sender
 from consult.mail.transports.outbox import FileOutbox
-from consult.planning.changes import check_time
+from consult.planning.changes import check_time, reschedule
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
@@ -194,3 +194,10 @@ def test_given_the_personal_pages_the_poll_message_links_to_the_recipients_own(
     body = html.get_body(("html",))
     assert body is not None
     assert f'href="https://consult.example.org/p/{ANNA}"' in str(body.get_content())
+
+
+def test_a_poll_waiting_for_its_pick_is_not_moved_but_picked(polled: Services) -> None:
+    poll = poll_of(polled, MEETING)
+    with pytest.raises(PlanningError, match="is a date poll waiting for its pick"):
+        reschedule(polled.store, poll.meeting, poll.options[2].start, "Nino", polled.now())
+    assert poll_of(polled, MEETING).meeting.start == poll.options[0].start
