@@ -9,7 +9,7 @@ from pathlib import Path
 from consult.demo import shift_dates
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
-from consult.store import open_store
+from consult.store import Store, open_store
 from consult.workspace.loading import load_workspace
 from tests.conftest import PLANNED_AT, TINY_STAKEHOLDERS, TINY_TRAINING
 
@@ -51,3 +51,17 @@ def planned_poll(write_workspace: Callable[..., Path]) -> Path:
         save_plan(store, plan_round(workspace, SLUG, ROUND, {}, [], now=PLANNED_AT), "test")
         store.decide_round(SLUG, ROUND, approve=True, actor="test")
     return root
+
+
+def recipients_of_a_send(store: Store, slug: str) -> int:
+    """Return how many messages a training's first send puts out: one per attendee of each
+    meeting, but a date poll waiting for its pick (the demo has one) asks its consulted
+    invitees alone, and nobody once voting has closed (the daily run picks, then invites)."""
+    polls = store.polls_of()
+    now = dt.datetime.now(dt.UTC)
+    return sum(
+        1
+        for meeting in store.meetings(slug)
+        for a in store.attendees(meeting.id)
+        if meeting.id not in polls or (a.role != "CHAIR" and polls[meeting.id].deadline > now)
+    )
