@@ -15,6 +15,7 @@ from consult.mail.sender import choose_sender
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
+from tests.desk.conftest import SLUG as DEMO
 from tests.desk.conftest import DeskClient
 from tests.desk.html import read_page
 from tests.polls import ANNA, IVAN, MEETING, NINO, ROUND, SLUG, planned_poll
@@ -123,6 +124,16 @@ def test_the_pick_needs_a_time_and_a_name_then_sends_the_invitations_once(
     assert len(outbox(polled, "invitation")) == 4
     page = read_page(client.get(f"/trainings/{SLUG}").text)
     assert "option 2 picked by Nino" in page.text("poll-mia")
+
+
+def test_the_finished_demo_shows_its_date_poll_picked_with_the_votes(
+    desk_client: DeskClient,
+) -> None:
+    page = read_page(desk_client.get(f"/trainings/{DEMO}").text)
+    votes = page.text("poll-justice-bridge-legal-aid")
+    assert "Votes on the times of justice-bridge-legal-aid" in votes
+    assert "picked by demo" in votes
+    assert "Арсен Оганесян" in votes
 
 
 def test_a_meeting_that_is_no_poll_has_no_poll_page(
