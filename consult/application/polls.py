@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from consult.application.references import round_ref
 from consult.application.send import send_round
 from consult.application.services import Services
-from consult.errors import PollError
+from consult.errors import PlanningError, PollError
 from consult.mail.delivery import Delivered
 from consult.planning import changes
 from consult.planning.polls import best_option
@@ -204,8 +204,9 @@ def close_due_polls(built: Services, now: dt.datetime | None = None) -> list[Pic
     """Return the picks made for the polls whose deadline has passed and nobody picked.
 
     Each takes the best option that still keeps every rule (most yes, then most if need
-    be; ties, the earliest), as `deadline`; a poll none of whose options does is left for
-    the coordinator. Run daily by `run-due-steps`; a second run picks nothing again.
+    be; ties, the earliest), as `deadline`; a poll none of whose options does, or whose
+    rules cannot be checked (a busy-time feed the training must not plan without), is left
+    for the coordinator. Run daily by `run-due-steps`; a second run picks nothing again.
     """
     moment = now or built.now()
     picked = []
@@ -220,10 +221,17 @@ def close_due_polls(built: Services, now: dt.datetime | None = None) -> list[Pic
         ):
             continue
         poll = _poll(built, meeting, state)
-        for option in sorted(poll.options, key=lambda o: _rank(poll, o.option)):
-            if option.start > moment and not _breaches(built, meeting, option):
-                picked.append(pick(built, meeting_id, option.option, "deadline", reason="deadline"))
-                break
+        try:
+            for option in sorted(poll.options, key=lambda o: _rank(poll, o.option)):
+                if option.start > moment and not _breaches(built, meeting, option):
+                    picked.append(
+                        pick(built, meeting_id, option.option, "deadline", reason="deadline")
+                    )
+                    break
+        except PlanningError:
+            # a feed that must not be planned without, or a pick made meanwhile: this poll
+            # waits for the coordinator (or the next run), the others are closed
+            continue
     return picked
 
 
