@@ -39,6 +39,7 @@ from consult.workspace.rounds import meeting_id
 from consult.workspace.yamlfile import path_of, read_yaml
 from schemas import PlannedMeeting, Training
 from schemas.state import Attendee, Meeting
+from schemas.training import Poll
 
 __all__ = [
     "KEPT",
@@ -159,11 +160,13 @@ def _polls(
 ) -> tuple[PlannedRow, ...]:
     """Return the rows with each date poll's options, its start the first of them."""
     round_ = training.round(round_id)
-    wanted = {
-        planned: poll.options
-        for row in rows
-        if not row.kept and (poll := round_.poll_of(planned := row.id.rsplit("/", 1)[-1]))
-    }
+    polls: dict[str, Poll] = {}
+    for row in rows:
+        planned = row.id.rsplit("/", 1)[-1]
+        poll = round_.poll_of(planned)
+        if poll is not None and not row.kept:
+            polls[planned] = poll
+    wanted = {planned: poll.options for planned, poll in polls.items()}
     if not wanted:
         return rows
     placed = {
@@ -176,9 +179,9 @@ def _polls(
     polled = []
     for row in rows:
         planned = row.id.rsplit("/", 1)[-1]
-        poll = round_.poll_of(planned)
+        poll = polls.get(planned)
         options = found.get(planned, ())
-        if poll is None or row.kept or not options:
+        if poll is None or not options:
             polled.append(row)
             continue
         closes = dt.datetime.combine(poll.deadline + dt.timedelta(days=1), dt.time(), zone)
