@@ -84,8 +84,13 @@ class Poll:
         ]
 
     def best(self) -> int:
-        """Return the best option's number: most yes, then most if need be; ties, the earliest."""
-        return best_option([(o.start, o.end) for o in self.options], self.votes)
+        """Return the best option's number: most yes, then most if need be; ties, the earliest.
+
+        Only the votes of those invited now count (a plan made again may invite others).
+        """
+        invited = {a.email.lower() for a in self.invitees}
+        votes = {email: mine for email, mine in self.votes.items() if email in invited}
+        return best_option([(o.start, o.end) for o in self.options], votes)
 
     def waiting(self) -> list[Attendee]:
         """Return the invitees who have not voted yet."""
