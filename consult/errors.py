@@ -11,8 +11,10 @@
     ├── StorageError               a file or the state database cannot be written: the disk is
     │                              full, read-only or locked; names the path and what to free
     ├── PlanningError              (ValueError) a round cannot be planned or changed as asked
-    │   └── RuleBroken             a meeting's new time breaks planning rules; names each rule
-    │                              and party, and offers free times that keep them all
+    │   ├── RuleBroken             a meeting's new time breaks planning rules; names each rule
+    │   │                          and party, and offers free times that keep them all
+    │   └── PollError              a vote or a pick a date poll cannot take: no such poll,
+    │                              option or invitee, or one picked already
     ├── InvalidFeed                (ValueError) a busy-time feed that is no calendar
     ├── TemplateError              (ValueError) an email template that does not render
     ├── InvalidInvite              (ValueError) an invitation cannot be built from the values given
@@ -167,6 +169,10 @@ class RuleBroken(PlanningError):
         self.breaches = breaches
         self.offered = offered
         super().__init__(message)
+
+
+class PollError(PlanningError):
+    """A date poll cannot take this vote or pick: it names the meeting, the field and the value."""
 
 
 class InvalidFeed(ConsultError, ValueError):

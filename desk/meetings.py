@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from consult.coordination.states import MailNotices, invited_at, mail_notices, meeting_state
@@ -17,6 +18,9 @@ from consult.workspace.loading import Workspace
 from consult.workspace.people import organisation_names
 from desk.wording import DASH, answer_words, local, span, words
 from schemas.state import Attendee, Meeting
+
+if TYPE_CHECKING:
+    from desk.polls import PollView
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class MeetingRow:
     """Why the meeting lacks its quorum and is at risk; empty: it is not."""
     started: bool = True
     """Whether it has started, so that its notes can be recorded."""
+    poll: PollView | None = None
+    """Its date poll's times and votes; None: it is no poll."""
 
 
 def round_meetings(

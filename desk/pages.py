@@ -35,6 +35,7 @@ from consult.errors import Problem
 from consult.planning.quorum import AtRisk, FeedsOf, at_risk, has_quorum, risk_line
 from consult.settings import LEAD_WORKING_DAYS
 from consult.store import Known, Store
+from consult.store.polls import PollState
 from consult.workspace.loading import TRAININGS, Workspace
 from consult.workspace.people import organisation_names
 from consult.workspace.people import people as people_of
@@ -44,7 +45,8 @@ from desk.delivery import Delivery, delivery
 from desk.meetings import MeetingRow, meeting_row, with_mail
 from desk.packs import PackVersion, pack_versions
 from desk.paging import FIRST, Paging, Window, window
-from desk.wording import answer_words
+from desk.polls import stored_poll_view
+from desk.wording import answer_words, local
 from schemas.state import Attendee, Meeting
 from schemas.training import Quorum, Training
 from schemas.types import ID_PATTERN
@@ -124,7 +126,9 @@ def waiting_lines(
     proposed = {m.round for m in known.meetings if m.status == "proposed"}
     waiting = tuple(r.id for r in training.consultation.rounds if r.id in proposed)
     countered = countered_meetings(store, f"{slug}/")
-    return _waiting(slug, training, waiting, steps, countered, risks)
+    return _waiting(slug, training, waiting, steps, countered, risks) + _voting(
+        store, slug, known.meetings, ZoneInfo(training.timezone)
+    )
 
 
 @dataclass(frozen=True)
@@ -219,29 +223,27 @@ def training_page(
     facilitators = {f.id: f.name for f in training.consultation.facilitators}
     invited, notices = invited_at(messages), mail_notices(store, messages, meetings, attendees)
 
+    polls = store.polls_of([m.id for m in meetings])
+
     def row(m: Meeting) -> MeetingRow:
-        return with_mail(
-            meeting_row(
-                m,
-                attendees[m.id],
-                zone,
-                names,
-                facilitators,
-                invited,
-                noted[m.id],
-                lacking.get(m.id, ""),
-                m.id in countered,
-                m.start <= now,
-            ),
-            notices,
+        built = meeting_row(
+            m,
+            attendees[m.id],
+            zone,
+            names,
+            facilitators,
+            invited,
+            noted[m.id],
+            lacking.get(m.id, ""),
+            m.id in countered,
+            m.start <= now,
         )
+        return _polled(with_mail(built, notices), m, polls, attendees, zone)
 
     rounds = _rounds(training, meetings, row, paging)
     progress = timeline_progress(store, slug, known)
     steps = _timeline_rows(slug, training, today, progress)
-    ahead = {
-        m.id for m in meetings if m.status == "confirmed" and m.start > now and not noted[m.id]
-    }
+    ahead = _ahead(meetings, now, noted)
     answers, columns = _answers(
         meetings, attendees, names, training.consultation.quorum, lacking, ahead
     )
@@ -264,9 +266,32 @@ def training_page(
         waiting=_waiting(
             slug, training, [r.id for r in rounds if r.waiting], steps, countered, risks
         )
+        + _voting(store, slug, meetings, zone)
         + _nothing_due(slug, training, today, progress),
         influence=grid(planned_organisations(training, workspace.stakeholders.organisations), "en"),
     )
+
+
+def _ahead(meetings: Sequence[Meeting], now: dt.datetime, noted: Mapping[str, int]) -> set[str]:
+    """Return the confirmed meetings still ahead and without notes: those a quorum is for."""
+    return {m.id for m in meetings if m.status == "confirmed" and m.start > now and not noted[m.id]}
+
+
+def _polled(
+    row: MeetingRow,
+    meeting: Meeting,
+    polls: Mapping[str, PollState],
+    attendees: Mapping[str, Sequence[Attendee]],
+    zone: ZoneInfo,
+) -> MeetingRow:
+    """Return the meeting's row, with its date poll's votes if it has one; voting, so named."""
+    state = polls.get(meeting.id)
+    if state is None:
+        return row
+    row = dataclasses.replace(row, poll=stored_poll_view(meeting, state, attendees, zone))
+    if state.open and meeting.status == "confirmed":
+        row = dataclasses.replace(row, state="voting")
+    return row
 
 
 def _rounds(
@@ -315,6 +340,19 @@ def _waiting(
         for meeting_id, proposer in sorted(countered.items())
     )
     return lines + tuple(risk_line(risk, training.timezone) for risk in risks)
+
+
+def _voting(
+    store: Store, slug: str, meetings: Sequence[Meeting], zone: ZoneInfo
+) -> tuple[str, ...]:
+    """Return a line for each confirmed meeting whose date poll waits for its pick."""
+    polls = store.polls_of([m.id for m in meetings])
+    return tuple(
+        f"{m.id.removeprefix(f'{slug}/')}: its date poll waits for your pick (or the best "
+        f"time is picked when voting closes, {local(polls[m.id].deadline, zone)})"
+        for m in meetings
+        if m.id in polls and polls[m.id].open and m.status == "confirmed"
+    )
 
 
 def _nothing_due(

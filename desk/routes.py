@@ -98,6 +98,18 @@ ROUTES: list[Route | Mount] = [
         methods=FORM,
         name="cancel_meeting",
     ),
+    Route(
+        "/trainings/{slug}/meetings/{round}/{meeting}/poll",
+        Endpoint("polls:poll"),
+        methods=FORM,
+        name="meeting_poll",
+    ),
+    Route(
+        "/trainings/{slug}/meetings/{round}/{meeting}/poll/vote",
+        Endpoint("polls:poll_vote"),
+        methods=POST,
+        name="poll_vote",
+    ),
     Route("/trainings/{slug}/start", Endpoint("steps:start_step"), methods=POST, name="start_step"),
     Route(
         "/trainings/{slug}/replies", Endpoint("actions:read_replies"), methods=POST, name="replies"

@@ -6,6 +6,9 @@ and a subflow would hold this run, and the process serving it, that long. A
 started run is still this run's child in the UI. A step is claimed in the store
 before its run is created, so two runs on the same day start it once; one whose
 run cannot be created is released, for the next run to try again.
+
+First it closes the date polls whose deadline has passed with nobody's pick: each
+takes its best option, and its calendar invitations go out (`close_due_polls`).
 """
 
 import datetime as dt
@@ -18,6 +21,7 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from pydantic import Field
 
+from consult.application.polls import close_due_polls
 from consult.application.steps import claim_step, find_due_steps, record_step_run
 from consult.bootstrap import services
 from consult.coordination.timeline import Step, StepKind
@@ -68,6 +72,18 @@ def find_due(parameters: DueParameters) -> tuple[list[Step], list[str]]:
 
 
 @task(cache_policy=NO_CACHE)
+def close_polls(parameters: DueParameters) -> list[str]:
+    """Return one line per date poll picked because its deadline passed, with its invitations."""
+    with services(Settings.for_workspace(parameters.workspace)) as built:
+        picked = close_due_polls(built)
+    return [
+        f"{p.meeting.id}: option {p.option} picked at the poll's deadline; "
+        f"{sum(1 for d in p.report if d.outcome == 'sent')} invitation(s) sent"
+        for p in picked
+    ]
+
+
+@task(cache_policy=NO_CACHE)
 def offer(parameters: DueParameters, names: set[str]) -> None:
     """Have these deployments' forms offer the workspace's trainings and rounds as they are
     now: a training added since the runner started would be refused by the old choices."""
@@ -102,6 +118,9 @@ def run_due_steps(parameters: DueParameters = DueParameters()) -> str:
     logger = get_run_logger()
     rows: list[dict[str, str]] = []
     failed = 0
+    polls = close_polls(parameters)
+    for line in polls:
+        logger.info("%s", line)
     due, idle = find_due(parameters)
     for line in idle:
         logger.info("%s", line)
@@ -136,7 +155,7 @@ def run_due_steps(parameters: DueParameters = DueParameters()) -> str:
     create_table_artifact(key="due-steps", table=rows, description="Steps started by this run")
     started = sum(1 for row in rows if not row["run"].startswith(("not started", "started by")))
     summary = f"{started} step(s) started" + (f", {failed} could not start" if failed else "")
-    summary += "".join(f"; {line}" for line in idle)
+    summary += "".join(f"; {line}" for line in (*polls, *idle))
     if failed:
         raise RuntimeError(summary)
     return summary

@@ -21,9 +21,12 @@ MessageKind = Literal[
     "briefing",
     "counter_declined",
     "refresh",
+    "poll",
+    "poll_nudge",
 ]
 """counter_declined: a DECLINECOUNTER to who proposed a new time; refresh: the current REQUEST
-again, to an attendee whose calendar asked for it (REFRESH)."""
+again, to an attendee whose calendar asked for it (REFRESH); poll: a date poll's invitation to
+vote (no calendar); poll_nudge: the one reminder to vote."""
 MessageStatus = Literal["pending", "sent", "failed", "rejected"]
 """failed: sent again on the next run; rejected: refused for good by the server (5xx), not."""
 PartStat = Literal["NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"]
@@ -31,6 +34,8 @@ AttendeeRole = Literal["CHAIR", "REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTI
 ObservationKind = Literal[
     "gap", "need", "challenge", "good_practice", "recommendation", "commitment", "question"
 ]
+Vote = Literal["yes", "if_need_be", "no"]
+"""An invitee's answer to one option of a date poll."""
 Confidentiality = Literal["public", "internal", "restricted"]
 """public: quoted as is; internal: shown only anonymised; restricted: never leaves the store."""
 

@@ -176,6 +176,23 @@ class AttendeeFilter(Strict):
         return self
 
 
+class Poll(Strict):
+    """A date poll: the invitees choose among several times before the calendar invitation.
+
+    Each option keeps every planning rule for every party; the invitees vote yes,
+    if need be or no; the coordinator picks one on the desk, or at the deadline the
+    round picks the best (most yes, then most if need be; ties: the earliest).
+    """
+
+    options: int = Field(
+        default=3, ge=3, le=5, description="How many candidate times to offer: 3 to 5."
+    )
+    deadline: dt.date = Field(
+        description="The last day of voting (training's time zone); it must come before the "
+        "round's window opens (earliest), so every option lies after it."
+    )
+
+
 class PlannedMeeting(Strict):
     """One consultation to schedule: an organisation or a group discussion."""
 
@@ -195,6 +212,11 @@ class PlannedMeeting(Strict):
         description="Who of the organisation is invited: contacts by email, or filters "
         "(location, role); a contact named by any entry is invited. Empty: every contact.",
     )
+    poll: Poll | None = Field(
+        default=None,
+        description="Plan this meeting as a date poll (3 to 5 times to vote on), "
+        "instead of one time; the round's poll, if any, applies otherwise.",
+    )
 
 
 class Round(Strict):
@@ -204,6 +226,18 @@ class Round(Strict):
     earliest: dt.date
     latest: dt.date
     meetings: tuple[PlannedMeeting, ...] = Field(min_length=1)
+    poll: Poll | None = Field(
+        default=None,
+        description="Plan every meeting of the round as a date poll: 3 to 5 times each, "
+        "voted on by the invitees before the calendar invitation goes out.",
+    )
+
+    def poll_of(self, planned: str) -> Poll | None:
+        """Return the poll of the round's meeting `planned`: its own, else the round's; None."""
+        for meeting in self.meetings:
+            if meeting.id == planned:
+                return meeting.poll or self.poll
+        return None
 
 
 class Preferences(Strict):

@@ -114,7 +114,9 @@ def _run_demo_training(built: Services, slug: str) -> None:
         out.print(schedule_markdown(built.workspace, result), soft_wrap=True, markup=False)
         decide_plan(built, ref, approve=True, by="demo")
         out.print(f"{slug}, {round_.id}: approved by the demo", soft_wrap=True)
-        sent = sum(1 for d in send_round(built, ref) if d.outcome == "sent")
+        report = [d for d in send_round(built, ref) if d.outcome == "sent"]
+        sent = sum(1 for d in report if d.kind != "poll")
+        sent += _demo_polls(built, ref, sum(1 for d in report if d.kind == "poll"))
         notes = import_notes(_after_the_meetings(built, ref), training, "demo")
         out.print(
             f"{slug}: notes imported from {settings.notes.resolve()}: {notes.summary()}",
@@ -132,6 +134,35 @@ def _run_demo_training(built: Services, slug: str) -> None:
         f"{slug}: the pack emailed to {sent} recipients, in {settings.outbox.resolve()}",
         soft_wrap=True,
     )
+
+
+def _demo_polls(built: Services, round_: RoundRef, asked: int) -> int:
+    """Return the invitations sent once the round's date polls are voted on and picked.
+
+    `asked` is how many poll messages went out. Every invitee votes (as by phone: `consult
+    vote`), and the demo picks the best time, as the desk's coordinator would; the meeting
+    is then invited like the others.
+    """
+    from consult.application.polls import pick, poll_of, polls_of_round, record_vote
+
+    sent = 0
+    for poll in polls_of_round(built, round_.slug, round_.id):
+        for index, invitee in enumerate(poll.invitees):
+            votes = {
+                o.option: ("yes", "if_need_be", "no")[(o.option + index) % 3] for o in poll.options
+            }
+            record_vote(built, poll.meeting.id, invitee.email, votes, via="demo", by="demo")
+        best = poll_of(built, poll.meeting.id).best()
+        picked = pick(built, poll.meeting.id, best, by="demo")
+        invited = sum(1 for d in picked.report if d.outcome == "sent")
+        out.print(
+            f"{poll.meeting.id}: date poll of {len(poll.options)} times sent to "
+            f"{len(poll.invitees)} invitees ({asked} poll messages in the round), "
+            f"{len(poll.invitees)} voted; option {best} picked, {invited} invitations sent",
+            soft_wrap=True,
+        )
+        sent += invited
+    return sent
 
 
 def _after_the_meetings(built: Services, round_: RoundRef) -> Services:

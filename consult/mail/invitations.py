@@ -5,6 +5,9 @@ meeting's iTIP calendar (REQUEST, or CANCEL) inline and as invite.ics. What
 to send follows from the store: a confirmed meeting at SEQUENCE 0 is invited,
 one whose SEQUENCE rose is updated, a cancelled one that people were told of
 is cancelled. The delivery ledger (`consult.mail.delivery`) sends each once.
+A meeting planned as a date poll calls, while its poll waits for the pick, for
+a `poll` message to each consulted invitee instead: its options in their zone,
+no calendar (`poll_messages`); once picked, for the invitation as any other.
 Nothing but a cancellation goes out about a meeting that has started: those
 messages are reported "too late", and `late_meetings` names their meetings.
 """
@@ -29,6 +32,7 @@ from consult.mail.render import MessageContext, Rendered, meeting_purpose, rende
 from consult.mail.sender import Sender
 from consult.mail.transports import Transport
 from consult.store import LEASE, Store
+from consult.store.polls import PollState
 from consult.workspace.links import meeting_location
 from consult.workspace.loading import TRAININGS
 from schemas import Language, MeetingFormat, Training
@@ -59,12 +63,14 @@ def _calls(
     store: Store, mail: RoundMailing, meetings: Collection[str] | None
 ) -> Iterator[tuple[Meeting, MessageKind, list[Message]]]:
     """Yield each meeting of the round (or those ids) that calls for a message, its ledger rows
-    (the round's ledger read once, when the first is asked for)."""
+    (the round's ledger read once); a date poll still open calls for none."""
     ledgers: dict[str, list[Message]] = {}
     for message in store.messages_under(f"{mail.slug}/{mail.round_id}/"):
         ledgers.setdefault(message.meeting_id, []).append(message)
-    for meeting in store.meetings(mail.slug, mail.round_id):
-        if meetings is not None and meeting.id not in meetings:
+    found = store.meetings(mail.slug, mail.round_id)
+    polling = {i for i, poll in store.polls_of([m.id for m in found]).items() if poll.open}
+    for meeting in found:
+        if (meetings is not None and meeting.id not in meetings) or meeting.id in polling:
             continue
         ledger = ledgers.get(meeting.id, [])
         kind = kind_for(meeting, any(m.status == "sent" for m in ledger))
@@ -78,8 +84,15 @@ def round_messages(
     """Yield every message the round's meetings (or those ids) call for, built once claimed.
 
     An invitation or update about a meeting that has started by the mailing's moment is left
-    out; `started_messages` reports it.
+    out; `started_messages` reports it. The date polls' messages come last (`poll_messages`).
     """
+    yield from _meeting_messages(mail, store, meetings)
+    yield from poll_messages(mail, store, meetings)
+
+
+def _meeting_messages(
+    mail: RoundMailing, store: Store, meetings: Collection[str] | None
+) -> Iterator[Outgoing]:
     for meeting, kind, ledger in _calls(store, mail, meetings):
         if kind != "cancellation" and meeting.start <= mail.now:
             continue
@@ -117,6 +130,75 @@ def started_messages(
             if attendee.email.lower() not in sent
         ]
     return late
+
+
+def poll_messages(
+    mail: RoundMailing, store: Store, meetings: Collection[str] | None = None
+) -> Iterator[Outgoing]:
+    """Yield a `poll` message to each consulted invitee of each confirmed meeting whose poll waits.
+
+    Nothing once voting has closed (the poll's deadline) or the meeting's time has passed.
+    The mailing's `links` give each recipient's personal page, where they vote; without
+    them, the message asks them to answer by email.
+    """
+    found = store.meetings(mail.slug, mail.round_id)
+    polls = store.polls_of([m.id for m in found])
+    for meeting in found:
+        poll = polls.get(meeting.id)
+        if (
+            poll is None
+            or not poll.open
+            or meeting.status != "confirmed"
+            or (meetings is not None and meeting.id not in meetings)
+            or poll.deadline <= mail.now
+        ):
+            continue
+        for attendee in store.attendees(meeting.id):
+            if attendee.role == "REQ-PARTICIPANT":
+                yield poll_outgoing(mail, meeting, attendee, poll, "poll")
+
+
+def poll_outgoing(
+    mail: Mailing,
+    meeting: Meeting,
+    attendee: Attendee,
+    poll: PollState,
+    kind: MessageKind,
+) -> Outgoing:
+    """Return the `poll` or `poll_nudge` message to `attendee`, keyed like any message.
+
+    It links to the recipient's personal page when the mailing has `links`.
+    """
+    link = (
+        mail.links.url(meeting.id, attendee.email, mail.training.end)
+        if mail.links is not None
+        else None
+    )
+    build = partial(prepare_poll, mail, meeting, attendee, poll, kind, link)
+    return Outgoing(meeting.id, attendee.email, meeting.sequence, kind, build)
+
+
+def prepare_poll(
+    mail: Mailing,
+    meeting: Meeting,
+    attendee: Attendee,
+    poll: PollState,
+    kind: MessageKind,
+    link: str | None,
+    message_id: str,
+) -> RawMessage:
+    """Return the date poll's message to `attendee`: its options in their language and zone."""
+    located = meeting.model_copy(update={"location": meeting_location(mail.training, meeting)})
+    context = dataclasses.replace(
+        meeting_context(mail, located, attendee),
+        options=tuple((o.start, o.end) for o in poll.options),
+        poll_deadline=poll.deadline,
+        page_url=link,
+    )
+    rendered = render_message(
+        kind, language_of(attendee), context, overrides=mail.workspace.root / TEMPLATES
+    )
+    return addressed(mail.sender, attendee, rendered, None, mail.now, message_id)
 
 
 def too_late(

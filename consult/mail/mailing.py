@@ -28,7 +28,8 @@ class Mailing:
     sender: Sender
     now: dt.datetime
     links: PageLinks | None = field(default=None, kw_only=True)
-    """The addresses of the recipients' personal pages; None: the messages carry no link."""
+    """The addresses of the recipients' personal pages (where they answer, vote on a date
+    poll, send written input); None: the messages carry no link."""
 
     def round(self, round_id: str) -> RoundMailing:
         """Return the same mailing for one round of the training."""

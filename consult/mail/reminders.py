@@ -7,7 +7,10 @@ training:
 - a **nudge** to each consulted attendee who has not answered
   `reminders.nudge_after_days` days after their invitation went out;
 - a **notes_missing** message to the coordinator the day after a meeting that
-  has no notes.
+  has no notes;
+- a **poll_nudge** to each consulted invitee of a date poll still waiting for its
+  pick who has not voted `reminders.nudge_after_days` days after the poll's
+  message went out, until voting closes: once (its ledger key).
 Each is keyed in the ledger like any message (meeting, recipient, SEQUENCE,
 kind), so a daily run sends each at most once per version of the meeting.
 A person gets one message about a meeting per run: when a reminder and a nudge
@@ -30,7 +33,7 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 
 from consult.mail.delivery import BOUNCED, Delivered, Outgoing, bounce_words, deliver
-from consult.mail.invitations import prepare, too_late
+from consult.mail.invitations import poll_outgoing, prepare, too_late
 from consult.mail.mailing import Mailing
 from consult.mail.news import News
 from consult.mail.sender import Sender
@@ -45,6 +48,7 @@ def due_messages(mail: Mailing, store: Store) -> Iterator[Outgoing]:
     training, now = mail.training, mail.now
     coordinator = training.briefing.coordinator_email
     for round_ in training.consultation.rounds:
+        yield from _poll_nudges(mail, store, round_.id)
         for meeting in store.meetings(mail.slug, round_.id):
             if meeting.status != "confirmed":
                 continue
@@ -69,6 +73,27 @@ def due_messages(mail: Mailing, store: Store) -> Iterator[Outgoing]:
                     "notes_missing",
                     None,
                 )
+
+
+def _poll_nudges(mail: Mailing, store: Store, round_id: str) -> Iterator[Outgoing]:
+    """Yield the nudge to vote due to each invitee of the round's waiting polls who has not."""
+    after = dt.timedelta(days=mail.training.consultation.reminders.nudge_after_days)
+    found = {m.id: m for m in store.meetings(mail.slug, round_id)}
+    for meeting_id, poll in store.polls_of(list(found)).items():
+        meeting = found[meeting_id]
+        if not poll.open or meeting.status != "confirmed" or poll.deadline <= mail.now:
+            continue
+        asked = {
+            m.recipient.lower(): m.sent_at
+            for m in store.messages(meeting_id)
+            if (m.kind, m.sequence, m.status) == ("poll", meeting.sequence, "sent")
+            and m.sent_at is not None
+        }
+        for attendee in store.attendees(meeting_id):
+            email = attendee.email.lower()
+            sent_at = asked.get(email)
+            if sent_at is not None and sent_at + after <= mail.now and email not in poll.votes:
+                yield poll_outgoing(mail, meeting, attendee, poll, "poll_nudge")
 
 
 def _follow_up(
@@ -181,7 +206,7 @@ def _stop_bounced(
     """Yield the messages due but those to a bounced address, which go to `stopped` instead."""
     for item in due:
         bounce = bounced.get(item.recipient.lower())
-        if bounce is None or item.kind not in ("reminder", "nudge"):
+        if bounce is None or item.kind not in ("reminder", "nudge", "poll_nudge"):
             yield item
             continue
         stopped.append(

@@ -28,6 +28,8 @@ that the text and the HTML carry the same facts:
     previous_facilitators_list   like `facilitators_list`, for those before
     days_until       reminders and nudges: calendar days from `sent_at` to the meeting in the
                      recipient's zone (0 today, 1 tomorrow); None for other kinds
+    options_when     a date poll's options, each like `when` (without options: `when` alone)
+    vote_by_date     the last day of a date poll's voting, as a long local date
     subject          the rendered subject (in the text and HTML templates)
     page_url         the recipient's personal page, where they answer on the web; None
                      without a public base URL (CONSULT_PUBLIC_URL) and in cancellations
@@ -62,7 +64,15 @@ from schemas.training import MeetingFormat, Training
 from schemas.types import Language
 
 MessageKind = Literal[
-    "invitation", "update", "cancellation", "reminder", "nudge", "notes_missing", "counter_declined"
+    "invitation",
+    "update",
+    "cancellation",
+    "reminder",
+    "nudge",
+    "notes_missing",
+    "counter_declined",
+    "poll",
+    "poll_nudge",
 ]
 KINDS: Final[tuple[str, ...]] = get_args(MessageKind)
 LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
@@ -125,6 +135,10 @@ class MessageContext:
     """When the message goes out; reminders count the days to the meeting from it."""
     page_url: str | None = None
     """The address of the recipient's personal page (consult.answers); None: no link."""
+    options: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    """A date poll's candidate times (start, end), by start."""
+    poll_deadline: dt.datetime | None = None
+    """When a date poll's voting closes."""
 
     def __post_init__(self) -> None:
         for name in _REQUIRED_TEXT:
@@ -283,6 +297,17 @@ def _variables(kind: str, language: Language, context: MessageContext) -> dict[s
         ),
         previous_facilitators_list=_list(context.previous_facilitators or (), locale),
         days_until=_days_until(kind, context, zone),
+        options_when=[_when(start, end, zone, locale) for start, end in context.options]
+        or [_when(context.start, context.end, zone, locale)],
+        vote_by_date=(
+            format_date(
+                (context.poll_deadline - dt.timedelta(seconds=1)).astimezone(zone),
+                "long",
+                locale=locale,
+            )
+            if context.poll_deadline is not None
+            else None
+        ),
     )
     return variables
 

@@ -232,9 +232,17 @@ def reschedule(
 
     This is the move itself, for a time already checked: `move` checks the
     planning rules first. `forced` is the reason a time breaking `breaches`
-    was kept; both go to the audit log.
+    was kept; both go to the audit log. A date poll waiting for its pick is not moved:
+    its time is one of the poll's, picked.
     """
     _check_future(meeting, start, now)
+    poll = store.poll(meeting.id)
+    if poll is not None and poll.open:
+        raise PlanningError(
+            f"{meeting.id}: is a date poll waiting for its pick: pick one of its times "
+            f"(consult pick {meeting.training} {meeting.id.rsplit('/', 1)[-1]} OPTION), "
+            "then move it if need be"
+        )
     moved = store.upsert_meeting(
         dataclasses.replace(
             MeetingPlan.of(meeting), start=start, end=start + (meeting.end - meeting.start)

@@ -10,6 +10,7 @@ calls them in a row.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from consult.errors import PlanningError
 from consult.planning.assignment import Assignment
 from consult.planning.feeds import FeedResult
+from consult.planning.polls import Option, poll_options
 from consult.planning.problem import (
     KEPT,
     booking_of,
@@ -37,6 +39,7 @@ from consult.workspace.rounds import meeting_id
 from consult.workspace.yamlfile import path_of, read_yaml
 from schemas import PlannedMeeting, Training
 from schemas.state import Attendee, Meeting
+from schemas.training import Poll
 
 __all__ = [
     "KEPT",
@@ -65,6 +68,10 @@ class PlannedRow:
     attendees: tuple[Attendee, ...]
     reason: str | None
     kept: bool = False
+    options: tuple[Option, ...] = ()
+    """A date poll's candidate times, by start (the first is `start`); none: no poll."""
+    deadline: dt.datetime | None = None
+    """When a date poll's voting closes (midnight after its last day, training's zone)."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,56 @@ def plan_round(
     _check_window(workspace, slug, round_id, problem)
     assignment = solve(problem, candidates(problem), time_limit=time_limit)
     rows = _rows(workspace, slug, round_id, training, assignment, stored, replan)
-    return RoundPlan(slug, round_id, training.timezone, rows, problems, assignment.optimal)
+    return RoundPlan(
+        slug,
+        round_id,
+        training.timezone,
+        _polls(training, round_id, problem, rows),
+        problems,
+        assignment.optimal,
+    )
+
+
+def _polls(
+    training: Training, round_id: str, problem: Round, rows: tuple[PlannedRow, ...]
+) -> tuple[PlannedRow, ...]:
+    """Return the rows with each date poll's options, its start the first of them."""
+    round_ = training.round(round_id)
+    polls: dict[str, Poll] = {}
+    for row in rows:
+        planned = row.id.rsplit("/", 1)[-1]
+        poll = round_.poll_of(planned)
+        if poll is not None and not row.kept:
+            polls[planned] = poll
+    wanted = {planned: poll.options for planned, poll in polls.items()}
+    if not wanted:
+        return rows
+    placed = {
+        row.id.rsplit("/", 1)[-1]: (row.start, row.end)
+        for row in rows
+        if row.start is not None and row.end is not None
+    }
+    found = poll_options(problem, wanted, placed)
+    zone = ZoneInfo(training.timezone)
+    polled = []
+    for row in rows:
+        planned = row.id.rsplit("/", 1)[-1]
+        poll = polls.get(planned)
+        options = found.get(planned, ())
+        if poll is None or not options:
+            polled.append(row)
+            continue
+        closes = dt.datetime.combine(poll.deadline + dt.timedelta(days=1), dt.time(), zone)
+        polled.append(
+            dataclasses.replace(
+                row,
+                start=options[0][0],
+                end=options[0][1],
+                options=options,
+                deadline=closes.astimezone(dt.UTC),
+            )
+        )
+    return tuple(polled)
 
 
 def _check_window(workspace: Workspace, slug: str, round_id: str, problem: Round) -> None:
@@ -274,6 +330,8 @@ def save_plan(store: Store, plan: RoundPlan, actor: str) -> list[Meeting]:
             row.location,
             row.facilitators,
             row.attendees,
+            row.options,
+            row.deadline,
         )
         for row in plan.rows
         if row.start is not None and row.end is not None and not row.kept
@@ -329,13 +387,23 @@ def schedule_rows(workspace: Workspace, plan: RoundPlan) -> list[dict[str, str]]
                 "format": row.format.replace("_", " "),
                 "facilitators": ", ".join(row.facilitators),
                 "invited": ", ".join(a.name for a in row.attendees if a.role != "CHAIR"),
-                "status": "kept (confirmed)" if row.kept else ("proposed" if row.start else "-"),
+                "status": _status(row, zone),
             }
         )
     return rows
 
 
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _status(row: PlannedRow, zone: ZoneInfo) -> str:
+    if row.kept:
+        return "kept (confirmed)"
+    if row.options and row.deadline is not None:
+        others = ", ".join(f"{s.astimezone(zone):%a %Y-%m-%d %H:%M}" for s, _ in row.options[1:])
+        last = (row.deadline.astimezone(zone) - dt.timedelta(days=1)).date()
+        return f"date poll: {len(row.options)} times (also {others}), votes until {last}"
+    return "proposed" if row.start else "-"
 
 
 def schedule_markdown(workspace: Workspace, plan: RoundPlan) -> str:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from consult.errors import PlanningError
 from consult.planning.slots import Booking, Party, Preferences, Request, Round
 from consult.store import Store
+from consult.store.polls import PollState
 from consult.workspace.invitees import invitees
 from consult.workspace.loading import Workspace
 from schemas import Contact, Organisation, PlannedMeeting, Training
@@ -160,13 +161,27 @@ def bookings(workspace: Workspace, store: Store) -> list[Booking]:
     """Return the meetings that keep their time in every training of the workspace.
 
     Confirmed ones, and proposed ones (a proposal approved later must not
-    double-book either); each holds its attendees, by lower-case email.
+    double-book either); each holds its attendees, by lower-case email. A date
+    poll not picked yet holds every one of its options.
     """
-    return [
-        Booking(meeting.id, meeting.start, meeting.end, frozenset(e.lower() for e in emails))
+    booked = [
+        (meeting, frozenset(e.lower() for e in emails))
         for meeting, emails in store.booked(BOOKED)
         if meeting.training in workspace.trainings
     ]
+    polls = store.polls_of([meeting.id for meeting, _ in booked])
+    return [
+        Booking(meeting.id, start, end, people)
+        for meeting, people in booked
+        for start, end in _times(meeting, polls.get(meeting.id))
+    ]
+
+
+def _times(meeting: Meeting, poll: PollState | None) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Return the times a meeting holds: its own, and every option of its poll while open."""
+    if poll is None or not poll.open:
+        return [(meeting.start, meeting.end)]
+    return sorted({(meeting.start, meeting.end), *((o.start, o.end) for o in poll.options)})
 
 
 def booking_of(workspace: Workspace, slug: str, meeting: Meeting) -> Booking:

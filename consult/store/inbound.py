@@ -8,12 +8,14 @@ refers to, else by its recipient: the latest message sent to that address.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from consult.store import proposals as _proposals
+from consult.store.engine import writing
 from consult.store.tables import inbound, messages
 from schemas.state import Message
 
@@ -135,3 +137,46 @@ def _mail(row: sa.Row[tuple[object, ...]]) -> InboundMail:
         detail=values["detail"],
         received_at=values["received_at"],
     )
+
+
+class InboundMethods:
+    """The store's recordings of what a run read besides answers, each batch in one
+    transaction (`Store` has them): bounces, automatic replies, unreadable mail and
+    counter-proposals (issue 29: each was a transaction of its own)."""
+
+    _engine: sa.Engine
+
+    def record_inbounds(self, records: Sequence[InboundRecord]) -> list[bool]:
+        """Return, for each bounce, automatic reply or unreadable mail, whether it was recorded
+        now (False: its source was recorded before); all in one transaction."""
+        if not records:
+            return []
+        now = dt.datetime.now(dt.UTC)
+        with writing(self._engine) as connection:
+            return [
+                record_inbound(
+                    connection,
+                    now,
+                    source=r.source,
+                    kind=r.kind,
+                    detail=r.detail,
+                    message=r.message,
+                    address=r.address,
+                    status=r.status,
+                )
+                for r in records
+            ]
+
+    def record_counters(self, counters: Sequence[tuple[str, str, Mapping[str, Any]]]) -> list[bool]:
+        """Return, for each (meeting id, key, detail) of a counter-proposal, whether it was
+        recorded now (False: before); all in one transaction."""
+        if not counters:
+            return []
+        now = dt.datetime.now(dt.UTC)
+        with writing(self._engine) as connection:
+            return [
+                _proposals.record_counter(
+                    connection, now, meeting_id=meeting_id, key=key, detail=detail
+                )
+                for meeting_id, key, detail in counters
+            ]

@@ -26,6 +26,9 @@ from consult.store.tables import (
     notes_files,
     observations,
     packs,
+    poll_options,
+    poll_votes,
+    polls,
     replies,
     schema_version,
 )
@@ -142,6 +145,12 @@ def _notes_files(connection: sa.Connection) -> None:
     notes_files.create(connection, checkfirst=True)
 
 
+def _polls(connection: sa.Connection) -> None:
+    """Version 11: date polls: `polls`, their `poll_options` and the invitees' `poll_votes`."""
+    for table in (polls, poll_options, poll_votes):
+        table.create(connection, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     _create_all,
     _ledger_for_packs,
@@ -153,6 +162,7 @@ MIGRATIONS: list[Migration] = [
     _meeting_versions,
     _observation_lines,
     _notes_files,
+    _polls,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from consult.store import audit as _audit
 from consult.store import meetings as _meetings
+from consult.store import polls as _polls
 from consult.store.meetings import MeetingPlan
 from schemas.state import Attendee, Meeting
 
@@ -20,6 +21,10 @@ class Proposal(MeetingPlan):
     """A meeting as a round's plan proposes it, with whom it invites."""
 
     attendees: tuple[Attendee, ...] = ()
+    options: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    """A date poll's candidate times; none: the meeting is no poll."""
+    deadline: dt.datetime | None = None
+    """When the date poll's voting closes."""
 
 
 def propose_round(
@@ -37,6 +42,10 @@ def propose_round(
         _meetings.upsert_meeting(connection, now, proposal)
         _meetings.set_meeting_status(connection, now, proposal.id, "proposed")
         _meetings.set_attendees(connection, proposal.id, proposal.attendees)
+        if proposal.options and proposal.deadline is not None:
+            _polls.open_poll(
+                connection, now, proposal.id, proposal.deadline, proposal.options, actor
+            )
     for meeting_id in withdraw:
         _meetings.set_meeting_status(connection, now, meeting_id, "cancelled")
     _audit.append(

@@ -33,13 +33,14 @@ from consult.store import steps as _steps
 from consult.store.claims import holder_id
 from consult.store.engine import create_store_engine, reading, writing
 from consult.store.history import Entry
-from consult.store.inbound import InboundKind, InboundMail
+from consult.store.inbound import InboundKind, InboundMail, InboundMethods
 from consult.store.known import PageMethods
 from consult.store.meetings import AnswerMethods, MeetingPlan
 from consult.store.messages import Ledger
 from consult.store.migrations import migrate
 from consult.store.notes import NotesMethods
 from consult.store.observations import Change
+from consult.store.polls import PollMethods
 from consult.store.rounds import Proposal
 from schemas.state import (
     Attendee,
@@ -79,7 +80,7 @@ def open_store(url: str, actor: str | None = None) -> Store:
     return Store(engine, actor)
 
 
-class Store(NotesMethods, PageMethods, AnswerMethods):
+class Store(NotesMethods, PageMethods, AnswerMethods, PollMethods, InboundMethods):
     """The state database behind an engine; build it with `open_store`, end it with `close`."""
 
     def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:
@@ -259,27 +260,6 @@ class Store(NotesMethods, PageMethods, AnswerMethods):
                 status=status,
             )
 
-    def record_inbounds(self, records: Sequence[_inbound.InboundRecord]) -> list[bool]:
-        """Return, for each bounce, automatic reply or unreadable mail, whether it was recorded
-        now (False: its source was recorded before); all in one transaction."""
-        if not records:
-            return []
-        now = _now()
-        with writing(self._engine) as connection:
-            return [
-                _inbound.record_inbound(
-                    connection,
-                    now,
-                    source=r.source,
-                    kind=r.kind,
-                    detail=r.detail,
-                    message=r.message,
-                    address=r.address,
-                    status=r.status,
-                )
-                for r in records
-            ]
-
     def inbound(self, kind: InboundKind | None = None) -> list[InboundMail]:
         """Return the bounces, automatic replies and unreadable mail recorded, oldest first."""
         with reading(self._engine) as connection:
@@ -405,20 +385,6 @@ class Store(NotesMethods, PageMethods, AnswerMethods):
         """Return the audit log (about one subject, if given), oldest first."""
         with reading(self._engine) as connection:
             return _audit.log(connection, subject)
-
-    def record_counters(self, counters: Sequence[tuple[str, str, Mapping[str, Any]]]) -> list[bool]:
-        """Return, for each (meeting id, key, detail) of a counter-proposal, whether it was
-        recorded now (False: before); all in one transaction."""
-        if not counters:
-            return []
-        now = _now()
-        with writing(self._engine) as connection:
-            return [
-                _proposals.record_counter(
-                    connection, now, meeting_id=meeting_id, key=key, detail=detail
-                )
-                for meeting_id, key, detail in counters
-            ]
 
     def record_counter(self, meeting_id: str, key: str, detail: Mapping[str, Any]) -> bool:
         """Return whether an attendee's counter-proposal is recorded now; False if it was before."""

@@ -158,6 +158,52 @@ notes_files = sa.Table(
     sa.Column("imported_at", UTCDateTime, nullable=False),
 )
 
+# migration 11: date polls. A poll meeting offers 3 to 5 times (`poll_options`) until one is
+# picked (`polls.picked`); each invitee holds one current vote per option (`poll_votes`, a
+# later vote replacing the earlier: the audit log keeps each).
+polls = sa.Table(
+    "polls",
+    metadata,
+    sa.Column(
+        "meeting_id", sa.String, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("deadline", UTCDateTime, nullable=False),  # voting closes then
+    sa.Column("picked", sa.Integer),  # the option picked; None while voting
+    sa.Column("picked_by", sa.String),
+    sa.Column("picked_at", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+poll_options = sa.Table(
+    "poll_options",
+    metadata,
+    sa.Column(
+        "meeting_id",
+        sa.String,
+        sa.ForeignKey("polls.meeting_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("option", sa.Integer, primary_key=True),  # 1, 2, ... by start
+    sa.Column("start", UTCDateTime, nullable=False),
+    sa.Column("end", UTCDateTime, nullable=False),
+)
+
+poll_votes = sa.Table(
+    "poll_votes",
+    metadata,
+    sa.Column("meeting_id", sa.String, primary_key=True),
+    sa.Column("option", sa.Integer, primary_key=True),
+    sa.Column("attendee", sa.String, primary_key=True),  # lower-case email
+    sa.Column("vote", sa.String, nullable=False),  # yes, if_need_be, no
+    sa.Column("via", sa.String, nullable=False),  # page, desk, cli...
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["meeting_id", "option"],
+        ["poll_options.meeting_id", "poll_options.option"],
+        ondelete="CASCADE",
+    ),
+)
+
 packs = sa.Table(
     "packs",
     metadata,

@@ -439,6 +439,15 @@ def _check_round(
         (((*at, "meetings", j, "id"), m.id) for j, m in enumerate(round_.meetings)),
         "meeting id within the round",
     )
+    polls = [((*at, "poll"), round_.poll)]
+    polls += [((*at, "meetings", j, "poll"), m.poll) for j, m in enumerate(round_.meetings)]
+    for where, poll in polls:
+        if poll is not None and poll.deadline >= round_.earliest:
+            yield (
+                (*where, "deadline"),
+                poll.deadline.isoformat(),
+                f"a day before the round's window opens (earliest: {round_.earliest.isoformat()})",
+            )
     facilitators = known.facilitators
     for j, meeting in enumerate(round_.meetings):
         if known.organisations is not None and meeting.organisation not in known.organisations:

@@ -119,3 +119,36 @@ def test_a_step_whose_deployment_is_missing_fails_the_run_and_is_tried_again(
     finally:
         compile_briefing.to_deployment(name="compile-briefing").apply()
     assert run_due_steps(t_minus_7) == "1 step(s) started"
+
+
+def test_a_date_poll_past_its_deadline_is_closed_with_its_best_time_and_invited(
+    write_workspace: Callable[..., Path],
+) -> None:
+    import sqlalchemy as sa
+
+    from consult.store.tables import polls
+    from tests.polls import MEETING, NINO, planned_poll
+
+    root = planned_poll(write_workspace)
+    settings = Settings(workspace=root)
+    with open_store(settings.store_url) as store:
+        store.record_votes(MEETING, NINO, {2: "yes"}, "page", NINO)
+    engine = sa.create_engine(settings.store_url)
+    try:
+        with engine.begin() as connection:  # voting closed an hour ago
+            closed = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+            connection.execute(sa.update(polls).values(deadline=closed))
+    finally:
+        engine.dispose()
+    summary = run_due_steps(DueParameters(workspace=str(root)))
+    assert summary.startswith(
+        "0 step(s) started; winter-2027/round-1/mia: option 2 picked at the poll's deadline; "
+        "4 invitation(s) sent; winter-2027: nothing due today"
+    )
+    again = run_due_steps(DueParameters(workspace=str(root)))
+    assert "picked" not in again
+    with open_store(settings.store_url) as store:
+        poll = store.poll(MEETING)
+    assert poll is not None
+    assert (poll.picked, poll.picked_by) == (2, "deadline")
+    assert len(list(settings.outbox.glob("*.invitation.*.eml"))) == 4

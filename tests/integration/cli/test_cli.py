@@ -65,6 +65,8 @@ def test_the_demo_prints_its_summary_and_where_its_outputs_are(tmp_path: Path) -
         assert f"{language}: {pdf}" in result.stdout
         assert pdf.read_bytes().startswith(b"%PDF")
     assert "the pack emailed to 3 recipients" in result.stdout
+    # A meeting of the round is a date poll: its invitees vote, its best time is picked.
+    assert "justice-bridge-legal-aid: date poll of 3 times sent to 2 invitees" in result.stdout
 
 
 def test_schema_check_passes_on_the_committed_schema() -> None:

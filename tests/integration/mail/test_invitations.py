@@ -29,11 +29,12 @@ from consult.mail.transports.outbox import FileOutbox
 from consult.mail.transports.smtp import SmtpTransport
 from consult.planning.plan import plan_round, save_plan
 from consult.settings import Settings
-from consult.store import Store, open_store
+from consult.store import open_store
 from consult.workspace.loading import Workspace, load_workspace
 from schemas import Training
 from tests.conftest import LIVE_PLANNED_AT, LIVE_SHIFT, PLANNED_AT
 from tests.mailserver import Mailbox, running, send_from
+from tests.polls import recipients_of_a_send
 
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parents[3]
@@ -127,7 +128,7 @@ def test_a_round_killed_at_any_point_delivers_everything_on_the_next_run(tmp_pat
     confirmed_round(root, slug, LIVE_PLANNED_AT)
     send_from(root)
     with open_store(Settings(workspace=root).store_url) as store:
-        expected = _expected_recipients(store, slug)
+        expected = recipients_of_a_send(store, slug)
     mailbox = Mailbox(delay=0.05)
     kills = 0
     with running(mailbox) as port:
@@ -170,10 +171,6 @@ def test_a_round_killed_at_any_point_delivers_everything_on_the_next_run(tmp_pat
     assert len(received) == expected
     duplicates = sum(n - 1 for n in received.values())
     assert duplicates <= kills
-
-
-def _expected_recipients(store: Store, slug: str) -> int:
-    return sum(len(store.attendees(meeting.id)) for meeting in store.meetings(slug))
 
 
 pytestmark = pytest.mark.filterwarnings(

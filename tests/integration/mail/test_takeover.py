@@ -28,6 +28,7 @@ from consult.store.claims import holder_id, process_start
 from consult.workspace.loading import load_workspace
 from tests.conftest import LIVE_PLANNED_AT, LIVE_SHIFT
 from tests.mailserver import Mailbox, running, send_from
+from tests.polls import recipients_of_a_send
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +77,7 @@ def send(root: Path, environment: dict[str, str]) -> subprocess.CompletedProcess
 
 
 def expected_messages(store: Store) -> int:
-    return sum(len(store.attendees(meeting.id)) for meeting in store.meetings(SLUG))
+    return recipients_of_a_send(store, SLUG)
 
 
 def test_a_rerun_after_a_sigkill_takes_over_the_dead_runs_claims_at_once(tmp_path: Path) -> None:
