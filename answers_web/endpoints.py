@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from answers_web.polls import open_poll
 from answers_web.resources import path_params, resources
 from answers_web.security import CSRF_FIELD, CSRF_KEY
 from answers_web.wording import words
@@ -31,7 +32,7 @@ from schemas import Confidentiality
 
 MAX_COMMENT = 2000
 MAX_TEXT = 4000
-DONE = ("ACCEPTED", "DECLINED", "proposed", "written")
+DONE = ("ACCEPTED", "DECLINED", "proposed", "written", "voted")
 CONFIDENTIALITY: dict[str, Confidentiality] = {
     "public": "public",
     "internal": "internal",
@@ -97,10 +98,11 @@ def _show(
 ) -> HTMLResponse:
     """Return the personal page, with a form's mistakes and values when it came back."""
     w = words(page.language)
+    poll = open_poll(built, page)
     pending = answers.pending_counter(built, page)
-    offered = _offered(request, built, page)
+    offered = [] if poll else _offered(request, built, page)
     facts = {
-        "when": page.when(),
+        "when": w["poll_when"] if poll else page.when(),
         "purpose": page.purpose(),
         "format": {"online": w["online"], "in_person": w["in_person"]}.get(
             page.meeting.format, w["group"]
@@ -127,6 +129,8 @@ def _show(
             sender=built.sender(page.training.slug).organisation_for(page.language),
             training=page.title(),
         ),
+        poll=poll,
+        vote_intro=w["vote_intro"].format(deadline=poll.deadline) if poll else "",
         errors=errors or {},
         form=form or {},
     )

@@ -10,6 +10,18 @@ from typing import Final
 
 WORDS: Final[dict[str, dict[str, str]]] = {
     "en": {
+        "poll_when": "To be chosen: say below which times suit you",
+        "vote_title": "Which times suit you?",
+        "vote_intro": "The meeting's time is not fixed yet. For each time, say whether it suits "
+        "you; votes close on {deadline}. You may change your votes until then.",
+        "vote_yes": "Yes",
+        "vote_if_need_be": "If need be",
+        "vote_no": "No",
+        "send_votes": "Send my votes",
+        "error_vote": "Choose yes, if need be or no for this time.",
+        "error_poll_closed": "Voting has closed: the time is chosen.",
+        "done_voted": "Your votes are recorded. Once the time is chosen, you will receive "
+        "the calendar invitation.",
         "title": "Your consultation meeting",
         "greeting": "Dear {name},",
         "intro": "{organisation} is invited to a consultation meeting before the training "
@@ -77,6 +89,17 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "back": "Back to your page",
     },
     "ka": {
+        "poll_when": "ჯერ შესარჩევია: ქვემოთ მიუთითეთ, რომელი დრო გაწყობთ",
+        "vote_title": "რომელი დრო გაწყობთ?",
+        "vote_intro": "შეხვედრის დრო ჯერ არ არის განსაზღვრული. თითოეული დროისთვის მიუთითეთ, "
+        "გაწყობთ თუ არა; ხმის მიცემა სრულდება {deadline}. მანამდე შეგიძლიათ შეცვალოთ არჩევანი.",
+        "vote_yes": "დიახ",
+        "vote_if_need_be": "საჭიროების შემთხვევაში",
+        "vote_no": "არა",
+        "send_votes": "არჩევანის გაგზავნა",
+        "error_vote": "ამ დროისთვის აირჩიეთ: დიახ, საჭიროების შემთხვევაში ან არა.",
+        "error_poll_closed": "ხმის მიცემა დასრულებულია: დრო უკვე არჩეულია.",
+        "done_voted": "თქვენი არჩევანი ჩაწერილია. დროის არჩევის შემდეგ მიიღებთ კალენდრის მოწვევას.",
         "title": "თქვენი საკონსულტაციო შეხვედრა",
         "greeting": "ძვირფასო {name},",
         "intro": "{organisation} მოწვეულია საკონსულტაციო შეხვედრაზე ტრენინგამდე "
@@ -144,6 +167,18 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "back": "თქვენს გვერდზე დაბრუნება",
     },
     "ru": {
+        "poll_when": "Ещё не выбрано: укажите ниже, какое время вам подходит",
+        "vote_title": "Какое время вам подходит?",
+        "vote_intro": "Время встречи ещё не определено. Для каждого варианта укажите, подходит "
+        "ли он вам; голосование закрывается {deadline}. До этого вы можете изменить ответы.",
+        "vote_yes": "Да",
+        "vote_if_need_be": "Если нужно",
+        "vote_no": "Нет",
+        "send_votes": "Отправить мои ответы",
+        "error_vote": "Выберите для этого времени: да, если нужно или нет.",
+        "error_poll_closed": "Голосование закрыто: время уже выбрано.",
+        "done_voted": "Ваши ответы записаны. Когда время будет выбрано, вы получите "
+        "приглашение в календарь.",
         "title": "Ваша консультационная встреча",
         "greeting": "Уважаемый(-ая) {name},",
         "intro": "{organisation} приглашена на консультационную встречу перед тренингом "
