@@ -187,6 +187,7 @@ def _fields(stored: Meeting, observation: ObservationInput) -> dict[str, Any]:
         "language": observation.language,
         "translations": translations or None,
         "line": observation.line,
+        "source": observation.source,
     }
 
 
