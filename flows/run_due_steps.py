@@ -6,6 +6,9 @@ and a subflow would hold this run, and the process serving it, that long. A
 started run is still this run's child in the UI. A step is claimed in the store
 before its run is created, so two runs on the same day start it once; one whose
 run cannot be created is released, for the next run to try again.
+
+First it applies the workspace's retention (`consult retention --apply`): the personal
+data past its period is deleted or anonymised, once; a later day's run finds it gone.
 """
 
 import datetime as dt
@@ -18,6 +21,7 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from pydantic import Field
 
+from consult.application.retention import apply_retention
 from consult.application.steps import claim_step, find_due_steps, record_step_run
 from consult.bootstrap import services
 from consult.coordination.timeline import Step, StepKind
@@ -68,6 +72,13 @@ def find_due(parameters: DueParameters) -> tuple[list[Step], list[str]]:
 
 
 @task(cache_policy=NO_CACHE)
+def retain(parameters: DueParameters) -> list[str]:
+    """Return what the retention periods made due and the run deleted or anonymised."""
+    with services(Settings.for_workspace(parameters.workspace), actor=ACTOR) as built:
+        return apply_retention(built, apply=True, by=ACTOR)
+
+
+@task(cache_policy=NO_CACHE)
 def offer(parameters: DueParameters, names: set[str]) -> None:
     """Have these deployments' forms offer the workspace's trainings and rounds as they are
     now: a training added since the runner started would be refused by the old choices."""
@@ -102,6 +113,8 @@ def run_due_steps(parameters: DueParameters = DueParameters()) -> str:
     logger = get_run_logger()
     rows: list[dict[str, str]] = []
     failed = 0
+    for line in retain(parameters):
+        logger.info("retention: %s", line)
     due, idle = find_due(parameters)
     for line in idle:
         logger.info("%s", line)

@@ -10,13 +10,18 @@ enforced after every import of notes and before every pack (`enforce_consent`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from consult.application.services import Services
-from consult.errors import ConsentError, PersonUnknown
+from consult.errors import ConsentError, PersonUnknown, StoreError
+from consult.settings import Settings
+from consult.store import open_store
 from consult.store.consents import HOWS, STATUSES, Consent
 from consult.workspace.forgetting import find_person
 from consult.workspace.invitees import invitees
+from consult.workspace.loading import Workspace
 
 
 def record_consent(
@@ -66,12 +71,19 @@ class Missing:
 def without_consent(built: Services, slug: str) -> list[Missing]:
     """Return the training's invitees whose consent is not given, when it requires consent;
     none when it does not."""
-    training = built.workspace.training(slug)
+    return missing_consents(built.workspace, slug, built.store.consents())
+
+
+def missing_consents(
+    workspace: Workspace, slug: str, known: Mapping[str, Consent]
+) -> list[Missing]:
+    """Return the training's invitees without consent given among `known` (by casefolded
+    email), when the training requires consent; none when it does not."""
+    training = workspace.training(slug)
     if not training.consent_required:
         return []
-    known = built.store.consents()
     found: dict[str, Missing] = {}
-    registry = built.workspace.stakeholders
+    registry = workspace.stakeholders
     for round_ in training.consultation.rounds:
         for meeting in round_.meetings:
             organisation = registry.organisation(meeting.organisation)
@@ -109,3 +121,26 @@ def enforce_consent(built: Services) -> int:
                 slug, sources=refused, meeting_ids=meetings, reason="consent"
             )
     return count
+
+
+def consent_warnings(settings: Settings, workspace: Workspace) -> list[str]:
+    """Return a warning per invitee without consent of each training that requires it, read
+    from the state database if it exists (none yet: nobody has consented)."""
+    needing = [slug for slug, t in sorted(workspace.trainings.items()) if t.consent_required]
+    if not needing:
+        return []
+    known: Mapping[str, Consent] = {}
+    url = settings.store_url
+    if not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists():
+        try:
+            with open_store(url) as store:
+                known = store.consents()
+        except StoreError as error:
+            return [f"the consents could not be checked: {error}"]
+    return [
+        f"trainings/{slug}.yaml: consent_required, but {m.email} ({m.organisation}) has "
+        f"{'no consent recorded' if m.status == 'none' else f'consent {m.status}'}: their "
+        "meeting's notes are stored restricted; record it with `consult consent`"
+        for slug in needing
+        for m in missing_consents(workspace, slug, known)
+    ]
