@@ -235,6 +235,28 @@ def _forget_lines(
     return lines
 
 
+def forget_preview(built: Services, email: str) -> tuple[list[str], list[str]]:
+    """Return what forgetting the person would remove, one line each, and why it cannot be
+    done yet (a facilitator, an expert, the only attendee named): nothing is changed."""
+    person = person_of(built, email)
+    lines = []
+    if person.organisation is not None:
+        lines.append(f"stakeholders.yaml: their contact in {person.organisation}")
+    found = files_naming(built.settings, person)
+    for what, paths in found.files.items():
+        lines.append(f"{what}: {len(paths)} file(s) naming them")
+    lines.extend(
+        f"{folder.parent.name} pack v{folder.name.removeprefix('v')}: names them; its files "
+        "are deleted and a new version is needed"
+        for folder in found.packs
+    )
+    held, audited = built.store.personal_data(person.email, person.names)
+    lines.extend(f"store, {table}: {len(rows)} row(s)" for table, rows in held.items() if rows)
+    if audited:
+        lines.append(f"audit log: {len(audited)} entries naming them, rewritten as [erased]")
+    return lines, blockers(built.workspace, person.email)
+
+
 _EMAILISH = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
