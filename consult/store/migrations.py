@@ -158,6 +158,9 @@ def _personal_data(connection: sa.Connection) -> None:
     }:
         kind = column.type.compile(dialect=connection.dialect)
         connection.exec_driver_sql(f'ALTER TABLE observations ADD COLUMN "{column.name}" {kind}')
+        connection.exec_driver_sql(
+            "CREATE INDEX IF NOT EXISTS ix_observations_source ON observations (source)"
+        )
     consents.create(connection, checkfirst=True)
     audit_rewrites.create(connection, checkfirst=True)
     if connection.dialect.name == "postgresql":
