@@ -81,9 +81,8 @@ def personal_data(built: Services, email: str) -> dict[str, Any]:
         "consent": [
             {k: c[k] for k in ("status", "at", "how", "note")} for c in held.get("consents", [])
         ],
-        "audit": [
-            {k: a[k] for k in ("at", "actor", "action", "subject", "detail")} for a in audited
-        ],
+        # who, when, what and about what: an entry's detail may name other people too
+        "audit": [{k: a[k] for k in ("at", "actor", "action", "subject")} for a in audited],
         "files": sorted(
             p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p)
             for paths in files.files.values()
