@@ -112,14 +112,21 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+def whole(needle: str) -> re.Pattern[str]:
+    """Return the pattern of `needle` as a whole word or address, case ignored: a name
+    `Ana` is not found in `Banana`."""
+    return re.compile(rf"(?<![\w.@-]){re.escape(needle)}(?![\w@-])", re.IGNORECASE)
+
+
 def _names(value: Any, needles: Sequence[str]) -> bool:
-    return any(n in s.casefold() for s in _strings(value) for n in needles)
+    patterns = [whole(n) for n in needles]
+    return any(p.search(s) for s in _strings(value) for p in patterns)
 
 
 def _replaced(value: Any, needles: Sequence[str], by: str) -> Any:
     if isinstance(value, str):
         for needle in needles:
-            value = re.sub(re.escape(needle), by, value, flags=re.IGNORECASE)
+            value = whole(needle).sub(by, value)
         return value
     if isinstance(value, Mapping):
         return {key: _replaced(item, needles, by) for key, item in value.items()}

@@ -38,6 +38,13 @@ NOTES = "notes"
 _FRONT = re.compile(r"\A(---[ \t]*\r?\n)(.*?\r?\n)(---[ \t]*(?:\r?\n|\Z))", re.DOTALL)
 
 
+def whole(needle: str) -> re.Pattern[str]:
+    """Return the pattern of `needle` as a whole word or address, case ignored: a name
+    `Ana` is not found in `Banana` (as `consult.store.personal.whole`, which the store's
+    layer cannot import from here)."""
+    return re.compile(rf"(?<![\w.@-]){re.escape(needle)}(?![\w@-])", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Person:
     """Who is forgotten: their email and every spelling of their name the workspace knows."""
@@ -48,9 +55,9 @@ class Person:
     language: str | None = None
 
     def named_in(self, text: str) -> bool:
-        """Return whether the text names the email or one of the names (case ignored)."""
-        folded = text.casefold()
-        return any(n.casefold() in folded for n in (self.email, *self.names) if n.strip())
+        """Return whether the text names the email or one of the names, each as a whole word
+        or address (case ignored)."""
+        return any(whole(n).search(text) for n in (self.email, *self.names) if n.strip())
 
 
 def find_person(workspace: Workspace, email: str) -> Person | None:

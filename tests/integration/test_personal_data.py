@@ -255,6 +255,7 @@ retention:
   observations:
     restricted: 2 weeks
     internal: forever
+  packs: 30 days
   audit: 30 days
 """
 
@@ -277,6 +278,8 @@ def test_retention_apply_past_the_periods_leaves_none_of_the_expired_data_and_ke
         internal = [o.key for o in store.observations(SLUG) if o.confidentiality == "internal"]
         restricted = [o for o in store.observations(SLUG) if o.confidentiality == "restricted"]
     assert internal
+    packs = settings.out_dir / "briefing" / SLUG
+    shutil.copytree(packs / "v1", packs / "v2")  # a second version, as a later compile leaves
     assert apply_retention(built(settings, within), apply=True, by="tester") == []
     outbox = sorted(settings.outbox.glob("*.eml"))
 
@@ -301,7 +304,9 @@ def test_retention_apply_past_the_periods_leaves_none_of_the_expired_data_and_ke
         assert not [e for e in log if e.subject.startswith(SLUG) and "@" in json.dumps(e.detail)]
         assert len(store.meetings(SLUG)) > 0  # the meetings themselves are kept
     assert list(settings.outbox.glob("*.eml")) == []
-    assert restricted is not None
+    assert sorted(p.name for p in packs.iterdir()) == ["v2"]
+    assert f"{SLUG}: packs, kept 30 days after the training (since " in "\n".join(done)
+    assert restricted
 
     assert apply_retention(built(settings, past), apply=True, by="tester") == []
     with open_store(settings.store_url) as store:

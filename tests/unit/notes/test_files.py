@@ -355,8 +355,7 @@ def test_an_unknown_csv_column_is_named_and_the_file_not_read(write) -> None:
         "legal.csv, line 1: got 'severty', expected a column among: meeting, round, "
         "organisation, date, date_reason, held, others, kind, theme, severity, text, quote, "
         "speaker_role, confidentiality, owner, due, source, id, language, text_ka, text_en, "
-        "text_ru, "
-        "speaker_role_ka, speaker_role_en, speaker_role_ru",
+        "text_ru, speaker_role_ka, speaker_role_en, speaker_role_ru",
         "legal.csv, line 1, severity: missing, expected a column of this name in the header",
     ]
     assert notes.items == ()
