@@ -12,6 +12,7 @@ data past its period is deleted or anonymised, once; a later day's run finds it 
 """
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from prefect import flow, get_client, get_run_logger, task
@@ -73,8 +74,12 @@ def find_due(parameters: DueParameters) -> tuple[list[Step], list[str]]:
 
 @task(cache_policy=NO_CACHE)
 def retain(parameters: DueParameters) -> list[str]:
-    """Return what the retention periods made due and the run deleted or anonymised."""
+    """Return what the retention periods made due and the run deleted or anonymised (as on
+    `day`, at noon UTC, when it is given)."""
     with services(Settings.for_workspace(parameters.workspace), actor=ACTOR) as built:
+        if parameters.day is not None:
+            noon = dt.datetime.combine(parameters.day, dt.time(12), dt.UTC)
+            built = replace(built, clock=lambda: noon)
         return apply_retention(built, apply=True, by=ACTOR)
 
 
