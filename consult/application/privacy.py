@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from consult.application.services import Services
 from consult.errors import PersonUnknown
+from consult.planning.feeds import cache_file
 from consult.settings import Settings
 from consult.store.personal import PLACES, pseudonym
 from consult.workspace.forgetting import Person, blockers, find_person, forget_in_files
@@ -146,6 +147,7 @@ def person_of(built: Services, email: str) -> Person:
         tuple(dict.fromkeys((*person.names, *stored))),
         person.organisation,
         person.language,
+        person.busy_feed,
     )
 
 
@@ -192,6 +194,8 @@ def forget(built: Services, email: str, *, delete_observations: bool = False, by
             path.unlink(missing_ok=True)
     for folder in found.packs:
         shutil.rmtree(folder, ignore_errors=True)
+    if person.busy_feed:  # their busy times, as last fetched for planning
+        cache_file(built.settings.feed_cache, person.busy_feed).unlink(missing_ok=True)
     packs = [
         f"{folder.parent.name} pack v{folder.name.removeprefix('v')}: named them, its files "
         "were deleted; compile a new version (`consult brief`), which no longer names them"

@@ -459,6 +459,11 @@ def _is_html(body: _Body) -> bool:
     return "html" in body.content_type.lower() or start.startswith((b"<!doctype html", b"<html"))
 
 
+def cache_file(folder: Path, url: str) -> Path:
+    """Return the file of the cache folder that keeps the feed at `url` between fetches."""
+    return Path(folder) / f"{hashlib.sha256(url.encode()).hexdigest()}.ics-cache"
+
+
 @dataclass(frozen=True)
 class _Cache:
     """One feed's last body and validators, in one file written whole."""
@@ -468,7 +473,7 @@ class _Cache:
 
     @classmethod
     def for_url(cls, folder: Path, url: str) -> _Cache:
-        return cls(Path(folder) / f"{hashlib.sha256(url.encode()).hexdigest()}.ics-cache", url)
+        return cls(cache_file(folder, url), url)
 
     def load(self) -> _Body | None:
         try:

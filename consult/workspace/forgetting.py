@@ -53,6 +53,8 @@ class Person:
     names: tuple[str, ...] = ()
     organisation: str | None = None
     language: str | None = None
+    busy_feed: str | None = None
+    """Their calendar's feed, whose cached copy holds their busy times."""
 
     def named_in(self, text: str) -> bool:
         """Return whether the text names the email or one of the names, each as a whole word
@@ -68,7 +70,8 @@ def find_person(workspace: Workspace, email: str) -> Person | None:
             if contact.email.casefold() == wanted:
                 spellings = (contact.name, contact.name_latin, contact.name_cyrillic)
                 names = tuple(dict.fromkeys(n for n in spellings if n))
-                return Person(contact.email, names, organisation.id, contact.language)
+                feed = str(contact.busy_feed) if contact.busy_feed else None
+                return Person(contact.email, names, organisation.id, contact.language, feed)
     return None
 
 
