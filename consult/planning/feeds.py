@@ -107,7 +107,7 @@ def fetch_busy(
     """
     _check_window(window_start, window_end)
     _zone(owner_timezone)
-    cache = _Cache.for_url(cache_dir, url) if cache_dir is not None else None
+    cache = _Cache(cache_file(cache_dir, url), url) if cache_dir is not None else None
     limits = _Limits(timeout, max_bytes, Deadline.starting_now(deadline))
     try:
         if session is not None:
@@ -470,10 +470,6 @@ class _Cache:
 
     path: Path
     url: str
-
-    @classmethod
-    def for_url(cls, folder: Path, url: str) -> _Cache:
-        return cls(cache_file(folder, url), url)
 
     def load(self) -> _Body | None:
         try:
