@@ -34,6 +34,9 @@
     ├── ImapError                  the mailbox cannot be read (server, login or folder)
     ├── KoboError                  (ValueError) the KoboToolbox settings cannot be used
     ├── BriefingError              the pack cannot be compiled: a template or labels broken
+    ├── PersonUnknown              (ValueError) an email nothing in the workspace names, or a
+    │                              person who cannot be forgotten yet (a facilitator, an expert)
+    ├── ConsentError               (ValueError) a consent's status or way that consult does not know
     └── UiError                    the local Prefect server or the runner did not start
 
 Bad input is always a `ValueError` too, so callers that know nothing of consult
@@ -280,6 +283,14 @@ class KoboError(ConsultError, ValueError):
 
 class BriefingError(ConsultError):
     """The pack cannot be compiled: a template or its labels are missing or broken."""
+
+
+class PersonUnknown(ConsultError, ValueError):
+    """An email that nothing names, or a person the files cannot forget yet; says which."""
+
+
+class ConsentError(ConsultError, ValueError):
+    """A consent recorded with a status or a way (`how`) consult does not know."""
 
 
 class UiError(ConsultError):

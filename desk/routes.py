@@ -176,6 +176,18 @@ ROUTES: list[Route | Mount] = [
         name="registry_contact_remove",
     ),
     Route(
+        "/registry/organisations/{org}/contacts/{email}/forget",
+        Endpoint("privacy:contact_forget"),
+        methods=FORM,
+        name="registry_contact_forget",
+    ),
+    Route(
+        "/registry/organisations/{org}/contacts/{email}/consent",
+        Endpoint("privacy:contact_consent"),
+        methods=FORM,
+        name="registry_contact_consent",
+    ),
+    Route(
         "/registry/organisations/{org}",
         Endpoint("registry:registry_edit"),
         methods=FORM,

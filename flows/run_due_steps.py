@@ -7,11 +7,14 @@ started run is still this run's child in the UI. A step is claimed in the store
 before its run is created, so two runs on the same day start it once; one whose
 run cannot be created is released, for the next run to try again.
 
-First it closes the date polls whose deadline has passed with nobody's pick: each
+First it applies the workspace's retention (`consult retention --apply`): the personal
+data past its period is deleted or anonymised, once; a later day's run finds it gone.
+Then it closes the date polls whose deadline has passed with nobody's pick: each
 takes its best option, and its calendar invitations go out (`close_due_polls`).
 """
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from prefect import flow, get_client, get_run_logger, task
@@ -22,6 +25,7 @@ from prefect.deployments import run_deployment
 from pydantic import Field
 
 from consult.application.polls import close_due_polls
+from consult.application.retention import apply_retention
 from consult.application.steps import claim_step, find_due_steps, record_step_run
 from consult.bootstrap import services
 from consult.coordination.timeline import Step, StepKind
@@ -83,6 +87,16 @@ def close_polls(parameters: DueParameters) -> list[str]:
     ]
 
 
+def retain(parameters: DueParameters) -> list[str]:
+    """Return what the retention periods made due and the run deleted or anonymised (as on
+    `day`, at noon UTC, when it is given)."""
+    with services(Settings.for_workspace(parameters.workspace), actor=ACTOR) as built:
+        if parameters.day is not None:
+            noon = dt.datetime.combine(parameters.day, dt.time(12), dt.UTC)
+            built = replace(built, clock=lambda: noon)
+        return apply_retention(built, apply=True, by=ACTOR)
+
+
 @task(cache_policy=NO_CACHE)
 def offer(parameters: DueParameters, names: set[str]) -> None:
     """Have these deployments' forms offer the workspace's trainings and rounds as they are
@@ -118,6 +132,8 @@ def run_due_steps(parameters: DueParameters = DueParameters()) -> str:
     logger = get_run_logger()
     rows: list[dict[str, str]] = []
     failed = 0
+    for line in retain(parameters):
+        logger.info("retention: %s", line)
     polls = close_polls(parameters)
     for line in polls:
         logger.info("%s", line)

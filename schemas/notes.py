@@ -8,7 +8,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 from pydantic_core import PydanticCustomError
 
 from schemas.state import Confidentiality, ObservationKind
-from schemas.types import Id, Language, OneLine, Strict, Text
+from schemas.types import Email, Id, Language, OneLine, Strict, Text
 
 
 class ObservationTranslation(Strict):
@@ -53,6 +53,11 @@ class ObservationInput(Strict):
         default=None, description="Who committed (commitments), or who should answer (questions)."
     )
     due: dt.date | None = Field(default=None, description="By when (commitments only).")
+    source: Email | None = Field(
+        default=None,
+        description="The email of the contact who said it, if they agreed to be named: their "
+        "consent and erasure follow it (docs/data-protection.md). Never shown in a pack.",
+    )
     language: Language | None = Field(
         default=None,
         description="The language the text was written in; without it, the one whose "

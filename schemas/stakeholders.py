@@ -9,6 +9,7 @@ from typing import Final, Literal
 from pydantic import AnyHttpUrl, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from schemas.privacy import Retention
 from schemas.types import (
     Country,
     CyrillicName,
@@ -156,6 +157,11 @@ class StakeholdersFile(Strict):
     organisations: tuple[Organisation, ...] = Field(
         description="The organisations consulted; none yet in a workspace just started "
         "(`consult init`), which `consult validate` then names."
+    )
+    retention: Retention | None = Field(
+        default=None,
+        description="How long each kind of personal data is kept after a training ends "
+        "(docs/data-protection.md); a training's own `retention` overrides it key by key.",
     )
 
     def organisation(self, organisation_id: str) -> Organisation:

@@ -180,6 +180,10 @@ class Observation(State):
         description="The line of its notes file where it starts; None for the forms and "
         "KoboToolbox, which have no lines.",
     )
+    source: str | None = Field(
+        default=None,
+        description="The email of the person it is attributed to; None when unattributed.",
+    )
 
 
 class AuditEvent(State):

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, AnyHttpUrl, Field, model_validator
 
+from schemas.privacy import Retention
 from schemas.stakeholders import MailSender
 from schemas.types import (
     Country,
@@ -407,6 +408,15 @@ class Training(Strict):
     sender: MailSender | None = Field(
         default=None,
         description="Who this training's messages come from, instead of the workspace's sender.",
+    )
+    consent_required: bool = Field(
+        default=False,
+        description="Its consultations need each invited contact's consent: notes of a meeting "
+        "whose invitees have not all given it are stored restricted (docs/data-protection.md).",
+    )
+    retention: Retention | None = Field(
+        default=None,
+        description="How long its personal data is kept after it ends, over the workspace's.",
     )
 
     def round(self, round_id: str) -> Round:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from consult.application.consent import enforce_consent
 from consult.application.references import TrainingRef
 from consult.application.services import Services
 from consult.briefing.gathering import gather
@@ -15,6 +16,7 @@ def compile_briefing(
     built: Services, training: TrainingRef, *, send: bool = True
 ) -> tuple[CompiledPack, list[Delivered]]:
     """Return the training's compiled pack, and its delivery to the experts when `send`."""
+    enforce_consent(built)
     now = built.now()
     compiled = compile_pack(
         built.workspace,

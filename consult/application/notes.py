@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from consult.application.consent import enforce_consent
 from consult.application.references import RoundRef, TrainingRef
 from consult.application.services import Services
 from consult.notes.importing import ImportReport, import_folder, import_kobo, store_notes
@@ -31,7 +32,9 @@ def import_notes(built: Services, training: TrainingRef, by: str) -> ImportRepor
     now = built.now()
     notes = built.settings.notes
     report = import_folder(built.workspace, built.store, training.slug, notes, by, now)
-    return import_kobo(built.workspace, built.store, training.slug, by, now, report=report)
+    report = import_kobo(built.workspace, built.store, training.slug, by, now, report=report)
+    enforce_consent(built)
+    return report
 
 
 def meeting(built: Services, round_: RoundRef, planned: str) -> Meeting:
@@ -77,7 +80,9 @@ def record_meeting_notes(
         ),
     )
     key = form_source(round_.id, planned)
-    return store_notes(built.workspace, built.store, round_.slug, [(key, notes)], by, built.now())
+    report = store_notes(built.workspace, built.store, round_.slug, [(key, notes)], by, built.now())
+    enforce_consent(built)
+    return report
 
 
 def mark_notes_missing(built: Services, round_: RoundRef, planned: str, by: str) -> Meeting:

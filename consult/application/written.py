@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from consult.application.consent import record_consent
 from consult.application.page_answers import PersonalPage
 from consult.application.services import Services
 from consult.notes.importing import ImportReport, WrittenTarget, store_written
+from consult.workspace.forgetting import find_person
 from schemas import Confidentiality, ObservationInput
 
 WRITTEN_SOURCE = "written submission"
@@ -56,6 +58,7 @@ def record_written(
                 text=entry.text,
                 confidentiality=confidentiality,
                 language=page.language,
+                source=page.attendee.email,
             )
             for entry in entries
         ]
@@ -79,4 +82,15 @@ def record_written(
         "confidentiality": confidentiality,
         "kind": WRITTEN_SOURCE,
     }
-    return store_written(target, observations, detail)
+    report = store_written(target, observations, detail)
+    if not report.rejected and find_person(built.workspace, page.attendee.email) is not None:
+        # The consent text agreed to on the page is the contact's consent (data-protection.md).
+        record_consent(
+            built,
+            page.attendee.email,
+            "given",
+            how="page",
+            note=f"written input on {page.meeting.id}",
+            by=page.attendee.email,
+        )
+    return report

@@ -8,8 +8,19 @@ heavy to import (the store, the solver, the PDF) is imported inside the
 commands, so `consult --help` starts fast.
 """
 
-from consult.cli import followups, polls, project, registry, rounds, starting
+from consult.cli import followups, polls, privacy, project, registry, rounds, starting
 from consult.cli.app import app, main
 from consult.cli.project import demo
 
-__all__ = ["app", "demo", "followups", "main", "polls", "project", "registry", "rounds", "starting"]
+__all__ = [
+    "app",
+    "demo",
+    "followups",
+    "main",
+    "polls",
+    "privacy",
+    "project",
+    "registry",
+    "rounds",
+    "starting",
+]

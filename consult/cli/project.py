@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 @app.command()
 def validate(workspace: WorkspaceArgument = None) -> None:
     """Check every file of a workspace and print what it holds."""
+    from consult.application.consent import consent_warnings
     from consult.coordination.timeline import timeline_warnings
     from consult.mail.notices import bounce_warnings
     from consult.workspace.loading import load_workspace
@@ -38,6 +39,8 @@ def validate(workspace: WorkspaceArgument = None) -> None:
     for slug, training in loaded.trainings.items():
         for warning in timeline_warnings(slug, training):
             err.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    for warning in consent_warnings(settings, loaded):
+        err.print(f"warning: {warning}", markup=False, soft_wrap=True)
     unsent = [slug for slug, t in loaded.trainings.items() if t.sender is None]
     if loaded.stakeholders.sender is None and unsent and settings.sender_name is None:
         err.print(

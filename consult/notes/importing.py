@@ -44,6 +44,7 @@ from consult.store.notes import (
     digest_of,
 )
 from consult.store.observations import WRITTEN
+from consult.store.personal import pseudonym
 from consult.workspace.loading import Workspace
 from consult.workspace.rounds import meeting_id, round_of
 from schemas import Meeting, MeetingNotes, ObservationInput
@@ -183,8 +184,8 @@ def store_written(
     Each observation is checked as a notes file's is (`observation_problems`, the
     training's themes); the meeting's own checks (its day, its having started) are
     not asked of input written before it. Stored all or nothing, under the keys
-    `written/<round>/<meeting>/<email>#<theme>` (sending again updates them), with the
-    consent given (`written.consent` in the audit log), in one transaction.
+    `written/<round>/<meeting>/<the writer's pseudonym>#<theme>` (sending again updates
+    them), with the consent given (`written.consent` in the audit log), in one transaction.
     """
     meeting, store, now = target.meeting, target.store, target.now
     slug, planned = meeting.training, meeting.id.rsplit("/", 1)[-1]
@@ -199,7 +200,8 @@ def store_written(
     )
     invited = store.attendees(meeting.id)
     context = against(target.workspace, slug, meeting, invited, notes, now)
-    source = f"{WRITTEN}{meeting.round}/{planned}/{target.email.lower()}"
+    # The writer's pseudonym, not their address: the key stays once they are forgotten.
+    source = f"{WRITTEN}{meeting.round}/{planned}/{pseudonym(target.email)}"
     steps: list[Step] = [Consent(meeting.id, {**consent, "source": source})]
     for observation in observations:
         key = f"{source}#{observation.id or observation.theme}"
@@ -248,6 +250,7 @@ def _fields(stored: Meeting, observation: ObservationInput) -> dict[str, Any]:
         "language": observation.language,
         "translations": translations or None,
         "line": observation.line,
+        "source": observation.source,
     }
 
 

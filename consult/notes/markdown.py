@@ -39,6 +39,7 @@ _MARKDOWN_FIELDS = {
     "id": "id",
     "language": "language",
     **{key: key for key in FLAT},
+    "source": "source",
 }
 _KINDS = (
     "gap",

@@ -37,6 +37,7 @@ NoteField = Literal[
     "confidentiality",
     "owner",
     "due",
+    "source",
 ]
 """A field of a notes row: the meeting's, then the observation's (CSV columns, Kobo fields)."""
 REQUIRED_FIELDS = ("meeting", "organisation", "date", "kind", "theme", "severity", "text")

@@ -107,7 +107,7 @@ def fetch_busy(
     """
     _check_window(window_start, window_end)
     _zone(owner_timezone)
-    cache = _Cache.for_url(cache_dir, url) if cache_dir is not None else None
+    cache = _Cache(cache_file(cache_dir, url), url) if cache_dir is not None else None
     limits = _Limits(timeout, max_bytes, Deadline.starting_now(deadline))
     try:
         if session is not None:
@@ -459,16 +459,17 @@ def _is_html(body: _Body) -> bool:
     return "html" in body.content_type.lower() or start.startswith((b"<!doctype html", b"<html"))
 
 
+def cache_file(folder: Path, url: str) -> Path:
+    """Return the file of the cache folder that keeps the feed at `url` between fetches."""
+    return Path(folder) / f"{hashlib.sha256(url.encode()).hexdigest()}.ics-cache"
+
+
 @dataclass(frozen=True)
 class _Cache:
     """One feed's last body and validators, in one file written whole."""
 
     path: Path
     url: str
-
-    @classmethod
-    def for_url(cls, folder: Path, url: str) -> _Cache:
-        return cls(Path(folder) / f"{hashlib.sha256(url.encode()).hexdigest()}.ics-cache", url)
 
     def load(self) -> _Body | None:
         try:

@@ -180,3 +180,10 @@ class InboundMethods:
                 )
                 for meeting_id, key, detail in counters
             ]
+
+    def record_counter(self, meeting_id: str, key: str, detail: Mapping[str, Any]) -> bool:
+        """Return whether an attendee's counter-proposal is recorded now; False if it was before."""
+        with writing(self._engine) as connection:
+            return _proposals.record_counter(
+                connection, dt.datetime.now(dt.UTC), meeting_id=meeting_id, key=key, detail=detail
+            )

@@ -18,7 +18,11 @@ import sqlalchemy as sa
 from consult.errors import StoreError
 from consult.store.engine import writing
 from consult.store.tables import (
+    POSTGRESQL_APPEND_ONLY,
+    SQLITE_APPEND_ONLY,
+    audit_rewrites,
     claimants,
+    consents,
     inbound,
     meetings,
     messages,
@@ -151,6 +155,30 @@ def _polls(connection: sa.Connection) -> None:
         table.create(connection, checkfirst=True)
 
 
+def _personal_data(connection: sa.Connection) -> None:
+    """Version 12: personal data (docs/data-protection.md): `observations.source`, the person
+    an observation is attributed to; `consents`; and `audit_rewrites`, the one controlled way
+    to pseudonymise a person's fields in past audit entries (the triggers allow an update of
+    the log only while it has a row, inside that rewrite's transaction).
+    """
+    column = observations.c.source
+    if column.name not in {
+        c["name"] for c in sa.inspect(connection).get_columns(observations.name)
+    }:
+        kind = column.type.compile(dialect=connection.dialect)
+        connection.exec_driver_sql(f'ALTER TABLE observations ADD COLUMN "{column.name}" {kind}')
+        connection.exec_driver_sql(
+            "CREATE INDEX IF NOT EXISTS ix_observations_source ON observations (source)"
+        )
+    consents.create(connection, checkfirst=True)
+    audit_rewrites.create(connection, checkfirst=True)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(POSTGRESQL_APPEND_ONLY)
+        return
+    connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_append_only_update")
+    connection.exec_driver_sql(SQLITE_APPEND_ONLY["update"])
+
+
 MIGRATIONS: list[Migration] = [
     _create_all,
     _ledger_for_packs,
@@ -163,6 +191,7 @@ MIGRATIONS: list[Migration] = [
     _observation_lines,
     _notes_files,
     _polls,
+    _personal_data,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -41,6 +41,7 @@ from consult.store.migrations import migrate
 from consult.store.notes import NotesMethods
 from consult.store.observations import Change
 from consult.store.polls import PollMethods
+from consult.store.privacy import PrivacyMethods
 from consult.store.rounds import Proposal
 from schemas.state import (
     Attendee,
@@ -80,7 +81,7 @@ def open_store(url: str, actor: str | None = None) -> Store:
     return Store(engine, actor)
 
 
-class Store(NotesMethods, PageMethods, AnswerMethods, PollMethods, InboundMethods):
+class Store(NotesMethods, PageMethods, AnswerMethods, PollMethods, InboundMethods, PrivacyMethods):
     """The state database behind an engine; build it with `open_store`, end it with `close`."""
 
     def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:
@@ -385,13 +386,6 @@ class Store(NotesMethods, PageMethods, AnswerMethods, PollMethods, InboundMethod
         """Return the audit log (about one subject, if given), oldest first."""
         with reading(self._engine) as connection:
             return _audit.log(connection, subject)
-
-    def record_counter(self, meeting_id: str, key: str, detail: Mapping[str, Any]) -> bool:
-        """Return whether an attendee's counter-proposal is recorded now; False if it was before."""
-        with writing(self._engine) as connection:
-            return _proposals.record_counter(
-                connection, _now(), meeting_id=meeting_id, key=key, detail=detail
-            )
 
     def decide_counter(
         self,

@@ -142,6 +142,9 @@ observations = sa.Table(
     sa.Column("translations", sa.JSON),
     # migration 9: the line of its notes file where it starts; None for forms and KoboToolbox
     sa.Column("line", sa.Integer),
+    # migration 11: the email of the person who said it, when the notes attribute it (personal
+    # data: `consult.store.personal`); None when unattributed
+    sa.Column("source", sa.String, index=True),
 )
 
 # migration 10: each notes file imported whole, and what it was checked against, so that
@@ -234,6 +237,32 @@ claimants = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
 )
 
+# migration 11: each contact's consent, as recorded (given, refused, withdrawn): the latest
+# row of an email is its consent now (`consult.store.consents`).
+consents = sa.Table(
+    "consents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String, nullable=False, index=True),
+    sa.Column("status", sa.String, nullable=False),  # given, refused, withdrawn
+    sa.Column("at", UTCDateTime, nullable=False),  # when the person gave, refused or withdrew it
+    sa.Column("how", sa.String, nullable=False),  # page, email, coordinator
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.String, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# migration 11: while a row is here, the audit log's rows may be updated (never deleted): the
+# one controlled rewrite of the log, pseudonymising a person's fields, inserts its row, updates
+# and deletes the row in the same transaction, so no other transaction ever sees one
+# (`consult.store.personal.rewriting_audit`).
+audit_rewrites = sa.Table(
+    "audit_rewrites",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("reason", sa.String, nullable=False),
+)
+
 # Mail read from the inbox that is no calendar answer: a bounce, an automatic reply, or a
 # message that could not be read at all. Keyed by where it was read (the file, or the IMAP
 # URL), so that each is recorded once and an unreadable one is not fetched again.
@@ -256,19 +285,27 @@ def _after_creating_audit(dialect: str, statement: str) -> None:
     sa.event.listen(audit, "after_create", ddl.execute_if(dialect=dialect))
 
 
-for _event in ("UPDATE", "DELETE"):
-    _after_creating_audit(
-        "sqlite",
-        f"CREATE TRIGGER audit_append_only_{_event.lower()} BEFORE {_event} ON audit "
-        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END",
-    )
+SQLITE_APPEND_ONLY = {
+    "update": "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit "
+    "WHEN NOT EXISTS (SELECT 1 FROM audit_rewrites) "
+    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END",
+    "delete": "CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit "
+    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END",
+}
+"""SQLite's triggers: no entry is deleted; one is updated only while `audit_rewrites` has a row."""
 # An integrity error on both databases, as SQLite's RAISE(ABORT) is: PL/pgSQL's
 # default SQLSTATE (P0001) would reach the caller as a ProgrammingError.
-_after_creating_audit(
-    "postgresql",
+POSTGRESQL_APPEND_ONLY = (
     "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql "
-    f"AS $$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}' USING ERRCODE = 'restrict_violation'; END $$",
+    "AS $$ BEGIN IF TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM audit_rewrites) THEN "
+    "RETURN NULL; END IF; "
+    f"RAISE EXCEPTION '{APPEND_ONLY}' USING ERRCODE = 'restrict_violation'; END $$"
 )
+"""PostgreSQL's trigger function: as SQLite's triggers."""
+
+for _statement in SQLITE_APPEND_ONLY.values():
+    _after_creating_audit("sqlite", _statement)
+_after_creating_audit("postgresql", POSTGRESQL_APPEND_ONLY)
 _after_creating_audit(
     "postgresql",
     "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from consult.application.consent import missing_consents
 from consult.errors import WorkspaceError
 from consult.planning.feeds import FeedResult
 from consult.planning.problem import fetch_round_feeds
@@ -88,6 +89,7 @@ def training(request: Request) -> HTMLResponse:
         started=request.query_params.get("started", ""),
         run=request.query_params.get("run", ""),
         decisions=tuple(run for run in waiting_runs(request) if run.training == slug),
+        consent_missing=missing_consents(built, slug, shared.store.consents()),
         written=_written(
             shared,
             slug,

@@ -12,12 +12,13 @@ from prefect import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
 
 from consult.settings import Settings
-from consult.store import open_store
+from consult.store import MeetingPlan, open_store
 from flows.compile_briefing import compile_briefing
 from flows.plan_consultations import plan_consultations
 from flows.run_due_steps import DueParameters, run_due_steps
 from flows.send_invitations import send_invitations
 from flows.send_reminders import send_reminders
+from tests.conftest import TINY_STAKEHOLDERS
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +153,36 @@ def test_a_date_poll_past_its_deadline_is_closed_with_its_best_time_and_invited(
     assert poll is not None
     assert (poll.picked, poll.picked_by) == (2, "deadline")
     assert len(list(settings.outbox.glob("*.invitation.*.eml"))) == 4
+
+
+def test_the_daily_run_applies_the_retention_first_and_once(
+    write_workspace: Callable[..., Path],
+) -> None:
+    root = write_workspace(TINY_STAKEHOLDERS + "retention:\n  messages: 30 days\n")
+    start = dt.datetime(2026, 12, 15, 8, tzinfo=dt.UTC)
+    with open_store(Settings(workspace=root).store_url) as store:
+        meeting = store.upsert_meeting(
+            MeetingPlan(
+                id="winter-2027/round-1/mia",
+                training="winter-2027",
+                round="round-1",
+                organisation="mia",
+                format="online",
+                start=start,
+                end=start + dt.timedelta(hours=1),
+                location="https://meet.example.org/mia",
+                facilitators=["lela@example.org"],
+            )
+        )
+        store.claim_message(meeting.id, "nino@mia.example.gov.ge", 0, "invitation")
+    after = DueParameters(workspace=str(root), day=dt.date(2027, 4, 1))
+
+    run_due_steps(after)
+    run_due_steps(after)
+
+    with open_store(Settings(workspace=root).store_url) as store:
+        assert store.messages() == []
+        applied = [e for e in store.audit_log() if e.action == "retention.applied"]
+        assert [(e.actor, e.subject, e.detail["messages"]) for e in applied] == [
+            ("run-due-steps", "winter-2027", 1)
+        ]

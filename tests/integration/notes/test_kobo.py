@@ -362,8 +362,8 @@ def test_a_bad_kobo_yaml_names_the_line_field_and_value(tmp_path: Path):
         "kobo.yaml, line 12, fields.mood: got 'mood', expected 'meeting', 'round', "
         "'organisation', 'date', 'date_reason', 'held', 'others', 'kind', 'theme', "
         "'severity', 'text', 'quote', 'speaker_role', 'confidentiality', 'owner', 'due', "
-        "'language', 'text_ka', 'text_en', 'text_ru', 'speaker_role_ka', 'speaker_role_en' "
-        "or 'speaker_role_ru'"
+        "'source', 'language', 'text_ka', 'text_en', 'text_ru', 'speaker_role_ka', "
+        "'speaker_role_en' or 'speaker_role_ru'"
     ]
 
 

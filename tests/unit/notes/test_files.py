@@ -273,7 +273,7 @@ def test_an_unknown_markdown_field_lists_the_known_ones(write) -> None:
     assert messages(notes) == [
         "east.md, line 19, observations[1].sevrity: got 'sevrity', expected one of the known "
         "fields: theme, severity, confidentiality, quote, speaker, owner, due, id, language, "
-        "text_ka, text_en, text_ru, speaker_role_ka, speaker_role_en, speaker_role_ru"
+        "text_ka, text_en, text_ru, speaker_role_ka, speaker_role_en, speaker_role_ru, source"
     ]
 
 
@@ -354,8 +354,8 @@ def test_an_unknown_csv_column_is_named_and_the_file_not_read(write) -> None:
     assert messages(notes) == [
         "legal.csv, line 1: got 'severty', expected a column among: meeting, round, "
         "organisation, date, date_reason, held, others, kind, theme, severity, text, quote, "
-        "speaker_role, confidentiality, owner, due, id, language, text_ka, text_en, text_ru, "
-        "speaker_role_ka, speaker_role_en, speaker_role_ru",
+        "speaker_role, confidentiality, owner, due, source, id, language, text_ka, text_en, "
+        "text_ru, speaker_role_ka, speaker_role_en, speaker_role_ru",
         "legal.csv, line 1, severity: missing, expected a column of this name in the header",
     ]
     assert notes.items == ()

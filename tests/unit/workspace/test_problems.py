@@ -80,7 +80,7 @@ def test_an_unknown_field_inside_a_meeting_lists_the_fields_of_that_part() -> No
     assert notes_problems({**MEETING, "observations": [observation]}) == [
         "east.yaml, observations[0].colour: got 'colour', expected one of the known fields: "
         "id, kind, theme, severity, text, quote, speaker_role, confidentiality, owner, due, "
-        "language, translations"
+        "source, language, translations"
     ]
 
 
