@@ -136,7 +136,7 @@ def test_a_version_10_database_gains_consents_sources_and_the_controlled_rewrite
         opened.audit("coordinator", "schedule.approved", "winter-2027")
     engine = create_store_engine(empty_store_url)
     try:
-        with engine.begin() as connection:  # as version 10 had it
+        with engine.begin() as connection:  # as version 11 (10, and the polls) had it
             connection.exec_driver_sql("DROP INDEX ix_observations_source")
             connection.exec_driver_sql("ALTER TABLE observations DROP COLUMN source")
             connection.exec_driver_sql("DROP TABLE consents")
@@ -147,8 +147,8 @@ def test_a_version_10_database_gains_consents_sources_and_the_controlled_rewrite
                     "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit "
                     "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
                 )
-            connection.exec_driver_sql("UPDATE schema_version SET version = 10")
-        assert migrate(engine) == [11]
+            connection.exec_driver_sql("UPDATE schema_version SET version = 11")
+        assert migrate(engine) == [12]
         with pytest.raises(sa.exc.IntegrityError, match="append-only"), engine.begin() as c:
             c.execute(sa.update(audit).values(actor="someone else"))
         with engine.begin() as c, rewriting_audit(c, "test"):
