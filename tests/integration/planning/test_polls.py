@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from consult.answers.tokens import PageLinks
 from consult.application.polls import close_due_polls, pick, poll_of, record_vote
 from consult.application.services import Services
 from consult.bootstrap import assemble
@@ -182,18 +183,20 @@ def test_those_who_have_not_voted_are_nudged_once(polled: Services) -> None:
 def test_given_the_personal_pages_the_poll_message_links_to_the_recipients_own(
     polled: Services,
 ) -> None:
+    links = PageLinks("https://consult.example.org", "a secret for the test")
     mail = dataclasses.replace(
         round_mailing(polled.workspace, SLUG, ROUND, choose_sender(polled.settings), polled.now()),
-        links=lambda meeting, attendee: f"https://consult.example.org/p/{attendee.email}",
+        links=links,
     )
     send_round(mail, polled.store, FileOutbox(polled.settings.outbox))
+    page = links.url(MEETING, ANNA, polled.workspace.training(SLUG).end)
     english = text_to(polled, "poll", ANNA)
-    assert f"on your page:\r\nhttps://consult.example.org/p/{ANNA}" in english
+    assert f"on your page:\r\n{page}" in english
     assert "reply to this email, saying" not in english
     [html] = [m for m in outbox(polled, "poll") if ANNA in str(m["To"])]
     body = html.get_body(("html",))
     assert body is not None
-    assert f'href="https://consult.example.org/p/{ANNA}"' in str(body.get_content())
+    assert f'href="{page}"' in str(body.get_content())
 
 
 def test_a_poll_waiting_for_its_pick_is_not_moved_but_picked(polled: Services) -> None:

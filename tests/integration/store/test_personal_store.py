@@ -74,6 +74,7 @@ def test_erasing_a_person_deletes_their_rows_unattributes_their_observations_and
         "attendees": 1,
         "observations": 1,
         "consents": 0,
+        "poll_votes": 0,
     }
     assert erased.unattributed == 1
     [kept] = store.observations()
