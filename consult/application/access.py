@@ -78,6 +78,10 @@ def personal_data(built: Services, email: str) -> dict[str, Any]:
         "mail_read": [
             {k: i[k] for k in ("kind", "status", "received_at")} for i in held.get("inbound", [])
         ],
+        "votes": [
+            {k: v[k] for k in ("meeting_id", "option", "vote", "via", "at")}
+            for v in held.get("poll_votes", [])
+        ],
         "consent": [
             {k: c[k] for k in ("status", "at", "how", "note")} for c in held.get("consents", [])
         ],
