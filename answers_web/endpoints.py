@@ -39,6 +39,27 @@ CONFIDENTIALITY: dict[str, Confidentiality] = {
     "restricted": "restricted",
 }
 SEVERITIES = ("1", "2", "3", "4")
+ANSWERED = {"ACCEPTED": "accept", "DECLINED": "decline"}
+"""The answer form's choice that the reader's recorded answer ticks."""
+
+
+INVISIBLE = dict.fromkeys(
+    [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF]
+)
+"""Zero-width and direction marks that messaging apps paste around numbers: dropped."""
+
+
+def clean(text: str) -> str:
+    """Return typed text as it is checked and stored: line breaks as "\n" (a browser sends
+    "\r\n", and U+2028/U+2029 come with pasted text), invisible marks dropped, trimmed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    return text.translate(INVISIBLE).strip()
+
+
+def form_of(fields: Any) -> dict[str, str]:
+    """Return a posted form's fields (not its CSRF token), each value cleaned."""
+    return {k: clean(str(v)) for k, v in fields.items() if k != CSRF_FIELD}
 
 
 def _services(request: Request) -> Services:
@@ -109,7 +130,9 @@ def _show(
         ),
         "link": page.link(),
         "place": None if page.link() else (page.place() or w["to_be_confirmed"]),
-        "answer": w.get(page.attendee.partstat, w["NEEDS-ACTION"]),
+        "answer": (w["voted"] if poll.voted else w["not_voted"])
+        if poll
+        else w.get(page.attendee.partstat, w["NEEDS-ACTION"]),
         "pending": w["pending"].format(when=page.when(pending.start)) if pending else None,
         "closed": None if page.open else w["closed"].format(status=page.meeting.status),
     }
@@ -132,7 +155,7 @@ def _show(
         poll=poll,
         vote_intro=w["vote_intro"].format(deadline=poll.deadline) if poll else "",
         errors=errors or {},
-        form=form or {},
+        form=form or {"answer": ANSWERED.get(page.attendee.partstat, "")},
     )
 
 
@@ -153,7 +176,7 @@ def _done(request: Request, page: answers.PersonalPage, what: str) -> Response:
 
 async def answer(request: Request) -> Response:
     """POST /i/<token>/answer: accept, decline (with a comment) or propose an offered time."""
-    form = {k: str(v) for k, v in (await request.form()).items() if k != CSRF_FIELD}
+    form = form_of(await request.form())
 
     def answered() -> Response:
         built, page = _open(request)
@@ -165,7 +188,7 @@ async def answer(request: Request) -> Response:
         elif choice not in ("accept", "decline", "propose"):
             errors["answer-accept"] = w["error_answer"]
         if len(comment) > MAX_COMMENT:
-            errors["comment"] = w["error_text"]
+            errors["comment"] = w["error_comment"]
         start = None
         if choice == "propose" and not errors:
             offered = {t.isoformat(): t for t in _offered(request, built, page)}
@@ -206,7 +229,7 @@ def _written_entries(
 
 async def written(request: Request) -> Response:
     """POST /i/<token>/written: written input per theme, with its confidentiality and consent."""
-    form = {k: str(v) for k, v in (await request.form()).items() if k != CSRF_FIELD}
+    form = form_of(await request.form())
 
     def recorded() -> Response:
         built, page = _open(request)

@@ -18,12 +18,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from answers_web.security import CSRF_FIELD
 from answers_web.wording import words
 from consult.application import page_answers as answers
 from consult.application import polls
 from consult.application.services import Services
 from consult.errors import PollError
+from consult.mail.render import last_day
 from consult.store.polls import VOTES
 
 
@@ -34,6 +34,9 @@ class PollOnPage:
     times: tuple[tuple[int, str, str], ...]
     """(option number, the time in words, the reader's vote or "")."""
     deadline: str
+    """The last day of voting, in the reader's zone and words."""
+    voted: bool
+    """Whether the reader has voted on any time yet."""
 
 
 def open_poll(built: Services, page: answers.PersonalPage) -> PollOnPage | None:
@@ -50,15 +53,16 @@ def open_poll(built: Services, page: answers.PersonalPage) -> PollOnPage | None:
             (o.option, page.when(o.start), poll.vote_of(email, o.option) or "")
             for o in poll.options
         ),
-        page.when(poll.deadline),
+        last_day(poll.deadline, page.attendee.timezone, page.language),
+        any(poll.vote_of(email, o.option) for o in poll.options),
     )
 
 
 async def vote(request: Request) -> Response:
     """POST /i/<token>/vote: the reader's vote on each time of the meeting's date poll."""
-    from answers_web.endpoints import _done, _open, _show
+    from answers_web.endpoints import _done, _open, _show, form_of
 
-    form = {k: str(v) for k, v in (await request.form()).items() if k != CSRF_FIELD}
+    form = form_of(await request.form())
 
     def voted() -> Response:
         built, page = _open(request)

@@ -10,6 +10,9 @@ from typing import Final
 
 WORDS: Final[dict[str, dict[str, str]]] = {
     "en": {
+        "error_comment": "Write at most 2,000 characters.",
+        "voted": "Your votes are recorded; you may change them below.",
+        "not_voted": "You have not voted yet.",
         "poll_when": "To be chosen: say below which times suit you",
         "vote_title": "Which times suit you?",
         "vote_intro": "The meeting's time is not fixed yet. For each time, say whether it suits "
@@ -89,6 +92,9 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "back": "Back to your page",
     },
     "ka": {
+        "error_comment": "დაწერეთ არაუმეტეს 2000 სიმბოლოსი.",
+        "voted": "თქვენი არჩევანი ჩაწერილია; ქვემოთ შეგიძლიათ შეცვალოთ.",
+        "not_voted": "ჯერ არ გაგიკეთებიათ არჩევანი.",
         "poll_when": "ჯერ შესარჩევია: ქვემოთ მიუთითეთ, რომელი დრო გაწყობთ",
         "vote_title": "რომელი დრო გაწყობთ?",
         "vote_intro": "შეხვედრის დრო ჯერ არ არის განსაზღვრული. თითოეული დროისთვის მიუთითეთ, "
@@ -167,6 +173,9 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "back": "თქვენს გვერდზე დაბრუნება",
     },
     "ru": {
+        "error_comment": "Не более 2000 знаков.",
+        "voted": "Ваши ответы записаны; ниже их можно изменить.",
+        "not_voted": "Вы ещё не ответили.",
         "poll_when": "Ещё не выбрано: укажите ниже, какое время вам подходит",
         "vote_title": "Какое время вам подходит?",
         "vote_intro": "Время встречи ещё не определено. Для каждого варианта укажите, подходит "
@@ -181,9 +190,9 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "приглашение в календарь.",
         "title": "Ваша консультационная встреча",
         "greeting": "Уважаемый(-ая) {name},",
-        "intro": "{organisation} приглашена на консультационную встречу перед тренингом "
-        "«{training}». На этой странице вы можете ответить на приглашение и прислать нам "
-        "своё мнение.",
+        "intro": "Приглашаем вашу организацию ({organisation}) на консультационную встречу "
+        "перед тренингом «{training}». На этой странице вы можете ответить на приглашение "
+        "и прислать нам своё мнение.",
         "purpose": "Цель встречи",
         "when": "Когда",
         "format": "Формат",

@@ -48,25 +48,26 @@ def record_written(
 
     Nothing is stored when one entry does not hold (the report's `rejected` says why).
     """
-    try:
-        observations = [
-            ObservationInput(
-                id=entry.theme,
-                kind=KIND,
-                theme=entry.theme,
-                severity=entry.severity,
-                text=entry.text,
-                confidentiality=confidentiality,
-                language=page.language,
-                source=page.attendee.email,
+    observations = []
+    for entry in entries:
+        try:
+            observations.append(
+                ObservationInput(
+                    id=entry.theme,
+                    kind=KIND,
+                    theme=entry.theme,
+                    severity=entry.severity,
+                    text=entry.text,
+                    confidentiality=confidentiality,
+                    language=page.language,
+                    source=page.attendee.email,
+                )
             )
-            for entry in entries
-        ]
-    except ValidationError as error:
-        first = error.errors()[0]
-        return ImportReport(
-            rejected=[f"{first['loc'][0] if first['loc'] else 'text'}: {first['msg']}"]
-        )
+        except ValidationError as error:
+            # named by its theme (`#<theme>`), so the page shows it beside that theme's text
+            first = error.errors()[0]
+            where = first["loc"][0] if first["loc"] else "text"
+            return ImportReport(rejected=[f"#{entry.theme}: {where}: {first['msg']}"])
     target = WrittenTarget(
         built.workspace,
         built.store,

@@ -221,6 +221,13 @@ def local_when(start: dt.datetime, end: dt.datetime, timezone: str, language: La
     return _when(start, end, ZoneInfo(timezone), _LOCALES[language])
 
 
+def last_day(closes: dt.datetime, timezone: str, language: Language) -> str:
+    """Return the last day before `closes` (an instant: voting closes then) as a long date in
+    the zone and language, as a date poll's messages and page say it."""
+    before = (closes - dt.timedelta(seconds=1)).astimezone(ZoneInfo(timezone))
+    return format_date(before, "long", locale=_LOCALES[language])
+
+
 def _reject(field: str, value: object, expected: str) -> NoReturn:
     """Raise TemplateError naming the context's field, its value and what was expected."""
     raise TemplateError(f"MessageContext.{field}: got {value!r}, expected {expected}")

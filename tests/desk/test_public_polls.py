@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,7 +53,11 @@ def test_three_invitees_vote_on_their_pages_and_a_later_vote_replaces_the_earlie
         assert 'action="/i/' in english.text
         assert "/vote" in english.text
         assert "Can you attend?" not in english.text  # no time to accept yet
+        assert "You have not voted yet." in english.text
         assert english.text.count('type="radio" name="vote-') == 9  # 3 times x 3 choices
+        intro = english.text.split("Which times suit you?", 1)[1].split("</p>", 1)[0]
+        # the last day of voting, as the poll's email says it: a day, not an hour's slot
+        assert re.search(r"votes close on \d{1,2} \w+ \d{4}\. ", intro), intro
         georgian = client.get(paths[NINO]).text
         assert "რომელი დრო გაწყობთ?" in georgian
         russian = client.get(paths[IVAN]).text
@@ -76,6 +81,8 @@ def test_three_invitees_vote_on_their_pages_and_a_later_vote_replaces_the_earlie
         )
         again = client.get(paths[ANNA]).text
         assert 'id="vote-1-yes" value="yes" checked' in again  # the page shows the vote
+        assert "Your votes are recorded; you may change them below." in again
+
         post(
             client, f"{paths[ANNA]}/vote", again, {"vote-1": "no", "vote-2": "yes", "vote-3": "no"}
         )
