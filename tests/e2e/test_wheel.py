@@ -22,7 +22,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-DATA = ("consult/templates", "consult/demo_workspace", "desk/templates", "desk/static")
+DATA = (
+    "consult/templates",
+    "consult/demo_workspace",
+    "desk/templates",
+    "desk/static",
+    "answers_web/templates",
+    "answers_web/static",
+)
 """The folders of files that are not Python but that consult needs at run time."""
 
 
@@ -108,6 +115,7 @@ def test_the_wheel_holds_the_templates_the_demo_workspace_and_the_desk_files(whe
     assert {"schemas/stakeholders.schema.json", "schemas/training.schema.json"} <= names
     # Only what the packages hold: no tests, benchmarks or checkout files.
     assert {name.split("/")[0] for name in names if "/" in name} == {
+        "answers_web",
         "consult",
         "desk",
         "flows",
