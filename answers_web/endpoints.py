@@ -22,6 +22,7 @@ from answers_web.resources import path_params, resources
 from answers_web.security import CSRF_FIELD, CSRF_KEY
 from answers_web.wording import words
 from consult.application import page_answers as answers
+from consult.application.record_check import record_on_page
 from consult.application.services import Services
 from consult.application.written import WrittenEntry, record_written
 from consult.bootstrap import assemble
@@ -32,7 +33,15 @@ from schemas import Confidentiality
 
 MAX_COMMENT = 2000
 MAX_TEXT = 4000
-DONE = ("ACCEPTED", "DECLINED", "proposed", "written", "voted")
+DONE = (
+    "ACCEPTED",
+    "DECLINED",
+    "proposed",
+    "written",
+    "voted",
+    "record_confirmed",
+    "record_corrected",
+)
 CONFIDENTIALITY: dict[str, Confidentiality] = {
     "public": "public",
     "internal": "internal",
@@ -153,6 +162,7 @@ def _show(
             training=page.title(),
         ),
         poll=poll,
+        record=record_on_page(built, page) is not None,
         vote_intro=w["vote_intro"].format(deadline=poll.deadline) if poll else "",
         errors=errors or {},
         form=form or {"answer": ANSWERED.get(page.attendee.partstat, "")},

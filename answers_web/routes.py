@@ -15,7 +15,7 @@ from typing import Any
 from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
-from answers_web import endpoints, polls
+from answers_web import endpoints, polls, records
 from answers_web.resources import path_params
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -26,6 +26,7 @@ ROUTES: list[Route | Mount] = [
     Route("/i/{token}/answer", endpoints.answer, methods=POST, name="page_answer"),
     Route("/i/{token}/written", endpoints.written, methods=POST, name="page_written"),
     Route("/i/{token}/vote", polls.vote, methods=POST, name="page_vote"),
+    Route("/i/{token}/record", records.record, methods=["GET", "POST"], name="page_record"),
     Route("/i/{token}/done/{what}", endpoints.done, methods=GET, name="page_done"),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]

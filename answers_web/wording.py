@@ -89,6 +89,30 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "done_proposed": "Your proposed time is recorded. The coordinator will let you know "
         "whether the meeting moves.",
         "done_written": "Your written input is recorded. Thank you for sharing your views.",
+        "record_link": "Check what we recorded from the meeting",
+        "record_title": "What we recorded",
+        "record_intro": "This is what we recorded from the consultation of {date} with "
+        "{organisation}. Before it reaches the trainers, please check that it says what you "
+        "meant: confirm it, or write a corrected text for any point, by {deadline}.",
+        "record_public": "may be attributed to your organisation",
+        "record_internal": "shown without naming your organisation",
+        "record_quote": "Quote, as said",
+        "record_correction": "Your corrected text of point {number} (leave it empty if the point "
+        "is right)",
+        "record_comment": "Anything else you want us to know about the record (optional)",
+        "record_note": "Sending with no correction confirms the record as it is. You may answer "
+        "again until {deadline}: your new answer replaces the earlier one.",
+        "record_send": "Send my answer",
+        "record_closed": "Answers were taken until {deadline}.",
+        "record_confirmed": "You confirmed this record.",
+        "record_corrected": "You proposed corrections; the coordinator decides on each.",
+        "record_state_pending": "Your correction waits for the coordinator's decision.",
+        "record_state_accepted": "Your correction was accepted.",
+        "record_state_declined": "Your correction was not accepted.",
+        "error_record_closed": "Answers are no longer taken.",
+        "done_record_confirmed": "Thank you: you confirmed the record.",
+        "done_record_corrected": "Thank you: your corrections are recorded. The coordinator "
+        "will decide on each before the record reaches the trainers.",
         "back": "Back to your page",
     },
     "ka": {
@@ -170,6 +194,31 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "done_proposed": "თქვენი შემოთავაზებული დრო ჩაწერილია. კოორდინატორი გაცნობებთ, "
         "გადაიტანება თუ არა შეხვედრა.",
         "done_written": "თქვენი წერილობითი მოსაზრებები ჩაწერილია. გმადლობთ.",
+        "record_link": "გადაამოწმეთ, რა ჩავიწერეთ შეხვედრიდან",
+        "record_title": "რა ჩავიწერეთ",
+        "record_intro": "ეს არის ის, რაც ჩავიწერეთ {date}-ის კონსულტაციიდან ორგანიზაციასთან "
+        "{organisation}. სანამ ის ტრენერებს გადაეცემა, გთხოვთ, გადაამოწმოთ, სწორად გადმოსცემს "
+        "თუ არა თქვენს ნათქვამს: დაადასტურეთ ან დაწერეთ ნებისმიერი პუნქტის შესწორებული ტექსტი "
+        "არაუგვიანეს {deadline}.",
+        "record_public": "შეიძლება მიეთითოს თქვენი ორგანიზაცია",
+        "record_internal": "თქვენი ორგანიზაციის დასახელების გარეშე",
+        "record_quote": "ციტატა, როგორც ითქვა",
+        "record_correction": "პუნქტი {number}-ის შესწორებული ტექსტი (დატოვეთ ცარიელი, თუ "
+        "პუნქტი სწორია)",
+        "record_comment": "სხვა რამ, რისი თქმაც გსურთ ჩანაწერის შესახებ (არასავალდებულო)",
+        "record_note": "შესწორების გარეშე გაგზავნა ადასტურებს ჩანაწერს ამ სახით. შეგიძლიათ "
+        "ხელახლა უპასუხოთ {deadline}-მდე: ახალი პასუხი ცვლის წინას.",
+        "record_send": "პასუხის გაგზავნა",
+        "record_closed": "პასუხები მიიღებოდა {deadline}-მდე.",
+        "record_confirmed": "თქვენ დაადასტურეთ ეს ჩანაწერი.",
+        "record_corrected": "თქვენ შემოგვთავაზეთ შესწორებები; თითოეულზე კოორდინატორი გადაწყვეტს.",
+        "record_state_pending": "თქვენი შესწორება ელოდება კოორდინატორის გადაწყვეტილებას.",
+        "record_state_accepted": "თქვენი შესწორება მიღებულია.",
+        "record_state_declined": "თქვენი შესწორება არ იქნა მიღებული.",
+        "error_record_closed": "პასუხები აღარ მიიღება.",
+        "done_record_confirmed": "გმადლობთ: თქვენ დაადასტურეთ ჩანაწერი.",
+        "done_record_corrected": "გმადლობთ: თქვენი შესწორებები ჩაწერილია. კოორდინატორი "
+        "თითოეულზე გადაწყვეტს, სანამ ჩანაწერი ტრენერებს გადაეცემა.",
         "back": "თქვენს გვერდზე დაბრუნება",
     },
     "ru": {
@@ -253,6 +302,31 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "done_proposed": "Предложенное вами время записано. Координатор сообщит вам, будет ли "
         "встреча перенесена.",
         "done_written": "Ваше письменное мнение записано. Спасибо, что поделились им.",
+        "record_link": "Проверьте, что мы записали по итогам встречи",
+        "record_title": "Что мы записали",
+        "record_intro": "Вот что мы записали по итогам консультации {date} с организацией "
+        "{organisation}. Прежде чем запись попадёт к тренерам, пожалуйста, проверьте, что она "
+        "передаёт сказанное: подтвердите её или напишите исправленный текст любого пункта до "
+        "{deadline}.",
+        "record_public": "может быть указана ваша организация",
+        "record_internal": "без указания вашей организации",
+        "record_quote": "Цитата, как сказано",
+        "record_correction": "Исправленный текст пункта {number} (оставьте пустым, если пункт "
+        "верен)",
+        "record_comment": "Что ещё вы хотите сообщить о записи (необязательно)",
+        "record_note": "Отправка без исправлений подтверждает запись в нынешнем виде. Вы можете "
+        "ответить снова до {deadline}: новый ответ заменит прежний.",
+        "record_send": "Отправить ответ",
+        "record_closed": "Ответы принимались до {deadline}.",
+        "record_confirmed": "Вы подтвердили эту запись.",
+        "record_corrected": "Вы предложили исправления; координатор решит по каждому.",
+        "record_state_pending": "Ваше исправление ждёт решения координатора.",
+        "record_state_accepted": "Ваше исправление принято.",
+        "record_state_declined": "Ваше исправление не принято.",
+        "error_record_closed": "Ответы больше не принимаются.",
+        "done_record_confirmed": "Спасибо: вы подтвердили запись.",
+        "done_record_corrected": "Спасибо: ваши исправления записаны. Координатор решит по "
+        "каждому, прежде чем запись попадёт к тренерам.",
         "back": "Вернуться на вашу страницу",
     },
 }

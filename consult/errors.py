@@ -178,6 +178,10 @@ class PollError(PlanningError):
     """A date poll cannot take this vote or pick: it names the meeting, the field and the value."""
 
 
+class RecordCheckError(ConsultError):
+    """A check of the record cannot be sent, answered or decided: it names the field and value."""
+
+
 class InvalidFeed(ConsultError, ValueError):
     """The bytes given are not an iCalendar feed whose busy time can be read."""
 

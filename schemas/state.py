@@ -23,10 +23,12 @@ MessageKind = Literal[
     "refresh",
     "poll",
     "poll_nudge",
+    "record_check",
 ]
 """counter_declined: a DECLINECOUNTER to who proposed a new time; refresh: the current REQUEST
 again, to an attendee whose calendar asked for it (REFRESH); poll: a date poll's invitation to
-vote (no calendar); poll_nudge: the one reminder to vote."""
+vote (no calendar); poll_nudge: the one reminder to vote; record_check: what was recorded from
+a meeting, for its organisation to confirm or correct (no calendar)."""
 MessageStatus = Literal["pending", "sent", "failed", "rejected"]
 """failed: sent again on the next run; rejected: refused for good by the server (5xx), not."""
 PartStat = Literal["NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED"]

@@ -56,7 +56,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from consult.briefing.anonymity import (
     ANONYMITY_K,
@@ -78,6 +78,9 @@ from consult.briefing.consultations import (
 )
 from schemas.stakeholders import Organisation
 from schemas.state import Attendee, Meeting, Observation
+
+if TYPE_CHECKING:
+    from consult.briefing.records import CheckedVoice
 from schemas.training import Training
 
 ISSUE_KINDS: Final = frozenset({"gap", "need", "challenge"})
@@ -225,6 +228,10 @@ class Analysis:
     """Internal observations left out: fewer than k organisations were consulted in all."""
     written: tuple[WrittenVoice, ...] = ()
     """The organisations heard in writing only (a personal page's written input, no notes)."""
+    corrected: frozenset[str] = frozenset()
+    """The keys of the observations corrected after the check of the record (`records`)."""
+    checked: tuple[CheckedVoice, ...] = ()
+    """The organisations whose record was sent to check, with what came of it."""
 
     @property
     def internal(self) -> int:

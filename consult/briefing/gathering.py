@@ -1,16 +1,19 @@
 """What the pack rests on: the gap analysis of a training from what the store holds.
 
-The only I/O of the analysis: meetings, attendees, attendance and observations are
-read here, then `consult.briefing.analysis.analyse` works on the values.
+The only I/O of the analysis: meetings, attendees, attendance, observations and the
+checks of the record (whose accepted corrections replace what they correct) are read
+here, then `consult.briefing.analysis.analyse` works on the values.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
 
 from consult.briefing.analysis import ANONYMITY_K, Analysis, analyse
+from consult.briefing.records import corrected_observations, record_statuses
 from consult.errors import BriefingError
 from consult.store import Store
 from consult.workspace.loading import Workspace
@@ -44,7 +47,10 @@ def gather(
                 f"{observation.organisation!r}, which stakeholders.yaml no longer lists: "
                 "put it back, or the pack cannot say what kind of organisation said it"
             )
-    return analyse(
+    # the corrections the coordinator accepted after the check of the record
+    checks = store.record_checks(training=slug)
+    observations, corrected = corrected_observations(observations, checks)
+    analysis = analyse(
         training,
         slug,
         workspace.stakeholders.organisations,
@@ -54,6 +60,9 @@ def gather(
         attendance,
         now,
         anonymity_k=anonymity_k,
+    )
+    return dataclasses.replace(
+        analysis, corrected=corrected, checked=record_statuses(meetings, checks)
     )
 
 

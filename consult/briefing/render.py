@@ -278,6 +278,7 @@ class _Wording:
             "person": self.person,
             "said": self.said,
             "said_note": self.said_note,
+            "corrected_internal": self.corrected_internal,
         }
 
     def theme(self, theme_id: str) -> str:
@@ -363,13 +364,24 @@ class _Wording:
 
     def said_note(self, item: Evidence) -> str:
         """Return "(translated from English)" for a translation, "(in English)" for a text as
-        written in another language than the pack's, else nothing."""
+        written in another language than the pack's, else nothing; and "(corrected at the
+        organisation's request)" for a public observation corrected after the check of the
+        record (an internal one is counted, not marked: the mark would point to its source)."""
+        notes = []
         written = item.language or script_language(item.text)
-        if written is None or written == self.language:
-            return ""
-        if self._translation(item):
-            return self.labels(f"translated_from.{written}")
-        return self.labels(f"quote_languages.{written}")
+        if written is not None and written != self.language:
+            key = "translated_from" if self._translation(item) else "quote_languages"
+            notes.append(self.labels(f"{key}.{written}"))
+        if item.public and item.key in self.analysis.corrected:
+            notes.append(self.labels("record.corrected"))
+        return " ".join(notes)
+
+    def corrected_internal(self) -> int:
+        """Return how many internal observations the pack shows corrected after the check."""
+        return sum(
+            not item.public and item.key in self.analysis.corrected
+            for item in self.analysis.evidence
+        )
 
     def quote_note(self, item: Evidence) -> str:
         written = self.quote_language(item)

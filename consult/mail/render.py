@@ -33,6 +33,8 @@ that the text and the HTML carry the same facts:
     subject          the rendered subject (in the text and HTML templates)
     page_url         the recipient's personal page, where they answer on the web; None
                      without a public base URL (CONSULT_PUBLIC_URL) and in cancellations
+    record           a check of the record: what was recorded from the meeting, each a
+                     `RecordLine` in the recipient's language (`reply_by_date`: answer by)
 
 and the filter `plural` (`{{ n|plural(one="день", few="дня", many="дней") }}`),
 which picks the form by the language's plural rules.
@@ -73,6 +75,7 @@ MessageKind = Literal[
     "counter_declined",
     "poll",
     "poll_nudge",
+    "record_check",
 ]
 KINDS: Final[tuple[str, ...]] = get_args(MessageKind)
 LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
@@ -91,6 +94,26 @@ _REQUIRED_TEXT: Final = (
 )
 # Remote stylesheets would make rendering do network I/O; templates carry their CSS.
 _INLINER: Final = css_inline.CSSInliner(load_remote_stylesheets=False)
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    """One observation of a meeting's record, as its check tells the organisation."""
+
+    number: int
+    theme: str
+    """The theme's label, in the recipient's language."""
+    text: str
+    """The observation in the recipient's language where translated, else as written."""
+    text_note: str
+    """"(in English)" for a text left in another language, "(translated from ...)"; or ""."""
+    quote: str | None
+    """The quote as said, never translated."""
+    quote_note: str
+    """"(in Russian)" for a quote in another language than the recipient's; or ""."""
+    severity: int
+    confidentiality: str
+    """public or internal (restricted observations are never sent)."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +162,8 @@ class MessageContext:
     """A date poll's candidate times (start, end), by start."""
     poll_deadline: dt.datetime | None = None
     """When a date poll's voting closes."""
+    record: tuple[RecordLine, ...] = ()
+    """A check of the record: what was recorded from the meeting, in the recipient's words."""
 
     def __post_init__(self) -> None:
         for name in _REQUIRED_TEXT:
@@ -219,6 +244,11 @@ def meeting_purpose(training: Training, language: Language) -> str:
 def local_when(start: dt.datetime, end: dt.datetime, timezone: str, language: Language) -> str:
     """Return an interval as the messages say it: local date, times and zone name, in `language`."""
     return _when(start, end, ZoneInfo(timezone), _LOCALES[language])
+
+
+def local_date(moment: dt.datetime, timezone: str, language: Language) -> str:
+    """Return the long date of an instant in the zone and language, as the messages say it."""
+    return _date(moment, ZoneInfo(timezone), _LOCALES[language])
 
 
 def last_day(closes: dt.datetime, timezone: str, language: Language) -> str:

@@ -33,6 +33,8 @@ from consult.store.tables import (
     poll_options,
     poll_votes,
     polls,
+    record_answers,
+    record_checks,
     replies,
     schema_version,
 )
@@ -179,6 +181,12 @@ def _personal_data(connection: sa.Connection) -> None:
     connection.exec_driver_sql(SQLITE_APPEND_ONLY["update"])
 
 
+def _record_checks(connection: sa.Connection) -> None:
+    """Version 13: the check of the record (`record_checks`, `record_answers`)."""
+    record_checks.create(connection, checkfirst=True)
+    record_answers.create(connection, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     _create_all,
     _ledger_for_packs,
@@ -192,6 +200,7 @@ MIGRATIONS: list[Migration] = [
     _notes_files,
     _polls,
     _personal_data,
+    _record_checks,
 ]
 LATEST = len(MIGRATIONS)
 

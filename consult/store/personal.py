@@ -36,6 +36,7 @@ from consult.store.tables import (
     messages,
     observations,
     poll_votes,
+    record_answers,
     replies,
 )
 
@@ -71,6 +72,7 @@ PLACES: tuple[Place, ...] = (
     Place(observations, "source", "observations", "unattribute", "meeting_id"),
     Place(consents, "email", "consent", "delete"),
     Place(poll_votes, "attendee", "messages", "delete", "meeting_id"),
+    Place(record_answers, "attendee", "messages", "delete", "meeting_id"),
 )
 """Every table of the store that holds a person's data, and the column that names them."""
 
@@ -304,6 +306,9 @@ def expire(connection: sa.Connection, training: str, what: Expiry, apply: bool) 
     sent = sa.select(messages.c.id).where(_of_training(messages.c.meeting_id, training))
     count = _delete(connection, inbound, inbound.c.message.in_(sent), apply)
     count += _delete(connection, replies, _of_training(replies.c.meeting_id, training), apply)
+    count += _delete(
+        connection, record_answers, _of_training(record_answers.c.meeting_id, training), apply
+    )
     count += _delete(connection, messages, _of_training(messages.c.meeting_id, training), apply)
     return count
 
