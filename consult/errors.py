@@ -15,6 +15,7 @@
     │   │                          and party, and offers free times that keep them all
     │   └── PollError              a vote or a pick a date poll cannot take: no such poll,
     │                              option or invitee, or one picked already
+    ├── RecordCheckError           a check of the record that cannot be sent, answered or decided
     ├── InvalidFeed                (ValueError) a busy-time feed that is no calendar
     ├── TemplateError              (ValueError) an email template that does not render
     ├── InvalidInvite              (ValueError) an invitation cannot be built from the values given

@@ -127,6 +127,18 @@ ROUTES: list[Route | Mount] = [
         name="decide_counter",
     ),
     Route(
+        "/trainings/{slug}/record-check",
+        Endpoint("records:send_record_check"),
+        methods=POST,
+        name="send_record_check",
+    ),
+    Route(
+        "/trainings/{slug}/corrections/{correction:int}",
+        Endpoint("records:decide_correction"),
+        methods=POST,
+        name="decide_correction",
+    ),
+    Route(
         "/trainings/{slug}/pack",
         Endpoint("actions:compile_pack"),
         methods=POST,

@@ -23,6 +23,8 @@ from consult.errors import RecordCheckError
 from consult.store import audit as _audit
 from consult.store.engine import reading, writing
 from consult.store.meetings import require_meeting
+from consult.store.polls import PollMethods
+from consult.store.privacy import PrivacyMethods
 from consult.store.tables import meetings, record_answers, record_checks
 
 Verdict = Literal["confirmed", "corrections"]
@@ -336,6 +338,10 @@ class RecordMethods:
         """Return the correction once decided (see `decide_correction`)."""
         with writing(self._engine) as connection:
             return decide_correction(connection, _now(), answer_id, decision, actor)
+
+
+class StakeholderMethods(PollMethods, PrivacyMethods, RecordMethods):
+    """The store's side of the people consulted: date polls, personal data, checks of the record."""
 
 
 def _now() -> dt.datetime:

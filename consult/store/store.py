@@ -40,9 +40,7 @@ from consult.store.messages import Ledger
 from consult.store.migrations import migrate
 from consult.store.notes import NotesMethods
 from consult.store.observations import Change
-from consult.store.polls import PollMethods
-from consult.store.privacy import PrivacyMethods
-from consult.store.records import RecordMethods
+from consult.store.records import StakeholderMethods
 from consult.store.rounds import Proposal
 from schemas.state import (
     Attendee,
@@ -82,15 +80,7 @@ def open_store(url: str, actor: str | None = None) -> Store:
     return Store(engine, actor)
 
 
-class Store(
-    NotesMethods,
-    PageMethods,
-    AnswerMethods,
-    PollMethods,
-    InboundMethods,
-    PrivacyMethods,
-    RecordMethods,
-):
+class Store(NotesMethods, PageMethods, AnswerMethods, InboundMethods, StakeholderMethods):
     """The state database behind an engine; build it with `open_store`, end it with `close`."""
 
     def __init__(self, engine: sa.Engine, actor: str | None = None) -> None:

@@ -16,6 +16,7 @@ from desk.endpoints.shared import known, waiting_runs, workspace
 from desk.feeds import Feeds
 from desk.pages import training_list, training_page, workspace_problems
 from desk.paging import Paging
+from desk.records import record_view
 from desk.resources import Resources, resources
 from desk.responses import page
 
@@ -90,6 +91,13 @@ def training(request: Request) -> HTMLResponse:
         run=request.query_params.get("run", ""),
         decisions=tuple(run for run in waiting_runs(request) if run.training == slug),
         consent_missing=missing_consents(built, slug, shared.store.consents()),
+        record=record_view(
+            built,
+            shared.store,
+            slug,
+            shared.desk.clock(),
+            public_url=shared.settings.public_url,
+        ),
         written=_written(
             shared,
             slug,

@@ -1,0 +1,57 @@
+"""The check of the record's two actions: send it (POST), and decide a correction (POST).
+
+Each runs as the desk's other actions do (desk.endpoints.actions): in a worker
+thread, acting for the coordinator named in the form, its result kept and shown
+on the training page after a redirect.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from desk import records
+from desk.endpoints.actions import _act, _one, _slug
+from desk.endpoints.shared import Fields, form, in_thread
+from desk.responses import DeskError
+
+
+async def send_record_check(request: Request) -> Response:
+    """Send the check of the record of every meeting ready for it."""
+    fields = await form(request)
+    return await in_thread(_send, request, fields)
+
+
+def _send(request: Request, fields: Fields) -> Response:
+    _, slug = _slug(request)
+    by = _one(fields, "by")
+    return _act(
+        request,
+        slug,
+        "Check of the record",
+        by,
+        lambda built: records.send_checks(built, slug, by),
+    )
+
+
+async def decide_correction(request: Request) -> Response:
+    """Accept or decline a correction an organisation proposed to its record."""
+    fields = await form(request)
+    return await in_thread(_decide, request, fields)
+
+
+def _decide(request: Request, fields: Fields) -> Response:
+    _, slug = _slug(request)
+    decision = _one(fields, "decision")
+    if decision not in ("accept", "decline"):
+        raise DeskError(400, f"got decision {decision!r}, expected accept or decline")
+    accept = decision == "accept"
+    ident = int(request.path_params["correction"])
+    by = _one(fields, "by")
+    return _act(
+        request,
+        slug,
+        "Correction accepted" if accept else "Correction declined",
+        by,
+        lambda built: records.decide(built, slug, ident, accept=accept, by=by),
+    )
