@@ -32,7 +32,7 @@ from consult.errors import RecordCheckError
 from consult.mail.delivery import Delivered, Outgoing, deliver
 from consult.mail.render import RecordLine
 from consult.store.observations import written
-from consult.store.records import Decision, RecordAnswer, RecordCheck
+from consult.store.records import Decision, RecordAnswer, RecordCheck, text_digest
 from schemas.state import Attendee, Meeting, Observation
 
 CHECK_DAYS = 7
@@ -154,7 +154,7 @@ def _open(
     check, opened = built.store.open_record_check(
         meeting.id,
         deadline_for(training, built.now()),
-        {o.key: o.text for o in observations},
+        {o.key: text_digest(o.text) for o in observations},
         by,
     )
     if opened:

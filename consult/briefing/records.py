@@ -25,7 +25,7 @@ from consult.mail.invitations import TEMPLATES, addressed, language_of, meeting_
 from consult.mail.mailing import Mailing
 from consult.mail.mime import RawMessage
 from consult.mail.render import RecordLine, render_message
-from consult.store.records import RecordCheck
+from consult.store.records import RecordCheck, text_digest
 from schemas import Language, Training
 from schemas.state import Attendee, Meeting, Observation
 
@@ -129,7 +129,7 @@ def corrected_observations(
     out, keys = [], set()
     for observation in observations:
         answer = accepted.get(observation.key)
-        if answer is None or not answer.text or answer.original != observation.text:
+        if answer is None or not answer.text or answer.digest != text_digest(observation.text):
             out.append(observation)
             continue
         update = {"text": answer.text, "language": answer.language, "translations": None}

@@ -224,6 +224,12 @@ def erase(
             unattributed += connection.execute(
                 sa.update(place.table).where(kept).values({place.email: None})
             ).rowcount
+        if place.table is observations:
+            # the corrections proposed to what goes are about it: they go with it
+            gone = sa.select(observations.c.key).where(where)
+            connection.execute(
+                sa.delete(record_answers).where(record_answers.c.observation_key.in_(gone))
+            )
         rows[place.table.name] = connection.execute(sa.delete(place.table).where(where)).rowcount
     return Erased(rows, unattributed, pseudonymise_audit(connection, email, names))
 
@@ -299,6 +305,11 @@ def expire(connection: sa.Connection, training: str, what: Expiry, apply: bool) 
             observations.c.meeting_id.in_(mine),
             observations.c.confidentiality == what.removeprefix("observations."),
         )
+        if apply:  # the corrections proposed to them say what they said: they go with them
+            gone = sa.select(observations.c.key).where(where)
+            connection.execute(
+                sa.delete(record_answers).where(record_answers.c.observation_key.in_(gone))
+            )
         return _delete(connection, observations, where, apply)
     if what == "attendance":
         mine = sa.select(meetings.c.id).where(meetings.c.training == training)

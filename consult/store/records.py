@@ -1,8 +1,9 @@
 """Stores the check of the record: what an organisation was asked to check, and its answers.
 
-A meeting's check (`record_checks`) holds the observations sent (each key and its text as
-sent) and the day answers are taken until. Each invitee answers for the whole (confirmed,
-or corrections with a comment) and proposes a new text for any observation; each
+A meeting's check (`record_checks`) holds the observations sent (each key and a digest of
+its text as sent: `text_digest`, never a copy of the text, so that erasing or expiring an
+observation leaves no copy here) and when answers close. Each invitee answers for the
+whole (confirmed, or corrections with a comment) and proposes a new text for any observation; each
 correction waits for the coordinator (pending, then accepted or declined). A later answer
 of the same invitee replaces the rows nobody decided yet; a decided correction stays. The
 audit log keeps each answer and decision (`record.answered`, `record.decided`), never a
@@ -13,6 +14,7 @@ text: what people wrote stays in its row, which access and erasure reach
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -31,6 +33,11 @@ Verdict = Literal["confirmed", "corrections"]
 Decision = Literal["accepted", "declined"]
 
 
+def text_digest(text: str) -> str:
+    """Return the digest a check keeps of an observation's text: equal texts, equal digests."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class RecordAnswer:
     """One row of an invitee's answer: the whole (observation None) or one correction."""
@@ -44,8 +51,8 @@ class RecordAnswer:
     """confirmed or corrections for the whole; correction for one observation."""
     text: str | None
     """The text proposed for the observation; the comment for the whole."""
-    original: str | None
-    """The observation's text the correction is of, as it was sent."""
+    digest: str | None
+    """The digest (`text_digest`) of the observation's text the correction is of."""
     language: str
     state: str
     """answered (the whole); pending, accepted or declined (a correction)."""
@@ -61,7 +68,7 @@ class RecordCheck:
     meeting_id: str
     deadline: dt.datetime
     observations: Mapping[str, str]
-    """The key and text of each observation sent, in the order sent."""
+    """The key and text digest of each observation sent, in the order sent."""
     opened_by: str
     opened_at: dt.datetime
     answers: tuple[RecordAnswer, ...] = ()
@@ -134,7 +141,7 @@ def _answer(row: sa.Row[tuple[object, ...]]) -> RecordAnswer:
         row.observation_key,
         row.verdict,
         row.text,
-        row.original,
+        row.digest,
         row.language,
         row.state,
         row.answered_at,
@@ -223,7 +230,7 @@ def answer_check(
         "observation_key": None,
         "verdict": verdict,
         "text": comment or None,
-        "original": None,
+        "digest": None,
         "state": "answered",
     }
     rows = [whole]
@@ -233,7 +240,7 @@ def answer_check(
                 "observation_key": key,
                 "verdict": "correction",
                 "text": text,
-                "original": check.observations[key],
+                "digest": check.observations[key],
                 "state": "pending",
             }
         )

@@ -208,11 +208,12 @@ poll_votes = sa.Table(
 )
 
 # migration 13: the check of the record. Once a meeting's notes are in, its organisation is
-# sent what was recorded (`record_checks.observations`: each observation's key and text as
-# sent) to confirm or correct until `deadline`; each invitee's answer is one row for the whole
-# (verdict confirmed or corrections, with a comment) and one per observation corrected, which
-# waits for the coordinator (state pending, then accepted or declined). A later answer of the
-# same invitee replaces the rows not decided yet; the audit log keeps each.
+# sent what was recorded (`record_checks.observations`: each observation's key and a digest of
+# its text as sent, never a copy) to confirm or correct until `deadline`; each invitee's answer
+# is one row for the whole (verdict confirmed or corrections, with a comment) and one per
+# observation corrected, which waits for the coordinator (state pending, then accepted or
+# declined). A later answer of the same invitee replaces the rows not decided yet; the audit
+# log keeps each.
 record_checks = sa.Table(
     "record_checks",
     metadata,
@@ -220,7 +221,7 @@ record_checks = sa.Table(
         "meeting_id", sa.String, sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
     ),
     sa.Column("deadline", UTCDateTime, nullable=False),  # answers are taken until then
-    sa.Column("observations", sa.JSON, nullable=False),  # {key: text} as sent
+    sa.Column("observations", sa.JSON, nullable=False),  # {key: digest of its text} as sent
     sa.Column("opened_by", sa.String, nullable=False),
     sa.Column("opened_at", UTCDateTime, nullable=False),
 )
@@ -240,7 +241,7 @@ record_answers = sa.Table(
     sa.Column("observation_key", sa.String),  # None: the answer as a whole
     sa.Column("verdict", sa.String, nullable=False),  # confirmed, corrections; correction
     sa.Column("text", sa.Text),  # the correction proposed; for the whole, the comment
-    sa.Column("original", sa.Text),  # the text the correction is of
+    sa.Column("digest", sa.String),  # of the text the correction is of (`text_digest`)
     sa.Column("language", sa.String, nullable=False),  # the language the answer was given in
     sa.Column("state", sa.String, nullable=False),  # answered; pending, accepted, declined
     sa.Column("answered_at", UTCDateTime, nullable=False),

@@ -604,7 +604,7 @@ def test_a_version_8_database_gains_observation_lines_and_keeps_its_observations
             connection.exec_driver_sql("ALTER TABLE observations DROP COLUMN line")
             connection.exec_driver_sql("DROP TABLE notes_files")
             connection.exec_driver_sql("UPDATE schema_version SET version = 8")
-        assert migrate(engine) == [9, 10, 11, 12] == list(range(9, LATEST + 1))
+        assert migrate(engine) == [9, 10, 11, 12, 13] == list(range(9, LATEST + 1))
     finally:
         engine.dispose()
     with open_store(empty_store_url) as store:
@@ -624,7 +624,7 @@ def test_a_version_9_database_gains_the_notes_files_record_and_keeps_its_observa
         with engine.begin() as connection:  # no notes_files, as version 9 had it
             connection.exec_driver_sql("DROP TABLE notes_files")
             connection.exec_driver_sql("UPDATE schema_version SET version = 9")
-        assert migrate(engine) == [10, 11, 12] == list(range(10, LATEST + 1))
+        assert migrate(engine) == [10, 11, 12, 13] == list(range(10, LATEST + 1))
         with engine.connect() as connection:
             assert sa.inspect(connection).has_table("notes_files")
     finally:
@@ -646,7 +646,7 @@ def test_a_version_10_database_gains_date_polls_and_keeps_its_meetings(
             for table in ("poll_votes", "poll_options", "polls"):
                 connection.exec_driver_sql(f"DROP TABLE {table}")
             connection.exec_driver_sql("UPDATE schema_version SET version = 10")
-        assert migrate(engine) == [11, 12] == list(range(11, LATEST + 1))
+        assert migrate(engine) == [11, 12, 13] == list(range(11, LATEST + 1))
         with engine.connect() as connection:
             tables = set(sa.inspect(connection).get_table_names())
             assert {"polls", "poll_options", "poll_votes"} <= tables
