@@ -132,26 +132,25 @@ def test_every_import_in_consult_keeps_the_dependency_rule() -> None:
     assert broken_rules(ROOT / "consult") == []
 
 
-def test_the_schemas_import_nothing_of_consult_or_prefect() -> None:
-    broken = [
-        f"schemas/{path.name}, line {line}: imports {imported}, but schemas/ is the vocabulary "
-        "every part shares and imports neither consult nor prefect"
-        for path in sorted((ROOT / "schemas").glob("*.py"))
+def imports_of(folder: str, roots: tuple[str, ...], rule: str) -> list[str]:
+    """Return one sentence per import, in the modules of `folder`, of a top module in `roots`."""
+    return [
+        f"{folder}/{path.name}, line {line}: imports {imported}, but {rule}"
+        for path in sorted((ROOT / folder).glob("*.py"))
         for line, imported in _imports(ast.parse(path.read_text(encoding="utf-8")))
-        if imported.split(".")[0] in ("consult", *FORBIDDEN)
+        if imported.split(".")[0] in roots
     ]
-    assert broken == []
+
+
+def test_the_schemas_import_nothing_of_consult_or_prefect() -> None:
+    rule = "schemas/ is the vocabulary every part shares and imports neither consult nor prefect"
+    assert imports_of("schemas", ("consult", *FORBIDDEN), rule) == []
 
 
 def test_the_guards_shared_pieces_import_neither_app_nor_the_core() -> None:
-    broken = [
-        f"webguard/{path.name}, line {line}: imports {imported}, but webguard/ is what the "
-        "desk's and the pages' guards share, and stands on Starlette alone"
-        for path in sorted((ROOT / "webguard").glob("*.py"))
-        for line, imported in _imports(ast.parse(path.read_text(encoding="utf-8")))
-        if imported.split(".")[0] in ("consult", "desk", "answers_web", "flows", "prefect")
-    ]
-    assert broken == []
+    rule = "webguard/ is what the desk's and the pages' guards share: it stands on Starlette alone"
+    roots = ("consult", "desk", "answers_web", "flows", "prefect")
+    assert imports_of("webguard", roots, rule) == []
 
 
 def test_a_wrong_import_is_named_with_the_rule_it_breaks(tmp_path: Path) -> None:
