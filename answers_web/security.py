@@ -51,7 +51,7 @@ PAGE_HEADERS = [
     (b"cache-control", b"no-store"),
     (b"x-frame-options", b"DENY"),
 ]
-"""Every answer's: the token in the address leaves in no Referer, nothing is cached, no frame."""
+"""Added to every answer past the guard: the token leaves in no Referer, no cache, no frame."""
 REFUSED = (
     "ფორმა ვერ მივიღეთ: გახსენით თქვენი გვერდი ხელახლა. "
     "· The form could not be taken: open your page again. "
