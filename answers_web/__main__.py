@@ -18,8 +18,7 @@ from answers_web.app import create_app
 from answers_web.resources import Public
 from consult.settings import Settings
 from consult.ui import HOST, PUBLIC_PORT
-
-ANY_ADDRESS = ("0.0.0.0", "::", "")
+from webguard.guard import bound_hosts
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(argv)
     public = Public(
         settings=Settings(),
-        hosts=() if arguments.host in ANY_ADDRESS else (arguments.host,),
+        hosts=bound_hosts(arguments.host),
     )
     uvicorn.run(
         create_app(public),

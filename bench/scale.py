@@ -35,8 +35,8 @@ if not __package__:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._args import options
-from bench.send import SLUG
-from bench.workers import Sizes, confirm_rounds, write_rounds
+from bench.send import SLUG, confirm_rounds
+from bench.workers import Sizes, write_rounds
 from consult.settings import Settings
 from consult.workspace.loading import load_workspace
 from tests.mailserver import Mailbox, running

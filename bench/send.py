@@ -136,44 +136,51 @@ def write_workspace(root: Path, meetings: int, attendees: int) -> None:
     (root / "trainings" / f"{SLUG}.yaml").write_text(yaml.safe_dump(training))
 
 
-def confirm_meetings(settings: Settings) -> None:
-    """Store every meeting as confirmed, with its attendees, without solving."""
+def confirm_rounds(settings: Settings) -> list[str]:
+    """Store every round's meetings as confirmed and approved, its first send confirmed
+    (the flow would wait for it), without solving; return the rounds.
+
+    Each meeting `m-<n>` is online, at START plus n hours, its organisation's contacts
+    its attendees: write_workspace's one round, or bench.workers' several."""
     workspace = load_workspace(settings.workspace)
-    proposals = []
-    for m in range(len(workspace.stakeholders.organisations)):
-        meeting_id = f"{SLUG}/{ROUND}/m-{m}"
-        organisation = workspace.stakeholders.organisation(f"org-{m}")
-        start = START + dt.timedelta(hours=m)
-        attendees = tuple(
-            Attendee(
-                meeting_id=meeting_id,
-                email=c.email,
-                name=c.name,
-                role="REQ-PARTICIPANT",
-                organisation=organisation.id,
-                language=c.language,
-                timezone=c.timezone,
-            )
-            for c in organisation.contacts
-        )
-        proposals.append(
-            Proposal(
-                meeting_id,
-                SLUG,
-                ROUND,
-                organisation.id,
-                "online",
-                start,
-                start + dt.timedelta(hours=1),
-                "https://meet.example.org/x",
-                ("lela",),
-                attendees,
-            )
-        )
+    rounds = workspace.training(SLUG).consultation.rounds
     with open_store(settings.store_url) as store:
-        store.propose_round(SLUG, ROUND, proposals, [], "bench")
-        store.decide_round(SLUG, ROUND, approve=True, actor="bench")
-        store.audit("bench", CONFIRMED, f"{SLUG}/{ROUND}")  # the flow would wait for it
+        for round_ in rounds:
+            proposals = []
+            for planned in round_.meetings:
+                organisation = workspace.stakeholders.organisation(planned.organisation)
+                meeting_id = f"{SLUG}/{round_.id}/{planned.id}"
+                start = START + dt.timedelta(hours=int(planned.id.removeprefix("m-")))
+                attendees = tuple(
+                    Attendee(
+                        meeting_id=meeting_id,
+                        email=c.email,
+                        name=c.name,
+                        role="REQ-PARTICIPANT",
+                        organisation=organisation.id,
+                        language=c.language,
+                        timezone=c.timezone,
+                    )
+                    for c in organisation.contacts
+                )
+                proposals.append(
+                    Proposal(
+                        meeting_id,
+                        SLUG,
+                        round_.id,
+                        organisation.id,
+                        "online",
+                        start,
+                        start + dt.timedelta(hours=1),
+                        "https://meet.example.org/x",
+                        ("lela",),
+                        attendees,
+                    )
+                )
+            store.propose_round(SLUG, round_.id, proposals, [], "bench")
+            store.decide_round(SLUG, round_.id, approve=True, actor="bench")
+            store.audit("bench", CONFIRMED, f"{SLUG}/{round_.id}")
+    return [r.id for r in rounds]
 
 
 def fresh(base: Path, name: str, port: int, size: tuple[int, int]) -> Settings:
@@ -187,7 +194,7 @@ def fresh(base: Path, name: str, port: int, size: tuple[int, int]) -> Settings:
         smtp_port=port,
         smtp_security="none",
     )
-    confirm_meetings(settings)
+    confirm_rounds(settings)
     return settings
 
 

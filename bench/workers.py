@@ -20,7 +20,6 @@ of 2 contacts. One Prefect server serves both measures (each its own store and w
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import sys
 import tempfile
 import time
@@ -37,12 +36,9 @@ if not __package__:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._args import options
-from bench.send import SLUG, START, write_workspace
-from consult.mail.preview import CONFIRMED
+from bench.send import SLUG, confirm_rounds, write_workspace
 from consult.settings import Settings
-from consult.store import Proposal, open_store
-from consult.workspace.loading import load_workspace
-from schemas.state import Attendee
+from consult.store import open_store
 from tests import pg
 from tests.mailserver import Mailbox, running
 from tests.teamprefect import TeamServer, deploy, team_server, worker
@@ -82,50 +78,6 @@ def write_rounds(root: Path, sizes: Sizes) -> None:
         for r in range(sizes.rounds)
     ]
     path.write_text(yaml.safe_dump(training))
-
-
-def confirm_rounds(settings: Settings) -> list[str]:
-    """Store every round's meetings as confirmed and approved, its first send confirmed;
-    return the rounds."""
-    workspace = load_workspace(settings.workspace)
-    rounds = workspace.training(SLUG).consultation.rounds
-    with open_store(settings.store_url) as store:
-        for round_ in rounds:
-            proposals = []
-            for planned in round_.meetings:
-                organisation = workspace.stakeholders.organisation(planned.organisation)
-                meeting_id = f"{SLUG}/{round_.id}/{planned.id}"
-                start = START + dt.timedelta(hours=int(planned.id.removeprefix("m-")))
-                attendees = tuple(
-                    Attendee(
-                        meeting_id=meeting_id,
-                        email=c.email,
-                        name=c.name,
-                        role="REQ-PARTICIPANT",
-                        organisation=organisation.id,
-                        language=c.language,
-                        timezone=c.timezone,
-                    )
-                    for c in organisation.contacts
-                )
-                proposals.append(
-                    Proposal(
-                        meeting_id,
-                        SLUG,
-                        round_.id,
-                        organisation.id,
-                        "online",
-                        start,
-                        start + dt.timedelta(hours=1),
-                        "https://meet.example.org/x",
-                        ("lela",),
-                        attendees,
-                    )
-                )
-            store.propose_round(SLUG, round_.id, proposals, [], "bench")
-            store.decide_round(SLUG, round_.id, approve=True, actor="bench")
-            store.audit("bench", CONFIRMED, f"{SLUG}/{round_.id}")
-    return [r.id for r in rounds]
 
 
 def worker_env(root: Path, store_url: str, smtp_port: int) -> dict[str, str]:

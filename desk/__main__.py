@@ -21,8 +21,7 @@ from desk.app import Desk, create_app
 from desk.auth import team_auth_string
 from desk.prefect_api import PrefectApi, prefect_ui_url
 from desk.security import login_url, new_secret
-
-ANY_ADDRESS = ("0.0.0.0", "::", "")
+from webguard.guard import ANY_ADDRESS, bound_hosts
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         prefect_ui=prefect_ui_url(),
         prefect=PrefectApi(api.url, api_secret or None) if api.url else None,
         secret=secret,
-        hosts=() if arguments.host in ANY_ADDRESS else (arguments.host,),
+        hosts=bound_hosts(arguments.host),
     )
     if arguments.token_file is None and not auth_string:
         shown = HOST if arguments.host in ANY_ADDRESS else arguments.host

@@ -22,20 +22,46 @@ new secret closes every one.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import AsyncGenerator
-from html import escape
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import quote, urlencode
 
-from starlette.datastructures import URL, Headers, QueryParams
+from starlette.datastructures import Headers, QueryParams
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-CSRF_FIELD = "csrf_token"
-"""The name of every form's hidden field that carries the session's CSRF token."""
+from webguard.guard import (
+    CSRF_FIELD,
+    SAFE_METHODS,
+    Refusal,
+    Signer,
+    cookie_header,
+    new_session,
+    read_form,
+    refuse,
+    replay,
+    urlencoded_token,
+    with_headers,
+)
+
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_KEY",
+    "FORM_LIMIT",
+    "LOCKED",
+    "SAFE_METHODS",
+    "TOKEN_PARAMETER",
+    "UPLOAD_LIMIT",
+    "SessionGuard",
+    "cookie_name",
+    "csrf_token",
+    "login_url",
+    "new_secret",
+    "session_cookie",
+    "session_of",
+]
+
 TOKEN_PARAMETER = "token"
 """The query parameter of the first address, which carries the desk's secret."""
 FORM_LIMIT = 1_000_000
@@ -46,7 +72,6 @@ UPLOAD_LIMIT = 50_000_000 + FORM_LIMIT
 MULTIPART = "multipart/form-data"
 CSRF_KEY = "consult.desk.csrf"
 """The key of the request's scope that holds its session's CSRF token, once the door let it in."""
-SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 LOCKED = "The desk opens only with the link `consult ui` printed: open that link again."
 
@@ -61,28 +86,19 @@ def login_url(desk_url: str, secret: str) -> str:
     return f"{desk_url.rstrip('/')}/?{urlencode({TOKEN_PARAMETER: secret})}"
 
 
-def _sign(secret: str, purpose: str, value: str) -> str:
-    key = secret.encode("utf-8")
-    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
-
-
 def session_cookie(secret: str, session: str) -> str:
     """Return the value of the session cookie of session id `session`: the id and its signature."""
-    return f"{session}.{_sign(secret, 'session', session)}"
+    return Signer(secret).cookie(session)
 
 
 def session_of(secret: str, cookie: str | None) -> str | None:
     """Return the session id a cookie value carries if the desk's secret signed it, else None."""
-    if not cookie or "." not in cookie:
-        return None
-    session, _, signature = cookie.partition(".")
-    expected = _sign(secret, "session", session)
-    return session if hmac.compare_digest(signature, expected) else None
+    return Signer(secret).session_of(cookie)
 
 
 def csrf_token(secret: str, session: str) -> str:
     """Return the CSRF token of a session: what its forms' hidden field must carry."""
-    return _sign(secret, "csrf", session)
+    return Signer(secret).csrf_token(session)
 
 
 def cookie_name(headers: Headers) -> str:
@@ -92,27 +108,9 @@ def cookie_name(headers: Headers) -> str:
     return f"consult-desk-{port}" if colon and port.isdigit() else "consult-desk"
 
 
-def _set_cookie(name: str, value: str) -> bytes:
-    return f"{name}={value}; Path=/; HttpOnly; SameSite=Strict".encode("latin-1")
-
-
 async def _refuse(send: Send, status: int, sentence: str) -> None:
     """Answer `status` with a page of one sentence; nothing reaches the endpoints."""
-    body = (
-        f'<!doctype html>\n<html lang="en"><meta charset="utf-8">'
-        f"<title>{status} · consult desk</title>\n<p>{escape(sentence)}</p>\n"
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/html; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await refuse(send, status, sentence, title=f"{status} · consult desk")
 
 
 class SessionGuard:
@@ -126,6 +124,7 @@ class SessionGuard:
     def __init__(self, app: ASGIApp, secret: str, token_login: bool = True) -> None:
         self.app = app
         self.secret = secret
+        self.signer = Signer(secret)
         self.token_login = token_login
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -133,9 +132,8 @@ class SessionGuard:
             await self.app(scope, receive, send)
             return
         connection = HTTPConnection(scope)
-        headers, url = connection.headers, connection.url
-        name = cookie_name(headers)
-        session = session_of(self.secret, connection.cookies.get(name))
+        name = cookie_name(connection.headers)
+        session = self.signer.session_of(connection.cookies.get(name))
         token = connection.query_params.get(TOKEN_PARAMETER)
         if self.token_login and token is not None and scope["method"] in SAFE_METHODS:
             await self._login(scope, send, name, token, session)
@@ -145,15 +143,15 @@ class SessionGuard:
             if self.token_login:
                 await _refuse(send, 403, LOCKED)
                 return
-            session = secrets.token_urlsafe(16)
-            new_cookie = [(b"set-cookie", _set_cookie(name, session_cookie(self.secret, session)))]
-        scope[CSRF_KEY] = csrf_token(self.secret, session)
+            session = new_session()
+            new_cookie = [cookie_header(name, self.signer.cookie(session))]
+        scope[CSRF_KEY] = self.signer.csrf_token(session)
         if scope["method"] not in SAFE_METHODS:
-            body = await self._form_body(receive, send, headers, url, session)
+            body = await self._form_body(receive, send, connection, session)
             if body is None:
                 return
-            receive = _replay(body, receive)
-        await self.app(scope, receive, _with_headers(send, new_cookie))
+            receive = replay(body, receive)
+        await self.app(scope, receive, with_headers(send, new_cookie))
 
     async def _login(
         self, scope: Scope, send: Send, name: str, token: str, session: str | None
@@ -162,7 +160,7 @@ class SessionGuard:
         if not secrets.compare_digest(token.encode(), self.secret.encode()):
             await _refuse(send, 403, "This link's token is not the desk's. " + LOCKED)
             return
-        session = session or secrets.token_urlsafe(16)
+        session = session or new_session()
         query = QueryParams(scope.get("query_string", b"").decode("latin-1"))
         rest = [(k, v) for k, v in query.multi_items() if k != TOKEN_PARAMETER]
         path = scope.get("raw_path") or quote(scope["path"]).encode()
@@ -174,7 +172,7 @@ class SessionGuard:
                 "status": 303,
                 "headers": [
                     (b"location", target),
-                    (b"set-cookie", _set_cookie(name, session_cookie(self.secret, session))),
+                    cookie_header(name, self.signer.cookie(session)),
                     (b"cache-control", b"no-store"),
                     (b"referrer-policy", b"no-referrer"),
                     (b"content-length", b"0"),
@@ -184,53 +182,47 @@ class SessionGuard:
         await send({"type": "http.response.body", "body": b""})
 
     async def _form_body(
-        self, receive: Receive, send: Send, headers: Headers, url: URL, session: str
+        self, receive: Receive, send: Send, connection: HTTPConnection, session: str
     ) -> bytes | None:
         """Return the posted body once the form is the desk's own; else answer and return None."""
-        origin = headers.get("origin")
-        if origin is None or origin == "null":
-            await _refuse(
-                send, 403, "a form must come from the desk's own pages: nothing was saved"
-            )
-            return None
-        if origin != f"{url.scheme}://{url.netloc}":
-            await _refuse(send, 403, f"a form from {origin} is not the desk's: nothing was saved")
-            return None
+        headers = connection.headers
         multipart = headers.get("content-type", "").startswith(MULTIPART)
         limit = UPLOAD_LIMIT if multipart else FORM_LIMIT
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            await _refuse(send, 413, _too_large(limit, multipart))
-            return None
-        parts: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            parts.append(message.get("body", b""))
-            size += len(parts[-1])
-            more = message.get("more_body", False)
-            if size > limit:
-                await _refuse(send, 413, _too_large(limit, multipart))
-                return None
-        body = b"".join(parts)
-        given = await (_multipart_token(headers, body) if multipart else _urlencoded_token(body))
-        if given is None:
-            kind = "multipart form the desk reads" if multipart else "UTF-8"
-            await _refuse(send, 400, f"the form is not {kind}: nothing was saved")
-            return None
-        expected = csrf_token(self.secret, session)
-        if not secrets.compare_digest(given.encode(), expected.encode()):
-            await _refuse(
-                send,
-                403,
-                "the form lacks this session's token (reload its page and send it again): "
-                "nothing was saved",
-            )
-            return None
-        return body
+
+        async def multipart_token(body: bytes) -> str | None:
+            return await _multipart_token(headers, body)
+
+        form = await read_form(
+            receive,
+            connection,
+            token=self.signer.csrf_token(session),
+            limit=limit,
+            token_of=multipart_token if multipart else urlencoded_token,
+        )
+        if not isinstance(form, Refusal):
+            return form
+        if form is not Refusal.GONE:
+            status, sentence = _refusal(form, headers.get("origin"), limit, multipart)
+            await _refuse(send, status, sentence)
+        return None
+
+
+def _refusal(refusal: Refusal, origin: str | None, limit: int, multipart: bool) -> tuple[int, str]:
+    """Return the status and sentence the desk answers a form it did not take with."""
+    if refusal is Refusal.NO_ORIGIN:
+        return 403, "a form must come from the desk's own pages: nothing was saved"
+    if refusal is Refusal.FOREIGN_ORIGIN:
+        return 403, f"a form from {origin} is not the desk's: nothing was saved"
+    if refusal is Refusal.TOO_LARGE:
+        return 413, _too_large(limit, multipart)
+    if refusal is Refusal.UNREADABLE:
+        kind = "multipart form the desk reads" if multipart else "UTF-8"
+        return 400, f"the form is not {kind}: nothing was saved"
+    return (
+        403,
+        "the form lacks this session's token (reload its page and send it again): "
+        "nothing was saved",
+    )
 
 
 def _too_large(limit: int, multipart: bool) -> str:
@@ -241,15 +233,6 @@ def _too_large(limit: int, multipart: bool) -> str:
             "(50 MB): nothing was saved"
         )
     return f"the form is over {limit:,} bytes: nothing was saved"
-
-
-async def _urlencoded_token(body: bytes) -> str | None:
-    """Return the token of an urlencoded form ("" without one); None if it is not UTF-8."""
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
-    except UnicodeDecodeError:
-        return None
-    return (fields.get(CSRF_FIELD) or [""])[0]
 
 
 async def _multipart_token(headers: Headers, body: bytes) -> str | None:
@@ -267,29 +250,3 @@ async def _multipart_token(headers: Headers, body: bytes) -> str | None:
         return given if isinstance(given, str) else ""
     finally:
         await parsed.close()
-
-
-def _replay(body: bytes, then: Receive) -> Receive:
-    """Return a receive that gives the body read already, then waits as the server's does."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await then()
-
-    return receive
-
-
-def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
-    if not extra:
-        return send
-
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *extra]}
-        await send(message)
-
-    return sending

@@ -16,37 +16,36 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from consult.application import changes
 from consult.application.references import round_ref
 from consult.application.services import Services
 from consult.bootstrap import services
 from consult.errors import ConsultError, RuleBroken
-from consult.mail.transports.smtp import SmtpTransport
 from consult.workspace.loading import Workspace
 from desk import actions
-from desk.endpoints.shared import Fields, form, in_thread, known, workspace
+from desk.endpoints.shared import (
+    NAME_MISSING,
+    Fields,
+    form,
+    in_thread,
+    one_value,
+    round_and_meeting,
+    run_for,
+    shown_on_training,
+    training_of,
+)
 from desk.resources import resources
 from desk.responses import DeskError, page
 from desk.results import ActionResult, failed
-
-NAME_MISSING = "give your name, for the audit log: nothing was done"
-
-
-def _one(fields: Fields, name: str) -> str:
-    return (fields.get(name) or [""])[0].strip()
 
 
 def _act(
     request: Request, slug: str, title: str, by: str, action: Callable[[Services], ActionResult]
 ) -> Response:
     """Run `action` with the services acting for `by`, keep its result, redirect to the page."""
-    shared = resources(request)
-    result = _run(request, title, by, action)
-    key = shared.results.keep(slug, result)
-    target = request.url_for("training", slug=slug)
-    return RedirectResponse(f"{target}?done={key}#done", 303)
+    return shown_on_training(request, slug, _run(request, title, by, action))
 
 
 def _run(
@@ -56,14 +55,9 @@ def _run(
     if not by:
         return failed(title, NAME_MISSING[0].upper() + NAME_MISSING[1:] + ".")
     try:
-        return _run_raising(request, by, action)
+        return run_for(request, by, action)
     except ConsultError as error:
         return failed(title, str(error))
-
-
-def _slug(request: Request) -> tuple[Workspace, str]:
-    built = workspace(request)
-    return built, known(built, request.path_params["slug"])
 
 
 async def read_replies(request: Request) -> Response:
@@ -73,8 +67,8 @@ async def read_replies(request: Request) -> Response:
 
 
 def _replies(request: Request, fields: Fields) -> Response:
-    _, slug = _slug(request)
-    by = _one(fields, "by") or "desk"
+    _, slug = training_of(request)
+    by = one_value(fields, "by") or "desk"
     return _act(request, slug, "Replies read", by, lambda built: actions.read_replies(built, slug))
 
 
@@ -85,8 +79,8 @@ async def send_reminders(request: Request) -> Response:
 
 
 def _reminders(request: Request, fields: Fields) -> Response:
-    _, slug = _slug(request)
-    by = _one(fields, "by") or "desk"
+    _, slug = training_of(request)
+    by = one_value(fields, "by") or "desk"
     return _act(
         request, slug, "Reminders", by, lambda built: actions.send_due_reminders(built, slug)
     )
@@ -99,8 +93,8 @@ async def decide_counter(request: Request) -> Response:
 
 
 def _decide(request: Request, fields: Fields) -> Response:
-    _, slug = _slug(request)
-    decision = _one(fields, "decision")
+    _, slug = training_of(request)
+    decision = one_value(fields, "decision")
     if decision not in ("accept", "decline"):
         raise DeskError(400, f"got decision {decision!r}, expected accept or decline")
     accept = decision == "accept"
@@ -110,8 +104,8 @@ def _decide(request: Request, fields: Fields) -> Response:
         request,
         slug,
         title,
-        _one(fields, "by"),
-        lambda built: actions.decide(built, slug, ident, accept=accept, by=_one(fields, "by")),
+        one_value(fields, "by"),
+        lambda built: actions.decide(built, slug, ident, accept=accept, by=one_value(fields, "by")),
     )
 
 
@@ -122,8 +116,8 @@ async def compile_pack(request: Request) -> Response:
 
 
 def _compile(request: Request, fields: Fields) -> Response:
-    _, slug = _slug(request)
-    by = _one(fields, "by") or "desk"
+    _, slug = training_of(request)
+    by = one_value(fields, "by") or "desk"
     return _act(
         request, slug, "Briefing pack", by, lambda built: actions.compile_pack(built, slug)[0]
     )
@@ -136,25 +130,18 @@ async def send_pack(request: Request) -> Response:
 
 
 def _send_pack(request: Request, fields: Fields) -> Response:
-    _, slug = _slug(request)
+    _, slug = training_of(request)
     version = int(request.path_params["version"])
     return _act(
         request,
         slug,
         f"Briefing pack v{version}",
-        _one(fields, "by"),
+        one_value(fields, "by"),
         lambda built: actions.send_pack_version(built, slug, version),
     )
 
 
 # --- a meeting: reschedule and cancel, each a form of its own ---------------------------------
-
-
-def _meeting(request: Request, built: Workspace, slug: str) -> tuple[str, str]:
-    round_id, planned = request.path_params["round"], request.path_params["meeting"]
-    if round_id not in {r.id for r in built.trainings[slug].consultation.rounds}:
-        raise DeskError(404, f"training {slug!r} has no round {round_id!r}")
-    return round_id, planned
 
 
 def _stored(request: Request, slug: str, round_id: str, planned: str) -> Any:
@@ -184,8 +171,8 @@ def _offered(
 
 
 def _reschedule(request: Request, fields: Fields | None) -> Response:
-    built, slug = _slug(request)
-    round_id, planned = _meeting(request, built, slug)
+    built, slug = training_of(request)
+    round_id, planned = round_and_meeting(request, built, slug)
     meeting = _stored(request, slug, round_id, planned)
     training = built.trainings[slug]
     values = {"choice": "", "date": "", "time": "", "force_reason": "", "by": ""}
@@ -195,13 +182,13 @@ def _reschedule(request: Request, fields: Fields | None) -> Response:
         errors[""] = f"{planned} is {meeting.status}: it cannot move"
     offered = _offered(request, built, slug, round_id, planned) if not errors else []
     if fields is not None and not errors:
-        values = {name: _one(fields, name) for name in values}
+        values = {name: one_value(fields, name) for name in values}
         start = _start_of(values, offered, errors)
         if not values["by"]:
             errors["by"] = NAME_MISSING
         if not errors:
             try:
-                result = _run_raising(
+                result = run_for(
                     request,
                     values["by"],
                     lambda s: actions.reschedule_meeting(
@@ -222,9 +209,7 @@ def _reschedule(request: Request, fields: Fields | None) -> Response:
             except ConsultError as error:
                 errors[""] = str(error)
             else:
-                key = resources(request).results.keep(slug, result)
-                target = request.url_for("training", slug=slug)
-                return RedirectResponse(f"{target}?done={key}#done", 303)
+                return shown_on_training(request, slug, result)
     return page(
         request,
         "reschedule.html.j2",
@@ -270,17 +255,6 @@ def _start_of(values: dict[str, str], offered: list[str], errors: dict[str, str]
     return ""
 
 
-def _run_raising(
-    request: Request, by: str, action: Callable[[Services], ActionResult]
-) -> ActionResult:
-    """Return what `action` did, the SMTP server asked first: if it is down, nothing is done."""
-    shared = resources(request)
-    with services(shared.settings, actor=by) as opened:
-        if isinstance(opened.transport, SmtpTransport):
-            opened.transport.check()
-        return action(dataclasses.replace(opened, clock=shared.desk.clock))
-
-
 async def cancel(request: Request) -> Response:
     """The confirmation of a cancellation, with who will be told (GET); the cancellation (POST)."""
     fields = await form(request) if request.method == "POST" else None
@@ -288,8 +262,8 @@ async def cancel(request: Request) -> Response:
 
 
 def _cancel(request: Request, fields: Fields | None) -> Response:
-    built, slug = _slug(request)
-    round_id, planned = _meeting(request, built, slug)
+    built, slug = training_of(request)
+    round_id, planned = round_and_meeting(request, built, slug)
     meeting = _stored(request, slug, round_id, planned)
     shared = resources(request)
     told = [(a.name, a.email) for a in shared.store.attendees(meeting.id)]
@@ -298,7 +272,7 @@ def _cancel(request: Request, fields: Fields | None) -> Response:
     if meeting.status == "cancelled":
         errors[""] = f"{planned} is cancelled already: nothing to do"
     if fields is not None and not errors:
-        values = {name: _one(fields, name) for name in values}
+        values = {name: one_value(fields, name) for name in values}
         if not values["reason"]:
             errors["reason"] = "say why the meeting is cancelled, for the audit log"
         if not values["by"]:

@@ -12,13 +12,22 @@ import dataclasses
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from consult.application.polls import Poll, poll_of, record_vote
 from consult.bootstrap import services
 from consult.errors import ConsultError, PollError
-from desk.endpoints.actions import NAME_MISSING, _meeting, _one, _run_raising, _slug
-from desk.endpoints.shared import Fields, form, in_thread
+from desk.endpoints.shared import (
+    NAME_MISSING,
+    Fields,
+    form,
+    in_thread,
+    one_value,
+    round_and_meeting,
+    run_for,
+    shown_on_training,
+    training_of,
+)
 from desk.polls import VOTE_WORDS, pick_time, poll_view
 from desk.resources import resources
 from desk.responses import DeskError, page
@@ -47,8 +56,8 @@ def _read(request: Request, meeting_id: str) -> Poll:
 
 
 def _poll(request: Request, fields: Fields | None, action: str) -> Response:
-    built, slug = _slug(request)
-    round_id, planned = _meeting(request, built, slug)
+    built, slug = training_of(request)
+    round_id, planned = round_and_meeting(request, built, slug)
     meeting_id = f"{slug}/{round_id}/{planned}"
     found = _read(request, meeting_id)
     values = {"option": "", "by": "", "voter": "", "voter_by": ""}
@@ -56,11 +65,11 @@ def _poll(request: Request, fields: Fields | None, action: str) -> Response:
     errors: dict[str, str] = {}
     recorded = ""
     if fields is not None:
-        values |= {name: _one(fields, name) for name in values}
+        values |= {name: one_value(fields, name) for name in values}
         if action == "pick":
             redirect = _pick(request, slug, found, values, errors)
         else:
-            votes = {str(o.option): _one(fields, f"vote-{o.option}") for o in found.options}
+            votes = {str(o.option): one_value(fields, f"vote-{o.option}") for o in found.options}
             redirect = None
             recorded = _vote(request, found, values, votes, errors)
             found = _read(request, meeting_id)
@@ -104,7 +113,7 @@ def _pick(
     if errors:
         return None
     try:
-        result = _run_raising(
+        result = run_for(
             request,
             values["by"],
             lambda s: pick_time(s, found.meeting.id, int(values["option"]), values["by"]),
@@ -112,9 +121,7 @@ def _pick(
     except ConsultError as error:
         errors[""] = str(error)
         return None
-    key = resources(request).results.keep(slug, result)
-    target = request.url_for("training", slug=slug)
-    return RedirectResponse(f"{target}?done={key}#done", 303)
+    return shown_on_training(request, slug, result)
 
 
 def _vote(

@@ -1,4 +1,6 @@
-"""What the endpoints share: the workspace (kept while unchanged), a training, a form, Prefect.
+"""What the endpoints share: the workspace (kept while unchanged), a training, a form, Prefect,
+and an action: the training and meeting its path names, run for the coordinator named, its
+result shown on the training page.
 
 Forms are posted urlencoded; desk.security let one through only with its
 session's token, from the desk's own origin, up to FORM_LIMIT bytes, UTF-8.
@@ -6,23 +8,30 @@ session's token, from the desk's own origin, up to FORM_LIMIT bytes, UTF-8.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
+from consult.application.services import Services
+from consult.bootstrap import services
 from consult.errors import Problem, WorkspaceError
+from consult.mail.transports.smtp import SmtpTransport
 from consult.workspace.loading import STAKEHOLDERS, Workspace, load_registry
 from desk.prefect_api import PrefectApi, PrefectUnavailable, WaitingRun
 from desk.resources import resources
 from desk.responses import DeskError
+from desk.results import ActionResult
 from desk.security import CSRF_FIELD, FORM_LIMIT
 
 Fields = dict[str, list[str]]
 """A posted form: each field's values, in order."""
+NAME_MISSING = "give your name, for the audit log: nothing was done"
+"""The sentence beside an action's empty `by` field: the audit log names who acted."""
 
 
 def workspace(request: Request) -> Workspace:
@@ -51,6 +60,43 @@ def known(built: Workspace, slug: str) -> str:
     if slug not in built.trainings:
         raise DeskError(404, f"there is no training {slug!r} in the workspace")
     return slug
+
+
+def training_of(request: Request) -> tuple[Workspace, str]:
+    """Return the workspace and the training the path names (`slug`); else that 404."""
+    built = workspace(request)
+    return built, known(built, request.path_params["slug"])
+
+
+def round_and_meeting(request: Request, built: Workspace, slug: str) -> tuple[str, str]:
+    """Return the round and the planned meeting the path names; a 404 if the training has no
+    such round."""
+    round_id, planned = request.path_params["round"], request.path_params["meeting"]
+    if round_id not in {r.id for r in built.trainings[slug].consultation.rounds}:
+        raise DeskError(404, f"training {slug!r} has no round {round_id!r}")
+    return round_id, planned
+
+
+def one_value(fields: Fields, name: str) -> str:
+    """Return a form field's first value, stripped ("" when the form has none)."""
+    return (fields.get(name) or [""])[0].strip()
+
+
+def run_for(request: Request, by: str, action: Callable[[Services], ActionResult]) -> ActionResult:
+    """Return what `action` did with the services acting for `by`, on the desk's clock; the
+    SMTP server is asked first: if it is down, nothing is done (its ConsultError raised)."""
+    shared = resources(request)
+    with services(shared.settings, actor=by) as opened:
+        if isinstance(opened.transport, SmtpTransport):
+            opened.transport.check()
+        return action(dataclasses.replace(opened, clock=shared.desk.clock))
+
+
+def shown_on_training(request: Request, slug: str, result: ActionResult) -> RedirectResponse:
+    """Keep an action's result and return the redirect (303) to the training page showing it."""
+    key = resources(request).results.keep(slug, result)
+    target = request.url_for("training", slug=slug)
+    return RedirectResponse(f"{target}?done={key}#done", 303)
 
 
 def prefect(request: Request) -> PrefectApi:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 
@@ -21,6 +22,7 @@ from consult.store.meetings import Answer
 from consult.store.notes import CONSENT
 from consult.workspace.loading import load_workspace
 from desk.routes import ROUTES as DESK_ROUTES
+from schemas.state import Attendee, Meeting
 from tests.desk.conftest import SLUG
 from tests.desk.public_fixtures import (
     PUBLIC_URL,
@@ -31,6 +33,9 @@ from tests.desk.public_fixtures import (
     silent_invitee,
 )
 
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
+
 
 def store_of(workspace: Path):  # type: ignore[no-untyped-def]
     return open_store(Settings(workspace=workspace).store_url)
@@ -40,6 +45,32 @@ def partstat_of(workspace: Path, meeting_id: str, email: str) -> str:
     with store_of(workspace) as store:
         [found] = [a for a in store.attendees(meeting_id) if a.email == email]
         return found.partstat
+
+
+class Page(NamedTuple):
+    """An invitee's personal page: the meeting, the invitee, and the page's path."""
+
+    meeting: Meeting
+    invitee: Attendee
+    path: str
+
+
+@pytest.fixture
+def page(desk_demo: Path) -> Page:
+    """The page of an invitee yet to answer a confirmed meeting to come, without notes."""
+    meeting, invitee = silent_invitee(desk_demo)
+    return Page(meeting, invitee, page_path(desk_demo, meeting, invitee.email))
+
+
+def post_written(
+    client: TestClient, path: str, text: str, fields: dict[str, str], **options: Any
+) -> tuple[str, Any]:
+    """Post `text` as written input on the page's first theme (severity 3, internal) with
+    `fields`; return the theme and the answer."""
+    html = client.get(path).text
+    theme = re.findall(r'name="text-([^"]+)"', html)[0]
+    written = {f"text-{theme}": text, f"severity-{theme}": "3", "confidentiality": "internal"}
+    return theme, post(client, f"{path}/written", html, written | fields, **options)
 
 
 # Tokens: every refusal is the same 404 as an address that does not exist.
@@ -86,12 +117,9 @@ def test_no_desk_route_answers_under_the_public_pages(desk_demo: Path) -> None:
     assert not any(route.path.startswith("/i/") for route in DESK_ROUTES)
 
 
-def test_a_host_not_allowed_is_refused(desk_demo: Path) -> None:
-    meeting, invitee = silent_invitee(desk_demo)
+def test_a_host_not_allowed_is_refused(desk_demo: Path, page: Page) -> None:
     with public_client(desk_demo) as client:
-        answer = client.get(
-            page_path(desk_demo, meeting, invitee.email), headers={"Host": "evil.example"}
-        )
+        answer = client.get(page.path, headers={"Host": "evil.example"})
     assert answer.status_code == 400
 
 
@@ -103,10 +131,9 @@ def test_a_host_not_allowed_is_refused(desk_demo: Path) -> None:
     [(None, True), ("null", True), ("http://evil.example", True), (PUBLIC_URL, False)],
 )
 def test_a_form_not_from_the_page_records_nothing(
-    desk_demo: Path, origin: str | None, token: bool
+    desk_demo: Path, page: Page, origin: str | None, token: bool
 ) -> None:
-    meeting, invitee = silent_invitee(desk_demo)
-    path = page_path(desk_demo, meeting, invitee.email)
+    meeting, invitee, path = page
     with public_client(desk_demo) as client:
         html = client.get(path).text
         data = {"answer": "accept", **({CSRF_FIELD: form_token(html)} if token else {})}
@@ -116,9 +143,8 @@ def test_a_form_not_from_the_page_records_nothing(
     assert partstat_of(desk_demo, meeting.id, invitee.email) == "NEEDS-ACTION"
 
 
-def test_another_sessions_token_is_no_key(desk_demo: Path) -> None:
-    meeting, invitee = silent_invitee(desk_demo)
-    path = page_path(desk_demo, meeting, invitee.email)
+def test_another_sessions_token_is_no_key(desk_demo: Path, page: Page) -> None:
+    meeting, invitee, path = page
     with public_client(desk_demo) as mallory, public_client(desk_demo) as victim:
         stolen = form_token(mallory.get(path).text)
         victim.get(path)
@@ -131,11 +157,11 @@ def test_another_sessions_token_is_no_key(desk_demo: Path) -> None:
     assert partstat_of(desk_demo, meeting.id, invitee.email) == "NEEDS-ACTION"
 
 
-def test_requests_over_the_rate_limit_of_a_token_or_an_address_get_429(desk_demo: Path) -> None:
-    meeting, invitee = silent_invitee(desk_demo)
-    path = page_path(desk_demo, meeting, invitee.email)
+def test_requests_over_the_rate_limit_of_a_token_or_an_address_get_429(
+    desk_demo: Path, page: Page
+) -> None:
     with public_client(desk_demo, limits=RateLimits(per_address=50, per_token=3)) as client:
-        codes = [client.get(path).status_code for _ in range(4)]
+        codes = [client.get(page.path).status_code for _ in range(4)]
         guesses = [client.get(f"/i/guess-{n}").status_code for n in range(50)]
     assert codes == [200, 200, 200, 429]
     assert guesses[-1] == 429
@@ -146,10 +172,9 @@ def test_requests_over_the_rate_limit_of_a_token_or_an_address_get_429(desk_demo
 
 
 def test_an_answer_on_the_page_and_a_calendar_reply_count_once_the_latest_winning(
-    desk_demo: Path,
+    desk_demo: Path, page: Page
 ) -> None:
-    meeting, invitee = silent_invitee(desk_demo)
-    path = page_path(desk_demo, meeting, invitee.email)
+    meeting, invitee, path = page
     with public_client(desk_demo) as client:
         html = client.get(path).text
         done = post(client, f"{path}/answer", html, {"answer": "accept"}, follow_redirects=False)
@@ -177,26 +202,23 @@ def test_an_answer_on_the_page_and_a_calendar_reply_count_once_the_latest_winnin
     assert 'lang="ka"' in confirmation.text  # the invitee's language
 
 
-def test_a_decline_keeps_its_comment(desk_demo: Path) -> None:
-    meeting, invitee = silent_invitee(desk_demo)
-    path = page_path(desk_demo, meeting, invitee.email)
+def test_a_decline_keeps_its_comment(desk_demo: Path, page: Page) -> None:
     with public_client(desk_demo) as client:
         post(
             client,
-            f"{path}/answer",
-            client.get(path).text,
+            f"{page.path}/answer",
+            client.get(page.path).text,
             {"answer": "decline", "comment": "On mission"},
         )
     with store_of(desk_demo) as store:
-        [reply] = store.replies(meeting.id)[-1:]
+        [reply] = store.replies(page.meeting.id)[-1:]
     assert (reply.partstat, reply.comment) == ("DECLINED", "On mission")
 
 
 def test_a_proposed_time_must_be_one_offered_and_waits_for_the_coordinator(
-    desk_demo: Path,
+    desk_demo: Path, page: Page
 ) -> None:
-    meeting, invitee = silent_invitee(desk_demo)
-    path = page_path(desk_demo, meeting, invitee.email)
+    meeting, invitee, path = page
     with public_client(desk_demo) as client:
         html = client.get(path).text
         offered = re.findall(r'name="time" id="time-\d+" value="([^"]+)"', html)
@@ -230,23 +252,10 @@ def test_a_proposed_time_must_be_one_offered_and_waits_for_the_coordinator(
 
 
 def test_written_input_without_consent_records_nothing_and_says_why_beside_the_box(
-    desk_demo: Path,
+    desk_demo: Path, page: Page
 ) -> None:
-    meeting, invitee = silent_invitee(desk_demo)
-    path = page_path(desk_demo, meeting, invitee.email)
     with public_client(desk_demo) as client:
-        html = client.get(path).text
-        theme = re.findall(r'name="text-([^"]+)"', html)[0]
-        answer = post(
-            client,
-            f"{path}/written",
-            html,
-            {
-                f"text-{theme}": "We need interpreters",
-                f"severity-{theme}": "3",
-                "confidentiality": "internal",
-            },
-        )
+        _, answer = post_written(client, page.path, "We need interpreters", {})
     assert answer.status_code == 400
     assert 'id="consent-error"' in answer.text
     assert 'href="#consent"' in answer.text
@@ -269,19 +278,11 @@ def test_written_input_becomes_observations_with_its_consent_and_the_pack_hears_
     assert meeting.id in [m.meeting_id for m in before.missing]
     path = page_path(desk_demo, meeting, invitee.email)
     with public_client(desk_demo) as client:
-        html = client.get(path).text
-        theme = re.findall(r'name="text-([^"]+)"', html)[0]
-        done = post(
+        theme, done = post_written(
             client,
-            f"{path}/written",
-            html,
-            {
-                "answer": "",
-                f"text-{theme}": "Investigators rarely have interpreters for Kurdish.",
-                f"severity-{theme}": "3",
-                "confidentiality": "internal",
-                "consent": "yes",
-            },
+            path,
+            "Investigators rarely have interpreters for Kurdish.",
+            {"answer": "", "consent": "yes"},
             follow_redirects=False,
         )
     assert done.headers["location"].endswith("/done/written")

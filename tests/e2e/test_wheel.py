@@ -120,6 +120,7 @@ def test_the_wheel_holds_the_templates_the_demo_workspace_and_the_desk_files(whe
         "desk",
         "flows",
         "schemas",
+        "webguard",
         *(name.split("/")[0] for name in names if ".dist-info/" in name),
     }
 

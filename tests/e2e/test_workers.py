@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.send import confirm_rounds
 from bench.workers import (
     Sizes,
-    confirm_rounds,
     message_ids,
     start_rounds,
     wait_all,

@@ -6,7 +6,8 @@ those and not on each other; briefing may also use mail, to send the pack;
 coordination reads across the capabilities (read models); the application layer
 (one module per use case) may use all of those; the modules at the top build
 the services and call the use cases.
-Nothing in consult/ imports Prefect, the flows or the tests. A broken rule
+Nothing in consult/ imports Prefect, Starlette, the flows or the tests; webguard/ (what the
+desk's and the public pages' guards share) imports neither app nor the core. A broken rule
 fails with a sentence that names the file, the line and the rule.
 
 No function in consult/ or desk/ is longer than MAX_FUNCTION_LINES, and no module
@@ -63,7 +64,17 @@ MAX_FUNCTION_LINES = 80
 MAX_MODULE_LINES = 500
 """The longest a module may be, in lines."""
 
-FORBIDDEN = ("prefect", "prefect_email", "flows", "desk", "answers_web", "tests", "bench")
+FORBIDDEN = (
+    "prefect",
+    "prefect_email",
+    "flows",
+    "desk",
+    "answers_web",
+    "webguard",
+    "starlette",
+    "tests",
+    "bench",
+)
 """What the core never imports: it runs and is tested without Prefect or the flows."""
 
 
@@ -121,15 +132,25 @@ def test_every_import_in_consult_keeps_the_dependency_rule() -> None:
     assert broken_rules(ROOT / "consult") == []
 
 
-def test_the_schemas_import_nothing_of_consult_or_prefect() -> None:
-    broken = [
-        f"schemas/{path.name}, line {line}: imports {imported}, but schemas/ is the vocabulary "
-        "every part shares and imports neither consult nor prefect"
-        for path in sorted((ROOT / "schemas").glob("*.py"))
+def imports_of(folder: str, roots: tuple[str, ...], rule: str) -> list[str]:
+    """Return one sentence per import, in the modules of `folder`, of a top module in `roots`."""
+    return [
+        f"{folder}/{path.name}, line {line}: imports {imported}, but {rule}"
+        for path in sorted((ROOT / folder).glob("*.py"))
         for line, imported in _imports(ast.parse(path.read_text(encoding="utf-8")))
-        if imported.split(".")[0] in ("consult", *FORBIDDEN)
+        if imported.split(".")[0] in roots
     ]
-    assert broken == []
+
+
+def test_the_schemas_import_nothing_of_consult_or_prefect() -> None:
+    rule = "schemas/ is the vocabulary every part shares and imports neither consult nor prefect"
+    assert imports_of("schemas", ("consult", *FORBIDDEN), rule) == []
+
+
+def test_the_guards_shared_pieces_import_neither_app_nor_the_core() -> None:
+    rule = "webguard/ is what the desk's and the pages' guards share: it stands on Starlette alone"
+    roots = ("consult", "desk", "answers_web", "flows", "prefect")
+    assert imports_of("webguard", roots, rule) == []
 
 
 def test_a_wrong_import_is_named_with_the_rule_it_breaks(tmp_path: Path) -> None:
@@ -149,7 +170,7 @@ def test_a_wrong_import_is_named_with_the_rule_it_breaks(tmp_path: Path) -> None
         "but consult.planning may import only errors, retry, http_body, templating, settings, "
         "actors, csvsafe, workspace, store",
         "consult/workspace/loading.py, line 2: imports prefect, but the core never imports "
-        "prefect, prefect_email, flows, desk, answers_web, tests, bench",
+        "prefect, prefect_email, flows, desk, answers_web, webguard, starlette, tests, bench",
     ]
 
 
@@ -182,7 +203,7 @@ def test_every_consult_error_is_defined_in_the_errors_module_and_drawn_in_its_tr
 
 
 def too_long(
-    root: Path, packages: tuple[str, ...] = ("consult", "desk", "answers_web")
+    root: Path, packages: tuple[str, ...] = ("consult", "desk", "answers_web", "webguard")
 ) -> list[str]:
     """Return one sentence per module or function under `root`'s packages over its limit."""
     found = []

@@ -14,7 +14,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ("consult", "desk", "answers_web", "flows", "schemas")
+SHIPPED = ("consult", "desk", "answers_web", "webguard", "flows", "schemas")
 """The packages the wheel holds (pyproject's [tool.setuptools.packages.find])."""
 
 

@@ -127,39 +127,40 @@ def test_each_inbox_file_is_parsed_once(invited: Services, monkeypatch: pytest.M
     assert recorded.unread == []
 
 
+def runs_of(built: Services, run: Callable[[], Any]) -> list[tuple[Statements, Any]]:
+    """Call `run` on an inbox of 6 answers (and a counter-proposal), then of 18; return the
+    statements each call ran, and what it returned."""
+    runs = []
+    for answers in (6, 18):
+        for path in built.settings.inbox.glob("*"):
+            path.unlink()
+        fill_inbox(built, answers)
+        # a fresh meeting state: earlier runs' files are gone, these have new names
+        for path in built.settings.inbox.glob("answer-*.eml"):
+            path.rename(path.with_name(f"run{answers}-{path.name}"))
+        engine = built.store._engine  # counting the statements it runs
+        with Statements(engine) as seen:
+            runs.append((seen, run()))
+    return runs
+
+
 def test_the_daily_run_records_the_answers_in_one_write_transaction(
     invited: Services,
 ) -> None:
-    statements = []
-    for answers in (6, 18):
-        for path in invited.settings.inbox.glob("*"):
-            path.unlink()
-        fill_inbox(invited, answers)
-        # a fresh meeting state: earlier runs' files are gone, these have new names
-        for path in invited.settings.inbox.glob("answer-*.eml"):
-            path.rename(path.with_name(f"run{answers}-{path.name}"))
-        engine = invited.store._engine  # counting the statements it runs
-        with Statements(engine) as seen:
-            report = record_answers(invited)
+    runs = runs_of(invited, lambda: record_answers(invited))
+    for answers, (seen, report) in zip((6, 18), runs, strict=True):
         assert [r.outcome.split()[0] for r in report.rows] == ["recorded"] * answers
         assert seen.writes == 1
-        statements.append(len(seen.seen))
+    statements = [len(seen.seen) for seen, _ in runs]
     per_answer = (statements[1] - statements[0]) / 12
     assert per_answer <= 3, statements
 
 
 def test_recording_replies_grows_by_a_few_statements_per_answer(invited: Services) -> None:
-    statements = []
-    for answers in (6, 18):
-        for path in invited.settings.inbox.glob("*"):
-            path.unlink()
-        fill_inbox(invited, answers)
-        for path in invited.settings.inbox.glob("answer-*.eml"):
-            path.rename(path.with_name(f"run{answers}-{path.name}"))
-        engine = invited.store._engine  # counting the statements it runs
-        with Statements(engine) as seen:
-            record_replies(invited, round_ref(invited.workspace, "winter-2027"))
-        statements.append(len(seen.seen))
+    runs = runs_of(
+        invited, lambda: record_replies(invited, round_ref(invited.workspace, "winter-2027"))
+    )
+    statements = [len(seen.seen) for seen, _ in runs]
     assert (statements[1] - statements[0]) / 12 <= 3, statements
 
 
