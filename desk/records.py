@@ -26,7 +26,7 @@ from consult.application.services import Services
 from consult.errors import ConsultError
 from consult.store import Store
 from consult.store.observations import written
-from consult.store.records import RecordAnswer
+from consult.store.records import RecordAnswer, text_digest
 from consult.workspace.loading import Workspace
 from desk.actions import delivery_sentence, message_lines
 from desk.results import ActionResult, failed
@@ -80,11 +80,13 @@ def record_view(
     checks = store.record_checks(training=slug)
     meetings = {m.id: m for m in store.meetings(slug)}
     names = {o.id: o.name.get("en") for o in workspace.stakeholders.organisations}
+    observations = store.observations(training=slug)
     checkable = {
         o.meeting_id
-        for o in store.observations(training=slug)
+        for o in observations
         if o.confidentiality != "restricted" and not written(o.key)
     }
+    texts = {o.key: o.text for o in observations}
     rows: list[CheckRow] = []
     waiting: list[CorrectionRow] = []
     decided: list[CorrectionRow] = []
@@ -106,7 +108,9 @@ def record_view(
         )
         comments = {a.attendee: a.text or "" for a in wholes}
         for answer in check.corrections():
-            row = _correction(answer, planned, organisation, comments.get(answer.attendee, ""))
+            row = _correction(
+                answer, planned, organisation, comments.get(answer.attendee, ""), texts
+            )
             (waiting if answer.state == "pending" else decided).append(row)
     ready = tuple(
         m.id.rsplit("/", 1)[-1]
@@ -117,14 +121,24 @@ def record_view(
 
 
 def _correction(
-    answer: RecordAnswer, planned: str, organisation: str, comment: str
+    answer: RecordAnswer, planned: str, organisation: str, comment: str, texts: dict[str, str]
 ) -> CorrectionRow:
+    """Return a correction's row, the text it corrects as recorded now (changed since: said)."""
+    recorded = texts.get(answer.observation or "")
+    if recorded is None:
+        shown = "(no longer recorded: the notes changed or it was erased)"
+    elif text_digest(recorded) != answer.digest:
+        shown = (
+            f"{recorded} (the notes changed since it was sent: this correction no longer applies)"
+        )
+    else:
+        shown = recorded
     return CorrectionRow(
         answer.id,
         planned,
         organisation,
         answer.attendee,
-        answer.original or "",
+        shown,
         answer.text or "",
         comment,
         answer.state,
