@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,6 @@ from starlette.responses import Response
 
 from consult.application import changes
 from consult.application.references import round_ref
-from consult.application.services import Services
 from consult.bootstrap import services
 from consult.errors import ConsultError, RuleBroken
 from consult.workspace.loading import Workspace
@@ -28,6 +26,7 @@ from desk import actions
 from desk.endpoints.shared import (
     NAME_MISSING,
     Fields,
+    act,
     form,
     in_thread,
     one_value,
@@ -38,26 +37,6 @@ from desk.endpoints.shared import (
 )
 from desk.resources import resources
 from desk.responses import DeskError, page
-from desk.results import ActionResult, failed
-
-
-def _act(
-    request: Request, slug: str, title: str, by: str, action: Callable[[Services], ActionResult]
-) -> Response:
-    """Run `action` with the services acting for `by`, keep its result, redirect to the page."""
-    return shown_on_training(request, slug, _run(request, title, by, action))
-
-
-def _run(
-    request: Request, title: str, by: str, action: Callable[[Services], ActionResult]
-) -> ActionResult:
-    """Return what `action` did; a ConsultError is its one sentence, nothing else done."""
-    if not by:
-        return failed(title, NAME_MISSING[0].upper() + NAME_MISSING[1:] + ".")
-    try:
-        return run_for(request, by, action)
-    except ConsultError as error:
-        return failed(title, str(error))
 
 
 async def read_replies(request: Request) -> Response:
@@ -69,7 +48,7 @@ async def read_replies(request: Request) -> Response:
 def _replies(request: Request, fields: Fields) -> Response:
     _, slug = training_of(request)
     by = one_value(fields, "by") or "desk"
-    return _act(request, slug, "Replies read", by, lambda built: actions.read_replies(built, slug))
+    return act(request, slug, "Replies read", by, lambda built: actions.read_replies(built, slug))
 
 
 async def send_reminders(request: Request) -> Response:
@@ -81,7 +60,7 @@ async def send_reminders(request: Request) -> Response:
 def _reminders(request: Request, fields: Fields) -> Response:
     _, slug = training_of(request)
     by = one_value(fields, "by") or "desk"
-    return _act(
+    return act(
         request, slug, "Reminders", by, lambda built: actions.send_due_reminders(built, slug)
     )
 
@@ -100,7 +79,7 @@ def _decide(request: Request, fields: Fields) -> Response:
     accept = decision == "accept"
     ident = request.path_params["counter"]
     title = "Counter-proposal accepted" if accept else "Counter-proposal declined"
-    return _act(
+    return act(
         request,
         slug,
         title,
@@ -118,7 +97,7 @@ async def compile_pack(request: Request) -> Response:
 def _compile(request: Request, fields: Fields) -> Response:
     _, slug = training_of(request)
     by = one_value(fields, "by") or "desk"
-    return _act(
+    return act(
         request, slug, "Briefing pack", by, lambda built: actions.compile_pack(built, slug)[0]
     )
 
@@ -132,7 +111,7 @@ async def send_pack(request: Request) -> Response:
 def _send_pack(request: Request, fields: Fields) -> Response:
     _, slug = training_of(request)
     version = int(request.path_params["version"])
-    return _act(
+    return act(
         request,
         slug,
         f"Briefing pack v{version}",
@@ -278,7 +257,7 @@ def _cancel(request: Request, fields: Fields | None) -> Response:
         if not values["by"]:
             errors["by"] = NAME_MISSING
         if not errors:
-            return _act(
+            return act(
                 request,
                 slug,
                 "Meeting not cancelled",

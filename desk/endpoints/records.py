@@ -11,8 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from desk import records
-from desk.endpoints.actions import _act, _one, _slug
-from desk.endpoints.shared import Fields, form, in_thread
+from desk.endpoints.shared import Fields, act, form, in_thread, one_value, training_of
 from desk.responses import DeskError
 
 
@@ -23,9 +22,9 @@ async def send_record_check(request: Request) -> Response:
 
 
 def _send(request: Request, fields: Fields) -> Response:
-    _, slug = _slug(request)
-    by = _one(fields, "by")
-    return _act(
+    _, slug = training_of(request)
+    by = one_value(fields, "by")
+    return act(
         request,
         slug,
         "Check of the record",
@@ -41,14 +40,14 @@ async def decide_correction(request: Request) -> Response:
 
 
 def _decide(request: Request, fields: Fields) -> Response:
-    _, slug = _slug(request)
-    decision = _one(fields, "decision")
+    _, slug = training_of(request)
+    decision = one_value(fields, "decision")
     if decision not in ("accept", "decline"):
         raise DeskError(400, f"got decision {decision!r}, expected accept or decline")
     accept = decision == "accept"
     ident = int(request.path_params["correction"])
-    by = _one(fields, "by")
-    return _act(
+    by = one_value(fields, "by")
+    return act(
         request,
         slug,
         "Correction accepted" if accept else "Correction declined",

@@ -19,13 +19,13 @@ from starlette.responses import RedirectResponse, Response
 
 from consult.application.services import Services
 from consult.bootstrap import services
-from consult.errors import Problem, WorkspaceError
+from consult.errors import ConsultError, Problem, WorkspaceError
 from consult.mail.transports.smtp import SmtpTransport
 from consult.workspace.loading import STAKEHOLDERS, Workspace, load_registry
 from desk.prefect_api import PrefectApi, PrefectUnavailable, WaitingRun
 from desk.resources import resources
 from desk.responses import DeskError
-from desk.results import ActionResult
+from desk.results import ActionResult, failed
 from desk.security import CSRF_FIELD, FORM_LIMIT
 
 Fields = dict[str, list[str]]
@@ -90,6 +90,25 @@ def run_for(request: Request, by: str, action: Callable[[Services], ActionResult
         if isinstance(opened.transport, SmtpTransport):
             opened.transport.check()
         return action(dataclasses.replace(opened, clock=shared.desk.clock))
+
+
+def act(
+    request: Request, slug: str, title: str, by: str, action: Callable[[Services], ActionResult]
+) -> Response:
+    """Run `action` with the services acting for `by`, keep its result, redirect to the page."""
+    return shown_on_training(request, slug, run_action(request, title, by, action))
+
+
+def run_action(
+    request: Request, title: str, by: str, action: Callable[[Services], ActionResult]
+) -> ActionResult:
+    """Return what `action` did; a ConsultError is its one sentence, nothing else done."""
+    if not by:
+        return failed(title, NAME_MISSING[0].upper() + NAME_MISSING[1:] + ".")
+    try:
+        return run_for(request, by, action)
+    except ConsultError as error:
+        return failed(title, str(error))
 
 
 def shown_on_training(request: Request, slug: str, result: ActionResult) -> RedirectResponse:
