@@ -8,7 +8,16 @@ heavy to import (the store, the solver, the PDF) is imported inside the
 commands, so `consult --help` starts fast.
 """
 
-from consult.cli import followups, polls, privacy, project, registry, rounds, starting
+from consult.cli import (
+    followups,
+    polls,
+    privacy,
+    project,
+    records,
+    registry,
+    rounds,
+    starting,
+)
 from consult.cli.app import app, main
 from consult.cli.project import demo
 
@@ -20,6 +29,7 @@ __all__ = [
     "polls",
     "privacy",
     "project",
+    "records",
     "registry",
     "rounds",
     "starting",

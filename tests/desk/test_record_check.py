@@ -8,6 +8,9 @@ page (the public app), and the coordinator accepts or declines it on the desk.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from consult.settings import Settings
@@ -99,3 +102,46 @@ def test_without_the_pages_address_the_desk_says_why_no_check_can_go(desk_demo: 
     assert "CONSULT_PUBLIC_URL" in shown.text("record-check-no-url")
     assert "CONSULT_PUBLIC_URL" in read_page(refused.text).text("done")
     assert record_mail(desk_demo) == []
+
+
+def consult(root: Path, *args: str, public: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CONSULT_PUBLIC_URL"}
+    if public:
+        env["CONSULT_PUBLIC_URL"] = PUBLIC_URL
+    return subprocess.run(
+        [sys.executable, "-m", "consult", *args, "--workspace", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+
+
+def test_the_command_line_lists_the_answers_and_decides_a_correction(desk_demo: Path) -> None:
+    refused = consult(desk_demo, "record-check", SLUG)
+    assert refused.returncode == 1
+    assert "CONSULT_PUBLIC_URL: not set" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    none_yet = consult(desk_demo, "corrections", SLUG)
+    assert f"{SLUG}: no record was sent to check yet" in none_yet.stdout
+    moment = after_meetings(desk_demo)
+    with desk_at(desk_demo, moment) as desk:
+        desk.login()
+        desk.post(f"/trainings/{SLUG}/record-check", data={"by": "Nino"})
+    readers = by_language(desk_demo, lambda: moment, record_mail(desk_demo))
+    with page_client(desk_demo, lambda: moment) as client:
+        path = readers["en"][2]
+        post(client, path, client.get(path).text, {"correction-1": "Five days, not ten."})
+    [(ident, state)] = corrections(desk_demo)
+    assert state == "pending"
+    listed = consult(desk_demo, "corrections", SLUG)
+    assert f"correction {ident} of " in listed.stdout
+    assert 'pending: "Five days, not ten."' in listed.stdout
+    decided = consult(desk_demo, "correction", str(ident), "--decline", "--by", "Levan")
+    assert decided.returncode == 0, decided.stderr
+    assert f"correction {ident} of" in decided.stdout
+    again = consult(desk_demo, "correction", str(ident), "--accept", "--by", "Levan")
+    assert again.returncode == 1
+    assert "the first decision stands" in again.stderr
+    assert corrections(desk_demo) == [(ident, "declined")]
