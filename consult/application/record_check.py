@@ -181,9 +181,9 @@ class RecordOnPage:
 
 def record_on_page(built: Services, page: PersonalPage) -> RecordOnPage | None:
     """Return the record of the page's meeting as its reader checks it; None when there is no
-    check for them (none was sent, or they chaired the meeting)."""
+    check for them (none was sent to them: they chaired it, did not come, or it is not sent)."""
     check = built.store.record_check(page.meeting.id)
-    if check is None or not page.consulted:
+    if check is None or not page.consulted or not _asked(built, page):
         return None
     shown = [o for o in record_of(built, page.meeting.id) if o.key in check.observations]
     lines = record_lines(page.training.training, shown, page.language)
@@ -193,6 +193,14 @@ def record_on_page(built: Services, page: PersonalPage) -> RecordOnPage | None:
         tuple(o.key for o in shown),
         check.open_at(built.now()),
         tuple(check.answer_of(page.attendee.email)),
+    )
+
+
+def _asked(built: Services, page: PersonalPage) -> bool:
+    """Return whether the reader was sent the meeting's record to check (the ledger says)."""
+    return any(
+        m.kind == "record_check" and m.status == "sent" and m.recipient.lower() == page.token.email
+        for m in built.store.messages(page.meeting.id)
     )
 
 

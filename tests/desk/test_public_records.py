@@ -31,7 +31,7 @@ from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
 from tests.desk.conftest import SLUG
-from tests.desk.public_fixtures import PUBLIC_URL, TestClient, page_path, post
+from tests.desk.public_fixtures import PUBLIC_URL, TestClient, page_path, post, silent_invitee
 
 Clock = Callable[[], dt.datetime]
 
@@ -222,7 +222,10 @@ def test_the_record_page_refuses_what_it_cannot_take(desk_demo: Path) -> None:
         meeting = services.store.get_meeting(meeting_id)
         assert meeting is not None
         chairs = page_path(desk_demo, meeting, chair.email) + "/record"
+    unchecked, invitee = silent_invitee(desk_demo)  # a meeting to come: no record to check
+    elsewhere = page_path(desk_demo, unchecked, invitee.email) + "/record"
     with page_client(desk_demo, clock) as client:
+        assert client.get(elsewhere).status_code == 404
         assert client.get(chairs).status_code == 404
         assert client.get(chairs.removesuffix("/record")).status_code == 200
     # the reader's own page links to the record; a facilitator has no record to check
