@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from consult.answers.wording import CONSENT
+
 WORDS: Final[dict[str, dict[str, str]]] = {
     "en": {
         "error_comment": "Write at most 2,000 characters.",
@@ -67,10 +69,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "internal": "Internal: shown to the trainers only without naming your organisation",
         "restricted": "Restricted: kept on record, never shown to anyone",
         "consent_legend": "Consent",
-        "consent": "The consultation team of {sender} reads what you write. It is recorded as "
-        "an observation of your organisation and, as the confidentiality you choose allows, "
-        "goes into the briefing pack of the trainers of “{training}”. It is kept until the "
-        "training's records are closed, and used for nothing else.",
+        "consent": CONSENT["en"],
         "consent_box": "I agree that my written input is used in this way",
         "send_written": "Send my written input",
         "errors": "Please correct the following:",
@@ -172,10 +171,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "internal": "შიდა: ტრენერებს ეჩვენებათ თქვენი ორგანიზაციის დასახელების გარეშე",
         "restricted": "შეზღუდული: ინახება ჩანაწერებში, არავის ეჩვენება",
         "consent_legend": "თანხმობა",
-        "consent": "{sender}-ის საკონსულტაციო გუნდი წაიკითხავს თქვენს მიერ დაწერილს. ის "
-        "ჩაიწერება თქვენი ორგანიზაციის დაკვირვებად და, არჩეული კონფიდენციალურობის ფარგლებში, "
-        "შევა „{training}“-ის ტრენერების საბრიფინგო პაკეტში. ის ინახება ტრენინგის ჩანაწერების "
-        "დახურვამდე და სხვა მიზნით არ გამოიყენება.",
+        "consent": CONSENT["ka"],
         "consent_box": "ვეთანხმები, რომ ჩემი წერილობითი მოსაზრებები ასე იქნას გამოყენებული",
         "send_written": "მოსაზრებების გაგზავნა",
         "errors": "გთხოვთ, გაასწოროთ:",
@@ -280,10 +276,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "internal": "Для внутреннего пользования: тренерам без названия вашей организации",
         "restricted": "Закрыто: хранится в записях, никому не показывается",
         "consent_legend": "Согласие",
-        "consent": "Ваш текст читает консультационная группа {sender}. Он записывается как "
-        "наблюдение вашей организации и, в пределах выбранной вами конфиденциальности, входит "
-        "в информационный пакет тренеров «{training}». Он хранится до закрытия записей "
-        "тренинга и ни для чего другого не используется.",
+        "consent": CONSENT["ru"],
         "consent_box": "Я согласен(-на), чтобы мой текст использовался таким образом",
         "send_written": "Отправить письменное мнение",
         "errors": "Пожалуйста, исправьте:",

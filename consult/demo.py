@@ -26,6 +26,32 @@ LEAD_TIME = dt.timedelta(weeks=6)
 FEED_HOST = "http://127.0.0.1:8765/"
 """Where the demo's stakeholders.yaml says its busy-time feeds are; the demo serves them."""
 
+WRITTEN_MEETING = "ohchr-georgia"
+"""The meeting (of each round that plans it) whose invitee sends written input in the demo.
+
+The demo keeps no notes of it, so its organisation is heard in writing only: the pack
+lists it as such, not as a missing voice."""
+WRITTEN_BY = "sopiko.bakradze@example.org"
+"""Who writes: the OHCHR's national officer, whose page is in Georgian."""
+WRITTEN_INPUT: tuple[tuple[str, int, str], ...] = (
+    (
+        "interpreters",
+        3,
+        "ეთნიკური უმცირესობების წარმომადგენელ დაზარალებულებთან გასაუბრებისას კვალიფიციური "
+        "თარჯიმანი ხშირად არ არის ხელმისაწვდომი და ოჯახის წევრები თარგმნიან. ტრენინგმა უნდა "
+        "ასწავლოს კოორდინატორებს, როგორ მოითხოვონ დამოუკიდებელი თარჯიმანი და როგორ წარმართონ "
+        "გასაუბრება მისი მეშვეობით.",
+    ),
+    (
+        "international-instruments",
+        2,
+        "კოორდინატორებს სჭირდებათ მოკლე, პრაქტიკული მიმოხილვა გაეროს რასობრივი "
+        "დისკრიმინაციის აღმოფხვრის კომიტეტის (CERD) რეკომენდაციებისა, რომლებიც საქართველოს "
+        "სიძულვილით მოტივირებული დანაშაულის შესახებ მიეცა.",
+    ),
+)
+"""What they write, internal: (theme, severity 1-4, text in Georgian)."""
+
 _DATE = re.compile(r"(?<![\w/.-])(\d{4})-(\d{2})-(\d{2})(?![\w/-])")
 _START = re.compile(r"^start:\s*(\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
 

@@ -32,6 +32,7 @@ from consult.mail.delivery import Delivered
 from consult.mail.replies import ReplyOutcome
 from consult.planning.changes import check_time, find_meeting
 from consult.store import Store
+from consult.store.observations import written
 from consult.store.proposals import Counter as Proposal
 from consult.workspace.loading import Workspace
 from desk.feeds import Feeds
@@ -221,7 +222,7 @@ def compile_pack(built: Services, slug: str) -> tuple[ActionResult, int]:
     compiled, _ = compile_briefing(built, training_ref(built.workspace, slug), send=False)
     meetings = built.store.meetings(slug)
     planned = [m for m in meetings if m.status != "cancelled"]
-    noted = {o.meeting_id for o in built.store.observations(slug)}
+    noted = {o.meeting_id for o in built.store.observations(slug) if not written(o.key)}
     held = [m for m in planned if m.status == "held" or m.id in noted]
     state = "a new version" if compiled.new else "the same content as before: no new version"
     return (

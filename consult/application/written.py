@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from consult.answers.wording import consent_text
 from consult.application.consent import record_consent
 from consult.application.page_answers import PersonalPage
 from consult.application.services import Services
@@ -35,6 +36,12 @@ class WrittenEntry:
     theme: str
     text: str
     severity: int
+
+
+def consent_for(built: Services, page: PersonalPage) -> str:
+    """Return the consent text the page shows its reader: who reads it, how it is used."""
+    sender = built.sender(page.training.slug).organisation_for(page.language)
+    return consent_text(page.language, sender, page.title())
 
 
 def record_written(

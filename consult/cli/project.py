@@ -120,11 +120,13 @@ def _run_demo_training(built: Services, slug: str) -> None:
         report = [d for d in send_round(built, ref) if d.outcome == "sent"]
         sent = sum(1 for d in report if d.kind != "poll")
         sent += _demo_polls(built, ref, sum(1 for d in report if d.kind == "poll"))
-        notes = import_notes(_after_the_meetings(built, ref), training, "demo")
+        after = _after_the_meetings(built, ref)
+        notes = import_notes(after, training, "demo")
         out.print(
             f"{slug}: notes imported from {settings.notes.resolve()}: {notes.summary()}",
             soft_wrap=True,
         )
+        _demo_written(after, ref)
         out.print(
             f"{slug}, {round_.id}: {sent} invitations written to {settings.outbox.resolve()}",
             soft_wrap=True,
@@ -166,6 +168,37 @@ def _demo_polls(built: Services, round_: RoundRef, asked: int) -> int:
         )
         sent += invited
     return sent
+
+
+def _demo_written(built: Services, round_: RoundRef) -> None:
+    """Send the demo's written input on an invitee's personal page, as its form does.
+
+    The invitee of a meeting whose notes the demo does not have writes on two themes,
+    as internal, after the consent text in their language: the same call as the page's
+    (`record_written`), on the page their signed token opens.
+    """
+    from consult.answers.tokens import make_token, page_secret
+    from consult.application.page_answers import open_page
+    from consult.application.written import WrittenEntry, consent_for, record_written
+    from consult.demo import WRITTEN_BY, WRITTEN_INPUT, WRITTEN_MEETING
+
+    meeting_id = round_.meeting_id(WRITTEN_MEETING)
+    if built.store.get_meeting(meeting_id) is None:
+        return
+    secret = page_secret(built.settings)
+    token = make_token(secret, meeting_id, WRITTEN_BY, round_.training.training.end)
+    page = open_page(built, token)
+    if page is None:
+        raise ConsultError(f"{meeting_id}: the demo's written input found no page of {WRITTEN_BY}")
+    entries = [WrittenEntry(theme, text, severity) for theme, severity, text in WRITTEN_INPUT]
+    report = record_written(built, page, entries, "internal", consent_for(built, page))
+    if report.rejected:
+        raise ConsultError(f"{meeting_id}: the demo's written input: {'; '.join(report.rejected)}")
+    out.print(
+        f"{meeting_id}: written input from {page.attendee.name} on the personal page "
+        f"({page.language}, {len(entries)} themes, internal, consent given): {report.summary()}",
+        soft_wrap=True,
+    )
 
 
 def _after_the_meetings(built: Services, round_: RoundRef) -> Services:

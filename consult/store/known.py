@@ -41,7 +41,8 @@ class Known:
     messages: Sequence[Message]
     """The training's messages (its meetings' and its briefing's), oldest first."""
     noted: Mapping[str, int]
-    """How many observations each meeting has; one without any is left out."""
+    """How many observations of its notes each meeting has (written input not counted);
+    one without any is left out."""
 
     @classmethod
     def read(cls, store: Store, slug: str) -> Known:
@@ -88,8 +89,9 @@ class PageMethods:
             )
 
     def observation_counts(self, training: str) -> dict[str, int]:
-        """Return how many observations each meeting of the training has (counted by the
-        database); a meeting without any is left out."""
+        """Return how many observations of its notes each meeting of the training has
+        (counted by the database; written input is no notes); a meeting without any is left
+        out."""
         with reading(self._engine) as connection:
             return _observations.observation_counts(connection, training)
 

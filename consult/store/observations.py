@@ -94,12 +94,17 @@ def list_observations(
 
 
 def observation_counts(connection: sa.Connection, training: str) -> dict[str, int]:
-    """Return how many observations each meeting of the training has, counted in SQL;
-    a meeting without any is left out."""
+    """Return how many observations of its notes each meeting of the training has, counted
+    in SQL; a meeting without any is left out.
+
+    Written input (`WRITTEN`) is not counted: it says nothing of the meeting being held, so
+    a meeting ahead whose invitee wrote is still invited, and still watched for its quorum.
+    """
     rows = connection.execute(
         sa.select(observations.c.meeting_id, sa.func.count())
         .join(meetings, meetings.c.id == observations.c.meeting_id)
         .where(meetings.c.training == training)
+        .where(sa.not_(observations.c.key.startswith(WRITTEN)))
         .group_by(observations.c.meeting_id)
     )
     return {str(meeting_id): int(count) for meeting_id, count in rows}

@@ -58,7 +58,11 @@ def test_written_input_pasted_with_invisible_marks_and_line_separators_is_taken_
         )
     assert done.status_code == 303, done.text
     with open_store(Settings(workspace=desk_demo).store_url) as store:
-        [written] = [o for o in store.observations(SLUG) if o.key.startswith("written/")]
+        [written] = [
+            o
+            for o in store.observations(SLUG)
+            if o.key.startswith("written/") and o.meeting_id == meeting.id
+        ]
     assert written.text == "Call the hotline +995 32 2 00 00 00.\nNobody answers at night."
 
 

@@ -67,6 +67,15 @@ def test_the_demo_prints_its_summary_and_where_its_outputs_are(tmp_path: Path) -
     assert "the pack emailed to 3 recipients" in result.stdout
     # A meeting of the round is a date poll: its invitees vote, its best time is picked.
     assert "justice-bridge-legal-aid: date poll of 3 times sent to 2 invitees" in result.stdout
+    # After the notes, an invitee of a meeting without notes writes on her personal page.
+    assert (
+        "round-1/ohchr-georgia: written input from სოფიკო ბაქრაძე on the personal page "
+        "(ka, 2 themes, internal, consent given): 2 added, 0 updated, 0 unchanged, 0 rejected"
+    ) in result.stdout
+    assert (
+        "briefing pack v1 (new version): 10 gaps ranked, 1 not covered by the agenda, "
+        "41 observations (4 restricted left out)"
+    ) in result.stdout
 
 
 def test_schema_check_passes_on_the_committed_schema() -> None:
