@@ -192,7 +192,7 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
     with (
         served(public_app(Public(settings=settings, clock=clock)), port=port),
         served(desk_app(desk_of(settings, clock))) as desk,
-        browser_page(width=800, height=1000, timeout_ms=120_000) as page,
+        browser_page(width=800, height=1000, timeout_ms=30_000) as page,
     ):
         page.goto(login_url(desk, SECRET))
         page.goto(f"{desk}/trainings/{DEMO}#record-check")
@@ -218,7 +218,7 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
         expect(page.get_by_role("heading", level=1)).to_have_text("What we recorded")
         recorded = page.locator("#point-1 .said").inner_text()
         page.get_by_label("Your corrected text of point 1").fill(correction)
-        page.get_by_label("Comment").fill("Thank you for the summary.")
+        page.get_by_label("Anything else you want us to know about the record").fill("Thank you for the summary.")
         page.screenshot(path=str(shots / "stakeholder-record-en.png"), full_page=True)
         send_form(page, "Send my answer")
         expect(page.locator("main")).to_contain_text("your corrections are recorded")
@@ -241,7 +241,7 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
         method = page.locator("ul.record-check")
         workspace = load_workspace(target)
         names = {
-            meeting_id: workspace.stakeholders.organisation(meeting_id.rsplit("/", 1)[1]).name["en"]
+            meeting_id: workspace.stakeholders.organisation(meeting_id.rsplit("/", 1)[1]).name.get("en")
             for meeting_id in (confirming[0], correcting[0])
         }
         expect(method).to_contain_text(f"{names[confirming[0]]}: confirmed as recorded")
