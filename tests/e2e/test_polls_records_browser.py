@@ -88,7 +88,7 @@ def calendar_of(message: EmailMessage) -> icalendar.Calendar:
     """Return the calendar part of an invitation."""
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
-            return icalendar.Calendar.from_ical(part.get_payload(decode=True))
+            return icalendar.Calendar.from_ical(str(part.get_content()))
     raise AssertionError(f"no calendar part in the message to {message['To']}")
 
 
@@ -97,8 +97,23 @@ def send_form(page: Page, button: str) -> None:
         page.get_by_role("button", name=button).click()
 
 
+def shot_down_to(page: Page, path: Path, selector: str) -> None:
+    """Screenshot the page from its top down to the bottom of `selector`, the rest left out."""
+    bottom = page.locator(selector).evaluate(
+        "e => e.getBoundingClientRect().bottom + window.scrollY"
+    )
+    width = page.evaluate("document.documentElement.clientWidth")
+    height = bottom + 24
+    page.screenshot(
+        path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height}
+    )
+
+
 def desk_of(settings: Settings, clock: Callable[[], dt.datetime] | None = None) -> Desk:
-    return Desk(settings=settings, secret=SECRET, **({"clock": clock} if clock else {}))
+    """Return the desk of these settings, its secret SECRET, its clock `clock` if given."""
+    if clock is None:
+        return Desk(settings=settings, secret=SECRET)
+    return Desk(settings=settings, secret=SECRET, clock=clock)
 
 
 def test_in_chromium_three_invitees_vote_on_their_pages_the_coordinator_picks_invitations_go(
@@ -136,7 +151,7 @@ def test_in_chromium_three_invitees_vote_on_their_pages_the_coordinator_picks_in
             vote = page.locator("form.vote")
             for number, choice in enumerate(votes, start=1):
                 vote.locator("fieldset").nth(number - 1).get_by_label(choice, exact=True).check()
-            page.screenshot(path=str(shots / f"stakeholder-vote-{language}.png"), full_page=True)
+            shot_down_to(page, shots / f"stakeholder-vote-{language}.png", "form.vote")
             send_form(page, button)
             expect(page.locator("main")).to_contain_text(done)
 
@@ -145,7 +160,7 @@ def test_in_chromium_three_invitees_vote_on_their_pages_the_coordinator_picks_in
         expect(page.get_by_role("heading", name="Date poll of mia")).to_be_visible()
         best = page.locator('input[name="option"]').nth(1)
         expect(page.locator("#option")).to_contain_text("3 yes, 0 if need be, 0 no")
-        page.screenshot(path=str(shots / "desk-poll.png"), full_page=True)
+        shot_down_to(page, shots / "desk-poll.png", "#pick + form")
         best.check()
         page.get_by_label("Your name, for the audit log").first.fill("Nino Beridze")
         send_form(page, "Pick this time and send the invitations")
@@ -187,7 +202,10 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
     moment = after_meetings(target)
     clock = lambda: moment  # noqa: E731
     shots = screenshots(tmp_path)
-    correction = "We said the motive is added by the investigator at once, not weeks later."
+    correction = (
+        "Coordinators should know ECRI's latest recommendations to Georgia on hate crime; "
+        "we said the prosecutors need them in Georgian, as a one-page summary."
+    )
 
     with (
         served(public_app(Public(settings=settings, clock=clock)), port=port),
@@ -213,12 +231,20 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
         send_form(page, "Отправить ответ")
         expect(page.locator("main")).to_contain_text("Спасибо: вы подтвердили запись.")
 
+        # a Georgian reader of a third organisation reads theirs, and leaves it unanswered
+        page.goto(public_url + readers["ka"][2])
+        expect(page.locator("html")).to_have_attribute("lang", "ka")
+        expect(page.get_by_role("heading", level=1)).to_have_text("რა ჩავიწერეთ")
+        page.screenshot(path=str(shots / "stakeholder-record-ka.png"), full_page=True)
+
         page.goto(public_url + correcting[2])
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.get_by_role("heading", level=1)).to_have_text("What we recorded")
         recorded = page.locator("#point-1 .said").inner_text()
         page.get_by_label("Your corrected text of point 1").fill(correction)
-        page.get_by_label("Anything else you want us to know about the record").fill("Thank you for the summary.")
+        page.get_by_label("Anything else you want us to know about the record").fill(
+            "Thank you for the summary."
+        )
         page.screenshot(path=str(shots / "stakeholder-record-en.png"), full_page=True)
         send_form(page, "Send my answer")
         expect(page.locator("main")).to_contain_text("your corrections are recorded")
@@ -241,13 +267,19 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
         method = page.locator("ul.record-check")
         workspace = load_workspace(target)
         names = {
-            meeting_id: workspace.stakeholders.organisation(meeting_id.rsplit("/", 1)[1]).name.get("en")
+            meeting_id: workspace.stakeholders.organisation(meeting_id.rsplit("/", 1)[1]).name.get(
+                "en"
+            )
             for meeting_id in (confirming[0], correcting[0])
         }
         expect(method).to_contain_text(f"{names[confirming[0]]}: confirmed as recorded")
         expect(method).to_contain_text(f"{names[correcting[0]]}: corrected")
-        page.locator("#record-check").scroll_into_view_if_needed()
-        page.screenshot(path=str(shots / "pack-record-check.png"), full_page=True)
+        expect(method.locator('li[data-check="confirmed"]')).to_have_count(1)
+        expect(method.locator('li[data-check="corrected"]')).to_have_count(1)
+        page.locator("section#method").screenshot(path=str(shots / "pack-method.png"))
+        corrected = page.get_by_text(correction).first
+        expect(corrected).to_be_visible()
+        corrected.locator("xpath=..").screenshot(path=str(shots / "pack-corrected.png"))
         text = page.locator("body").inner_text()
 
     assert correction in text
