@@ -219,6 +219,7 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
         check.get_by_label("Your name").fill("Nino Beridze")
         send_form(page, "Send the check of the record")
         expect(page.locator("#done")).to_contain_text("messages of the check of the record")
+        page.screenshot(path=str(shots / "desk-record-check-sent.png"), full_page=True)
         sent = record_mail(target)
         assert sent, "the check of the record sent no message"
         readers = by_language(target, clock, sent)
@@ -254,9 +255,12 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
         expect(waiting).to_have_count(1)
         expect(waiting).to_contain_text(correction)
         page.locator("#record-check").screenshot(path=str(shots / "desk-corrections.png"))
+        wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert not wide, "the training page scrolls sideways with a correction waiting"
         waiting.get_by_label("Your name").fill("Nino Beridze")
         send_form(page, "Accept")
         expect(page.locator("#done")).to_contain_text("Correction accepted")
+        page.screenshot(path=str(shots / "desk-correction-accepted.png"), full_page=True)
 
         page.goto(f"{desk}/trainings/{DEMO}#pack")
         send_form(page, "Compile the pack (sends nothing)")
