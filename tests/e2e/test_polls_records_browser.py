@@ -224,6 +224,11 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
         assert sent, "the check of the record sent no message"
         readers = by_language(target, clock, sent)
         confirming, correcting = readers["ru"], readers["en"]
+        [russian] = [m for m in sent if to(m) == confirming[1]]
+        russian_html = russian.get_body(preferencelist=("html",))
+        assert russian_html is not None
+        # a Russian date ends with its own full stop (after "\u0433", year): none is added
+        assert "\u0433.." not in russian_html.get_content()
 
         page.goto(public_url + confirming[2])
         expect(page.locator("html")).to_have_attribute("lang", "ru")
