@@ -41,14 +41,16 @@ def meeting_state(
     invited: bool,
     observations: int,
     countered: bool = False,
+    voting: bool = False,
 ) -> str:
     """Return the one word (or two) that says where a meeting stands.
 
     The stored status, except that a confirmed meeting is said to be invited,
     accepted or declined by what its invitees were sent and answered, and a
     held one "notes in" once it has observations, and one with an attendee's
-    proposal of another time waiting "counter-proposed". Any other stored
-    status is shown as it is.
+    proposal of another time waiting "counter-proposed", and one whose date poll
+    waits for its pick "voting" (it has no time yet). Any other stored status is
+    shown as it is.
     """
     if meeting.status == "cancelled":
         return "cancelled"
@@ -56,6 +58,8 @@ def meeting_state(
         return "notes in"
     if meeting.status != "confirmed":
         return meeting.status.replace("_", " ")
+    if voting:
+        return "voting"
     if countered:
         return "counter-proposed"
     guests = [a for a in attendees if a.role != "CHAIR"]
@@ -73,9 +77,15 @@ def meeting_states(store: Store, slug: str) -> dict[str, str]:
     waiting = waiting_counters(store, f"{slug}/")
     meetings = store.meetings(slug)
     attendees = store.attendees_of([m.id for m in meetings])
+    polling = {i for i, poll in store.polls_of([m.id for m in meetings]).items() if poll.open}
     return {
         m.id: meeting_state(
-            m, attendees[m.id], (m.id, m.sequence) in sent, noted.get(m.id, 0), m.id in waiting
+            m,
+            attendees[m.id],
+            (m.id, m.sequence) in sent,
+            noted.get(m.id, 0),
+            m.id in waiting,
+            voting=m.id in polling,
         )
         for m in meetings
     }

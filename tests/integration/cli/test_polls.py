@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from collections.abc import Callable
@@ -55,3 +56,22 @@ def test_a_vote_by_phone_then_the_pick_from_the_command_line(
         assert (event.actor, event.detail["via"]) == ("Levan", "cli")
         assert store.poll(MEETING).picked == 2  # type: ignore[union-attr]
     assert len(list(Settings(workspace=root).outbox.glob("*.invitation.*.eml"))) == 4
+
+
+def test_the_answers_export_says_a_meeting_votes_until_its_time_is_picked(
+    write_workspace: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = planned_poll(write_workspace)
+
+    def states() -> set[str]:
+        out = tmp_path / "answers.csv"
+        done = consult(
+            root, "export", SLUG, "--what", "answers", "--format", "csv", "--out", str(out)
+        )
+        assert done.returncode == 0, done.stderr
+        with out.open(encoding="utf-8-sig", newline="") as file:
+            return {row["Meeting status"] for row in csv.DictReader(file)}
+
+    assert states() == {"voting"}
+    assert consult(root, "pick", SLUG, "mia", "1", "--by", "Levan").returncode == 0
+    assert states() == {"invited"}
