@@ -72,6 +72,9 @@ class PlannedRow:
     """A date poll's candidate times, by start (the first is `start`); none: no poll."""
     deadline: dt.datetime | None = None
     """When a date poll's voting closes (midnight after its last day, training's zone)."""
+    asked: int = 0
+    """How many times the date poll asked for (`options` may hold fewer: those that keep
+    every rule)."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,7 @@ def _polls(
                 end=options[0][1],
                 options=options,
                 deadline=closes.astimezone(dt.UTC),
+                asked=poll.options,
             )
         )
     return tuple(polled)
@@ -402,7 +406,13 @@ def _status(row: PlannedRow, zone: ZoneInfo) -> str:
     if row.options and row.deadline is not None:
         others = ", ".join(f"{s.astimezone(zone):%a %Y-%m-%d %H:%M}" for s, _ in row.options[1:])
         last = (row.deadline.astimezone(zone) - dt.timedelta(days=1)).date()
-        return f"date poll: {len(row.options)} times (also {others}), votes until {last}"
+        fewer = (
+            f", not the {row.asked} asked: only these keep every rule"
+            if len(row.options) < row.asked
+            else ""
+        )
+        also = f" (also {others})" if others else ""
+        return f"date poll: {len(row.options)} times{fewer}{also}, votes until {last}"
     return "proposed" if row.start else "-"
 
 

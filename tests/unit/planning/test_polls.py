@@ -147,3 +147,24 @@ def test_a_poll_offers_three_to_five_times(
         load_workspace(root)
     [problem] = [str(p) for p in caught.value.problems]
     assert "consultation.rounds[0].poll.options: got " + str(options) in problem
+
+
+def test_the_schedule_says_when_a_poll_found_fewer_times_than_it_asked() -> None:
+    from consult.planning.plan import PlannedRow, _status
+
+    start = dt.datetime(2027, 1, 12, 6, tzinfo=dt.UTC)
+    hour = dt.timedelta(hours=1)
+    row = PlannedRow(
+        "winter-2027/round-1/mia", "mia", "online", start, start + hour, None, (), (), None,
+        options=((start, start + hour), (start + 24 * hour, start + 25 * hour)),
+        deadline=dt.datetime(2027, 1, 8, 20, tzinfo=dt.UTC),
+        asked=3,
+    )  # fmt: skip
+    zone = ZoneInfo("Asia/Tbilisi")
+    assert _status(row, zone) == (
+        "date poll: 2 times, not the 3 asked: only these keep every rule "
+        "(also Wed 2027-01-13 10:00), votes until 2027-01-08"
+    )
+    assert _status(dataclasses.replace(row, asked=2), zone) == (
+        "date poll: 2 times (also Wed 2027-01-13 10:00), votes until 2027-01-08"
+    )
