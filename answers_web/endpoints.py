@@ -27,6 +27,7 @@ from consult.application.services import Services
 from consult.application.written import WrittenEntry, record_written
 from consult.bootstrap import assemble
 from consult.errors import ConsultError
+from consult.store.observations import written as is_written
 from consult.templating import render
 from consult.workspace.loading import load_workspace
 from schemas import Confidentiality
@@ -157,6 +158,7 @@ def _show(
         facts=facts,
         times=[(t.isoformat(), page.when(t)) for t in offered],
         themes=page.themes() if page.consulted else [],
+        yours=_yours(built, page),
         consent=w["consent"].format(
             sender=built.sender(page.training.slug).organisation_for(page.language),
             training=page.title(),
@@ -167,6 +169,17 @@ def _show(
         errors=errors or {},
         form=form or {"answer": ANSWERED.get(page.attendee.partstat, "")},
     )
+
+
+def _yours(built: Services, page: answers.PersonalPage) -> list[tuple[str, str, str]]:
+    """Return what the reader sent in writing on this meeting's page: (theme, text, who sees)."""
+    labels = dict(page.themes())
+    w = words(page.language)
+    return [
+        (labels.get(o.theme, o.theme), o.text, w[o.confidentiality])
+        for o in built.store.observations(meeting_id=page.meeting.id)
+        if is_written(o.key) and (o.source or "").lower() == page.token.email
+    ]
 
 
 async def personal_page(request: Request) -> Response:
@@ -227,6 +240,8 @@ def _written_entries(
         text = form.get(f"text-{theme}", "").strip()
         severity = form.get(f"severity-{theme}", "")
         if not text:
+            if severity:  # a severity with nothing written is a mistake, not nothing
+                errors[f"text-{theme}"] = w["error_no_text"]
             continue
         if len(text) > MAX_TEXT:
             errors[f"text-{theme}"] = w["error_text"]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pytest
 
 from answers_web.security import CSRF_FIELD, RateLimits
+from answers_web.wording import words
 from consult.briefing.gathering import gather
 from consult.mail.replies import round_status
 from consult.settings import Settings
@@ -333,3 +334,42 @@ def test_a_facilitators_page_answers_but_takes_no_written_input(desk_demo: Path)
     assert written.status_code == 404
     assert answered.status_code == 200
     assert partstat_of(desk_demo, meeting.id, chair.email) == "ACCEPTED"
+
+
+def test_a_severity_without_a_text_is_a_mistake_beside_the_theme_not_nothing(
+    desk_demo: Path, page: Page
+) -> None:
+    with store_of(desk_demo) as store:
+        before = {o.key for o in store.observations(SLUG)}
+    with public_client(desk_demo) as client:
+        html = client.get(page.path).text
+        theme = re.findall(r'name="text-([^"]+)"', html)[0]
+        second = re.findall(r'name="text-([^"]+)"', html)[1]
+        answer = post(
+            client,
+            f"{page.path}/written",
+            html,
+            {
+                f"text-{theme}": "Interpreters are missing.",
+                f"severity-{theme}": "3",
+                f"severity-{second}": "2",  # chosen, with nothing written
+                "confidentiality": "internal",
+                "consent": "yes",
+            },
+        )
+    assert answer.status_code == 400
+    assert f'id="text-{second}-error"' in answer.text
+    assert words("ka")["error_no_text"] in answer.text  # the page is in its reader's language
+    with store_of(desk_demo) as store:
+        assert {o.key for o in store.observations(SLUG)} == before
+
+
+def test_the_page_shows_the_reader_what_they_sent_in_writing(desk_demo: Path, page: Page) -> None:
+    with public_client(desk_demo) as client:
+        assert "written-yours" not in client.get(page.path).text
+        post_written(
+            client, page.path, "Investigators need Kurdish interpreters.", {"consent": "yes"}
+        )
+        shown = client.get(page.path).text
+    assert 'id="written-yours"' in shown
+    assert "Investigators need Kurdish interpreters." in shown
