@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from consult.briefing.records import corrected_observations
 from consult.coordination.export_options import FORMATS, TABLES
 from consult.coordination.states import meeting_states
 from consult.errors import Problem, WorkspaceError
@@ -153,6 +154,9 @@ def observations_table(workspace: Workspace, store: Store, slug: str) -> Table:
     themes = {theme.id: theme.label.en for theme in workspace.training(slug).themes}
     observations = store.observations(slug)
     shown = [o for o in observations if o.confidentiality != "restricted"]
+    # the text an accepted correction gives it (the check of the record), as the pack does
+    fixed, keys = corrected_observations(shown, store.record_checks(training=slug))
+    corrected = {o.key: o.text for o in fixed if o.key in keys}
     rows = tuple(
         (
             str(o.id),
@@ -167,13 +171,22 @@ def observations_table(workspace: Workspace, store: Store, slug: str) -> Table:
             o.speaker_role or "",
             o.owner or "",
             o.due.isoformat() if o.due else "",
+            corrected.get(o.key, ""),
         )
         for o in shown
     )
     header = ("Number", "Meeting", "Organisation", "Kind", "Theme", "Severity", "Confidentiality")
     return Table(
         "Observations",
-        (*header, "Text", "Quote", "Speaker's role", "Owner", "Due"),
+        (
+            *header,
+            "Text",
+            "Quote",
+            "Speaker's role",
+            "Owner",
+            "Due",
+            "Corrected by its organisation",
+        ),
         rows,
         withheld=len(observations) - len(shown),
     )

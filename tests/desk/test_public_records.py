@@ -26,6 +26,7 @@ from consult.application.services import Services
 from consult.bootstrap import assemble
 from consult.briefing.gathering import gather
 from consult.briefing.render import render_pack
+from consult.coordination.exports import observations_table
 from consult.errors import RecordCheckError
 from consult.settings import Settings
 from consult.store import open_store
@@ -178,6 +179,7 @@ def test_one_organisation_confirms_another_corrects_the_coordinator_accepts_the_
         observation = next(
             o for o in services.store.observations(training=SLUG) if o.key == pending.observation
         )
+        exported = observations_table(services.workspace, services.store, SLUG)
     statuses = {v.organisation: v.status for v in analysis.checked}
     assert statuses[confirming[0].rsplit("/", 1)[1]] == "confirmed"
     assert statuses[correcting[0].rsplit("/", 1)[1]] == "corrected"
@@ -193,6 +195,12 @@ def test_one_organisation_confirms_another_corrects_the_coordinator_accepts_the_
         assert "(corrected at the organisation's request)" in pack
     else:
         assert "1 internal observation(s) were corrected" in method
+    # the coordinator's export keeps the text as recorded, and gives the correction beside it
+    column = exported.header.index("Corrected by its organisation")
+    [row] = [r for r in exported.rows if r[0] == str(observation.id)]
+    assert row[exported.header.index("Text")] == observation.text
+    assert row[column].startswith("We said the motive is added by the investigator")
+    assert sum(1 for r in exported.rows if r[column]) == 1
     with page_client(desk_demo, clock) as client:
         again = client.get(correcting[2])
     assert "Your correction was accepted." in again.text
