@@ -10,6 +10,7 @@ beside its field and a summary linking to them, nothing recorded.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +28,7 @@ from consult.application.services import Services
 from consult.application.written import WrittenEntry, record_written
 from consult.bootstrap import assemble
 from consult.errors import ConsultError
+from consult.mail.render import local_date
 from consult.store.observations import written as is_written
 from consult.templating import render
 from consult.workspace.loading import load_workspace
@@ -34,6 +36,7 @@ from schemas import Confidentiality
 
 MAX_COMMENT = 2000
 MAX_TEXT = 4000
+LOG = logging.getLogger("answers_web")
 DONE = (
     "ACCEPTED",
     "DECLINED",
@@ -83,6 +86,8 @@ def _open(request: Request) -> tuple[Services, answers.PersonalPage]:
     try:
         built = _services(request)
     except ConsultError as error:
+        # the reader sees "unavailable"; whoever runs the pages reads why here
+        LOG.error("the stakeholders' pages cannot open the workspace or store: %s", error)
         raise HTTPException(503, "unavailable") from error
     page = answers.open_page(built, str(request.path_params["token"]))
     if page is None:
@@ -94,10 +99,16 @@ def _offered(request: Request, built: Services, page: answers.PersonalPage) -> l
     """Return the times the page offers, from its round's feeds as fetched within ten minutes."""
     if not page.open:
         return []
-    feeds = resources(request).feeds.get(
-        page.training.slug, page.meeting.round, lambda: answers.round_feeds(built, page)
-    )
-    return answers.offered_times(built, page, feeds)
+    try:
+        feeds = resources(request).feeds.get(
+            page.training.slug, page.meeting.round, lambda: answers.round_feeds(built, page)
+        )
+        return answers.offered_times(built, page, feeds)
+    except ConsultError as error:
+        # a busy-time feed that cannot be read (or must not be planned without): the page
+        # offers no other time, and still takes an answer and written input
+        LOG.warning("%s: no other time offered on the page: %s", page.meeting.id, error)
+        return []
 
 
 def _html(request: Request, name: str, status: int = 200, **variables: Any) -> HTMLResponse:
@@ -144,7 +155,7 @@ def _show(
         if poll
         else w.get(page.attendee.partstat, w["NEEDS-ACTION"]),
         "pending": w["pending"].format(when=page.when(pending.start)) if pending else None,
-        "closed": None if page.open else w["closed"].format(status=page.meeting.status),
+        "closed": None if page.open else _closed(page),
     }
     return _html(
         request,
@@ -169,6 +180,15 @@ def _show(
         errors=errors or {},
         form=form or {"answer": ANSWERED.get(page.attendee.partstat, "")},
     )
+
+
+def _closed(page: answers.PersonalPage) -> str:
+    """Return why the page takes no more answers: the meeting was cancelled, or has begun."""
+    w = words(page.language)
+    if page.meeting.status == "cancelled":
+        return w["closed"]
+    when = local_date(page.meeting.start, page.attendee.timezone, page.language)
+    return w["closed_past"].format(date=when)
 
 
 def _yours(built: Services, page: answers.PersonalPage) -> list[tuple[str, str, str]]:

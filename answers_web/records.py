@@ -39,7 +39,10 @@ def _show(
     shown: records.RecordOnPage,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
+    late: dict[str, str] | None = None,
 ) -> Response:
+    """Return the record page; its form holds the reader's answer so far (pending corrections
+    and comment) or what they just typed; `late`: what they sent after answers closed."""
     from answers_web.endpoints import _html
 
     w = words(page.language)
@@ -47,38 +50,57 @@ def _show(
     deadline = last_day(shown.check.deadline, zone, page.language)
     number = {key: n for n, key in enumerate(shown.keys, start=1)}
     states = {
-        number[a.observation]: (a.state, w[f"record_state_{a.state}"])
+        number[a.observation]: (a.state, _state(w, a.state, a.text))
         for a in shown.mine
-        if a.observation in number
+        if a.observation in number and a.state != "pending"
     }
     whole = next((a for a in shown.mine if a.observation is None), None)
-    answered = (
-        ""
-        if whole is None
-        else w["record_" + {"corrections": "corrected"}.get(whole.verdict, whole.verdict)]
-    )
+    answered = "" if whole is None else w["record_" + _VERDICT.get(whole.verdict, "confirmed")]
+    if form is None:  # the reader's answer so far, to change or keep
+        form = {
+            f"correction-{number[a.observation]}": a.text or ""
+            for a in shown.mine
+            if a.observation in number and a.state == "pending"
+        }
+        form["comment"] = (whole.text or "") if whole else ""
+    facts = {
+        "date": local_date(page.meeting.start, zone, page.language),
+        "organisation": page.organisation(built),
+        "deadline": deadline,
+    }
+    intro = w["record_intro" if shown.open else "record_intro_closed"].format(**facts)
     return _html(
         request,
         "record.html.j2",
-        400 if errors else 200,
+        400 if errors or late else 200,
         w=w,
         language=page.language,
         token=page.token_text,
         greeting=w["greeting"].format(name=page.attendee.name),
-        intro=w["record_intro"].format(
-            date=local_date(page.meeting.start, zone, page.language),
-            organisation=page.organisation(built),
-            deadline=deadline,
-        ),
+        intro=intro,
         lines=shown.lines,
         states=states,
         answered=answered,
         open=shown.open,
-        closed=w["record_closed"].format(deadline=deadline),
         note=w["record_note"].format(deadline=deadline),
+        late=w["record_late"].format(deadline=deadline) if late else "",
+        late_texts=[text for text in (late or {}).values() if text],
         errors=errors or {},
-        form=form or {},
+        form=form,
     )
+
+
+_VERDICT = {"confirmed": "confirmed", "corrections": "corrected"}
+
+
+def _state(w: dict[str, str], state: str, text: str | None) -> str:
+    """Return what became of a correction decided, with the text proposed."""
+    said = f" {w['quote_open']}{text}{w['quote_close']}" if text else ""
+    return w[f"record_state_{state}"] + said
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
 
 
 async def record(request: Request) -> Response:
@@ -92,25 +114,28 @@ async def record(request: Request) -> Response:
         shown = _shown(built, page)
         if form is None:
             return _show(request, built, page, shown)
+        if not shown.open:  # closed meanwhile: nothing recorded, what they wrote shown back
+            return _show(request, built, page, shown, late=form)
         w = words(page.language)
         errors: dict[str, str] = {}
         corrections = {}
-        for n, key in enumerate(shown.keys, start=1):
+        recorded = {o.key: o.text for o in built.store.observations(meeting_id=page.meeting.id)}
+        for n, (key, line) in enumerate(zip(shown.keys, shown.lines, strict=True), start=1):
             text = form.get(f"correction-{n}", "")
             if len(text) > records.MAX_CORRECTION:
-                errors[f"correction-{n}"] = w["error_text"]
-            elif text:
-                corrections[key] = text
+                errors[f"correction-{n}"] = w["record_point"].format(
+                    number=n, error=w["error_text"]
+                )
+            elif text and not _same(text, line.text) and not _same(text, recorded.get(key, "")):
+                corrections[key] = text  # the text as shown, pasted back, corrects nothing
         comment = form.get("comment", "")
         if len(comment) > records.MAX_CORRECTION:
             errors["comment"] = w["error_text"]
-        if not shown.open:
-            errors["comment"] = w["error_record_closed"]
         if not errors:
             try:
                 records.answer_record(built, page, comment, corrections)
-            except RecordCheckError:
-                errors["comment"] = w["error_record_closed"]
+            except RecordCheckError:  # closed between the reading and the writing
+                return _show(request, built, page, _shown(built, page), late=form)
         if errors:
             return _show(request, built, page, shown, errors, form)
         return _done(request, page, "record_corrected" if corrections else "record_confirmed")

@@ -46,7 +46,8 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "TENTATIVE": "You answered: maybe.",
         "NEEDS-ACTION": "You have not answered yet.",
         "pending": "You proposed {when}; the coordinator has not decided yet.",
-        "closed": "This meeting is {status}: it takes no more answers here.",
+        "closed": "This meeting was cancelled: it takes no more answers here.",
+        "closed_past": "This meeting took place on {date}: it takes no more answers here.",
         "answer_legend": "Can you attend?",
         "accept": "Yes, I will attend",
         "decline": "No, I cannot attend",
@@ -111,9 +112,20 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "record_state_accepted": "Your correction was accepted.",
         "record_state_declined": "Your correction was not accepted.",
         "error_record_closed": "Answers are no longer taken.",
-        "done_record_confirmed": "Thank you: you confirmed the record.",
-        "done_record_corrected": "Thank you: your corrections are recorded. The coordinator "
+        "done_record_confirmed": "You confirmed the record as it is.",
+        "done_record_corrected": "Your corrections are recorded. The coordinator "
         "will decide on each before the record reaches the trainers.",
+        "level_1": "minor",
+        "level_2": "moderate",
+        "level_3": "serious",
+        "level_4": "critical",
+        "quote_open": "“",
+        "quote_close": "”",
+        "record_intro_closed": "This is what we recorded from the consultation of {date} with "
+        "{organisation}. Answers were taken until {deadline}.",
+        "record_late": "Answers closed on {deadline}, so this was not recorded. What you wrote "
+        "is below, to keep, or to send us by replying to our email.",
+        "record_point": "Point {number}: {error}",
         "back": "Back to your page",
     },
     "ka": {
@@ -132,7 +144,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "error_poll_closed": "ხმის მიცემა დასრულებულია: დრო უკვე არჩეულია.",
         "done_voted": "თქვენი არჩევანი ჩაწერილია. დროის არჩევის შემდეგ მიიღებთ კალენდრის მოწვევას.",
         "title": "თქვენი საკონსულტაციო შეხვედრა",
-        "greeting": "ძვირფასო {name},",
+        "greeting": "პატივცემულო {name},",
         "intro": "{organisation} მოწვეულია საკონსულტაციო შეხვედრაზე ტრენინგამდე "
         "„{training}“. ამ გვერდზე შეგიძლიათ უპასუხოთ მოწვევას და მოგვწეროთ თქვენი მოსაზრებები.",
         "purpose": "შეხვედრის მიზანი",
@@ -150,7 +162,8 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "TENTATIVE": "თქვენ უპასუხეთ: შესაძლოა.",
         "NEEDS-ACTION": "ჯერ არ გიპასუხიათ.",
         "pending": "თქვენ შემოგვთავაზეთ {when}; კოორდინატორს ჯერ არ მიუღია გადაწყვეტილება.",
-        "closed": "ეს შეხვედრა {status}: აქ პასუხები აღარ მიიღება.",
+        "closed": "ეს შეხვედრა გაუქმდა: აქ პასუხები აღარ მიიღება.",
+        "closed_past": "ეს შეხვედრა გაიმართა {date}: აქ პასუხები აღარ მიიღება.",
         "answer_legend": "შეძლებთ დასწრებას?",
         "accept": "დიახ, დავესწრები",
         "decline": "არა, ვერ დავესწრები",
@@ -199,7 +212,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "record_intro": "ეს არის ის, რაც ჩავიწერეთ {date}-ის კონსულტაციიდან ორგანიზაციასთან "
         "{organisation}. სანამ ის ტრენერებს გადაეცემა, გთხოვთ, გადაამოწმოთ, სწორად გადმოსცემს "
         "თუ არა თქვენს ნათქვამს: დაადასტურეთ ან დაწერეთ ნებისმიერი პუნქტის შესწორებული ტექსტი "
-        "არაუგვიანეს {deadline}.",
+        "(პასუხის ბოლო ვადა: {deadline}).",
         "record_public": "შეიძლება მიეთითოს თქვენი ორგანიზაცია",
         "record_internal": "თქვენი ორგანიზაციის დასახელების გარეშე",
         "record_quote": "ციტატა, როგორც ითქვა",
@@ -216,9 +229,20 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "record_state_accepted": "თქვენი შესწორება მიღებულია.",
         "record_state_declined": "თქვენი შესწორება არ იქნა მიღებული.",
         "error_record_closed": "პასუხები აღარ მიიღება.",
-        "done_record_confirmed": "გმადლობთ: თქვენ დაადასტურეთ ჩანაწერი.",
-        "done_record_corrected": "გმადლობთ: თქვენი შესწორებები ჩაწერილია. კოორდინატორი "
+        "done_record_confirmed": "თქვენ დაადასტურეთ ჩანაწერი ამ სახით.",
+        "done_record_corrected": "თქვენი შესწორებები ჩაწერილია. კოორდინატორი "
         "თითოეულზე გადაწყვეტს, სანამ ჩანაწერი ტრენერებს გადაეცემა.",
+        "level_1": "მცირე",
+        "level_2": "ზომიერი",
+        "level_3": "სერიოზული",
+        "level_4": "კრიტიკული",
+        "quote_open": "„",
+        "quote_close": "“",
+        "record_intro_closed": "ეს არის ის, რაც ჩავიწერეთ კონსულტაციიდან ორგანიზაციასთან "
+        "{organisation} ({date}). პასუხის ბოლო ვადა იყო {deadline}.",
+        "record_late": "პასუხების მიღება დასრულდა ({deadline}), ამიტომ ეს არ ჩაიწერა. თქვენი "
+        "ტექსტი ქვემოთაა: შეგიძლიათ შეინახოთ ან გამოგვიგზავნოთ ჩვენს წერილზე პასუხად.",
+        "record_point": "პუნქტი {number}: {error}",
         "back": "თქვენს გვერდზე დაბრუნება",
     },
     "ru": {
@@ -238,7 +262,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "done_voted": "Ваши ответы записаны. Когда время будет выбрано, вы получите "
         "приглашение в календарь.",
         "title": "Ваша консультационная встреча",
-        "greeting": "Уважаемый(-ая) {name},",
+        "greeting": "Здравствуйте, {name}!",
         "intro": "Приглашаем вашу организацию ({organisation}) на консультационную встречу "
         "перед тренингом «{training}». На этой странице вы можете ответить на приглашение "
         "и прислать нам своё мнение.",
@@ -257,7 +281,8 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "TENTATIVE": "Вы ответили: возможно.",
         "NEEDS-ACTION": "Вы ещё не ответили.",
         "pending": "Вы предложили {when}; координатор ещё не принял решение.",
-        "closed": "Эта встреча {status}: ответы здесь больше не принимаются.",
+        "closed": "Эта встреча отменена: ответы здесь больше не принимаются.",
+        "closed_past": "Эта встреча прошла {date}: ответы здесь больше не принимаются.",
         "answer_legend": "Сможете ли вы прийти?",
         "accept": "Да, я приду",
         "decline": "Нет, я не смогу",
@@ -323,9 +348,20 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "record_state_accepted": "Ваше исправление принято.",
         "record_state_declined": "Ваше исправление не принято.",
         "error_record_closed": "Ответы больше не принимаются.",
-        "done_record_confirmed": "Спасибо: вы подтвердили запись.",
-        "done_record_corrected": "Спасибо: ваши исправления записаны. Координатор решит по "
+        "done_record_confirmed": "Вы подтвердили запись в нынешнем виде.",
+        "done_record_corrected": "Ваши исправления записаны. Координатор решит по "
         "каждому, прежде чем запись попадёт к тренерам.",
+        "level_1": "незначительно",
+        "level_2": "умеренно",
+        "level_3": "серьёзно",
+        "level_4": "критично",
+        "quote_open": "«",
+        "quote_close": "»",
+        "record_intro_closed": "Вот что мы записали по итогам консультации с организацией "
+        "{organisation} ({date}). Срок ответа — {deadline} — истёк.",
+        "record_late": "Срок ответа ({deadline}) истёк, поэтому это не записано. Ваш текст "
+        "приведён ниже: сохраните его или пришлите нам в ответ на наше письмо.",
+        "record_point": "Пункт {number}: {error}",
         "back": "Вернуться на вашу страницу",
     },
 }

@@ -12,6 +12,7 @@ the one recorded (consult.application.record_check).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from consult.application.record_check import (
 )
 from consult.application.references import training_ref
 from consult.application.services import Services
+from consult.briefing.render import script_language
 from consult.errors import ConsultError
 from consult.store import Store
 from consult.store.observations import written
@@ -30,6 +32,7 @@ from consult.store.records import RecordAnswer, text_digest
 from consult.workspace.loading import Workspace
 from desk.actions import delivery_sentence, message_lines
 from desk.results import ActionResult, failed
+from schemas.state import Observation
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class CorrectionRow:
     proposed: str
     comment: str
     state: str
+    point: int = 0
+    """The point's number in the record the organisation was sent."""
+    note: str = ""
+    """What accepting it does that the coordinator should know (another language, internal)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ class RecordView:
     waiting: tuple[CorrectionRow, ...]
     decided: tuple[CorrectionRow, ...]
     ready: tuple[str, ...]
-    """The meetings whose record can be sent to check now (held, noted, none sent)."""
+    """The organisations (and meetings) whose record can be sent to check now."""
     public: bool
     """Whether the stakeholders' pages have an address (the check needs it)."""
 
@@ -86,7 +93,7 @@ def record_view(
         for o in observations
         if o.confidentiality != "restricted" and not written(o.key)
     }
-    texts = {o.key: o.text for o in observations}
+    texts = {o.key: o for o in observations}
     rows: list[CheckRow] = []
     waiting: list[CorrectionRow] = []
     decided: list[CorrectionRow] = []
@@ -107,13 +114,15 @@ def record_view(
             )
         )
         comments = {a.attendee: a.text or "" for a in wholes}
+        points = {key: n for n, key in enumerate(check.observations, start=1)}
         for answer in check.corrections():
             row = _correction(
                 answer, planned, organisation, comments.get(answer.attendee, ""), texts
             )
+            row = dataclasses.replace(row, point=points.get(answer.observation or "", 0))
             (waiting if answer.state == "pending" else decided).append(row)
     ready = tuple(
-        m.id.rsplit("/", 1)[-1]
+        f"{names.get(m.organisation, m.organisation)} ({m.id.rsplit('/', 1)[-1]})"
         for m in meetings.values()
         if m.id not in checks and m.id in checkable and m.status in CHECKED and m.end <= now
     )
@@ -121,18 +130,31 @@ def record_view(
 
 
 def _correction(
-    answer: RecordAnswer, planned: str, organisation: str, comment: str, texts: dict[str, str]
+    answer: RecordAnswer,
+    planned: str,
+    organisation: str,
+    comment: str,
+    observations: dict[str, Observation],
 ) -> CorrectionRow:
     """Return a correction's row, the text it corrects as recorded now (changed since: said)."""
-    recorded = texts.get(answer.observation or "")
-    if recorded is None:
+    found = observations.get(answer.observation or "")
+    note = ""
+    if found is None:
         shown = "(no longer recorded: the notes changed or it was erased)"
-    elif text_digest(recorded) != answer.digest:
+    elif text_digest(found.text) != answer.digest:
         shown = (
-            f"{recorded} (the notes changed since it was sent: this correction no longer applies)"
+            f"{found.text} (the notes changed since it was sent: this correction no longer applies)"
         )
     else:
-        shown = recorded
+        shown = found.text
+        written = found.language or script_language(found.text)
+        if written and written != answer.language:
+            note = (
+                f"written in {LANGUAGE_NAMES.get(answer.language, answer.language)}, the record "
+                f"in {LANGUAGE_NAMES.get(written, written)}: accepted, every pack shows it in "
+                f"{LANGUAGE_NAMES.get(answer.language, answer.language)} (its translations "
+                "were of the old text)"
+            )
     return CorrectionRow(
         answer.id,
         planned,
@@ -142,7 +164,11 @@ def _correction(
         answer.text or "",
         comment,
         answer.state,
+        note=note,
     )
+
+
+LANGUAGE_NAMES = {"ka": "Georgian", "en": "English", "ru": "Russian"}
 
 
 def send_checks(built: Services, slug: str, by: str) -> ActionResult:
@@ -163,21 +189,40 @@ def send_checks(built: Services, slug: str, by: str) -> ActionResult:
 
 def decide(built: Services, slug: str, ident: int, *, accept: bool, by: str) -> ActionResult:
     """Accept or decline the correction `ident` of one of the training's records."""
-    title = "Correction accepted" if accept else "Correction declined"
+    title = DECISION
     checks = built.store.record_checks(training=slug)
     found = next((a for c in checks.values() for a in c.corrections() if a.id == ident), None)
     if found is None:
-        return failed(title, f"correction {ident}: no such correction of this training's records.")
+        return failed(title, "That correction is not one of this training's: nothing was done.")
+    point = list(checks[found.meeting_id].observations).index(found.observation or "") + 1
+    which = f"{found.meeting_id.rsplit('/', 1)[-1]}, point {point}, by {found.attendee}"
+    if found.state != "pending":
+        return failed(
+            title,
+            f"The correction of {which} was {found.state} already (by {found.decided_by}): "
+            "the first decision stands.",
+        )
     try:
         decided = decide_correction(built, ident, "accepted" if accept else "declined", by)
     except ConsultError as error:
         return failed(title, str(error))
-    planned = decided.meeting_id.rsplit("/", 1)[-1]
-    effect = (
-        "the next version of the pack gives the text proposed, marked as corrected."
-        if accept
-        else "the pack keeps the text as recorded."
-    )
-    return ActionResult(
-        title, (f"{planned}: the correction of {decided.attendee} {decided.state}: {effect}",)
-    )
+    observation = next(
+        (o for o in built.store.observations(meeting_id=decided.meeting_id)
+         if o.key == decided.observation),
+        None,
+    )  # fmt: skip
+    if not accept:
+        effect = "the pack keeps the text as recorded."
+    elif observation is not None and observation.confidentiality == "public":
+        effect = "the next version of the pack gives the text proposed, marked as corrected."
+    else:
+        effect = (
+            "the next version of the pack gives the text proposed; an internal observation "
+            "is not marked, only counted in the method section."
+        )
+    done = "Correction accepted" if accept else "Correction declined"
+    return ActionResult(done, (f"The correction of {which} is {decided.state}: {effect}",))
+
+
+DECISION = "Decision on a correction"
+"""The title of a decision that did nothing: it names neither outcome."""

@@ -59,6 +59,8 @@ class PersonalPage:
     attendee: Attendee
     training: TrainingRef
     language: Language
+    moment: dt.datetime
+    """When the page is read: a meeting that has started by then takes no more answers."""
 
     @property
     def round(self) -> RoundRef:
@@ -73,7 +75,7 @@ class PersonalPage:
     @property
     def open(self) -> bool:
         """Return whether the page still takes an answer: the meeting is planned and to come."""
-        return self.meeting.status in OPEN
+        return self.meeting.status in OPEN and self.meeting.start > self.moment
 
     @property
     def consulted(self) -> bool:
@@ -135,7 +137,9 @@ def open_page(built: Services, token: str) -> PersonalPage | None:
         training = training_ref(built.workspace, meeting.training)
     except ConsultError:
         return None
-    return PersonalPage(read, token, meeting, attendee, training, language_of(attendee))
+    return PersonalPage(
+        read, token, meeting, attendee, training, language_of(attendee), built.now()
+    )
 
 
 def _source(now: dt.datetime) -> str:

@@ -42,13 +42,15 @@ def record_lines(
     for number, observation in enumerate(observations, start=1):
         translated = (observation.translations or {}).get(language) or {}
         written = observation.language or script_language(observation.text)
+        foreign = written if written not in (None, language) else None
         if translated.get("text"):
-            text = str(translated["text"])
-            note = labels(f"translated_from.{written}") if written not in (None, language) else ""
+            text, shown_in = str(translated["text"]), None
+            note = labels(f"translated_from.{foreign}") if foreign else ""
         else:
-            text = observation.text
-            note = labels(f"quote_languages.{written}") if written not in (None, language) else ""
+            text, shown_in = observation.text, foreign
+            note = labels(f"quote_languages.{foreign}") if foreign else ""
         said = script_language(observation.quote) if observation.quote else None
+        said = said if said not in (None, language) else None
         lines.append(
             RecordLine(
                 number=number,
@@ -56,11 +58,11 @@ def record_lines(
                 text=text,
                 text_note=note,
                 quote=observation.quote,
-                quote_note=labels(f"quote_languages.{said}")
-                if said not in (None, language)
-                else "",
+                quote_note=labels(f"quote_languages.{said}") if said else "",
                 severity=observation.severity,
                 confidentiality=observation.confidentiality,
+                text_lang=shown_in,
+                quote_lang=said,
             )
         )
     return lines

@@ -114,6 +114,10 @@ class RecordLine:
     severity: int
     confidentiality: str
     """public or internal (restricted observations are never sent)."""
+    text_lang: str | None = None
+    """The language the text is shown in, when not the reader's (for `lang=` in HTML)."""
+    quote_lang: str | None = None
+    """The quote's language, when not the reader's."""
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,12 @@ def _local(problem: Round, start: dt.datetime) -> str:
 
 
 def _check_future(meeting: Meeting, start: dt.datetime, now: dt.datetime) -> None:
+    if meeting.end <= now:
+        raise PlanningError(
+            f"{meeting.id}: took place on {meeting.start:%Y-%m-%d} (it ended "
+            f"{meeting.end:%Y-%m-%d %H:%M} UTC): a meeting held is not moved; record its notes, "
+            "or plan another meeting"
+        )
     if start <= now:
         raise PlanningError(f"{meeting.id}: got start {start.isoformat()}, expected a future time")
     if meeting.status not in ("proposed", "confirmed"):

@@ -50,7 +50,7 @@ def _decide(request: Request, fields: Fields) -> Response:
     return act(
         request,
         slug,
-        "Correction accepted" if accept else "Correction declined",
+        records.DECISION,
         by,
         lambda built: records.decide(built, slug, ident, accept=accept, by=by),
     )

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
+from html import unescape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,14 +21,15 @@ import pytest
 
 from answers_web.app import create_app
 from answers_web.resources import Public
+from consult.application.changes import reschedule
 from consult.application.record_check import decide_correction, send_record_checks
-from consult.application.references import training_ref
+from consult.application.references import round_ref, training_ref
 from consult.application.services import Services
 from consult.bootstrap import assemble
 from consult.briefing.gathering import gather
 from consult.briefing.render import render_pack
 from consult.coordination.exports import observations_table
-from consult.errors import RecordCheckError
+from consult.errors import PlanningError, RecordCheckError
 from consult.settings import Settings
 from consult.store import open_store
 from consult.workspace.loading import load_workspace
@@ -163,7 +165,7 @@ def test_one_organisation_confirms_another_corrects_the_coordinator_accepts_the_
         done = client.get(corrected.headers["location"])
     assert confirmed.status_code == corrected.status_code == 303
     assert confirmed.headers["location"].endswith("/done/record_confirmed")
-    assert "your corrections are recorded" in done.text
+    assert "Your corrections are recorded" in done.text
     with built(desk_demo, clock) as services:
         check = services.store.record_checks([correcting[0]])[correcting[0]]
         [pending] = check.corrections("pending")
@@ -221,10 +223,12 @@ def test_the_record_page_refuses_what_it_cannot_take(desk_demo: Path) -> None:
     later = lambda: deadline + dt.timedelta(minutes=1)  # noqa: E731
     with page_client(desk_demo, later) as client:
         closed = client.get(path)
-        refused = post(client, path, closed.text, {})
+        refused = post(client, path, closed.text, {"correction-1": "Too late, but said."})
     assert "Answers were taken until" in closed.text
     assert 'name="correction-1"' not in closed.text
     assert refused.status_code == 400
+    assert 'id="record-late"' in refused.text  # said plainly, with what they wrote to keep
+    assert "Too late, but said." in refused.text
     with built(desk_demo, clock) as services:
         assert services.store.record_checks([meeting_id])[meeting_id].answer_of(address) == []
         meeting = services.store.get_meeting(meeting_id)
@@ -246,3 +250,47 @@ def test_no_check_is_sent_without_the_pages_address(desk_demo: Path) -> None:
         with pytest.raises(RecordCheckError, match="CONSULT_PUBLIC_URL"):
             send_record_checks(services, training_ref(services.workspace, SLUG), by="Nino")
         assert services.store.record_checks(training=SLUG) == {}
+
+
+def test_the_record_page_keeps_the_answer_so_far_and_a_text_pasted_back_corrects_nothing(
+    desk_demo: Path,
+) -> None:
+    clock, messages = sent_checks(desk_demo)
+    meeting_id, address, path = by_language(desk_demo, clock, messages)["en"]
+    with page_client(desk_demo, clock) as client:
+        html = client.get(path).text
+        recorded = re.search(r'<p class="said"[^>]*>([^<]+)', html)
+        assert recorded is not None
+        post(client, path, html, {"correction-2": "Point two, as we said it.", "comment": "Thanks"})
+        again = client.get(path).text
+        # the pending correction and the comment are in the form, to keep or change
+        assert "Point two, as we said it.</textarea>" in again
+        assert "Thanks</textarea>" in again
+        pasted = unescape(recorded.group(1)).strip()  # the recorded text, as it is shown
+        fields = {"correction-1": pasted, "correction-2": "Point two, as we said it."}
+        post(client, path, again, fields | {"comment": "Thanks"})
+    with built(desk_demo, clock) as services:
+        mine = services.store.record_checks([meeting_id])[meeting_id].answer_of(address)
+    assert [(a.observation is None, a.state) for a in mine] == [
+        (True, "answered"),
+        (False, "pending"),
+    ]
+    assert mine[1].text == "Point two, as we said it."
+
+
+def test_after_its_meeting_the_personal_page_takes_no_answer_and_the_meeting_is_not_moved(
+    desk_demo: Path,
+) -> None:
+    clock, messages = sent_checks(desk_demo)
+    meeting_id, _, path = by_language(desk_demo, clock, messages)["en"]
+    with page_client(desk_demo, clock) as client:
+        shown = client.get(path.removesuffix("/record")).text
+    assert "took place on" in shown
+    assert 'name="answer"' not in shown
+    assert 'name="time"' not in shown
+    with built(desk_demo, clock) as services:
+        meeting = services.store.get_meeting(meeting_id)
+        assert meeting is not None
+        round_ = round_ref(services.workspace, SLUG, meeting.round)
+        with pytest.raises(PlanningError, match="a meeting held is not moved"):
+            reschedule(services, round_, meeting_id.rsplit("/", 1)[1], "2027-01-05 10:00", "Nino")

@@ -87,8 +87,11 @@ def test_the_coordinator_sends_the_check_and_decides_each_correction_on_the_desk
     after = read_page(after_html)
     assert "Correction accepted" in read_page(accepted.text).text("done")
     assert "Correction declined" in read_page(declined.text).text("done")
-    assert "the first decision stands" in read_page(twice.text).text("done")
-    assert "no such correction" in read_page(unknown.text).text("done")
+    refused = read_page(twice.text).text("done")
+    assert refused.startswith("Decision on a correction: nothing was done")  # not "declined"
+    assert "point 1, by" in refused
+    assert "was accepted already (by Nino): the first decision stands" in refused
+    assert "is not one of this training's" in read_page(unknown.text).text("done")
     assert corrections(desk_demo) == [(first, "accepted"), (second, "declined")]
     assert "Corrections decided" in after.text("record-check")
     assert 'id="corrections-waiting"' not in after_html  # nothing waits any more

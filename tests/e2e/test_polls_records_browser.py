@@ -235,7 +235,7 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
         expect(page.get_by_role("heading", level=1)).to_have_text("Что мы записали")
         page.screenshot(path=str(shots / "stakeholder-record-ru.png"), full_page=True)
         send_form(page, "Отправить ответ")
-        expect(page.locator("main")).to_contain_text("Спасибо: вы подтвердили запись.")
+        expect(page.locator("main")).to_contain_text("Вы подтвердили запись в нынешнем виде.")
 
         # a Georgian reader of a third organisation reads theirs, and leaves it unanswered
         page.goto(public_url + readers["ka"][2])
@@ -253,7 +253,7 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
         )
         page.screenshot(path=str(shots / "stakeholder-record-en.png"), full_page=True)
         send_form(page, "Send my answer")
-        expect(page.locator("main")).to_contain_text("your corrections are recorded")
+        expect(page.locator("main")).to_contain_text("Your corrections are recorded")
 
         page.goto(f"{desk}/trainings/{DEMO}#corrections")
         waiting = page.locator("table.corrections tbody tr")
