@@ -27,7 +27,6 @@ from consult.application.services import Services
 from consult.briefing.render import script_language
 from consult.errors import ConsultError
 from consult.store import Store
-from consult.store.observations import written
 from consult.store.records import RecordAnswer, text_digest
 from consult.workspace.loading import Workspace
 from desk.actions import delivery_sentence, message_lines
@@ -87,13 +86,10 @@ def record_view(
     checks = store.record_checks(training=slug)
     meetings = {m.id: m for m in store.meetings(slug)}
     names = {o.id: o.name.get("en") for o in workspace.stakeholders.organisations}
-    observations = store.observations(training=slug)
-    checkable = {
-        o.meeting_id
-        for o in observations
-        if o.confidentiality != "restricted" and not written(o.key)
-    }
-    texts = {o.key: o for o in observations}
+    checkable = store.checkable_meetings(slug)
+    texts = store.observations_of(
+        {a.observation for c in checks.values() for a in c.corrections() if a.observation}
+    )
     rows: list[CheckRow] = []
     waiting: list[CorrectionRow] = []
     decided: list[CorrectionRow] = []

@@ -25,9 +25,11 @@ from consult.errors import RecordCheckError
 from consult.store import audit as _audit
 from consult.store.engine import reading, writing
 from consult.store.meetings import require_meeting
+from consult.store.observations import WRITTEN
 from consult.store.polls import PollMethods
 from consult.store.privacy import PrivacyMethods
-from consult.store.tables import meetings, record_answers, record_checks
+from consult.store.tables import meetings, observations, record_answers, record_checks
+from schemas.state import Observation
 
 Verdict = Literal["confirmed", "corrections"]
 Decision = Literal["accepted", "declined"]
@@ -323,6 +325,36 @@ class RecordMethods:
     def record_check(self, meeting_id: str) -> RecordCheck | None:
         """Return the meeting's check of the record, or None when none was sent."""
         return self.record_checks([meeting_id]).get(meeting_id)
+
+    def checkable_meetings(self, training: str) -> set[str]:
+        """Return the training's meetings with an observation a check of the record sends: from
+        notes (not written input), not restricted. One query, whatever the observations."""
+        query = (
+            sa.select(observations.c.meeting_id)
+            .distinct()
+            .join(meetings, meetings.c.id == observations.c.meeting_id)
+            .where(
+                meetings.c.training == training,
+                observations.c.confidentiality != "restricted",
+                sa.not_(observations.c.key.startswith(WRITTEN, autoescape=True)),
+            )
+        )
+        with reading(self._engine) as connection:
+            return {str(row[0]) for row in connection.execute(query)}
+
+    def observations_of(self, keys: Collection[str]) -> dict[str, Observation]:
+        """Return the observations stored under these keys, by key."""
+        found: dict[str, Observation] = {}
+        wanted = list(keys)
+        with reading(self._engine) as connection:
+            for start in range(0, len(wanted), 500):
+                rows = connection.execute(
+                    sa.select(observations).where(
+                        observations.c.key.in_(wanted[start : start + 500])
+                    )
+                )
+                found |= {row.key: Observation.model_validate(row) for row in rows}
+        return found
 
     def answer_record_check(
         self,
