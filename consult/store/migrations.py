@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from consult.errors import StoreError
 from consult.store.engine import writing
 from consult.store.tables import (
+    OBSERVATIONS_BY_MEETING,
     POSTGRESQL_APPEND_ONLY,
     SQLITE_APPEND_ONLY,
     audit_rewrites,
@@ -182,9 +183,11 @@ def _personal_data(connection: sa.Connection) -> None:
 
 
 def _record_checks(connection: sa.Connection) -> None:
-    """Version 13: the check of the record (`record_checks`, `record_answers`)."""
+    """Version 13: the check of the record (`record_checks`, `record_answers`), and the index
+    that counts a meeting's observations by where they come from and who may see them."""
     record_checks.create(connection, checkfirst=True)
     record_answers.create(connection, checkfirst=True)
+    OBSERVATIONS_BY_MEETING.create(connection, checkfirst=True)
 
 
 MIGRATIONS: list[Migration] = [

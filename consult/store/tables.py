@@ -147,6 +147,16 @@ observations = sa.Table(
     sa.Column("source", sa.String, index=True),
 )
 
+# migration 13: which observations come from notes (not written input), and which may leave the
+# store, read from the index alone: the desk's states and its check of the record count them
+# per meeting without reading each row's text
+OBSERVATIONS_BY_MEETING = sa.Index(
+    "ix_observations_meeting_confidentiality_key",
+    observations.c.meeting_id,
+    observations.c.confidentiality,
+    observations.c.key,
+)
+
 # migration 10: each notes file imported whole, and what it was checked against, so that
 # importing it again unchanged is a comparison of digests (`consult.store.notes`)
 notes_files = sa.Table(
