@@ -84,9 +84,8 @@ def record_view(
     """Return what the training page shows of the check of the record."""
     zone = ZoneInfo(workspace.training(slug).timezone)
     checks = store.record_checks(training=slug)
-    meetings = {m.id: m for m in store.meetings(slug)}
+    organisations = store.organisations_of(list(checks))
     names = {o.id: o.name.get("en") for o in workspace.stakeholders.organisations}
-    checkable = store.checkable_meetings(slug)
     texts = store.observations_of(
         {a.observation for c in checks.values() for a in c.corrections() if a.observation}
     )
@@ -94,8 +93,7 @@ def record_view(
     waiting: list[CorrectionRow] = []
     decided: list[CorrectionRow] = []
     for meeting_id, check in checks.items():
-        meeting = meetings[meeting_id]
-        organisation = names.get(meeting.organisation, meeting.organisation)
+        organisation = names.get(organisations[meeting_id], organisations[meeting_id])
         planned = meeting_id.rsplit("/", 1)[-1]
         wholes = check.wholes()
         rows.append(
@@ -118,9 +116,8 @@ def record_view(
             row = dataclasses.replace(row, point=points.get(answer.observation or "", 0))
             (waiting if answer.state == "pending" else decided).append(row)
     ready = tuple(
-        f"{names.get(m.organisation, m.organisation)} ({m.id.rsplit('/', 1)[-1]})"
-        for m in meetings.values()
-        if m.id not in checks and m.id in checkable and m.status in CHECKED and m.end <= now
+        f"{names.get(organisation, organisation)} ({meeting_id.rsplit('/', 1)[-1]})"
+        for meeting_id, organisation in store.ready_to_check(slug, CHECKED, now).items()
     )
     return RecordView(tuple(rows), tuple(waiting), tuple(decided), ready, bool(public_url))
 

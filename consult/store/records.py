@@ -326,21 +326,45 @@ class RecordMethods:
         """Return the meeting's check of the record, or None when none was sent."""
         return self.record_checks([meeting_id]).get(meeting_id)
 
-    def checkable_meetings(self, training: str) -> set[str]:
-        """Return the training's meetings with an observation a check of the record sends: from
-        notes (not written input), not restricted. One query, whatever the observations."""
-        query = (
+    def ready_to_check(
+        self, training: str, statuses: Collection[str], now: dt.datetime
+    ) -> dict[str, str]:
+        """Return the training's meetings whose record can be sent to check now, each with its
+        organisation: in one of `statuses`, ended by `now`, no check sent, and with an
+        observation a check sends (from notes, not written input; not restricted). One query,
+        answered from the indexes."""
+        sendable = (
             sa.select(observations.c.meeting_id)
-            .distinct()
-            .join(meetings, meetings.c.id == observations.c.meeting_id)
             .where(
-                meetings.c.training == training,
                 observations.c.confidentiality != "restricted",
                 sa.not_(observations.c.key.startswith(WRITTEN, autoescape=True)),
             )
+            .scalar_subquery()
+        )
+        query = sa.select(meetings.c.id, meetings.c.organisation).where(
+            meetings.c.training == training,
+            meetings.c.status.in_(list(statuses)),
+            meetings.c.end <= now,
+            meetings.c.id.in_(sendable),
+            meetings.c.id.not_in(sa.select(record_checks.c.meeting_id)),
         )
         with reading(self._engine) as connection:
-            return {str(row[0]) for row in connection.execute(query)}
+            return {str(row.id): str(row.organisation) for row in connection.execute(query)}
+
+    def organisations_of(self, meeting_ids: Collection[str]) -> dict[str, str]:
+        """Return the organisation of each of these meetings, by meeting id."""
+        wanted = list(meeting_ids)
+        found: dict[str, str] = {}
+        with reading(self._engine) as connection:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = connection.execute(
+                    sa.select(meetings.c.id, meetings.c.organisation).where(
+                        meetings.c.id.in_(chunk)
+                    )
+                )
+                found |= {str(row.id): str(row.organisation) for row in rows}
+        return found
 
     def observations_of(self, keys: Collection[str]) -> dict[str, Observation]:
         """Return the observations stored under these keys, by key."""

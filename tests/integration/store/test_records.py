@@ -117,3 +117,27 @@ def test_expiring_observations_takes_the_corrections_proposed_to_them(store: Sto
     check = store.record_checks([MEETING])[MEETING]
     assert check.corrections() == []
     assert len(check.wholes()) == 1
+
+
+def test_ready_to_check_are_the_meetings_held_with_notes_that_may_leave_and_no_check(
+    store: Store,
+) -> None:
+    ended = dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.UTC)
+    for planned, confidentiality in (("ngo", "internal"), ("court", "restricted")):
+        meeting_id = f"winter-2027/round-1/{planned}"
+        plan(
+            store, id=meeting_id, organisation=planned,
+            start=ended, end=ended + dt.timedelta(hours=1),
+        )  # fmt: skip
+        store.set_meeting_status(meeting_id, "held", "test")
+        observe(store, f"notes/{planned}.md#1", meeting_id=meeting_id, organisation=planned,
+                confidentiality=confidentiality)  # fmt: skip
+    observe(store, "written/round-1/court/person-1#bias", meeting_id="winter-2027/round-1/court",
+            organisation="court", confidentiality="internal")  # fmt: skip
+    ready = store.ready_to_check("winter-2027", ("held", "confirmed"), NOW)
+    assert ready == {"winter-2027/round-1/ngo": "ngo"}  # mia has its check; court, no notes to send
+    assert store.ready_to_check("winter-2027", ("held",), ended) == {}  # not ended by then
+    assert store.organisations_of([MEETING, "winter-2027/round-1/ngo"]) == {
+        MEETING: "mia",
+        "winter-2027/round-1/ngo": "ngo",
+    }
