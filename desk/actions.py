@@ -337,8 +337,7 @@ def inbox_unread(inbox: Path, store: Store, slugs: Iterable[str]) -> int:
     read = set(store.inbound_sources())
     for slug in slugs:
         read |= {c.source for c in store.counters(f"{slug}/")}
-        replies = store.replies_of([m.id for m in store.meetings(slug)])
-        read |= {r.source for answers in replies.values() for r in answers}
+        read |= store.reply_sources(slug)
     return sum(
         1
         for path in inbox.iterdir()

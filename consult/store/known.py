@@ -74,6 +74,17 @@ class PageMethods:
         with reading(self._engine) as connection:
             return _meetings.replies_of(connection, meeting_ids)
 
+    def reply_sources(self, training: str) -> set[str]:
+        """Return where each reply to the training's meetings was read from (its source), in
+        one query: what reading the inbox has recorded."""
+        query = (
+            sa.select(tables.replies.c.source)
+            .join(tables.meetings, tables.meetings.c.id == tables.replies.c.meeting_id)
+            .where(tables.meetings.c.training == training)
+        )
+        with reading(self._engine) as connection:
+            return {str(row[0]) for row in connection.execute(query)}
+
     def training_messages(self, training: str) -> list[Message]:
         """Return the messages of the training (its meetings' and its briefing's), oldest
         first, read by the index of their meetings."""
