@@ -119,14 +119,14 @@ async def record(request: Request) -> Response:
         w = words(page.language)
         errors: dict[str, str] = {}
         corrections = {}
-        recorded = {o.key: o.text for o in built.store.observations(meeting_id=page.meeting.id)}
-        for n, (key, line) in enumerate(zip(shown.keys, shown.lines, strict=True), start=1):
+        points = zip(shown.keys, shown.lines, shown.recorded, strict=True)
+        for n, (key, line, recorded) in enumerate(points, start=1):
             text = form.get(f"correction-{n}", "")
             if len(text) > records.MAX_CORRECTION:
                 errors[f"correction-{n}"] = w["record_point"].format(
                     number=n, error=w["error_text"]
                 )
-            elif text and not _same(text, line.text) and not _same(text, recorded.get(key, "")):
+            elif text and not _same(text, line.text) and not _same(text, recorded):
                 corrections[key] = text  # the text as shown, pasted back, corrects nothing
         comment = form.get("comment", "")
         if len(comment) > records.MAX_CORRECTION:

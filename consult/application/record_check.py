@@ -110,19 +110,28 @@ def send_record_checks(
     report = CheckReport()
     outgoing: list[Outgoing] = []
     now = built.now()
+    checks = built.store.record_checks(training=training.slug)
     for meeting in built.store.meetings(training.slug):
         if meetings is not None and meeting.id not in meetings:
             continue
-        check, why = _open(built, training, meeting, by, report)
-        if check is None:
-            if why and meetings is not None:
-                report.skipped.append(f"{meeting.id}: {why}")
+        check = checks.get(meeting.id)
+        if check is None and (meeting.status not in CHECKED or meeting.end > now):
+            if meetings is not None:
+                to_come = "" if meeting.end <= now else ", to come"
+                report.skipped.append(f"{meeting.id}: is {meeting.status}{to_come}")
             continue
+        observations, who = record_of(built, meeting.id), recipients(built, meeting)
+        if check is None:
+            check, why = _open(built, training, meeting, by, observations, who, report)
+            if check is None:
+                if meetings is not None:
+                    report.skipped.append(f"{meeting.id}: {why}")
+                continue
         if not check.open_at(now):
             report.skipped.append(f"{meeting.id}: answers closed on {check.deadline:%Y-%m-%d}")
             continue
-        shown = [o for o in record_of(built, meeting.id) if o.key in check.observations]
-        for attendee in recipients(built, meeting):
+        shown = [o for o in observations if o.key in check.observations]
+        for attendee in who:
             link = _link(mail.links, meeting.id, attendee.email, training)
             outgoing.append(record_outgoing(mail, meeting, attendee, check, shown, link))
     report.delivered.extend(
@@ -138,18 +147,19 @@ def send_record_checks(
 
 
 def _open(
-    built: Services, training: TrainingRef, meeting: Meeting, by: str, report: CheckReport
+    built: Services,
+    training: TrainingRef,
+    meeting: Meeting,
+    by: str,
+    observations: list[Observation],
+    who: list[Attendee],
+    report: CheckReport,
 ) -> tuple[RecordCheck | None, str]:
-    """Return the meeting's check, opened now if it has none; else None and why not."""
-    found = built.store.record_check(meeting.id)
-    if found is not None:
-        return found, ""
-    if meeting.status not in CHECKED or meeting.end > built.now():
-        return None, f"is {meeting.status}{'' if meeting.end <= built.now() else ', to come'}"
-    observations = record_of(built, meeting.id)
+    """Return the meeting's check, opened now (or by another run a moment ago); None and why
+    not when it has nothing to check or nobody to check it."""
     if not observations:
         return None, "has no public or internal observation recorded to check"
-    if not recipients(built, meeting):
+    if not who:
         return None, "nobody of the organisation came (attendance) to check it"
     check, opened = built.store.open_record_check(
         meeting.id,
@@ -174,6 +184,8 @@ class RecordOnPage:
     lines: tuple[RecordLine, ...]
     keys: tuple[str, ...]
     """The key of each line's observation, by line number - 1."""
+    recorded: tuple[str, ...]
+    """Each line's observation as written (a line may show its translation)."""
     open: bool
     mine: tuple[RecordAnswer, ...]
     """The reader's current answer (the whole first), if any."""
@@ -191,6 +203,7 @@ def record_on_page(built: Services, page: PersonalPage) -> RecordOnPage | None:
         check,
         tuple(lines),
         tuple(o.key for o in shown),
+        tuple(o.text for o in shown),
         check.open_at(built.now()),
         tuple(check.answer_of(page.attendee.email)),
     )

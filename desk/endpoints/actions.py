@@ -27,6 +27,7 @@ from desk.endpoints.shared import (
     NAME_MISSING,
     Fields,
     act,
+    decision_of,
     form,
     in_thread,
     one_value,
@@ -73,10 +74,7 @@ async def decide_counter(request: Request) -> Response:
 
 def _decide(request: Request, fields: Fields) -> Response:
     _, slug = training_of(request)
-    decision = one_value(fields, "decision")
-    if decision not in ("accept", "decline"):
-        raise DeskError(400, f"got decision {decision!r}, expected accept or decline")
-    accept = decision == "accept"
+    accept = decision_of(fields)
     ident = request.path_params["counter"]
     title = "Counter-proposal accepted" if accept else "Counter-proposal declined"
     return act(

@@ -11,8 +11,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from desk import records
-from desk.endpoints.shared import Fields, act, form, in_thread, one_value, training_of
-from desk.responses import DeskError
+from desk.endpoints.shared import (
+    Fields,
+    act,
+    decision_of,
+    form,
+    in_thread,
+    one_value,
+    training_of,
+)
 
 
 async def send_record_check(request: Request) -> Response:
@@ -41,10 +48,7 @@ async def decide_correction(request: Request) -> Response:
 
 def _decide(request: Request, fields: Fields) -> Response:
     _, slug = training_of(request)
-    decision = one_value(fields, "decision")
-    if decision not in ("accept", "decline"):
-        raise DeskError(400, f"got decision {decision!r}, expected accept or decline")
-    accept = decision == "accept"
+    accept = decision_of(fields)
     ident = int(request.path_params["correction"])
     by = one_value(fields, "by")
     return act(

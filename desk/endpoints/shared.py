@@ -82,6 +82,14 @@ def one_value(fields: Fields, name: str) -> str:
     return (fields.get(name) or [""])[0].strip()
 
 
+def decision_of(fields: Fields) -> bool:
+    """Return whether a decision form says accept (True) or decline; 400 for anything else."""
+    decision = one_value(fields, "decision")
+    if decision not in ("accept", "decline"):
+        raise DeskError(400, f"got decision {decision!r}, expected accept or decline")
+    return decision == "accept"
+
+
 def run_for(request: Request, by: str, action: Callable[[Services], ActionResult]) -> ActionResult:
     """Return what `action` did with the services acting for `by`, on the desk's clock; the
     SMTP server is asked first: if it is down, nothing is done (its ConsultError raised)."""

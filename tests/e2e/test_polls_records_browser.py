@@ -22,10 +22,8 @@ import datetime as dt
 import email
 import re
 from collections.abc import Callable
-from contextlib import redirect_stdout
 from email.message import EmailMessage
 from email.policy import default
-from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +35,6 @@ from answers_web.resources import Public
 from consult.application.references import training_ref
 from consult.bootstrap import assemble
 from consult.briefing.versions import pack_folder
-from consult.cli import demo
 from consult.mail.invitations import send_round
 from consult.settings import Settings
 from consult.store import open_store
@@ -191,14 +188,10 @@ def test_in_chromium_one_organisation_confirms_its_record_another_corrects_the_p
     from playwright.sync_api import expect
 
     from tests.desk.test_public_records import after_meetings, by_language, record_mail
+    from tests.e2e.test_public_browser import demo_with_pages
 
-    port = free_port(0)
-    public_url = f"http://127.0.0.1:{port}"
-    monkeypatch.setenv("CONSULT_PUBLIC_URL", public_url)
-    target = tmp_path / "demo"
-    with redirect_stdout(StringIO()):
-        demo(target)
-    settings = Settings(workspace=target, public_url=public_url)
+    settings, port = demo_with_pages(tmp_path, monkeypatch)
+    target, public_url = settings.workspace, str(settings.public_url)
     moment = after_meetings(target)
     clock = lambda: moment  # noqa: E731
     shots = screenshots(tmp_path)

@@ -55,6 +55,18 @@ def link_in_outbox(outbox: Path, address: str, public_url: str) -> str:
     raise AssertionError(f"no invitation to {address} in {outbox}")
 
 
+def demo_with_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, int]:
+    """Return the settings of the demo run with the pages' address (a free port on 127.0.0.1,
+    returned too) set, so that its messages carry their links."""
+    port = free_port(0)
+    public_url = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("CONSULT_PUBLIC_URL", public_url)
+    target = tmp_path / "demo"
+    with redirect_stdout(StringIO()):
+        demo(target)
+    return Settings(workspace=target, public_url=public_url), port
+
+
 def send_form(page: Page, button: str) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name=button).click()
@@ -65,13 +77,8 @@ def test_three_stakeholders_answer_on_their_pages_in_their_languages(
 ) -> None:
     from playwright.sync_api import expect
 
-    port = free_port(0)
-    public_url = f"http://127.0.0.1:{port}"
-    monkeypatch.setenv("CONSULT_PUBLIC_URL", public_url)
-    target = tmp_path / "demo"
-    with redirect_stdout(StringIO()):
-        demo(target)
-    settings = Settings(workspace=target, public_url=public_url)
+    settings, port = demo_with_pages(tmp_path, monkeypatch)
+    public_url = str(settings.public_url)
     shots = screenshots(tmp_path)
     links = {
         who: link_in_outbox(settings.outbox, who, public_url)
